@@ -35,6 +35,11 @@ public static partial class ManifestReader
         {
             throw new ManifestException($"Malformed YAML at line {e.Start.Line}: {e.Message}", -1, e.Start.Line, e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this for some unterminated flow collections.
+            throw new ManifestException($"Malformed YAML: {e.Message}", -1, 0, e);
+        }
 
         var result = new List<JsonObject>();
         for (var i = 0; i < stream.Documents.Count; i++)
