@@ -135,38 +135,38 @@ public static partial class ManifestReader
         switch (node)
         {
             case YamlMappingNode mapping:
-            {
-                var obj = new JsonObject();
-                foreach (var (keyNode, valueNode) in mapping.Children)
                 {
-                    if (keyNode is not YamlScalarNode { Value: { } key })
+                    var obj = new JsonObject();
+                    foreach (var (keyNode, valueNode) in mapping.Children)
                     {
-                        throw new ManifestException(
-                            $"Document {index}, line {keyNode.Start.Line}: mapping keys must be scalars.", index, keyNode.Start.Line);
+                        if (keyNode is not YamlScalarNode { Value: { } key })
+                        {
+                            throw new ManifestException(
+                                $"Document {index}, line {keyNode.Start.Line}: mapping keys must be scalars.", index, keyNode.Start.Line);
+                        }
+
+                        if (obj.ContainsKey(key))
+                        {
+                            throw new ManifestException(
+                                $"Document {index}, line {keyNode.Start.Line}: duplicate key '{key}'.", index, keyNode.Start.Line);
+                        }
+
+                        obj[key] = ToJson(valueNode, index);
                     }
 
-                    if (obj.ContainsKey(key))
-                    {
-                        throw new ManifestException(
-                            $"Document {index}, line {keyNode.Start.Line}: duplicate key '{key}'.", index, keyNode.Start.Line);
-                    }
-
-                    obj[key] = ToJson(valueNode, index);
+                    return obj;
                 }
-
-                return obj;
-            }
 
             case YamlSequenceNode sequence:
-            {
-                var array = new JsonArray();
-                foreach (var item in sequence.Children)
                 {
-                    array.Add(ToJson(item, index));
-                }
+                    var array = new JsonArray();
+                    foreach (var item in sequence.Children)
+                    {
+                        array.Add(ToJson(item, index));
+                    }
 
-                return array;
-            }
+                    return array;
+                }
 
             case YamlScalarNode scalar:
                 return Scalar(scalar);
