@@ -1,6 +1,9 @@
 using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Ferry.Api.Common;
 using Ferry.Api.Schema;
+using Ferry.Api.Serialization;
 
 namespace Ferry.Api.Sync;
 
@@ -204,4 +207,54 @@ public abstract class SyncOptions
 
     /// <summary>How runner pods are made: image, resources, placement, ServiceAccount.</summary>
     public RunnerSpec? Runner { get; set; }
+
+    /// <summary>Copies every sync option of this object onto <paramref name="target"/>, e.g. from a ReplicaMirror's
+    /// spec into the spec of a child SyncJob. Lists and nested objects are deep copies.</summary>
+    /// <param name="target">The object to overwrite; its own fields (source, destination, schedule…) stay.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="target"/> is null.</exception>
+    public void CopyOptionsTo(SyncOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target.Filters = Clone(Filters, ApiJsonContext.Default.ListFilterRule);
+        target.MatchFullPath = MatchFullPath;
+        target.FilesFrom = Clone(FilesFrom, ApiJsonContext.Default.ConfigMapKeySelector);
+        target.Update = Update;
+        target.ForceUpdate = ForceUpdate;
+        target.CheckAll = CheckAll;
+        target.CheckNew = CheckNew;
+        target.CheckChange = CheckChange;
+        target.Existing = Existing;
+        target.IgnoreExisting = IgnoreExisting;
+        target.DeleteSrc = DeleteSrc;
+        target.DeleteDst = DeleteDst;
+        target.Dirs = Dirs;
+        target.Perms = Perms;
+        target.Links = Links;
+        target.DryRun = DryRun;
+        target.MinSize = MinSize;
+        target.MaxSize = MaxSize;
+        target.MinAge = MinAge;
+        target.MaxAge = MaxAge;
+        target.StartTime = StartTime;
+        target.EndTime = EndTime;
+        target.Start = Start;
+        target.End = End;
+        target.Limit = Limit;
+        target.Workers = Workers;
+        target.Threads = Threads;
+        target.ListThreads = ListThreads;
+        target.ListDepth = ListDepth;
+        target.BwLimit = BwLimit;
+        target.MaxDelete = MaxDelete;
+        target.MaxFailures = MaxFailures;
+        target.TaskObjects = TaskObjects;
+        target.TaskBytes = TaskBytes;
+        target.BackoffLimit = BackoffLimit;
+        target.ActiveDeadlineSeconds = ActiveDeadlineSeconds;
+        target.Runner = Clone(Runner, ApiJsonContext.Default.RunnerSpec);
+    }
+
+    private static T? Clone<T>(T? value, JsonTypeInfo<T> typeInfo)
+        where T : class =>
+        value is null ? null : JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo), typeInfo);
 }
