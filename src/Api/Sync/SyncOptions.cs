@@ -96,13 +96,13 @@ public abstract class SyncOptions
     /// <summary>Skip objects smaller than this many bytes; an integer or a quantity such as <c>1Mi</c> (juicefs sync
     /// <c>--min-size</c>).</summary>
     /// <value>No lower bound.</value>
-    [Minimum(0), Pattern(SchemaPatterns.ByteQuantity)]
+    [Minimum(0), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity)]
     public IntOrString? MinSize { get; set; }
 
     /// <summary>Skip objects larger than this many bytes; an integer or a quantity such as <c>10Gi</c> (juicefs
     /// sync <c>--max-size</c>).</summary>
     /// <value>No upper bound.</value>
-    [Minimum(0), Pattern(SchemaPatterns.ByteQuantity)]
+    [Minimum(0), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity)]
     public IntOrString? MaxSize { get; set; }
 
     /// <summary>Skip objects modified more recently than this duration ago, e.g. <c>10m</c> (juicefs sync
@@ -143,9 +143,10 @@ public abstract class SyncOptions
     [Minimum(0)]
     public long? Limit { get; set; }
 
-    /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>).</summary>
+    /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>). May change
+    /// while a SyncJob runs: the queue lets workers join and leave at any time.</summary>
     /// <value>1.</value>
-    [Minimum(1), Maximum(1000), DefaultValue(1)]
+    [MutableAfterStart, Minimum(1), Maximum(1000), DefaultValue(1)]
     public int? Workers { get; set; }
 
     /// <summary>Concurrent copy operations in each runner pod (juicefs sync <c>--threads</c>).</summary>
@@ -174,7 +175,7 @@ public abstract class SyncOptions
     /// <value>No limit in a SyncJob; <c>50%</c> in a ReplicaMirror, a guard against mirroring an emptied source.</value>
     /// <remarks>Like rclone's <c>--max-delete</c>, checked once the scan has counted the deletions (DESIGN.md,
     /// "Deletes come last").</remarks>
-    [Minimum(0), Pattern(SchemaPatterns.Percentage)]
+    [Minimum(0), Length(2, 4), Pattern(SchemaPatterns.Percentage)]
     public IntOrString? MaxDelete { get; set; }
 
     /// <summary>The run stops once this many objects have failed after their retries. A run that ends with fewer
@@ -191,7 +192,7 @@ public abstract class SyncOptions
     /// <summary>The scan also ends a task once it holds about this many bytes; an integer or a quantity such as
     /// <c>8Gi</c>.</summary>
     /// <value><c>8Gi</c>.</value>
-    [Minimum(1), Pattern(SchemaPatterns.ByteQuantity), DefaultValue("8Gi")]
+    [Minimum(1), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity), DefaultValue("8Gi")]
     public IntOrString? TaskBytes { get; set; }
 
     /// <summary>How many times failed runner pods are replaced before the run is marked Failed (the Job's
@@ -205,7 +206,9 @@ public abstract class SyncOptions
     [Minimum(1)]
     public long? ActiveDeadlineSeconds { get; set; }
 
-    /// <summary>How runner pods are made: image, resources, placement, ServiceAccount.</summary>
+    /// <summary>How runner pods are made: image, resources, placement, ServiceAccount. May change while a SyncJob
+    /// runs (e.g. more memory after an OOM kill); runner pods started afterwards use it and the queue resumes.</summary>
+    [MutableAfterStart]
     public RunnerSpec? Runner { get; set; }
 
     /// <summary>Copies every sync option of this object onto <paramref name="target"/>, e.g. from a ReplicaMirror's
