@@ -240,6 +240,11 @@ public sealed class CrdGeneratorTests
         Assert.Equal(
             "Delete destination keys absent from the source, after every copy succeeded and within maxDelete (juicefs sync --delete-dst). Default: false in a SyncJob; true in a ReplicaMirror.",
             (string?)spec["deleteDst"]!["description"]);
+        Assert.Equal(
+            "The key prefix inside the bucket; keys are synced relative to it. End it with / to name a directory-like prefix. Default: empty (the whole bucket).",
+            (string?)spec["source"]!["properties"]!["s3"]!["properties"]!["prefix"]!["description"]);
+        Assert.EndsWith("Default: 0 (unlimited).", (string?)spec["bwLimit"]!["description"], StringComparison.Ordinal);
+        Assert.EndsWith("Default: never deleted.", (string?)spec["ttlSecondsAfterFinished"]!["description"], StringComparison.Ordinal);
     }
 
     private static void Walk(JsonObject schema, string path, Action<string, JsonObject> visit)
