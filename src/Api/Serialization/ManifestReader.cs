@@ -13,8 +13,9 @@ namespace Ferry.Api.Serialization;
 
 /// <summary>Reads Kubernetes manifests: multi-document YAML (or JSON, which is YAML) into JSON objects, and Ferry's
 /// kinds into their types.</summary>
-/// <remarks>Plain scalars are typed by the YAML 1.2 core schema (<c>true</c>, <c>42</c>, <c>1.5</c>, <c>null</c>);
-/// quoted scalars are strings. Empty documents are skipped; a <c>v1</c> <c>List</c> contributes its items,
+/// <remarks>Plain scalars are typed as kubectl types them (Go's YAML 1.1 reader): <c>true</c>/<c>yes</c>/<c>on</c>,
+/// <c>42</c>, <c>0x1F</c>, <c>017</c> (octal), <c>1.5</c>, <c>null</c>/<c>~</c>; quoted scalars are strings. Merge keys
+/// (<c>&lt;&lt;</c>) are not supported. Empty documents are skipped; a <c>v1</c> <c>List</c> contributes its items,
 /// as with <c>kubectl apply -f</c>.</remarks>
 public static partial class ManifestReader
 {
@@ -139,7 +140,7 @@ public static partial class ManifestReader
                     var obj = new JsonObject();
                     foreach (var (keyNode, valueNode) in mapping.Children)
                     {
-                        if (keyNode is not YamlScalarNode { Value: { } key })
+                        if (keyNode is not YamlScalarNode keyScalar || KeyText(keyScalar) is not { } key)
                         {
                             throw new ManifestException(
                                 $"Document {index}, line {keyNode.Start.Line}: mapping keys must be scalars.", index, keyNode.Start.Line);
@@ -191,20 +192,19 @@ public static partial class ManifestReader
 
         switch (text)
         {
-            case "true" or "True" or "TRUE":
+            case "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y":
                 return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
+            case "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N":
                 return JsonValue.Create(false);
         }
 
-        if (IntegerPattern().IsMatch(text) &&
-            long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        if (Integer(text) is { } integer)
         {
             return JsonValue.Create(integer);
         }
 
         if (FloatPattern().IsMatch(text) &&
-            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
         {
             return JsonValue.Create(number);
         }
@@ -212,11 +212,56 @@ public static partial class ManifestReader
         return JsonValue.Create(text);
     }
 
+    /// <summary>A mapping key as Go's YAML reader turns it into a JSON key: plain <c>on</c> becomes <c>"true"</c>,
+    /// <c>017</c> becomes <c>"15"</c>.</summary>
+    private static string? KeyText(YamlScalarNode key) => Scalar(key) switch
+    {
+        null => "null",
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
+        var other => other.ToJsonString(),
+    };
+
+    /// <summary>YAML 1.1 integers as Go's YAML reader (and so kubectl) resolves them: decimal, <c>0x</c> hex,
+    /// <c>0b</c> binary, <c>0o</c> or leading-zero octal, with optional sign and <c>_</c> separators.</summary>
+    private static long? Integer(string text)
+    {
+        var match = IntegerPattern().Match(text);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var digits = match.Groups["digits"].Value.Replace("_", "", StringComparison.Ordinal);
+        var radix = match.Groups["prefix"].Value switch
+        {
+            "0x" => 16,
+            "0b" => 2,
+            "0o" or "0" => 8,
+            _ => 10,
+        };
+        if (digits.Length == 0)
+        {
+            return radix == 8 ? 0 : null;
+        }
+
+        try
+        {
+            var magnitude = radix == 10
+                ? long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture)
+                : System.Convert.ToInt64(digits, radix);
+            return text[0] == '-' ? -magnitude : magnitude;
+        }
+        catch (Exception e) when (e is OverflowException or FormatException)
+        {
+            return null;
+        }
+    }
+
     private static bool IsNull(string? text) => text is null or "" or "~" or "null" or "Null" or "NULL";
 
-    [GeneratedRegex("^[-+]?[0-9]+$")]
+    [GeneratedRegex("^[-+]?(?:(?<prefix>0x)(?<digits>[0-9a-fA-F_]+)|(?<prefix>0b)(?<digits>[01_]+)|(?<prefix>0o?)(?<digits>[0-7_]*)|(?<digits>[1-9][0-9_]*))$")]
     private static partial Regex IntegerPattern();
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")]
     private static partial Regex FloatPattern();
 }
