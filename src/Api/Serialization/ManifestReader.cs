@@ -93,20 +93,44 @@ public static partial class ManifestReader
         var result = new List<IKubernetesObject>(documents.Count);
         for (var i = 0; i < documents.Count; i++)
         {
-            var document = documents[i];
-            var apiVersion = StringOrNull(document["apiVersion"]);
-            var kind = StringOrNull(document["kind"]);
-            result.Add((apiVersion, kind) switch
-            {
-                (ApiGroup.ApiVersion, SyncJob.KindName) => Deserialize(document, ApiJsonContext.Default.SyncJob, i),
-                (ApiGroup.ApiVersion, ReplicaMirror.KindName) => Deserialize(document, ApiJsonContext.Default.ReplicaMirror, i),
-                _ => throw new ManifestException(
-                    $"Document {i} has apiVersion '{apiVersion}' and kind '{kind}'; expected {ApiGroup.ApiVersion} " +
-                    $"{SyncJob.KindName} or {ReplicaMirror.KindName}.", i, 0),
-            });
+            result.Add(ToObject(documents[i], i));
         }
 
         return result;
+    }
+
+    /// <summary>Whether a document is one of Ferry's kinds (<c>ferry.io/v1alpha1</c> SyncJob or ReplicaMirror), so
+    /// that callers reading files that mix kinds (e.g. Secrets and a SyncJob) can pick those out of
+    /// <see cref="ReadDocuments(TextReader)"/>.</summary>
+    /// <param name="document">A document from <see cref="ReadDocuments(TextReader)"/>.</param>
+    /// <returns><see langword="true"/> for a Ferry kind.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
+    public static bool IsFerryObject(JsonObject document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return StringOrNull(document["apiVersion"]) == ApiGroup.ApiVersion &&
+            StringOrNull(document["kind"]) is SyncJob.KindName or ReplicaMirror.KindName;
+    }
+
+    /// <summary>Converts one document to its typed Ferry object.</summary>
+    /// <param name="document">A document from <see cref="ReadDocuments(TextReader)"/>.</param>
+    /// <param name="documentIndex">The document's index, for error messages.</param>
+    /// <returns>A <see cref="SyncJob"/> or a <see cref="ReplicaMirror"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
+    /// <exception cref="ManifestException">The document is another kind or does not fit its type.</exception>
+    public static IKubernetesObject ToObject(JsonObject document, int documentIndex = 0)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var apiVersion = StringOrNull(document["apiVersion"]);
+        var kind = StringOrNull(document["kind"]);
+        return (apiVersion, kind) switch
+        {
+            (ApiGroup.ApiVersion, SyncJob.KindName) => Deserialize(document, ApiJsonContext.Default.SyncJob, documentIndex),
+            (ApiGroup.ApiVersion, ReplicaMirror.KindName) => Deserialize(document, ApiJsonContext.Default.ReplicaMirror, documentIndex),
+            _ => throw new ManifestException(
+                $"Document {documentIndex} has apiVersion '{apiVersion}' and kind '{kind}'; expected {ApiGroup.ApiVersion} " +
+                $"{SyncJob.KindName} or {ReplicaMirror.KindName}.", documentIndex, 0),
+        };
     }
 
     /// <summary>Reads every document as a typed Ferry object.</summary>

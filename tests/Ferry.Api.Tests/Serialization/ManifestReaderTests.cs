@@ -168,6 +168,18 @@ public sealed class ManifestReaderTests
     }
 
     [Fact]
+    public void IsFerryObjectAndToObject_PickFerryKindsOutOfMixedFiles()
+    {
+        var documents = ManifestReader.ReadDocuments("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n---\n" + Job);
+
+        var objects = documents.Where(ManifestReader.IsFerryObject).Select(d => ManifestReader.ToObject(d)).ToList();
+
+        Assert.Equal("a", Assert.IsType<SyncJob>(Assert.Single(objects)).Metadata.Name);
+        Assert.Throws<ManifestException>(() => ManifestReader.ToObject(documents[0]));
+        Assert.False(ManifestReader.IsFerryObject(ManifestReader.ReadDocuments("apiVersion: ferry.io/v1\nkind: SyncJob\n")[0]));
+    }
+
+    [Fact]
     public void Read_MissingRequiredField_Throws()
     {
         var e = Assert.Throws<ManifestException>(() => ManifestReader.Read(Job.Replace("  destination: {volume: {claimName: dst}}", "")));
