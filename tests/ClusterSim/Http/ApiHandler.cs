@@ -114,7 +114,13 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         {
             // The client went away.
         }
-        catch (Exception e) when (!context.Response.HasStarted)
+        catch (Exception e) when (context.Response.HasStarted)
+        {
+            // Mid-stream: nothing can be reported to the client any more; the connection is cut.
+            Console.Error.WriteLine($"clustersim: {request.Method} {request.Path}{request.QueryString} failed mid-response: {e}");
+            context.Abort();
+        }
+        catch (Exception e)
         {
             // A simulator bug: answer like the API server's panic handler, with the cause for the test log.
             await WriteAsync(context, 500, Status.Failure(500, "InternalError", $"Internal error occurred: {e.GetType().Name}: {e.Message}"));

@@ -293,7 +293,7 @@ public sealed partial class ClusterStore
         obj["kind"] = type.Kind;
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Now();
-        meta["generation"] = 1;
+        meta["generation"] = 1L;
         meta.Remove("deletionTimestamp");
         meta.Remove("deletionGracePeriodSeconds");
         meta.Remove("selfLink");
@@ -726,7 +726,7 @@ public sealed partial class ClusterStore
         var marked = current.DeepClone().AsObject();
         var markedMeta = Meta(marked);
         markedMeta["deletionTimestamp"] = Now();
-        markedMeta["deletionGracePeriodSeconds"] = 0;
+        markedMeta["deletionGracePeriodSeconds"] = 0L;
         SetFinalizers(marked, finalizers);
         if (isNamespace)
         {

@@ -10,7 +10,7 @@ namespace Ferry.ClusterSim.Storage;
 internal sealed class WatchSubscription(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields, ClusterStore store)
     : IDisposable
 {
-    private readonly Channel<WatchEvent> _channel = Channel.CreateUnbounded<WatchEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<WatchEvent> _channel = Channel.CreateUnbounded<WatchEvent>();
     private readonly CancellationTokenSource _dropped = new();
 
     public string TypeKey { get; } = type.Key;
