@@ -65,7 +65,9 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 case "POST" when route.Name is null:
                 {
                     var body = await ReadObjectAsync(request, ct);
-                    var created = store.Create(route.Type, route.Version, route.Namespace, body, IsDryRun(request));
+                    var writeOptions = ReadWriteOptions(request);
+                    var created = store.Create(route.Type, route.Version, route.Namespace, body, writeOptions);
+                    AddWarnings(context, writeOptions);
                     await WriteObjectAsync(context, 201, route, created);
                     break;
                 }
@@ -74,7 +76,9 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 {
                     InjectConflict(route);
                     var body = await ReadObjectAsync(request, ct);
-                    var updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", IsDryRun(request));
+                    var writeOptions = ReadWriteOptions(request);
+                    var updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", writeOptions);
+                    AddWarnings(context, writeOptions);
                     await WriteObjectAsync(context, 200, route, updated);
                     break;
                 }
@@ -138,6 +142,25 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
     private static bool IsTrue(string? value) => value is "true" or "1" or "True";
 
     private static bool IsDryRun(HttpRequest request) => request.Query["dryRun"].ToString() == "All";
+
+    private static WriteOptions ReadWriteOptions(HttpRequest request)
+    {
+        var validation = request.Query["fieldValidation"].ToString();
+        if (validation is not ("" or "Ignore" or "Warn" or "Strict"))
+        {
+            throw StatusException.BadRequest($"fieldValidation parameter unsupported: {validation}");
+        }
+
+        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation);
+    }
+
+    private static void AddWarnings(HttpContext context, WriteOptions options)
+    {
+        foreach (var w in options.Warnings)
+        {
+            context.Response.Headers.Append("Warning", $"299 - \"{w.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+        }
+    }
 
     private async Task<bool> TryDiscoveryAsync(HttpContext context, string path)
     {
@@ -338,7 +361,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         var contentType = (request.ContentType ?? "").Split(';')[0].Trim();
         var text = await ReadTextAsync(request, context.RequestAborted);
         var status = route.Subresource == "status";
-        var dryRun = IsDryRun(request);
+        var writeOptions = ReadWriteOptions(request);
         JsonObject result;
         switch (contentType)
         {
@@ -351,7 +374,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 }
 
                 var config = YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the apply patch must be an object");
-                result = store.Apply(route.Type, route.Version, route.Namespace, route.Name!, config, fieldManager, status, dryRun);
+                result = store.Apply(route.Type, route.Version, route.Namespace, route.Name!, config, fieldManager, status, writeOptions);
                 break;
             }
 
@@ -359,7 +382,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             {
                 var patch = ParseJson(text);
                 result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.Apply(current, patch) as JsonObject
-                    ?? throw StatusException.BadRequest("the patch must be an object"), status, dryRun);
+                    ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                 break;
             }
 
@@ -373,7 +396,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
                 var patch = ParseJson(text);
                 result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.ApplyStrategic(current, patch) as JsonObject
-                    ?? throw StatusException.BadRequest("the patch must be an object"), status, dryRun);
+                    ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                 break;
             }
 
@@ -381,7 +404,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             {
                 var operations = ParseJson(text) as JsonArray ?? throw StatusException.BadRequest("a JSON patch must be an array of operations");
                 result = store.Patch(route.Type, route.Namespace, route.Name!, current => JsonPatch.Apply(current, operations) as JsonObject
-                    ?? throw StatusException.BadRequest("the patch must leave an object"), status, dryRun);
+                    ?? throw StatusException.BadRequest("the patch must leave an object"), status, writeOptions);
                 break;
             }
 
@@ -389,6 +412,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 throw new StatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json");
         }
 
+        AddWarnings(context, writeOptions);
         await WriteObjectAsync(context, 200, route, result);
     }
 
@@ -412,6 +436,14 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
     private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
     {
+        var contentType = (request.ContentType ?? "application/json").Split(';')[0].Trim();
+        if (contentType is not ("application/json" or "application/yaml" or "application/x-yaml" or "text/yaml" or ""))
+        {
+            // Protobuf and CBOR are not decoded; client-go answers a 415 by falling back to JSON.
+            throw new StatusException(415, "UnsupportedMediaType",
+                $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
+        }
+
         var text = await ReadTextAsync(request, ct);
         return YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the request body must be an object");
     }

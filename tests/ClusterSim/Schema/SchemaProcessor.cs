@@ -18,10 +18,13 @@ namespace Ferry.ClusterSim.Schema;
 internal static class SchemaProcessor
 {
     /// <summary>Defaults, prunes and validates <paramref name="obj"/> in place; returns the validation errors.</summary>
-    public static List<FieldError> Process(JsonObject obj, JsonObject schema)
+    /// <param name="obj">The object, changed in place.</param>
+    /// <param name="schema">The version's <c>openAPIV3Schema</c>.</param>
+    /// <param name="pruned">When given, receives the paths of the unknown fields removed.</param>
+    public static List<FieldError> Process(JsonObject obj, JsonObject schema, List<string>? pruned = null)
     {
         Default(obj, schema);
-        Prune(obj, schema, root: true);
+        Prune(obj, schema, root: true, pruned: pruned);
         var errors = new List<FieldError>();
         foreach (var (key, value) in obj)
         {
@@ -99,7 +102,7 @@ internal static class SchemaProcessor
     }
 
     /// <summary>Removes fields the schema does not specify, unless <c>x-kubernetes-preserve-unknown-fields</c>.</summary>
-    public static void Prune(JsonNode? node, JsonObject schema, bool root = false)
+    public static void Prune(JsonNode? node, JsonObject schema, bool root = false, List<string>? pruned = null, string path = "")
     {
         switch (node)
         {
@@ -116,17 +119,19 @@ internal static class SchemaProcessor
                         continue;
                     }
 
+                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
                     if (props?[name] is JsonObject ps)
                     {
-                        Prune(value, ps);
+                        Prune(value, ps, pruned: pruned, path: childPath);
                     }
                     else if (additional is JsonObject adds)
                     {
-                        Prune(value, adds);
+                        Prune(value, adds, pruned: pruned, path: childPath);
                     }
                     else if (!preserve && additional is not JsonValue)
                     {
                         o.Remove(name);
+                        pruned?.Add(childPath);
                     }
                 }
 
@@ -134,9 +139,9 @@ internal static class SchemaProcessor
             }
 
             case JsonArray a when schema["items"] is JsonObject items:
-                foreach (var item in a)
+                for (var i = 0; i < a.Count; i++)
                 {
-                    Prune(item, items);
+                    Prune(a[i], items, pruned: pruned, path: $"{path}[{i}]");
                 }
 
                 break;
@@ -291,6 +296,48 @@ internal static class SchemaProcessor
             for (var i = 0; i < a.Count; i++)
             {
                 Validate(a[i], items, $"{path}[{i}]", errors);
+            }
+        }
+
+        ValidateListType(a, schema, path, errors);
+    }
+
+    /// <summary><c>x-kubernetes-list-type: set</c> (unique items) and <c>map</c> (unique key tuples).</summary>
+    private static void ValidateListType(JsonArray a, JsonObject schema, string path, List<FieldError> errors)
+    {
+        var listType = schema["x-kubernetes-list-type"] is JsonValue lt && lt.TryGetValue<string>(out var t) ? t : null;
+        if (listType is not ("set" or "map"))
+        {
+            return;
+        }
+
+        var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList() ?? [];
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < a.Count; i++)
+        {
+            var item = a[i];
+            string identity;
+            string shown;
+            if (listType == "map" && item is JsonObject o)
+            {
+                var tuple = new JsonObject();
+                foreach (var k in keys)
+                {
+                    tuple[k] = o[k]?.DeepClone();
+                }
+
+                identity = tuple.ToJsonString();
+                shown = "map[string]interface {}{" + string.Join(", ", tuple.Select(p => $"\"{p.Key}\":{p.Value?.ToJsonString() ?? "<nil>"}")) + "}";
+            }
+            else
+            {
+                identity = item?.ToJsonString() ?? "null";
+                shown = identity;
+            }
+
+            if (!seen.Add(identity))
+            {
+                errors.Add(new FieldError("FieldValueDuplicate", $"{path}[{i}]", $"Duplicate value: {shown}"));
             }
         }
     }

@@ -172,7 +172,7 @@ public sealed partial class ClusterStore
     }
 
     /// <summary>Defaults, prunes and validates a custom object against its version's schema.</summary>
-    private static void ApplySchema(ResourceType type, JsonObject obj, string name)
+    private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options)
     {
         var errors = new List<FieldError>();
         var apiVersion = Str(obj["apiVersion"]) ?? "";
@@ -180,7 +180,19 @@ public sealed partial class ClusterStore
             ?? type.StorageVersion;
         if (version.Schema is { } schema)
         {
-            errors.AddRange(SchemaProcessor.Process(obj, schema));
+            var unknown = new List<string>();
+            errors.AddRange(SchemaProcessor.Process(obj, schema, unknown));
+            if (unknown.Count > 0 && options.FieldValidation == "Strict")
+            {
+                throw StatusException.BadRequest(unknown.Count == 1
+                    ? $"strict decoding error: unknown field \"{unknown[0]}\""
+                    : $"strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+            }
+
+            if (options.FieldValidation == "Warn")
+            {
+                options.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
+            }
         }
 
         if (errors.Count > 0)
@@ -212,19 +224,20 @@ public sealed partial class ClusterStore
     /// <param name="version">The version of the request path, used when the body has no valid apiVersion.</param>
     /// <param name="ns">The namespace from the request path (namespaced kinds), or null.</param>
     /// <param name="obj">The object; not modified.</param>
-    /// <param name="dryRun">Validate and return the result without storing it.</param>
+    /// <param name="options">Dry run and field validation; null for the defaults.</param>
     /// <returns>A copy of the stored object.</returns>
     /// <exception cref="StatusException">409 AlreadyExists, 422 Invalid, 404 when the namespace does not exist,
     /// 400 when the body's namespace differs from the path's.</exception>
-    public JsonObject Create(ResourceType type, string version, string? ns, JsonObject obj, bool dryRun = false)
+    public JsonObject Create(ResourceType type, string version, string? ns, JsonObject obj, WriteOptions? options = null)
     {
+        options ??= WriteOptions.Default;
         JsonObject stored;
         lock (_gate)
         {
-            stored = CreateLocked(type, version, ns, Normalize(obj), dryRun);
+            stored = CreateLocked(type, version, ns, Normalize(obj), options);
         }
 
-        if (!dryRun && _kubelet is not null && IsKubeletKind(type))
+        if (!options.DryRun && _kubelet is not null && IsKubeletKind(type))
         {
             _kubelet.OnCreated(this, type, stored.DeepClone().AsObject());
         }
@@ -235,7 +248,7 @@ public sealed partial class ClusterStore
     private static bool IsKubeletKind(ResourceType type) =>
         (type.Group.Length == 0 && type.Plural == "pods") || (type.Group == "batch" && type.Plural == "jobs");
 
-    private JsonObject CreateLocked(ResourceType type, string version, string? ns, JsonObject obj, bool dryRun)
+    private JsonObject CreateLocked(ResourceType type, string version, string? ns, JsonObject obj, WriteOptions options)
     {
         var meta = Meta(obj);
         var bodyNs = Str(meta["namespace"]);
@@ -305,7 +318,7 @@ public sealed partial class ClusterStore
 
         if (type.IsCustom)
         {
-            ApplySchema(type, obj, name);
+            ApplySchema(type, obj, name, options);
         }
 
         ResourceType? defined = null;
@@ -319,7 +332,7 @@ public sealed partial class ClusterStore
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        if (dryRun)
+        if (options.DryRun)
         {
             return obj;
         }
@@ -442,7 +455,7 @@ public sealed partial class ClusterStore
     /// <paramref name="obj"/>; otherwise the status is kept for kinds with a status subresource.</summary>
     /// <exception cref="StatusException">404, 409 Conflict for a stale resourceVersion, 422 Invalid (including a
     /// custom object without resourceVersion), 400 when the name differs from the path's.</exception>
-    public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject obj, bool status = false, bool dryRun = false)
+    public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject obj, bool status = false, WriteOptions? options = null)
     {
         var body = obj.DeepClone().AsObject();
         var bodyName = Str(body["metadata"]?["name"]);
@@ -453,18 +466,18 @@ public sealed partial class ClusterStore
 
         lock (_gate)
         {
-            return UpdateLocked(type, ns, name, _ => body, status, requireResourceVersion: type.IsCustom, dryRun);
+            return UpdateLocked(type, ns, name, _ => body, status, requireResourceVersion: type.IsCustom, options ?? WriteOptions.Default);
         }
     }
 
     /// <summary>Patches an object: <paramref name="patch"/> turns a copy of the current object into the new one; a
     /// resourceVersion the patch sets acts as a precondition.</summary>
     /// <exception cref="StatusException">404, 409 Conflict, 422 Invalid.</exception>
-    public JsonObject Patch(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject> patch, bool status = false, bool dryRun = false)
+    public JsonObject Patch(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject> patch, bool status = false, WriteOptions? options = null)
     {
         lock (_gate)
         {
-            return UpdateLocked(type, ns, name, patch, status, requireResourceVersion: false, dryRun);
+            return UpdateLocked(type, ns, name, patch, status, requireResourceVersion: false, options ?? WriteOptions.Default);
         }
     }
 
@@ -484,7 +497,7 @@ public sealed partial class ClusterStore
     /// (see <see cref="ApplyPatch"/>), remembering the configuration per <paramref name="fieldManager"/>.</summary>
     /// <exception cref="StatusException">404 (status apply on a missing object), 409, 422, 400.</exception>
     public JsonObject Apply(ResourceType type, string version, string? ns, string name, JsonObject config, string fieldManager,
-        bool status = false, bool dryRun = false)
+        bool status = false, WriteOptions? options = null)
     {
         var configName = Str(config["metadata"]?["name"]);
         if (configName is not null && configName != name)
@@ -492,6 +505,7 @@ public sealed partial class ClusterStore
             throw StatusException.BadRequest($"the name of the object ({configName}) does not match the name on the URL ({name})");
         }
 
+        options ??= WriteOptions.Default;
         var applied = Normalize(config);
         Meta(applied)["name"] = name;
         var configKey = $"{type.Key}|{(type.Namespaced ? ns : null)}|{name}|{fieldManager}|{(status ? "status" : "")}";
@@ -506,23 +520,23 @@ public sealed partial class ClusterStore
                     throw StatusException.NotFound(type, name);
                 }
 
-                result = CreateLocked(type, version, ns, applied.DeepClone().AsObject(), dryRun);
+                result = CreateLocked(type, version, ns, applied.DeepClone().AsObject(), options);
                 created = true;
             }
             else
             {
                 _appliedConfigs.TryGetValue(configKey, out var previous);
                 result = UpdateLocked(type, ns, name, current => ApplyPatch.Apply(current, applied, previous), status,
-                    requireResourceVersion: false, dryRun);
+                    requireResourceVersion: false, options);
             }
 
-            if (!dryRun)
+            if (!options.DryRun)
             {
                 _appliedConfigs[configKey] = applied;
             }
         }
 
-        if (created && !dryRun && _kubelet is not null && IsKubeletKind(type))
+        if (created && !options.DryRun && _kubelet is not null && IsKubeletKind(type))
         {
             _kubelet.OnCreated(this, type, result.DeepClone().AsObject());
         }
@@ -531,7 +545,7 @@ public sealed partial class ClusterStore
     }
 
     private JsonObject UpdateLocked(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject> produce,
-        bool statusOnly, bool requireResourceVersion, bool dryRun)
+        bool statusOnly, bool requireResourceVersion, WriteOptions options)
     {
         ns = type.Namespaced ? ns : null;
         var current = GetLocked(type, ns, name);
@@ -615,7 +629,7 @@ public sealed partial class ClusterStore
 
         if (type.IsCustom)
         {
-            ApplySchema(type, result, name);
+            ApplySchema(type, result, name, options);
         }
 
         ResourceType? defined = null;
@@ -631,7 +645,7 @@ public sealed partial class ClusterStore
         }
 
         resultMeta["resourceVersion"] = currentRv;
-        if (JsonNode.DeepEquals(result, current) || dryRun)
+        if (JsonNode.DeepEquals(result, current) || options.DryRun)
         {
             return result.DeepClone().AsObject();
         }

@@ -28,7 +28,7 @@ internal static class TestFiles
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(File.ReadAllText(path)));
-        return stream.Documents.Select(d => Convert(d.RootNode)).OfType<JsonObject>().ToList();
+        return stream.Documents.Select(d => JsonNode.Parse(Convert(d.RootNode)?.ToJsonString() ?? "null")).OfType<JsonObject>().ToList();
     }
 
     public static JsonObject ReadYaml(string path) => ReadYamlDocuments(path).Single();
