@@ -274,6 +274,25 @@ public sealed class ApiHandlerTests
     }
 
     [Fact]
+    public async Task Watch_AcceptTable_SendsTableRows()
+    {
+        var (sim, http) = await StartAsync();
+        await using var _ = sim;
+        using var __ = http;
+        await http.CreateAsync(Widgets, SimHttp.Widget("a", size: 4));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Widgets.TrimStart('/')}?watch=true");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
+
+        using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = JsonNode.Parse((await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)))!)!;
+
+        Assert.Equal("ADDED", first["type"]!.GetValue<string>());
+        Assert.Equal("Table", first["object"]!["kind"]!.GetValue<string>());
+        Assert.Equal(4, first["object"]!["rows"]![0]!["cells"]![2]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task DropWatches_CutsOpenStreams()
     {
         var (sim, http) = await StartAsync();

@@ -470,6 +470,80 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_UnknownField_StrictRefuses_WarnPrunesWithWarning_IgnorePrunes()
+    {
+        JsonObject WithTypo(string name)
+        {
+            var w = SimHttp.Widget(name);
+            w["spec"]!["sizee"] = 3;
+            return w;
+        }
+
+        var (strictCode, strict) = await _http.PostAsync($"{Widgets}?fieldValidation=Strict", WithTypo("strict"));
+        using var warnRequest = new HttpRequestMessage(HttpMethod.Post, $"{Widgets.TrimStart('/')}?fieldValidation=Warn")
+        {
+            Content = new StringContent(WithTypo("warn").ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var warn = await _http.Client.SendAsync(warnRequest);
+        var (ignoreCode, ignored) = await _http.PostAsync($"{Widgets}?fieldValidation=Ignore", WithTypo("ignore"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, strictCode);
+        Assert.Contains("unknown field \"spec.sizee\"", strict["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, warn.StatusCode);
+        Assert.Contains(warn.Headers.GetValues("Warning"), w => w.Contains("spec.sizee", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Created, ignoreCode);
+        Assert.Null(ignored["spec"]!["sizee"]);
+    }
+
+    [Fact]
+    public async Task Create_DryRun_ReturnsObjectButStoresNothing()
+    {
+        var before = _sim.Store.ResourceVersion;
+
+        var (code, body) = await _http.PostAsync($"{Widgets}?dryRun=All", SimHttp.Widget("dry"));
+
+        Assert.Equal(HttpStatusCode.Created, code);
+        Assert.Equal("Careful", body["spec"]!["mode"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"{Widgets}/dry")).Code);
+        Assert.Equal(before, _sim.Store.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Create_PodAndJob_AreHandedToTheKubelet_ThatSetsStatus()
+    {
+        var kubelet = new RecordingKubelet();
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
+        using var http = new SimHttp(sim);
+
+        await http.CreateAsync("/api/v1/namespaces/default/pods", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "p" } });
+        await http.CreateAsync("/apis/batch/v1/namespaces/default/jobs", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "j" } });
+        await http.CreateAsync(ConfigMaps, ConfigMap("not-for-kubelet"));
+        var (_, pod) = await http.GetAsync("/api/v1/namespaces/default/pods/p");
+
+        Assert.Equal(["pods/p", "jobs/j"], kubelet.Created);
+        Assert.Equal("Running", pod["status"]!["phase"]!.GetValue<string>());
+    }
+
+    private sealed class RecordingKubelet : Ferry.ClusterSim.Kubelet.IKubelet
+    {
+        public List<string> Created { get; } = [];
+
+        public void OnCreated(Ferry.ClusterSim.Storage.ClusterStore store, Ferry.ClusterSim.Resources.ResourceType type, JsonObject obj)
+        {
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            Created.Add($"{type.Plural}/{name}");
+            if (type.Plural == "pods")
+            {
+                store.SetStatus("", "pods", "default", name, new JsonObject { ["phase"] = "Running" });
+            }
+        }
+
+        public void OnDeleted(Ferry.ClusterSim.Storage.ClusterStore store, Ferry.ClusterSim.Resources.ResourceType type, JsonObject obj)
+        {
+        }
+    }
+
+    [Fact]
     public void SetStatus_FromCode_IsVisibleAndKeepsSpec()
     {
         var type = _sim.Store.Type("batch", "jobs");
