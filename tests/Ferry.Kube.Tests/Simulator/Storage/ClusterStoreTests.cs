@@ -544,6 +544,93 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replace_ConcurrentReadModifyWriteWithRetry_LosesNoUpdate()
+    {
+        await _http.CreateAsync(ConfigMaps, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "counter" }, ["data"] = new JsonObject { ["n"] = "0" } });
+        const int writers = 4;
+        const int increments = 25;
+        var conflicts = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < increments; i++)
+            {
+                while (true)
+                {
+                    var (_, current) = await _http.GetAsync($"{ConfigMaps}/counter");
+                    current["data"]!["n"] = (int.Parse(current["data"]!["n"]!.GetValue<string>()) + 1).ToString();
+                    var (code, _) = await _http.PutAsync($"{ConfigMaps}/counter", current);
+                    if (code == HttpStatusCode.OK)
+                    {
+                        break;
+                    }
+
+                    Assert.Equal(HttpStatusCode.Conflict, code);
+                    Interlocked.Increment(ref conflicts);
+                }
+            }
+        })));
+
+        var (_, final) = await _http.GetAsync($"{ConfigMaps}/counter");
+        Assert.Equal((writers * increments).ToString(), final["data"]!["n"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Watch_ReplayedEvents_ReconstructTheListedState(int seed)
+    {
+        var random = new Random(seed);
+        var start = _sim.Store.ResourceVersion;
+        await using var watch = await WatchStream.OpenAsync(_http.Client, $"{ConfigMaps}?watch=true&resourceVersion={start}");
+        long lastRv = start;
+        for (var i = 0; i < 150; i++)
+        {
+            var name = $"cm-{random.Next(8)}";
+            (HttpStatusCode Code, JsonObject Body) r = random.Next(4) switch
+            {
+                0 => await _http.PostAsync(ConfigMaps, ConfigMap(name, new JsonObject { ["v"] = random.Next(3).ToString() })),
+                1 => await _http.DeleteAsync($"{ConfigMaps}/{name}"),
+                2 => await _http.MergePatchAsync($"{ConfigMaps}/{name}", new JsonObject { ["data"] = new JsonObject { ["k"] = random.Next(100).ToString() } }),
+                _ => await _http.MergePatchAsync($"{ConfigMaps}/{name}", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["v"] = random.Next(3).ToString() } } }),
+            };
+            if (r.Code is HttpStatusCode.OK or HttpStatusCode.Created)
+            {
+                lastRv = Math.Max(lastRv, long.Parse(Rv(r.Body)));
+            }
+        }
+
+        var replayed = new Dictionary<string, JsonObject>();
+        long previous = start;
+        while (previous < lastRv)
+        {
+            var e = (await watch.NextAsync())!;
+            var obj = e["object"]!.AsObject();
+            var rv = long.Parse(Rv(obj));
+            Assert.True(rv > previous, $"resourceVersion {rv} after {previous}");
+            previous = rv;
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            if (e["type"]!.GetValue<string>() == "DELETED")
+            {
+                Assert.True(replayed.Remove(name), $"DELETED for unknown {name}");
+            }
+            else
+            {
+                replayed[name] = obj;
+            }
+        }
+
+        var (_, list) = await _http.GetAsync(ConfigMaps);
+        var listed = list["items"]!.AsArray().Select(i => i!.AsObject()).ToDictionary(i => i["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(listed.Keys.Order(), replayed.Keys.Order());
+        foreach (var (name, obj) in listed)
+        {
+            Assert.True(JsonNode.DeepEquals(obj, replayed[name]), $"{name}: listed {obj.ToJsonString()} replayed {replayed[name].ToJsonString()}");
+        }
+    }
+
+    [Fact]
     public void SetStatus_FromCode_IsVisibleAndKeepsSpec()
     {
         var type = _sim.Store.Type("batch", "jobs");
