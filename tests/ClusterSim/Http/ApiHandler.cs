@@ -437,9 +437,15 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
     private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
     {
         var contentType = (request.ContentType ?? "application/json").Split(';')[0].Trim();
+        if (contentType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, ct);
+            return ProtobufDecoder.Decode(buffer.ToArray());
+        }
+
         if (contentType is not ("application/json" or "application/yaml" or "application/x-yaml" or "text/yaml" or ""))
         {
-            // Protobuf and CBOR are not decoded; client-go answers a 415 by falling back to JSON.
             throw new StatusException(415, "UnsupportedMediaType",
                 $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
         }

@@ -331,6 +331,10 @@ public sealed partial class ClusterStore
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
+        else if (IsSecret(type))
+        {
+            DefaultSecret(obj);
+        }
 
         if (options.DryRun)
         {
@@ -347,6 +351,29 @@ public sealed partial class ClusterStore
         }
 
         return obj.DeepClone().AsObject();
+    }
+
+    private static bool IsSecret(ResourceType type) => type.Group.Length == 0 && type.Plural == "secrets";
+
+    /// <summary>Built-in Secret defaulting: no type means <c>Opaque</c>; <c>stringData</c> is folded into
+    /// <c>data</c> (base64) and dropped, as the v1 conversion does on every write.</summary>
+    private static void DefaultSecret(JsonObject obj)
+    {
+        if (string.IsNullOrEmpty(Str(obj["type"])))
+        {
+            obj["type"] = "Opaque";
+        }
+
+        if (obj["stringData"] is JsonObject stringData)
+        {
+            var data = (obj["data"] ??= new JsonObject()).AsObject();
+            foreach (var (k, v) in stringData)
+            {
+                data[k] = Convert.ToBase64String(Encoding.UTF8.GetBytes(Str(v) ?? ""));
+            }
+
+            obj.Remove("stringData");
+        }
     }
 
     private static bool IsCrd(ResourceType type) => type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions";
@@ -630,6 +657,10 @@ public sealed partial class ClusterStore
         if (type.IsCustom)
         {
             ApplySchema(type, result, name, options);
+        }
+        else if (IsSecret(type))
+        {
+            DefaultSecret(result);
         }
 
         ResourceType? defined = null;

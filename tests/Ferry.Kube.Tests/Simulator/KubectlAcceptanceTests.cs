@@ -25,6 +25,34 @@ public sealed class KubectlAcceptanceTests
     public Task Kubectl_RepositoryCrdsAndReplicaMirrorSample_FullScenario(string kubectl) =>
         RunScenarioAsync(kubectl, Path.Combine(TestFiles.RepoRoot, "crds"), Path.Combine(TestFiles.RepoRoot, "config", "samples"), "replicamirrors");
 
+    [Theory]
+    [MemberData(nameof(Binaries))]
+    public async Task Kubectl_TypedCreateCommands_SendProtobufThatIsDecoded(string executable)
+    {
+        await using var sim = await ClusterSimulator.StartAsync();
+        var temp = Directory.CreateTempSubdirectory("clustersim-kubectl-");
+        try
+        {
+            var kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
+            await sim.WriteKubeconfigAsync(kubeconfig);
+            var kubectl = new Kubectl(executable, kubeconfig, Path.Combine(temp.FullName, "cache"));
+
+            await kubectl.RunOkAsync("create", "namespace", "team");
+            await kubectl.RunOkAsync("create", "configmap", "settings", "-n", "team", "--from-literal=mode=fast");
+            await kubectl.RunOkAsync("create", "secret", "generic", "creds", "-n", "team", "--from-literal=accessKeyId=AKID");
+            var secret = JsonNode.Parse((await kubectl.RunOkAsync("get", "secret", "creds", "-n", "team", "-o", "json")).Stdout)!;
+            var configMap = JsonNode.Parse((await kubectl.RunOkAsync("get", "configmap", "settings", "-n", "team", "-o", "json")).Stdout)!;
+
+            Assert.Equal("AKID", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(S(secret["data"]!["accessKeyId"]))));
+            Assert.Equal("Opaque", S(secret["type"]));
+            Assert.Equal("fast", S(configMap["data"]!["mode"]));
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     private static List<JsonObject> ReadDirectory(string dir) =>
         Directory.GetFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).SelectMany(TestFiles.ReadYamlDocuments).ToList();

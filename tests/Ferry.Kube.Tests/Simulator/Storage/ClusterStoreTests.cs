@@ -496,6 +496,20 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Secret_StringData_IsFoldedIntoData_AndTypeDefaultsToOpaque()
+    {
+        var secrets = "/api/v1/namespaces/default/secrets";
+        await _http.CreateAsync(secrets, JsonNode.Parse("""{"metadata":{"name":"s"},"stringData":{"password":"pw"}}""")!);
+
+        var (_, patched) = await _http.MergePatchAsync($"{secrets}/s", JsonNode.Parse("""{"stringData":{"user":"u"}}""")!);
+
+        Assert.Equal("Opaque", patched["type"]!.GetValue<string>());
+        Assert.Null(patched["stringData"]);
+        Assert.Equal(Convert.ToBase64String("pw"u8.ToArray()), patched["data"]!["password"]!.GetValue<string>());
+        Assert.Equal(Convert.ToBase64String("u"u8.ToArray()), patched["data"]!["user"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Create_DryRun_ReturnsObjectButStoresNothing()
     {
         var before = _sim.Store.ResourceVersion;
