@@ -181,6 +181,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             },
             "/api" => Discovery.CoreVersions(serverAddress()),
             "/apis" => Discovery.GroupList(store.Registry),
+            "/openapi/v3" => Discovery.OpenApiIndex(store.Registry),
             "/healthz" or "/livez" or "/readyz" => null,
             _ => null,
         };
@@ -199,6 +200,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 ["api", var v] => Discovery.ResourceList(store.Registry, "", v),
                 ["apis", var g] => Discovery.GroupDocument(store.Registry, g),
                 ["apis", var g, var v] => Discovery.ResourceList(store.Registry, g, v),
+                ["openapi", "v3", .. var gv] => Discovery.OpenApiDocument(store.Registry, string.Join('/', gv)),
                 _ => null,
             };
             if (doc is null && (s is ["api", _] or ["apis", _] or ["apis", _, _] || path.StartsWith("/openapi", StringComparison.Ordinal)))

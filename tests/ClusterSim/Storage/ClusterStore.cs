@@ -976,6 +976,9 @@ public sealed partial class ClusterStore
 
     private void Publish(WatchEvent e)
     {
+        // Watchers read events outside the lock: give them a private, fully materialized copy (a parsed
+        // JsonObject builds its dictionary lazily, which is not safe to race).
+        e = e with { Object = e.Object.DeepClone().AsObject() };
         _history.Enqueue(e);
         while (_history.Count > _historySize)
         {

@@ -4,8 +4,8 @@ using Ferry.ClusterSim;
 namespace Ferry.Kube.Tests.Simulator;
 
 /// <summary>The real kubectl against the simulator through a kubeconfig — no Ferry client involved: apply CRDs and
-/// samples, get as JSON and as a printer-column table, watch a change made by <c>patch --type=merge</c>, delete,
-/// and see an invalid variant rejected.</summary>
+/// samples, get as JSON and as a printer-column table, explain, watch a change made by <c>patch --type=merge</c>,
+/// delete, and see an invalid variant rejected.</summary>
 public sealed class KubectlAcceptanceTests
 {
     public static TheoryData<string> Binaries() => Kubectl.Binaries();
@@ -126,6 +126,14 @@ public sealed class KubectlAcceptanceTests
             }
 
             Assert.Contains(table.Skip(1), line => line.StartsWith(name + " ", StringComparison.Ordinal));
+
+            // kubectl explain reads the CRD schema from /openapi/v3.
+            var explained = (await kubectl.RunOkAsync("explain", $"{plural}.spec")).Stdout;
+            Assert.Contains(kind, explained);
+            foreach (var field in specSchema["properties"]!.AsObject().Select(p => p.Key).Take(3))
+            {
+                Assert.Contains(field, explained);
+            }
 
             // kubectl get --watch -o json streams the change kubectl patch --type=merge makes.
             using (var watch = new Kubectl.Streaming(kubectl.StartInfo("get", resource, name, "-n", ns, "--watch", "-o", "json")))
