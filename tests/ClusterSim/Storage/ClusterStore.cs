@@ -172,7 +172,7 @@ public sealed partial class ClusterStore
     }
 
     /// <summary>Defaults, prunes and validates a custom object against its version's schema.</summary>
-    private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options)
+    private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options, JsonObject? old = null)
     {
         var errors = new List<FieldError>();
         var apiVersion = Str(obj["apiVersion"]) ?? "";
@@ -181,7 +181,7 @@ public sealed partial class ClusterStore
         if (version.Schema is { } schema)
         {
             var unknown = new List<string>();
-            errors.AddRange(SchemaProcessor.Process(obj, schema, unknown));
+            errors.AddRange(SchemaProcessor.Process(obj, schema, unknown, old));
             if (unknown.Count > 0 && options.FieldValidation == "Strict")
             {
                 throw StatusException.BadRequest(unknown.Count == 1
@@ -656,7 +656,7 @@ public sealed partial class ClusterStore
 
         if (type.IsCustom)
         {
-            ApplySchema(type, result, name, options);
+            ApplySchema(type, result, name, options, current);
         }
         else if (IsSecret(type))
         {

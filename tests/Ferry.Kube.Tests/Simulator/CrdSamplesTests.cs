@@ -80,4 +80,23 @@ public sealed class CrdSamplesTests : IAsyncLifetime
         Assert.True(code is (HttpStatusCode)422 or HttpStatusCode.BadRequest, $"{file}: {(int)code} {status.ToJsonString()}");
         Assert.Equal("Status", status["kind"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task StartedSyncJob_SpecChangeRefusedByCelRule_SuspendAllowed()
+    {
+        var sample = TestFiles.ReadYaml(Path.Combine(TestFiles.RepoRoot, "config", "samples", "syncjob-s3-to-volume.yaml"));
+        sample["metadata"]!.AsObject().Remove("namespace");
+        var created = await _http.CreateAsync(Collection(sample), sample);
+        var path = $"/apis/ferry.io/v1alpha1/namespaces/default/syncjobs/{created["metadata"]!["name"]!.GetValue<string>()}";
+
+        var (beforeStart, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"workers":2}}""")!);
+        await _http.MergePatchAsync($"{path}/status", JsonNode.Parse("""{"status":{"startTime":"2026-01-01T00:00:00Z"}}""")!);
+        var (afterStart, refused) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"workers":3}}""")!);
+        var (suspend, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"suspend":true}}""")!);
+
+        Assert.Equal(HttpStatusCode.OK, beforeStart);
+        Assert.Equal((HttpStatusCode)422, afterStart);
+        Assert.Contains("immutable", refused["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, suspend);
+    }
 }
