@@ -91,7 +91,7 @@ public sealed class CrdSamplesTests : IAsyncLifetime
 
         var (beforeStart, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"workers":2}}""")!);
         await _http.MergePatchAsync($"{path}/status", JsonNode.Parse("""{"status":{"startTime":"2026-01-01T00:00:00Z"}}""")!);
-        var (afterStart, refused) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"workers":3}}""")!);
+        var (afterStart, refused) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"source":{"s3":{"prefix":"elsewhere/"}}}}""")!);
         var (suspend, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"suspend":true}}""")!);
 
         Assert.Equal(HttpStatusCode.OK, beforeStart);
