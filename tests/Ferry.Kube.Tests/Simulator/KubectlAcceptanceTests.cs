@@ -53,6 +53,33 @@ public sealed class KubectlAcceptanceTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Binaries))]
+    public async Task Kubectl_OverHttpsWithToken_TrustsTheCertificateAndNeedsTheToken(string executable)
+    {
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { UseHttps = true, Token = "t0k3n" });
+        var temp = Directory.CreateTempSubdirectory("clustersim-kubectl-");
+        try
+        {
+            var good = Path.Combine(temp.FullName, "good");
+            var bad = Path.Combine(temp.FullName, "bad");
+            await sim.WriteKubeconfigAsync(good);
+            await File.WriteAllTextAsync(bad, sim.Kubeconfig().Replace("token: t0k3n", "token: wrong", StringComparison.Ordinal));
+
+            var accepted = await new Kubectl(executable, good, Path.Combine(temp.FullName, "cache1")).RunAsync("get", "namespaces", "-o", "name");
+            var refused = await new Kubectl(executable, bad, Path.Combine(temp.FullName, "cache2")).RunAsync("get", "namespaces", "-o", "name");
+
+            Assert.True(accepted.ExitCode == 0, accepted.ToString());
+            Assert.Contains("namespace/default", accepted.Stdout);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.True(refused.Stderr.Contains("Unauthorized", StringComparison.Ordinal) || refused.Stderr.Contains("provide credentials", StringComparison.Ordinal), refused.ToString());
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     private static List<JsonObject> ReadDirectory(string dir) =>
         Directory.GetFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).SelectMany(TestFiles.ReadYamlDocuments).ToList();
