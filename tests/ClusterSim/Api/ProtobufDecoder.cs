@@ -161,17 +161,17 @@ internal static class ProtobufDecoder
                     position += 8;
                     break;
                 case 2:
-                {
-                    var length = (int)ReadVarint(message.Span, ref position);
-                    if (length < 0 || position + length > message.Length)
                     {
-                        throw Unsupported("truncated protobuf body");
-                    }
+                        var length = (int)ReadVarint(message.Span, ref position);
+                        if (length < 0 || position + length > message.Length)
+                        {
+                            throw Unsupported("truncated protobuf body");
+                        }
 
-                    yield return (field, message.Slice(position, length));
-                    position += length;
-                    break;
-                }
+                        yield return (field, message.Slice(position, length));
+                        position += length;
+                        break;
+                    }
 
                 case 5:
                     position += 4;

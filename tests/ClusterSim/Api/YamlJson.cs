@@ -50,15 +50,15 @@ internal static partial class YamlJson
         switch (node)
         {
             case YamlMappingNode map:
-            {
-                var o = new JsonObject();
-                foreach (var (k, v) in map.Children)
                 {
-                    o[((YamlScalarNode)k).Value ?? ""] = Convert(v);
-                }
+                    var o = new JsonObject();
+                    foreach (var (k, v) in map.Children)
+                    {
+                        o[((YamlScalarNode)k).Value ?? ""] = Convert(v);
+                    }
 
-                return o;
-            }
+                    return o;
+                }
 
             case YamlSequenceNode seq:
                 return new JsonArray(seq.Children.Select(Convert).ToArray());

@@ -130,12 +130,12 @@ internal sealed class CelRule
             case Ident i:
                 return env.Lookup(i.Name);
             case Select s:
-            {
-                var target = Eval(s.Target, env);
-                return target is JsonObject o && o.TryGetPropertyValue(s.Field, out var v)
-                    ? FromJson(v)
-                    : throw new CelError($"no such key: {s.Field}");
-            }
+                {
+                    var target = Eval(s.Target, env);
+                    return target is JsonObject o && o.TryGetPropertyValue(s.Field, out var v)
+                        ? FromJson(v)
+                        : throw new CelError($"no such key: {s.Field}");
+                }
 
             case Has h:
                 return Eval(h.Selection.Target, env) is JsonObject ho && ho.ContainsKey(h.Selection.Field);
@@ -159,16 +159,16 @@ internal sealed class CelRule
             case ListLiteral list:
                 return list.Items.Select(i => Eval(i, env)).ToList();
             case Index ix:
-            {
-                var target = Eval(ix.Target, env);
-                var key = Eval(ix.Key, env);
-                return (target, key) switch
                 {
-                    (List<object?> l, long n) when n >= 0 && n < l.Count => l[(int)n],
-                    (JsonObject o, string k) when o.TryGetPropertyValue(k, out var v) => FromJson(v),
-                    _ => throw new CelError("index out of range"),
-                };
-            }
+                    var target = Eval(ix.Target, env);
+                    var key = Eval(ix.Key, env);
+                    return (target, key) switch
+                    {
+                        (List<object?> l, long n) when n >= 0 && n < l.Count => l[(int)n],
+                        (JsonObject o, string k) when o.TryGetPropertyValue(k, out var v) => FromJson(v),
+                        _ => throw new CelError("index out of range"),
+                    };
+                }
 
             case Macro m:
                 return EvalMacro(m, env);
@@ -543,36 +543,36 @@ internal sealed class CelRule
             switch (t)
             {
                 case "(":
-                {
-                    var inner = ParseExpression();
-                    Expect(")");
-                    return inner;
-                }
-
-                case "[":
-                {
-                    var items = new List<Node>();
-                    if (Peek == "]")
                     {
-                        Next();
-                        return new ListLiteral(items);
+                        var inner = ParseExpression();
+                        Expect(")");
+                        return inner;
                     }
 
-                    while (true)
+                case "[":
                     {
-                        items.Add(ParseExpression());
-                        var sep = Next();
-                        if (sep == "]")
+                        var items = new List<Node>();
+                        if (Peek == "]")
                         {
+                            Next();
                             return new ListLiteral(items);
                         }
 
-                        if (sep != ",")
+                        while (true)
                         {
-                            throw new FormatException("expected , or ]");
+                            items.Add(ParseExpression());
+                            var sep = Next();
+                            if (sep == "]")
+                            {
+                                return new ListLiteral(items);
+                            }
+
+                            if (sep != ",")
+                            {
+                                throw new FormatException("expected , or ]");
+                            }
                         }
                     }
-                }
 
                 case "true":
                     return new Literal(true);
@@ -581,12 +581,12 @@ internal sealed class CelRule
                 case "null":
                     return new Literal(null);
                 case "has":
-                {
-                    Expect("(");
-                    var arg = ParseExpression();
-                    Expect(")");
-                    return arg is Select s ? new Has(s) : throw new FormatException("has() needs a field selection");
-                }
+                    {
+                        Expect("(");
+                        var arg = ParseExpression();
+                        Expect(")");
+                        return arg is Select s ? new Has(s) : throw new FormatException("has() needs a field selection");
+                    }
             }
 
             if (t.StartsWith('"'))

@@ -112,36 +112,36 @@ internal static class SchemaProcessor
         switch (node)
         {
             case JsonObject o:
-            {
-                var props = schema["properties"] as JsonObject;
-                var preserve = JsonValues.Bool(schema["x-kubernetes-preserve-unknown-fields"]) ?? false;
-                var embedded = root || (JsonValues.Bool(schema["x-kubernetes-embedded-resource"]) ?? false);
-                var additional = schema["additionalProperties"];
-                foreach (var (name, value) in o.ToList())
                 {
-                    if (embedded && name is "apiVersion" or "kind" or "metadata")
+                    var props = schema["properties"] as JsonObject;
+                    var preserve = JsonValues.Bool(schema["x-kubernetes-preserve-unknown-fields"]) ?? false;
+                    var embedded = root || (JsonValues.Bool(schema["x-kubernetes-embedded-resource"]) ?? false);
+                    var additional = schema["additionalProperties"];
+                    foreach (var (name, value) in o.ToList())
                     {
-                        continue;
+                        if (embedded && name is "apiVersion" or "kind" or "metadata")
+                        {
+                            continue;
+                        }
+
+                        var childPath = path.Length == 0 ? name : $"{path}.{name}";
+                        if (props?[name] is JsonObject ps)
+                        {
+                            Prune(value, ps, pruned: pruned, path: childPath);
+                        }
+                        else if (additional is JsonObject adds)
+                        {
+                            Prune(value, adds, pruned: pruned, path: childPath);
+                        }
+                        else if (!preserve && additional is not JsonValue)
+                        {
+                            o.Remove(name);
+                            pruned?.Add(childPath);
+                        }
                     }
 
-                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    if (props?[name] is JsonObject ps)
-                    {
-                        Prune(value, ps, pruned: pruned, path: childPath);
-                    }
-                    else if (additional is JsonObject adds)
-                    {
-                        Prune(value, adds, pruned: pruned, path: childPath);
-                    }
-                    else if (!preserve && additional is not JsonValue)
-                    {
-                        o.Remove(name);
-                        pruned?.Add(childPath);
-                    }
+                    break;
                 }
-
-                break;
-            }
 
             case JsonArray a when schema["items"] is JsonObject items:
                 for (var i = 0; i < a.Count; i++)
