@@ -338,6 +338,55 @@ public sealed class ApiHandlerTests
     }
 
     [Fact]
+    public async Task Faults_DropWatchesAfter_CutsStreamsWhenTheClockPassesIt()
+    {
+        var clock = new ManualTimeProvider();
+        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        await using var _ = sim;
+        using var __ = http;
+        var created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        sim.Faults.DropWatchesAfter = TimeSpan.FromSeconds(5);
+
+        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(created)}");
+        var cut = false;
+        for (var i = 0; i < 100 && !cut; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            try
+            {
+                cut = await watch.TryNextAsync(TimeSpan.FromMilliseconds(100)) is (true, null);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                cut = true;
+            }
+        }
+
+        Assert.True(cut);
+    }
+
+    [Fact]
+    public async Task Faults_Latency_DelaysAnswersUntilTheClockPassesIt()
+    {
+        var clock = new ManualTimeProvider();
+        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        await using var _ = sim;
+        using var __ = http;
+        sim.Faults.Latency = TimeSpan.FromSeconds(2);
+
+        var pending = http.GetAsync("/api/v1/namespaces/default");
+        var answeredEarly = await Task.WhenAny(pending, Task.Delay(200)) == pending;
+        while (!pending.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(2));
+            await Task.WhenAny(pending, Task.Delay(50));
+        }
+
+        Assert.False(answeredEarly);
+        Assert.Equal(HttpStatusCode.OK, (await pending).Code);
+    }
+
+    [Fact]
     public async Task Faults_ServerErrorRateOne_Answers500()
     {
         var (sim, http) = await StartAsync();
