@@ -31,6 +31,7 @@ public sealed partial class ClusterStore
     private readonly Queue<WatchEvent> _history = new();
     private readonly List<WatchSubscription> _subscriptions = [];
     private readonly Dictionary<string, JsonObject> _appliedConfigs = [];
+    private readonly HashSet<string> _removedUids = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly int _historySize;
     private readonly IKubelet? _kubelet;
@@ -243,6 +244,27 @@ public sealed partial class ClusterStore
         }
 
         return stored;
+    }
+
+    /// <summary>Creates every object in a (multi-document) YAML or JSON manifest, in order, as <c>kubectl create -f</c>
+    /// would: each document's <c>apiVersion</c> and <c>kind</c> choose the resource, its <c>metadata.namespace</c>
+    /// (default <c>default</c>) the namespace. CRDs are served as soon as they are created.</summary>
+    /// <returns>The stored objects.</returns>
+    /// <exception cref="StatusException">404 when a kind is not served; the errors of <see cref="Create"/>.</exception>
+    public IReadOnlyList<JsonObject> CreateFromYaml(string manifest)
+    {
+        var created = new List<JsonObject>();
+        foreach (var doc in YamlJson.ParseAll(manifest).OfType<JsonObject>())
+        {
+            var apiVersion = Str(doc["apiVersion"]) ?? "";
+            var kind = Str(doc["kind"]) ?? "";
+            var type = Registry.FindByKind(apiVersion, kind)
+                ?? throw new StatusException(404, "NotFound", $"no matches for kind \"{kind}\" in version \"{apiVersion}\"");
+            var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+            created.Add(Create(type, version, type.Namespaced ? Str(doc["metadata"]?["namespace"]) ?? "default" : null, doc));
+        }
+
+        return created;
     }
 
     private static bool IsKubeletKind(ResourceType type) =>
@@ -806,6 +828,11 @@ public sealed partial class ClusterStore
         var bucket = Bucket(type);
         var obj = bucket[Key(ns, name)];
         bucket.Remove(Key(ns, name));
+        if (Str(obj["metadata"]?["uid"]) is { } removedUid)
+        {
+            _removedUids.Add(removedUid);
+        }
+
         var rv = ++_resourceVersion;
         var last = obj.DeepClone().AsObject();
         Meta(last)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
@@ -855,7 +882,6 @@ public sealed partial class ClusterStore
         {
             var changed = false;
             var all = Registry.Types.SelectMany(t => Bucket(t).Values.Select(o => (Type: t, Obj: o))).ToList();
-            var uids = all.Select(x => Str(x.Obj["metadata"]?["uid"])).Where(u => u is not null).ToHashSet();
             foreach (var (type, obj) in all)
             {
                 var meta = Meta(obj);
@@ -919,8 +945,9 @@ public sealed partial class ClusterStore
                     continue;
                 }
 
+                // Collected when every owner is known to be gone (an owner uid never seen is left alone).
                 if (!deleting && meta["ownerReferences"] is JsonArray owners && owners.Count > 0
-                    && owners.All(o => !uids.Contains(Str(o?["uid"]))))
+                    && owners.All(o => Str(o?["uid"]) is { } ownerUid && _removedUids.Contains(ownerUid)))
                 {
                     DeleteLocked(type, ns, name, new DeleteOptions("Background"));
                     changed = true;

@@ -338,6 +338,48 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delete_Anything_LeavesObjectsWhoseOwnerNeverExisted()
+    {
+        var phantom = new JsonArray(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "ghost", ["uid"] = Guid.NewGuid().ToString() });
+        await _http.CreateAsync(ConfigMaps, ConfigMap("orphan-by-design", owners: phantom));
+        await _http.CreateAsync(ConfigMaps, ConfigMap("victim"));
+
+        await _http.DeleteAsync($"{ConfigMaps}/victim");
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"{ConfigMaps}/orphan-by-design")).Code);
+    }
+
+    [Fact]
+    public async Task CreateFromYaml_MultiDocumentManifest_CreatesEachObject()
+    {
+        var created = _sim.Store.CreateFromYaml("""
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: seeded
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+              namespace: seeded
+            data:
+              mode: fast
+            ---
+            apiVersion: test.ferry.io/v1alpha1
+            kind: Widget
+            metadata:
+              name: seeded-widget
+            spec:
+              source: {volume: {claimName: pvc}}
+            """);
+
+        Assert.Equal(3, created.Count);
+        Assert.Equal("fast", (await _http.GetAsync("/api/v1/namespaces/seeded/configmaps/settings")).Body["data"]!["mode"]!.GetValue<string>());
+        Assert.Equal(3, (await _http.GetAsync($"{Widgets}/seeded-widget")).Body["spec"]!["size"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Delete_Job_DefaultsToOrphaningItsPods()
     {
         var job = await _http.CreateAsync("/apis/batch/v1/namespaces/default/jobs", new JsonObject
