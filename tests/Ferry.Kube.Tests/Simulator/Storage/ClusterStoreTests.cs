@@ -424,6 +424,24 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delete_DefaultNamespace_IsForbidden_AndATerminatingNamespaceTakesNoNewObjects()
+    {
+        await _http.CreateAsync("/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "closing" } });
+        await _http.CreateAsync("/api/v1/namespaces/closing/configmaps", ConfigMap("held", finalizers: new JsonArray("ferry.io/hold")));
+
+        var (defaultCode, _) = await _http.DeleteAsync("/api/v1/namespaces/default");
+        await _http.DeleteAsync("/api/v1/namespaces/closing");
+        var (_, terminating) = await _http.GetAsync("/api/v1/namespaces/closing");
+        var (createCode, _) = await _http.PostAsync("/api/v1/namespaces/closing/configmaps", ConfigMap("late"));
+        await _http.MergePatchAsync("/api/v1/namespaces/closing/configmaps/held", JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
+
+        Assert.Equal(HttpStatusCode.Forbidden, defaultCode);
+        Assert.Equal("Terminating", terminating["status"]!["phase"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, createCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/v1/namespaces/closing")).Code);
+    }
+
+    [Fact]
     public async Task Delete_CustomResourceDefinition_StopsServingAndRemovesObjects()
     {
         await _http.CreateAsync(Widgets, SimHttp.Widget("w"));
