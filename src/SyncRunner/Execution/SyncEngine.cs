@@ -293,7 +293,7 @@ public sealed class SyncEngine
                 case SyncActionKind.Copy:
                     Plan("copy", action.Key);
                     counters.AddCopied(size);
-                    if (_options.DeleteSrc)
+                    if (_options.DeleteSrc && action.Source!.Kind != EntryKind.Directory)
                     {
                         Plan("delete-src", action.Key);
                     }
