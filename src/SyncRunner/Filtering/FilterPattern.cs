@@ -1,11 +1,9 @@
-using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Ferry.SyncRunner.Filtering;
 
 /// <summary>
-/// One include/exclude pattern compiled once into a linear-time matcher over a path (a key, or one layer
+/// One include/exclude pattern compiled once into a linear-time matcher (<see cref="GlobAutomaton"/>) over a path (a key, or one layer
 /// of a key, relative to the root of the transfer; a directory ends in <c>/</c>).
 /// </summary>
 /// <remarks>
@@ -28,57 +26,39 @@ namespace Ferry.SyncRunner.Filtering;
 /// </remarks>
 internal sealed class FilterPattern
 {
-    private const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking;
-
-    // Matches one Unicode scalar value written as a UTF-16 surrogate pair.
-    private const string SurrogatePair = @"[\uD800-\uDBFF][\uDC00-\uDFFF]";
-
-    private readonly Regex regex;
-    private readonly Regex? prefixRegex;
-    private readonly Regex[] leadingSegmentRegexes;
+    private readonly GlobAutomaton automaton;
+    private readonly GlobAutomaton? prefixAutomaton;
+    private readonly Lazy<GlobAutomaton[]> leadingSegmentAutomata;
     private readonly int segmentCount;
     private readonly bool hasDoubleStar;
 
-    private FilterPattern(string text, bool isAnchored, List<List<Token>> segments, bool isDirectoryPattern)
+    private FilterPattern(string text, bool isAnchored, List<List<GlobToken>> segments, bool isDirectoryPattern)
     {
         Text = text;
         IsAnchored = isAnchored;
         IsDirectoryPattern = isDirectoryPattern;
         segmentCount = segments.Count;
-        hasDoubleStar = segments.Any(s => s.Any(t => t.Kind == TokenKind.DoubleStar));
-
-        var start = isAnchored ? @"\A" : @"(?:\A|/)";
-        var body = string.Join("/", segments.Select(s => string.Concat(s.Select(t => t.Regex))));
-        regex = new Regex(start + body + @"\z", Options);
+        hasDoubleStar = segments.Any(s => s.Any(t => t.Kind == GlobTokenKind.DoubleStar));
+        automaton = new GlobAutomaton(Join(segments), restartAfterSlash: !isAnchored);
 
         MatchesEverything = segments.Count == 1 && segments[0].Count > 0
-            && segments[0].All(t => t.Kind is TokenKind.Star or TokenKind.DoubleStar)
-            && (!isAnchored || segments[0].Any(t => t.Kind == TokenKind.DoubleStar));
+            && segments[0].All(t => t.IsStar)
+            && (!isAnchored || segments[0].Any(t => t.Kind == GlobTokenKind.DoubleStar));
 
         var last = segments[^1];
-        if (last.Count > 0 && last[^1].Kind == TokenKind.DoubleStar)
+        if (last.Count > 0 && last[^1].Kind == GlobTokenKind.DoubleStar)
         {
             // Pattern = Q** : any path with a prefix matching Q (at an allowed start) matches.
-            var q = segments.Take(segments.Count - 1).Select(s => string.Concat(s.Select(t => t.Regex)))
-                .Append(string.Concat(last.Take(last.Count - 1).Select(t => t.Regex)));
-            prefixRegex = new Regex(start + string.Join("/", q), Options);
+            var q = Join(segments);
+            q.RemoveAt(q.Count - 1);
+            prefixAutomaton = new GlobAutomaton(q, restartAfterSlash: !isAnchored);
         }
 
-        leadingSegmentRegexes = isAnchored
-            ? segments.TakeWhile(s => s.All(t => t.Kind != TokenKind.DoubleStar))
-                .Select(s => new Regex(@"\A" + string.Concat(s.Select(t => t.Regex)) + @"\z", Options))
-                .ToArray()
+        // Only full-path pruning (ExcludesSubtree) needs these; built on first use.
+        var leading = isAnchored
+            ? segments.TakeWhile(s => s.All(t => t.Kind != GlobTokenKind.DoubleStar)).ToList()
             : [];
-    }
-
-    private enum TokenKind
-    {
-        Literal,
-        Star,
-        DoubleStar,
-        Question,
-        Class,
-        Slash,
+        leadingSegmentAutomata = new Lazy<GlobAutomaton[]>(() => leading.Select(s => new GlobAutomaton(s, restartAfterSlash: false)).ToArray());
     }
 
     /// <summary>The pattern as given.</summary>
@@ -110,10 +90,10 @@ internal sealed class FilterPattern
         }
 
         var tokens = Tokenize(pattern);
-        var segments = new List<List<Token>> { new() };
+        var segments = new List<List<GlobToken>> { new() };
         foreach (var token in tokens)
         {
-            if (token.Kind == TokenKind.Slash)
+            if (token.Kind == GlobTokenKind.Slash)
             {
                 segments.Add([]);
             }
@@ -123,7 +103,7 @@ internal sealed class FilterPattern
             }
         }
 
-        var isAnchored = tokens[0].Kind == TokenKind.Slash;
+        var isAnchored = tokens[0].Kind == GlobTokenKind.Slash;
         if (isAnchored)
         {
             segments.RemoveAt(0);
@@ -131,11 +111,11 @@ internal sealed class FilterPattern
 
         var lastSegment = segments[^1];
         var isDirectoryPattern = lastSegment.Count == 0
-            || (lastSegment.Count == 1 && lastSegment[0].Kind == TokenKind.DoubleStar && lastSegment[0].Stars == 3);
+            || (lastSegment.Count == 1 && lastSegment[0].Kind == GlobTokenKind.DoubleStar && lastSegment[0].Value == 3);
 
         // An unanchored pattern must start at a segment boundary; a leading "**/" may match zero or more
         // whole segments, which "(start or after a slash)" already covers, so the segment is dropped.
-        if (!isAnchored && segments.Count > 1 && segments[0].Count == 1 && segments[0][0].Kind == TokenKind.DoubleStar)
+        if (!isAnchored && segments.Count > 1 && segments[0].Count == 1 && segments[0][0].Kind == GlobTokenKind.DoubleStar)
         {
             segments.RemoveAt(0);
         }
@@ -146,7 +126,7 @@ internal sealed class FilterPattern
     /// <summary>Whether the pattern matches the whole path.</summary>
     /// <param name="path">The path relative to the root of the transfer, without a leading <c>/</c>.</param>
     /// <returns><see langword="true"/> on a match.</returns>
-    public bool IsMatch(ReadOnlySpan<char> path) => regex.IsMatch(path);
+    public bool IsMatch(ReadOnlySpan<char> path) => automaton.IsMatch(path);
 
     /// <summary>
     /// Whether the pattern matches every path strictly below a directory (every <c>dir + x</c> with a
@@ -155,7 +135,7 @@ internal sealed class FilterPattern
     /// <param name="directory">The directory path, ending in <c>/</c> (empty for the root).</param>
     /// <returns><see langword="true"/> only when every path below matches.</returns>
     public bool CoversSubtree(string directory) =>
-        MatchesEverything || (prefixRegex is not null && prefixRegex.IsMatch(directory));
+        MatchesEverything || (prefixAutomaton is not null && prefixAutomaton.MatchesSomePrefix(directory));
 
     /// <summary>
     /// Whether the pattern matches no path strictly below a directory. Sound, not complete:
@@ -172,40 +152,51 @@ internal sealed class FilterPattern
 
         string[] dirSegments = directory.Length == 0 ? [] : directory[..^1].Split('/');
         var k = dirSegments.Length;
+        var leading = leadingSegmentAutomata.Value;
         for (var i = 0; i < Math.Min(segmentCount, k); i++)
         {
-            if (i >= leadingSegmentRegexes.Length)
+            if (i >= leading.Length)
             {
                 return false; // a segment with "**" can span any number of path segments
             }
 
-            if (!leadingSegmentRegexes[i].IsMatch(dirSegments[i]))
+            if (!leading[i].IsMatch(dirSegments[i]))
             {
                 return true;
             }
         }
 
-        if (hasDoubleStar)
-        {
-            return false;
-        }
-
         // Without "**" the pattern matches only paths of exactly segmentCount segments; every path below
         // the directory has more than k.
-        return segmentCount <= k;
+        return !hasDoubleStar && segmentCount <= k;
     }
 
     /// <inheritdoc/>
     public override string ToString() => Text;
 
-    private static List<Token> Tokenize(string pattern)
+    private static List<GlobToken> Join(List<List<GlobToken>> segments)
     {
-        var tokens = new List<Token>();
+        var joined = new List<GlobToken>();
+        for (var i = 0; i < segments.Count; i++)
+        {
+            if (i > 0)
+            {
+                joined.Add(GlobToken.Slash);
+            }
+
+            joined.AddRange(segments[i]);
+        }
+
+        return joined;
+    }
+
+    private static List<GlobToken> Tokenize(string pattern)
+    {
+        var tokens = new List<GlobToken>();
         var i = 0;
         while (i < pattern.Length)
         {
-            var c = pattern[i];
-            switch (c)
+            switch (pattern[i])
             {
                 case '\\':
                     if (i + 1 >= pattern.Length)
@@ -213,8 +204,9 @@ internal sealed class FilterPattern
                         throw new FilterPatternException(pattern, "it ends with an unescaped '\\'");
                     }
 
-                    tokens.Add(pattern[i + 1] == '/' ? Token.SlashToken : Token.Literal(pattern[i + 1]));
-                    i += 2;
+                    i++;
+                    var escaped = ReadRune(pattern, ref i);
+                    tokens.Add(escaped == '/' ? GlobToken.Slash : new GlobToken(GlobTokenKind.Literal, escaped));
                     break;
                 case '*':
                     var stars = 0;
@@ -224,22 +216,21 @@ internal sealed class FilterPattern
                         i++;
                     }
 
-                    tokens.Add(stars == 1 ? new Token(TokenKind.Star, "[^/]*", 1) : new Token(TokenKind.DoubleStar, ".*", stars));
+                    tokens.Add(new GlobToken(stars == 1 ? GlobTokenKind.Star : GlobTokenKind.DoubleStar, stars));
                     break;
                 case '?':
-                    tokens.Add(new Token(TokenKind.Question, $"(?:{SurrogatePair}|[^/])", 0));
+                    tokens.Add(new GlobToken(GlobTokenKind.Question));
                     i++;
                     break;
                 case '[':
                     tokens.Add(ParseClass(pattern, ref i));
                     break;
                 case '/':
-                    tokens.Add(Token.SlashToken);
+                    tokens.Add(GlobToken.Slash);
                     i++;
                     break;
                 default:
-                    tokens.Add(Token.Literal(c));
-                    i++;
+                    tokens.Add(new GlobToken(GlobTokenKind.Literal, ReadRune(pattern, ref i)));
                     break;
             }
         }
@@ -248,18 +239,18 @@ internal sealed class FilterPattern
     }
 
     // i points at '['; on return it points past the closing ']'.
-    private static Token ParseClass(string pattern, ref int i)
+    private static GlobToken ParseClass(string pattern, ref int i)
     {
         var open = i;
         var j = i + 1;
-        var negate = false;
+        var negated = false;
         if (j < pattern.Length && pattern[j] is '!' or '^')
         {
-            negate = true;
+            negated = true;
             j++;
         }
 
-        var members = new StringBuilder();
+        var ranges = new List<(int Lo, int Hi)>();
         var first = true;
         while (true)
         {
@@ -282,25 +273,22 @@ internal sealed class FilterPattern
                 var hi = ReadClassChar(pattern, ref j, open);
                 if (hi < lo)
                 {
-                    throw new FilterPatternException(pattern, $"reversed range '{lo}-{hi}' in the class at offset {open}");
+                    throw new FilterPatternException(pattern, $"reversed range '{char.ConvertFromUtf32(lo)}-{char.ConvertFromUtf32(hi)}' in the class at offset {open}");
                 }
 
-                members.Append(Escape(lo)).Append('-').Append(Escape(hi));
+                ranges.Add((lo, hi));
             }
             else
             {
-                members.Append(Escape(lo));
+                ranges.Add((lo, lo));
             }
         }
 
         i = j;
-        var regex = negate
-            ? $"(?:{SurrogatePair}|[^{members}/])"
-            : $"[{members}-[/]]";
-        return new Token(TokenKind.Class, regex, 0);
+        return new GlobToken(GlobTokenKind.Class, Ranges: [.. ranges], Negated: negated);
     }
 
-    private static char ReadClassChar(string pattern, ref int j, int open)
+    private static int ReadClassChar(string pattern, ref int j, int open)
     {
         if (pattern[j] == '\\')
         {
@@ -309,20 +297,21 @@ internal sealed class FilterPattern
                 throw new FilterPatternException(pattern, $"unclosed '[' at offset {open}");
             }
 
-            j += 2;
-            return pattern[j - 1];
+            j++;
         }
 
-        return pattern[j++];
+        return ReadRune(pattern, ref j);
     }
 
-    private static string Escape(char c) =>
-        char.IsAsciiLetterOrDigit(c) ? c.ToString() : "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);
-
-    private readonly record struct Token(TokenKind Kind, string Regex, int Stars)
+    // Reads one Unicode scalar value (a surrogate pair counts as one; a lone surrogate as itself).
+    private static int ReadRune(string pattern, ref int i)
     {
-        public static Token SlashToken { get; } = new(TokenKind.Slash, "/", 0);
+        if (Rune.DecodeFromUtf16(pattern.AsSpan(i), out var rune, out var consumed) == System.Buffers.OperationStatus.Done)
+        {
+            i += consumed;
+            return rune.Value;
+        }
 
-        public static Token Literal(char c) => new(TokenKind.Literal, Escape(c), 0);
+        return pattern[i++];
     }
 }

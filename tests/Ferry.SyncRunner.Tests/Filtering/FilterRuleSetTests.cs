@@ -491,6 +491,61 @@ public class FilterRuleSetTests
     }
 
     [Fact]
+    public void Includes_RandomRulesAndKeys_AgreesWithReferenceMatcher()
+    {
+        var gen =
+            from rules in RulesGen(WidePatternGen())
+            from fullPath in Gen.Elements(true, false)
+            from key in KeyGen(Gen.Elements("a", "b", "ab", "a.c", "]", "*", "-", "a-c", "!"))
+            select (rules, fullPath, key);
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(20_000), Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var expected = ReferenceMatcher.Includes(t.rules, t.fullPath, t.key);
+            var actual = FilterRuleSet.Create(t.rules, t.fullPath).IncludesUncached(t.key);
+            return actual == expected
+                ? true
+                : throw new InvalidOperationException($"{string.Join(" ", t.rules)} fullPath={t.fullPath} key='{t.key}': reference {expected}, actual {actual}");
+        }));
+    }
+
+    [Fact]
+    public void Includes_PatternsOfMoreThan64Tokens_AgreeWithReferenceMatcher()
+    {
+        // Long patterns run on the multi-word automaton; pad patterns and keys with a 70-character directory.
+        var pad = new string('d', 35) + "-" + new string('e', 34);
+        var gen =
+            from rules in RulesGen(WidePatternGen().Select(p => "/" + pad + "/" + p.TrimStart('/')))
+            from fullPath in Gen.Elements(true, false)
+            from key in KeyGen(Gen.Elements("a", "b", "ab", "a.c", "]", "*", "-", "a-c", "!"))
+            select (rules, fullPath, key: pad + "/" + key);
+
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(3_000), Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var expected = ReferenceMatcher.Includes(t.rules, t.fullPath, t.key);
+            var actual = FilterRuleSet.Create(t.rules, t.fullPath).IncludesUncached(t.key);
+            return actual == expected
+                ? true
+                : throw new InvalidOperationException($"{string.Join(" ", t.rules)} fullPath={t.fullPath} key='{t.key}': reference {expected}, actual {actual}");
+        }));
+    }
+
+    [Theory]
+    [InlineData(40, "", false)]
+    [InlineData(39, "", true)]
+    [InlineData(40, "x/", false)]
+    [InlineData(40, "x/b", false)]
+    [InlineData(39, "x/b", true)]
+    [InlineData(100, "", false)]
+    public void Includes_LongStarPattern_MatchesAcrossWords(int count, string prefix, bool sync)
+    {
+        // "*a" x 40 is 80 tokens: the automaton spans two 64-bit words.
+        var set = FilterRuleSet.Create([FilterRule.Exclude(string.Concat(Enumerable.Repeat("*a", 40)))], matchFullPath: true);
+
+        Assert.Equal(sync, set.Includes(prefix + new string('a', count)));
+    }
+
+    [Fact]
     public void Includes_ManyThreads_AgreeWithSingleThread()
     {
         var set = FilterRuleSet.Create(ParseRules("+*/ +/some/path/f -* "), matchFullPath: false);
@@ -519,8 +574,10 @@ public class FilterRuleSetTests
     // Small alphabets so that random patterns and keys often meet.
     private static Gen<string> SegmentGen() => Gen.Elements("a", "b", "ab", "ba", "a.c", "aa");
 
-    private static Gen<string> KeyGen() =>
-        from segments in ListOf(SegmentGen(), 1, 4)
+    private static Gen<string> KeyGen() => KeyGen(SegmentGen());
+
+    private static Gen<string> KeyGen(Gen<string> segment) =>
+        from segments in ListOf(segment, 1, 4)
         from isDir in Gen.Elements(false, false, true)
         select string.Join("/", segments) + (isDir ? "/" : "");
 
@@ -530,9 +587,15 @@ public class FilterRuleSetTests
         where p.Length > 0
         select p;
 
-    private static Gen<FilterRule[]> RulesGen() =>
+    private static Gen<string> WidePatternGen() =>
+        from parts in ListOf(Gen.Elements("a", "b", "*", "**", "***", "?", "[ab]", "[^a]", "[!b]", ".c", "/", "/", "\\*", "[]a]", "[a-c]", "[!a-b]", "\\-", "-", "]", "!"), 1, 5)
+        select string.Concat(parts);
+
+    private static Gen<FilterRule[]> RulesGen() => RulesGen(PatternGen());
+
+    private static Gen<FilterRule[]> RulesGen(Gen<string> patternGen) =>
         ListOf(
-            from pattern in PatternGen()
+            from pattern in patternGen
             from include in Gen.Elements(true, false)
             select include ? FilterRule.Include(pattern) : FilterRule.Exclude(pattern), 1, 4)
         .Select(r => r.ToArray());
