@@ -157,8 +157,8 @@ public class SyncCommandTests
         var rules = SyncCommand.OrderedRules(parse);
 
         Assert.Equal(
-            new[] { (true, "x"), (false, "y"), (true, "z"), (false, "w") },
-            rules.Select(r => (r.Include, r.Pattern)));
+            new[] { "--include 'x'", "--exclude 'y'", "--include 'z'", "--exclude 'w'" },
+            rules.Select(r => r.ToString()));
     }
 
     [Fact]

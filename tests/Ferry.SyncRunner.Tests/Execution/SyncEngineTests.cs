@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Filtering;
+using Ferry.SyncRunner.Tests.Filtering;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
@@ -34,15 +36,21 @@ public class SyncEngineTests
             from offset in Gen.Choose(-2, 2)
             select new FileSpec(p, size, variant, offset);
         Gen<OptionSpec> opts = Gen.ArrayOf(Gen.Elements(true, false), 9).Select(b => new OptionSpec(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]));
+        Gen<FilterRule> rule =
+            from include in Gen.Elements(true, false)
+            from pattern in Gen.Elements("a", "*.txt", "a/", "/a", "**/b", "a*", "[ab]", "é", "*", "*/", "x.txt", "/a/**", "b/", "x*")
+            select new FilterRule(include ? FilterAction.Include : FilterAction.Exclude, pattern);
         Gen<Case> cases =
             from s in Gen.ListOf(file)
             from d in Gen.ListOf(file)
             from o in opts
             from n in Gen.Choose(1, 6)
-            select new Case(s.ToArray(), d.ToArray(), o) { TaskObjects = n };
+            from rules in Gen.Choose(0, 3).SelectMany(k => Gen.ListOf(rule, k))
+            from fullPath in Gen.Elements(true, false)
+            select new Case(s.ToArray(), d.ToArray(), o) { TaskObjects = n, Rules = rules.ToArray(), MatchFullPath = fullPath };
 
         Prop.ForAll(Arb.From(cases), c => RunCaseAsync(c).GetAwaiter().GetResult())
-            .Check(Config.QuickThrowOnFailure.WithMaxTest(40).WithEndSize(12));
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(60).WithEndSize(12));
     }
 
     private static async Task<bool> RunCaseAsync(Case c)
@@ -79,6 +87,8 @@ public class SyncEngineTests
             MaxSize = o.MaxSize ? 9 : null,
             TaskObjects = c.TaskObjects,
             Threads = 3,
+            Filters = c.Rules,
+            MatchFullPath = c.MatchFullPath,
         };
 
         // The oracle: juicefs sync's rules, applied path by path.
@@ -90,7 +100,11 @@ public class SyncEngineTests
             FileSpec? result;
             if (s is null)
             {
-                result = options.DeleteDst ? null : d;
+                result = options.DeleteDst && ReferenceMatcher.Includes(c.Rules, c.MatchFullPath, p) ? null : d;
+            }
+            else if (!ReferenceMatcher.Includes(c.Rules, c.MatchFullPath, p))
+            {
+                result = d;
             }
             else if ((options.MinSize is { } min && s.Size < min) || (options.MaxSize is { } max && s.Size > max))
             {
@@ -130,8 +144,10 @@ public class SyncEngineTests
         SyncResult first = await SyncAsync(srcDir.Path, dstDir.Path, options);
         SortedDictionary<string, string> actual = TreeSnapshot.Take(dstDir.Path, withDirectories: false);
         Assert.True(first.Outcome == SyncOutcome.Succeeded, first.Reason);
-        Assert.Equal(expected, actual);
-        Assert.Equal(options.Dirs && !options.Existing, Directory.Exists(dstDir.Combine("emptydir")));
+        Assert.True(
+            expected.SequenceEqual(actual),
+            $"rules [{string.Join(' ', c.Rules.Select(r => r.ToString()))}] fullPath={c.MatchFullPath} {o}: expected [{string.Join(", ", expected.Keys)}], actual [{string.Join(", ", actual.Keys)}]; src [{string.Join(", ", src.Keys)}]");
+        Assert.Equal(options.Dirs && !options.Existing && ReferenceMatcher.Includes(c.Rules, c.MatchFullPath, "emptydir/"), Directory.Exists(dstDir.Combine("emptydir")));
         Assert.Equal(first.Counters.Scanned, first.Counters.Copied + first.Counters.Skipped + first.Counters.Excluded + first.Counters.Failed);
 
         SyncResult second = await SyncAsync(srcDir.Path, dstDir.Path, options);
@@ -371,5 +387,9 @@ public class SyncEngineTests
     public sealed record Case(FileSpec[] Source, FileSpec[] Destination, OptionSpec Options)
     {
         public int TaskObjects { get; init; } = 100;
+
+        public FilterRule[] Rules { get; init; } = [];
+
+        public bool MatchFullPath { get; init; }
     }
 }
