@@ -362,6 +362,103 @@ public class SyncEngineTests
         Assert.All(queue.Snapshot(), t => Assert.Equal(RangeTaskState.Done, t.State));
     }
 
+    [Fact]
+    public async Task RunAsync_TransientPutErrors_AreRetried()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        src.Write("b", "2");
+        int failures = 0;
+        var hooked = new HookedStorage(new FileStorage(dst.Path))
+        {
+            BeforePut = key => Interlocked.Increment(ref failures) <= 2 ? new StorageException(StorageErrorKind.Transient, "503 slow down") : null,
+        };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions { Threads = 1 }, new SyncEngineSettings { RetryDelay = TimeSpan.FromMilliseconds(1) });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(2, result.Counters.Copied);
+        Assert.Equal(4, hooked.Puts);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaxFailures_AbortsTheRun()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 50; i++)
+        {
+            src.Write($"f{i:D2}", "x");
+        }
+
+        var hooked = new HookedStorage(new FileStorage(dst.Path)) { BeforePut = _ => new StorageException(StorageErrorKind.AccessDenied, "denied") };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions { Threads = 1, MaxFailures = 3 });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Contains("--max-failure", result.Reason, StringComparison.Ordinal);
+        Assert.InRange(hooked.Puts, 3, 10);
+    }
+
+    [Fact]
+    public async Task RunAsync_CheckChange_SourceChangedDuringCopy_Fails()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        var hooked = new HookedStorage(new FileStorage(src.Path)) { AfterHead = e => e is null ? null : e with { Size = e.Size + 1 } };
+
+        var engine = new SyncEngine(hooked, new FileStorage(dst.Path), new SyncOptions { CheckChange = true }, new SyncEngineSettings { MaxRetries = 1 });
+        SyncResult changed = await engine.RunAsync(new InProcessWorkQueue());
+        SyncResult plain = await new SyncEngine(hooked, new FileStorage(dst.Path), new SyncOptions { ForceUpdate = true }).RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(1, changed.Counters.Failed);
+        Assert.Equal(SyncOutcome.Succeeded, plain.Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_PermsAndLinks_PreserveModeAndLinkTargets()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        string f = src.Write("f", "x");
+        File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(src.Combine("l"), "../outside/target");
+        Directory.CreateDirectory(dst.Path);
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { Perms = true, Links = true });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserExecute, File.GetUnixFileMode(dst.Combine("f")));
+        Assert.Equal("../outside/target", new FileInfo(dst.Combine("l")).LinkTarget);
+        Assert.Equal(0, (await SyncAsync(src.Path, dst.Path, new SyncOptions { Perms = true, Links = true })).Counters.Copied);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeleteDst_NeverDeletesExcludedKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("keep.txt", "k");
+        dst.Write("old.txt", "o");
+        dst.Write("data.gz", "excluded, must stay");
+        dst.Write("tmpdir/x", "excluded subtree, must stay");
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions
+        {
+            DeleteDst = true,
+            Filters = [FilterRule.Exclude("*.gz"), FilterRule.Exclude("tmpdir/")],
+        });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.False(File.Exists(dst.Combine("old.txt")));
+        Assert.True(File.Exists(dst.Combine("data.gz")));
+        Assert.True(File.Exists(dst.Combine("tmpdir/x")));
+    }
+
     public sealed record FileSpec(string Path, int Size, int Variant, int MtimeOffset)
     {
         public string Content => new((char)('a' + Variant), Size);
