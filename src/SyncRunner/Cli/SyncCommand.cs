@@ -153,7 +153,7 @@ internal static class SyncCommand
             {
                 try
                 {
-                    exporter = new PrometheusExporter(SyncMetrics.MeterName);
+                    exporter = new PrometheusExporter(metrics.Meter);
                     exporter.Start(address);
                 }
                 catch (Exception e) when (e is ArgumentException or System.Net.HttpListenerException)

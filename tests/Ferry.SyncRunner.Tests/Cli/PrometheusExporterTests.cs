@@ -15,7 +15,7 @@ public class PrometheusExporterTests
         counters.AddCopied(10);
         counters.AddFailed();
         using var metrics = new SyncMetrics(() => counters);
-        await using var exporter = new PrometheusExporter(SyncMetrics.MeterName);
+        await using var exporter = new PrometheusExporter(metrics.Meter);
         int port = FreePort();
 
         exporter.Start($"127.0.0.1:{port}");
