@@ -202,7 +202,10 @@ public sealed class SyncEngine
         try
         {
             IAsyncEnumerable<ObjectEntry> src = _source.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = _options.Links }, cancellationToken);
-            IAsyncEnumerable<ObjectEntry> dst = CountDestination(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), counters, copyPhase);
+            IAsyncEnumerable<ObjectEntry> dst = CountDestination(
+                Prefetch.AheadAsync(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), 4, cancellationToken),
+                counters,
+                copyPhase);
             long n = 0;
             await foreach (PlannedAction action in planner.PlanAsync(src, dst, cancellationToken).ConfigureAwait(false))
             {
