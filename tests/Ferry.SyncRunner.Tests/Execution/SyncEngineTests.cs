@@ -459,6 +459,48 @@ public class SyncEngineTests
         Assert.True(File.Exists(dst.Combine("tmpdir/x")));
     }
 
+    [Fact]
+    public async Task RunAsync_SourceKeysEscapingTheDestination_FailAndWriteNothingOutside()
+    {
+        using var parent = new TempDirectory();
+        string dst = parent.Combine("dst");
+        var src = new MemoryStorage();
+        src.Add("../escape", "bad");
+        src.Add("/abs", "bad");
+        src.Add("a/../../up", "bad");
+        src.Add("ok", "good");
+        var errors = new List<string>();
+
+        SyncResult result = await new SyncEngine(src, new FileStorage(dst), new SyncOptions(), new SyncEngineSettings { OnError = errors.Add, MaxRetries = 1 })
+            .RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal(3, result.Counters.Failed);
+        Assert.Equal(1, result.Counters.Copied);
+        Assert.Equal("good", File.ReadAllText(Path.Combine(dst, "ok")));
+        Assert.Equal(new[] { "dst" }, Directory.EnumerateFileSystemEntries(parent.Path).Select(Path.GetFileName));
+        Assert.All(errors, e => Assert.Contains("invalid key", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_AgeAndFilesFrom_SelectSourceKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        var time = new FakeTimeProvider();
+        DateTime now = time.GetUtcNow().UtcDateTime;
+        src.Write("old", "o", now.AddDays(-10));
+        src.Write("new", "n", now.AddMinutes(-1));
+        src.Write("list/a", "a", now.AddDays(-1));
+        src.Write("list/b", "b", now.AddDays(-1));
+        src.Write("other", "x", now.AddDays(-1));
+
+        SyncResult aged = await SyncAsync(src.Path, dst.Path, new SyncOptions { MinAge = TimeSpan.FromHours(1), MaxAge = TimeSpan.FromDays(5), FilesFrom = ["list/", "old", "new"] }, new SyncEngineSettings { Time = time });
+
+        Assert.Equal(new[] { "list/a", "list/b" }, TreeSnapshot.Take(dst.Path, withDirectories: false).Keys);
+        Assert.Equal(2, aged.Counters.Excluded);
+    }
+
     public sealed record FileSpec(string Path, int Size, int Variant, int MtimeOffset)
     {
         public string Content => new((char)('a' + Variant), Size);
