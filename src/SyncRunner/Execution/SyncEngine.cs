@@ -126,14 +126,14 @@ public sealed class SyncEngine
 
             QueueStatus copyStatus = await queue.GetStatusAsync(RangeTaskPhase.Copy, abort.Token).ConfigureAwait(false);
             taskFailure ??= copyStatus.Failed > 0 ? $"{copyStatus.Failed} range task(s) failed" : null;
-            if (_options.DeleteDst && !_options.DryRun && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
+            if (_options.DeleteDst && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
             {
                 SyncCounters soFar = Snapshot();
                 if (ExceedsMaxDelete(soFar.DeleteCandidates, soFar.DestinationKeys, out long allowed))
                 {
                     _abortReason = $"refusing to delete {soFar.DeleteCandidates} destination key(s): more than --max-delete {_options.MaxDelete} ({allowed}); nothing was deleted";
                 }
-                else if (soFar.DeleteCandidates > 0)
+                else if (soFar.DeleteCandidates > 0 && !_options.DryRun)
                 {
                     await queue.PublishDeleteTasksAsync(abort.Token).ConfigureAwait(false);
                     taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Delete, planner, work.Writer, abort.Token).ConfigureAwait(false);
