@@ -501,6 +501,37 @@ public class SyncEngineTests
         Assert.Equal(2, aged.Counters.Excluded);
     }
 
+    [Fact]
+    public async Task RunAsync_TaskWithCheckpoint_ResumesAfterTheLastFinishedKey()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        foreach (string k in new[] { "a", "b", "c", "d", "e" })
+        {
+            src.Write(k, k);
+        }
+
+        var queue = new InProcessWorkQueue();
+        await queue.PublishAsync(Ferry.SyncRunner.Keys.KeyRange.All);
+        await queue.CompleteScanAsync();
+        RangeTaskLease lost = (await queue.ClaimAsync(RangeTaskPhase.Copy, "crashed-worker"))!;
+        var before = new SyncCounters();
+        foreach (string k in new[] { "a", "b", "c" })
+        {
+            before.AddScanned(1);
+            before.AddCopied(1);
+        }
+
+        await queue.CheckpointAsync(lost, "c", before);
+        await queue.FailAsync(lost, "worker lost its lease");
+
+        SyncResult result = await new SyncEngine(new FileStorage(src.Path), new FileStorage(dst.Path), new SyncOptions()).RunAsync(queue);
+
+        Assert.Equal(new[] { "d", "e" }, TreeSnapshot.Take(dst.Path).Keys);
+        Assert.Equal(5, result.Counters.Scanned);
+        Assert.Equal(5, result.Counters.Copied);
+    }
+
     public sealed record FileSpec(string Path, int Size, int Variant, int MtimeOffset)
     {
         public string Content => new((char)('a' + Variant), Size);
