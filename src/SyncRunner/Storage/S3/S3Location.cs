@@ -15,6 +15,7 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// S3-compatible store (Ceph, MinIO) addressed in path style.</item>
 /// <item><c>minio://[ACCESS:SECRET@]HOST:PORT/BUCKET/PREFIX</c>: path style over plain HTTP.</item>
 /// </list>
+/// Ferry adds one optional parameter, <c>mtime=metadata|lastmodified</c> (see <see cref="S3ModifiedTimeSource"/>).
 /// The access key and secret in the user-info part are percent-decoded (a secret containing <c>/</c>,
 /// <c>@</c> or <c>:</c> must be written as <c>%2F</c>, <c>%40</c>, <c>%3A</c>). Without them, credentials come
 /// from the standard AWS chain (environment variables, shared profile). The prefix is used verbatim: it is
@@ -24,8 +25,9 @@ public sealed class S3Location
 {
     private const string DefaultRegion = "us-east-1";
 
-    private S3Location(string bucket, string prefix, Uri? endpoint, string region, bool forcePathStyle, string? accessKey, string? secretKey, string displayName)
+    private S3Location(string bucket, string prefix, Uri? endpoint, string region, bool forcePathStyle, string? accessKey, string? secretKey, string displayName, S3ModifiedTimeSource? modifiedTimeSource)
     {
+        ModifiedTimeSource = modifiedTimeSource;
         Bucket = bucket;
         Prefix = prefix;
         Endpoint = endpoint;
@@ -56,6 +58,9 @@ public sealed class S3Location
 
     /// <summary>The secret key from the URL; never printed.</summary>
     internal string? SecretKey { get; }
+
+    /// <summary>The <c>mtime=metadata|lastmodified</c> URL parameter, or <see langword="null"/> when absent.</summary>
+    public S3ModifiedTimeSource? ModifiedTimeSource { get; }
 
     /// <summary>The URL as typed, with the access key and secret replaced by <c>***</c>.</summary>
     public string DisplayName { get; }
@@ -117,6 +122,7 @@ public sealed class S3Location
 
         string? endpointParameter = null;
         string? region = null;
+        S3ModifiedTimeSource? mtime = null;
         foreach (string pair in (query ?? "").Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             int eq = pair.IndexOf('=');
@@ -130,8 +136,16 @@ public sealed class S3Location
                 case "region":
                     region = value;
                     break;
+                case "mtime":
+                    mtime = value.ToLowerInvariant() switch
+                    {
+                        "metadata" => S3ModifiedTimeSource.Metadata,
+                        "lastmodified" => S3ModifiedTimeSource.LastModified,
+                        _ => throw new FormatException($"Bad mtime '{value}' in '{displayName}' (metadata or lastmodified)."),
+                    };
+                    break;
                 default:
-                    throw new FormatException($"Unknown parameter '{name}' in '{displayName}' (known: endpoint, region).");
+                    throw new FormatException($"Unknown parameter '{name}' in '{displayName}' (known: endpoint, region, mtime).");
             }
         }
 
@@ -150,26 +164,26 @@ public sealed class S3Location
             }
 
             Uri endpoint = ParseEndpoint(endpointParameter ?? "http://" + host, displayName);
-            return new S3Location(bucket, bucketEnd >= 0 ? path[(bucketEnd + 1)..] : "", endpoint, region ?? DefaultRegion, true, accessKey, secretKey, displayName);
+            return new S3Location(bucket, bucketEnd >= 0 ? path[(bucketEnd + 1)..] : "", endpoint, region ?? DefaultRegion, true, accessKey, secretKey, displayName, mtime);
         }
 
         if (endpointParameter is not null)
         {
             Uri endpoint = ParseEndpoint(endpointParameter, displayName);
-            return new S3Location(host, path, endpoint, region ?? DefaultRegion, true, accessKey, secretKey, displayName);
+            return new S3Location(host, path, endpoint, region ?? DefaultRegion, true, accessKey, secretKey, displayName, mtime);
         }
 
         int dot = host.IndexOf('.');
         if (dot < 0)
         {
-            return new S3Location(host, path, null, region ?? EnvironmentRegion(), false, accessKey, secretKey, displayName);
+            return new S3Location(host, path, null, region ?? EnvironmentRegion(), false, accessKey, secretKey, displayName, mtime);
         }
 
         string endpointHost = host[(dot + 1)..];
         Uri virtualEndpoint = ParseEndpoint("https://" + endpointHost, displayName);
         string resolvedRegion = region ?? AwsRegionOf(endpointHost) ?? EnvironmentRegion();
         Uri? serviceUrl = AwsRegionOf(endpointHost) is not null ? null : virtualEndpoint;
-        return new S3Location(host[..dot], path, serviceUrl, resolvedRegion, false, accessKey, secretKey, displayName);
+        return new S3Location(host[..dot], path, serviceUrl, resolvedRegion, false, accessKey, secretKey, displayName, mtime);
     }
 
     /// <summary>Returns <see cref="DisplayName"/>, never the credentials.</summary>

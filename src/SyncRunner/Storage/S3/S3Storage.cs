@@ -16,10 +16,10 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// <para>Listing uses ListObjectsV2 (pages of <see cref="S3StorageOptions.ListPageSize"/> keys, <c>StartAfter</c> for range
 /// starts, delimiter <c>/</c> for one-level listings), which returns keys in UTF-8 byte order.</para>
 /// <para>Modification times: <see cref="PutAsync"/> and server-side copies store the source mtime as
-/// <c>x-amz-meta-mtime</c> (rclone's format). ListObjectsV2 returns no user metadata, so <see cref="ListAsync"/>
-/// reports <c>LastModified</c> (the upload time, never earlier than a stored mtime), while <see cref="HeadAsync"/>
-/// reports the stored mtime, falling back to <c>LastModified</c>. A planner that decides by mtime (<c>--update</c>)
-/// calls <see cref="HeadAsync"/> for the keys where the listed time would decide.</para>
+/// <c>x-amz-meta-mtime</c> (rclone's format). ListObjectsV2 returns no user metadata, so with the default
+/// <see cref="S3ModifiedTimeSource.Metadata"/> a listing HEADs each object in parallel to report the stored mtime
+/// (falling back to <c>LastModified</c>); <see cref="S3ModifiedTimeSource.LastModified"/> (URL <c>?mtime=lastmodified</c>)
+/// skips those HEADs and reports upload times. <see cref="ListAsync"/> and <see cref="HeadAsync"/> always agree.</para>
 /// <para>Objects above <see cref="S3StorageOptions.MultipartThreshold"/> are written as multipart uploads with parts in
 /// parallel, aborted on failure; reads longer than <see cref="S3StorageOptions.DownloadChunkSize"/> use parallel ranged
 /// GETs. Transient errors are retried with exponential backoff and jitter; permanent ones fail at once with a
@@ -58,7 +58,11 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
     /// <param name="url">The URL (see <see cref="S3Location"/>).</param>
     /// <returns>The storage.</returns>
     /// <exception cref="FormatException">The URL is malformed (the message masks credentials).</exception>
-    public static S3Storage Create(string url) => new(S3Location.Parse(url));
+    public static S3Storage Create(string url)
+    {
+        S3Location location = S3Location.Parse(url);
+        return new S3Storage(location, new S3StorageOptions { ModifiedTimeSource = location.ModifiedTimeSource ?? S3ModifiedTimeSource.Metadata });
+    }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -95,7 +99,13 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
             }
 
             ListObjectsV2Response page = await ExecuteAsync("ListObjectsV2", options.Prefix, t => client.ListObjectsV2Async(request, t), cancellationToken).ConfigureAwait(false);
-            foreach (ObjectEntry entry in Merge(page, root))
+            List<ObjectEntry> entries = Merge(page, root).ToList();
+            if (Options.ModifiedTimeSource == S3ModifiedTimeSource.Metadata)
+            {
+                await ReadStoredModifiedTimesAsync(entries, options, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (ObjectEntry entry in entries)
             {
                 if (KeyComparer.Utf8.Compare(entry.Key, options.Start) < 0 || entry.Key.Length == 0)
                 {
@@ -122,7 +132,11 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         GetObjectMetadataResponse? head = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false);
         if (head is not null)
         {
-            return new ObjectEntry(key, head.ContentLength, S3Metadata.ParseModifiedTime(head.Metadata[S3Metadata.ModifiedTimeName]) ?? LastModified(head.LastModified))
+            DateTimeOffset lastModified = LastModified(head.LastModified);
+            DateTimeOffset mtime = Options.ModifiedTimeSource == S3ModifiedTimeSource.Metadata
+                ? S3Metadata.ParseModifiedTime(head.Metadata[S3Metadata.ModifiedTimeName]) ?? lastModified
+                : lastModified;
+            return new ObjectEntry(key, head.ContentLength, mtime)
             {
                 Kind = key.EndsWith('/') ? EntryKind.Directory : EntryKind.File,
                 ETag = S3ETag.Normalize(head.ETag),
@@ -245,8 +259,18 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
             : new AmazonS3Client(config);
     }
 
-    private static DateTimeOffset LastModified(DateTime? time) =>
-        time is { } t ? new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime()) : DateTimeOffset.UnixEpoch;
+    /// <summary>LastModified in UTC, truncated to whole seconds: HEAD's <c>Last-Modified</c> header has second
+    /// resolution while listings carry milliseconds, and a key must report the same time through both.</summary>
+    private static DateTimeOffset LastModified(DateTime? time)
+    {
+        if (time is not { } t)
+        {
+            return DateTimeOffset.UnixEpoch;
+        }
+
+        var utc = new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime());
+        return new DateTimeOffset(utc.UtcTicks - (utc.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    }
 
     /// <summary>Merges a page's objects and common prefixes (each sorted) into one sorted run of entries.</summary>
     private static IEnumerable<ObjectEntry> Merge(ListObjectsV2Response page, string root)
@@ -272,6 +296,29 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
                 yield return new ObjectEntry(prefixes[j++][root.Length..], 0, DateTimeOffset.UnixEpoch) { Kind = EntryKind.Directory };
             }
         }
+    }
+
+    /// <summary>Replaces the listed <c>LastModified</c> of the file entries in range by their stored mtimes, HEADing
+    /// them <see cref="S3StorageOptions.MetadataHeadConcurrency"/> at a time. An object gone since the listing keeps its
+    /// listed time (the planner will find it missing when it reads it).</summary>
+    private async Task ReadStoredModifiedTimesAsync(List<ObjectEntry> entries, ListOptions options, CancellationToken cancellationToken)
+    {
+        var indexes = Enumerable.Range(0, entries.Count)
+            .Where(i => entries[i].Kind == EntryKind.File
+                && KeyComparer.Utf8.Compare(entries[i].Key, options.Start) >= 0
+                && (options.End is null || KeyComparer.Utf8.Compare(entries[i].Key, options.End) < 0))
+            .ToList();
+        await Parallel.ForEachAsync(
+            indexes,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(Options.MetadataHeadConcurrency, 1), CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                GetObjectMetadataResponse? head = await HeadObjectAsync(entries[i].Key, token).ConfigureAwait(false);
+                if (head is not null && S3Metadata.ParseModifiedTime(head.Metadata[S3Metadata.ModifiedTimeName]) is { } stored)
+                {
+                    entries[i] = entries[i] with { ModifiedTime = stored };
+                }
+            }).ConfigureAwait(false);
     }
 
     private async Task<GetObjectMetadataResponse?> HeadObjectAsync(string key, CancellationToken cancellationToken)

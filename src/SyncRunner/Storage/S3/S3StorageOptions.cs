@@ -45,6 +45,13 @@ public sealed class S3StorageOptions
     /// <summary>Keys requested per ListObjectsV2 page (<c>MaxKeys</c>), 1 to 1000. <value>Default: 1000.</value></summary>
     public int ListPageSize { get; init; } = 1000;
 
+    /// <summary>Where reported modification times come from (see <see cref="S3ModifiedTimeSource"/>).
+    /// <value>Default: <see cref="S3ModifiedTimeSource.Metadata"/>.</value></summary>
+    public S3ModifiedTimeSource ModifiedTimeSource { get; init; } = S3ModifiedTimeSource.Metadata;
+
+    /// <summary>HEAD requests in flight at once while a listing reads stored mtimes. <value>Default: 16.</value></summary>
+    public int MetadataHeadConcurrency { get; init; } = 16;
+
     /// <summary>Retries of one request after a transient error (5xx, throttling, reset connection, timeout). <value>Default: 8.</value></summary>
     public int MaxRetries { get; init; } = 8;
 

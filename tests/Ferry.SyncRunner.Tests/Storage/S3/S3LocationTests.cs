@@ -87,6 +87,13 @@ public class S3LocationTests
         Assert.DoesNotContain("AKonly", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("&mtime=metadata", S3ModifiedTimeSource.Metadata)]
+    [InlineData("&mtime=LastModified", S3ModifiedTimeSource.LastModified)]
+    public void Parse_MtimeParameter_SelectsModifiedTimeSource(string query, S3ModifiedTimeSource? expected) =>
+        Assert.Equal(expected, S3Location.Parse("s3://b/p?endpoint=http://h:1" + query).ModifiedTimeSource);
+
     [Fact]
     public void MaskSecrets_ReplacesKeysInText()
     {

@@ -163,14 +163,27 @@ public class S3StorageTests(RadosgwFixture fixture)
         await s3.PutAsync("f", new MemoryStream([1, 2, 3]), 3, new PutOptions { ModifiedTime = mtime });
 
         Assert.Equal(mtime, (await s3.HeadAsync("f"))!.ModifiedTime);
-        ObjectEntry listed = Assert.Single(await ToListAsync(s3.ListAsync(new ListOptions())));
-        Assert.True(listed.ModifiedTime > mtime, "a listing reports LastModified, the upload time");
+        Assert.Equal(mtime, Assert.Single(await ToListAsync(s3.ListAsync(new ListOptions()))).ModifiedTime);
 
         var later = new DateTimeOffset(2010, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await s3.SetAttributesAsync("f", Convert.ToInt32("644", 8), later);
         Assert.Equal(later, (await s3.HeadAsync("f"))!.ModifiedTime);
         Assert.Equal([1, 2, 3], await ReadAllAsync(s3, "f"));
         Assert.Null(await s3.HeadAsync("nope"));
+    }
+
+    [Fact]
+    public async Task ListAsync_LastModifiedSource_ReportsUploadTimeAndHeadAgrees()
+    {
+        string bucket = await Server.CreateBucketAsync();
+        await using S3Storage s3 = S3Storage.Create(Server.Url(bucket, "lm/") + "&mtime=lastmodified");
+        var mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero);
+        DateTimeOffset before = DateTimeOffset.UtcNow.AddMinutes(-5);
+        await s3.PutAsync("f", new MemoryStream([1]), 1, new PutOptions { ModifiedTime = mtime });
+
+        ObjectEntry listed = Assert.Single(await ToListAsync(s3.ListAsync(new ListOptions())));
+        Assert.True(listed.ModifiedTime > before, $"{listed.ModifiedTime} is the upload time");
+        Assert.Equal(listed.ModifiedTime, (await s3.HeadAsync("f"))!.ModifiedTime);
     }
 
     [Fact]
