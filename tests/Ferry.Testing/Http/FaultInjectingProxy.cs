@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -152,7 +153,9 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
         }
 
         HttpRequest incoming = context.Request;
-        using var outgoing = new HttpRequestMessage(new HttpMethod(incoming.Method), new Uri(target, incoming.Path.ToUriComponent() + incoming.QueryString.ToUriComponent()));
+        // The raw request target, not the decoded path: a key such as "a%20b" must reach the server as signed.
+        string rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+        using var outgoing = new HttpRequestMessage(new HttpMethod(incoming.Method), new Uri(target, rawTarget));
         bool hasBody = incoming.ContentLength is not null || incoming.Headers.TransferEncoding.Count > 0;
         if (hasBody)
         {

@@ -47,6 +47,7 @@ public sealed class RadosgwServer : IAsyncDisposable
     public static async Task<RadosgwServer> StartAsync(long memstoreBytes = 1L << 30)
     {
         var clock = Stopwatch.StartNew();
+        ReapOrphans();
         var failures = new StringBuilder();
         for (int attempt = 1; ; attempt++)
         {
@@ -57,6 +58,9 @@ public sealed class RadosgwServer : IAsyncDisposable
                 await server.BootAsync(FreePort(), memstoreBytes).ConfigureAwait(false);
                 server.StartupTime = clock.Elapsed;
                 server.Attempts = attempt;
+
+                // A test host that exits without disposing its fixtures still stops its daemons.
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => server.KillDaemons();
                 return server;
             }
             catch (Exception e)
@@ -114,32 +118,7 @@ public sealed class RadosgwServer : IAsyncDisposable
     /// <returns>A task that completes when they are gone.</returns>
     public async ValueTask DisposeAsync()
     {
-        string run = Path.Combine(Directory, "run");
-        var killed = new List<Process>();
-        if (System.IO.Directory.Exists(run))
-        {
-            foreach (string pidFile in System.IO.Directory.GetFiles(run, "*.pid"))
-            {
-                if (int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid))
-                {
-                    try
-                    {
-                        var process = Process.GetProcessById(pid);
-                        process.Kill();
-                        killed.Add(process);
-                    }
-                    catch (ArgumentException)
-                    {
-                        // Already gone.
-                    }
-                    catch (InvalidOperationException)
-                    {
-                    }
-                }
-            }
-        }
-
-        foreach (Process process in killed)
+        foreach (Process process in KillDaemons())
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             try
@@ -162,6 +141,84 @@ public sealed class RadosgwServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the clusters of test hosts that died without disposing them (their <c>owner.pid</c> is gone).</summary>
+    private static void ReapOrphans()
+    {
+        foreach (string directory in System.IO.Directory.GetDirectories(Path.GetTempPath(), "ferry-rgw-*"))
+        {
+            string owner = Path.Combine(directory, "owner.pid");
+            if (File.Exists(owner) && int.TryParse(File.ReadAllText(owner).Trim(), out int pid) && !IsAlive(pid))
+            {
+                var orphan = new RadosgwServer(directory, 0);
+                foreach (Process process in orphan.KillDaemons())
+                {
+                    process.WaitForExit(10_000);
+                    process.Dispose();
+                }
+
+                try
+                {
+                    System.IO.Directory.Delete(directory, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Kills (SIGKILL: memstore keeps nothing worth saving) the daemons named by the pid files, checking
+    /// that each PID still runs with this directory's configuration so a reused PID is never hit.</summary>
+    private List<Process> KillDaemons()
+    {
+        var killed = new List<Process>();
+        string run = Path.Combine(Directory, "run");
+        if (!System.IO.Directory.Exists(run))
+        {
+            return killed;
+        }
+
+        foreach (string pidFile in System.IO.Directory.GetFiles(run, "*.pid"))
+        {
+            if (!int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                string commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+                if (!commandLine.Contains(Directory, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var process = Process.GetProcessById(pid);
+                process.Kill();
+                killed.Add(process);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+
+        return killed;
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -175,6 +232,8 @@ public sealed class RadosgwServer : IAsyncDisposable
         {
             System.IO.Directory.CreateDirectory(Path.Combine(Directory, sub));
         }
+
+        await File.WriteAllTextAsync(Path.Combine(Directory, "owner.pid"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
 
         string conf = Path.Combine(Directory, "ceph.conf");
         string keyring = Path.Combine(Directory, "keyring");
@@ -221,9 +280,9 @@ public sealed class RadosgwServer : IAsyncDisposable
         await RunAsync("ceph-mon", $"-c {conf} --mkfs -i a --monmap {d}/monmap --keyring {keyring}").ConfigureAwait(false);
         await RunAsync("ceph-mon", $"-c {conf} -i a").ConfigureAwait(false);
         string osdUuid = Guid.NewGuid().ToString();
-        await RunAsync("ceph", $"-c {conf} osd create {osdUuid} 0").ConfigureAwait(false);
+        await RunAsync("ceph", $"-c {conf} osd create {osdUuid} 0", attempts: 10).ConfigureAwait(false);
         await RunAsync("ceph-osd", $"-c {conf} -i 0 --mkfs --osd-uuid {osdUuid}").ConfigureAwait(false);
-        await RunAsync("ceph-osd", $"-c {conf} -i 0").ConfigureAwait(false);
+        await RunAsync("ceph-osd", $"-c {conf} -i 0", attempts: 5).ConfigureAwait(false);
         await RunAsync("radosgw", $"-c {conf} -n {GatewayName}").ConfigureAwait(false);
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -251,21 +310,35 @@ public sealed class RadosgwServer : IAsyncDisposable
 
     /// <summary>Runs a Ceph tool to completion; daemons fork and their launcher returns. Output goes to a log file
     /// (a forked daemon must not hold a pipe of ours open).</summary>
-    private async Task RunAsync(string tool, string arguments)
+    /// <remarks>A monitor that has just started answers its first commands with EPERM "wrong fsid" (the client's
+    /// monitor session is not set up yet: <c>handle_command on fsid 0000… != …</c> in its log), which fails
+    /// <c>ceph osd create</c> or a starting OSD now and then; those steps are idempotent and get
+    /// <paramref name="attempts"/> tries half a second apart.</remarks>
+    private async Task RunAsync(string tool, string arguments, int attempts = 1)
     {
         string log = Path.Combine(Directory, "log", "tools.log");
-        await File.AppendAllTextAsync(log, $"$ {tool} {arguments}\n").ConfigureAwait(false);
-        var start = new ProcessStartInfo("/bin/sh")
+        for (int attempt = 1; ; attempt++)
         {
-            ArgumentList = { "-c", $"exec {tool} {arguments} >>'{log}' 2>&1 </dev/null" },
-            UseShellExecute = false,
-        };
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {tool}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{tool} {arguments}' exited with {process.ExitCode}");
+            await File.AppendAllTextAsync(log, $"$ {tool} {arguments}\n").ConfigureAwait(false);
+            var start = new ProcessStartInfo("/bin/sh")
+            {
+                ArgumentList = { "-c", $"exec {tool} {arguments} >>'{log}' 2>&1 </dev/null" },
+                UseShellExecute = false,
+            };
+            using Process process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {tool}");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+            if (process.ExitCode == 0)
+            {
+                return;
+            }
+
+            if (attempt >= attempts)
+            {
+                throw new InvalidOperationException($"'{tool} {arguments}' exited with {process.ExitCode}");
+            }
+
+            await Task.Delay(500).ConfigureAwait(false);
         }
     }
 
