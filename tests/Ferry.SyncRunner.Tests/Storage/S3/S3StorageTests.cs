@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
+using FsCheck;
+using FsCheck.Fluent;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.S3;
@@ -76,6 +78,41 @@ public class S3StorageTests(RadosgwFixture fixture)
         Assert.Equal(["a"], await KeysAsync(s3, new ListOptions { End = "b" }));
         Assert.Equal(["c/d"], await KeysAsync(s3, new ListOptions { Prefix = "c/" }));
         Assert.Empty(await KeysAsync(s3, new ListOptions { Start = "e" }));
+    }
+
+    [Fact]
+    public async Task ListAsync_RandomRangesAndPrefixes_EqualSortedFilterOfAllKeys()
+    {
+        // Keys over an alphabet that stresses UTF-8 order (ASCII below and above '/', U+00E9, U+FFFD, a surrogate pair).
+        string[] alphabet = ["a", "b", "/", "-", "~", "é", "\uFFFD", "😀"];
+        var random = new Random(42);
+        var keys = new SortedSet<string>(KeyComparer.Utf8);
+        while (keys.Count < 40)
+        {
+            string key = string.Concat(Enumerable.Range(0, random.Next(1, 5)).Select(_ => alphabet[random.Next(alphabet.Length)]));
+            if (!key.StartsWith('/') && !key.EndsWith('/') && !key.Contains("//", StringComparison.Ordinal))
+            {
+                keys.Add(key);
+            }
+        }
+
+        await using S3Storage s3 = await NewStorageAsync("prop/");
+        await Parallel.ForEachAsync(keys, async (key, _) => await PutAsync(s3, key, [1]));
+        string[] bounds = [.. keys, "", "a", "b/", "é", "\uFFFD", "😀", "~~"];
+
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(30),
+            Prop.ForAll(
+                Gen.Elements(bounds).Three().ToArbitrary(),
+                t =>
+                {
+                    (string prefix, string start, string end) = (t.Item1.Length > 2 ? t.Item1[..(char.IsHighSurrogate(t.Item1[0]) ? 2 : 1)] : "", t.Item2, t.Item3);
+                    string[] expected = keys
+                        .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && KeyComparer.Utf8.Compare(k, start) >= 0 && KeyComparer.Utf8.Compare(k, end) < 0)
+                        .ToArray();
+                    string[] actual = KeysAsync(s3, new ListOptions { Prefix = prefix, Start = start, End = end }).GetAwaiter().GetResult();
+                    return expected.SequenceEqual(actual);
+                }));
     }
 
     [Fact]
