@@ -12,6 +12,8 @@ namespace Ferry.Testing.Radosgw;
 /// configuration, keyring, data, pid files and logs in a private temporary directory, and a test user with an
 /// access key and secret. Stopped by killing the PIDs in its pid files. See TEST-SERVERS.md for the checked facts.
 /// </summary>
+/// <remarks>The beast frontend runs with <c>tcp_nodelay=1</c>: without it every GET with a body waits on Nagle's algorithm
+/// against the client's delayed ACK (measured here: 53 ms per 4 KiB GET, 2.1 ms with it).</remarks>
 public sealed class RadosgwServer : IAsyncDisposable
 {
     private const string GatewayName = "client.rgw.ferry";
@@ -271,7 +273,7 @@ public sealed class RadosgwServer : IAsyncDisposable
             mon data avail warn = 2
 
             [{GatewayName}]
-            rgw frontends = beast endpoint=127.0.0.1:{Port}
+            rgw frontends = beast endpoint=127.0.0.1:{Port} tcp_nodelay=1
 
             """).ConfigureAwait(false);
 
