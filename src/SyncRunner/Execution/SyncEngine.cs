@@ -120,20 +120,20 @@ public sealed class SyncEngine
         {
             // With one task runner a scan would only list the source twice: the whole range is one task.
             var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes);
-            Task scan = _options.ListThreads > 1 ? scanner.RunAsync(abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
+            Task scan = _options.ListThreads > 1 ? ScanAsync(scanner, queue, abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
             taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
             await scan.ConfigureAwait(false);
 
             QueueStatus copyStatus = await queue.GetStatusAsync(RangeTaskPhase.Copy, abort.Token).ConfigureAwait(false);
             taskFailure ??= copyStatus.Failed > 0 ? $"{copyStatus.Failed} range task(s) failed" : null;
-            if (_options.DeleteDst && !_options.DryRun && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
+            if (_options.DeleteDst && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
             {
                 SyncCounters soFar = Snapshot();
                 if (ExceedsMaxDelete(soFar.DeleteCandidates, soFar.DestinationKeys, out long allowed))
                 {
                     _abortReason = $"refusing to delete {soFar.DeleteCandidates} destination key(s): more than --max-delete {_options.MaxDelete} ({allowed}); nothing was deleted";
                 }
-                else if (soFar.DeleteCandidates > 0)
+                else if (soFar.DeleteCandidates > 0 && !_options.DryRun)
                 {
                     await queue.PublishDeleteTasksAsync(abort.Token).ConfigureAwait(false);
                     taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Delete, planner, work.Writer, abort.Token).ConfigureAwait(false);
@@ -154,6 +154,21 @@ public sealed class SyncEngine
         SyncCounters final = Snapshot();
         string? reason = _abortReason ?? taskFailure ?? (final.Failed > 0 ? $"{final.Failed} object(s) failed" : null);
         return new SyncResult(reason is null ? SyncOutcome.Succeeded : SyncOutcome.Failed, final, reason, _settings.Time.GetElapsedTime(started));
+    }
+
+    /// <summary>Runs the scan; a failed scan ends the scan (so no worker waits for tasks forever) and fails the run.</summary>
+    private async Task ScanAsync(RangeScanner scanner, IWorkQueue queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await scanner.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+        {
+            _abortReason ??= $"listing the source failed: {e.Message}";
+            _settings.OnError?.Invoke(_abortReason);
+            await queue.CompleteScanAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Whether <paramref name="candidates"/> deletes exceed <see cref="SyncOptions.MaxDelete"/>.</summary>
@@ -202,7 +217,10 @@ public sealed class SyncEngine
         try
         {
             IAsyncEnumerable<ObjectEntry> src = _source.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = _options.Links }, cancellationToken);
-            IAsyncEnumerable<ObjectEntry> dst = CountDestination(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), counters, copyPhase);
+            IAsyncEnumerable<ObjectEntry> dst = CountDestination(
+                Prefetch.AheadAsync(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), 4, cancellationToken),
+                counters,
+                copyPhase);
             long n = 0;
             await foreach (PlannedAction action in planner.PlanAsync(src, dst, cancellationToken).ConfigureAwait(false))
             {

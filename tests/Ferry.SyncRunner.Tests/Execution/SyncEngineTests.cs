@@ -459,6 +459,97 @@ public class SyncEngineTests
         Assert.True(File.Exists(dst.Combine("tmpdir/x")));
     }
 
+    [Fact]
+    public async Task RunAsync_SourceKeysEscapingTheDestination_FailAndWriteNothingOutside()
+    {
+        using var parent = new TempDirectory();
+        string dst = parent.Combine("dst");
+        var src = new MemoryStorage();
+        src.Add("../escape", "bad");
+        src.Add("/abs", "bad");
+        src.Add("a/../../up", "bad");
+        src.Add("ok", "good");
+        var errors = new List<string>();
+
+        SyncResult result = await new SyncEngine(src, new FileStorage(dst), new SyncOptions(), new SyncEngineSettings { OnError = errors.Add, MaxRetries = 1 })
+            .RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal(3, result.Counters.Failed);
+        Assert.Equal(1, result.Counters.Copied);
+        Assert.Equal("good", File.ReadAllText(Path.Combine(dst, "ok")));
+        Assert.Equal(new[] { "dst" }, Directory.EnumerateFileSystemEntries(parent.Path).Select(Path.GetFileName));
+        Assert.All(errors, e => Assert.Contains("invalid key", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_AgeAndFilesFrom_SelectSourceKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        var time = new FakeTimeProvider();
+        DateTime now = time.GetUtcNow().UtcDateTime;
+        src.Write("old", "o", now.AddDays(-10));
+        src.Write("new", "n", now.AddMinutes(-1));
+        src.Write("list/a", "a", now.AddDays(-1));
+        src.Write("list/b", "b", now.AddDays(-1));
+        src.Write("other", "x", now.AddDays(-1));
+
+        SyncResult aged = await SyncAsync(src.Path, dst.Path, new SyncOptions { MinAge = TimeSpan.FromHours(1), MaxAge = TimeSpan.FromDays(5), FilesFrom = ["list/", "old", "new"] }, new SyncEngineSettings { Time = time });
+
+        Assert.Equal(new[] { "list/a", "list/b" }, TreeSnapshot.Take(dst.Path, withDirectories: false).Keys);
+        Assert.Equal(2, aged.Counters.Excluded);
+    }
+
+    [Fact]
+    public async Task RunAsync_TaskWithCheckpoint_ResumesAfterTheLastFinishedKey()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        foreach (string k in new[] { "a", "b", "c", "d", "e" })
+        {
+            src.Write(k, k);
+        }
+
+        var queue = new InProcessWorkQueue();
+        await queue.PublishAsync(Ferry.SyncRunner.Keys.KeyRange.All);
+        await queue.CompleteScanAsync();
+        RangeTaskLease lost = (await queue.ClaimAsync(RangeTaskPhase.Copy, "crashed-worker"))!;
+        var before = new SyncCounters();
+        foreach (string k in new[] { "a", "b", "c" })
+        {
+            before.AddScanned(1);
+            before.AddCopied(1);
+        }
+
+        await queue.CheckpointAsync(lost, "c", before);
+        await queue.FailAsync(lost, "worker lost its lease");
+
+        SyncResult result = await new SyncEngine(new FileStorage(src.Path), new FileStorage(dst.Path), new SyncOptions()).RunAsync(queue);
+
+        Assert.Equal(new[] { "d", "e" }, TreeSnapshot.Take(dst.Path).Keys);
+        Assert.Equal(5, result.Counters.Scanned);
+        Assert.Equal(5, result.Counters.Copied);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task RunAsync_SourceListingFails_FailsTheRunWithoutHanging(int listThreads)
+    {
+        using var dst = new TempDirectory();
+        dst.Write("keep", "must not be deleted");
+        var src = new MemoryStorage { FailListing = true };
+
+        SyncResult result = await new SyncEngine(src, new FileStorage(dst.Path), new SyncOptions { ListThreads = listThreads, DeleteDst = true })
+            .RunAsync(new InProcessWorkQueue())
+            .WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Contains("list refused", result.Reason, StringComparison.Ordinal);
+        Assert.True(File.Exists(dst.Combine("keep")));
+    }
+
     public sealed record FileSpec(string Path, int Size, int Variant, int MtimeOffset)
     {
         public string Content => new((char)('a' + Variant), Size);
