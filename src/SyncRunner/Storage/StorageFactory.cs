@@ -17,13 +17,8 @@ public sealed class StorageFactory
 {
     private readonly Dictionary<string, Func<string, IObjectStorage>> _creators = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Creates a factory that knows local paths, <c>file://</c>, <c>s3://</c> and <c>minio://</c>.</summary>
-    public StorageFactory()
-    {
-        Register("file", CreateLocal);
-        Register("s3", S3.S3Storage.Create);
-        Register("minio", S3.S3Storage.Create);
-    }
+    /// <summary>Creates a factory that knows local paths and <c>file://</c> only.</summary>
+    public StorageFactory() => Register("file", CreateLocal);
 
     /// <summary>The factory the CLI uses, with every backend built into <c>ferry</c>.</summary>
     public static StorageFactory Default { get; } = CreateDefault();
@@ -124,6 +119,8 @@ public sealed class StorageFactory
         var factory = new StorageFactory();
 
         // S3 (s3://, minio://) and SFTP (sftp://, user@host:/path) register here, one line each.
+        factory.Register("s3", S3.S3Storage.Create);
+        factory.Register("minio", S3.S3Storage.Create);
         return factory;
     }
 
