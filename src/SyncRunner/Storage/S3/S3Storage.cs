@@ -79,8 +79,7 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
             startAfter = root + s[..^cut];
         }
 
-        string? continuation = null;
-        do
+        Task<ListObjectsV2Response> FetchPageAsync(string? continuation)
         {
             var request = new ListObjectsV2Request
             {
@@ -98,31 +97,50 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
                 request.ContinuationToken = continuation;
             }
 
-            ListObjectsV2Response page = await ExecuteAsync("ListObjectsV2", options.Prefix, t => client.ListObjectsV2Async(request, t), cancellationToken).ConfigureAwait(false);
-            List<ObjectEntry> entries = Merge(page, root).ToList();
-            if (Options.ModifiedTimeSource == S3ModifiedTimeSource.Metadata)
-            {
-                await ReadStoredModifiedTimesAsync(entries, options, cancellationToken).ConfigureAwait(false);
-            }
-
-            foreach (ObjectEntry entry in entries)
-            {
-                if (KeyComparer.Utf8.Compare(entry.Key, options.Start) < 0 || entry.Key.Length == 0)
-                {
-                    continue;
-                }
-
-                if (options.End is not null && KeyComparer.Utf8.Compare(entry.Key, options.End) >= 0)
-                {
-                    yield break;
-                }
-
-                yield return entry;
-            }
-
-            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+            return ExecuteAsync("ListObjectsV2", options.Prefix, t => client.ListObjectsV2Async(request, t), cancellationToken);
         }
-        while (continuation is not null);
+
+        Task<ListObjectsV2Response>? next = FetchPageAsync(null);
+        try
+        {
+            while (next is not null)
+            {
+                ListObjectsV2Response page = await next.ConfigureAwait(false);
+                next = null;
+                List<ObjectEntry> entries = Merge(page, root).ToList();
+                bool pastEnd = options.End is not null && entries.Count > 0 && KeyComparer.Utf8.Compare(entries[^1].Key, options.End) >= 0;
+                if (page.IsTruncated == true && page.NextContinuationToken is { } token && !pastEnd)
+                {
+                    // The next page is listed while this one's stored mtimes are read and its entries consumed.
+                    next = FetchPageAsync(token);
+                }
+
+                if (Options.ModifiedTimeSource == S3ModifiedTimeSource.Metadata)
+                {
+                    await ReadStoredModifiedTimesAsync(entries, options, cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (ObjectEntry entry in entries)
+                {
+                    if (KeyComparer.Utf8.Compare(entry.Key, options.Start) < 0 || entry.Key.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    if (options.End is not null && KeyComparer.Utf8.Compare(entry.Key, options.End) >= 0)
+                    {
+                        yield break;
+                    }
+
+                    yield return entry;
+                }
+            }
+        }
+        finally
+        {
+            // A listing abandoned early leaves a prefetched page nobody reads: observe its failure.
+            _ = next?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
     }
 
     /// <inheritdoc/>
