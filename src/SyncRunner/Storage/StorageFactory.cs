@@ -42,10 +42,17 @@ public sealed class StorageFactory
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        if (source.EndsWith('/') != destination.EndsWith('/'))
+        if (PathPart(source).EndsWith('/') != PathPart(destination).EndsWith('/'))
         {
             throw new ArgumentException("SRC and DST must both end with '/' or neither (a trailing '/' names a directory, none a key prefix)");
         }
+    }
+
+    /// <summary>A URL without its query (<c>s3://b/p/?endpoint=…</c> names the directory <c>p/</c>); other locations as they are.</summary>
+    private static string PathPart(string location)
+    {
+        int query = location.IndexOf('?', StringComparison.Ordinal);
+        return query > 0 && location.Contains("://", StringComparison.Ordinal) ? location[..query] : location;
     }
 
     /// <summary>The scheme of <paramref name="location"/>: the URL scheme, <c>file</c> for a plain path, <c>sftp</c> for <c>host:path</c>.</summary>
@@ -112,6 +119,8 @@ public sealed class StorageFactory
         var factory = new StorageFactory();
 
         // S3 (s3://, minio://) and SFTP (sftp://, user@host:/path) register here, one line each.
+        factory.Register("s3", S3.S3Storage.Create);
+        factory.Register("minio", S3.S3Storage.Create);
         return factory;
     }
 

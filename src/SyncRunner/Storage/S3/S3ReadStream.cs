@@ -1,0 +1,124 @@
+namespace Ferry.SyncRunner.Storage.S3;
+
+/// <summary>
+/// A forward-only stream over [start, end) of an object that fetches the next ranges in parallel ahead of the
+/// reader (<see cref="S3StorageOptions.DownloadConcurrency"/> ranges of <see cref="S3StorageOptions.DownloadChunkSize"/>
+/// bytes), so one sequential reader gets the throughput of several connections.
+/// </summary>
+internal sealed class S3ReadStream : Stream
+{
+    private readonly S3Storage owner;
+    private readonly string key;
+    private readonly string? etag;
+    private readonly long end;
+    private readonly long chunk;
+    private readonly int concurrency;
+    private readonly Queue<Task<S3Storage.RangeResult>> ahead = new();
+    private readonly CancellationTokenSource disposed = new();
+    private ReadOnlyMemory<byte> current;
+    private long nextFetch;
+    private long position;
+
+    public S3ReadStream(S3Storage owner, string key, string? etag, byte[] first, long start, long end)
+    {
+        this.owner = owner;
+        this.key = key;
+        this.etag = etag;
+        this.end = end;
+        chunk = Math.Max(owner.Options.DownloadChunkSize, 1);
+        concurrency = Math.Max(owner.Options.DownloadConcurrency, 1);
+        current = first.AsMemory(0, (int)Math.Min(first.Length, Math.Max(end - start, 0)));
+        position = start;
+        nextFetch = start + current.Length;
+        FillAhead();
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => position; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        byte[] temp = new byte[buffer.Length];
+        int n = ReadAsync(temp, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        temp.AsSpan(0, n).CopyTo(buffer);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(disposed.IsCancellationRequested, this);
+        while (current.IsEmpty)
+        {
+            if (ahead.Count == 0)
+            {
+                return 0;
+            }
+
+            S3Storage.RangeResult range = await ahead.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (range.Data.Length == 0)
+            {
+                throw new StorageException(StorageErrorKind.Other, $"S3 GetObject of key '{key}' in {owner.DisplayName} ended early at byte {position} of {end}.");
+            }
+
+            current = range.Data;
+            FillAhead();
+        }
+
+        int n = Math.Min(buffer.Length, current.Length);
+        current[..n].CopyTo(buffer);
+        current = current[n..];
+        position += n;
+        return n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !disposed.IsCancellationRequested)
+        {
+            disposed.Cancel();
+            foreach (Task<S3Storage.RangeResult> task in ahead)
+            {
+                // Observe read-ahead failures nobody will read.
+                _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
+            ahead.Clear();
+            current = default;
+            disposed.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void FillAhead()
+    {
+        while (ahead.Count < concurrency && nextFetch < end)
+        {
+            long count = Math.Min(chunk, end - nextFetch);
+            ahead.Enqueue(owner.FetchRangeAsync(key, etag, nextFetch, count, disposed.Token));
+            nextFetch += count;
+        }
+    }
+}

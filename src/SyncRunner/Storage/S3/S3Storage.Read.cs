@@ -1,0 +1,117 @@
+using Amazon.Runtime;
+using Amazon.S3.Model;
+
+namespace Ferry.SyncRunner.Storage.S3;
+
+/// <summary>Reads: ranged GETs, in parallel for long reads.</summary>
+public sealed partial class S3Storage
+{
+    /// <summary>
+    /// Opens an object for reading. The first range (up to <see cref="S3StorageOptions.DownloadChunkSize"/> bytes) is
+    /// fetched before this returns, so a missing key fails here; the stream then fetches the following ranges
+    /// <see cref="S3StorageOptions.DownloadConcurrency"/> at a time ahead of the reader, each retried on its own, all
+    /// pinned to the first response's ETag (an object replaced mid-read fails the read instead of mixing versions).
+    /// </summary>
+    /// <param name="key">The object's key.</param>
+    /// <param name="offset">First byte to read, in bytes from the start.</param>
+    /// <param name="length">Number of bytes to read, or -1 for everything up to the end.</param>
+    /// <param name="cancellationToken">Cancels the open; disposing the stream cancels its read-ahead.</param>
+    /// <returns>A forward-only stream of the bytes; the caller disposes it.</returns>
+    /// <exception cref="StorageException">The key is missing (<see cref="StorageErrorKind.NotFound"/>) or the read failed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> is negative.</exception>
+    public async Task<Stream> OpenReadAsync(string key, long offset = 0, long length = -1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        long chunk = Math.Max(Options.DownloadChunkSize, 1);
+        if (length == 0)
+        {
+            _ = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NoSuchKey(key);
+            return new MemoryStream([], writable: false);
+        }
+
+        RangeResult first;
+        try
+        {
+            first = await FetchRangeAsync(key, null, offset, length < 0 ? chunk : Math.Min(length, chunk), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StorageException e) when (e.InnerException is AmazonServiceException { StatusCode: System.Net.HttpStatusCode.RequestedRangeNotSatisfiable })
+        {
+            // The offset is at or past the end; a zero-byte object answers every range this way.
+            GetObjectMetadataResponse head = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NoSuchKey(key);
+            if (offset == head.ContentLength)
+            {
+                return new MemoryStream([], writable: false);
+            }
+
+            throw;
+        }
+
+        long end = length < 0 ? first.TotalSize : Math.Min(first.TotalSize, offset + length);
+        return new S3ReadStream(this, key, first.ETag, first.Data, offset, end);
+    }
+
+    /// <summary>Fetches bytes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of an object
+    /// (fewer at its end) into memory, retried as a whole on transient errors, truncated bodies included.</summary>
+    internal Task<RangeResult> FetchRangeAsync(string key, string? etag, long start, long count, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "GetObject",
+            key,
+            async t =>
+            {
+                var request = new GetObjectRequest
+                {
+                    BucketName = Location.Bucket,
+                    Key = Location.Prefix + key,
+                    ByteRange = new ByteRange(start, start + count - 1),
+                };
+                if (etag is not null)
+                {
+                    request.EtagToMatch = "\"" + etag + "\"";
+                }
+
+                using GetObjectResponse response = await client.GetObjectAsync(request, t).ConfigureAwait(false);
+                long total = response.ContentLength;
+                long first = 0;
+                if (response.ContentRange is { } range && TryParseContentRange(range, out long rangeStart, out long size))
+                {
+                    total = size;
+                    first = rangeStart;
+                }
+
+                byte[] data = new byte[response.ContentLength];
+                int read = await ReadFullyAsync(response.ResponseStream, data, t).ConfigureAwait(false);
+                if (read != data.Length)
+                {
+                    throw new IOException($"The response ended after {read} of {data.Length} bytes.");
+                }
+
+                if (first != start)
+                {
+                    // The server ignored the range and sent the whole object.
+                    data = data.AsSpan((int)Math.Min(start, data.Length), (int)Math.Min(count, Math.Max(data.Length - start, 0))).ToArray();
+                }
+
+                return new RangeResult(data, total, S3ETag.Normalize(response.ETag));
+            },
+            cancellationToken);
+
+    /// <summary>Parses <c>bytes FIRST-LAST/TOTAL</c>.</summary>
+    internal static bool TryParseContentRange(string text, out long first, out long total)
+    {
+        first = 0;
+        total = 0;
+        int space = text.IndexOf(' ');
+        int dash = text.IndexOf('-');
+        int slash = text.IndexOf('/');
+        return space >= 0 && dash > space && slash > dash
+            && long.TryParse(text.AsSpan(space + 1, dash - space - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out first)
+            && long.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out total);
+    }
+
+    private StorageException NoSuchKey(string key) =>
+        new(StorageErrorKind.NotFound, $"S3 GetObject of key '{key}' in bucket '{Location.Bucket}' at {Location.EndpointDisplay} failed: no such key");
+
+    /// <summary>One fetched range: its bytes, the object's total size and its ETag.</summary>
+    internal sealed record RangeResult(byte[] Data, long TotalSize, string? ETag);
+}

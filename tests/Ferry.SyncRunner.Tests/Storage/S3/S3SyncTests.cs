@@ -1,0 +1,311 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Keys;
+using Ferry.SyncRunner.Planning;
+using Ferry.SyncRunner.Queue;
+using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.S3;
+using Ferry.Testing.Http;
+using Ferry.Testing.Radosgw;
+using S3Location = Ferry.SyncRunner.Storage.S3.S3Location;
+
+namespace Ferry.SyncRunner.Tests.Storage.S3;
+
+/// <summary>Whole syncs through <see cref="SyncEngine"/> in every direction that involves S3, against radosgw.</summary>
+[Collection(RadosgwFixture.Collection)]
+public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
+{
+    private const int MiB = 1024 * 1024;
+
+    private static readonly S3StorageOptions Small = new()
+    {
+        MultipartThreshold = 5 * MiB,
+        PartSize = 5 * MiB,
+        DownloadChunkSize = 2 * MiB,
+        ListPageSize = 7,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(5),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+    };
+
+    private readonly List<string> directories = [];
+
+    private RadosgwServer Server => fixture.Server;
+
+    [Fact]
+    public async Task Sync_FileToS3AndBack_ByteIdenticalWithModifiedTimesAndIncremental()
+    {
+        string local = NewDirectory();
+        Dictionary<string, byte[]> tree = WriteTree(local);
+        string bucket = await Server.CreateBucketAsync("f2s");
+        IObjectStorage source = StorageFactory.Default.Create(local + "/");
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "tree/")), Small);
+
+        SyncResult first = await SyncAsync(source, s3, new SyncOptions());
+        SyncResult again = await SyncAsync(source, s3, new SyncOptions());
+
+        Assert.Equal(tree.Count, first.Counters.Copied);
+        Assert.Equal(0, again.Counters.Copied);
+        await AssertHoldsAsync(s3, tree);
+        foreach (string key in tree.Keys)
+        {
+            Assert.Equal(File.GetLastWriteTimeUtc(Path.Combine(local, key)), (await s3.HeadAsync(key))!.ModifiedTime.UtcDateTime);
+        }
+
+        string back = NewDirectory();
+        IObjectStorage destination = StorageFactory.Default.Create(back + "/");
+        SyncResult down = await SyncAsync(s3, destination, new SyncOptions());
+        Assert.Equal(tree.Count, down.Counters.Copied);
+        await AssertHoldsAsync(destination, tree);
+        foreach (string key in tree.Keys)
+        {
+            Assert.Equal(File.GetLastWriteTimeUtc(Path.Combine(local, key)), File.GetLastWriteTimeUtc(Path.Combine(back, key)));
+        }
+
+        // --update: a newer source mtime is copied, an older one is not (juicefs sync guide, --update).
+        string changed = Path.Combine(local, "a b/c d.txt");
+        await File.WriteAllTextAsync(changed, "changed, same length?");
+        File.SetLastWriteTimeUtc(changed, new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        File.SetLastWriteTimeUtc(Path.Combine(local, "z"), new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        SyncResult update = await SyncAsync(source, s3, new SyncOptions { Update = true });
+        Assert.Equal(1, update.Counters.Copied);
+        Assert.Equal("changed, same length?", Encoding.UTF8.GetString(await S3StorageTests.ReadAllAsync(s3, "a b/c d.txt")));
+    }
+
+    [Fact]
+    public async Task Sync_S3ToS3SameEndpoint_CopiesServerSideWithoutObjectBytesThroughRunner()
+    {
+        string local = NewDirectory();
+        Dictionary<string, byte[]> tree = WriteTree(local);
+        string from = await Server.CreateBucketAsync("s2s");
+        string to = await Server.CreateBucketAsync("s2s");
+        await using (S3Storage seed = new(S3Location.Parse(Server.Url(from, "p/")), Small))
+        {
+            await SyncAsync(StorageFactory.Default.Create(local + "/"), seed, new SyncOptions());
+        }
+
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using S3Storage source = new(S3Location.Parse(Server.Url(from, "p/", proxy.Endpoint)), Small);
+        await using S3Storage destination = new(S3Location.Parse(Server.Url(to, "q/", proxy.Endpoint)), Small);
+        SyncResult result = await SyncAsync(source, destination, new SyncOptions());
+
+        long objectBytes = tree.Values.Sum(v => (long)v.Length);
+        Assert.Equal(tree.Count, result.Counters.Copied);
+        Assert.True(proxy.RequestBodyBytes + proxy.ResponseBodyBytes < objectBytes / 20, $"{proxy.RequestBodyBytes} + {proxy.ResponseBodyBytes} body bytes for {objectBytes} object bytes");
+        await AssertHoldsAsync(destination, tree);
+        foreach (string key in tree.Keys)
+        {
+            Assert.Equal((await source.HeadAsync(key))!.ModifiedTime, (await destination.HeadAsync(key))!.ModifiedTime);
+        }
+    }
+
+    [Fact]
+    public async Task Sync_ThroughFaultyProxy_CompletesByteIdenticalBothWays()
+    {
+        string local = NewDirectory();
+        Dictionary<string, byte[]> tree = WriteTree(local);
+        string bucket = await Server.CreateBucketAsync("fault");
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, failureRate: 0.2, resetRate: 0.1, seed: 11);
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "x/", proxy.Endpoint)), Small);
+
+        SyncResult up = await SyncAsync(StorageFactory.Default.Create(local + "/"), s3, new SyncOptions());
+        string back = NewDirectory();
+        IObjectStorage destination = StorageFactory.Default.Create(back + "/");
+        SyncResult down = await SyncAsync(s3, destination, new SyncOptions());
+
+        Assert.Equal((SyncOutcome.Succeeded, 0L), (up.Outcome, up.Counters.Failed));
+        Assert.Equal((SyncOutcome.Succeeded, 0L), (down.Outcome, down.Counters.Failed));
+        await AssertHoldsAsync(destination, tree);
+        Assert.True(proxy.InjectedFailures > 5 && proxy.InjectedResets > 2, $"{proxy.InjectedFailures} failures, {proxy.InjectedResets} resets injected");
+    }
+
+    [Fact]
+    public async Task Sync_FileToS3RandomTreesAndOptions_DestinationMatchesOracle_SecondRunIsNoOp()
+    {
+        // The engine's oracle test (SyncEngineTests) reduced to the options whose outcome depends on the destination
+        // store: S3 destination state, mtimes read back from object metadata for --update, content for --check-all.
+        Gen<string> segment = Gen.Elements("a", "b", "é", "x y", "%", "\U0001F600");
+        Gen<string> path = Gen.Choose(1, 2).SelectMany(n => Gen.ArrayOf(segment, n)).Select(p => string.Join('/', p));
+        Gen<(string Path, int Size, int Variant, int Offset)> file =
+            from p in path
+            from size in Gen.Choose(0, 6)
+            from variant in Gen.Choose(0, 2)
+            from offset in Gen.Choose(-2, 2)
+            select (p, size, variant, offset);
+        Gen<bool[]> flags = Gen.ArrayOf(Gen.Elements(true, false), 6);
+        Gen<(List<(string Path, int Size, int Variant, int Offset)> Source, List<(string Path, int Size, int Variant, int Offset)> Destination, bool[] Flags)> cases =
+            from src in Gen.ListOf(file)
+            from dst in Gen.ListOf(file)
+            from f in flags
+            select (src.ToList(), dst.ToList(), f);
+
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(12).WithEndSize(8),
+            Prop.ForAll(Arb.From(cases), c => RunOracleCaseAsync(c.Source, c.Destination, c.Flags).GetAwaiter().GetResult()));
+    }
+
+    [Fact]
+    public async Task StorageFactory_S3AndMinioUrls_OpenS3Storage()
+    {
+        string bucket = await Server.CreateBucketAsync("fac");
+        string minio = $"minio://{Uri.EscapeDataString(Server.AccessKey)}:{Uri.EscapeDataString(Server.SecretKey)}@127.0.0.1:{Server.Port}/{bucket}/m/";
+        await using IObjectStorage viaS3 = StorageFactory.Default.Create(Server.Url(bucket, "m/"));
+        await using IObjectStorage viaMinio = StorageFactory.Default.Create(minio);
+        await viaS3.PutAsync("k", new MemoryStream([7]), 1, new PutOptions());
+
+        Assert.IsType<S3Storage>(viaMinio);
+        StorageFactory.CheckTrailingSlashes("/local/dir/", Server.Url(bucket, "m/"));
+        Assert.Throws<ArgumentException>(() => StorageFactory.CheckTrailingSlashes("/local/dir", Server.Url(bucket, "m/")));
+        Assert.Equal([7], await S3StorageTests.ReadAllAsync(viaMinio, "k"));
+        Assert.DoesNotContain(Server.SecretKey, viaMinio.DisplayName, StringComparison.Ordinal);
+        Assert.DoesNotContain(Uri.EscapeDataString(Server.SecretKey), viaS3.DisplayName, StringComparison.Ordinal);
+    }
+
+    private async Task<bool> RunOracleCaseAsync(List<(string Path, int Size, int Variant, int Offset)> source, List<(string Path, int Size, int Variant, int Offset)> destination, bool[] flags)
+    {
+        var basis = new DateTime(2023, 6, 1, 12, 0, 0, DateTimeKind.Utc);
+        static string Content((string Path, int Size, int Variant, int Offset) f) => new((char)('a' + f.Variant), f.Size);
+        var all = source.Concat(destination).Select(f => f.Path).ToHashSet();
+        bool Clean((string Path, int Size, int Variant, int Offset) f) => !all.Any(p => p.StartsWith(f.Path + "/", StringComparison.Ordinal));
+        var src = source.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
+        var dst = destination.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
+        var options = new SyncOptions
+        {
+            Update = flags[0],
+            ForceUpdate = flags[1],
+            Existing = flags[2],
+            IgnoreExisting = flags[3],
+            DeleteDst = flags[4],
+            CheckAll = flags[5],
+        };
+
+        string local = NewDirectory();
+        foreach (var f in src.Values)
+        {
+            string file = Path.Combine(local, f.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            await File.WriteAllTextAsync(file, Content(f));
+            File.SetLastWriteTimeUtc(file, basis.AddSeconds(f.Offset));
+        }
+
+        string bucket = await Server.CreateBucketAsync("prop");
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "d/")), Small);
+        foreach (var f in dst.Values)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(Content(f));
+            await s3.PutAsync(f.Path, new MemoryStream(bytes), bytes.Length, new PutOptions { ModifiedTime = basis });
+        }
+
+        var expected = new Dictionary<string, byte[]>();
+        foreach (string p in src.Keys.Union(dst.Keys))
+        {
+            bool hasS = src.TryGetValue(p, out var s);
+            bool hasD = dst.TryGetValue(p, out var d);
+            bool takeSource =
+                hasS && (!hasD
+                    ? !options.Existing
+                    : !options.IgnoreExisting
+                        && (options.ForceUpdate
+                            || (options.Update && s.Offset > 0)
+                            || (!options.Update && s.Size != d.Size)
+                            || (!(options.Update && s.Offset < 0) && options.CheckAll && Content(s) != Content(d))));
+            if (takeSource)
+            {
+                expected[p] = Encoding.UTF8.GetBytes(Content(s));
+            }
+            else if (hasD && !(options.DeleteDst && !hasS))
+            {
+                expected[p] = Encoding.UTF8.GetBytes(Content(d));
+            }
+        }
+
+        IObjectStorage from = StorageFactory.Default.Create(local + "/");
+        await SyncAsync(from, s3, options);
+        await AssertHoldsAsync(s3, expected);
+        SyncResult second = await SyncAsync(from, s3, options);
+        await AssertHoldsAsync(s3, expected);
+        if (!options.ForceUpdate)
+        {
+            Assert.Equal((0L, 0L), (second.Counters.Copied, second.Counters.Deleted));
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (string d in directories)
+        {
+            Directory.Delete(d, recursive: true);
+        }
+    }
+
+    private static async Task<SyncResult> SyncAsync(IObjectStorage source, IObjectStorage destination, SyncOptions options)
+    {
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var settings = new SyncEngineSettings { MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(10), OnError = errors.Enqueue };
+        SyncResult result = await new SyncEngine(source, destination, options with { Threads = 4 }, settings).RunAsync(new InProcessWorkQueue());
+        Assert.True(result.Outcome == SyncOutcome.Succeeded, $"{result.Outcome}: {result.Reason}\n{string.Join("\n", errors)}");
+        return result;
+    }
+
+    /// <summary>The files of <paramref name="storage"/> are exactly <paramref name="tree"/>.</summary>
+    private static async Task AssertHoldsAsync(IObjectStorage storage, Dictionary<string, byte[]> tree)
+    {
+        var keys = new List<string>();
+        await foreach (ObjectEntry e in storage.ListAsync(new ListOptions()))
+        {
+            if (e.Kind == EntryKind.File)
+            {
+                keys.Add(e.Key);
+            }
+        }
+
+        Assert.Equal(tree.Keys.Order(KeyComparer.Utf8), keys);
+        foreach ((string key, byte[] bytes) in tree)
+        {
+            byte[] read = await S3StorageTests.ReadAllAsync(storage, key);
+            Assert.True(bytes.AsSpan().SequenceEqual(read), $"{key} differs");
+        }
+    }
+
+    /// <summary>A small tree: special names, empty files, deep paths, one file across the 5 MiB multipart threshold.</summary>
+    private static Dictionary<string, byte[]> WriteTree(string root)
+    {
+        var tree = new Dictionary<string, byte[]>
+        {
+            ["a b/c d.txt"] = Encoding.UTF8.GetBytes("hello"),
+            ["a%20b"] = Encoding.UTF8.GetBytes("percent"),
+            ["ünïcødé/ファイル.txt"] = Encoding.UTF8.GetBytes("unicode"),
+            ["emoji/😀"] = [],
+            ["deep/1/2/3/4/5/6/leaf"] = S3StorageTests.RandomBytes(3000),
+            ["empty"] = [],
+            ["large.bin"] = S3StorageTests.RandomBytes((6 * MiB) + 17),
+            ["z"] = S3StorageTests.RandomBytes(100),
+        };
+        for (int i = 0; i < 12; i++)
+        {
+            tree[$"many/{i:D3}"] = S3StorageTests.RandomBytes(i * 10);
+        }
+
+        int n = 0;
+        foreach ((string key, byte[] bytes) in tree)
+        {
+            string path = Path.Combine(root, key);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, bytes);
+            File.SetLastWriteTimeUtc(path, new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddSeconds(n++ * 1000));
+        }
+
+        return tree;
+    }
+
+    private string NewDirectory()
+    {
+        string d = Path.Combine(Path.GetTempPath(), "ferry-s3sync-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(d);
+        directories.Add(d);
+        return d;
+    }
+}
