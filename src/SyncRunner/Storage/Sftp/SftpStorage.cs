@@ -268,9 +268,10 @@ public sealed class SftpStorage : IObjectStorage
     {
         string path = await PathOfAsync(key, cancellationToken).ConfigureAwait(false);
         using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        bool directory = key.Length == 0 || key.EndsWith('/');
         try
         {
-            if (key.EndsWith('/'))
+            if (directory)
             {
                 await lease.Channel.RmDirAsync(path, cancellationToken).ConfigureAwait(false);
             }
@@ -282,7 +283,7 @@ public sealed class SftpStorage : IObjectStorage
         catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
         {
         }
-        catch (SftpStatusException e) when (key.EndsWith('/') && e.Status == SftpStatusCode.Failure)
+        catch (SftpStatusException e) when (directory && e.Status == SftpStatusCode.Failure)
         {
             throw new StorageException(StorageErrorKind.Invalid, $"Cannot delete directory '{key}' on {DisplayName}: {e.Message}", e);
         }
