@@ -1,2 +1,18 @@
-// Replaced by the CLI (issue 2); present so the skeleton builds.
-return 0;
+using Ferry.SyncRunner.Cli;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+try
+{
+    return await FerryCli.RunAsync(args, cancellationToken: cancel.Token);
+}
+catch (OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync("ferry: interrupted");
+    return 130;
+}

@@ -1,0 +1,571 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Channels;
+using Ferry.SyncRunner.Keys;
+using Ferry.SyncRunner.Planning;
+using Ferry.SyncRunner.Queue;
+using Ferry.SyncRunner.Storage;
+using Polly;
+using Polly.Retry;
+
+namespace Ferry.SyncRunner.Execution;
+
+/// <summary>
+/// Runs a sync from a source store to a destination store through a work queue: the scan cuts the source
+/// into range tasks, task runners merge-join each range and hand copies to <see cref="SyncOptions.Threads"/>
+/// copy workers; destination deletes run after every copy succeeded and only within
+/// <see cref="SyncOptions.MaxDelete"/>.
+/// </summary>
+/// <remarks>
+/// Decisions follow the juicefs sync guide ("同步行为"); the queue protocol follows DESIGN.md
+/// ("Distributed work: the lease-coordinated queue"). Transient storage errors are retried with exponential
+/// backoff and jitter; an object that still fails is counted and the rest continue.
+/// </remarks>
+public sealed class SyncEngine
+{
+    private const int CheckpointEvery = 1024;
+    private const int CompareBufferSize = 128 * 1024;
+
+    private readonly IObjectStorage _source;
+    private readonly IObjectStorage _destination;
+    private readonly SyncOptions _options;
+    private readonly SyncEngineSettings _settings;
+    private readonly IKeyFilter _filter;
+    private readonly SyncCounters _finished = new();
+    private readonly ConcurrentDictionary<string, SyncCounters> _active = new();
+    private readonly ConcurrentBag<string> _directoryDeletes = [];
+    private readonly ResiliencePipeline _retry;
+    private readonly BandwidthLimiter? _limiter;
+    private readonly bool _serverSide;
+    private readonly object _planLock = new();
+    private long _pending;
+    private long _failedTotal;
+    private string? _abortReason;
+
+    /// <summary>Creates the engine.</summary>
+    /// <param name="source">The store to copy from.</param>
+    /// <param name="destination">The store to copy to.</param>
+    /// <param name="options">What to sync and how.</param>
+    /// <param name="settings">Reporting and timing; <see langword="null"/> for defaults.</param>
+    /// <exception cref="ArgumentException">An include/exclude pattern is invalid.</exception>
+    public SyncEngine(IObjectStorage source, IObjectStorage destination, SyncOptions options, SyncEngineSettings? settings = null)
+        : this(source, destination, options, settings, KeyFilters.Create(options.Filters, options.MatchFullPath))
+    {
+    }
+
+    internal SyncEngine(IObjectStorage source, IObjectStorage destination, SyncOptions options, SyncEngineSettings? settings, IKeyFilter filter)
+    {
+        _source = source;
+        _destination = destination;
+        _options = options;
+        _settings = settings ?? new SyncEngineSettings();
+        _filter = filter;
+        _limiter = options.BwLimit > 0 ? new BandwidthLimiter(options.BwLimit, _settings.Time) : null;
+        _serverSide = _limiter is null && destination is IServerSideCopy copy && copy.CanCopyFrom(source);
+        _retry = new ResiliencePipelineBuilder { TimeProvider = _settings.Time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<StorageException>(e => e.IsTransient),
+                MaxRetryAttempts = Math.Max(1, _settings.MaxRetries),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _settings.RetryDelay,
+            })
+            .Build();
+    }
+
+    /// <summary>The counters so far: finished tasks plus the running ones.</summary>
+    /// <returns>A new counters object.</returns>
+    public SyncCounters Snapshot()
+    {
+        SyncCounters sum = _finished.Clone();
+        foreach (SyncCounters c in _active.Values)
+        {
+            sum.Add(c);
+        }
+
+        sum.AddPending(Volatile.Read(ref _pending));
+        return sum;
+    }
+
+    /// <summary>Runs the sync to the end.</summary>
+    /// <param name="queue">The run's work queue (in process for <c>ferry sync</c>).</param>
+    /// <param name="cancellationToken">Stops the run; temporary files are removed.</param>
+    /// <returns>The outcome and final counters.</returns>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public async Task<SyncResult> RunAsync(IWorkQueue queue, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        long started = _settings.Time.GetTimestamp();
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var selection = new KeySelection(_options, _filter, _settings.Time);
+        var planner = new SyncPlanner(_options, selection);
+        KeyRange range = KeySelection.RangeOf(_options);
+
+        var work = Channel.CreateBounded<Work>(new BoundedChannelOptions(Math.Max(64, _options.Threads * 64))
+        {
+            SingleReader = false,
+            SingleWriter = false,
+        });
+        Task[] workers = Enumerable.Range(0, Math.Max(1, _options.Threads))
+            .Select(_ => Task.Run(() => WorkerAsync(work.Reader, abort)))
+            .ToArray();
+
+        string? taskFailure = null;
+        try
+        {
+            var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes);
+            Task scan = scanner.RunAsync(abort.Token);
+            taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
+            await scan.ConfigureAwait(false);
+
+            QueueStatus copyStatus = await queue.GetStatusAsync(RangeTaskPhase.Copy, abort.Token).ConfigureAwait(false);
+            taskFailure ??= copyStatus.Failed > 0 ? $"{copyStatus.Failed} range task(s) failed" : null;
+            if (_options.DeleteDst && !_options.DryRun && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
+            {
+                SyncCounters soFar = Snapshot();
+                if (ExceedsMaxDelete(soFar.DeleteCandidates, soFar.DestinationKeys, out long allowed))
+                {
+                    _abortReason = $"refusing to delete {soFar.DeleteCandidates} destination key(s): more than --max-delete {_options.MaxDelete} ({allowed}); nothing was deleted";
+                }
+                else if (soFar.DeleteCandidates > 0)
+                {
+                    await queue.PublishDeleteTasksAsync(abort.Token).ConfigureAwait(false);
+                    taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Delete, planner, work.Writer, abort.Token).ConfigureAwait(false);
+                    await DeleteDirectoriesAsync(abort.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_abortReason is not null && !cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            work.Writer.TryComplete();
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        SyncCounters final = Snapshot();
+        string? reason = _abortReason ?? taskFailure ?? (final.Failed > 0 ? $"{final.Failed} object(s) failed" : null);
+        return new SyncResult(reason is null ? SyncOutcome.Succeeded : SyncOutcome.Failed, final, reason, _settings.Time.GetElapsedTime(started));
+    }
+
+    /// <summary>Whether <paramref name="candidates"/> deletes exceed <see cref="SyncOptions.MaxDelete"/>.</summary>
+    internal bool ExceedsMaxDelete(long candidates, long destinationKeys, out long allowed)
+    {
+        allowed = long.MaxValue;
+        string? max = _options.MaxDelete?.Trim();
+        if (string.IsNullOrEmpty(max))
+        {
+            return false;
+        }
+
+        allowed = max.EndsWith('%')
+            ? (long)Math.Floor(double.Parse(max[..^1], CultureInfo.InvariantCulture) / 100 * destinationKeys)
+            : long.Parse(max, CultureInfo.InvariantCulture);
+        return candidates > allowed;
+    }
+
+    private async Task<string?> RunPhaseAsync(IWorkQueue queue, RangeTaskPhase phase, SyncPlanner planner, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    {
+        string? lastFailure = null;
+        Task[] runners = Enumerable.Range(0, Math.Max(1, _options.ListThreads)).Select(async i =>
+        {
+            while (await queue.ClaimAsync(phase, $"{_settings.HolderIdentity}/{i}", cancellationToken).ConfigureAwait(false) is { } lease)
+            {
+                string? failure = await RunTaskAsync(queue, lease, planner, work, cancellationToken).ConfigureAwait(false);
+                if (failure is not null)
+                {
+                    lastFailure = failure;
+                }
+            }
+        }).ToArray();
+        await Task.WhenAll(runners).ConfigureAwait(false);
+        return lastFailure;
+    }
+
+    private async Task<string?> RunTaskAsync(IWorkQueue queue, RangeTaskLease lease, SyncPlanner planner, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    {
+        RangeTask task = lease.Task;
+        SyncCounters counters = task.Counters.Clone();
+        _active[task.Id] = counters;
+        var watermark = new Watermark();
+        bool copyPhase = task.Phase == RangeTaskPhase.Copy;
+        string start = task.LastKey is null ? task.Range.Start : task.LastKey + "\0";
+        try
+        {
+            IAsyncEnumerable<ObjectEntry> src = _source.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = _options.Links }, cancellationToken);
+            IAsyncEnumerable<ObjectEntry> dst = CountDestination(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), counters, copyPhase);
+            long n = 0;
+            await foreach (PlannedAction action in planner.PlanAsync(src, dst, cancellationToken).ConfigureAwait(false))
+            {
+                if (copyPhase)
+                {
+                    await PlanCopyPhaseAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await PlanDeletePhaseAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (++n % CheckpointEvery == 0 && watermark.LastKey is { } last)
+                {
+                    await queue.CheckpointAsync(lease, last, counters, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await watermark.DrainAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await queue.CompleteAsync(lease, counters, cancellationToken).ConfigureAwait(false);
+            _finished.Add(counters);
+            _active.TryRemove(task.Id, out _);
+            return null;
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+        {
+            await watermark.DrainAsync().ConfigureAwait(false);
+            string reason = $"task {task.Id} {task.Range}: {e.Message}";
+            _settings.OnError?.Invoke(reason);
+            bool final = await queue.FailAsync(lease, reason, CancellationToken.None).ConfigureAwait(false);
+            if (final)
+            {
+                _finished.Add(counters);
+            }
+
+            _active.TryRemove(task.Id, out _);
+            return final ? reason : null;
+        }
+    }
+
+    private static async IAsyncEnumerable<ObjectEntry> CountDestination(IAsyncEnumerable<ObjectEntry> entries, SyncCounters counters, bool count)
+    {
+        await foreach (ObjectEntry e in entries.ConfigureAwait(false))
+        {
+            if (count && e.Kind != EntryKind.Directory)
+            {
+                counters.AddDestinationKey();
+            }
+
+            yield return e;
+        }
+    }
+
+    private async ValueTask PlanCopyPhaseAsync(PlannedAction action, SyncCounters counters, Watermark watermark, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    {
+        long size = action.Source?.Size ?? 0;
+        if (action.Source is not null)
+        {
+            counters.AddScanned(size);
+        }
+
+        switch (action.Kind)
+        {
+            case SyncActionKind.Skip:
+                counters.AddSkipped(size);
+                watermark.Done(action.Key);
+                return;
+            case SyncActionKind.Exclude:
+                counters.AddExcluded();
+                watermark.Done(action.Key);
+                return;
+            case SyncActionKind.Extra:
+                counters.AddExtra();
+                watermark.Done(action.Key);
+                return;
+            case SyncActionKind.DeleteDst:
+                counters.AddExtra();
+                counters.AddDeleteCandidate();
+                if (_options.DryRun)
+                {
+                    Plan("delete-dst", action.Key);
+                }
+
+                watermark.Done(action.Key);
+                return;
+        }
+
+        if (_options.DryRun)
+        {
+            switch (action.Kind)
+            {
+                case SyncActionKind.Copy:
+                    Plan("copy", action.Key);
+                    counters.AddCopied(size);
+                    if (_options.DeleteSrc)
+                    {
+                        Plan("delete-src", action.Key);
+                    }
+
+                    break;
+                case SyncActionKind.DeleteSrc:
+                    Plan("delete-src", action.Key);
+                    counters.AddSkipped(size);
+                    break;
+                case SyncActionKind.CopyPerms:
+                    Plan("chmod", action.Key);
+                    counters.AddSkipped(size);
+                    break;
+                default:
+                    counters.AddChecked();
+                    counters.AddSkipped(size);
+                    break;
+            }
+
+            watermark.Done(action.Key);
+            return;
+        }
+
+        await DispatchAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask PlanDeletePhaseAsync(PlannedAction action, SyncCounters counters, Watermark watermark, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    {
+        if (action.Kind != SyncActionKind.DeleteDst)
+        {
+            watermark.Done(action.Key);
+            return;
+        }
+
+        if (action.Key.EndsWith('/'))
+        {
+            _directoryDeletes.Add(action.Key);
+            watermark.Done(action.Key);
+            return;
+        }
+
+        await DispatchAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask DispatchAsync(PlannedAction action, SyncCounters counters, Watermark watermark, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    {
+        Watermark.Slot slot = watermark.Begin(action.Key);
+        Interlocked.Increment(ref _pending);
+        await work.WriteAsync(new Work(action, counters, slot), cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Plan(string verb, string key)
+    {
+        if (_settings.PlanOutput is { } output)
+        {
+            lock (_planLock)
+            {
+                output.WriteLine($"{verb} {key}");
+            }
+        }
+    }
+
+    private async Task WorkerAsync(ChannelReader<Work> reader, CancellationTokenSource abort)
+    {
+        try
+        {
+            await foreach (Work w in reader.ReadAllAsync(abort.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _retry.ExecuteAsync(static (state, ct) => state.Engine.ExecuteAsync(state.Work, ct), (Engine: this, Work: w), abort.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or NotSupportedException)
+                {
+                    w.Counters.AddFailed();
+                    long failed = Interlocked.Increment(ref _failedTotal);
+                    _settings.OnError?.Invoke($"failed {w.Action.Kind.ToString().ToLowerInvariant()} {w.Action.Key}: {e.Message}");
+                    if (_options.MaxFailures > 0 && failed >= _options.MaxFailures && _abortReason is null)
+                    {
+                        _abortReason = $"aborted after {failed} failed object(s) (--max-failure {_options.MaxFailures})";
+                        await abort.CancelAsync().ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _pending);
+                    w.Slot.Finish();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Drain what is left so that task runners waiting on their watermark finish.
+            while (reader.TryRead(out Work? w))
+            {
+                Interlocked.Decrement(ref _pending);
+                w.Slot.Finish();
+            }
+        }
+    }
+
+    private async ValueTask ExecuteAsync(Work w, CancellationToken cancellationToken)
+    {
+        PlannedAction a = w.Action;
+        SyncCounters counters = w.Counters;
+        switch (a.Kind)
+        {
+            case SyncActionKind.Copy:
+                await CopyAsync(a.Source!, counters, cancellationToken).ConfigureAwait(false);
+                break;
+            case SyncActionKind.Check:
+                counters.AddChecked();
+                if (await SameContentAsync(a.Key, cancellationToken).ConfigureAwait(false))
+                {
+                    if (_options.DeleteSrc)
+                    {
+                        await _source.DeleteAsync(a.Key, cancellationToken).ConfigureAwait(false);
+                        counters.AddDeleted();
+                    }
+
+                    counters.AddSkipped(a.Source!.Size);
+                }
+                else
+                {
+                    await CopyAsync(a.Source!, counters, cancellationToken).ConfigureAwait(false);
+                }
+
+                break;
+            case SyncActionKind.CopyPerms:
+                await _destination.SetAttributesAsync(a.Key, a.Source!.Mode, null, cancellationToken).ConfigureAwait(false);
+                counters.AddCopied(0);
+                break;
+            case SyncActionKind.DeleteSrc:
+                await _source.DeleteAsync(a.Key, cancellationToken).ConfigureAwait(false);
+                counters.AddDeleted();
+                counters.AddSkipped(a.Source!.Size);
+                break;
+            case SyncActionKind.DeleteDst:
+                await _destination.DeleteAsync(a.Key, cancellationToken).ConfigureAwait(false);
+                counters.AddDeleted();
+                break;
+            default:
+                throw new UnreachableException($"action {a.Kind} is not dispatched");
+        }
+
+        _settings.OnAction?.Invoke($"{a.Kind.ToString().ToLowerInvariant()} {a.Key}");
+    }
+
+    private async Task CopyAsync(ObjectEntry s, SyncCounters counters, CancellationToken cancellationToken)
+    {
+        var put = new PutOptions { ModifiedTime = s.ModifiedTime, Mode = _options.Perms ? s.Mode : null };
+        switch (s.Kind)
+        {
+            case EntryKind.Directory:
+                await _destination.CreateDirectoryAsync(s.Key, put, cancellationToken).ConfigureAwait(false);
+                counters.AddCopied(0);
+                return;
+            case EntryKind.Symlink:
+                await _destination.CreateSymlinkAsync(s.Key, s.LinkTarget!, cancellationToken).ConfigureAwait(false);
+                await DeleteSourceAfterCopyAsync(s, counters, cancellationToken).ConfigureAwait(false);
+                counters.AddCopied(0);
+                return;
+        }
+
+        if (_serverSide)
+        {
+            await ((IServerSideCopy)_destination).CopyFromAsync(_source, s, s.Key, put, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Stream stream = await _source.OpenReadAsync(s.Key, 0, -1, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                Stream body = _limiter is null ? stream : new ThrottledReadStream(stream, _limiter);
+                await _destination.PutAsync(s.Key, body, s.Size, put, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (_options.CheckNew)
+        {
+            counters.AddChecked();
+            if (!await SameContentAsync(s.Key, cancellationToken).ConfigureAwait(false))
+            {
+                throw new StorageException(StorageErrorKind.Other, $"{s.Key}: destination content differs from the source after the copy");
+            }
+        }
+
+        if (_options.CheckChange)
+        {
+            ObjectEntry? now = await _source.HeadAsync(s.Key, cancellationToken).ConfigureAwait(false);
+            if (now is null || now.Size != s.Size || now.ModifiedTime.ToUnixTimeSeconds() != s.ModifiedTime.ToUnixTimeSeconds())
+            {
+                throw new StorageException(StorageErrorKind.Other, $"{s.Key}: the source changed while it was copied");
+            }
+        }
+
+        await DeleteSourceAfterCopyAsync(s, counters, cancellationToken).ConfigureAwait(false);
+        counters.AddCopied(s.Size);
+    }
+
+    /// <summary>With <c>--delete-src</c>, deletes the source key once the destination holds it with the same size.</summary>
+    private async Task DeleteSourceAfterCopyAsync(ObjectEntry s, SyncCounters counters, CancellationToken cancellationToken)
+    {
+        if (!_options.DeleteSrc)
+        {
+            return;
+        }
+
+        ObjectEntry? copied = await _destination.HeadAsync(s.Key, cancellationToken).ConfigureAwait(false);
+        if (copied is null || (s.Kind == EntryKind.File && copied.Size != s.Size))
+        {
+            throw new StorageException(StorageErrorKind.Other, $"{s.Key}: the copy could not be verified; the source was kept");
+        }
+
+        await _source.DeleteAsync(s.Key, cancellationToken).ConfigureAwait(false);
+        counters.AddDeleted();
+    }
+
+    private async Task<bool> SameContentAsync(string key, CancellationToken cancellationToken)
+    {
+        byte[] a = ArrayPool<byte>.Shared.Rent(CompareBufferSize);
+        byte[] b = ArrayPool<byte>.Shared.Rent(CompareBufferSize);
+        try
+        {
+            Stream x = await _source.OpenReadAsync(key, 0, -1, cancellationToken).ConfigureAwait(false);
+            await using (x.ConfigureAwait(false))
+            {
+                Stream y = await _destination.OpenReadAsync(key, 0, -1, cancellationToken).ConfigureAwait(false);
+                await using (y.ConfigureAwait(false))
+                {
+                    while (true)
+                    {
+                        int n = await x.ReadAtLeastAsync(a.AsMemory(0, CompareBufferSize), CompareBufferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                        int m = await y.ReadAtLeastAsync(b.AsMemory(0, CompareBufferSize), CompareBufferSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                        if (n != m || !a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, m)))
+                        {
+                            return false;
+                        }
+
+                        if (n == 0)
+                        {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(a);
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    private async Task DeleteDirectoriesAsync(CancellationToken cancellationToken)
+    {
+        string[] dirs = _directoryDeletes.ToArray();
+        Array.Sort(dirs, KeyComparer.Utf8);
+        Array.Reverse(dirs);
+        foreach (string dir in dirs)
+        {
+            try
+            {
+                await _destination.DeleteAsync(dir, cancellationToken).ConfigureAwait(false);
+                _finished.AddDeleted();
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.Invalid)
+            {
+                // Not empty: it holds keys the filters exclude, which are never deleted.
+            }
+        }
+    }
+
+    private sealed record Work(PlannedAction Action, SyncCounters Counters, Watermark.Slot Slot);
+}

@@ -1,0 +1,26 @@
+namespace Ferry.SyncRunner.Execution;
+
+/// <summary>How a <see cref="SyncEngine"/> reports and keeps time; everything optional.</summary>
+public sealed record SyncEngineSettings
+{
+    /// <summary>The clock (ages, backoff, bandwidth). <value>Default: <see cref="TimeProvider.System"/>.</value></summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where a dry run writes its plan, one line per action (<c>copy KEY</c>, <c>delete-dst KEY</c>, <c>delete-src KEY</c>). <value>Default: <see langword="null"/>, nowhere.</value></summary>
+    public TextWriter? PlanOutput { get; init; }
+
+    /// <summary>Called with one line for every object that failed. <value>Default: <see langword="null"/>.</value></summary>
+    public Action<string>? OnError { get; init; }
+
+    /// <summary>Called with one line for every action taken (<c>--verbose</c>). <value>Default: <see langword="null"/>.</value></summary>
+    public Action<string>? OnAction { get; init; }
+
+    /// <summary>The worker's identity in the work queue. <value>Default: the host name and process id.</value></summary>
+    public string HolderIdentity { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Retries of a transient storage error per object. <value>Default: 3.</value></summary>
+    public int MaxRetries { get; init; } = 3;
+
+    /// <summary>The first retry delay; later ones grow exponentially with jitter. <value>Default: 200 ms.</value></summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+}

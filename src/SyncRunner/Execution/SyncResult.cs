@@ -1,0 +1,8 @@
+namespace Ferry.SyncRunner.Execution;
+
+/// <summary>The end of a run.</summary>
+/// <param name="Outcome">Succeeded or failed.</param>
+/// <param name="Counters">Final counters.</param>
+/// <param name="Reason">One line saying why the run failed, or <see langword="null"/>.</param>
+/// <param name="Elapsed">Wall-clock duration.</param>
+public sealed record SyncResult(SyncOutcome Outcome, SyncCounters Counters, string? Reason, TimeSpan Elapsed);

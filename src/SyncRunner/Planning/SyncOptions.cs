@@ -1,0 +1,108 @@
+namespace Ferry.SyncRunner.Planning;
+
+/// <summary>
+/// What a sync does and how: the decisions, selections and limits of <c>ferry sync</c> and of a SyncJob's
+/// spec (property names follow the SyncJob spec fields of DESIGN.md).
+/// </summary>
+/// <remarks>Semantics follow the juicefs sync guide, "同步行为" and "模式匹配".</remarks>
+public sealed record SyncOptions
+{
+    /// <summary>Copy when the source mtime (whole seconds) is newer, skip when older, ignoring size (<c>--update</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool Update { get; init; }
+
+    /// <summary>Always copy existing keys (<c>--force-update</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool ForceUpdate { get; init; }
+
+    /// <summary>Compare the content of keys that look equal and copy when they differ (<c>--check-all</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool CheckAll { get; init; }
+
+    /// <summary>Verify the content of every newly copied key (<c>--check-new</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool CheckNew { get; init; }
+
+    /// <summary>After copying, check that the source's size and mtime did not change while it was copied; a changed source counts as failed (<c>--check-change</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool CheckChange { get; init; }
+
+    /// <summary>Only update keys that already exist in the destination, create none (<c>--existing</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool Existing { get; init; }
+
+    /// <summary>Never update keys that exist in the destination (<c>--ignore-existing</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool IgnoreExisting { get; init; }
+
+    /// <summary>Delete each source key after its copy is verified (<c>--delete-src</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool DeleteSrc { get; init; }
+
+    /// <summary>Delete destination keys absent in the source, never keys the filters exclude (<c>--delete-dst</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool DeleteDst { get; init; }
+
+    /// <summary>Sync directories too, including empty ones (<c>--dirs</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool Dirs { get; init; }
+
+    /// <summary>Preserve Unix permission bits (<c>--perms</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool Perms { get; init; }
+
+    /// <summary>Copy symbolic links as links (<c>--links</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool Links { get; init; }
+
+    /// <summary>Plan only: copy and delete nothing (<c>--dry</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Skip objects smaller than this, in bytes (<c>--min-size</c>). <value>Default: <see langword="null"/>, no minimum.</value></summary>
+    public long? MinSize { get; init; }
+
+    /// <summary>Skip objects larger than this, in bytes (<c>--max-size</c>). <value>Default: <see langword="null"/>, no maximum.</value></summary>
+    public long? MaxSize { get; init; }
+
+    /// <summary>Skip objects modified more recently than this (<c>--min-age</c>). <value>Default: <see langword="null"/>.</value></summary>
+    public TimeSpan? MinAge { get; init; }
+
+    /// <summary>Skip objects modified longer ago than this (<c>--max-age</c>). <value>Default: <see langword="null"/>.</value></summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>Skip objects modified before this time (<c>--start-time</c>). <value>Default: <see langword="null"/>.</value></summary>
+    public DateTimeOffset? StartTime { get; init; }
+
+    /// <summary>Skip objects modified after this time (<c>--end-time</c>). <value>Default: <see langword="null"/>.</value></summary>
+    public DateTimeOffset? EndTime { get; init; }
+
+    /// <summary>The first key to sync, inclusive (<c>--start</c>). <value>Default: <see langword="null"/>, from the beginning.</value></summary>
+    public string? Start { get; init; }
+
+    /// <summary>The last key to sync, inclusive as in juicefs (<c>--end</c>). <value>Default: <see langword="null"/>, to the end.</value></summary>
+    public string? End { get; init; }
+
+    /// <summary>Process at most this many source keys; -1 is unlimited (<c>--limit</c>). <value>Default: -1.</value></summary>
+    public long Limit { get; init; } = -1;
+
+    /// <summary>Concurrent copy workers (<c>--threads</c>). <value>Default: 10.</value></summary>
+    public int Threads { get; init; } = 10;
+
+    /// <summary>Range tasks listed and merge-joined at once (<c>--list-threads</c>). <value>Default: 1.</value></summary>
+    public int ListThreads { get; init; } = 1;
+
+    /// <summary>Directory depth below which listing is split up for parallel listing (<c>--list-depth</c>). <value>Default: 1.</value></summary>
+    public int ListDepth { get; init; } = 1;
+
+    /// <summary>Bandwidth limit shared by all threads, in Mbit/s; 0 is unlimited (<c>--bwlimit</c>). <value>Default: 0.</value></summary>
+    public double BwLimit { get; init; }
+
+    /// <summary>Most destination keys a run may delete: a count (<c>"100"</c>) or a percentage of the destination (<c>"10%"</c>); exceeding it fails the run before the first delete (<c>--max-delete</c>). <value>Default: <see langword="null"/>, unlimited.</value></summary>
+    public string? MaxDelete { get; init; }
+
+    /// <summary>Abort the run once this many objects have failed; 0 is unlimited (<c>--max-failure</c>). <value>Default: 0.</value></summary>
+    public long MaxFailures { get; init; }
+
+    /// <summary>Ordered include/exclude rules (<c>--include</c>, <c>--exclude</c>). <value>Default: empty, everything is synced.</value></summary>
+    public IReadOnlyList<SyncFilterRule> Filters { get; init; } = [];
+
+    /// <summary>Match rules against the full path instead of layer by layer (<c>--match-full-path</c>). <value>Default: <see langword="false"/>.</value></summary>
+    public bool MatchFullPath { get; init; }
+
+    /// <summary>Only these source keys, or keys below the entries that end in <c>/</c> (<c>--files-from</c>). <value>Default: <see langword="null"/>, every key.</value></summary>
+    public IReadOnlyList<string>? FilesFrom { get; init; }
+
+    /// <summary>About how many source keys one range task covers. <value>Default: 100,000.</value></summary>
+    public int TaskObjects { get; init; } = 100_000;
+
+    /// <summary>About how many source bytes one range task covers. <value>Default: 64 GiB.</value></summary>
+    public long TaskBytes { get; init; } = 64L << 30;
+}

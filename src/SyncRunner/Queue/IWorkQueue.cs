@@ -1,0 +1,81 @@
+using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Keys;
+
+namespace Ferry.SyncRunner.Queue;
+
+/// <summary>
+/// The work queue of one run: a scan publishes copy tasks over half-open key ranges with a checkpointed
+/// cursor; workers claim tasks, checkpoint the last finished key with counters, and complete or fail them;
+/// delete tasks are published only after every copy task succeeded.
+/// </summary>
+/// <remarks>
+/// DESIGN.md, "Distributed work: the lease-coordinated queue". <see cref="InProcessWorkQueue"/> serves
+/// <c>ferry sync</c>; a Kubernetes implementation keeps the same state in <c>coordination.k8s.io/v1</c>
+/// Lease objects (scan lease with the cursor, one Lease per task with range, state, attempts, checkpoint
+/// and counters in annotations). Implementations are safe to call from many threads.
+/// </remarks>
+public interface IWorkQueue
+{
+    /// <summary>The key where the scan stopped (the start of the next task to publish), or <see langword="null"/> when it has not started.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The cursor, or <see langword="null"/>.</returns>
+    Task<string?> GetScanCursorAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Whether the scan has finished.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns><see langword="true"/> once <see cref="CompleteScanAsync"/> was called.</returns>
+    Task<bool> IsScanDoneAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes a copy task for <paramref name="range"/> and moves the scan cursor to its end, in one step.</summary>
+    /// <param name="range">The half-open range; its start equals the current cursor.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The published task.</returns>
+    Task<RangeTask> PublishAsync(KeyRange range, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the scan finished: no more copy tasks will come.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when recorded.</returns>
+    Task CompleteScanAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes one delete task per copy task range; call only when every copy task is done and the delete count is within <c>maxDelete</c>.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The number of delete tasks published.</returns>
+    /// <exception cref="InvalidOperationException">The scan is not done or some copy task is not done.</exception>
+    Task<int> PublishDeleteTasksAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Claims a pending task of <paramref name="phase"/>, waiting while more may come.</summary>
+    /// <param name="phase">The phase to work on.</param>
+    /// <param name="holderIdentity">The claiming worker.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The lease, or <see langword="null"/> when the phase has no pending task and none can appear (scan done, nothing running).</returns>
+    Task<RangeTaskLease?> ClaimAsync(RangeTaskPhase phase, string holderIdentity, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that every key up to <paramref name="lastKey"/> is finished, with the task's counters so far.</summary>
+    /// <param name="lease">The holder's lease.</param>
+    /// <param name="lastKey">The last key finished in order.</param>
+    /// <param name="counters">The task's counters up to <paramref name="lastKey"/>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when recorded.</returns>
+    /// <exception cref="InvalidOperationException">The lease was lost.</exception>
+    Task CheckpointAsync(RangeTaskLease lease, string lastKey, SyncCounters counters, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks the task done with its final counters.</summary>
+    /// <param name="lease">The holder's lease.</param>
+    /// <param name="counters">The task's final counters.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when recorded.</returns>
+    Task CompleteAsync(RangeTaskLease lease, SyncCounters counters, CancellationToken cancellationToken = default);
+
+    /// <summary>Releases the task after a failed attempt: pending again while attempts remain, otherwise failed.</summary>
+    /// <param name="lease">The holder's lease.</param>
+    /// <param name="reason">Why the attempt failed (no secrets).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns><see langword="true"/> when the task failed for good.</returns>
+    Task<bool> FailAsync(RangeTaskLease lease, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Summarises the queue.</summary>
+    /// <param name="phase">The phase to count tasks of.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>Task counts and summed counters of that phase.</returns>
+    Task<QueueStatus> GetStatusAsync(RangeTaskPhase phase, CancellationToken cancellationToken = default);
+}
