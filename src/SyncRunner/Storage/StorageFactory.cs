@@ -17,8 +17,12 @@ public sealed class StorageFactory
 {
     private readonly Dictionary<string, Func<string, IObjectStorage>> _creators = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Creates a factory that knows local paths and <c>file://</c> only.</summary>
-    public StorageFactory() => Register("file", CreateLocal);
+    /// <summary>Creates a factory that knows local paths, <c>file://</c> and SFTP (<c>sftp://</c>, <c>user@host:path</c>).</summary>
+    public StorageFactory()
+    {
+        Register("file", CreateLocal);
+        Register("sftp", Sftp.SftpStorage.Open); // sftp:// and [user@]host:path
+    }
 
     /// <summary>The factory the CLI uses; backends add their scheme to it with <see cref="Register"/>.</summary>
     public static StorageFactory Default { get; } = new();
@@ -42,10 +46,26 @@ public sealed class StorageFactory
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        if (source.EndsWith('/') != destination.EndsWith('/'))
+        if (NamesDirectory(source) != NamesDirectory(destination))
         {
             throw new ArgumentException("SRC and DST must both end with '/' or neither (a trailing '/' names a directory, none a key prefix)");
         }
+    }
+
+    /// <summary>Whether a location names a directory (its path ends in <c>/</c>); a URL's <c>?query</c> is not part of its path.</summary>
+    /// <param name="location">A SRC or DST string.</param>
+    /// <returns><see langword="true"/> for a directory, <see langword="false"/> for a key prefix.</returns>
+    public static bool NamesDirectory(string location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        string scheme = SchemeOf(location);
+        if (scheme == "sftp")
+        {
+            return Sftp.SftpLocation.TryParse(location, out Sftp.SftpLocation? sftp) ? sftp.NamesDirectory : location.EndsWith('/');
+        }
+
+        int query = scheme != "file" ? location.IndexOf('?', StringComparison.Ordinal) : -1;
+        return (query >= 0 ? location[..query] : location).EndsWith('/');
     }
 
     /// <summary>The scheme of <paramref name="location"/>: the URL scheme, <c>file</c> for a plain path, <c>sftp</c> for <c>host:path</c>.</summary>

@@ -4,7 +4,7 @@ namespace Ferry.SyncRunner.Storage.Sftp;
 
 /// <summary>
 /// Where an SFTP storage lives and how to log in: parsed from <c>sftp://[user[:password]@]host[:port]/path</c>
-/// or juicefs's <c>user@host:path</c> / <c>"user:password"@host:path</c> (optionally <c>host:port:path</c>),
+/// or juicefs's <c>[user@]host:path</c> / <c>"user:password"@host:path</c> (optionally <c>host:port:path</c>),
 /// both with optional query overrides <c>?identity=FILE&amp;known-hosts=FILE</c>.
 /// </summary>
 /// <param name="Host">Host name or address (IPv6 without brackets).</param>
@@ -73,14 +73,35 @@ public sealed record SftpLocation(
         }
     }
 
+    /// <summary>Whether the path names a directory (ends in <c>/</c>, or is empty: the home directory) rather than a key prefix.</summary>
+    public bool NamesDirectory => Path.Length == 0 || Path.EndsWith('/');
+
     /// <inheritdoc/>
     public override string ToString() => DisplayName;
+
+    /// <summary>Parses either URL form without throwing.</summary>
+    /// <param name="url">The location.</param>
+    /// <param name="location">The parsed location, or <see langword="null"/>.</param>
+    /// <returns>Whether <paramref name="url"/> is an SFTP location.</returns>
+    public static bool TryParse(string url, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SftpLocation? location)
+    {
+        try
+        {
+            location = Parse(url);
+            return true;
+        }
+        catch (FormatException)
+        {
+            location = null;
+            return false;
+        }
+    }
 
     /// <summary>Whether <paramref name="url"/> looks like an SFTP location: <c>sftp://…</c>, or <c>user@host:path</c> with no scheme.</summary>
     /// <param name="url">A location as typed by a user.</param>
     /// <returns><see langword="true"/> when <see cref="Parse"/> should be used for it.</returns>
     public static bool IsSftp(string url) =>
-        url.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || TryParseScp(url, out _);
+        url.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || TryParseScp(url, requireUser: true, out _);
 
     /// <summary>Parses either URL form.</summary>
     /// <param name="url">The location.</param>
@@ -94,7 +115,7 @@ public sealed record SftpLocation(
             return ParseUrl(url[Scheme.Length..]);
         }
 
-        if (TryParseScp(url, out SftpLocation? location))
+        if (TryParseScp(url, requireUser: false, out SftpLocation? location))
         {
             return location;
         }
@@ -137,7 +158,7 @@ public sealed record SftpLocation(
         return new SftpLocation(host, port, NullIfEmpty(user), password, path, identity, knownHosts);
     }
 
-    private static bool TryParseScp(string url, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SftpLocation? location)
+    private static bool TryParseScp(string url, bool requireUser, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SftpLocation? location)
     {
         location = null;
         if (url.Contains("://", StringComparison.Ordinal))
@@ -161,13 +182,21 @@ public sealed record SftpLocation(
         else
         {
             int at = url.IndexOf('@');
-            if (at <= 0 || url.IndexOf('/') is int s && s >= 0 && s < at)
+            int colon = url.IndexOf(':');
+            if (at > 0 && (colon < 0 || at < colon || url.IndexOf('@', colon) == at) && !(url.IndexOf('/') is int s && s >= 0 && s < at))
+            {
+                userInfo = url[..at];
+                rest = url[(at + 1)..];
+            }
+            else if (!requireUser && at < 0)
+            {
+                userInfo = "";
+                rest = url;
+            }
+            else
             {
                 return false;
             }
-
-            userInfo = url[..at];
-            rest = url[(at + 1)..];
         }
 
         string host;

@@ -72,6 +72,28 @@ public sealed class SftpStorage : IObjectStorage
     /// <exception cref="FormatException">The URL is not an SFTP location (the message never contains a password).</exception>
     public static SftpStorage Create(string url) => new(SftpLocation.Parse(url));
 
+    /// <summary>
+    /// The factory <see cref="StorageFactory"/> registers for <c>sftp://</c> and <c>user@host:path</c>: a location
+    /// whose path ends in <c>/</c> (or is empty, the home directory) is a directory; any other is a key prefix
+    /// inside its parent directory, as for local paths.
+    /// </summary>
+    /// <param name="location">The location exactly as the user wrote it.</param>
+    /// <returns>The store: an <see cref="SftpStorage"/>, or a prefix view of one.</returns>
+    /// <exception cref="FormatException">The location is not an SFTP location (the message never contains a password).</exception>
+    /// <remarks>juicefs sync guide: a SRC/DST without a trailing <c>/</c> is a prefix, not a directory.</remarks>
+    public static IObjectStorage Open(string location)
+    {
+        SftpLocation parsed = SftpLocation.Parse(location);
+        if (parsed.NamesDirectory)
+        {
+            return new SftpStorage(parsed);
+        }
+
+        int slash = parsed.Path.LastIndexOf('/');
+        string parent = slash >= 0 ? parsed.Path[..(slash + 1)] : "";
+        return new PrefixedStorage(new SftpStorage(parsed with { Path = parent }), parsed.Path[(slash + 1)..]);
+    }
+
     /// <inheritdoc/>
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -6,7 +6,6 @@ using Ferry.Testing.Sshd;
 namespace Ferry.SyncRunner.Tests.Storage.Sftp;
 
 [Collection(SshdCollection.Name)]
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
 {
     private readonly SshdServer _server = sshd.Server;

@@ -29,6 +29,16 @@ public sealed class SftpLocationTests
     }
 
     [Fact]
+    public void Parse_ScpFormWithoutUser_UsesSshDefaultUser()
+    {
+        SftpLocation location = SftpLocation.Parse("backup-host:/srv/");
+        Assert.Null(location.User);
+        Assert.Equal("backup-host", location.Host);
+        Assert.Equal("/srv/", location.Path);
+        Assert.False(SftpLocation.IsSftp("backup-host:/srv/")); // only the factory's scheme rule sends it here
+    }
+
+    [Fact]
     public void Parse_QueryOverrides_SetIdentityAndKnownHosts()
     {
         SftpLocation a = SftpLocation.Parse("sftp://u@h:2022/d?identity=%2Fk%2Fid&known-hosts=/k/kh");

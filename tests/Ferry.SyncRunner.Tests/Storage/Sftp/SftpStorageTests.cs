@@ -9,7 +9,6 @@ using Ferry.Testing.Sshd;
 namespace Ferry.SyncRunner.Tests.Storage.Sftp;
 
 [Collection(SshdCollection.Name)]
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
 {
     private static readonly DateTimeOffset Mtime = new(2020, 1, 2, 3, 4, 5, TimeSpan.Zero);
@@ -402,6 +401,27 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         Assert.Equal("sftp://bob:***@h/d", storage.DisplayName);
         Assert.True(SftpStorage.CanCreate("bob@h:/d"));
         Assert.Equal(StorageCapabilities.Directories | StorageCapabilities.Modes | StorageCapabilities.Symlinks | StorageCapabilities.ModifiedTimes, storage.Capabilities);
+    }
+
+    [Theory]
+    [InlineData("sftp://bob@h/data/", "/data/", null)]
+    [InlineData("sftp://bob@h/data/?identity=/i", "/data/", null)]
+    [InlineData("sftp://bob@h/data/pre?identity=/i", "/data/", "pre")]
+    [InlineData("bob@h:/data/", "/data/", null)]
+    [InlineData("\"bob:pw\"@h:/data/file-prefix", "/data/", "file-prefix")]
+    [InlineData("bob@h:", "", null)]
+    public async Task Open_TrailingSlashRule_DirectoryOrPrefixView(string url, string root, string? prefix)
+    {
+        await using IObjectStorage storage = StorageFactory.Default.Create(url);
+        Assert.Equal(prefix is null, StorageFactory.NamesDirectory(url));
+        SftpStorage sftp = prefix is null ? Assert.IsType<SftpStorage>(storage) : Assert.IsType<SftpStorage>(Assert.IsType<PrefixedStorage>(storage).Inner);
+        Assert.Equal(root, sftp.Location.Path);
+        if (prefix is not null)
+        {
+            Assert.Equal(prefix, ((PrefixedStorage)storage).Prefix);
+        }
+
+        Assert.DoesNotContain("pw", storage.DisplayName.Replace("pwd", ""));
     }
 
     private static List<string> ExpectedKeys(IEnumerable<string> files)
