@@ -39,7 +39,12 @@ internal sealed class SftpChannel : IAsyncDisposable
     {
         _process = process;
         _input = process.StandardInput.BaseStream;
-        _output = process.StandardOutput.BaseStream;
+        Stream output = process.StandardOutput.BaseStream;
+        PipeBuffers.Enlarge(_input);
+        PipeBuffers.Enlarge(output);
+
+        // Replies are read 4 bytes (length), then the body: buffering turns that into few large reads.
+        _output = new BufferedStream(output, 256 * 1024);
         _displayName = displayName;
     }
 
@@ -287,14 +292,14 @@ internal sealed class SftpChannel : IAsyncDisposable
         return await ExpectSingleNameAsync(SendAsync(packet, id, cancellationToken), "realpath", path).ConfigureAwait(false);
     }
 
-    /// <summary>Closes a handle, ignoring failures (used on error paths).</summary>
+    /// <summary>Closes a handle, ignoring failures, also of a closed session (used on error and dispose paths).</summary>
     public async Task CloseQuietlyAsync(byte[] handle)
     {
         try
         {
             await CloseAsync(handle, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (StorageException)
+        catch (Exception e) when (e is StorageException or ObjectDisposedException or InvalidDataException)
         {
         }
     }
@@ -541,14 +546,14 @@ internal sealed class SftpChannel : IAsyncDisposable
                 throw new StorageException(StorageErrorKind.Transient, $"SFTP stream from {_displayName} is out of step (packet length {length}).");
             }
 
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+            byte[] buffer = SftpBuffers.Pool.Rent(length);
             try
             {
                 await _output.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             }
             catch
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                SftpBuffers.Pool.Return(buffer);
                 throw;
             }
 

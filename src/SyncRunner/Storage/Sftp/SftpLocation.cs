@@ -33,7 +33,10 @@ public sealed record SftpLocation(
 {
     private const string Scheme = "sftp://";
 
-    /// <summary>The location as a user would type it (<c>sftp://</c> form), with the password masked as <c>***</c>.</summary>
+    /// <summary>
+    /// The location in <c>sftp://</c> form, with the password masked as <c>***</c> and without the query
+    /// (so that a key prefix appended to it reads naturally).
+    /// </summary>
     public string DisplayName
     {
         get
@@ -57,18 +60,6 @@ public sealed record SftpLocation(
             }
 
             sb.Append(Path.StartsWith('/') ? Path : "/~/" + Path);
-            string sep = "?";
-            if (IdentityFile is not null)
-            {
-                sb.Append(sep).Append("identity=").Append(Uri.EscapeDataString(IdentityFile));
-                sep = "&";
-            }
-
-            if (KnownHostsFile is not null)
-            {
-                sb.Append(sep).Append("known-hosts=").Append(Uri.EscapeDataString(KnownHostsFile));
-            }
-
             return sb.ToString();
         }
     }

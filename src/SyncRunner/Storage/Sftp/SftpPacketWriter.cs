@@ -12,7 +12,7 @@ internal sealed class SftpPacketWriter : IDisposable
 
     public SftpPacketWriter(SftpPacketType type, int capacity = 256)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 64));
+        _buffer = SftpBuffers.Pool.Rent(Math.Max(capacity, 64));
         _length = 4;
         WriteByte((byte)type);
     }
@@ -118,7 +118,7 @@ internal sealed class SftpPacketWriter : IDisposable
         _buffer = [];
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            SftpBuffers.Pool.Return(buffer);
         }
     }
 
@@ -129,9 +129,9 @@ internal sealed class SftpPacketWriter : IDisposable
             return;
         }
 
-        byte[] bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + extra));
+        byte[] bigger = SftpBuffers.Pool.Rent(Math.Max(_buffer.Length * 2, _length + extra));
         _buffer.AsSpan(0, _length).CopyTo(bigger);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        SftpBuffers.Pool.Return(_buffer);
         _buffer = bigger;
     }
 }

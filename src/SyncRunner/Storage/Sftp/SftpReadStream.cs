@@ -133,7 +133,7 @@ internal sealed class SftpReadStream : Stream
         _current?.Dispose();
         _current = null;
         Abandon();
-        await _lease.Channel.CloseQuietlyAsync(_handle).ConfigureAwait(false);
+        _ = _lease.Channel.CloseQuietlyAsync(_handle); // the reply is not needed: no round trip per file
         _lease.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }

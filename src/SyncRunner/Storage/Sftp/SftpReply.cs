@@ -113,7 +113,7 @@ internal sealed class SftpReply : IDisposable
         _buffer = [];
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            SftpBuffers.Pool.Return(buffer);
         }
     }
 

@@ -20,7 +20,7 @@ namespace Ferry.SyncRunner.Storage.Sftp;
 /// READLINK). Otherwise a link is followed only when its resolved path (REALPATH) lies inside the storage
 /// root; links that lead outside, dangling links and links that would loop back into a directory being
 /// listed are skipped.</para>
-/// <para>Writes go to <c>name.tmp.&lt;random&gt;</c>, get their mode and mtime with SETSTAT, and are renamed
+/// <para>Writes go to <c>name.tmp.&lt;random&gt;</c>, get their mode and mtime with FSETSTAT, and are renamed
 /// over the final name with <c>posix-rename@openssh.com</c> (atomic replace, as the juicefs sync guide
 /// describes for file destinations); on failure the temporary file is removed when the session still works.
 /// Without posix-rename an existing target is removed first (not atomic).</para>
@@ -98,10 +98,13 @@ public sealed class SftpStorage : IObjectStorage
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        List<ObjectEntry>? top = await ReadChildrenAsync("", cancellationToken, options.Links).ConfigureAwait(false);
+
+        // Every key under a prefix "a/b/c" lies in directory "a/b/": start there when no link is on the way.
+        string startDirectory = await DirectoryToStartAsync(options.Prefix, cancellationToken).ConfigureAwait(false);
+        List<ObjectEntry>? top = await ReadChildrenAsync(startDirectory, cancellationToken, options.Links).ConfigureAwait(false);
         if (top is null)
         {
-            yield break; // the root does not exist yet: an empty listing
+            yield break; // the root (or the prefix's directory) does not exist: an empty listing
         }
 
         var stack = new Stack<Frame>();
@@ -137,6 +140,33 @@ public sealed class SftpStorage : IObjectStorage
                     stack.Push(new Frame(children));
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// The deepest directory that holds every key with <paramref name="prefix"/>, when the path to it has no
+    /// symbolic link (its REALPATH is its own path); otherwise the root, so links are treated as listing does.
+    /// </summary>
+    private async Task<string> DirectoryToStartAsync(string prefix, CancellationToken cancellationToken)
+    {
+        int slash = prefix.LastIndexOf('/');
+        if (slash <= 0)
+        {
+            return "";
+        }
+
+        string directory = prefix[..(slash + 1)];
+        string path = await PathOfAsync(directory, cancellationToken).ConfigureAwait(false);
+        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            string realRoot = (await RealRootAsync(lease.Channel, cancellationToken).ConfigureAwait(false))!;
+            string real = await lease.Channel.RealPathAsync(path, cancellationToken).ConfigureAwait(false);
+            return real == realRoot.TrimEnd('/') + "/" + directory.TrimEnd('/') ? directory : "";
+        }
+        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
+        {
+            return ""; // let the walk find out (an empty listing, or a root that does not exist)
         }
     }
 
@@ -254,27 +284,40 @@ public sealed class SftpStorage : IObjectStorage
         }
 
         bool closed = false;
+        var inFlight = new Queue<Task>();
         try
         {
-            long written = await WritePipelinedAsync(channel, handle, content, cancellationToken).ConfigureAwait(false);
+            long written = await WritePipelinedAsync(channel, handle, content, inFlight, cancellationToken).ConfigureAwait(false);
             if (size >= 0 && written != size)
             {
                 throw new StorageException(StorageErrorKind.Invalid, $"Writing '{key}' to {DisplayName}: the source gave {written} bytes, expected {size}.");
             }
 
-            closed = true;
-            await channel.CloseAsync(handle, cancellationToken).ConfigureAwait(false);
             SftpAttributes attributes = SftpAttributes.For(options.Mode, options.ModifiedTime);
             if (attributes.Permissions is null)
             {
                 attributes = attributes with { Permissions = 0x1A4 }; // 0644, as a plain create would give
             }
 
-            await channel.SetStatAsync(temp, attributes, cancellationToken).ConfigureAwait(false);
+            // The last WRITEs, FSETSTAT (mode, mtime) and CLOSE travel together: OpenSSH's server handles a
+            // session's requests in order, so the times are set after the last byte is written.
+            inFlight.Enqueue(channel.FSetStatAsync(handle, attributes, cancellationToken));
+            closed = true;
+            inFlight.Enqueue(channel.CloseAsync(handle, cancellationToken));
+            await Task.WhenAll(inFlight).ConfigureAwait(false);
             await RenameReplacingAsync(channel, temp, path, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            try
+            {
+                await Task.WhenAll(inFlight).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // the first failure is the one reported
+            }
+
             if (!closed)
             {
                 await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);
@@ -474,12 +517,15 @@ public sealed class SftpStorage : IObjectStorage
         }
     }
 
-    private async Task<long> WritePipelinedAsync(SftpChannel channel, byte[] handle, Stream content, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the content as WRITE requests with at most <see cref="SftpStorageOptions.MaxRequestsInFlight"/>
+    /// unanswered; returns once everything is sent, leaving the last requests in <paramref name="inFlight"/>.
+    /// </summary>
+    private async Task<long> WritePipelinedAsync(SftpChannel channel, byte[] handle, Stream content, Queue<Task> inFlight, CancellationToken cancellationToken)
     {
         int chunk = _options.ChunkSize;
         int depth = Math.Max(1, _options.MaxRequestsInFlight);
-        var inFlight = new Queue<Task>(depth);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(chunk);
+        byte[] buffer = SftpBuffers.Pool.Rent(chunk);
         long offset = 0;
         try
         {
@@ -491,7 +537,7 @@ public sealed class SftpStorage : IObjectStorage
                     break;
                 }
 
-                if (inFlight.Count >= depth)
+                while (inFlight.Count >= depth)
                 {
                     await inFlight.Dequeue().ConfigureAwait(false);
                 }
@@ -504,25 +550,11 @@ public sealed class SftpStorage : IObjectStorage
                 }
             }
 
-            await Task.WhenAll(inFlight).ConfigureAwait(false);
             return offset;
-        }
-        catch
-        {
-            try
-            {
-                await Task.WhenAll(inFlight).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // the first failure is the one reported
-            }
-
-            throw;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            SftpBuffers.Pool.Return(buffer);
         }
     }
 

@@ -193,6 +193,21 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_DeepPrefix_StartsInItsDirectory()
+    {
+        for (int d = 0; d < 10; d++)
+        {
+            await PutAsync($"d{d}/sub/f", "v", new PutOptions());
+        }
+
+        await using SftpStorage fresh = SftpStorage.Create(_server.UrlFor(_name + "/"));
+        Assert.Equal(["d7/sub/f"], (await ToListAsync(fresh.ListAsync(new ListOptions { Prefix = "d7/sub/f" }))).Select(e => e.Key));
+        int requests = fresh.Channels.Sum(c => c.RequestsSent);
+        Assert.True(requests <= 7, $"{requests} requests"); // realpath ×2, then opendir, readdir ×2, close of d7/sub/ only
+        Assert.Empty(await ToListAsync(fresh.ListAsync(new ListOptions { Prefix = "nope/x" })));
+    }
+
+    [Fact]
     public async Task List_MissingRoot_IsEmpty()
     {
         await using SftpStorage missing = SftpStorage.Create(_server.UrlFor("no-such-dir-" + _name + "/"));
@@ -221,6 +236,11 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         Assert.Equal(["link-dir/", "link-dir/file", "link-file", "real/", "real/file", "top"], followed.Select(e => e.Key));
         Assert.All(followed, e => Assert.NotEqual(EntryKind.Symlink, e.Kind));
         Assert.Equal(5, followed.Single(e => e.Key == "link-file").Size);
+
+        Assert.Empty(await ListAsync(new ListOptions { Prefix = "link-dir/", Links = true })); // a link is not descended
+        Assert.Equal(["link-dir/", "link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/" })).Select(e => e.Key));
+        Assert.Equal(["link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/f" })).Select(e => e.Key));
+        Assert.Equal(["real/file"], (await ListAsync(new ListOptions { Prefix = "real/f", Links = true })).Select(e => e.Key));
     }
 
     [Fact]
