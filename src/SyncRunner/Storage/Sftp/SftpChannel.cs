@@ -57,6 +57,13 @@ internal sealed class SftpChannel : IAsyncDisposable
     /// <summary>Whether the server offers <c>posix-rename@openssh.com</c> (a rename that replaces the target atomically).</summary>
     public bool HasPosixRename => _extensions.ContainsKey(PosixRename);
 
+    /// <summary>Largest READ length the server serves whole, in bytes: from <c>limits@openssh.com</c>, else the
+    /// 32,768 bytes every server must accept (draft-ietf-secsh-filexfer-02, section 3).</summary>
+    public int MaxReadLength { get; private set; } = 32768;
+
+    /// <summary>Largest WRITE length the server accepts, in bytes (as <see cref="MaxReadLength"/>).</summary>
+    public int MaxWriteLength { get; private set; } = 32768;
+
     /// <summary>Whether the session can still carry requests.</summary>
     public bool IsAlive => _fault is null && _disposed == 0;
 
@@ -100,6 +107,16 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
 
         channel._reader = Task.Run(channel.ReadLoopAsync, CancellationToken.None);
+        try
+        {
+            await channel.ReadLimitsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return channel;
     }
 
@@ -358,6 +375,37 @@ internal sealed class SftpChannel : IAsyncDisposable
         Fail(new StorageException(StorageErrorKind.Transient, $"SFTP session to {_displayName} was closed."));
         _process.Dispose();
         _sendLock.Dispose();
+    }
+
+    /// <summary>Asks for <c>limits@openssh.com</c> (OpenSSH's PROTOCOL file, section 4.8) when the server offers it.</summary>
+    private async Task ReadLimitsAsync(CancellationToken cancellationToken)
+    {
+        const string Limits = "limits@openssh.com";
+        if (!_extensions.ContainsKey(Limits))
+        {
+            return;
+        }
+
+        var packet = Begin(SftpPacketType.Extended, out uint id);
+        packet.WriteString(Limits);
+        using SftpReply reply = await SendAsync(packet, id, cancellationToken).ConfigureAwait(false);
+        if (reply.Type != SftpPacketType.ExtendedReply)
+        {
+            return;
+        }
+
+        reply.ReadUInt64(); // max packet length
+        ulong read = reply.ReadUInt64();
+        ulong write = reply.ReadUInt64();
+        if (read > 0)
+        {
+            MaxReadLength = (int)Math.Min(read, 1024 * 1024);
+        }
+
+        if (write > 0)
+        {
+            MaxWriteLength = (int)Math.Min(write, 1024 * 1024);
+        }
     }
 
     private static SftpStatusCode ReadStatus(SftpReply reply, out string message)

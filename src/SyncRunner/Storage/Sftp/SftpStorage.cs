@@ -248,7 +248,8 @@ public sealed class SftpStorage : IObjectStorage
 
             long size = stat.Result.Size is { } s ? (long)s : long.MaxValue;
             long end = length < 0 ? size : Math.Min(size, offset + length);
-            return new SftpReadStream(lease, open.Result, offset, end, _options.ChunkSize, _options.MaxRequestsInFlight, cancellationToken);
+            int chunk = Math.Min(_options.ChunkSize, channel.MaxReadLength);
+            return new SftpReadStream(lease, open.Result, offset, end, chunk, _options.MaxRequestsInFlight, cancellationToken);
         }
         catch
         {
@@ -523,7 +524,7 @@ public sealed class SftpStorage : IObjectStorage
     /// </summary>
     private async Task<long> WritePipelinedAsync(SftpChannel channel, byte[] handle, Stream content, Queue<Task> inFlight, CancellationToken cancellationToken)
     {
-        int chunk = _options.ChunkSize;
+        int chunk = Math.Min(_options.ChunkSize, channel.MaxWriteLength);
         int depth = Math.Max(1, _options.MaxRequestsInFlight);
         byte[] buffer = SftpBuffers.Pool.Rent(chunk);
         long offset = 0;

@@ -9,8 +9,8 @@ public sealed class SftpStorageOptions
     /// <summary>Most ssh processes (SFTP sessions) kept open at once; each carries many requests. <value>Default: 4.</value></summary>
     public int MaxConnections { get; init; } = 4;
 
-    /// <summary>Bytes per READ or WRITE request. OpenSSH's server accepts up to 261,120 (its 256 KiB packet limit
-    /// less headers). <value>Default: 65,536 bytes.</value></summary>
+    /// <summary>Bytes per READ or WRITE request, capped by what the server announces with <c>limits@openssh.com</c>
+    /// (OpenSSH: 261,120) or, without that, by the 32,768 bytes every server must accept. <value>Default: 65,536 bytes.</value></summary>
     public int ChunkSize { get; init; } = 64 * 1024;
 
     /// <summary>READ or WRITE requests in flight per open file (pipelining). <value>Default: 64.</value></summary>

@@ -32,6 +32,8 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
     {
         Assert.Equal(3u, _channel.ServerVersion);
         Assert.True(_channel.HasPosixRename);
+        Assert.True(_channel.MaxReadLength >= 64 * 1024, $"max read {_channel.MaxReadLength}"); // limits@openssh.com
+        Assert.True(_channel.MaxWriteLength >= 64 * 1024, $"max write {_channel.MaxWriteLength}");
         Assert.True(_channel.IsAlive);
     }
 
