@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
 using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
@@ -82,9 +83,9 @@ internal static class SyncCommand
     }
 
     /// <summary>The include/exclude rules in the order they appear on the command line.</summary>
-    public static IReadOnlyList<SyncFilterRule> OrderedRules(ParseResult parseResult)
+    public static IReadOnlyList<FilterRule> OrderedRules(ParseResult parseResult)
     {
-        var rules = new List<SyncFilterRule>();
+        var rules = new List<FilterRule>();
         IReadOnlyList<Token> tokens = parseResult.Tokens;
         for (int i = 0; i < tokens.Count - 1; i++)
         {
@@ -101,7 +102,7 @@ internal static class SyncCommand
             };
             if (include is { } inc && tokens[i + 1].Type == TokenType.Argument)
             {
-                rules.Add(new SyncFilterRule(inc, tokens[i + 1].Value));
+                rules.Add(new FilterRule(inc ? FilterAction.Include : FilterAction.Exclude, tokens[i + 1].Value));
                 i++;
             }
         }

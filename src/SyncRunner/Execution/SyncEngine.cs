@@ -116,8 +116,9 @@ public sealed class SyncEngine
         string? taskFailure = null;
         try
         {
+            // With one task runner a scan would only list the source twice: the whole range is one task.
             var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes);
-            Task scan = scanner.RunAsync(abort.Token);
+            Task scan = _options.ListThreads > 1 ? scanner.RunAsync(abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
             taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
             await scan.ConfigureAwait(false);
 
@@ -293,7 +294,7 @@ public sealed class SyncEngine
                 case SyncActionKind.Copy:
                     Plan("copy", action.Key);
                     counters.AddCopied(size);
-                    if (_options.DeleteSrc)
+                    if (_options.DeleteSrc && action.Source!.Kind != EntryKind.Directory)
                     {
                         Plan("delete-src", action.Key);
                     }

@@ -1,3 +1,5 @@
+using Ferry.SyncRunner.Filtering;
+
 namespace Ferry.SyncRunner.Planning;
 
 /// <summary>
@@ -92,7 +94,7 @@ public sealed record SyncOptions
     public long MaxFailures { get; init; }
 
     /// <summary>Ordered include/exclude rules (<c>--include</c>, <c>--exclude</c>). <value>Default: empty, everything is synced.</value></summary>
-    public IReadOnlyList<SyncFilterRule> Filters { get; init; } = [];
+    public IReadOnlyList<FilterRule> Filters { get; init; } = [];
 
     /// <summary>Match rules against the full path instead of layer by layer (<c>--match-full-path</c>). <value>Default: <see langword="false"/>.</value></summary>
     public bool MatchFullPath { get; init; }

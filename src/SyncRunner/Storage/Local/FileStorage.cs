@@ -316,7 +316,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
             EnsureDirectory(path);
             if (options.Mode is { } mode)
             {
-                File.SetUnixFileMode(path, (UnixFileMode)(mode & 0xFFF));
+                SetMode(path, (UnixFileMode)(mode & 0xFFF));
             }
 
             if (options.ModifiedTime is { } mtime)
@@ -346,7 +346,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
                 throw new StorageException(StorageErrorKind.Invalid, $"symlink {key} in {DisplayName}: a directory is in the way");
             }
 
-            File.Move(temp, path, overwrite: true);
+            NativePath.Rename(temp, path);
             return Task.CompletedTask;
         }
         catch (Exception e)
@@ -375,7 +375,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
 
             if (mode is { } m)
             {
-                File.SetUnixFileMode(path, (UnixFileMode)(m & 0xFFF));
+                SetMode(path, (UnixFileMode)(m & 0xFFF));
             }
 
             if (modifiedTime is { } t)
@@ -448,7 +448,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
     {
         if (options.Mode is { } mode)
         {
-            File.SetUnixFileMode(temp, (UnixFileMode)(mode & 0xFFF));
+            SetMode(temp, (UnixFileMode)(mode & 0xFFF));
         }
 
         if (options.ModifiedTime is { } mtime)
@@ -456,7 +456,15 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
             File.SetLastWriteTimeUtc(temp, mtime.UtcDateTime);
         }
 
-        File.Move(temp, path, overwrite: true);
+        NativePath.Rename(temp, path);
+    }
+
+    private static void SetMode(string path, UnixFileMode mode)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, mode);
+        }
     }
 
     private static void TryDelete(string path)
@@ -590,6 +598,11 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
 
                     if (Directory.Exists(real))
                     {
+                        if (NativePath.IsWithin(dirReal, real))
+                        {
+                            continue; // a link to an ancestor: following it would loop
+                        }
+
                         var dir = new DirectoryInfo(real);
                         list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, dir.LastWriteTimeUtc)
                         {
