@@ -126,7 +126,7 @@ public sealed class SshdServer : IAsyncDisposable
                 "MaxSessions 100",
                 "LogLevel VERBOSE",
                 "Subsystem sftp internal-sftp",
-                "") , cancellationToken).ConfigureAwait(false);
+                ""), cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(directory, "known_hosts"), $"[127.0.0.1]:{port} {hostPub}\n", cancellationToken).ConfigureAwait(false);
 
             var psi = new ProcessStartInfo(SshdPath) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };

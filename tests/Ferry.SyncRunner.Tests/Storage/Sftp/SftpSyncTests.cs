@@ -65,7 +65,6 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
         await File.WriteAllTextAsync(Path.Combine(srcRoot, "dir/k2"), "changed size");
         await File.WriteAllTextAsync(Path.Combine(srcRoot, "new"), "n");
         await _server.GiveToUserAsync(srcRoot);
-        File.WriteAllText(Path.Combine(_local, "probe"), "");
         await SyncAsync(SftpUrl("s/"), ScpUrl("d/"), "--delete-dst");
         AssertSameTree(srcRoot, dstRoot, modes: false);
         Assert.False(File.Exists(Path.Combine(dstRoot, "k1")));
@@ -204,9 +203,9 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
             }
         }
 
-        string rel(string dir) => Path.GetRelativePath(_server.DataDirectory, dir) + "/";
-        await using IObjectStorage source = srcRemote ? SftpStorage.Open(_server.UrlFor(rel(srcDir))) : new FileStorage(srcDir);
-        await using IObjectStorage destination = dstRemote ? SftpStorage.Open(_server.UrlFor(rel(dstDir))) : new FileStorage(dstDir);
+        string Relative(string dir) => Path.GetRelativePath(_server.DataDirectory, dir) + "/";
+        await using IObjectStorage source = srcRemote ? SftpStorage.Open(_server.UrlFor(Relative(srcDir))) : new FileStorage(srcDir);
+        await using IObjectStorage destination = dstRemote ? SftpStorage.Open(_server.UrlFor(Relative(dstDir))) : new FileStorage(dstDir);
         SyncResult first = await new SyncEngine(source, destination, options).RunAsync(new InProcessWorkQueue());
         Assert.True(first.Outcome == SyncOutcome.Succeeded, first.Reason);
         SortedDictionary<string, string> actual = TreeSnapshot.Take(dstDir, withDirectories: false);
