@@ -79,9 +79,9 @@ internal sealed class SftpChannel : IAsyncDisposable
     /// <summary>Most requests seen in flight at once since the session started (shows pipelining at work).</summary>
     public int MaxInFlightObserved { get; private set; }
 
-    /// <summary>Starts ssh and performs the SSH_FXP_INIT / SSH_FXP_VERSION exchange.</summary>
+    /// <summary>Starts ssh and performs the SSH_FXP_INIT / SSH_FXP_VERSION exchange within <c>handshakeTimeout</c>.</summary>
     /// <exception cref="StorageException">ssh failed to start, to connect, to authenticate or to verify the host key.</exception>
-    public static async Task<SftpChannel> StartAsync(SshCommandLine command, string displayName, CancellationToken cancellationToken)
+    public static async Task<SftpChannel> StartAsync(SshCommandLine command, string displayName, TimeSpan handshakeTimeout, CancellationToken cancellationToken)
     {
         Process process;
         try
@@ -96,9 +96,16 @@ internal sealed class SftpChannel : IAsyncDisposable
         var channel = new SftpChannel(process, displayName);
         process.ErrorDataReceived += (_, e) => channel.OnStderr(e.Data);
         process.BeginErrorReadLine();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(handshakeTimeout);
         try
         {
-            await channel.HandshakeAsync(cancellationToken).ConfigureAwait(false);
+            await channel.HandshakeAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw new StorageException(StorageErrorKind.Transient, $"Cannot open an SFTP session to {displayName}: no SFTP version reply within {handshakeTimeout.TotalSeconds:0} s. ssh said: {channel.StderrText()}");
         }
         catch
         {

@@ -44,7 +44,7 @@ public sealed class SftpStorage : IObjectStorage
         _location = location ?? throw new ArgumentNullException(nameof(location));
         _options = options ?? new SftpStorageOptions();
         _command = new SshCommandLine(location, _options);
-        _pool = new SftpConnectionPool(ct => SftpChannel.StartAsync(_command, DisplayName, ct), Math.Max(1, _options.MaxConnections));
+        _pool = new SftpConnectionPool(ct => ConnectAsync(ct), Math.Max(1, _options.MaxConnections));
     }
 
     /// <inheritdoc/>
@@ -420,7 +420,9 @@ public sealed class SftpStorage : IObjectStorage
     }
 
     /// <summary>Opens one new session outside the pool (for protocol tests).</summary>
-    internal Task<SftpChannel> ConnectAsync(CancellationToken cancellationToken) => SftpChannel.StartAsync(_command, DisplayName, cancellationToken);
+    /// <remarks>ssh's ConnectTimeout bounds the TCP connect; login and the SFTP handshake get as long again plus 30 s.</remarks>
+    internal Task<SftpChannel> ConnectAsync(CancellationToken cancellationToken) =>
+        SftpChannel.StartAsync(_command, DisplayName, TimeSpan.FromSeconds((2 * _options.ConnectTimeoutSeconds) + 30), cancellationToken);
 
     /// <summary>The absolute path on the server of a key.</summary>
     internal async Task<string> PathOfAsync(string key, CancellationToken cancellationToken)

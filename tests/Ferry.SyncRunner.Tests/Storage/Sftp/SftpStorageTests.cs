@@ -373,6 +373,22 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SilentServer_NoBanner_FailsTransientInsteadOfHanging()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        Task<System.Net.Sockets.TcpClient> accepted = listener.AcceptTcpClientAsync(); // accepts, never speaks
+        var location = SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{port}/x/?identity={_server.IdentityFile}&known-hosts={_server.KnownHostsFile}");
+        await using var storage = new SftpStorage(location, new SftpStorageOptions { ConnectTimeoutSeconds = 1 });
+
+        var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("k"));
+        Assert.True(e.IsTransient, e.Message);
+        Assert.Contains("127.0.0.1", e.Message);
+        (await accepted).Dispose();
+    }
+
+    [Fact]
     public async Task SshdKilledMidTransfer_ClearTransientFailure_NoPartialObject()
     {
         await using SshdServer own = await SshdServer.StartAsync();
