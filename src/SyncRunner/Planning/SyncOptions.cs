@@ -81,7 +81,7 @@ public sealed record SyncOptions
     /// <summary>Range tasks listed and merge-joined at once (<c>--list-threads</c>). <value>Default: 1.</value></summary>
     public int ListThreads { get; init; } = 1;
 
-    /// <summary>Directory depth below which listing is split up for parallel listing (<c>--list-depth</c>). <value>Default: 1.</value></summary>
+    /// <summary>juicefs's directory depth for parallel listing (<c>--list-depth</c>); accepted and kept for the SyncJob spec, while Ferry parallelises listing by key-range tasks (<see cref="ListThreads"/>). <value>Default: 1.</value></summary>
     public int ListDepth { get; init; } = 1;
 
     /// <summary>Bandwidth limit shared by all threads, in Mbit/s; 0 is unlimited (<c>--bwlimit</c>). <value>Default: 0.</value></summary>

@@ -362,6 +362,176 @@ public class SyncEngineTests
         Assert.All(queue.Snapshot(), t => Assert.Equal(RangeTaskState.Done, t.State));
     }
 
+    [Fact]
+    public async Task RunAsync_TransientPutErrors_AreRetried()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        src.Write("b", "2");
+        int failures = 0;
+        var hooked = new HookedStorage(new FileStorage(dst.Path))
+        {
+            BeforePut = key => Interlocked.Increment(ref failures) <= 2 ? new StorageException(StorageErrorKind.Transient, "503 slow down") : null,
+        };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions { Threads = 1 }, new SyncEngineSettings { RetryDelay = TimeSpan.FromMilliseconds(1) });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(2, result.Counters.Copied);
+        Assert.Equal(4, hooked.Puts);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaxFailures_AbortsTheRun()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 50; i++)
+        {
+            src.Write($"f{i:D2}", "x");
+        }
+
+        var hooked = new HookedStorage(new FileStorage(dst.Path)) { BeforePut = _ => new StorageException(StorageErrorKind.AccessDenied, "denied") };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions { Threads = 1, MaxFailures = 3 });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Contains("--max-failure", result.Reason, StringComparison.Ordinal);
+        Assert.InRange(hooked.Puts, 3, 10);
+    }
+
+    [Fact]
+    public async Task RunAsync_CheckChange_SourceChangedDuringCopy_Fails()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        var hooked = new HookedStorage(new FileStorage(src.Path)) { AfterHead = e => e is null ? null : e with { Size = e.Size + 1 } };
+
+        var engine = new SyncEngine(hooked, new FileStorage(dst.Path), new SyncOptions { CheckChange = true }, new SyncEngineSettings { MaxRetries = 1 });
+        SyncResult changed = await engine.RunAsync(new InProcessWorkQueue());
+        SyncResult plain = await new SyncEngine(hooked, new FileStorage(dst.Path), new SyncOptions { ForceUpdate = true }).RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(1, changed.Counters.Failed);
+        Assert.Equal(SyncOutcome.Succeeded, plain.Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_PermsAndLinks_PreserveModeAndLinkTargets()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        string f = src.Write("f", "x");
+        File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(src.Combine("l"), "../outside/target");
+        Directory.CreateDirectory(dst.Path);
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { Perms = true, Links = true });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserExecute, File.GetUnixFileMode(dst.Combine("f")));
+        Assert.Equal("../outside/target", new FileInfo(dst.Combine("l")).LinkTarget);
+        Assert.Equal(0, (await SyncAsync(src.Path, dst.Path, new SyncOptions { Perms = true, Links = true })).Counters.Copied);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeleteDst_NeverDeletesExcludedKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("keep.txt", "k");
+        dst.Write("old.txt", "o");
+        dst.Write("data.gz", "excluded, must stay");
+        dst.Write("tmpdir/x", "excluded subtree, must stay");
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions
+        {
+            DeleteDst = true,
+            Filters = [FilterRule.Exclude("*.gz"), FilterRule.Exclude("tmpdir/")],
+        });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.False(File.Exists(dst.Combine("old.txt")));
+        Assert.True(File.Exists(dst.Combine("data.gz")));
+        Assert.True(File.Exists(dst.Combine("tmpdir/x")));
+    }
+
+    [Fact]
+    public async Task RunAsync_SourceKeysEscapingTheDestination_FailAndWriteNothingOutside()
+    {
+        using var parent = new TempDirectory();
+        string dst = parent.Combine("dst");
+        var src = new MemoryStorage();
+        src.Add("../escape", "bad");
+        src.Add("/abs", "bad");
+        src.Add("a/../../up", "bad");
+        src.Add("ok", "good");
+        var errors = new List<string>();
+
+        SyncResult result = await new SyncEngine(src, new FileStorage(dst), new SyncOptions(), new SyncEngineSettings { OnError = errors.Add, MaxRetries = 1 })
+            .RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal(3, result.Counters.Failed);
+        Assert.Equal(1, result.Counters.Copied);
+        Assert.Equal("good", File.ReadAllText(Path.Combine(dst, "ok")));
+        Assert.Equal(new[] { "dst" }, Directory.EnumerateFileSystemEntries(parent.Path).Select(Path.GetFileName));
+        Assert.All(errors, e => Assert.Contains("invalid key", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_AgeAndFilesFrom_SelectSourceKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        var time = new FakeTimeProvider();
+        DateTime now = time.GetUtcNow().UtcDateTime;
+        src.Write("old", "o", now.AddDays(-10));
+        src.Write("new", "n", now.AddMinutes(-1));
+        src.Write("list/a", "a", now.AddDays(-1));
+        src.Write("list/b", "b", now.AddDays(-1));
+        src.Write("other", "x", now.AddDays(-1));
+
+        SyncResult aged = await SyncAsync(src.Path, dst.Path, new SyncOptions { MinAge = TimeSpan.FromHours(1), MaxAge = TimeSpan.FromDays(5), FilesFrom = ["list/", "old", "new"] }, new SyncEngineSettings { Time = time });
+
+        Assert.Equal(new[] { "list/a", "list/b" }, TreeSnapshot.Take(dst.Path, withDirectories: false).Keys);
+        Assert.Equal(2, aged.Counters.Excluded);
+    }
+
+    [Fact]
+    public async Task RunAsync_TaskWithCheckpoint_ResumesAfterTheLastFinishedKey()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        foreach (string k in new[] { "a", "b", "c", "d", "e" })
+        {
+            src.Write(k, k);
+        }
+
+        var queue = new InProcessWorkQueue();
+        await queue.PublishAsync(Ferry.SyncRunner.Keys.KeyRange.All);
+        await queue.CompleteScanAsync();
+        RangeTaskLease lost = (await queue.ClaimAsync(RangeTaskPhase.Copy, "crashed-worker"))!;
+        var before = new SyncCounters();
+        foreach (string k in new[] { "a", "b", "c" })
+        {
+            before.AddScanned(1);
+            before.AddCopied(1);
+        }
+
+        await queue.CheckpointAsync(lost, "c", before);
+        await queue.FailAsync(lost, "worker lost its lease");
+
+        SyncResult result = await new SyncEngine(new FileStorage(src.Path), new FileStorage(dst.Path), new SyncOptions()).RunAsync(queue);
+
+        Assert.Equal(new[] { "d", "e" }, TreeSnapshot.Take(dst.Path).Keys);
+        Assert.Equal(5, result.Counters.Scanned);
+        Assert.Equal(5, result.Counters.Copied);
+    }
+
     public sealed record FileSpec(string Path, int Size, int Variant, int MtimeOffset)
     {
         public string Content => new((char)('a' + Variant), Size);

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Ferry.SyncRunner.Keys;
 
 namespace Ferry.SyncRunner.Storage.Local;
@@ -410,8 +409,13 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
         string temp = TempPath(path);
         try
         {
+            // File.Copy keeps the source's mode and times (futimens); set them only when asked for others.
             File.Copy(from, temp, overwrite: false);
-            Finish(temp, path, options);
+            Finish(temp, path, options with
+            {
+                ModifiedTime = options.ModifiedTime == sourceEntry.ModifiedTime ? null : options.ModifiedTime,
+                Mode = options.Mode == sourceEntry.Mode ? null : options.Mode,
+            });
             return Task.CompletedTask;
         }
         catch (Exception e)
@@ -442,7 +446,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
         return false;
     }
 
-    private static string TempPath(string path) => path + ".tmp." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+    private static string TempPath(string path) => path + ".tmp." + Random.Shared.NextInt64(1L << 47).ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Finish(string temp, string path, PutOptions options)
     {
