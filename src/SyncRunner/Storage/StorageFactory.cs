@@ -17,12 +17,8 @@ public sealed class StorageFactory
 {
     private readonly Dictionary<string, Func<string, IObjectStorage>> _creators = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Creates a factory that knows local paths, <c>file://</c> and SFTP (<c>sftp://</c>, <c>user@host:path</c>).</summary>
-    public StorageFactory()
-    {
-        Register("file", CreateLocal);
-        Register("sftp", Sftp.SftpStorage.Open); // sftp:// and [user@]host:path
-    }
+    /// <summary>Creates a factory that knows local paths and <c>file://</c> only.</summary>
+    public StorageFactory() => Register("file", CreateLocal);
 
     /// <summary>The factory the CLI uses, with every backend built into <c>ferry</c>.</summary>
     public static StorageFactory Default { get; } = CreateDefault();
@@ -130,8 +126,9 @@ public sealed class StorageFactory
     private static StorageFactory CreateDefault()
     {
         var factory = new StorageFactory();
+        factory.Register("sftp", Sftp.SftpStorage.Open); // sftp:// and [user@]host:path
 
-        // S3 (s3://, minio://) and SFTP (sftp://, user@host:/path) register here, one line each.
+        // S3 (s3://, minio://) registers here too, one line.
         return factory;
     }
 
