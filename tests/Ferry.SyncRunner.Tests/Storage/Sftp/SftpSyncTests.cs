@@ -97,6 +97,9 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
             Assert.Equal(0, cp.ExitCode);
         }
 
+        string firstFile = Directory.EnumerateFiles(src, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        File.CreateSymbolicLink(Path.Combine(src, "link-to-first"), Path.GetRelativePath(src, firstFile)); // links travel both ways too
+
         await SyncAsync(src + "/", SftpUrl("doc/"), "--perms", "--links");
         await SyncAsync(SftpUrl("doc/"), Path.Combine(_local, "doc-back") + "/", "--perms", "--links");
 
