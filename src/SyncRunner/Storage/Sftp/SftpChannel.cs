@@ -478,8 +478,11 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
+            // A broken pipe to ssh ends the session for every request, not just this one.
             _pending.TryRemove(id, out _);
-            throw ConnectionLost(e);
+            StorageException lost = ConnectionLost(e);
+            Fail(lost);
+            throw lost;
         }
         catch
         {

@@ -306,10 +306,19 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     public async Task Pool_ConcurrentTransfers_UseSeveralSessionsWithinLimit_DisposeReapsProcesses()
     {
         await using var storage = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")), new SftpStorageOptions { MaxConnections = 3 });
-        byte[] data = new byte[2_000_000];
-        await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() => storage.PutAsync($"p{i}", new MemoryStream(data), data.Length, new PutOptions()))));
+        // Twelve writes that all hold their session at once (each pauses half-way until all have started).
+        GatedStream[] sources = Enumerable.Range(0, 12).Select(_ => new GatedStream(new byte[400_000], releaseAfter: 200_000)).ToArray();
+        Task[] puts = sources.Select((s, i) => Task.Run(() => storage.PutAsync($"p{i}", s, 400_000, new PutOptions()))).ToArray();
+        await Task.WhenAll(sources.Select(s => s.Paused.Task)).WaitAsync(TimeSpan.FromSeconds(60));
         int[] pids = storage.Channels.Select(c => c.ProcessId).ToArray();
-        Assert.InRange(pids.Length, 2, 3);
+        Assert.Equal(3, pids.Length);
+        foreach (GatedStream s in sources)
+        {
+            s.Release.SetResult();
+        }
+
+        await Task.WhenAll(puts);
+        Assert.Equal(3, storage.Channels.Count); // reused, not replaced
         Assert.Equal(12, Directory.GetFiles(_root).Length);
 
         await storage.DisposeAsync();
