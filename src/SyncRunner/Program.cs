@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Ferry.SyncRunner.Cli;
 
 using var cancel = new CancellationTokenSource();
@@ -6,6 +7,13 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
+
+// Kubernetes stops a runner pod with SIGTERM: stop cleanly (temporary files are removed, nothing half-written stays).
+using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cancel.Cancel();
+});
 
 try
 {

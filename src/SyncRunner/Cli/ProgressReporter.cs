@@ -50,7 +50,7 @@ internal static class ProgressReporter
     public static string Line(SyncCounters c, TimeSpan elapsed)
     {
         double seconds = Math.Max(elapsed.TotalSeconds, 0.001);
-        return $"scanned {c.Scanned} ({Bytes(c.ScannedBytes)}), copied {c.Copied} ({Bytes(c.CopiedBytes)}, {Bytes((long)(c.CopiedBytes / seconds))}/s), " +
+        return $"scanned {c.Scanned} ({Bytes(c.ScannedBytes)}), copied {c.Copied} ({Bytes(c.CopiedBytes)}, {c.Copied / seconds:0} objects/s, {Bytes((long)(c.CopiedBytes / seconds))}/s), " +
             $"skipped {c.Skipped}, deleted {c.Deleted}, failed {c.Failed}, pending {c.Pending}";
     }
 

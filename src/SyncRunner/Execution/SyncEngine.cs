@@ -120,7 +120,7 @@ public sealed class SyncEngine
         {
             // With one task runner a scan would only list the source twice: the whole range is one task.
             var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes);
-            Task scan = _options.ListThreads > 1 ? scanner.RunAsync(abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
+            Task scan = _options.ListThreads > 1 ? ScanAsync(scanner, queue, abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
             taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
             await scan.ConfigureAwait(false);
 
@@ -154,6 +154,21 @@ public sealed class SyncEngine
         SyncCounters final = Snapshot();
         string? reason = _abortReason ?? taskFailure ?? (final.Failed > 0 ? $"{final.Failed} object(s) failed" : null);
         return new SyncResult(reason is null ? SyncOutcome.Succeeded : SyncOutcome.Failed, final, reason, _settings.Time.GetElapsedTime(started));
+    }
+
+    /// <summary>Runs the scan; a failed scan ends the scan (so no worker waits for tasks forever) and fails the run.</summary>
+    private async Task ScanAsync(RangeScanner scanner, IWorkQueue queue, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await scanner.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+        {
+            _abortReason ??= $"listing the source failed: {e.Message}";
+            _settings.OnError?.Invoke(_abortReason);
+            await queue.CompleteScanAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Whether <paramref name="candidates"/> deletes exceed <see cref="SyncOptions.MaxDelete"/>.</summary>

@@ -110,6 +110,8 @@ public class SyncCommandTests
     [InlineData("--min-size", "ten")]
     [InlineData("--max-delete", "12x")]
     [InlineData("--no-such-flag", "x")]
+    [InlineData("--exclude", "[abc")]
+    [InlineData("--include", "")]
     public async Task Sync_BadOption_ExitsTwo(string flag, string value)
     {
         using var src = new TempDirectory();

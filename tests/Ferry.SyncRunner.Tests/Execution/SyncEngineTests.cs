@@ -532,6 +532,24 @@ public class SyncEngineTests
         Assert.Equal(5, result.Counters.Copied);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task RunAsync_SourceListingFails_FailsTheRunWithoutHanging(int listThreads)
+    {
+        using var dst = new TempDirectory();
+        dst.Write("keep", "must not be deleted");
+        var src = new MemoryStorage { FailListing = true };
+
+        SyncResult result = await new SyncEngine(src, new FileStorage(dst.Path), new SyncOptions { ListThreads = listThreads, DeleteDst = true })
+            .RunAsync(new InProcessWorkQueue())
+            .WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Contains("list refused", result.Reason, StringComparison.Ordinal);
+        Assert.True(File.Exists(dst.Combine("keep")));
+    }
+
     public sealed record FileSpec(string Path, int Size, int Variant, int MtimeOffset)
     {
         public string Content => new((char)('a' + Variant), Size);

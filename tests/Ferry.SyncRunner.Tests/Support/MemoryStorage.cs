@@ -9,6 +9,8 @@ public sealed class MemoryStorage : IObjectStorage
 {
     private readonly SortedDictionary<string, byte[]> _objects = new(KeyComparer.Utf8);
 
+    public bool FailListing { get; set; }
+
     public string DisplayName => "memory://";
 
     public StorageCapabilities Capabilities => StorageCapabilities.None;
@@ -17,6 +19,11 @@ public sealed class MemoryStorage : IObjectStorage
 
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (FailListing)
+        {
+            throw new StorageException(StorageErrorKind.AccessDenied, "list refused");
+        }
+
         var range = new KeyRange(options.Start, options.End);
         foreach (KeyValuePair<string, byte[]> kv in _objects.Where(kv => range.Contains(kv.Key) && kv.Key.StartsWith(options.Prefix, StringComparison.Ordinal)).ToList())
         {
