@@ -17,7 +17,7 @@ internal static class SyncCommand
 
     private static readonly Argument<string> Src = new("SRC")
     {
-        Description = "Source: a local path or file:// URL (later s3://, sftp://). Ending in '/' it is a directory; without '/' a key prefix.",
+        Description = "Source: a local path, file:// URL, s3://[ACCESS:SECRET@]BUCKET[.ENDPOINT]/PREFIX (or ?endpoint=URL), minio://HOST:PORT/BUCKET/PREFIX, sftp://USER@HOST[:PORT]/PATH or USER@HOST:PATH. Ending in '/' it is a directory; without '/' a key prefix.",
     };
 
     private static readonly Argument<string> Dst = new("DST")

@@ -42,17 +42,26 @@ public sealed class StorageFactory
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        if (PathPart(source).EndsWith('/') != PathPart(destination).EndsWith('/'))
+        if (NamesDirectory(source) != NamesDirectory(destination))
         {
             throw new ArgumentException("SRC and DST must both end with '/' or neither (a trailing '/' names a directory, none a key prefix)");
         }
     }
 
-    /// <summary>A URL without its query (<c>s3://b/p/?endpoint=…</c> names the directory <c>p/</c>); other locations as they are.</summary>
-    private static string PathPart(string location)
+    /// <summary>Whether a location names a directory (its path ends in <c>/</c>); a URL's <c>?query</c> is not part of its path.</summary>
+    /// <param name="location">A SRC or DST string.</param>
+    /// <returns><see langword="true"/> for a directory, <see langword="false"/> for a key prefix.</returns>
+    public static bool NamesDirectory(string location)
     {
-        int query = location.IndexOf('?', StringComparison.Ordinal);
-        return query > 0 && location.Contains("://", StringComparison.Ordinal) ? location[..query] : location;
+        ArgumentNullException.ThrowIfNull(location);
+        string scheme = SchemeOf(location);
+        if (scheme == "sftp")
+        {
+            return Sftp.SftpLocation.TryParse(location, out Sftp.SftpLocation? sftp) ? sftp.NamesDirectory : location.EndsWith('/');
+        }
+
+        int query = scheme != "file" ? location.IndexOf('?', StringComparison.Ordinal) : -1;
+        return (query >= 0 ? location[..query] : location).EndsWith('/');
     }
 
     /// <summary>The scheme of <paramref name="location"/>: the URL scheme, <c>file</c> for a plain path, <c>sftp</c> for <c>host:path</c>.</summary>
@@ -117,8 +126,8 @@ public sealed class StorageFactory
     private static StorageFactory CreateDefault()
     {
         var factory = new StorageFactory();
+        factory.Register("sftp", Sftp.SftpStorage.Open); // sftp:// and [user@]host:path
 
-        // S3 (s3://, minio://) and SFTP (sftp://, user@host:/path) register here, one line each.
         factory.Register("s3", S3.S3Storage.Create);
         factory.Register("minio", S3.S3Storage.Create);
         return factory;

@@ -1,0 +1,787 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace Ferry.SyncRunner.Storage.Sftp;
+
+/// <summary>
+/// One SFTP version 3 session over the stdin/stdout of an OpenSSH client process
+/// (draft-ietf-secsh-filexfer-02). Many requests may be in flight at once from many threads: each gets a
+/// request id, and a reader loop hands each reply to the waiting request.
+/// </summary>
+/// <remarks>
+/// A request cancelled while waiting for its reply is abandoned (its reply is discarded when it arrives);
+/// the write of a request to the pipe is never interrupted half-way, so the stream stays in step.
+/// When the ssh process exits or the pipe breaks, every pending and later request fails with a
+/// <see cref="StorageErrorKind.Transient"/> <see cref="StorageException"/> that quotes ssh's stderr.
+/// </remarks>
+internal sealed class SftpChannel : IAsyncDisposable
+{
+    private const int MaxPacketLength = 4 * 1024 * 1024;
+    private const string PosixRename = "posix-rename@openssh.com";
+
+    private readonly Process _process;
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly string _displayName;
+    private readonly ConcurrentDictionary<uint, TaskCompletionSource<SftpReply>> _pending = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly Queue<string> _stderr = new();
+    private readonly Dictionary<string, string> _extensions = new(StringComparer.Ordinal);
+    private Task _reader = Task.CompletedTask;
+    private int _nextId;
+    private volatile StorageException? _fault;
+    private int _disposed;
+
+    private SftpChannel(Process process, string displayName)
+    {
+        _process = process;
+        _input = process.StandardInput.BaseStream;
+        Stream output = process.StandardOutput.BaseStream;
+        PipeBuffers.Enlarge(_input);
+        PipeBuffers.Enlarge(output);
+
+        // Replies are read 4 bytes (length), then the body: buffering turns that into few large reads.
+        _output = new BufferedStream(output, 256 * 1024);
+        _displayName = displayName;
+    }
+
+    /// <summary>The server's SFTP protocol version (3 for OpenSSH).</summary>
+    public uint ServerVersion { get; private set; }
+
+    /// <summary>Extensions the server announced in SSH_FXP_VERSION (name → data).</summary>
+    public IReadOnlyDictionary<string, string> Extensions => _extensions;
+
+    /// <summary>Whether the server offers <c>posix-rename@openssh.com</c> (a rename that replaces the target atomically).</summary>
+    public bool HasPosixRename => _extensions.ContainsKey(PosixRename);
+
+    /// <summary>Largest READ length the server serves whole, in bytes: from <c>limits@openssh.com</c>, else the
+    /// 32,768 bytes every server must accept (draft-ietf-secsh-filexfer-02, section 3).</summary>
+    public int MaxReadLength { get; private set; } = 32768;
+
+    /// <summary>Largest WRITE length the server accepts, in bytes (as <see cref="MaxReadLength"/>).</summary>
+    public int MaxWriteLength { get; private set; } = 32768;
+
+    /// <summary>Whether the session can still carry requests.</summary>
+    public bool IsAlive => _fault is null && _disposed == 0;
+
+    /// <summary>Requests waiting for their reply.</summary>
+    public int InFlight => _pending.Count;
+
+    /// <summary>The ssh process id (for tests and diagnostics).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Requests sent so far; also the highest request id.</summary>
+    public int RequestsSent => Volatile.Read(ref _nextId);
+
+    /// <summary>Most requests seen in flight at once since the session started (shows pipelining at work).</summary>
+    public int MaxInFlightObserved { get; private set; }
+
+    /// <summary>Starts ssh and performs the SSH_FXP_INIT / SSH_FXP_VERSION exchange within <c>handshakeTimeout</c>.</summary>
+    /// <exception cref="StorageException">ssh failed to start, to connect, to authenticate or to verify the host key.</exception>
+    public static async Task<SftpChannel> StartAsync(SshCommandLine command, string displayName, TimeSpan handshakeTimeout, CancellationToken cancellationToken)
+    {
+        Process process;
+        try
+        {
+            process = Process.Start(command.ToStartInfo()) ?? throw new InvalidOperationException("ssh did not start.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new StorageException(StorageErrorKind.Other, $"Cannot run the OpenSSH client '{command.FileName}' for {displayName}: {e.Message}", e);
+        }
+
+        var channel = new SftpChannel(process, displayName);
+        process.ErrorDataReceived += (_, e) => channel.OnStderr(e.Data);
+        process.BeginErrorReadLine();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(handshakeTimeout);
+        try
+        {
+            await channel.HandshakeAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw new StorageException(StorageErrorKind.Transient, $"Cannot open an SFTP session to {displayName}: no SFTP version reply within {handshakeTimeout.TotalSeconds:0} s. ssh said: {channel.StderrText()}");
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        channel._reader = Task.Run(channel.ReadLoopAsync, CancellationToken.None);
+        try
+        {
+            await channel.ReadLimitsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return channel;
+    }
+
+    public async Task<byte[]> OpenAsync(string path, SftpOpenFlags flags, SftpAttributes attributes, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.Open, out uint id);
+        packet.WriteString(path);
+        packet.WriteUInt32((uint)flags);
+        packet.WriteAttributes(attributes);
+        return await ExpectHandleAsync(SendAsync(packet, id, cancellationToken), "open", path).ConfigureAwait(false);
+    }
+
+    public Task CloseAsync(byte[] handle, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.Close, out uint id);
+        packet.WriteBytes(handle);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "close", "handle");
+    }
+
+    /// <summary>Sends a READ; the reply owns a pooled buffer holding the data (<see langword="null"/> at end of file).</summary>
+    public async Task<SftpData?> ReadAsync(byte[] handle, ulong offset, int length, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.Read, out uint id);
+        packet.WriteBytes(handle);
+        packet.WriteUInt64(offset);
+        packet.WriteUInt32((uint)length);
+        SftpReply reply = await SendAsync(packet, id, cancellationToken).ConfigureAwait(false);
+        if (reply.Type == SftpPacketType.Data)
+        {
+            (int start, int count) = reply.ReadBytesRange();
+            return new SftpData(reply, start, count);
+        }
+
+        using (reply)
+        {
+            SftpStatusCode code = ReadStatus(reply, out string message);
+            if (code == SftpStatusCode.Eof)
+            {
+                return null;
+            }
+
+            throw StatusError(code, message, "read", "file");
+        }
+    }
+
+    /// <summary>Sends a WRITE. <paramref name="data"/> is copied before this method returns, so the caller may reuse it at once.</summary>
+    public Task WriteAsync(byte[] handle, ulong offset, ReadOnlySpan<byte> data, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.Write, out uint id, data.Length + handle.Length + 64);
+        packet.WriteBytes(handle);
+        packet.WriteUInt64(offset);
+        packet.WriteBytes(data);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "write", "file");
+    }
+
+    public Task<SftpAttributes> StatAsync(string path, CancellationToken cancellationToken) =>
+        PathAttributesAsync(SftpPacketType.Stat, path, cancellationToken);
+
+    public Task<SftpAttributes> LStatAsync(string path, CancellationToken cancellationToken) =>
+        PathAttributesAsync(SftpPacketType.LStat, path, cancellationToken);
+
+    public async Task<SftpAttributes> FStatAsync(byte[] handle, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.FStat, out uint id);
+        packet.WriteBytes(handle);
+        return await ExpectAttributesAsync(SendAsync(packet, id, cancellationToken), "fstat", "handle").ConfigureAwait(false);
+    }
+
+    public Task SetStatAsync(string path, SftpAttributes attributes, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.SetStat, out uint id);
+        packet.WriteString(path);
+        packet.WriteAttributes(attributes);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "setstat", path);
+    }
+
+    public Task FSetStatAsync(byte[] handle, SftpAttributes attributes, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.FSetStat, out uint id);
+        packet.WriteBytes(handle);
+        packet.WriteAttributes(attributes);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "fsetstat", "handle");
+    }
+
+    public Task<byte[]> OpenDirAsync(string path, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.OpenDir, out uint id);
+        packet.WriteString(path);
+        return ExpectHandleAsync(SendAsync(packet, id, cancellationToken), "opendir", path);
+    }
+
+    /// <summary>Reads the next batch of directory entries, or <see langword="null"/> at the end.</summary>
+    public async Task<IReadOnlyList<SftpName>?> ReadDirAsync(byte[] handle, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.ReadDir, out uint id);
+        packet.WriteBytes(handle);
+        using SftpReply reply = await SendAsync(packet, id, cancellationToken).ConfigureAwait(false);
+        if (reply.Type == SftpPacketType.Name)
+        {
+            return ReadNames(reply);
+        }
+
+        SftpStatusCode code = ReadStatus(reply, out string message);
+        return code == SftpStatusCode.Eof ? null : throw StatusError(code, message, "readdir", "directory");
+    }
+
+    /// <summary>Reads a whole directory (without <c>.</c> and <c>..</c>).</summary>
+    public async Task<List<SftpName>> ReadWholeDirectoryAsync(string path, CancellationToken cancellationToken)
+    {
+        byte[] handle = await OpenDirAsync(path, cancellationToken).ConfigureAwait(false);
+        var names = new List<SftpName>();
+        try
+        {
+            while (await ReadDirAsync(handle, cancellationToken).ConfigureAwait(false) is { } batch)
+            {
+                foreach (SftpName name in batch)
+                {
+                    if (name.FileName is not ("." or ".."))
+                    {
+                        names.Add(name);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await CloseQuietlyAsync(handle).ConfigureAwait(false);
+        }
+
+        return names;
+    }
+
+    public Task RemoveAsync(string path, CancellationToken cancellationToken) => PathStatusAsync(SftpPacketType.Remove, "remove", path, cancellationToken);
+
+    public Task MkDirAsync(string path, SftpAttributes attributes, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.MkDir, out uint id);
+        packet.WriteString(path);
+        packet.WriteAttributes(attributes);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "mkdir", path);
+    }
+
+    public Task RmDirAsync(string path, CancellationToken cancellationToken) => PathStatusAsync(SftpPacketType.RmDir, "rmdir", path, cancellationToken);
+
+    /// <summary>Renames; with <paramref name="replace"/> and posix-rename@openssh.com offered, an existing target is replaced atomically.</summary>
+    public Task RenameAsync(string oldPath, string newPath, bool replace, CancellationToken cancellationToken)
+    {
+        SftpPacketWriter packet;
+        uint id;
+        if (replace && HasPosixRename)
+        {
+            packet = Begin(SftpPacketType.Extended, out id);
+            packet.WriteString(PosixRename);
+        }
+        else
+        {
+            packet = Begin(SftpPacketType.Rename, out id);
+        }
+
+        packet.WriteString(oldPath);
+        packet.WriteString(newPath);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "rename", newPath);
+    }
+
+    public async Task<string> ReadLinkAsync(string path, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.ReadLink, out uint id);
+        packet.WriteString(path);
+        return await ExpectSingleNameAsync(SendAsync(packet, id, cancellationToken), "readlink", path).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates a symbolic link at <paramref name="linkPath"/> pointing to <paramref name="targetPath"/>.</summary>
+    /// <remarks>
+    /// The draft orders the fields linkpath, targetpath; OpenSSH's sftp-server reads them the other way round
+    /// (its PROTOCOL file, "SSH_FXP_SYMLINK"), and every client sends them the OpenSSH way. So does this one.
+    /// </remarks>
+    public Task SymlinkAsync(string linkPath, string targetPath, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.Symlink, out uint id);
+        packet.WriteString(targetPath);
+        packet.WriteString(linkPath);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "symlink", linkPath);
+    }
+
+    /// <summary>Canonicalises a path on the server (OpenSSH resolves symbolic links too).</summary>
+    public async Task<string> RealPathAsync(string path, CancellationToken cancellationToken)
+    {
+        var packet = Begin(SftpPacketType.RealPath, out uint id);
+        packet.WriteString(path);
+        return await ExpectSingleNameAsync(SendAsync(packet, id, cancellationToken), "realpath", path).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes a handle, ignoring failures, also of a closed session (used on error and dispose paths).</summary>
+    public async Task CloseQuietlyAsync(byte[] handle)
+    {
+        try
+        {
+            await CloseAsync(handle, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StorageException or ObjectDisposedException or InvalidDataException)
+        {
+        }
+    }
+
+    /// <summary>The last lines ssh wrote to stderr, joined (never contains a password: ssh does not print it).</summary>
+    public string StderrText()
+    {
+        lock (_stderr)
+        {
+            return string.Join(" | ", _stderr);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _input.Dispose(); // EOF on stdin: ssh closes the session and exits
+        }
+        catch (IOException)
+        {
+        }
+
+        try
+        {
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await _reader.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // the reader loop records its failure in _fault
+        }
+
+        Fail(new StorageException(StorageErrorKind.Transient, $"SFTP session to {_displayName} was closed."));
+        _process.Dispose();
+        _sendLock.Dispose();
+    }
+
+    /// <summary>Asks for <c>limits@openssh.com</c> (OpenSSH's PROTOCOL file, section 4.8) when the server offers it.</summary>
+    private async Task ReadLimitsAsync(CancellationToken cancellationToken)
+    {
+        const string Limits = "limits@openssh.com";
+        if (!_extensions.ContainsKey(Limits))
+        {
+            return;
+        }
+
+        var packet = Begin(SftpPacketType.Extended, out uint id);
+        packet.WriteString(Limits);
+        using SftpReply reply = await SendAsync(packet, id, cancellationToken).ConfigureAwait(false);
+        if (reply.Type != SftpPacketType.ExtendedReply)
+        {
+            return;
+        }
+
+        reply.ReadUInt64(); // max packet length
+        ulong read = reply.ReadUInt64();
+        ulong write = reply.ReadUInt64();
+        if (read > 0)
+        {
+            MaxReadLength = (int)Math.Min(read, 1024 * 1024);
+        }
+
+        if (write > 0)
+        {
+            MaxWriteLength = (int)Math.Min(write, 1024 * 1024);
+        }
+    }
+
+    private static SftpStatusCode ReadStatus(SftpReply reply, out string message)
+    {
+        if (reply.Type != SftpPacketType.Status)
+        {
+            throw new StorageException(StorageErrorKind.Other, $"Unexpected SFTP reply {reply.Type}.");
+        }
+
+        var code = (SftpStatusCode)reply.ReadUInt32();
+        message = reply.Remaining >= 4 ? reply.ReadString() : "";
+        return code;
+    }
+
+    private static List<SftpName> ReadNames(SftpReply reply)
+    {
+        uint count = reply.ReadUInt32();
+        var names = new List<SftpName>((int)Math.Min(count, 1024));
+        for (uint i = 0; i < count; i++)
+        {
+            string fileName = reply.ReadString();
+            reply.ReadBytesRange(); // longname, for display only
+            names.Add(new SftpName(fileName, reply.ReadAttributes()));
+        }
+
+        return names;
+    }
+
+    private SftpPacketWriter Begin(SftpPacketType type, out uint id, int capacity = 256)
+    {
+        id = (uint)Interlocked.Increment(ref _nextId);
+        var packet = new SftpPacketWriter(type, capacity);
+        packet.WriteUInt32(id);
+        return packet;
+    }
+
+    private async Task<SftpReply> SendAsync(SftpPacketWriter packet, uint id, CancellationToken cancellationToken)
+    {
+        var tcs = new TaskCompletionSource<SftpReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            ThrowIfFaulted();
+            _pending[id] = tcs;
+            int inFlight = _pending.Count;
+            if (inFlight > MaxInFlightObserved)
+            {
+                MaxInFlightObserved = inFlight;
+            }
+
+            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                ThrowIfFaulted();
+
+                // Never cancelled half-way: a partial packet would desynchronise the stream.
+                await _input.WriteAsync(packet.Packet, CancellationToken.None).ConfigureAwait(false);
+                await _input.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // A broken pipe to ssh ends the session for every request, not just this one.
+            _pending.TryRemove(id, out _);
+            StorageException lost = ConnectionLost(e);
+            Fail(lost);
+            throw lost;
+        }
+        catch
+        {
+            _pending.TryRemove(id, out _);
+            throw;
+        }
+        finally
+        {
+            packet.Dispose();
+        }
+
+        if (!cancellationToken.CanBeCanceled)
+        {
+            return await tcs.Task.ConfigureAwait(false);
+        }
+
+        using (cancellationToken.Register(static s => ((TaskCompletionSource<SftpReply>)s!).TrySetCanceled(), tcs))
+        {
+            try
+            {
+                return await tcs.Task.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _pending.TryRemove(id, out _);
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+    }
+
+    private async Task HandshakeAsync(CancellationToken cancellationToken)
+    {
+        using (var init = new SftpPacketWriter(SftpPacketType.Init))
+        {
+            init.WriteUInt32(3);
+            try
+            {
+                await _input.WriteAsync(init.Packet, cancellationToken).ConfigureAwait(false);
+                await _input.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw await StartupFailureAsync(e).ConfigureAwait(false);
+            }
+        }
+
+        SftpReply? reply = await ReadPacketAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw await StartupFailureAsync(null).ConfigureAwait(false);
+        using (reply)
+        {
+            if (reply.Type != SftpPacketType.Version)
+            {
+                throw new StorageException(StorageErrorKind.Other, $"SFTP server at {_displayName} did not answer INIT with VERSION (got {reply.Type}).");
+            }
+
+            ServerVersion = reply.ReadUInt32();
+            while (reply.Remaining > 0)
+            {
+                string name = reply.ReadString();
+                string data = reply.ReadString();
+                _extensions[name] = data;
+            }
+        }
+    }
+
+    private async Task<StorageException> StartupFailureAsync(Exception? inner)
+    {
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        string stderr = StderrText();
+        StorageErrorKind kind = Classify(stderr);
+        string hint = stderr.Contains("Host key verification failed", StringComparison.Ordinal) || stderr.Contains("REMOTE HOST IDENTIFICATION HAS CHANGED", StringComparison.Ordinal)
+            ? " The server's host key is not in known_hosts (or has changed); add the right key to the known_hosts file."
+            : "";
+        string exit = _process.HasExited ? $" ssh exited with code {_process.ExitCode}." : "";
+        return new StorageException(kind, $"Cannot open an SFTP session to {_displayName}:{exit}{hint} ssh said: {(stderr.Length > 0 ? stderr : "(nothing)")}", inner);
+    }
+
+    internal static StorageErrorKind Classify(string stderr)
+    {
+        if (stderr.Contains("Host key verification failed", StringComparison.Ordinal)
+            || stderr.Contains("Permission denied", StringComparison.Ordinal)
+            || stderr.Contains("Too many authentication failures", StringComparison.Ordinal))
+        {
+            return StorageErrorKind.AccessDenied;
+        }
+
+        if (stderr.Contains("Could not resolve hostname", StringComparison.Ordinal)
+            || stderr.Contains("Bad configuration option", StringComparison.Ordinal)
+            || stderr.Contains("subsystem request failed", StringComparison.Ordinal))
+        {
+            return StorageErrorKind.Other;
+        }
+
+        return StorageErrorKind.Transient;
+    }
+
+    private async Task<SftpReply?> ReadPacketAsync(CancellationToken cancellationToken)
+    {
+        byte[] header = new byte[4];
+        try
+        {
+            int got = await _output.ReadAtLeastAsync(header, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            if (got < 4)
+            {
+                return null;
+            }
+
+            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(header);
+            if (length is < 5 or > MaxPacketLength)
+            {
+                throw new StorageException(StorageErrorKind.Transient, $"SFTP stream from {_displayName} is out of step (packet length {length}).");
+            }
+
+            byte[] buffer = SftpBuffers.Pool.Rent(length);
+            try
+            {
+                await _output.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                SftpBuffers.Pool.Return(buffer);
+                throw;
+            }
+
+            return new SftpReply(buffer, length);
+        }
+        catch (EndOfStreamException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            while (await ReadPacketAsync(CancellationToken.None).ConfigureAwait(false) is { } reply)
+            {
+                uint id = reply.ReadUInt32();
+                if (_pending.TryRemove(id, out TaskCompletionSource<SftpReply>? tcs) && tcs.TrySetResult(reply))
+                {
+                    continue;
+                }
+
+                reply.Dispose(); // abandoned by a cancelled request
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+
+        if (_disposed == 0)
+        {
+            // Give ssh a moment to exit so its stderr (the reason) is complete.
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Fail(ConnectionLost(error));
+    }
+
+    private StorageException ConnectionLost(Exception? inner)
+    {
+        if (_fault is { } fault)
+        {
+            return fault;
+        }
+
+        string stderr = StderrText();
+        StorageErrorKind kind = Classify(stderr);
+        return new StorageException(
+            kind == StorageErrorKind.AccessDenied ? kind : StorageErrorKind.Transient,
+            $"SFTP connection to {_displayName} was lost{(stderr.Length > 0 ? ": ssh said: " + stderr : ".")}",
+            inner);
+    }
+
+    private void Fail(StorageException error)
+    {
+        _fault ??= error;
+        foreach (uint id in _pending.Keys)
+        {
+            if (_pending.TryRemove(id, out TaskCompletionSource<SftpReply>? tcs))
+            {
+                tcs.TrySetException(_fault);
+            }
+        }
+    }
+
+    private void ThrowIfFaulted()
+    {
+        if (_fault is { } fault)
+        {
+            throw new StorageException(fault.Kind, fault.Message, fault);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+    }
+
+    private void OnStderr(string? line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return;
+        }
+
+        lock (_stderr)
+        {
+            _stderr.Enqueue(line.Length > 500 ? line[..500] : line);
+            while (_stderr.Count > 10)
+            {
+                _stderr.Dequeue();
+            }
+        }
+    }
+
+    private StorageException StatusError(SftpStatusCode code, string message, string operation, string path) =>
+        new SftpStatusException(code, $"SFTP {operation} '{path}' on {_displayName} failed: {(message.Length > 0 ? message : code.ToString())} ({code}).");
+
+    private async Task ExpectStatusAsync(Task<SftpReply> request, string operation, string path)
+    {
+        using SftpReply reply = await request.ConfigureAwait(false);
+        SftpStatusCode code = ReadStatus(reply, out string message);
+        if (code != SftpStatusCode.Ok)
+        {
+            throw StatusError(code, message, operation, path);
+        }
+    }
+
+    private async Task<byte[]> ExpectHandleAsync(Task<SftpReply> request, string operation, string path)
+    {
+        using SftpReply reply = await request.ConfigureAwait(false);
+        if (reply.Type == SftpPacketType.Handle)
+        {
+            return reply.ReadBytes();
+        }
+
+        SftpStatusCode code = ReadStatus(reply, out string message);
+        throw StatusError(code == SftpStatusCode.Ok ? SftpStatusCode.BadMessage : code, message, operation, path);
+    }
+
+    private async Task<SftpAttributes> ExpectAttributesAsync(Task<SftpReply> request, string operation, string path)
+    {
+        using SftpReply reply = await request.ConfigureAwait(false);
+        if (reply.Type == SftpPacketType.Attrs)
+        {
+            return reply.ReadAttributes();
+        }
+
+        SftpStatusCode code = ReadStatus(reply, out string message);
+        throw StatusError(code == SftpStatusCode.Ok ? SftpStatusCode.BadMessage : code, message, operation, path);
+    }
+
+    private async Task<string> ExpectSingleNameAsync(Task<SftpReply> request, string operation, string path)
+    {
+        using SftpReply reply = await request.ConfigureAwait(false);
+        if (reply.Type == SftpPacketType.Name)
+        {
+            List<SftpName> names = ReadNames(reply);
+            if (names.Count == 1)
+            {
+                return names[0].FileName;
+            }
+        }
+        else
+        {
+            SftpStatusCode code = ReadStatus(reply, out string message);
+            throw StatusError(code == SftpStatusCode.Ok ? SftpStatusCode.BadMessage : code, message, operation, path);
+        }
+
+        throw StatusError(SftpStatusCode.BadMessage, "expected one name", operation, path);
+    }
+
+    private Task<SftpAttributes> PathAttributesAsync(SftpPacketType type, string path, CancellationToken cancellationToken)
+    {
+        var packet = Begin(type, out uint id);
+        packet.WriteString(path);
+        return ExpectAttributesAsync(SendAsync(packet, id, cancellationToken), type == SftpPacketType.Stat ? "stat" : "lstat", path);
+    }
+
+    private Task PathStatusAsync(SftpPacketType type, string operation, string path, CancellationToken cancellationToken)
+    {
+        var packet = Begin(type, out uint id);
+        packet.WriteString(path);
+        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), operation, path);
+    }
+}

@@ -1,0 +1,137 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Ferry.SyncRunner.Storage.Sftp;
+
+/// <summary>Builds one SFTP packet (uint32 length, byte type, payload) in a pooled buffer.</summary>
+internal sealed class SftpPacketWriter : IDisposable
+{
+    private byte[] _buffer;
+    private int _length;
+
+    public SftpPacketWriter(SftpPacketType type, int capacity = 256)
+    {
+        _buffer = SftpBuffers.Pool.Rent(Math.Max(capacity, 64));
+        _length = 4;
+        WriteByte((byte)type);
+    }
+
+    /// <summary>The finished packet, with its length prefix filled in.</summary>
+    public ReadOnlyMemory<byte> Packet
+    {
+        get
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(_buffer, (uint)(_length - 4));
+            return _buffer.AsMemory(0, _length);
+        }
+    }
+
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        _buffer[_length++] = value;
+    }
+
+    public void WriteUInt32(uint value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteUInt32BigEndian(_buffer.AsSpan(_length), value);
+        _length += 4;
+    }
+
+    public void WriteUInt64(ulong value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteUInt64BigEndian(_buffer.AsSpan(_length), value);
+        _length += 8;
+    }
+
+    /// <summary>Writes an SSH string: uint32 length and the bytes.</summary>
+    public void WriteBytes(ReadOnlySpan<byte> value)
+    {
+        WriteUInt32((uint)value.Length);
+        Ensure(value.Length);
+        value.CopyTo(_buffer.AsSpan(_length));
+        _length += value.Length;
+    }
+
+    /// <summary>Writes a string as UTF-8 (OpenSSH's filenames are UTF-8 bytes).</summary>
+    public void WriteString(string value)
+    {
+        int n = Encoding.UTF8.GetByteCount(value);
+        WriteUInt32((uint)n);
+        Ensure(n);
+        _length += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length));
+    }
+
+    public void WriteAttributes(SftpAttributes attributes)
+    {
+        uint flags = 0;
+        if (attributes.Size is not null)
+        {
+            flags |= SftpAttributes.FlagSize;
+        }
+
+        if (attributes.Uid is not null && attributes.Gid is not null)
+        {
+            flags |= SftpAttributes.FlagUidGid;
+        }
+
+        if (attributes.Permissions is not null)
+        {
+            flags |= SftpAttributes.FlagPermissions;
+        }
+
+        if (attributes.ModifiedTime is not null)
+        {
+            flags |= SftpAttributes.FlagACModTime;
+        }
+
+        WriteUInt32(flags);
+        if (attributes.Size is { } size)
+        {
+            WriteUInt64(size);
+        }
+
+        if ((flags & SftpAttributes.FlagUidGid) != 0)
+        {
+            WriteUInt32(attributes.Uid!.Value);
+            WriteUInt32(attributes.Gid!.Value);
+        }
+
+        if (attributes.Permissions is { } permissions)
+        {
+            WriteUInt32(permissions);
+        }
+
+        if (attributes.ModifiedTime is { } mtime)
+        {
+            WriteUInt32(attributes.AccessTime ?? mtime);
+            WriteUInt32(mtime);
+        }
+    }
+
+    public void Dispose()
+    {
+        byte[] buffer = _buffer;
+        _buffer = [];
+        if (buffer.Length > 0)
+        {
+            SftpBuffers.Pool.Return(buffer);
+        }
+    }
+
+    private void Ensure(int extra)
+    {
+        if (_length + extra <= _buffer.Length)
+        {
+            return;
+        }
+
+        byte[] bigger = SftpBuffers.Pool.Rent(Math.Max(_buffer.Length * 2, _length + extra));
+        _buffer.AsSpan(0, _length).CopyTo(bigger);
+        SftpBuffers.Pool.Return(_buffer);
+        _buffer = bigger;
+    }
+}

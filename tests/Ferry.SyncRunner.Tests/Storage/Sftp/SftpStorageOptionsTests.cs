@@ -1,0 +1,19 @@
+using Ferry.SyncRunner.Storage.Sftp;
+
+namespace Ferry.SyncRunner.Tests.Storage.Sftp;
+
+public sealed class SftpStorageOptionsTests
+{
+    [Fact]
+    public void Defaults_ArePinned()
+    {
+        var options = new SftpStorageOptions();
+        Assert.Equal("ssh", options.SshPath);
+        Assert.Equal(4, options.MaxConnections);
+        Assert.Equal(64 * 1024, options.ChunkSize);
+        Assert.Equal(64, options.MaxRequestsInFlight);
+        Assert.Equal(30, options.ConnectTimeoutSeconds);
+        Assert.True(options.StrictHostKeyChecking);
+        Assert.Empty(options.ExtraSshOptions);
+    }
+}
