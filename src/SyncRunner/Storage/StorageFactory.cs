@@ -127,7 +127,6 @@ public sealed class StorageFactory
     {
         var factory = new StorageFactory();
         factory.Register("sftp", Sftp.SftpStorage.Open); // sftp:// and [user@]host:path
-
         factory.Register("s3", S3.S3Storage.Create);
         factory.Register("minio", S3.S3Storage.Create);
         return factory;
