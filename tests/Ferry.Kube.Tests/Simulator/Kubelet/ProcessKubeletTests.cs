@@ -109,6 +109,7 @@ public sealed class ProcessKubeletTests
         });
         Assert.Equal(3, pids.Distinct().Count());
         Assert.All(pids, pid => Assert.True(NativeSignals.IsAlive(pid)));
+        Assert.All(pids, pid => Assert.Equal(pid, ProcessGroup(pid))); // Each pod leads its own process group.
         var job = await h.WaitAsync("active 3", () => KubeletHarness.Count(h.GetJob("par"), "active") == 3 ? h.GetJob("par") : null);
         Assert.NotNull(job["status"]!["startTime"]);
         Assert.All(h.PodsOf("par"), p =>
@@ -333,6 +334,67 @@ public sealed class ProcessKubeletTests
 
         Assert.Equal("Succeeded", (string?)sim.Store.Get(pods, "default", "mapped")["status"]?["phase"]);
         Assert.Equal("mapped worker --id mapped", kubelet.ReadLog("mapped").Trim());
+    }
+
+    [Fact]
+    public async Task Kubectl_ApplyJobWaitAndLogs_WorkAgainstTheKubelet()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        var temp = Directory.CreateTempSubdirectory("kubelet-kubectl-");
+        try
+        {
+            var kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
+            await h.Sim.WriteKubeconfigAsync(kubeconfig);
+            var manifest = Path.Combine(temp.FullName, "job.yaml");
+            await File.WriteAllTextAsync(manifest, """
+                apiVersion: batch/v1
+                kind: Job
+                metadata: {name: hello}
+                spec:
+                  template:
+                    spec:
+                      restartPolicy: Never
+                      containers: [{name: main, image: busybox, command: [/bin/sh, -c, "echo hello from $HOSTNAME"]}]
+                """);
+            var executable = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
+            var kubectl = new Kubectl(executable, kubeconfig, Path.Combine(temp.FullName, "cache"));
+
+            await kubectl.RunOkAsync("apply", "--validate=false", "-f", manifest);
+            await kubectl.RunOkAsync("wait", "--for=condition=complete", "job/hello", "--timeout=30s");
+            var pod = (await kubectl.RunOkAsync("get", "pods", "-l", "job-name=hello", "-o", "jsonpath={.items[0].metadata.name}")).Stdout.Trim();
+            var logs = await kubectl.RunOkAsync("logs", pod);
+
+            Assert.StartsWith("hello-", pod, StringComparison.Ordinal);
+            Assert.Equal($"hello from {pod}", logs.Stdout.Trim());
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task LogSubresource_Get_ReturnsTheContainerOutputAsText()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.CreateJob(KubeletHarness.Job("logged", "echo line1; echo line2 >&2"));
+        await h.WaitForJobConditionAsync("logged", "Complete");
+        var pod = (string)h.PodsOf("logged")[0]["metadata"]!["name"]!;
+        using var http = h.Sim.CreateHttpClient();
+
+        using var response = await http.GetAsync($"api/v1/namespaces/default/pods/{pod}/log");
+        using var missing = await http.GetAsync("api/v1/namespaces/default/pods/nope/log");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("line1\nline2\n", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    private static int ProcessGroup(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
