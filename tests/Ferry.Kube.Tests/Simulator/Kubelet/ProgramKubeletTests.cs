@@ -60,8 +60,8 @@ public sealed partial class ProgramKubeletTests
             var until = DateTime.UtcNow.AddSeconds(30);
             while ((pid is null || !File.Exists(file)) && DateTime.UtcNow < until)
             {
-                var pods = JsonNode.Parse(await client.GetStringAsync("api/v1/namespaces/default/pods?labelSelector=job-name%3Dtool"))!;
-                var id = (string?)pods["items"]?[0]?["status"]?["containerStatuses"]?[0]?["containerID"];
+                var pods = JsonNode.Parse(await client.GetStringAsync("api/v1/namespaces/default/pods?labelSelector=job-name%3Dtool"))!["items"]!.AsArray();
+                var id = pods.Count == 0 ? null : (string?)pods[0]?["status"]?["containerStatuses"]?[0]?["containerID"];
                 pid = id?.StartsWith("process://", StringComparison.Ordinal) == true ? int.Parse(id["process://".Length..], CultureInfo.InvariantCulture) : null;
                 await Task.Delay(50);
             }
