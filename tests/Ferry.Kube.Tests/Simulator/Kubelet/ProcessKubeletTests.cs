@@ -391,6 +391,37 @@ public sealed class ProcessKubeletTests
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    [Fact]
+    public async Task Watch_JobsAndPods_SeeStatusChangesUpToComplete()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        using var http = h.Sim.CreateHttpClient();
+        await using var jobs = await WatchStream.OpenAsync(http, "apis/batch/v1/namespaces/default/jobs?watch=true&timeoutSeconds=30");
+        await using var pods = await WatchStream.OpenAsync(http, "api/v1/namespaces/default/pods?watch=true&timeoutSeconds=30");
+        h.CreateJob(KubeletHarness.Job("watched", "exit 0"));
+
+        var podPhases = new List<string>();
+        while (podPhases.LastOrDefault() != "Succeeded")
+        {
+            var e = await pods.NextAsync();
+            Assert.NotNull(e);
+            podPhases.Add((string?)e["object"]!["status"]?["phase"] ?? "(none)");
+        }
+
+        var jobEvents = new List<JsonObject>();
+        while (jobEvents.Count == 0 || KubeletHarness.Condition(jobEvents[^1], "Complete") is null)
+        {
+            var e = await jobs.NextAsync();
+            Assert.NotNull(e);
+            jobEvents.Add(e["object"]!.AsObject());
+        }
+
+        Assert.Equal("(none)", podPhases[0]); // ADDED as created, then the kubelet's status writes.
+        Assert.Contains("Running", podPhases);
+        Assert.Contains(jobEvents, j => KubeletHarness.Count(j, "active") == 1);
+        Assert.Equal(1, KubeletHarness.Count(jobEvents[^1], "succeeded"));
+    }
+
     private static int ProcessGroup(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
