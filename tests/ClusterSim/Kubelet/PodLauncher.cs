@@ -19,7 +19,21 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
     private static readonly Regex VariableReference = new(@"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.\-]*)\)", RegexOptions.CultureInvariant);
 
+    /// <exception cref="PodConfigException">The pod cannot start yet (missing Secret, key, image mapping, claim
+    /// directory, or a volume that cannot be written).</exception>
     public LaunchPlan Plan(ClusterStore store, ClusterSimulator? simulator, JsonObject pod)
+    {
+        try
+        {
+            return PlanCore(store, simulator, pod);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new PodConfigException("CreateContainerConfigError", e.Message);
+        }
+    }
+
+    private LaunchPlan PlanCore(ClusterStore store, ClusterSimulator? simulator, JsonObject pod)
     {
         var meta = pod["metadata"]!.AsObject();
         var ns = JsonValues.String(meta["namespace"]) ?? "default";

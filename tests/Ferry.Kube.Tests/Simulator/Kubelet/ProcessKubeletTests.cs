@@ -149,6 +149,20 @@ public sealed class ProcessKubeletTests
     }
 
     [Fact]
+    public async Task Job_Completions2_CompletesAfterTwoSuccessfulPods()
+    {
+        await using var h = await KubeletHarness.StartAsync();
+        h.CreateJob(KubeletHarness.Job("two", "exit 0", new JsonObject { ["completions"] = 2, ["parallelism"] = 1 }));
+
+        var job = await h.WaitForJobConditionAsync("two", "Complete");
+
+        Assert.Equal(2, KubeletHarness.Count(job, "succeeded"));
+        var pods = h.PodsOf("two");
+        Assert.Equal(2, pods.Count);
+        Assert.All(pods, p => Assert.Equal("Succeeded", KubeletHarness.Phase(p)));
+    }
+
+    [Fact]
     public async Task KillPod_Sigkill_PodFailsWith137AndTheJobReplacesItAndCompletes()
     {
         await using var h = await KubeletHarness.StartAsync();
