@@ -84,6 +84,11 @@ internal static class Program
         }
 
         Console.WriteLine($"serving {sim.Url}");
+        if (options.Kubelet is Kubelet.ProcessKubelet processKubelet)
+        {
+            Console.WriteLine($"kubelet pods and logs under {processKubelet.WorkDirectory}");
+        }
+
         Console.WriteLine("ready");
         try
         {
