@@ -25,7 +25,7 @@ public sealed partial class ProgramKubeletTests
         foreach (var a in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "ClusterSim.dll"), "--port", "0", "--kubeconfig", kubeconfig,
-            "--kubelet", "--volumes", volumes, "--image-map", "example.com/tool:*=/bin/sh -c",
+            "--kubelet", "--volumes", volumes, "--work-dir", Path.Combine(temp.FullName, "pods"), "--image-map", "example.com/tool:*=/bin/sh -c",
         })
         {
             info.ArgumentList.Add(a);
