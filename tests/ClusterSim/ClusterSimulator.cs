@@ -82,7 +82,9 @@ public sealed class ClusterSimulator : IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
         address = $"{url.Host}:{url.Port}";
-        return new ClusterSimulator(app, options, store, url, certificate);
+        var simulator = new ClusterSimulator(app, options, store, url, certificate);
+        options.Kubelet?.Attach(simulator);
+        return simulator;
     }
 
     private static X509Certificate2 CreateCertificate()
@@ -153,6 +155,11 @@ public sealed class ClusterSimulator : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        if (_options.Kubelet is IAsyncDisposable kubelet)
+        {
+            await kubelet.DisposeAsync();
+        }
+
         Store.DropWatches();
         await _app.StopAsync(TimeSpan.FromSeconds(5));
         await _app.DisposeAsync();

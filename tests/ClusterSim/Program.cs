@@ -4,13 +4,17 @@ using System.Runtime.InteropServices;
 namespace Ferry.ClusterSim;
 
 /// <summary>Standalone entry: <c>ClusterSim --port 0 --kubeconfig FILE [--https] [--token T]
-/// [--history N]</c>. Prints <c>ready</c> once serving; stops on SIGTERM or SIGINT.</summary>
+/// [--history N] [--kubelet [--volumes DIR] [--image-map IMAGE=EXECUTABLE]... [--work-dir DIR]]</c>. With
+/// <c>--kubelet</c>, Pods run as local processes and Jobs get Pods (<see cref="Kubelet.ProcessKubelet"/>); the PVC
+/// <c>NAME</c> is <c>DIR/NAME</c>. Prints <c>ready</c> once serving; stops on SIGTERM or SIGINT.</summary>
 internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
         var options = new SimulatorOptions();
         string? kubeconfig = null;
+        var kubelet = false;
+        var kubeletOptions = new Kubelet.ProcessKubeletOptions();
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -31,10 +35,35 @@ internal static class Program
                 case "--history":
                     options.WatchHistorySize = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
+                case "--kubelet":
+                    kubelet = true;
+                    break;
+                case "--volumes":
+                    kubeletOptions.VolumesDirectory = Path.GetFullPath(Next());
+                    break;
+                case "--work-dir":
+                    kubeletOptions.WorkDirectory = Path.GetFullPath(Next());
+                    break;
+                case "--image-map":
+                    var mapping = Next();
+                    var equals = mapping.IndexOf('=', StringComparison.Ordinal);
+                    if (equals <= 0)
+                    {
+                        await Console.Error.WriteLineAsync("--image-map needs IMAGE=EXECUTABLE");
+                        return 2;
+                    }
+
+                    kubeletOptions.Images[mapping[..equals]] = mapping[(equals + 1)..];
+                    break;
                 default:
-                    await Console.Error.WriteLineAsync($"unknown argument: {args[i]}\nusage: ClusterSim --port 0 --kubeconfig FILE [--https] [--token T] [--history N]");
+                    await Console.Error.WriteLineAsync($"unknown argument: {args[i]}\nusage: ClusterSim --port 0 --kubeconfig FILE [--https] [--token T] [--history N] [--kubelet [--volumes DIR] [--image-map IMAGE=EXECUTABLE]... [--work-dir DIR]]");
                     return 2;
             }
+        }
+
+        if (kubelet)
+        {
+            options.Kubelet = new Kubelet.ProcessKubelet(kubeletOptions);
         }
 
         using var stop = new CancellationTokenSource();
@@ -55,6 +84,11 @@ internal static class Program
         }
 
         Console.WriteLine($"serving {sim.Url}");
+        if (options.Kubelet is Kubelet.ProcessKubelet processKubelet)
+        {
+            Console.WriteLine($"kubelet pods and logs under {processKubelet.WorkDirectory}");
+        }
+
         Console.WriteLine("ready");
         try
         {

@@ -53,6 +53,18 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
             switch (request.Method)
             {
+                case "GET" when route.Subresource == "log" && route.Name is not null:
+                    {
+                        store.Get(route.Type, route.Namespace, route.Name);
+                        var log = options.Kubelet is Kubelet.ProcessKubelet kubelet ? kubelet.ReadLog(route.Name, route.Namespace ?? "default") : "";
+                        context.Response.StatusCode = 200;
+                        context.Response.ContentType = "text/plain";
+                        await context.Response.WriteAsync(log, ct);
+                        break;
+                    }
+
+                case not "GET" when route.Subresource == "log":
+                    throw new StatusException(405, "MethodNotAllowed", $"the server does not allow this method on the requested resource");
                 case "GET" when watch:
                     await WatchAsync(context, route);
                     break;
@@ -262,7 +274,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         }
 
         var sub = rest.ElementAtOrDefault(2);
-        if (sub is not null && !(sub == "status" && type.FindVersion(version)!.StatusSubresource))
+        if (sub is not null && !(sub == "status" && type.FindVersion(version)!.StatusSubresource)
+            && !(sub == "log" && type.Group.Length == 0 && type.Plural == "pods"))
         {
             return null;
         }

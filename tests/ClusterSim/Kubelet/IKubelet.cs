@@ -14,6 +14,12 @@ public interface IKubelet
     /// <summary>A Pod (core/v1) or Job (batch/v1) was created; <paramref name="obj"/> is a copy of the stored object.</summary>
     void OnCreated(ClusterStore store, ResourceType type, JsonObject obj);
 
+    /// <summary>The simulator has started (its address and certificate are known); called once, right after the server
+    /// started listening.</summary>
+    void Attach(ClusterSimulator simulator)
+    {
+    }
+
     /// <summary>A Pod or Job was removed from the store (after its finalizers, if any).</summary>
     void OnDeleted(ClusterStore store, ResourceType type, JsonObject obj);
 }
