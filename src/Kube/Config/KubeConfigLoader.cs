@@ -136,17 +136,15 @@ public static class KubeConfigLoader
 
     /// <summary>The kubeconfig paths kubectl would read: <c>$KUBECONFIG</c> split on <see cref="Path.PathSeparator"/>, else <c>~/.kube/config</c>.</summary>
     /// <returns>The paths, in merge order.</returns>
-    public static IReadOnlyList<string> DefaultPaths()
-    {
-        var env = Environment.GetEnvironmentVariable("KUBECONFIG");
-        if (!string.IsNullOrWhiteSpace(env))
-        {
-            return env.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        }
+    public static IReadOnlyList<string> DefaultPaths() =>
+        DefaultPaths(
+            Environment.GetEnvironmentVariable("KUBECONFIG"),
+            Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
 
-        var home = Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return [System.IO.Path.Combine(home, ".kube", "config")];
-    }
+    internal static IReadOnlyList<string> DefaultPaths(string? kubeconfigVariable, string home) =>
+        string.IsNullOrWhiteSpace(kubeconfigVariable)
+            ? [System.IO.Path.Combine(home, ".kube", "config")]
+            : kubeconfigVariable.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static KubeConfigFile Parse(string path)
     {
