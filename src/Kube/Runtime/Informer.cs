@@ -101,15 +101,26 @@ public sealed class Informer<T>
                         needList = false;
                     }
 
-                    var outcome = await WatchAsync(cancellationToken).ConfigureAwait(false);
-                    backoff = _options.InitialBackoff;
-                    if (outcome is { } status)
+                    var started = time.GetTimestamp();
+                    var (status, events) = await WatchAsync(cancellationToken).ConfigureAwait(false);
+                    if (status is not null)
                     {
+                        backoff = _options.InitialBackoff;
                         needList = true;
                         if (!IsGone(status))
                         {
                             delay = backoff;
                         }
+                    }
+                    else if (events == 0 && time.GetElapsedTime(started) < TimeSpan.FromSeconds(1))
+                    {
+                        // A watch the server closes at once without events: back off instead of spinning (client-go does the same).
+                        delay = backoff;
+                        backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                    }
+                    else
+                    {
+                        backoff = _options.InitialBackoff;
                     }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -211,9 +222,11 @@ public sealed class Informer<T>
         _synced.TrySetResult();
     }
 
-    /// <summary>Runs one watch; returns the ERROR status that ended it, or <see langword="null"/> when the server closed it.</summary>
-    private async Task<Status?> WatchAsync(CancellationToken cancellationToken)
+    /// <summary>Runs one watch; returns the ERROR status that ended it (or <see langword="null"/> when the server closed it)
+    /// and the number of events received.</summary>
+    private async Task<(Status? Error, int Events)> WatchAsync(CancellationToken cancellationToken)
     {
+        var count = 0;
         var options = new WatchOptions
         {
             ResourceVersion = _lastResourceVersion,
@@ -229,8 +242,10 @@ public sealed class Informer<T>
                 var status = e.Status ?? new Status { Code = 500, Reason = "InternalError", Message = "ERROR event without a Status" };
                 _logger.LogInformation("Watch of {Kind} ended with ERROR {Code} {Reason}: {Message}", _type.Descriptor.Kind, status.Code, status.Reason, status.Message);
                 Raise(() => WatchError?.Invoke(status));
-                return status;
+                return (status, count);
             }
+
+            count++;
 
             await _handlerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -243,7 +258,7 @@ public sealed class Informer<T>
             }
         }
 
-        return null;
+        return (null, count);
     }
 
     private void Apply(WatchEvent<T> e)

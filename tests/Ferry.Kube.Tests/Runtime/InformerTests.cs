@@ -217,6 +217,34 @@ public sealed class InformerTests : IAsyncLifetime
         Assert.Equal(["add a@5"], _log.ToArray());
     }
 
+    [Fact]
+    public async Task Run_WatchClosedAtOnceWithoutEvents_BacksOffInsteadOfSpinning()
+    {
+        var time = new FakeTimeProvider();
+        var watches = 0;
+        _server.Handler = (ctx, req) =>
+        {
+            if (!req.Query.ContainsKey("watch"))
+            {
+                return TestApiServer.WriteJsonAsync(ctx, 200, ListJson("5", null, Cm("a", 5)));
+            }
+
+            return Interlocked.Increment(ref watches) == 1 ? StreamAsync(ctx) : HangAsync(ctx);
+        };
+        var informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1) });
+        using var cts = new CancellationTokenSource();
+
+        var run = informer.RunAsync(cts.Token);
+        await WaitUntil(() => time.PendingTimers > 0);
+        Assert.Equal(1, Volatile.Read(ref watches));
+        time.Advance(TimeSpan.FromSeconds(1));
+        await WaitUntil(() => Volatile.Read(ref watches) == 2);
+
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("5", _server.Requests.Last().Query["resourceVersion"]);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (var i = 0; i < 3000 && !condition(); i++)

@@ -115,7 +115,45 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
     }
 
     public Task<T> PatchAsync<T>(ResourceType<T> type, string? @namespace, string name, JsonNode patch, WriteOptions? options = null, CancellationToken cancellationToken = default)
-        where T : class => throw new NotSupportedException();
+        where T : class
+    {
+        Check();
+        lock (_gate)
+        {
+            var key = Key(type.Descriptor, @namespace, name);
+            if (!_objects.TryGetValue(key, out var stored))
+            {
+                throw NotFound(type, name);
+            }
+
+            var merged = JsonNode.Parse(stored.ToJsonString())!.AsObject();
+            Merge(merged, patch.AsObject());
+            return Task.FromResult(Store(type, key, merged, @namespace));
+        }
+    }
+
+    private static void Merge(JsonObject target, JsonObject patch)
+    {
+        foreach (var (k, v) in patch.ToArray())
+        {
+            if (v is null)
+            {
+                target.Remove(k);
+            }
+            else if (v is JsonObject po && target[k] is JsonObject to)
+            {
+                Merge(to, po);
+            }
+            else
+            {
+                target[k] = JsonNode.Parse(v.ToJsonString());
+            }
+        }
+    }
+
+    public IReadOnlyList<T> All<T>(ResourceType<T> type)
+        where T : class =>
+        [.. _objects.Where(kv => kv.Key.Contains("/" + type.Descriptor.Plural + "/", StringComparison.Ordinal)).Select(kv => kv.Value.Deserialize(type.TypeInfo)!)];
 
     public Task<T> ApplyAsync<T>(ResourceType<T> type, string? @namespace, string name, T value, ApplyOptions options, CancellationToken cancellationToken = default)
         where T : class => throw new NotSupportedException();
