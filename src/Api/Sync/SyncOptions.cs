@@ -1,0 +1,207 @@
+using System.ComponentModel;
+using Ferry.Api.Common;
+using Ferry.Api.Schema;
+
+namespace Ferry.Api.Sync;
+
+/// <summary>The sync options a <c>SyncJob</c> and a <c>ReplicaMirror</c> share: which keys are selected, how
+/// each key is decided, how deletions are guarded, and how the work is spread over runner pods.</summary>
+/// <remarks>Each option mirrors the <c>juicefs sync</c> flag of the same name (juicefs sync guide); a
+/// <c>ReplicaMirror</c> copies these fields into the spec of every child <c>SyncJob</c> it creates.</remarks>
+[ValidationRule("!has(self.existing) || !has(self.ignoreExisting) || !(self.existing && self.ignoreExisting)",
+    "existing and ignoreExisting together would select nothing")]
+[ValidationRule("!has(self.startTime) || !has(self.endTime) || self.startTime < self.endTime",
+    "startTime must be before endTime")]
+[ValidationRule("!has(self.start) || !has(self.end) || self.end == '' || self.start < self.end",
+    "start must sort before end")]
+public abstract class SyncOptions
+{
+    /// <summary>Ordered include/exclude rules; the first rule that matches a key decides (juicefs sync
+    /// <c>--include</c>/<c>--exclude</c>).</summary>
+    /// <value>None: every key is selected.</value>
+    [Items(0, 256)]
+    public List<FilterRule>? Filters { get; set; }
+
+    /// <summary>Match each rule against the key's full path instead of layer by layer (juicefs sync
+    /// <c>--match-full-path</c>).</summary>
+    /// <value><see langword="false"/>: layer-by-layer matching, compatible with rsync.</value>
+    public bool? MatchFullPath { get; set; }
+
+    /// <summary>A ConfigMap key listing, one per line, the keys or prefixes (ending in <c>/</c>) to sync instead
+    /// of listing the whole source (juicefs sync <c>--files-from</c>).</summary>
+    public ConfigMapKeySelector? FilesFrom { get; set; }
+
+    /// <summary>Copy a key when the source is newer (mtime in whole seconds) even when sizes are equal, and skip it
+    /// when the source is older (juicefs sync <c>--update</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? Update { get; set; }
+
+    /// <summary>Always copy every selected key (juicefs sync <c>--force-update</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? ForceUpdate { get; set; }
+
+    /// <summary>Compare the content of every key present on both sides, not only size and mtime (juicefs sync
+    /// <c>--check-all</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? CheckAll { get; set; }
+
+    /// <summary>Verify the content of newly copied keys (juicefs sync <c>--check-new</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? CheckNew { get; set; }
+
+    /// <summary>Compare the content of keys whose size or mtime changed before copying them (juicefs sync
+    /// <c>--check-change</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? CheckChange { get; set; }
+
+    /// <summary>Only update keys that already exist in the destination; never create new ones (juicefs sync
+    /// <c>--existing</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? Existing { get; set; }
+
+    /// <summary>Only create keys missing in the destination; never update existing ones (juicefs sync
+    /// <c>--ignore-existing</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? IgnoreExisting { get; set; }
+
+    /// <summary>Delete each source key after its copy is verified (juicefs sync <c>--delete-src</c>). Not allowed
+    /// in a ReplicaMirror.</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? DeleteSrc { get; set; }
+
+    /// <summary>Delete destination keys absent from the source, after every copy succeeded and within
+    /// <c>maxDelete</c> (juicefs sync <c>--delete-dst</c>).</summary>
+    /// <value><see langword="false"/> in a SyncJob; <see langword="true"/> in a ReplicaMirror.</value>
+    public bool? DeleteDst { get; set; }
+
+    /// <summary>Sync directories as well, including empty ones (juicefs sync <c>--dirs</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? Dirs { get; set; }
+
+    /// <summary>Preserve permission bits between file-like stores (juicefs sync <c>--perms</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? Perms { get; set; }
+
+    /// <summary>Copy symbolic links as links instead of following them (juicefs sync <c>--links</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? Links { get; set; }
+
+    /// <summary>Decide every key and count the actions, but copy and delete nothing (juicefs sync <c>--dry</c>).</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? DryRun { get; set; }
+
+    /// <summary>Skip objects smaller than this many bytes; an integer or a quantity such as <c>1Mi</c> (juicefs sync
+    /// <c>--min-size</c>).</summary>
+    /// <value>No lower bound.</value>
+    [Minimum(0), Pattern(SchemaPatterns.ByteQuantity)]
+    public IntOrString? MinSize { get; set; }
+
+    /// <summary>Skip objects larger than this many bytes; an integer or a quantity such as <c>10Gi</c> (juicefs
+    /// sync <c>--max-size</c>).</summary>
+    /// <value>No upper bound.</value>
+    [Minimum(0), Pattern(SchemaPatterns.ByteQuantity)]
+    public IntOrString? MaxSize { get; set; }
+
+    /// <summary>Skip objects modified more recently than this duration ago, e.g. <c>10m</c> (juicefs sync
+    /// <c>--min-age</c>).</summary>
+    /// <value>No bound.</value>
+    [Length(1, 64), Pattern(SchemaPatterns.Duration)]
+    public string? MinAge { get; set; }
+
+    /// <summary>Skip objects modified longer ago than this duration, e.g. <c>720h</c> (juicefs sync
+    /// <c>--max-age</c>).</summary>
+    /// <value>No bound.</value>
+    [Length(1, 64), Pattern(SchemaPatterns.Duration)]
+    public string? MaxAge { get; set; }
+
+    /// <summary>Skip objects modified before this time, RFC 3339 (juicefs sync <c>--start-time</c>).</summary>
+    /// <value>No bound.</value>
+    [Format("date-time")]
+    public DateTimeOffset? StartTime { get; set; }
+
+    /// <summary>Skip objects modified at or after this time, RFC 3339 (juicefs sync <c>--end-time</c>).</summary>
+    /// <value>No bound.</value>
+    [Format("date-time")]
+    public DateTimeOffset? EndTime { get; set; }
+
+    /// <summary>The first key to sync, inclusive, relative to the source prefix (juicefs sync <c>--start</c>).</summary>
+    /// <value>Empty: from the first key.</value>
+    [Length(0, 1024)]
+    public string? Start { get; set; }
+
+    /// <summary>The key to stop at, exclusive, relative to the source prefix (juicefs sync <c>--end</c>).</summary>
+    /// <value>Empty: to the last key.</value>
+    [Length(0, 1024)]
+    public string? End { get; set; }
+
+    /// <summary>The most objects to sync; the run stops selecting keys after this many (juicefs sync
+    /// <c>--limit</c>).</summary>
+    /// <value>No limit.</value>
+    [Minimum(0)]
+    public long? Limit { get; set; }
+
+    /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>).</summary>
+    /// <value>1.</value>
+    [Minimum(1), Maximum(1000), DefaultValue(1)]
+    public int? Workers { get; set; }
+
+    /// <summary>Concurrent copy operations in each runner pod (juicefs sync <c>--threads</c>).</summary>
+    /// <value>10.</value>
+    [Minimum(1), Maximum(1024), DefaultValue(10)]
+    public int? Threads { get; set; }
+
+    /// <summary>Concurrent list operations in each runner pod (juicefs sync <c>--list-threads</c>).</summary>
+    /// <value>1.</value>
+    [Minimum(1), Maximum(1024), DefaultValue(1)]
+    public int? ListThreads { get; set; }
+
+    /// <summary>How many directory levels deep listing runs in parallel (juicefs sync <c>--list-depth</c>).</summary>
+    /// <value>1.</value>
+    [Minimum(1), Maximum(64), DefaultValue(1)]
+    public int? ListDepth { get; set; }
+
+    /// <summary>Bandwidth limit of each runner pod in Mbit/s, shared by its threads; 0 for none (juicefs sync
+    /// <c>--bwlimit</c>).</summary>
+    /// <value>0: unlimited.</value>
+    [Minimum(0)]
+    public long? BwLimit { get; set; }
+
+    /// <summary>The most destination keys a run may delete: a count, or a percentage of the destination's keys
+    /// such as <c>10%</c>. A run that would delete more fails before deleting anything.</summary>
+    /// <value>No limit in a SyncJob; <c>50%</c> in a ReplicaMirror, a guard against mirroring an emptied source.</value>
+    /// <remarks>Like rclone's <c>--max-delete</c>, checked once the scan has counted the deletions (DESIGN.md,
+    /// "Deletes come last").</remarks>
+    [Minimum(0), Pattern(SchemaPatterns.Percentage)]
+    public IntOrString? MaxDelete { get; set; }
+
+    /// <summary>The run stops once this many objects have failed after their retries. A run that ends with fewer
+    /// failures still ends Failed.</summary>
+    /// <value>100.</value>
+    [Minimum(1), DefaultValue(100)]
+    public long? MaxFailures { get; set; }
+
+    /// <summary>The scan cuts the key space into tasks of about this many keys.</summary>
+    /// <value>10000.</value>
+    [Minimum(1), DefaultValue(10000)]
+    public long? TaskObjects { get; set; }
+
+    /// <summary>The scan also ends a task once it holds about this many bytes; an integer or a quantity such as
+    /// <c>8Gi</c>.</summary>
+    /// <value><c>8Gi</c>.</value>
+    [Minimum(1), Pattern(SchemaPatterns.ByteQuantity), DefaultValue("8Gi")]
+    public IntOrString? TaskBytes { get; set; }
+
+    /// <summary>How many times failed runner pods are replaced before the run is marked Failed (the Job's
+    /// <c>backoffLimit</c>).</summary>
+    /// <value>6.</value>
+    [Minimum(0), Maximum(100), DefaultValue(6)]
+    public int? BackoffLimit { get; set; }
+
+    /// <summary>Seconds a run may take from its start before it is stopped and marked Failed.</summary>
+    /// <value>No deadline.</value>
+    [Minimum(1)]
+    public long? ActiveDeadlineSeconds { get; set; }
+
+    /// <summary>How runner pods are made: image, resources, placement, ServiceAccount.</summary>
+    public RunnerSpec? Runner { get; set; }
+}

@@ -1,0 +1,141 @@
+using System.Text.Json.Nodes;
+
+namespace Ferry.ClusterSim.Patching;
+
+/// <summary>JSON merge patch (RFC 7386) and the subset of strategic merge patch that kubectl sends.</summary>
+internal static class MergePatch
+{
+    /// <summary>Applies an RFC 7386 merge patch: objects merge, <c>null</c> deletes, anything else replaces.</summary>
+    public static JsonNode? Apply(JsonNode? target, JsonNode? patch)
+    {
+        if (patch is not JsonObject patchObject)
+        {
+            return patch?.DeepClone();
+        }
+
+        var result = target as JsonObject ?? new JsonObject();
+        foreach (var (key, value) in patchObject)
+        {
+            if (value is null)
+            {
+                result.Remove(key);
+            }
+            else
+            {
+                result[key] = Apply(result[key]?.DeepClone(), value);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Applies a strategic merge patch as a merge patch, with these strategic additions: lists of
+    /// objects that all carry <c>name</c> merge by name, <c>$patch: delete|replace</c> is honoured, and the
+    /// other <c>$</c> directives (<c>$setElementOrder</c>, <c>$retainKeys</c>, ...) are ignored.</summary>
+    /// <remarks>The real server merges lists by the <c>patchMergeKey</c> of each Go field; the simulator only knows
+    /// the common <c>name</c> key.</remarks>
+    public static JsonNode? ApplyStrategic(JsonNode? target, JsonNode? patch)
+    {
+        switch (patch)
+        {
+            case JsonObject po:
+            {
+                var directive = po["$patch"]?.GetValue<string>();
+                if (directive == "replace")
+                {
+                    var clean = po.DeepClone().AsObject();
+                    clean.Remove("$patch");
+                    return StripDirectives(clean);
+                }
+
+                var result = target as JsonObject ?? new JsonObject();
+                foreach (var (key, value) in po)
+                {
+                    if (key.StartsWith('$'))
+                    {
+                        continue;
+                    }
+
+                    if (value is null || (value is JsonObject vo && vo["$patch"]?.GetValue<string>() == "delete"))
+                    {
+                        result.Remove(key);
+                    }
+                    else
+                    {
+                        result[key] = ApplyStrategic(result[key]?.DeepClone(), value);
+                    }
+                }
+
+                return result;
+            }
+
+            case JsonArray pa when target is JsonArray ta && IsNamedList(pa) && IsNamedList(ta):
+            {
+                var result = new JsonArray();
+                var patchByName = pa.OfType<JsonObject>().ToDictionary(o => o["name"]!.GetValue<string>());
+                foreach (var item in ta.OfType<JsonObject>())
+                {
+                    var name = item["name"]!.GetValue<string>();
+                    if (patchByName.Remove(name, out var p))
+                    {
+                        if (p["$patch"]?.GetValue<string>() != "delete")
+                        {
+                            result.Add(ApplyStrategic(item.DeepClone(), p));
+                        }
+                    }
+                    else
+                    {
+                        result.Add(item.DeepClone());
+                    }
+                }
+
+                foreach (var p in pa.OfType<JsonObject>().Where(p => patchByName.ContainsKey(p["name"]!.GetValue<string>())))
+                {
+                    if (p["$patch"]?.GetValue<string>() != "delete")
+                    {
+                        result.Add(StripDirectives(p.DeepClone()));
+                    }
+                }
+
+                return result;
+            }
+
+            default:
+                return patch is null ? null : StripDirectives(patch.DeepClone());
+        }
+    }
+
+    private static bool IsNamedList(JsonArray array) =>
+        array.Count > 0 && array.All(i => i is JsonObject o && o["name"] is JsonValue);
+
+    private static JsonNode StripDirectives(JsonNode node)
+    {
+        if (node is JsonObject o)
+        {
+            foreach (var key in o.Select(p => p.Key).Where(k => k.StartsWith('$')).ToList())
+            {
+                o.Remove(key);
+            }
+
+            foreach (var (_, v) in o)
+            {
+                if (v is not null)
+                {
+                    StripDirectives(v);
+                }
+            }
+        }
+        else if (node is JsonArray a)
+        {
+            foreach (var v in a)
+            {
+                if (v is not null)
+                {
+                    StripDirectives(v);
+                }
+            }
+        }
+
+        return node;
+    }
+}

@@ -1,0 +1,34 @@
+namespace Ferry.ClusterSim.Resources;
+
+/// <summary>The built-in kinds the simulator serves without a CRD.</summary>
+internal static class BuiltInResources
+{
+    private static ResourceType Make(string group, string version, string kind, string plural, bool namespaced,
+        bool status = false, string[]? shortNames = null, string[]? categories = null) => new()
+    {
+        Group = group,
+        Kind = kind,
+        Plural = plural,
+        Singular = kind.ToLowerInvariant(),
+        Namespaced = namespaced,
+        ShortNames = shortNames ?? [],
+        Categories = categories ?? [],
+        Versions = [new ResourceVersion(version, null, null, status)],
+    };
+
+    public static IEnumerable<ResourceType> All()
+    {
+        yield return Make("", "v1", "Namespace", "namespaces", namespaced: false, status: true, shortNames: ["ns"]);
+        yield return Make("", "v1", "Pod", "pods", namespaced: true, status: true, shortNames: ["po"], categories: ["all"]);
+        yield return Make("", "v1", "Secret", "secrets", namespaced: true);
+        yield return Make("", "v1", "ConfigMap", "configmaps", namespaced: true, shortNames: ["cm"]);
+        yield return Make("", "v1", "Event", "events", namespaced: true, shortNames: ["ev"]);
+        yield return Make("", "v1", "ServiceAccount", "serviceaccounts", namespaced: true, shortNames: ["sa"]);
+        yield return Make("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", namespaced: true, status: true, shortNames: ["pvc"]);
+        yield return Make("batch", "v1", "Job", "jobs", namespaced: true, status: true, categories: ["all"]);
+        yield return Make("coordination.k8s.io", "v1", "Lease", "leases", namespaced: true);
+        yield return Make("events.k8s.io", "v1", "Event", "events", namespaced: true, shortNames: ["ev"]);
+        yield return Make("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
+            namespaced: false, status: true, shortNames: ["crd", "crds"], categories: ["api-extensions"]);
+    }
+}

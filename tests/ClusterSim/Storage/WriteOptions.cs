@@ -1,0 +1,15 @@
+namespace Ferry.ClusterSim.Storage;
+
+/// <summary>Options of a create, update, patch or apply request.</summary>
+/// <param name="DryRun">Validate and return the result without storing it (<c>dryRun=All</c>).</param>
+/// <param name="FieldValidation">What to do with fields a CRD schema does not declare: <c>Ignore</c> (prune
+/// silently), <c>Warn</c> (prune, and add a warning to <see cref="Warnings"/>) or <c>Strict</c> (400 BadRequest).</param>
+/// <remarks>Kubernetes API "Field validation" (the <c>fieldValidation</c> query parameter).</remarks>
+public sealed record WriteOptions(bool DryRun = false, string FieldValidation = "Ignore")
+{
+    /// <summary>No dry run, unknown fields pruned silently.</summary>
+    public static WriteOptions Default { get; } = new();
+
+    /// <summary>Warnings produced by the request (sent as <c>Warning: 299</c> headers).</summary>
+    public List<string> Warnings { get; } = [];
+}

@@ -1,0 +1,191 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.Serialization;
+using Ferry.Api.SyncJobs;
+using Ferry.Api.Tests.Support;
+
+namespace Ferry.Api.Tests.Samples;
+
+/// <summary>The manifests in config/samples read into the types and pass the committed CRD schemas; the invalid
+/// variants in Samples/Invalid are rejected by the schemas.</summary>
+public sealed class SamplesTests
+{
+    private static readonly Dictionary<string, JsonObject> SchemasByKind = Directory
+        .GetFiles(RepoPaths.Crds, "*.yaml")
+        .Select(f => ManifestReader.ReadDocuments(File.ReadAllText(f)).Single())
+        .ToDictionary(
+            crd => (string)crd["spec"]!["names"]!["kind"]!,
+            crd => (JsonObject)crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!);
+
+    private static IEnumerable<string> SampleFiles() =>
+        Directory.GetFiles(RepoPaths.Samples, "*.yaml").Order(StringComparer.Ordinal);
+
+    private static JsonObject Document(string file) => ManifestReader.ReadDocuments(File.ReadAllText(file)).Single();
+
+    [Fact]
+    public void SampleFiles_ExistForBothKinds()
+    {
+        var kinds = SampleFiles().Select(f => (string?)Document(f)["kind"]).Order().ToList();
+
+        Assert.Equal(["ReplicaMirror", "SyncJob"], kinds);
+    }
+
+    [Fact]
+    public void SyncJobSample_ReadsIntoTypes()
+    {
+        var job = Assert.IsType<SyncJob>(Assert.Single(
+            ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "syncjob-s3-to-volume.yaml")))));
+
+        Assert.Equal(("imagenet-to-pvc", "ml"), (job.Metadata.Name, job.Metadata.Namespace));
+        Assert.Equal(("training-datasets", "imagenet/", "datasets-s3-credentials"),
+            (job.Spec.Source.S3!.Bucket, job.Spec.Source.S3.Prefix, job.Spec.Source.S3.CredentialsSecretRef!.Name));
+        Assert.Null(job.Spec.Source.Volume);
+        Assert.Equal(("datasets", "imagenet"), (job.Spec.Destination.Volume!.ClaimName, job.Spec.Destination.Volume.Path));
+        Assert.Equal([".DS_Store", "*.tmp", null, null, "*"], job.Spec.Filters!.Select(f => f.Exclude));
+        Assert.True(job.Spec.MatchFullPath);
+        Assert.Equal(50, job.Spec.MaxDelete!.ResolveCount(1000));
+        Assert.Equal(("4Gi", 1L), (job.Spec.MaxSize!.StringValue, job.Spec.MinSize!.IntValue!.Value));
+        Assert.Equal((4, 16, 800L), (job.Spec.Workers!.Value, job.Spec.Threads!.Value, job.Spec.BwLimit!.Value));
+        Assert.Equal("1", job.Spec.Runner!.Resources!.Requests!["cpu"].StringValue);
+        Assert.Equal("NoSchedule", Assert.Single(job.Spec.Runner.Tolerations!).Effect);
+    }
+
+    [Fact]
+    public void ReplicaMirrorSample_ReadsIntoTypes()
+    {
+        var mirror = Assert.IsType<ReplicaMirror>(Assert.Single(
+            ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "replicamirror-s3-two-regions.yaml")))));
+
+        Assert.Equal(["eu-west", "ap-southeast"], mirror.Spec.Destinations.Select(d => d.Name));
+        Assert.Equal(["eu-west-1", "ap-southeast-1"], mirror.Spec.Destinations.Select(d => d.S3!.Region));
+        Assert.Equal("AWS_ACCESS_KEY_ID", mirror.Spec.Destinations[0].S3!.CredentialsSecretRef!.AccessKeyIdKey);
+        Assert.Equal(("*/30 * * * *", ConcurrencyPolicy.Forbid), (mirror.Spec.Schedule, mirror.Spec.ConcurrencyPolicy));
+        Assert.Null(mirror.Spec.Interval);
+        Assert.Equal(10, mirror.Spec.MaxDelete!.ResolveCount(100));
+        Assert.Null(mirror.Spec.DeleteDst);
+    }
+
+    [Fact]
+    public void Samples_PassTheCrdSchemas()
+    {
+        foreach (var file in SampleFiles())
+        {
+            var document = Document(file);
+
+            var errors = OpenApiValidator.Validate(document, SchemasByKind[(string)document["kind"]!]);
+
+            Assert.True(errors.Count == 0, $"{Path.GetFileName(file)}: {string.Join("; ", errors)}");
+        }
+    }
+
+    [Fact]
+    public void Samples_RoundTripThroughTypesWithoutLoss()
+    {
+        foreach (var file in SampleFiles())
+        {
+            var document = Document(file);
+            var typed = Assert.Single(ManifestReader.Read(File.ReadAllText(file)));
+
+            var json = typed switch
+            {
+                SyncJob job => JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob),
+                ReplicaMirror mirror => JsonSerializer.SerializeToNode(mirror, ApiJsonContext.Default.ReplicaMirror),
+                _ => throw new InvalidOperationException(typed.GetType().Name),
+            };
+
+            Assert.True(JsonNode.DeepEquals(document, json),
+                $"{Path.GetFileName(file)}:\n{document.ToJsonString()}\n{json!.ToJsonString()}");
+        }
+    }
+
+    [Fact]
+    public void Samples_AfterSchemaDefaults_HaveKindSpecificDefaults()
+    {
+        var mirror = Document(Path.Combine(RepoPaths.Samples, "replicamirror-s3-two-regions.yaml"));
+        var job = Document(Path.Combine(RepoPaths.Samples, "syncjob-s3-to-volume.yaml"));
+        job["spec"]!.AsObject().Remove("deleteDst");
+
+        OpenApiValidator.ApplyDefaults(mirror, SchemasByKind["ReplicaMirror"]);
+        OpenApiValidator.ApplyDefaults(job, SchemasByKind["SyncJob"]);
+
+        var m = mirror.Deserialize(ApiJsonContext.Default.ReplicaMirror)!;
+        Assert.True(m.Spec.DeleteDst);
+        Assert.Equal("10%", m.Spec.MaxDelete!.StringValue);
+        Assert.Equal((32, 1, 6), (m.Spec.Threads!.Value, m.Spec.ListDepth!.Value, m.Spec.BackoffLimit!.Value));
+        Assert.Equal(("accessKeyId", "secretAccessKey"),
+            (m.Spec.Source.S3!.CredentialsSecretRef!.AccessKeyIdKey, m.Spec.Source.S3.CredentialsSecretRef.SecretAccessKeyKey));
+        Assert.Equal("AWS_ACCESS_KEY_ID", m.Spec.Destinations[1].S3!.CredentialsSecretRef!.AccessKeyIdKey);
+        var j = job.Deserialize(ApiJsonContext.Default.SyncJob)!;
+        Assert.Null(j.Spec.DeleteDst);
+        Assert.Equal("5%", j.Spec.MaxDelete!.StringValue);
+        Assert.Equal("us-east-1", ((JsonObject)SchemasByKind["SyncJob"]["properties"]!["spec"]!["properties"]!["source"]!
+            ["properties"]!["s3"]!["properties"]!["region"]!)["default"]!.GetValue<string>());
+        Assert.Empty(OpenApiValidator.Validate(mirror, SchemasByKind["ReplicaMirror"]));
+        Assert.Empty(OpenApiValidator.Validate(job, SchemasByKind["SyncJob"]));
+    }
+
+    [Fact]
+    public void Samples_ReferenceSecretsThatExistWithTheKeys()
+    {
+        var secrets = Directory.GetFiles(Path.Combine(RepoPaths.Samples, "secrets"), "*.yaml")
+            .SelectMany(f => ManifestReader.ReadDocuments(File.ReadAllText(f)))
+            .ToDictionary(s => ((string)s["metadata"]!["namespace"]!, (string)s["metadata"]!["name"]!));
+        var references = new List<(string Namespace, string Name, string[] Keys)>();
+        foreach (var obj in SampleFiles().SelectMany(f => ManifestReader.Read(File.ReadAllText(f))))
+        {
+            var endpoints = obj switch
+            {
+                SyncJob job => new[] { job.Spec.Source, job.Spec.Destination },
+                ReplicaMirror mirror => [mirror.Spec.Source, .. mirror.Spec.Destinations],
+                _ => [],
+            };
+            foreach (var s3 in endpoints.Select(e => e.S3?.CredentialsSecretRef).OfType<Endpoints.S3CredentialsSecretRef>())
+            {
+                references.Add((obj.Metadata.Namespace!, s3.Name,
+                    [s3.AccessKeyIdKey ?? "accessKeyId", s3.SecretAccessKeyKey ?? "secretAccessKey"]));
+            }
+        }
+
+        Assert.Equal(4, references.Count);
+        foreach (var (ns, name, keys) in references)
+        {
+            Assert.True(secrets.TryGetValue((ns, name), out var secret), $"Secret {ns}/{name} missing from config/samples/secrets");
+            foreach (var key in keys)
+            {
+                Assert.NotNull(secret["stringData"]![key]);
+            }
+        }
+    }
+
+    private static List<string> InvalidFileNames() =>
+        [.. Directory.GetFiles(RepoPaths.InvalidSamples, "*.yaml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
+
+    public static TheoryData<string> InvalidFiles() => [.. InvalidFileNames()];
+
+    [Theory]
+    [MemberData(nameof(InvalidFiles))]
+    public void InvalidVariant_IsRejectedWithTheExpectedError(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(RepoPaths.InvalidSamples, file));
+        var expected = text.Split('\n')[0];
+        Assert.StartsWith("# expect: ", expected, StringComparison.Ordinal);
+        expected = expected["# expect: ".Length..];
+        var document = ManifestReader.ReadDocuments(text).Single();
+
+        var errors = OpenApiValidator.Validate(document, SchemasByKind[(string)document["kind"]!]);
+
+        Assert.Contains(errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void InvalidVariants_CoverTheRequiredCases()
+    {
+        var names = InvalidFileNames();
+
+        Assert.Contains("syncjob-two-endpoint-kinds.yaml", names);
+        Assert.Contains("syncjob-negative-workers.yaml", names);
+        Assert.Contains("replicamirror-bad-concurrency-policy.yaml", names);
+        Assert.Contains("replicamirror-schedule-and-interval.yaml", names);
+    }
+}

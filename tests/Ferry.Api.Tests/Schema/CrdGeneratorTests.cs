@@ -1,0 +1,362 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.Schema;
+using Ferry.Api.Serialization;
+using Ferry.Api.SyncJobs;
+using Ferry.Api.Tests.Support;
+
+namespace Ferry.Api.Tests.Schema;
+
+public sealed class CrdGeneratorTests
+{
+    private static readonly string[] Junctors = ["oneOf", "anyOf", "allOf", "not"];
+
+    private readonly CrdGenerator _generator = new();
+
+    /// <summary>Fails when crds/ is stale. With FERRY_UPDATE_CRDS=1 (scripts/gen-crds.sh) it rewrites the files first.</summary>
+    [Fact]
+    public void GenerateAllYaml_MatchesCommittedFiles()
+    {
+        var generated = _generator.GenerateAllYaml();
+        if (Environment.GetEnvironmentVariable("FERRY_UPDATE_CRDS") == "1")
+        {
+            Directory.CreateDirectory(RepoPaths.Crds);
+            foreach (var (name, yaml) in generated)
+            {
+                File.WriteAllText(Path.Combine(RepoPaths.Crds, name), yaml);
+            }
+        }
+
+        foreach (var (name, yaml) in generated)
+        {
+            var path = Path.Combine(RepoPaths.Crds, name);
+            Assert.True(File.Exists(path), $"{path} is missing; run scripts/gen-crds.sh");
+            Assert.True(File.ReadAllText(path) == yaml, $"{path} is stale; run scripts/gen-crds.sh");
+        }
+
+        var committed = Directory.GetFiles(RepoPaths.Crds, "*.yaml").Select(Path.GetFileName);
+        Assert.Equal(generated.Keys.Order(StringComparer.Ordinal), committed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void GenerateAllYaml_ReadsBackToGeneratedObject()
+    {
+        foreach (var type in CrdGenerator.ResourceTypes)
+        {
+            var yaml = _generator.GenerateAllYaml()[CrdGenerator.FileName(type)];
+
+            var read = Assert.Single(ManifestReader.ReadDocuments(yaml));
+
+            Assert.True(JsonNode.DeepEquals(_generator.Generate(type), read), $"{type.Name}: YAML does not read back");
+        }
+    }
+
+    public static TheoryData<string> Kinds() => [nameof(SyncJob), nameof(ReplicaMirror)];
+
+    private JsonObject Crd(string kind) => _generator.Generate(kind == nameof(SyncJob) ? typeof(SyncJob) : typeof(ReplicaMirror));
+
+    private static JsonObject Version(JsonObject crd) => (JsonObject)crd["spec"]!["versions"]![0]!;
+
+    private static JsonObject RootSchema(JsonObject crd) => (JsonObject)Version(crd)["schema"]!["openAPIV3Schema"]!;
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Generate_SchemaIsStructural(string kind)
+    {
+        var errors = new List<string>();
+        CheckStructural(RootSchema(Crd(kind)), "openAPIV3Schema", inJunctor: false, errors);
+        Assert.Empty(errors);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Generate_EveryPropertyHasDescription(string kind)
+    {
+        var missing = new List<string>();
+        Walk(RootSchema(Crd(kind)), "", (path, schema) =>
+        {
+            if (path.Length > 0 && path != ".metadata" && !path.EndsWith("[]", StringComparison.Ordinal) &&
+                !path.EndsWith("{}", StringComparison.Ordinal) && schema["description"] is null)
+            {
+                missing.Add(path);
+            }
+        });
+        Assert.Empty(missing);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Generate_EveryDefaultValidatesAgainstItsSchema(string kind)
+    {
+        var errors = new List<string>();
+        var defaults = 0;
+        Walk(RootSchema(Crd(kind)), "", (path, schema) =>
+        {
+            if (schema["default"] is { } value)
+            {
+                defaults++;
+                errors.AddRange(OpenApiValidator.Validate(value, schema).Select(e => path + ": " + e));
+            }
+        });
+        Assert.Empty(errors);
+        Assert.True(defaults >= 10, $"only {defaults} defaults found");
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void Generate_PatternsAvoidConstructsRe2Lacks(string kind)
+    {
+        var patterns = new List<string>();
+        Walk(RootSchema(Crd(kind)), "", (_, schema) =>
+        {
+            if (schema["pattern"] is { } p)
+            {
+                patterns.Add((string)p!);
+            }
+        });
+        Assert.NotEmpty(patterns);
+        foreach (var pattern in patterns)
+        {
+            _ = new Regex(pattern);
+            Assert.DoesNotMatch(@"\(\?[=!<]|\\[1-9]", pattern);
+        }
+    }
+
+    [Fact]
+    public void Generate_SyncJob_NamesSubresourceAndColumns()
+    {
+        var crd = Crd(nameof(SyncJob));
+
+        Assert.Equal("syncjobs.ferry.io", (string?)crd["metadata"]!["name"]);
+        var names = crd["spec"]!["names"]!;
+        Assert.Equal(("SyncJob", "SyncJobList", "syncjobs", "syncjob"),
+            ((string?)names["kind"], (string?)names["listKind"], (string?)names["plural"], (string?)names["singular"]));
+        Assert.Equal(["sj"], names["shortNames"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal(["ferry"], names["categories"]!.AsArray().Select(n => (string)n!));
+        Assert.Equal("Namespaced", (string?)crd["spec"]!["scope"]);
+        var version = Version(crd);
+        Assert.Equal(("v1alpha1", true, true), ((string?)version["name"], (bool)version["served"]!, (bool)version["storage"]!));
+        Assert.NotNull(version["subresources"]!["status"]);
+        var columns = version["additionalPrinterColumns"]!.AsArray()
+            .Where(c => c!["priority"] is null).Select(c => ((string)c!["name"]!, (string)c["jsonPath"]!)).ToList();
+        Assert.Equal(
+            [("Phase", ".status.phase"), ("Copied", ".status.progress.copied"), ("Scanned", ".status.progress.scanned"),
+             ("Failed", ".status.progress.failed"), ("Age", ".metadata.creationTimestamp")],
+            columns);
+    }
+
+    [Fact]
+    public void Generate_ReplicaMirror_ShortNameAndColumns()
+    {
+        var crd = Crd(nameof(ReplicaMirror));
+
+        Assert.Equal(["rmir"], crd["spec"]!["names"]!["shortNames"]!.AsArray().Select(n => (string)n!));
+        var columns = Version(crd)["additionalPrinterColumns"]!.AsArray()
+            .Where(c => c!["priority"] is null).Select(c => (string)c!["name"]!);
+        Assert.Equal(["Last Result", "Last Sync", "Next Sync", "Age"], columns);
+    }
+
+    [Fact]
+    public void Generate_DefaultsDifferPerKindForSharedOptions()
+    {
+        var job = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!;
+        var mirror = RootSchema(Crd(nameof(ReplicaMirror)))["properties"]!["spec"]!["properties"]!;
+
+        Assert.Null(job["deleteDst"]!["default"]);
+        Assert.True((bool)mirror["deleteDst"]!["default"]!);
+        Assert.Null(job["maxDelete"]!["default"]);
+        Assert.Equal("50%", (string?)mirror["maxDelete"]!["default"]);
+        Assert.Equal(10, (long)job["threads"]!["default"]!);
+        Assert.Equal(10, (long)mirror["threads"]!["default"]!);
+        Assert.Equal(job["deleteDst"]!["description"]!.ToJsonString(), mirror["deleteDst"]!["description"]!.ToJsonString());
+    }
+
+    [Fact]
+    public void Generate_Endpoint_ExactlyOneKindAsOneOfAndCel()
+    {
+        var source = (JsonObject)RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!["source"]!;
+
+        Assert.Equal("""[{"required":["s3"]},{"required":["volume"]},{"required":["sftp"]}]""", source["oneOf"]!.ToJsonString());
+        var rule = Assert.Single(source["x-kubernetes-validations"]!.AsArray());
+        Assert.Equal("[has(self.s3), has(self.volume), has(self.sftp)].exists_one(x, x)", (string?)rule!["rule"]);
+        Assert.Equal(["credentialsSecretRef", "host", "user"],
+            source["properties"]!["sftp"]!["required"]!.AsArray().Select(n => (string)n!));
+    }
+
+    [Fact]
+    public void Generate_ReplicaMirror_ScheduleXorIntervalAndUniqueDestinations()
+    {
+        var spec = RootSchema(Crd(nameof(ReplicaMirror)))["properties"]!["spec"]!;
+
+        Assert.Equal("""{"required":["schedule","interval"]}""", spec["not"]!.ToJsonString());
+        Assert.Contains(spec["x-kubernetes-validations"]!.AsArray(),
+            r => (string?)r!["rule"] == "[has(self.schedule), has(self.interval)].filter(x, x).size() <= 1");
+        var destinations = spec["properties"]!["destinations"]!;
+        Assert.Equal(("map", "[\"name\"]", 1L),
+            ((string?)destinations["x-kubernetes-list-type"], destinations["x-kubernetes-list-map-keys"]!.ToJsonString(),
+             (long)destinations["minItems"]!));
+        Assert.NotNull(destinations["items"]!["oneOf"]);
+    }
+
+    [Fact]
+    public void Generate_SyncJob_ImmutabilityRuleComparesEverySpecFieldButSuspendAndTtl()
+    {
+        var root = RootSchema(Crd(nameof(SyncJob)));
+        var rule = (string)Assert.Single(root["x-kubernetes-validations"]!.AsArray())!["rule"]!;
+        var specFields = root["properties"]!["spec"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
+
+        Assert.StartsWith("!(has(oldSelf.status) && has(oldSelf.status.startTime)) || (", rule, StringComparison.Ordinal);
+        foreach (var field in specFields)
+        {
+            var compared = rule.Contains($"self.spec.{field} == oldSelf.spec.{field}", StringComparison.Ordinal);
+            Assert.True(compared == field is not ("suspend" or "ttlSecondsAfterFinished"), $"{field}: compared={compared}");
+        }
+
+        Assert.Contains("self.spec.source == oldSelf.spec.source &&", rule, StringComparison.Ordinal);
+        Assert.Contains("(has(self.spec.workers) ? has(oldSelf.spec.workers) && self.spec.workers == oldSelf.spec.workers : !has(oldSelf.spec.workers))", rule, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Generate_MaxDelete_IsIntOrStringWithPercentagePattern()
+    {
+        var maxDelete = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!["maxDelete"]!;
+
+        Assert.True((bool)maxDelete["x-kubernetes-int-or-string"]!);
+        Assert.Null(maxDelete["type"]);
+        Assert.Equal("""[{"type":"integer"},{"type":"string"}]""", maxDelete["anyOf"]!.ToJsonString());
+        Assert.Matches((string)maxDelete["pattern"]!, "10%");
+        Assert.DoesNotMatch((string)maxDelete["pattern"]!, "101%");
+        Assert.Equal(0, (long)maxDelete["minimum"]!);
+    }
+
+    [Fact]
+    public void Generate_Descriptions_ComeFromXmlDocs()
+    {
+        var spec = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!;
+
+        Assert.Equal("Concurrent copy operations in each runner pod (juicefs sync --threads). Default: 10.",
+            (string?)spec["threads"]!["description"]);
+        Assert.Equal(
+            "Delete destination keys absent from the source, after every copy succeeded and within maxDelete (juicefs sync --delete-dst). Default: false in a SyncJob; true in a ReplicaMirror.",
+            (string?)spec["deleteDst"]!["description"]);
+    }
+
+    private static void Walk(JsonObject schema, string path, Action<string, JsonObject> visit)
+    {
+        visit(path, schema);
+        if (schema["properties"] is JsonObject properties)
+        {
+            foreach (var (name, child) in properties)
+            {
+                Walk((JsonObject)child!, path + "." + name, visit);
+            }
+        }
+
+        if (schema["items"] is JsonObject items)
+        {
+            Walk(items, path + "[]", visit);
+        }
+
+        if (schema["additionalProperties"] is JsonObject additional)
+        {
+            Walk(additional, path + "{}", visit);
+        }
+    }
+
+    /// <summary>The structural-schema rules of apiextensions.k8s.io/v1: a type everywhere outside junctors (except
+    /// int-or-string nodes), and inside junctors no type, description, default, additionalProperties or nullable,
+    /// and only properties that also exist outside.</summary>
+    private static void CheckStructural(JsonObject schema, string path, bool inJunctor, List<string> errors)
+    {
+        var intOrString = schema["x-kubernetes-int-or-string"] is not null;
+        if (inJunctor)
+        {
+            foreach (var forbidden in new[] { "type", "description", "default", "additionalProperties", "nullable" })
+            {
+                if (schema[forbidden] is not null && !(path.EndsWith(".anyOf", StringComparison.Ordinal) && forbidden == "type"))
+                {
+                    errors.Add($"{path}: {forbidden} inside a junctor");
+                }
+            }
+        }
+        else if (intOrString)
+        {
+            if (schema["type"] is not null)
+            {
+                errors.Add($"{path}: int-or-string must not have a type");
+            }
+
+            if (schema["anyOf"]?.ToJsonString() != """[{"type":"integer"},{"type":"string"}]""")
+            {
+                errors.Add($"{path}: int-or-string anyOf must be integer, string");
+            }
+        }
+        else if (schema["type"] is null)
+        {
+            errors.Add($"{path}: no type");
+        }
+
+        foreach (var junctor in Junctors)
+        {
+            var subschemas = schema[junctor] switch
+            {
+                JsonArray array => array.Select(s => (JsonObject)s!).ToList(),
+                JsonObject single => [single],
+                _ => [],
+            };
+            foreach (var sub in subschemas)
+            {
+                if (!(intOrString && junctor == "anyOf"))
+                {
+                    foreach (var name in (sub["properties"] as JsonObject)?.Select(p => p.Key) ?? [])
+                    {
+                        if (schema["properties"]?[name] is null)
+                        {
+                            errors.Add($"{path}.{junctor}: property {name} not declared outside");
+                        }
+                    }
+
+                    foreach (var name in (sub["required"] as JsonArray)?.Select(n => (string)n!) ?? [])
+                    {
+                        if (schema["properties"]?[name] is null)
+                        {
+                            errors.Add($"{path}.{junctor}: required {name} not declared outside");
+                        }
+                    }
+                }
+
+                CheckStructural(sub, path + "." + junctor, inJunctor: true, errors);
+            }
+        }
+
+        if (schema["properties"] is JsonObject properties)
+        {
+            foreach (var (name, child) in properties)
+            {
+                CheckStructural((JsonObject)child!, path + ".properties." + name, inJunctor, errors);
+            }
+        }
+
+        if (schema["items"] is JsonObject items)
+        {
+            CheckStructural(items, path + ".items", inJunctor, errors);
+        }
+
+        if (schema["additionalProperties"] is JsonObject additional)
+        {
+            CheckStructural(additional, path + ".additionalProperties", inJunctor, errors);
+        }
+
+        if ((string?)schema["x-kubernetes-list-type"] == "map")
+        {
+            foreach (var key in schema["x-kubernetes-list-map-keys"]!.AsArray().Select(k => (string)k!))
+            {
+                if (schema["items"]?["required"]?.AsArray().Any(r => (string?)r == key) != true)
+                {
+                    errors.Add($"{path}: list map key {key} must be required in items");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ferry.Api.Conditions;
+using Ferry.Api.Endpoints;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.Serialization;
+using Ferry.Api.Sync;
+using Ferry.Api.SyncJobs;
+using Ferry.Kube.Models;
+
+namespace Ferry.Api.Tests.Serialization;
+
+public sealed class ApiJsonContextTests
+{
+    private static SyncJob NewJob() => new()
+    {
+        Metadata = new ObjectMeta { Name = "j", Namespace = "ns" },
+        Spec = new SyncJobSpec
+        {
+            Source = new Endpoint { S3 = new S3Endpoint { Bucket = "src", ForcePathStyle = true } },
+            Destination = new Endpoint { Sftp = new SftpEndpoint { Host = "h", User = "u", CredentialsSecretRef = new() { Name = "s" } } },
+            Filters = [new FilterRule { Exclude = "*.tmp" }],
+            DeleteDst = true,
+        },
+    };
+
+    [Fact]
+    public void Serialize_SyncJob_CamelCaseApiVersionFirstNullsOmitted()
+    {
+        var json = JsonSerializer.Serialize(NewJob(), ApiJsonContext.Default.SyncJob);
+
+        Assert.StartsWith("""{"apiVersion":"ferry.io/v1alpha1","kind":"SyncJob","metadata":{"name":"j","namespace":"ns"},"spec":{""", json, StringComparison.Ordinal);
+        Assert.Contains("\"source\":{\"s3\":{\"bucket\":\"src\",\"forcePathStyle\":true}}", json, StringComparison.Ordinal);
+        Assert.Contains("\"filters\":[{\"exclude\":\"*.tmp\"}]", json, StringComparison.Ordinal);
+        Assert.Contains("\"deleteDst\":true", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("null", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"status\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_Status_EnumsAsNamesAndConditions()
+    {
+        var job = NewJob();
+        job.Status = new SyncJobStatus { Phase = SyncJobPhase.Scanning, Conditions = [] };
+        job.Status.Conditions.SetCondition(
+            new Condition { Type = SyncJobConditionTypes.Progressing, Status = ConditionStatus.True, Reason = SyncJobConditionReasons.Scanning },
+            new Support.FakeTimeProvider(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero)));
+
+        var status = JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob)!["status"]!;
+
+        Assert.Equal("Scanning", (string?)status["phase"]);
+        Assert.Equal("2026-05-06T07:08:09+00:00", (string?)status["conditions"]![0]!["lastTransitionTime"]);
+    }
+
+    [Fact]
+    public void RoundTrip_ReplicaMirror_KeepsEverything()
+    {
+        var mirror = new ReplicaMirror
+        {
+            Metadata = new ObjectMeta { Name = "m" },
+            Spec = new ReplicaMirrorSpec
+            {
+                Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "data", ReadOnly = true } },
+                Destinations = [new MirrorDestination { Name = "eu", S3 = new S3Endpoint { Bucket = "b", Region = "eu-west-1" } }],
+                Interval = "15m",
+                ConcurrencyPolicy = ConcurrencyPolicy.Replace,
+                MaxDelete = "20%",
+            },
+            Status = new ReplicaMirrorStatus
+            {
+                LastSyncResult = SyncResult.PartiallyFailed,
+                Destinations = [new MirrorDestinationStatus { Name = "eu", Phase = SyncJobPhase.Failed, LastError = "boom" }],
+            },
+        };
+
+        var json = JsonSerializer.Serialize(mirror, ApiJsonContext.Default.ReplicaMirror);
+        var back = JsonSerializer.Deserialize(json, ApiJsonContext.Default.ReplicaMirror)!;
+
+        Assert.Contains("\"concurrencyPolicy\":\"Replace\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"lastSyncResult\":\"PartiallyFailed\"", json, StringComparison.Ordinal);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(json), JsonSerializer.SerializeToNode(back, ApiJsonContext.Default.ReplicaMirror)));
+        Assert.Equal(("eu", "eu-west-1"), (back.Spec.Destinations[0].Name, back.Spec.Destinations[0].S3!.Region));
+    }
+
+    [Fact]
+    public void Deserialize_UnknownEnumValue_Throws()
+    {
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(
+            """{"spec":{"source":{"s3":{"bucket":"a"}},"destinations":[],"concurrencyPolicy":"Allow"}}""",
+            ApiJsonContext.Default.ReplicaMirror));
+    }
+
+    [Fact]
+    public void Deserialize_MissingSpec_Throws()
+    {
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"metadata":{"name":"x"}}""", ApiJsonContext.Default.SyncJob));
+    }
+}
