@@ -24,7 +24,10 @@ public sealed class InClusterConfigTests : IDisposable
 
         var config = InClusterConfig.Load(new InClusterOptions
         {
-            ServiceAccountDirectory = _dir.Path, Host = "10.96.0.1", Port = "443", TimeProvider = time,
+            ServiceAccountDirectory = _dir.Path,
+            Host = "10.96.0.1",
+            Port = "443",
+            TimeProvider = time,
         });
 
         Assert.Equal(new Uri("https://10.96.0.1:443"), config.Server);

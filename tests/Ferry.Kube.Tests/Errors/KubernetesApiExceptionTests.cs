@@ -46,7 +46,9 @@ public sealed class KubernetesApiExceptionTests
     {
         var e = new KubernetesApiException(new Status
         {
-            Code = 404, Reason = "NotFound", Message = "syncjobs.ferry.io \"a\" not found",
+            Code = 404,
+            Reason = "NotFound",
+            Message = "syncjobs.ferry.io \"a\" not found",
             Details = new StatusDetails { Name = "a", Kind = "syncjobs", Group = "ferry.io" },
         });
 
