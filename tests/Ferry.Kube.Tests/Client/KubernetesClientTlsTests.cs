@@ -72,4 +72,36 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
 
         Assert.Equal("s", secret.Metadata.Name);
     }
+
+    [Fact]
+    public async Task Get_ConfigurationFromKubeconfigPemData_CompletesMutualTls()
+    {
+        using var clientCert = _certs.Issue("kubeconfig-user", server: false);
+        using var dir = new TempDirectory();
+        static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
+        var path = dir.Write("config", $"""
+            current-context: c
+            clusters:
+            - name: k
+              cluster:
+                server: {_server.Url.AbsoluteUri.TrimEnd('/')}
+                certificate-authority-data: {B64(_certs.CaPem)}
+            users:
+            - name: u
+              user:
+                client-certificate-data: {B64(clientCert.ExportCertificatePem())}
+                client-key-data: {B64(TestCertificates.KeyPem(clientCert))}
+            contexts:
+            - name: c
+              context:
+                cluster: k
+                user: u
+            """);
+        using var client = new KubernetesClient(KubeConfigLoader.Load(new KubeConfigOptions { Paths = [path] }));
+
+        var secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
+
+        Assert.Equal("s", secret.Metadata.Name);
+        Assert.Equal("CN=kubeconfig-user", Assert.Single(_server.Requests).ClientCertificateSubject);
+    }
 }
