@@ -35,6 +35,17 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_BasicAuthAndNoToken_SendsBasicHeader()
+    {
+        _server.Handler = (ctx, _) => TestApiServer.WriteJsonAsync(ctx, 200, """{"metadata":{"name":"files","namespace":"ns"}}""");
+        using var client = new KubernetesClient(new KubernetesClientConfiguration { Server = _server.Url, Username = "admin", Password = "pw" });
+
+        await client.GetAsync(KubeResources.ConfigMaps, "ns", "files");
+
+        Assert.Equal("Basic " + Convert.ToBase64String("admin:pw"u8.ToArray()), Assert.Single(_server.Requests).Authorization);
+    }
+
+    [Fact]
     public async Task List_PagesWithSelectors_SendsQueryAndFillsMissingTypeMeta()
     {
         _server.Handler = (ctx, req) => req.Query.ContainsKey("continue")

@@ -173,6 +173,39 @@ public sealed class LeaderElectorTests
         Assert.InRange(after, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12));
     }
 
+    [Fact]
+    public async Task OnNewLeader_CalledOncePerHolderChange()
+    {
+        var seen = new List<string>();
+        var b = new LeaderElector(_client, new LeaderElectionOptions
+        {
+            LeaseNamespace = "ferry-system", LeaseName = "ferry-operator", Identity = "b", TimeProvider = _time, OnNewLeader = seen.Add,
+        });
+        var a = Candidate("a");
+        await a.TryAcquireOrRenewAsync(default);
+
+        await b.TryAcquireOrRenewAsync(default);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await a.TryAcquireOrRenewAsync(default);
+        await b.TryAcquireOrRenewAsync(default);
+        _time.Advance(TimeSpan.FromSeconds(16));
+        await b.TryAcquireOrRenewAsync(default);
+
+        Assert.Equal(["a"], seen);
+        Assert.Equal("b", b.ObservedLeader);
+    }
+
+    [Theory]
+    [InlineData(10, 10, 2)]
+    [InlineData(15, 2, 2)]
+    [InlineData(15, 10, 0)]
+    public void Constructor_DurationsNotOrdered_Throws(int lease, int renew, int retry) =>
+        Assert.Throws<ArgumentException>(() => new LeaderElector(_client, new LeaderElectionOptions
+        {
+            LeaseNamespace = "n", LeaseName = "l", Identity = "i",
+            LeaseDuration = TimeSpan.FromSeconds(lease), RenewDeadline = TimeSpan.FromSeconds(renew), RetryPeriod = TimeSpan.FromSeconds(retry),
+        }));
+
     /// <summary>Lets the elector's loop run, moving the fake clock in small steps when asked (no real-time assertions).</summary>
     private async Task Until(Func<bool> condition, bool advance = false)
     {
