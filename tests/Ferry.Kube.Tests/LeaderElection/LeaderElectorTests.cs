@@ -179,7 +179,11 @@ public sealed class LeaderElectorTests
         var seen = new List<string>();
         var b = new LeaderElector(_client, new LeaderElectionOptions
         {
-            LeaseNamespace = "ferry-system", LeaseName = "ferry-operator", Identity = "b", TimeProvider = _time, OnNewLeader = seen.Add,
+            LeaseNamespace = "ferry-system",
+            LeaseName = "ferry-operator",
+            Identity = "b",
+            TimeProvider = _time,
+            OnNewLeader = seen.Add,
         });
         var a = Candidate("a");
         await a.TryAcquireOrRenewAsync(default);
@@ -202,8 +206,12 @@ public sealed class LeaderElectorTests
     public void Constructor_DurationsNotOrdered_Throws(int lease, int renew, int retry) =>
         Assert.Throws<ArgumentException>(() => new LeaderElector(_client, new LeaderElectionOptions
         {
-            LeaseNamespace = "n", LeaseName = "l", Identity = "i",
-            LeaseDuration = TimeSpan.FromSeconds(lease), RenewDeadline = TimeSpan.FromSeconds(renew), RetryPeriod = TimeSpan.FromSeconds(retry),
+            LeaseNamespace = "n",
+            LeaseName = "l",
+            Identity = "i",
+            LeaseDuration = TimeSpan.FromSeconds(lease),
+            RenewDeadline = TimeSpan.FromSeconds(renew),
+            RetryPeriod = TimeSpan.FromSeconds(retry),
         }));
 
     /// <summary>Lets the elector's loop run, moving the fake clock in small steps when asked (no real-time assertions).</summary>
