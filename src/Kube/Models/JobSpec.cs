@@ -25,6 +25,10 @@ public sealed class JobSpec
     [JsonPropertyName("ttlSecondsAfterFinished")]
     public int? TtlSecondsAfterFinished { get; set; }
 
+    /// <summary>How pod failures count against <see cref="BackoffLimit"/> (e.g. fail the Job at once on a configuration exit code).</summary>
+    [JsonPropertyName("podFailurePolicy")]
+    public PodFailurePolicy? PodFailurePolicy { get; set; }
+
     /// <summary>When true, no pods are created and running pods are terminated.</summary>
     [JsonPropertyName("suspend")]
     public bool? Suspend { get; set; }

@@ -13,6 +13,7 @@ public sealed class JobTests
             {"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"sj-a-run-1","namespace":"ns","uid":"u1","resourceVersion":"42",
               "ownerReferences":[{"apiVersion":"ferry.io/v1alpha1","kind":"SyncJob","name":"a","uid":"u0","controller":true}]},
              "spec":{"parallelism":4,"backoffLimit":3,"activeDeadlineSeconds":3600,"ttlSecondsAfterFinished":600,"suspend":false,
+              "podFailurePolicy":{"rules":[{"action":"FailJob","onExitCodes":{"containerName":"runner","operator":"In","values":[2,3]}},{"action":"Ignore","onPodConditions":[{"type":"DisruptionTarget"}]}]},
               "template":{"metadata":{"labels":{"ferry.io/syncjob":"a"}},"spec":{"restartPolicy":"Never","serviceAccountName":"ferry-runner",
                "nodeSelector":{"disk":"ssd"},"tolerations":[{"key":"k","operator":"Exists","effect":"NoSchedule"}],
                "securityContext":{"runAsNonRoot":true,"fsGroup":1000},
@@ -31,6 +32,8 @@ public sealed class JobTests
         Assert.Equal(4, job.Spec!.Parallelism);
         Assert.Null(job.Spec.Completions);
         Assert.Equal(3600, job.Spec.ActiveDeadlineSeconds);
+        Assert.Equal([2, 3], job.Spec.PodFailurePolicy!.Rules[0].OnExitCodes!.Values);
+        Assert.Equal(("Ignore", "DisruptionTarget"), (job.Spec.PodFailurePolicy.Rules[1].Action, job.Spec.PodFailurePolicy.Rules[1].OnPodConditions![0].Type));
         var pod = job.Spec.Template.Spec;
         Assert.Equal("Never", pod.RestartPolicy);
         Assert.Equal("ssd", pod.NodeSelector!["disk"]);
