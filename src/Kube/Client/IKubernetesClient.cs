@@ -21,6 +21,8 @@ public interface IKubernetesClient
     /// <param name="subresource">E.g. <c>status</c>, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The object.</returns>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> (404 NotFound when absent).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout.</exception>
     Task<T> GetAsync<T>(ResourceType<T> type, string? @namespace, string name, string? subresource = null, CancellationToken cancellationToken = default)
         where T : class;
 
@@ -31,6 +33,8 @@ public interface IKubernetesClient
     /// <param name="options">Selectors and paging; <see langword="null"/> for everything.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The items and the list's resourceVersion and continue token.</returns>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> (410 Expired when a continue token is too old).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout.</exception>
     Task<KubeList<T>> ListAsync<T>(ResourceType<T> type, string? @namespace, KubeListOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 
@@ -42,6 +46,8 @@ public interface IKubernetesClient
     /// <param name="options">Field manager and dry-run.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The object as stored (with uid, resourceVersion, defaults).</returns>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> (409 AlreadyExists, 422 Invalid).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout.</exception>
     Task<T> CreateAsync<T>(ResourceType<T> type, string? @namespace, T value, WriteOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 
@@ -55,6 +61,8 @@ public interface IKubernetesClient
     /// <param name="options">Field manager, dry-run and subresource (<c>status</c>).</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The object as stored.</returns>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> (409 Conflict on a stale resourceVersion, 422 Invalid).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout.</exception>
     Task<T> ReplaceAsync<T>(ResourceType<T> type, string? @namespace, string name, T value, WriteOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 
@@ -68,6 +76,8 @@ public interface IKubernetesClient
     /// <param name="options">Field manager, dry-run and subresource (<c>status</c>).</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The object as stored.</returns>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> (404, 409 Conflict, 422 Invalid).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout.</exception>
     Task<T> PatchAsync<T>(ResourceType<T> type, string? @namespace, string name, JsonNode patch, WriteOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 
@@ -81,6 +91,8 @@ public interface IKubernetesClient
     /// <param name="options">Field manager, force, dry-run and subresource.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The object as stored.</returns>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> (409 Conflict with another manager unless forced, 422 Invalid).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout.</exception>
     Task<T> ApplyAsync<T>(ResourceType<T> type, string? @namespace, string name, T value, ApplyOptions options, CancellationToken cancellationToken = default)
         where T : class;
 
@@ -93,6 +105,8 @@ public interface IKubernetesClient
     /// <param name="options">Propagation policy, grace period and preconditions.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when the server accepted the deletion.</returns>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> (404 NotFound, 409 Conflict when a precondition fails).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout.</exception>
     Task DeleteAsync<T>(ResourceType<T> type, string? @namespace, string name, DeleteOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 
@@ -105,6 +119,8 @@ public interface IKubernetesClient
     /// <returns>The events in order. An <c>ERROR</c> event is yielded (with its <see cref="Status"/>), not thrown; a
     /// 410 at connect time throws <see cref="Errors.KubernetesApiException"/> with <c>IsGone</c>.</returns>
     /// <remarks>No request timeout applies. Resumption, re-listing and backoff are the caller's; <see cref="Runtime.Informer{T}"/> does all three.</remarks>
+    /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> at connect (410 Expired for a too-old resourceVersion).</exception>
+    /// <exception cref="Errors.KubernetesTransportException">No answer: connection or TLS failure, or the request timeout (a broken stream while reading).</exception>
     IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(ResourceType<T> type, string? @namespace, WatchOptions? options = null, CancellationToken cancellationToken = default)
         where T : class;
 }
