@@ -14,7 +14,8 @@ namespace Ferry.Kube.Runtime;
 /// client-go's reflector + indexer + shared informer, reduced to what Ferry needs. The list is paged; the watch resumes
 /// from the last resourceVersion seen (bookmarks included) when the server ends it; an <c>ERROR</c> event is passed to
 /// <see cref="WatchError"/> and followed by a re-list (at once for 410 Gone/Expired, after a backoff otherwise); a
-/// <c>410</c> answer to the watch request re-lists at once; connection trouble is retried with exponential backoff.
+/// <c>410</c> answer to the watch request re-lists at once (after a backoff if the watch started from a list just
+/// made, so a confused server is not hammered); connection trouble is retried with exponential backoff.
 /// A re-list replaces the cache and reports the differences as adds, updates (changed resourceVersion) and deletes.
 /// Handlers run on the informer's loop, one at a time; an exception in a handler is logged and ignored.
 /// </remarks>
@@ -93,12 +94,14 @@ public sealed class Informer<T>
             while (!cancellationToken.IsCancellationRequested)
             {
                 var delay = TimeSpan.Zero;
+                var justListed = false;
                 try
                 {
                     if (needList)
                     {
                         await RelistAsync(cancellationToken).ConfigureAwait(false);
                         needList = false;
+                        justListed = true;
                     }
 
                     var started = time.GetTimestamp();
@@ -131,6 +134,12 @@ public sealed class Informer<T>
                 {
                     _logger.LogInformation("Watch of {Kind} from resourceVersion {ResourceVersion} is too old; re-listing", _type.Descriptor.Kind, _lastResourceVersion);
                     needList = true;
+                    if (justListed)
+                    {
+                        // Gone straight after a fresh list: do not hammer the server with list/watch pairs.
+                        delay = backoff;
+                        backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                    }
                 }
                 catch (Exception e) when (e is KubernetesException or TimeoutException)
                 {
