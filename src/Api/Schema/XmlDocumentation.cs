@@ -54,10 +54,23 @@ internal sealed partial class XmlDocumentation
         var text = Text(member.Element("summary"));
         if (includeValue && member.Element("value") is { } value)
         {
-            text += " Default: " + Text(value);
+            text += " Default: " + DefaultText(Text(value));
         }
 
         return text.Trim();
+    }
+
+    /// <summary>Makes a <c>&lt;value&gt;</c> read well after "Default:": "Empty: the whole bucket." becomes
+    /// "empty (the whole bucket).".</summary>
+    private static string DefaultText(string value)
+    {
+        if (LowerCaseLead().IsMatch(value))
+        {
+            value = char.ToLowerInvariant(value[0]) + value[1..];
+        }
+
+        var explained = Explained().Match(value);
+        return explained.Success ? $"{explained.Groups[1].Value} ({explained.Groups[2].Value})." : value;
     }
 
     private static string Text(XElement? element)
@@ -115,4 +128,10 @@ internal sealed partial class XmlDocumentation
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
+
+    [GeneratedRegex(@"^(Empty|None|No|Never|Not)\b")]
+    private static partial Regex LowerCaseLead();
+
+    [GeneratedRegex(@"^([^:]+): (.+?)\.?$")]
+    private static partial Regex Explained();
 }

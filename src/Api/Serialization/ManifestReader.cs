@@ -13,8 +13,9 @@ namespace Ferry.Api.Serialization;
 
 /// <summary>Reads Kubernetes manifests: multi-document YAML (or JSON, which is YAML) into JSON objects, and Ferry's
 /// kinds into their types.</summary>
-/// <remarks>Plain scalars are typed by the YAML 1.2 core schema (<c>true</c>, <c>42</c>, <c>1.5</c>, <c>null</c>);
-/// quoted scalars are strings. Empty documents are skipped; a <c>v1</c> <c>List</c> contributes its items,
+/// <remarks>Plain scalars are typed as kubectl types them (Go's YAML 1.1 reader): <c>true</c>/<c>yes</c>/<c>on</c>,
+/// <c>42</c>, <c>0x1F</c>, <c>017</c> (octal), <c>1.5</c>, <c>null</c>/<c>~</c>; quoted scalars are strings. Merge keys
+/// (<c>&lt;&lt;</c>) are not supported. Empty documents are skipped; a <c>v1</c> <c>List</c> contributes its items,
 /// as with <c>kubectl apply -f</c>.</remarks>
 public static partial class ManifestReader
 {
@@ -92,20 +93,44 @@ public static partial class ManifestReader
         var result = new List<IKubernetesObject>(documents.Count);
         for (var i = 0; i < documents.Count; i++)
         {
-            var document = documents[i];
-            var apiVersion = StringOrNull(document["apiVersion"]);
-            var kind = StringOrNull(document["kind"]);
-            result.Add((apiVersion, kind) switch
-            {
-                (ApiGroup.ApiVersion, SyncJob.KindName) => Deserialize(document, ApiJsonContext.Default.SyncJob, i),
-                (ApiGroup.ApiVersion, ReplicaMirror.KindName) => Deserialize(document, ApiJsonContext.Default.ReplicaMirror, i),
-                _ => throw new ManifestException(
-                    $"Document {i} has apiVersion '{apiVersion}' and kind '{kind}'; expected {ApiGroup.ApiVersion} " +
-                    $"{SyncJob.KindName} or {ReplicaMirror.KindName}.", i, 0),
-            });
+            result.Add(ToObject(documents[i], i));
         }
 
         return result;
+    }
+
+    /// <summary>Whether a document is one of Ferry's kinds (<c>ferry.io/v1alpha1</c> SyncJob or ReplicaMirror), so
+    /// that callers reading files that mix kinds (e.g. Secrets and a SyncJob) can pick those out of
+    /// <see cref="ReadDocuments(TextReader)"/>.</summary>
+    /// <param name="document">A document from <see cref="ReadDocuments(TextReader)"/>.</param>
+    /// <returns><see langword="true"/> for a Ferry kind.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
+    public static bool IsFerryObject(JsonObject document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return StringOrNull(document["apiVersion"]) == ApiGroup.ApiVersion &&
+            StringOrNull(document["kind"]) is SyncJob.KindName or ReplicaMirror.KindName;
+    }
+
+    /// <summary>Converts one document to its typed Ferry object.</summary>
+    /// <param name="document">A document from <see cref="ReadDocuments(TextReader)"/>.</param>
+    /// <param name="documentIndex">The document's index, for error messages.</param>
+    /// <returns>A <see cref="SyncJob"/> or a <see cref="ReplicaMirror"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
+    /// <exception cref="ManifestException">The document is another kind or does not fit its type.</exception>
+    public static IKubernetesObject ToObject(JsonObject document, int documentIndex = 0)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var apiVersion = StringOrNull(document["apiVersion"]);
+        var kind = StringOrNull(document["kind"]);
+        return (apiVersion, kind) switch
+        {
+            (ApiGroup.ApiVersion, SyncJob.KindName) => Deserialize(document, ApiJsonContext.Default.SyncJob, documentIndex),
+            (ApiGroup.ApiVersion, ReplicaMirror.KindName) => Deserialize(document, ApiJsonContext.Default.ReplicaMirror, documentIndex),
+            _ => throw new ManifestException(
+                $"Document {documentIndex} has apiVersion '{apiVersion}' and kind '{kind}'; expected {ApiGroup.ApiVersion} " +
+                $"{SyncJob.KindName} or {ReplicaMirror.KindName}.", documentIndex, 0),
+        };
     }
 
     /// <summary>Reads every document as a typed Ferry object.</summary>
@@ -135,38 +160,38 @@ public static partial class ManifestReader
         switch (node)
         {
             case YamlMappingNode mapping:
-            {
-                var obj = new JsonObject();
-                foreach (var (keyNode, valueNode) in mapping.Children)
                 {
-                    if (keyNode is not YamlScalarNode { Value: { } key })
+                    var obj = new JsonObject();
+                    foreach (var (keyNode, valueNode) in mapping.Children)
                     {
-                        throw new ManifestException(
-                            $"Document {index}, line {keyNode.Start.Line}: mapping keys must be scalars.", index, keyNode.Start.Line);
+                        if (keyNode is not YamlScalarNode keyScalar || KeyText(keyScalar) is not { } key)
+                        {
+                            throw new ManifestException(
+                                $"Document {index}, line {keyNode.Start.Line}: mapping keys must be scalars.", index, keyNode.Start.Line);
+                        }
+
+                        if (obj.ContainsKey(key))
+                        {
+                            throw new ManifestException(
+                                $"Document {index}, line {keyNode.Start.Line}: duplicate key '{key}'.", index, keyNode.Start.Line);
+                        }
+
+                        obj[key] = ToJson(valueNode, index);
                     }
 
-                    if (obj.ContainsKey(key))
-                    {
-                        throw new ManifestException(
-                            $"Document {index}, line {keyNode.Start.Line}: duplicate key '{key}'.", index, keyNode.Start.Line);
-                    }
-
-                    obj[key] = ToJson(valueNode, index);
+                    return obj;
                 }
-
-                return obj;
-            }
 
             case YamlSequenceNode sequence:
-            {
-                var array = new JsonArray();
-                foreach (var item in sequence.Children)
                 {
-                    array.Add(ToJson(item, index));
-                }
+                    var array = new JsonArray();
+                    foreach (var item in sequence.Children)
+                    {
+                        array.Add(ToJson(item, index));
+                    }
 
-                return array;
-            }
+                    return array;
+                }
 
             case YamlScalarNode scalar:
                 return Scalar(scalar);
@@ -191,20 +216,19 @@ public static partial class ManifestReader
 
         switch (text)
         {
-            case "true" or "True" or "TRUE":
+            case "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" or "y" or "Y":
                 return JsonValue.Create(true);
-            case "false" or "False" or "FALSE":
+            case "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF" or "n" or "N":
                 return JsonValue.Create(false);
         }
 
-        if (IntegerPattern().IsMatch(text) &&
-            long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        if (Integer(text) is { } integer)
         {
             return JsonValue.Create(integer);
         }
 
         if (FloatPattern().IsMatch(text) &&
-            double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
         {
             return JsonValue.Create(number);
         }
@@ -212,11 +236,56 @@ public static partial class ManifestReader
         return JsonValue.Create(text);
     }
 
+    /// <summary>A mapping key as Go's YAML reader turns it into a JSON key: plain <c>on</c> becomes <c>"true"</c>,
+    /// <c>017</c> becomes <c>"15"</c>.</summary>
+    private static string? KeyText(YamlScalarNode key) => Scalar(key) switch
+    {
+        null => "null",
+        JsonValue value when value.GetValueKind() == JsonValueKind.String => value.GetValue<string>(),
+        var other => other.ToJsonString(),
+    };
+
+    /// <summary>YAML 1.1 integers as Go's YAML reader (and so kubectl) resolves them: decimal, <c>0x</c> hex,
+    /// <c>0b</c> binary, <c>0o</c> or leading-zero octal, with optional sign and <c>_</c> separators.</summary>
+    private static long? Integer(string text)
+    {
+        var match = IntegerPattern().Match(text);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var digits = match.Groups["digits"].Value.Replace("_", "", StringComparison.Ordinal);
+        var radix = match.Groups["prefix"].Value switch
+        {
+            "0x" => 16,
+            "0b" => 2,
+            "0o" or "0" => 8,
+            _ => 10,
+        };
+        if (digits.Length == 0)
+        {
+            return radix == 8 ? 0 : null;
+        }
+
+        try
+        {
+            var magnitude = radix == 10
+                ? long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture)
+                : System.Convert.ToInt64(digits, radix);
+            return text[0] == '-' ? -magnitude : magnitude;
+        }
+        catch (Exception e) when (e is OverflowException or FormatException)
+        {
+            return null;
+        }
+    }
+
     private static bool IsNull(string? text) => text is null or "" or "~" or "null" or "Null" or "NULL";
 
-    [GeneratedRegex("^[-+]?[0-9]+$")]
+    [GeneratedRegex("^[-+]?(?:(?<prefix>0x)(?<digits>[0-9a-fA-F_]+)|(?<prefix>0b)(?<digits>[01_]+)|(?<prefix>0o?)(?<digits>[0-7_]*)|(?<digits>[1-9][0-9_]*))$")]
     private static partial Regex IntegerPattern();
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$")]
     private static partial Regex FloatPattern();
 }

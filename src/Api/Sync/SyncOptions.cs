@@ -1,6 +1,9 @@
 using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Ferry.Api.Common;
 using Ferry.Api.Schema;
+using Ferry.Api.Serialization;
 
 namespace Ferry.Api.Sync;
 
@@ -93,13 +96,13 @@ public abstract class SyncOptions
     /// <summary>Skip objects smaller than this many bytes; an integer or a quantity such as <c>1Mi</c> (juicefs sync
     /// <c>--min-size</c>).</summary>
     /// <value>No lower bound.</value>
-    [Minimum(0), Pattern(SchemaPatterns.ByteQuantity)]
+    [Minimum(0), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity)]
     public IntOrString? MinSize { get; set; }
 
     /// <summary>Skip objects larger than this many bytes; an integer or a quantity such as <c>10Gi</c> (juicefs
     /// sync <c>--max-size</c>).</summary>
     /// <value>No upper bound.</value>
-    [Minimum(0), Pattern(SchemaPatterns.ByteQuantity)]
+    [Minimum(0), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity)]
     public IntOrString? MaxSize { get; set; }
 
     /// <summary>Skip objects modified more recently than this duration ago, e.g. <c>10m</c> (juicefs sync
@@ -140,9 +143,10 @@ public abstract class SyncOptions
     [Minimum(0)]
     public long? Limit { get; set; }
 
-    /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>).</summary>
+    /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>). May change
+    /// while a SyncJob runs: the queue lets workers join and leave at any time.</summary>
     /// <value>1.</value>
-    [Minimum(1), Maximum(1000), DefaultValue(1)]
+    [MutableAfterStart, Minimum(1), Maximum(1000), DefaultValue(1)]
     public int? Workers { get; set; }
 
     /// <summary>Concurrent copy operations in each runner pod (juicefs sync <c>--threads</c>).</summary>
@@ -171,7 +175,7 @@ public abstract class SyncOptions
     /// <value>No limit in a SyncJob; <c>50%</c> in a ReplicaMirror, a guard against mirroring an emptied source.</value>
     /// <remarks>Like rclone's <c>--max-delete</c>, checked once the scan has counted the deletions (DESIGN.md,
     /// "Deletes come last").</remarks>
-    [Minimum(0), Pattern(SchemaPatterns.Percentage)]
+    [Minimum(0), Length(2, 4), Pattern(SchemaPatterns.Percentage)]
     public IntOrString? MaxDelete { get; set; }
 
     /// <summary>The run stops once this many objects have failed after their retries. A run that ends with fewer
@@ -188,7 +192,7 @@ public abstract class SyncOptions
     /// <summary>The scan also ends a task once it holds about this many bytes; an integer or a quantity such as
     /// <c>8Gi</c>.</summary>
     /// <value><c>8Gi</c>.</value>
-    [Minimum(1), Pattern(SchemaPatterns.ByteQuantity), DefaultValue("8Gi")]
+    [Minimum(1), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity), DefaultValue("8Gi")]
     public IntOrString? TaskBytes { get; set; }
 
     /// <summary>How many times failed runner pods are replaced before the run is marked Failed (the Job's
@@ -202,6 +206,58 @@ public abstract class SyncOptions
     [Minimum(1)]
     public long? ActiveDeadlineSeconds { get; set; }
 
-    /// <summary>How runner pods are made: image, resources, placement, ServiceAccount.</summary>
+    /// <summary>How runner pods are made: image, resources, placement, ServiceAccount. May change while a SyncJob
+    /// runs (e.g. more memory after an OOM kill); runner pods started afterwards use it and the queue resumes.</summary>
+    [MutableAfterStart]
     public RunnerSpec? Runner { get; set; }
+
+    /// <summary>Copies every sync option of this object onto <paramref name="target"/>, e.g. from a ReplicaMirror's
+    /// spec into the spec of a child SyncJob. Lists and nested objects are deep copies.</summary>
+    /// <param name="target">The object to overwrite; its own fields (source, destination, schedule…) stay.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="target"/> is null.</exception>
+    public void CopyOptionsTo(SyncOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        target.Filters = Clone(Filters, ApiJsonContext.Default.ListFilterRule);
+        target.MatchFullPath = MatchFullPath;
+        target.FilesFrom = Clone(FilesFrom, ApiJsonContext.Default.ConfigMapKeySelector);
+        target.Update = Update;
+        target.ForceUpdate = ForceUpdate;
+        target.CheckAll = CheckAll;
+        target.CheckNew = CheckNew;
+        target.CheckChange = CheckChange;
+        target.Existing = Existing;
+        target.IgnoreExisting = IgnoreExisting;
+        target.DeleteSrc = DeleteSrc;
+        target.DeleteDst = DeleteDst;
+        target.Dirs = Dirs;
+        target.Perms = Perms;
+        target.Links = Links;
+        target.DryRun = DryRun;
+        target.MinSize = MinSize;
+        target.MaxSize = MaxSize;
+        target.MinAge = MinAge;
+        target.MaxAge = MaxAge;
+        target.StartTime = StartTime;
+        target.EndTime = EndTime;
+        target.Start = Start;
+        target.End = End;
+        target.Limit = Limit;
+        target.Workers = Workers;
+        target.Threads = Threads;
+        target.ListThreads = ListThreads;
+        target.ListDepth = ListDepth;
+        target.BwLimit = BwLimit;
+        target.MaxDelete = MaxDelete;
+        target.MaxFailures = MaxFailures;
+        target.TaskObjects = TaskObjects;
+        target.TaskBytes = TaskBytes;
+        target.BackoffLimit = BackoffLimit;
+        target.ActiveDeadlineSeconds = ActiveDeadlineSeconds;
+        target.Runner = Clone(Runner, ApiJsonContext.Default.RunnerSpec);
+    }
+
+    private static T? Clone<T>(T? value, JsonTypeInfo<T> typeInfo)
+        where T : class =>
+        value is null ? null : JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo), typeInfo);
 }

@@ -7,10 +7,11 @@ namespace Ferry.Api.SyncJobs;
 /// <summary>A one-shot sync from a source to a destination, run by runner pods that share the work through a
 /// lease-coordinated queue.</summary>
 /// <remarks>DESIGN.md, "The API". The spec is immutable once the run has started (<c>status.startTime</c> set),
-/// except <c>suspend</c> and <c>ttlSecondsAfterFinished</c>.</remarks>
+/// except <c>suspend</c>, <c>ttlSecondsAfterFinished</c>, <c>workers</c> and <c>runner</c>, which change how the
+/// run proceeds but not what it copies.</remarks>
 [CustomResource(ApiGroup.Group, ApiGroup.Version, KindName, "syncjobs", ShortNames = ["sj"], Categories = ["ferry"])]
 [ImmutableSpec("has(oldSelf.status) && has(oldSelf.status.startTime)",
-    "spec is immutable once the SyncJob has started, except suspend and ttlSecondsAfterFinished")]
+    "spec is immutable once the SyncJob has started, except suspend, ttlSecondsAfterFinished, workers and runner")]
 [PrinterColumn("Phase", "string", ".status.phase")]
 [PrinterColumn("Copied", "integer", ".status.progress.copied", Description = "Objects copied")]
 [PrinterColumn("Scanned", "integer", ".status.progress.scanned", Description = "Source objects scanned")]

@@ -20,8 +20,8 @@ public sealed class SyncJobStatus
     [Minimum(0)]
     public long? ObservedGeneration { get; set; }
 
-    /// <summary>When the run started; once set, the spec may no longer change (except <c>suspend</c> and
-    /// <c>ttlSecondsAfterFinished</c>).</summary>
+    /// <summary>When the run started; once set, the spec may no longer change (except <c>suspend</c>,
+    /// <c>ttlSecondsAfterFinished</c>, <c>workers</c> and <c>runner</c>).</summary>
     [Format("date-time")]
     public DateTimeOffset? StartTime { get; set; }
 

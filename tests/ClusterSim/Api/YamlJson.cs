@@ -45,20 +45,41 @@ internal static partial class YamlJson
         return JsonNode.Parse(Convert(stream.Documents[0].RootNode)?.ToJsonString() ?? "null");
     }
 
+    /// <summary>Every non-empty document of a multi-document YAML stream.</summary>
+    /// <exception cref="StatusException">400 BadRequest when the text is not YAML.</exception>
+    public static List<JsonNode> ParseAll(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw StatusException.BadRequest($"error decoding YAML: {e.Message}");
+        }
+
+        return stream.Documents
+            .Select(d => Convert(d.RootNode))
+            .Where(n => n is not null)
+            .Select(n => JsonNode.Parse(n!.ToJsonString())!)
+            .ToList();
+    }
+
     private static JsonNode? Convert(YamlNode node)
     {
         switch (node)
         {
             case YamlMappingNode map:
-            {
-                var o = new JsonObject();
-                foreach (var (k, v) in map.Children)
                 {
-                    o[((YamlScalarNode)k).Value ?? ""] = Convert(v);
-                }
+                    var o = new JsonObject();
+                    foreach (var (k, v) in map.Children)
+                    {
+                        o[((YamlScalarNode)k).Value ?? ""] = Convert(v);
+                    }
 
-                return o;
-            }
+                    return o;
+                }
 
             case YamlSequenceNode seq:
                 return new JsonArray(seq.Children.Select(Convert).ToArray());

@@ -63,45 +63,45 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                     await WriteObjectAsync(context, 200, route, store.Get(route.Type, route.Namespace, route.Name));
                     break;
                 case "POST" when route.Name is null:
-                {
-                    var body = await ReadObjectAsync(request, ct);
-                    var writeOptions = ReadWriteOptions(request);
-                    var created = store.Create(route.Type, route.Version, route.Namespace, body, writeOptions);
-                    AddWarnings(context, writeOptions);
-                    await WriteObjectAsync(context, 201, route, created);
-                    break;
-                }
+                    {
+                        var body = await ReadObjectAsync(request, ct);
+                        var writeOptions = ReadWriteOptions(request);
+                        var created = store.Create(route.Type, route.Version, route.Namespace, body, writeOptions);
+                        AddWarnings(context, writeOptions);
+                        await WriteObjectAsync(context, 201, route, created);
+                        break;
+                    }
 
                 case "PUT" when route.Name is not null:
-                {
-                    InjectConflict(route);
-                    var body = await ReadObjectAsync(request, ct);
-                    var writeOptions = ReadWriteOptions(request);
-                    var updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", writeOptions);
-                    AddWarnings(context, writeOptions);
-                    await WriteObjectAsync(context, 200, route, updated);
-                    break;
-                }
+                    {
+                        InjectConflict(route);
+                        var body = await ReadObjectAsync(request, ct);
+                        var writeOptions = ReadWriteOptions(request);
+                        var updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", writeOptions);
+                        AddWarnings(context, writeOptions);
+                        await WriteObjectAsync(context, 200, route, updated);
+                        break;
+                    }
 
                 case "PATCH" when route.Name is not null:
                     InjectConflict(route);
                     await PatchAsync(context, route);
                     break;
                 case "DELETE" when route.Name is not null && route.Subresource is null:
-                {
-                    var deleteOptions = await ReadDeleteOptionsAsync(request, ct);
-                    var (obj, removed) = store.Delete(route.Type, route.Namespace, route.Name, deleteOptions);
-                    await WriteObjectAsync(context, removed || deleteOptions.DryRun ? 200 : 202, route, obj);
-                    break;
-                }
+                    {
+                        var deleteOptions = await ReadDeleteOptionsAsync(request, ct);
+                        var (obj, removed) = store.Delete(route.Type, route.Namespace, route.Name, deleteOptions);
+                        await WriteObjectAsync(context, removed || deleteOptions.DryRun ? 200 : 202, route, obj);
+                        break;
+                    }
 
                 case "DELETE" when route.Name is null:
-                {
-                    var deleteOptions = await ReadDeleteOptionsAsync(request, ct);
-                    var items = store.DeleteCollection(route.Type, route.Namespace, ReadListOptions(request), deleteOptions);
-                    await WriteAsync(context, 200, ListDocument(route, items, store.ResourceVersion, null, null));
-                    break;
-                }
+                    {
+                        var deleteOptions = await ReadDeleteOptionsAsync(request, ct);
+                        var items = store.DeleteCollection(route.Type, route.Namespace, ReadListOptions(request), deleteOptions);
+                        await WriteAsync(context, 200, ListDocument(route, items, store.ResourceVersion, null, null));
+                        break;
+                    }
 
                 default:
                     throw StatusException.MethodNotAllowed($"the server does not allow this method on the requested resource");
@@ -181,6 +181,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             },
             "/api" => Discovery.CoreVersions(serverAddress()),
             "/apis" => Discovery.GroupList(store.Registry),
+            "/openapi/v3" => Discovery.OpenApiIndex(store.Registry),
             "/healthz" or "/livez" or "/readyz" => null,
             _ => null,
         };
@@ -199,6 +200,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 ["api", var v] => Discovery.ResourceList(store.Registry, "", v),
                 ["apis", var g] => Discovery.GroupDocument(store.Registry, g),
                 ["apis", var g, var v] => Discovery.ResourceList(store.Registry, g, v),
+                ["openapi", "v3", .. var gv] => Discovery.OpenApiDocument(store.Registry, string.Join('/', gv)),
                 _ => null,
             };
             if (doc is null && (s is ["api", _] or ["apis", _] or ["apis", _, _] || path.StartsWith("/openapi", StringComparison.Ordinal)))
@@ -366,47 +368,47 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         switch (contentType)
         {
             case "application/apply-patch+yaml" or "application/apply-patch+json":
-            {
-                var fieldManager = request.Query["fieldManager"].ToString();
-                if (fieldManager.Length == 0)
                 {
-                    throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [new FieldError("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")]);
-                }
+                    var fieldManager = request.Query["fieldManager"].ToString();
+                    if (fieldManager.Length == 0)
+                    {
+                        throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [new FieldError("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")]);
+                    }
 
-                var config = YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the apply patch must be an object");
-                result = store.Apply(route.Type, route.Version, route.Namespace, route.Name!, config, fieldManager, status, writeOptions);
-                break;
-            }
+                    var config = YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the apply patch must be an object");
+                    result = store.Apply(route.Type, route.Version, route.Namespace, route.Name!, config, fieldManager, status, writeOptions);
+                    break;
+                }
 
             case "application/merge-patch+json":
-            {
-                var patch = ParseJson(text);
-                result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.Apply(current, patch) as JsonObject
-                    ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
-                break;
-            }
-
-            case "application/strategic-merge-patch+json":
-            {
-                if (route.Type.IsCustom)
                 {
-                    throw new StatusException(415, "UnsupportedMediaType",
-                        $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+                    var patch = ParseJson(text);
+                    result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.Apply(current, patch) as JsonObject
+                        ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
+                    break;
                 }
 
-                var patch = ParseJson(text);
-                result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.ApplyStrategic(current, patch) as JsonObject
-                    ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
-                break;
-            }
+            case "application/strategic-merge-patch+json":
+                {
+                    if (route.Type.IsCustom)
+                    {
+                        throw new StatusException(415, "UnsupportedMediaType",
+                            $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+                    }
+
+                    var patch = ParseJson(text);
+                    result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.ApplyStrategic(current, patch) as JsonObject
+                        ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
+                    break;
+                }
 
             case "application/json-patch+json":
-            {
-                var operations = ParseJson(text) as JsonArray ?? throw StatusException.BadRequest("a JSON patch must be an array of operations");
-                result = store.Patch(route.Type, route.Namespace, route.Name!, current => JsonPatch.Apply(current, operations) as JsonObject
-                    ?? throw StatusException.BadRequest("the patch must leave an object"), status, writeOptions);
-                break;
-            }
+                {
+                    var operations = ParseJson(text) as JsonArray ?? throw StatusException.BadRequest("a JSON patch must be an array of operations");
+                    result = store.Patch(route.Type, route.Namespace, route.Name!, current => JsonPatch.Apply(current, operations) as JsonObject
+                        ?? throw StatusException.BadRequest("the patch must leave an object"), status, writeOptions);
+                    break;
+                }
 
             default:
                 throw new StatusException(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json");
@@ -437,9 +439,15 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
     private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
     {
         var contentType = (request.ContentType ?? "application/json").Split(';')[0].Trim();
+        if (contentType == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, ct);
+            return ProtobufDecoder.Decode(buffer.ToArray());
+        }
+
         if (contentType is not ("application/json" or "application/yaml" or "application/x-yaml" or "text/yaml" or ""))
         {
-            // Protobuf and CBOR are not decoded; client-go answers a 415 by falling back to JSON.
             throw new StatusException(415, "UnsupportedMediaType",
                 $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
         }

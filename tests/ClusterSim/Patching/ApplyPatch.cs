@@ -45,33 +45,33 @@ internal static class ApplyPatch
         switch (config)
         {
             case JsonObject co:
-            {
-                var result = live as JsonObject ?? new JsonObject();
-                foreach (var (key, value) in co)
                 {
-                    result[key] = Merge(result[key]?.DeepClone(), value);
-                }
+                    var result = live as JsonObject ?? new JsonObject();
+                    foreach (var (key, value) in co)
+                    {
+                        result[key] = Merge(result[key]?.DeepClone(), value);
+                    }
 
-                return result;
-            }
+                    return result;
+                }
 
             case JsonArray ca when live is JsonArray la && KeyOf(ca) is { } key && KeyOf(la) == key:
-            {
-                var result = new JsonArray();
-                var configByKey = ca.OfType<JsonObject>().ToDictionary(o => o[key]!.ToJsonString());
-                foreach (var item in la.OfType<JsonObject>())
                 {
-                    var k = item[key]!.ToJsonString();
-                    result.Add(configByKey.Remove(k, out var c) ? Merge(item.DeepClone(), c) : item.DeepClone());
-                }
+                    var result = new JsonArray();
+                    var configByKey = ca.OfType<JsonObject>().ToDictionary(o => o[key]!.ToJsonString());
+                    foreach (var item in la.OfType<JsonObject>())
+                    {
+                        var k = item[key]!.ToJsonString();
+                        result.Add(configByKey.Remove(k, out var c) ? Merge(item.DeepClone(), c) : item.DeepClone());
+                    }
 
-                foreach (var c in ca.OfType<JsonObject>().Where(c => configByKey.ContainsKey(c[key]!.ToJsonString())))
-                {
-                    result.Add(c.DeepClone());
-                }
+                    foreach (var c in ca.OfType<JsonObject>().Where(c => configByKey.ContainsKey(c[key]!.ToJsonString())))
+                    {
+                        result.Add(c.DeepClone());
+                    }
 
-                return result;
-            }
+                    return result;
+                }
 
             default:
                 return config?.DeepClone();

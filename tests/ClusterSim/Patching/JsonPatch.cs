@@ -29,12 +29,12 @@ internal static class JsonPatch
                     Add(root, path, op["value"]?.DeepClone());
                     break;
                 case "move":
-                {
-                    var from = "/doc" + op["from"]?.GetValue<string>();
-                    var value = Remove(root, from);
-                    Add(root, path, value);
-                    break;
-                }
+                    {
+                        var from = "/doc" + op["from"]?.GetValue<string>();
+                        var value = Remove(root, from);
+                        Add(root, path, value);
+                        break;
+                    }
 
                 case "copy":
                     Add(root, path, Get(root, "/doc" + op["from"]?.GetValue<string>())?.DeepClone());
@@ -110,18 +110,18 @@ internal static class JsonPatch
         switch (parent)
         {
             case JsonObject o when o.ContainsKey(last):
-            {
-                var value = o[last];
-                o.Remove(last);
-                return value;
-            }
+                {
+                    var value = o[last];
+                    o.Remove(last);
+                    return value;
+                }
 
             case JsonArray a when int.TryParse(last, CultureInfo.InvariantCulture, out var i) && i >= 0 && i < a.Count:
-            {
-                var value = a[i];
-                a.RemoveAt(i);
-                return value;
-            }
+                {
+                    var value = a[i];
+                    a.RemoveAt(i);
+                    return value;
+                }
 
             default:
                 throw Fail($"path {pointer[4..]} does not exist");

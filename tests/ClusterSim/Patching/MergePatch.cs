@@ -39,66 +39,66 @@ internal static class MergePatch
         switch (patch)
         {
             case JsonObject po:
-            {
-                var directive = po["$patch"]?.GetValue<string>();
-                if (directive == "replace")
                 {
-                    var clean = po.DeepClone().AsObject();
-                    clean.Remove("$patch");
-                    return StripDirectives(clean);
+                    var directive = po["$patch"]?.GetValue<string>();
+                    if (directive == "replace")
+                    {
+                        var clean = po.DeepClone().AsObject();
+                        clean.Remove("$patch");
+                        return StripDirectives(clean);
+                    }
+
+                    var result = target as JsonObject ?? new JsonObject();
+                    foreach (var (key, value) in po)
+                    {
+                        if (key.StartsWith('$'))
+                        {
+                            continue;
+                        }
+
+                        if (value is null || (value is JsonObject vo && vo["$patch"]?.GetValue<string>() == "delete"))
+                        {
+                            result.Remove(key);
+                        }
+                        else
+                        {
+                            result[key] = ApplyStrategic(result[key]?.DeepClone(), value);
+                        }
+                    }
+
+                    return result;
                 }
-
-                var result = target as JsonObject ?? new JsonObject();
-                foreach (var (key, value) in po)
-                {
-                    if (key.StartsWith('$'))
-                    {
-                        continue;
-                    }
-
-                    if (value is null || (value is JsonObject vo && vo["$patch"]?.GetValue<string>() == "delete"))
-                    {
-                        result.Remove(key);
-                    }
-                    else
-                    {
-                        result[key] = ApplyStrategic(result[key]?.DeepClone(), value);
-                    }
-                }
-
-                return result;
-            }
 
             case JsonArray pa when target is JsonArray ta && IsNamedList(pa) && IsNamedList(ta):
-            {
-                var result = new JsonArray();
-                var patchByName = pa.OfType<JsonObject>().ToDictionary(o => o["name"]!.GetValue<string>());
-                foreach (var item in ta.OfType<JsonObject>())
                 {
-                    var name = item["name"]!.GetValue<string>();
-                    if (patchByName.Remove(name, out var p))
+                    var result = new JsonArray();
+                    var patchByName = pa.OfType<JsonObject>().ToDictionary(o => o["name"]!.GetValue<string>());
+                    foreach (var item in ta.OfType<JsonObject>())
+                    {
+                        var name = item["name"]!.GetValue<string>();
+                        if (patchByName.Remove(name, out var p))
+                        {
+                            if (p["$patch"]?.GetValue<string>() != "delete")
+                            {
+                                result.Add(ApplyStrategic(item.DeepClone(), p));
+                            }
+                        }
+                        else
+                        {
+                            result.Add(item.DeepClone());
+                        }
+                    }
+
+                    foreach (var p in pa.OfType<JsonObject>().Where(p => patchByName.ContainsKey(p["name"]!.GetValue<string>())))
                     {
                         if (p["$patch"]?.GetValue<string>() != "delete")
                         {
-                            result.Add(ApplyStrategic(item.DeepClone(), p));
+                            result.Add(StripDirectives(p.DeepClone()));
                         }
                     }
-                    else
-                    {
-                        result.Add(item.DeepClone());
-                    }
-                }
 
-                foreach (var p in pa.OfType<JsonObject>().Where(p => patchByName.ContainsKey(p["name"]!.GetValue<string>())))
-                {
-                    if (p["$patch"]?.GetValue<string>() != "delete")
-                    {
-                        result.Add(StripDirectives(p.DeepClone()));
-                    }
+                    return result;
                 }
-
-                return result;
-            }
 
             default:
                 return patch is null ? null : StripDirectives(patch.DeepClone());

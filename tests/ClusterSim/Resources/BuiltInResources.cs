@@ -5,16 +5,16 @@ internal static class BuiltInResources
 {
     private static ResourceType Make(string group, string version, string kind, string plural, bool namespaced,
         bool status = false, string[]? shortNames = null, string[]? categories = null) => new()
-    {
-        Group = group,
-        Kind = kind,
-        Plural = plural,
-        Singular = kind.ToLowerInvariant(),
-        Namespaced = namespaced,
-        ShortNames = shortNames ?? [],
-        Categories = categories ?? [],
-        Versions = [new ResourceVersion(version, null, null, status)],
-    };
+        {
+            Group = group,
+            Kind = kind,
+            Plural = plural,
+            Singular = kind.ToLowerInvariant(),
+            Namespaced = namespaced,
+            ShortNames = shortNames ?? [],
+            Categories = categories ?? [],
+            Versions = [new ResourceVersion(version, null, null, status)],
+        };
 
     public static IEnumerable<ResourceType> All()
     {

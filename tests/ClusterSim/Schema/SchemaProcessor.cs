@@ -13,15 +13,17 @@ namespace Ferry.ClusterSim.Schema;
 /// <c>minimum</c>/<c>maximum</c> (and <c>exclusive…</c>), <c>minLength</c>/<c>maxLength</c>, <c>pattern</c>,
 /// <c>minItems</c>/<c>maxItems</c>, <c>minProperties</c>/<c>maxProperties</c>, <c>properties</c>,
 /// <c>additionalProperties</c>, <c>items</c>, <c>oneOf</c>/<c>anyOf</c>/<c>allOf</c>/<c>not</c>,
-/// <c>x-kubernetes-int-or-string</c>, <c>x-kubernetes-preserve-unknown-fields</c>. Not evaluated:
-/// <c>format</c>, <c>uniqueItems</c>, <c>x-kubernetes-validations</c> (CEL rules) and list-type uniqueness.</remarks>
+/// <c>x-kubernetes-int-or-string</c>, <c>x-kubernetes-preserve-unknown-fields</c>, <c>x-kubernetes-list-type</c>
+/// uniqueness, and <c>x-kubernetes-validations</c> within the CEL subset of <see cref="CelRule"/>. Not evaluated:
+/// <c>format</c>, <c>uniqueItems</c>.</remarks>
 internal static class SchemaProcessor
 {
     /// <summary>Defaults, prunes and validates <paramref name="obj"/> in place; returns the validation errors.</summary>
     /// <param name="obj">The object, changed in place.</param>
     /// <param name="schema">The version's <c>openAPIV3Schema</c>.</param>
     /// <param name="pruned">When given, receives the paths of the unknown fields removed.</param>
-    public static List<FieldError> Process(JsonObject obj, JsonObject schema, List<string>? pruned = null)
+    /// <param name="old">The stored object on update (for CEL transition rules), else null.</param>
+    public static List<FieldError> Process(JsonObject obj, JsonObject schema, List<string>? pruned = null, JsonObject? old = null)
     {
         Default(obj, schema);
         Prune(obj, schema, root: true, pruned: pruned);
@@ -35,9 +37,12 @@ internal static class SchemaProcessor
 
             if (schema["properties"]?[key] is JsonObject child)
             {
-                Validate(value, child, key, errors);
+                var hasOld = old is not null && old.TryGetPropertyValue(key, out _);
+                Validate(value, child, key, errors, hasOld ? old![key] : null, hasOld);
             }
         }
+
+        ValidateRules(obj, schema, "", errors, old, old is not null);
 
         if (schema["required"] is JsonArray required)
         {
@@ -107,36 +112,36 @@ internal static class SchemaProcessor
         switch (node)
         {
             case JsonObject o:
-            {
-                var props = schema["properties"] as JsonObject;
-                var preserve = JsonValues.Bool(schema["x-kubernetes-preserve-unknown-fields"]) ?? false;
-                var embedded = root || (JsonValues.Bool(schema["x-kubernetes-embedded-resource"]) ?? false);
-                var additional = schema["additionalProperties"];
-                foreach (var (name, value) in o.ToList())
                 {
-                    if (embedded && name is "apiVersion" or "kind" or "metadata")
+                    var props = schema["properties"] as JsonObject;
+                    var preserve = JsonValues.Bool(schema["x-kubernetes-preserve-unknown-fields"]) ?? false;
+                    var embedded = root || (JsonValues.Bool(schema["x-kubernetes-embedded-resource"]) ?? false);
+                    var additional = schema["additionalProperties"];
+                    foreach (var (name, value) in o.ToList())
                     {
-                        continue;
+                        if (embedded && name is "apiVersion" or "kind" or "metadata")
+                        {
+                            continue;
+                        }
+
+                        var childPath = path.Length == 0 ? name : $"{path}.{name}";
+                        if (props?[name] is JsonObject ps)
+                        {
+                            Prune(value, ps, pruned: pruned, path: childPath);
+                        }
+                        else if (additional is JsonObject adds)
+                        {
+                            Prune(value, adds, pruned: pruned, path: childPath);
+                        }
+                        else if (!preserve && additional is not JsonValue)
+                        {
+                            o.Remove(name);
+                            pruned?.Add(childPath);
+                        }
                     }
 
-                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    if (props?[name] is JsonObject ps)
-                    {
-                        Prune(value, ps, pruned: pruned, path: childPath);
-                    }
-                    else if (additional is JsonObject adds)
-                    {
-                        Prune(value, adds, pruned: pruned, path: childPath);
-                    }
-                    else if (!preserve && additional is not JsonValue)
-                    {
-                        o.Remove(name);
-                        pruned?.Add(childPath);
-                    }
+                    break;
                 }
-
-                break;
-            }
 
             case JsonArray a when schema["items"] is JsonObject items:
                 for (var i = 0; i < a.Count; i++)
@@ -176,7 +181,7 @@ internal static class SchemaProcessor
         || (decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && decimal.Truncate(m) == m);
 
     /// <summary>Validates <paramref name="value"/> at <paramref name="path"/> against <paramref name="schema"/>.</summary>
-    public static void Validate(JsonNode? value, JsonObject schema, string path, List<FieldError> errors)
+    public static void Validate(JsonNode? value, JsonObject schema, string path, List<FieldError> errors, JsonNode? old = null, bool hasOld = false)
     {
         var actual = TypeOf(value);
         if (actual == "null")
@@ -221,14 +226,41 @@ internal static class SchemaProcessor
                 ValidateNumber(v, schema, path, errors);
                 break;
             case JsonArray a:
-                ValidateArray(a, schema, path, errors);
+                ValidateArray(a, schema, path, errors, old as JsonArray);
                 break;
             case JsonObject o:
-                ValidateObject(o, schema, path, errors);
+                ValidateObject(o, schema, path, errors, old as JsonObject);
                 break;
         }
 
         ValidateCombinators(value, schema, path, errors);
+        ValidateRules(value, schema, path, errors, old, hasOld);
+    }
+
+    /// <summary>Evaluates the node's <c>x-kubernetes-validations</c> with <see cref="CelRule"/>; rules outside its
+    /// subset, <c>messageExpression</c> and <c>optionalOldSelf</c> are ignored.</summary>
+    private static void ValidateRules(JsonNode? value, JsonObject schema, string path, List<FieldError> errors, JsonNode? old, bool hasOld)
+    {
+        if (schema["x-kubernetes-validations"] is not JsonArray rules)
+        {
+            return;
+        }
+
+        foreach (var r in rules.OfType<JsonObject>())
+        {
+            if (JsonValues.String(r["rule"]) is not { } text || CelRule.TryCompile(text) is not { } rule || (rule.UsesOldSelf && !hasOld))
+            {
+                continue;
+            }
+
+            if (rule.Evaluate(value, rule.UsesOldSelf ? old : null) is false)
+            {
+                var message = JsonValues.String(r["message"]) ?? $"failed rule: {text}";
+                var field = path + (JsonValues.String(r["fieldPath"]) ?? "");
+                var reason = JsonValues.String(r["reason"]) is { Length: > 0 } given ? given : "FieldValueInvalid";
+                errors.Add(new FieldError(reason, field.Length == 0 ? "<nil>" : field.TrimStart('.'), $"Invalid value: {Show(value)}: {message}"));
+            }
+        }
     }
 
     private static void ValidateString(string s, JsonObject schema, string path, List<FieldError> errors)
@@ -279,7 +311,7 @@ internal static class SchemaProcessor
         }
     }
 
-    private static void ValidateArray(JsonArray a, JsonObject schema, string path, List<FieldError> errors)
+    private static void ValidateArray(JsonArray a, JsonObject schema, string path, List<FieldError> errors, JsonArray? old)
     {
         if (JsonValues.Long(schema["minItems"]) is { } min && a.Count < min)
         {
@@ -293,9 +325,14 @@ internal static class SchemaProcessor
 
         if (schema["items"] is JsonObject items)
         {
+            var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList();
             for (var i = 0; i < a.Count; i++)
             {
-                Validate(a[i], items, $"{path}[{i}]", errors);
+                // Old items are known only for list-type map (matched by key), as in the API server.
+                var before = keys is { Count: > 0 } && a[i] is JsonObject item
+                    ? old?.OfType<JsonObject>().FirstOrDefault(o => keys.All(k => JsonNode.DeepEquals(o[k], item[k])))
+                    : null;
+                Validate(a[i], items, $"{path}[{i}]", errors, before, before is not null);
             }
         }
 
@@ -342,7 +379,7 @@ internal static class SchemaProcessor
         }
     }
 
-    private static void ValidateObject(JsonObject o, JsonObject schema, string path, List<FieldError> errors)
+    private static void ValidateObject(JsonObject o, JsonObject schema, string path, List<FieldError> errors, JsonObject? old)
     {
         if (schema["required"] is JsonArray required)
         {
@@ -368,13 +405,15 @@ internal static class SchemaProcessor
         var props = schema["properties"] as JsonObject;
         foreach (var (name, value) in o)
         {
+            var hasOld = old is not null && old.TryGetPropertyValue(name, out _);
+            var before = hasOld ? old![name] : null;
             if (props?[name] is JsonObject ps)
             {
-                Validate(value, ps, $"{path}.{name}", errors);
+                Validate(value, ps, $"{path}.{name}", errors, before, hasOld);
             }
             else if (schema["additionalProperties"] is JsonObject additional)
             {
-                Validate(value, additional, $"{path}.{name}", errors);
+                Validate(value, additional, $"{path}.{name}", errors, before, hasOld);
             }
         }
     }

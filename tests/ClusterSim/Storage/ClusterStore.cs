@@ -31,6 +31,7 @@ public sealed partial class ClusterStore
     private readonly Queue<WatchEvent> _history = new();
     private readonly List<WatchSubscription> _subscriptions = [];
     private readonly Dictionary<string, JsonObject> _appliedConfigs = [];
+    private readonly HashSet<string> _removedUids = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly int _historySize;
     private readonly IKubelet? _kubelet;
@@ -172,7 +173,7 @@ public sealed partial class ClusterStore
     }
 
     /// <summary>Defaults, prunes and validates a custom object against its version's schema.</summary>
-    private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options)
+    private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options, JsonObject? old = null)
     {
         var errors = new List<FieldError>();
         var apiVersion = Str(obj["apiVersion"]) ?? "";
@@ -181,7 +182,7 @@ public sealed partial class ClusterStore
         if (version.Schema is { } schema)
         {
             var unknown = new List<string>();
-            errors.AddRange(SchemaProcessor.Process(obj, schema, unknown));
+            errors.AddRange(SchemaProcessor.Process(obj, schema, unknown, old));
             if (unknown.Count > 0 && options.FieldValidation == "Strict")
             {
                 throw StatusException.BadRequest(unknown.Count == 1
@@ -243,6 +244,27 @@ public sealed partial class ClusterStore
         }
 
         return stored;
+    }
+
+    /// <summary>Creates every object in a (multi-document) YAML or JSON manifest, in order, as <c>kubectl create -f</c>
+    /// would: each document's <c>apiVersion</c> and <c>kind</c> choose the resource, its <c>metadata.namespace</c>
+    /// (default <c>default</c>) the namespace. CRDs are served as soon as they are created.</summary>
+    /// <returns>The stored objects.</returns>
+    /// <exception cref="StatusException">404 when a kind is not served; the errors of <see cref="Create"/>.</exception>
+    public IReadOnlyList<JsonObject> CreateFromYaml(string manifest)
+    {
+        var created = new List<JsonObject>();
+        foreach (var doc in YamlJson.ParseAll(manifest).OfType<JsonObject>())
+        {
+            var apiVersion = Str(doc["apiVersion"]) ?? "";
+            var kind = Str(doc["kind"]) ?? "";
+            var type = Registry.FindByKind(apiVersion, kind)
+                ?? throw new StatusException(404, "NotFound", $"no matches for kind \"{kind}\" in version \"{apiVersion}\"");
+            var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+            created.Add(Create(type, version, type.Namespaced ? Str(doc["metadata"]?["namespace"]) ?? "default" : null, doc));
+        }
+
+        return created;
     }
 
     private static bool IsKubeletKind(ResourceType type) =>
@@ -331,6 +353,10 @@ public sealed partial class ClusterStore
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
+        else if (IsSecret(type))
+        {
+            DefaultSecret(obj);
+        }
 
         if (options.DryRun)
         {
@@ -347,6 +373,29 @@ public sealed partial class ClusterStore
         }
 
         return obj.DeepClone().AsObject();
+    }
+
+    private static bool IsSecret(ResourceType type) => type.Group.Length == 0 && type.Plural == "secrets";
+
+    /// <summary>Built-in Secret defaulting: no type means <c>Opaque</c>; <c>stringData</c> is folded into
+    /// <c>data</c> (base64) and dropped, as the v1 conversion does on every write.</summary>
+    private static void DefaultSecret(JsonObject obj)
+    {
+        if (string.IsNullOrEmpty(Str(obj["type"])))
+        {
+            obj["type"] = "Opaque";
+        }
+
+        if (obj["stringData"] is JsonObject stringData)
+        {
+            var data = (obj["data"] ??= new JsonObject()).AsObject();
+            foreach (var (k, v) in stringData)
+            {
+                data[k] = Convert.ToBase64String(Encoding.UTF8.GetBytes(Str(v) ?? ""));
+            }
+
+            obj.Remove("stringData");
+        }
     }
 
     private static bool IsCrd(ResourceType type) => type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions";
@@ -629,7 +678,11 @@ public sealed partial class ClusterStore
 
         if (type.IsCustom)
         {
-            ApplySchema(type, result, name, options);
+            ApplySchema(type, result, name, options, current);
+        }
+        else if (IsSecret(type))
+        {
+            DefaultSecret(result);
         }
 
         ResourceType? defined = null;
@@ -775,6 +828,11 @@ public sealed partial class ClusterStore
         var bucket = Bucket(type);
         var obj = bucket[Key(ns, name)];
         bucket.Remove(Key(ns, name));
+        if (Str(obj["metadata"]?["uid"]) is { } removedUid)
+        {
+            _removedUids.Add(removedUid);
+        }
+
         var rv = ++_resourceVersion;
         var last = obj.DeepClone().AsObject();
         Meta(last)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
@@ -824,7 +882,6 @@ public sealed partial class ClusterStore
         {
             var changed = false;
             var all = Registry.Types.SelectMany(t => Bucket(t).Values.Select(o => (Type: t, Obj: o))).ToList();
-            var uids = all.Select(x => Str(x.Obj["metadata"]?["uid"])).Where(u => u is not null).ToHashSet();
             foreach (var (type, obj) in all)
             {
                 var meta = Meta(obj);
@@ -888,8 +945,9 @@ public sealed partial class ClusterStore
                     continue;
                 }
 
+                // Collected when every owner is known to be gone (an owner uid never seen is left alone).
                 if (!deleting && meta["ownerReferences"] is JsonArray owners && owners.Count > 0
-                    && owners.All(o => !uids.Contains(Str(o?["uid"]))))
+                    && owners.All(o => Str(o?["uid"]) is { } ownerUid && _removedUids.Contains(ownerUid)))
                 {
                     DeleteLocked(type, ns, name, new DeleteOptions("Background"));
                     changed = true;
@@ -945,6 +1003,9 @@ public sealed partial class ClusterStore
 
     private void Publish(WatchEvent e)
     {
+        // Watchers read events outside the lock: give them a private, fully materialized copy (a parsed
+        // JsonObject builds its dictionary lazily, which is not safe to race).
+        e = e with { Object = e.Object.DeepClone().AsObject() };
         _history.Enqueue(e);
         while (_history.Count > _historySize)
         {

@@ -1,6 +1,8 @@
 using Ferry.Api.Conditions;
 using Ferry.Api.Tests.Support;
 using Ferry.Kube.Models;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace Ferry.Api.Tests.Conditions;
 
@@ -173,5 +175,48 @@ public sealed class ConditionListExtensionsTests
 
         Assert.Same(list[1], list.FindCondition("B"));
         Assert.Null(list.FindCondition("b"));
+    }
+
+    /// <summary>For any sequence of calls: one entry per type, the latest status, reason and message win, and
+    /// lastTransitionTime is the time of the last call that changed the status.</summary>
+    [Fact]
+    public void SetCondition_AnySequence_MatchesModel()
+    {
+        string[] types = ["Ready", "InSync", "Degraded"];
+        string[] statuses = [ConditionStatus.True, ConditionStatus.False, ConditionStatus.Unknown];
+        string[] reasons = ["A", "B"];
+        var step =
+            from type in Gen.Choose(0, 2)
+            from status in Gen.Choose(0, 2)
+            from reason in Gen.Choose(0, 1)
+            from advance in Gen.Choose(0, 90)
+            select (Type: type, Status: status, Reason: reason, Advance: advance);
+        var steps = step.ListOf();
+
+        Prop.ForAll(steps.ToArbitrary(), sequence =>
+        {
+            var clock = new FakeTimeProvider(T0);
+            var list = new List<Condition>();
+            var model = new Dictionary<string, (string Status, string Reason, DateTimeOffset Since)>();
+            foreach (var step in sequence)
+            {
+                clock.Advance(TimeSpan.FromSeconds(step.Advance));
+                var type = types[step.Type];
+                var wanted = (Status: statuses[step.Status], Reason: reasons[step.Reason]);
+                var expectChange = !model.TryGetValue(type, out var before) || before.Status != wanted.Status || before.Reason != wanted.Reason;
+                model[type] = (wanted.Status, wanted.Reason,
+                    model.TryGetValue(type, out var old) && old.Status == wanted.Status ? old.Since : clock.Now);
+
+                var changed = list.SetCondition(Make(type, wanted.Status, wanted.Reason), clock);
+
+                if (changed != expectChange)
+                {
+                    return false;
+                }
+            }
+
+            return list.Count == model.Count && list.Select(c => c.Type).Distinct().Count() == list.Count &&
+                list.All(c => model[c.Type] == (c.Status, c.Reason, c.LastTransitionTime));
+        }).QuickCheckThrowOnFailure();
     }
 }

@@ -200,7 +200,7 @@ public sealed class CrdGeneratorTests
     }
 
     [Fact]
-    public void Generate_SyncJob_ImmutabilityRuleComparesEverySpecFieldButSuspendAndTtl()
+    public void Generate_SyncJob_ImmutabilityRuleComparesEverySpecFieldButTheMutableOnes()
     {
         var root = RootSchema(Crd(nameof(SyncJob)));
         var rule = (string)Assert.Single(root["x-kubernetes-validations"]!.AsArray())!["rule"]!;
@@ -210,11 +210,11 @@ public sealed class CrdGeneratorTests
         foreach (var field in specFields)
         {
             var compared = rule.Contains($"self.spec.{field} == oldSelf.spec.{field}", StringComparison.Ordinal);
-            Assert.True(compared == field is not ("suspend" or "ttlSecondsAfterFinished"), $"{field}: compared={compared}");
+            Assert.True(compared == field is not ("suspend" or "ttlSecondsAfterFinished" or "workers" or "runner"), $"{field}: compared={compared}");
         }
 
         Assert.Contains("self.spec.source == oldSelf.spec.source &&", rule, StringComparison.Ordinal);
-        Assert.Contains("(has(self.spec.workers) ? has(oldSelf.spec.workers) && self.spec.workers == oldSelf.spec.workers : !has(oldSelf.spec.workers))", rule, StringComparison.Ordinal);
+        Assert.Contains("(has(self.spec.threads) ? has(oldSelf.spec.threads) && self.spec.threads == oldSelf.spec.threads : !has(oldSelf.spec.threads))", rule, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -240,6 +240,11 @@ public sealed class CrdGeneratorTests
         Assert.Equal(
             "Delete destination keys absent from the source, after every copy succeeded and within maxDelete (juicefs sync --delete-dst). Default: false in a SyncJob; true in a ReplicaMirror.",
             (string?)spec["deleteDst"]!["description"]);
+        Assert.Equal(
+            "The key prefix inside the bucket; keys are synced relative to it. End it with / to name a directory-like prefix. Default: empty (the whole bucket).",
+            (string?)spec["source"]!["properties"]!["s3"]!["properties"]!["prefix"]!["description"]);
+        Assert.EndsWith("Default: 0 (unlimited).", (string?)spec["bwLimit"]!["description"], StringComparison.Ordinal);
+        Assert.EndsWith("Default: never deleted.", (string?)spec["ttlSecondsAfterFinished"]!["description"], StringComparison.Ordinal);
     }
 
     private static void Walk(JsonObject schema, string path, Action<string, JsonObject> visit)

@@ -98,7 +98,11 @@ public sealed class ManifestReaderTests
     [InlineData("v: 1.5", "1.5")]
     [InlineData("v: true", "true")]
     [InlineData("v: 'true'", "\"true\"")]
-    [InlineData("v: yes", "\"yes\"")]
+    [InlineData("v: yes", "true")]
+    [InlineData("v: off", "false")]
+    [InlineData("v: 017", "15")]
+    [InlineData("v: 0x1F", "31")]
+    [InlineData("v: 1_000", "1000")]
     [InlineData("v: ~", "null")]
     [InlineData("v:", "null")]
     [InlineData("v: 64Mi", "\"64Mi\"")]
@@ -119,6 +123,22 @@ public sealed class ManifestReaderTests
 
         Assert.Equal(3L, e.Line);
         Assert.Contains("Duplicate key", e.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void ReadDocuments_KeysThatResolveAlike_AreDuplicates()
+    {
+        var e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("yes: 1\non: 2\n"));
+
+        Assert.Contains("duplicate key 'true'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadDocuments_PlainKeys_ResolveLikeKubectl()
+    {
+        var document = ManifestReader.ReadDocuments("on: 1\n017: 2\n\"off\": 3\n").Single();
+
+        Assert.Equal("{\"true\":1,\"15\":2,\"off\":3}", document.ToJsonString());
     }
 
     [Fact]
@@ -148,6 +168,18 @@ public sealed class ManifestReaderTests
     }
 
     [Fact]
+    public void IsFerryObjectAndToObject_PickFerryKindsOutOfMixedFiles()
+    {
+        var documents = ManifestReader.ReadDocuments("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n---\n" + Job);
+
+        var objects = documents.Where(ManifestReader.IsFerryObject).Select(d => ManifestReader.ToObject(d)).ToList();
+
+        Assert.Equal("a", Assert.IsType<SyncJob>(Assert.Single(objects)).Metadata.Name);
+        Assert.Throws<ManifestException>(() => ManifestReader.ToObject(documents[0]));
+        Assert.False(ManifestReader.IsFerryObject(ManifestReader.ReadDocuments("apiVersion: ferry.io/v1\nkind: SyncJob\n")[0]));
+    }
+
+    [Fact]
     public void Read_MissingRequiredField_Throws()
     {
         var e = Assert.Throws<ManifestException>(() => ManifestReader.Read(Job.Replace("  destination: {volume: {claimName: dst}}", "")));
@@ -169,6 +201,7 @@ public sealed class ManifestReaderTests
         var files = Directory.GetFiles(RepoPaths.Crds, "*.yaml")
             .Concat(Directory.GetFiles(RepoPaths.Samples, "*.yaml", SearchOption.AllDirectories))
             .Concat(Directory.GetFiles(RepoPaths.InvalidSamples, "*.yaml"))
+            .Append(Path.Combine(RepoPaths.Root, "tests", "Ferry.Api.Tests", "Serialization", "TestData", "yaml-scalars.yaml"))
             .ToList();
         Assert.True(files.Count >= 10);
         foreach (var file in files)

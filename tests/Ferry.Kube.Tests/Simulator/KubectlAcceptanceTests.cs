@@ -4,8 +4,8 @@ using Ferry.ClusterSim;
 namespace Ferry.Kube.Tests.Simulator;
 
 /// <summary>The real kubectl against the simulator through a kubeconfig — no Ferry client involved: apply CRDs and
-/// samples, get as JSON and as a printer-column table, watch a change made by <c>patch --type=merge</c>, delete,
-/// and see an invalid variant rejected.</summary>
+/// samples, get as JSON and as a printer-column table, explain, watch a change made by <c>patch --type=merge</c>,
+/// delete, and see an invalid variant rejected.</summary>
 public sealed class KubectlAcceptanceTests
 {
     public static TheoryData<string> Binaries() => Kubectl.Binaries();
@@ -24,6 +24,61 @@ public sealed class KubectlAcceptanceTests
     [MemberData(nameof(Binaries))]
     public Task Kubectl_RepositoryCrdsAndReplicaMirrorSample_FullScenario(string kubectl) =>
         RunScenarioAsync(kubectl, Path.Combine(TestFiles.RepoRoot, "crds"), Path.Combine(TestFiles.RepoRoot, "config", "samples"), "replicamirrors");
+
+    [Theory]
+    [MemberData(nameof(Binaries))]
+    public async Task Kubectl_TypedCreateCommands_SendProtobufThatIsDecoded(string executable)
+    {
+        await using var sim = await ClusterSimulator.StartAsync();
+        var temp = Directory.CreateTempSubdirectory("clustersim-kubectl-");
+        try
+        {
+            var kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
+            await sim.WriteKubeconfigAsync(kubeconfig);
+            var kubectl = new Kubectl(executable, kubeconfig, Path.Combine(temp.FullName, "cache"));
+
+            await kubectl.RunOkAsync("create", "namespace", "team");
+            await kubectl.RunOkAsync("create", "configmap", "settings", "-n", "team", "--from-literal=mode=fast");
+            await kubectl.RunOkAsync("create", "secret", "generic", "creds", "-n", "team", "--from-literal=accessKeyId=AKID");
+            var secret = JsonNode.Parse((await kubectl.RunOkAsync("get", "secret", "creds", "-n", "team", "-o", "json")).Stdout)!;
+            var configMap = JsonNode.Parse((await kubectl.RunOkAsync("get", "configmap", "settings", "-n", "team", "-o", "json")).Stdout)!;
+
+            Assert.Equal("AKID", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(S(secret["data"]!["accessKeyId"]))));
+            Assert.Equal("Opaque", S(secret["type"]));
+            Assert.Equal("fast", S(configMap["data"]!["mode"]));
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Binaries))]
+    public async Task Kubectl_OverHttpsWithToken_TrustsTheCertificateAndNeedsTheToken(string executable)
+    {
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { UseHttps = true, Token = "t0k3n" });
+        var temp = Directory.CreateTempSubdirectory("clustersim-kubectl-");
+        try
+        {
+            var good = Path.Combine(temp.FullName, "good");
+            var bad = Path.Combine(temp.FullName, "bad");
+            await sim.WriteKubeconfigAsync(good);
+            await File.WriteAllTextAsync(bad, sim.Kubeconfig().Replace("token: t0k3n", "token: wrong", StringComparison.Ordinal));
+
+            var accepted = await new Kubectl(executable, good, Path.Combine(temp.FullName, "cache1")).RunAsync("get", "namespaces", "-o", "name");
+            var refused = await new Kubectl(executable, bad, Path.Combine(temp.FullName, "cache2")).RunAsync("get", "namespaces", "-o", "name");
+
+            Assert.True(accepted.ExitCode == 0, accepted.ToString());
+            Assert.Contains("namespace/default", accepted.Stdout);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.True(refused.Stderr.Contains("Unauthorized", StringComparison.Ordinal) || refused.Stderr.Contains("provide credentials", StringComparison.Ordinal), refused.ToString());
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
 
     private static List<JsonObject> ReadDirectory(string dir) =>
         Directory.GetFiles(dir).Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
@@ -98,6 +153,14 @@ public sealed class KubectlAcceptanceTests
             }
 
             Assert.Contains(table.Skip(1), line => line.StartsWith(name + " ", StringComparison.Ordinal));
+
+            // kubectl explain reads the CRD schema from /openapi/v3.
+            var explained = (await kubectl.RunOkAsync("explain", $"{plural}.spec")).Stdout;
+            Assert.Contains(kind, explained);
+            foreach (var field in specSchema["properties"]!.AsObject().Select(p => p.Key).Take(3))
+            {
+                Assert.Contains(field, explained);
+            }
 
             // kubectl get --watch -o json streams the change kubectl patch --type=merge makes.
             using (var watch = new Kubectl.Streaming(kubectl.StartInfo("get", resource, name, "-n", ns, "--watch", "-o", "json")))

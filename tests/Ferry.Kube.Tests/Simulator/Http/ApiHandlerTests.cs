@@ -274,6 +274,25 @@ public sealed class ApiHandlerTests
     }
 
     [Fact]
+    public async Task Watch_AcceptTable_SendsTableRows()
+    {
+        var (sim, http) = await StartAsync();
+        await using var _ = sim;
+        using var __ = http;
+        await http.CreateAsync(Widgets, SimHttp.Widget("a", size: 4));
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Widgets.TrimStart('/')}?watch=true");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
+
+        using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var first = JsonNode.Parse((await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)))!)!;
+
+        Assert.Equal("ADDED", first["type"]!.GetValue<string>());
+        Assert.Equal("Table", first["object"]!["kind"]!.GetValue<string>());
+        Assert.Equal(4, first["object"]!["rows"]![0]!["cells"]![2]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task DropWatches_CutsOpenStreams()
     {
         var (sim, http) = await StartAsync();
@@ -316,6 +335,55 @@ public sealed class ApiHandlerTests
         Assert.Equal("Conflict", patch["reason"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, getCode);
         Assert.Equal(5, current["spec"]!["size"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Faults_DropWatchesAfter_CutsStreamsWhenTheClockPassesIt()
+    {
+        var clock = new ManualTimeProvider();
+        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        await using var _ = sim;
+        using var __ = http;
+        var created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        sim.Faults.DropWatchesAfter = TimeSpan.FromSeconds(5);
+
+        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(created)}");
+        var cut = false;
+        for (var i = 0; i < 100 && !cut; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            try
+            {
+                cut = await watch.TryNextAsync(TimeSpan.FromMilliseconds(100)) is (true, null);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                cut = true;
+            }
+        }
+
+        Assert.True(cut);
+    }
+
+    [Fact]
+    public async Task Faults_Latency_DelaysAnswersUntilTheClockPassesIt()
+    {
+        var clock = new ManualTimeProvider();
+        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        await using var _ = sim;
+        using var __ = http;
+        sim.Faults.Latency = TimeSpan.FromSeconds(2);
+
+        var pending = http.GetAsync("/api/v1/namespaces/default");
+        var answeredEarly = await Task.WhenAny(pending, Task.Delay(200)) == pending;
+        while (!pending.IsCompleted)
+        {
+            clock.Advance(TimeSpan.FromSeconds(2));
+            await Task.WhenAny(pending, Task.Delay(50));
+        }
+
+        Assert.False(answeredEarly);
+        Assert.Equal(HttpStatusCode.OK, (await pending).Code);
     }
 
     [Fact]

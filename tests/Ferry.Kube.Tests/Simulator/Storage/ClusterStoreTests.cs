@@ -338,6 +338,48 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delete_Anything_LeavesObjectsWhoseOwnerNeverExisted()
+    {
+        var phantom = new JsonArray(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "ConfigMap", ["name"] = "ghost", ["uid"] = Guid.NewGuid().ToString() });
+        await _http.CreateAsync(ConfigMaps, ConfigMap("orphan-by-design", owners: phantom));
+        await _http.CreateAsync(ConfigMaps, ConfigMap("victim"));
+
+        await _http.DeleteAsync($"{ConfigMaps}/victim");
+
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"{ConfigMaps}/orphan-by-design")).Code);
+    }
+
+    [Fact]
+    public async Task CreateFromYaml_MultiDocumentManifest_CreatesEachObject()
+    {
+        var created = _sim.Store.CreateFromYaml("""
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: seeded
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+              namespace: seeded
+            data:
+              mode: fast
+            ---
+            apiVersion: test.ferry.io/v1alpha1
+            kind: Widget
+            metadata:
+              name: seeded-widget
+            spec:
+              source: {volume: {claimName: pvc}}
+            """);
+
+        Assert.Equal(3, created.Count);
+        Assert.Equal("fast", (await _http.GetAsync("/api/v1/namespaces/seeded/configmaps/settings")).Body["data"]!["mode"]!.GetValue<string>());
+        Assert.Equal(3, (await _http.GetAsync($"{Widgets}/seeded-widget")).Body["spec"]!["size"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Delete_Job_DefaultsToOrphaningItsPods()
     {
         var job = await _http.CreateAsync("/apis/batch/v1/namespaces/default/jobs", new JsonObject
@@ -467,6 +509,181 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         var (_, list) = await _http.GetAsync("/api/v1/configmaps");
 
         Assert.Equal(2, list["items"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task Create_UnknownField_StrictRefuses_WarnPrunesWithWarning_IgnorePrunes()
+    {
+        JsonObject WithTypo(string name)
+        {
+            var w = SimHttp.Widget(name);
+            w["spec"]!["sizee"] = 3;
+            return w;
+        }
+
+        var (strictCode, strict) = await _http.PostAsync($"{Widgets}?fieldValidation=Strict", WithTypo("strict"));
+        using var warnRequest = new HttpRequestMessage(HttpMethod.Post, $"{Widgets.TrimStart('/')}?fieldValidation=Warn")
+        {
+            Content = new StringContent(WithTypo("warn").ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        using var warn = await _http.Client.SendAsync(warnRequest);
+        var (ignoreCode, ignored) = await _http.PostAsync($"{Widgets}?fieldValidation=Ignore", WithTypo("ignore"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, strictCode);
+        Assert.Contains("unknown field \"spec.sizee\"", strict["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, warn.StatusCode);
+        Assert.Contains(warn.Headers.GetValues("Warning"), w => w.Contains("spec.sizee", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Created, ignoreCode);
+        Assert.Null(ignored["spec"]!["sizee"]);
+    }
+
+    [Fact]
+    public async Task Secret_StringData_IsFoldedIntoData_AndTypeDefaultsToOpaque()
+    {
+        var secrets = "/api/v1/namespaces/default/secrets";
+        await _http.CreateAsync(secrets, JsonNode.Parse("""{"metadata":{"name":"s"},"stringData":{"password":"pw"}}""")!);
+
+        var (_, patched) = await _http.MergePatchAsync($"{secrets}/s", JsonNode.Parse("""{"stringData":{"user":"u"}}""")!);
+
+        Assert.Equal("Opaque", patched["type"]!.GetValue<string>());
+        Assert.Null(patched["stringData"]);
+        Assert.Equal(Convert.ToBase64String("pw"u8.ToArray()), patched["data"]!["password"]!.GetValue<string>());
+        Assert.Equal(Convert.ToBase64String("u"u8.ToArray()), patched["data"]!["user"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Create_DryRun_ReturnsObjectButStoresNothing()
+    {
+        var before = _sim.Store.ResourceVersion;
+
+        var (code, body) = await _http.PostAsync($"{Widgets}?dryRun=All", SimHttp.Widget("dry"));
+
+        Assert.Equal(HttpStatusCode.Created, code);
+        Assert.Equal("Careful", body["spec"]!["mode"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"{Widgets}/dry")).Code);
+        Assert.Equal(before, _sim.Store.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Create_PodAndJob_AreHandedToTheKubelet_ThatSetsStatus()
+    {
+        var kubelet = new RecordingKubelet();
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
+        using var http = new SimHttp(sim);
+
+        await http.CreateAsync("/api/v1/namespaces/default/pods", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "p" } });
+        await http.CreateAsync("/apis/batch/v1/namespaces/default/jobs", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "j" } });
+        await http.CreateAsync(ConfigMaps, ConfigMap("not-for-kubelet"));
+        var (_, pod) = await http.GetAsync("/api/v1/namespaces/default/pods/p");
+
+        Assert.Equal(["pods/p", "jobs/j"], kubelet.Created);
+        Assert.Equal("Running", pod["status"]!["phase"]!.GetValue<string>());
+    }
+
+    private sealed class RecordingKubelet : Ferry.ClusterSim.Kubelet.IKubelet
+    {
+        public List<string> Created { get; } = [];
+
+        public void OnCreated(Ferry.ClusterSim.Storage.ClusterStore store, Ferry.ClusterSim.Resources.ResourceType type, JsonObject obj)
+        {
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            Created.Add($"{type.Plural}/{name}");
+            if (type.Plural == "pods")
+            {
+                store.SetStatus("", "pods", "default", name, new JsonObject { ["phase"] = "Running" });
+            }
+        }
+
+        public void OnDeleted(Ferry.ClusterSim.Storage.ClusterStore store, Ferry.ClusterSim.Resources.ResourceType type, JsonObject obj)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Replace_ConcurrentReadModifyWriteWithRetry_LosesNoUpdate()
+    {
+        await _http.CreateAsync(ConfigMaps, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "counter" }, ["data"] = new JsonObject { ["n"] = "0" } });
+        const int writers = 4;
+        const int increments = 25;
+        var conflicts = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < increments; i++)
+            {
+                while (true)
+                {
+                    var (_, current) = await _http.GetAsync($"{ConfigMaps}/counter");
+                    current["data"]!["n"] = (int.Parse(current["data"]!["n"]!.GetValue<string>()) + 1).ToString();
+                    var (code, _) = await _http.PutAsync($"{ConfigMaps}/counter", current);
+                    if (code == HttpStatusCode.OK)
+                    {
+                        break;
+                    }
+
+                    Assert.Equal(HttpStatusCode.Conflict, code);
+                    Interlocked.Increment(ref conflicts);
+                }
+            }
+        })));
+
+        var (_, final) = await _http.GetAsync($"{ConfigMaps}/counter");
+        Assert.Equal((writers * increments).ToString(), final["data"]!["n"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Watch_ReplayedEvents_ReconstructTheListedState(int seed)
+    {
+        var random = new Random(seed);
+        var start = _sim.Store.ResourceVersion;
+        await using var watch = await WatchStream.OpenAsync(_http.Client, $"{ConfigMaps}?watch=true&resourceVersion={start}");
+        long lastRv = start;
+        for (var i = 0; i < 150; i++)
+        {
+            var name = $"cm-{random.Next(8)}";
+            (HttpStatusCode Code, JsonObject Body) r = random.Next(4) switch
+            {
+                0 => await _http.PostAsync(ConfigMaps, ConfigMap(name, new JsonObject { ["v"] = random.Next(3).ToString() })),
+                1 => await _http.DeleteAsync($"{ConfigMaps}/{name}"),
+                2 => await _http.MergePatchAsync($"{ConfigMaps}/{name}", new JsonObject { ["data"] = new JsonObject { ["k"] = random.Next(100).ToString() } }),
+                _ => await _http.MergePatchAsync($"{ConfigMaps}/{name}", new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { ["v"] = random.Next(3).ToString() } } }),
+            };
+            if (r.Code is HttpStatusCode.OK or HttpStatusCode.Created)
+            {
+                lastRv = Math.Max(lastRv, long.Parse(Rv(r.Body)));
+            }
+        }
+
+        var replayed = new Dictionary<string, JsonObject>();
+        long previous = start;
+        while (previous < lastRv)
+        {
+            var e = (await watch.NextAsync())!;
+            var obj = e["object"]!.AsObject();
+            var rv = long.Parse(Rv(obj));
+            Assert.True(rv > previous, $"resourceVersion {rv} after {previous}");
+            previous = rv;
+            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            if (e["type"]!.GetValue<string>() == "DELETED")
+            {
+                Assert.True(replayed.Remove(name), $"DELETED for unknown {name}");
+            }
+            else
+            {
+                replayed[name] = obj;
+            }
+        }
+
+        var (_, list) = await _http.GetAsync(ConfigMaps);
+        var listed = list["items"]!.AsArray().Select(i => i!.AsObject()).ToDictionary(i => i["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(listed.Keys.Order(), replayed.Keys.Order());
+        foreach (var (name, obj) in listed)
+        {
+            Assert.True(JsonNode.DeepEquals(obj, replayed[name]), $"{name}: listed {obj.ToJsonString()} replayed {replayed[name].ToJsonString()}");
+        }
     }
 
     [Fact]

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Ferry.ClusterSim;
+
+namespace Ferry.Kube.Tests.Simulator;
+
+/// <summary>The repository's CRDs served by the simulator: the samples are accepted, and every invalid variant kept
+/// by the API tests (<c>tests/Ferry.Api.Tests/Samples/Invalid/</c>) is refused.</summary>
+public sealed class CrdSamplesTests : IAsyncLifetime
+{
+    private ClusterSimulator _sim = null!;
+    private SimHttp _http = null!;
+
+    public static TheoryData<string> InvalidSamples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "tests", "Ferry.Api.Tests", "Samples", "Invalid"), "*.yaml").Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(f));
+        }
+
+        return data;
+    }
+
+    public async Task InitializeAsync()
+    {
+        _sim = await ClusterSimulator.StartAsync();
+        _http = new SimHttp(_sim);
+        foreach (var file in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "crds"), "*.yaml"))
+        {
+            foreach (var crd in TestFiles.ReadYamlDocuments(file))
+            {
+                await _http.CreateAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _sim.DisposeAsync();
+    }
+
+    private static string Collection(JsonObject obj)
+    {
+        var plural = obj["kind"]!.GetValue<string>() switch
+        {
+            "SyncJob" => "syncjobs",
+            "ReplicaMirror" => "replicamirrors",
+            var k => throw new InvalidOperationException($"unexpected kind {k}"),
+        };
+        return $"/apis/{obj["apiVersion"]!.GetValue<string>()}/namespaces/default/{plural}?fieldValidation=Strict";
+    }
+
+    [Fact]
+    public async Task Samples_AreAccepted()
+    {
+        var samples = Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "config", "samples"), "*.yaml")
+            .SelectMany(TestFiles.ReadYamlDocuments).Where(d => d["apiVersion"]!.GetValue<string>().StartsWith("ferry.io/", StringComparison.Ordinal)).ToList();
+
+        foreach (var sample in samples)
+        {
+            sample["metadata"]!.AsObject().Remove("namespace");
+            await _http.CreateAsync(Collection(sample), sample);
+        }
+
+        Assert.NotEmpty(samples);
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidSamples))]
+    public async Task InvalidSample_IsRefused(string file)
+    {
+        var path = Path.Combine(TestFiles.RepoRoot, "tests", "Ferry.Api.Tests", "Samples", "Invalid", file);
+        var obj = TestFiles.ReadYaml(path);
+        obj["metadata"]!.AsObject().Remove("namespace");
+
+        var (code, status) = await _http.PostAsync(Collection(obj), obj);
+
+        Assert.True(code is (HttpStatusCode)422 or HttpStatusCode.BadRequest, $"{file}: {(int)code} {status.ToJsonString()}");
+        Assert.Equal("Status", status["kind"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task StartedSyncJob_SpecChangeRefusedByCelRule_SuspendAllowed()
+    {
+        var sample = TestFiles.ReadYaml(Path.Combine(TestFiles.RepoRoot, "config", "samples", "syncjob-s3-to-volume.yaml"));
+        sample["metadata"]!.AsObject().Remove("namespace");
+        var created = await _http.CreateAsync(Collection(sample), sample);
+        var path = $"/apis/ferry.io/v1alpha1/namespaces/default/syncjobs/{created["metadata"]!["name"]!.GetValue<string>()}";
+
+        var (beforeStart, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"workers":2}}""")!);
+        await _http.MergePatchAsync($"{path}/status", JsonNode.Parse("""{"status":{"startTime":"2026-01-01T00:00:00Z"}}""")!);
+        var (afterStart, refused) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"source":{"s3":{"prefix":"elsewhere/"}}}}""")!);
+        var (suspend, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"suspend":true}}""")!);
+
+        Assert.Equal(HttpStatusCode.OK, beforeStart);
+        Assert.Equal((HttpStatusCode)422, afterStart);
+        Assert.Contains("immutable", refused["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, suspend);
+    }
+}
