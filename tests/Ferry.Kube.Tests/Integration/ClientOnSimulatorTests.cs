@@ -68,6 +68,42 @@ public sealed class ClientOnSimulatorTests
     }
 
     [Fact]
+    public async Task ReplicaMirrorSample_ApplyListWatchAndStatusConditions_RoundTripThroughTypedClient()
+    {
+        await using var cluster = await SimulatedCluster.StartAsync();
+        var client = cluster.Client;
+        var mirrors = SimulatedCluster.ReplicaMirrors;
+        await cluster.InstallCrdsAsync();
+        var sample = SimulatedCluster.Sample("ReplicaMirror", ApiJsonContext.Default.ReplicaMirror);
+        var ns = sample.Metadata.Namespace!;
+        await cluster.CreateNamespaceAsync(ns);
+
+        var applied = await client.ApplyAsync(mirrors, ns, sample.Metadata.Name!, sample, new ApplyOptions("ferry-test"));
+        Assert.Equal(sample.Spec.Destinations.Count, applied.Spec.Destinations.Count);
+        var list = await client.ListAsync(mirrors, ns);
+        Assert.Equal(sample.Metadata.Name, Assert.Single(list.Items).Metadata.Name);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var watch = client.WatchAsync(mirrors, ns, new WatchOptions { ResourceVersion = list.Metadata.ResourceVersion }, cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = watch.MoveNextAsync().AsTask();
+        var now = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        applied.Status = new Ferry.Api.ReplicaMirrors.ReplicaMirrorStatus
+        {
+            ObservedGeneration = applied.Metadata.Generation,
+            LastSyncTime = now,
+            Conditions = [new Condition { Type = "Ready", Status = "True", Reason = "Synced", Message = "all destinations in sync", LastTransitionTime = now, ObservedGeneration = applied.Metadata.Generation }],
+        };
+        var written = await client.ReplaceStatusAsync(mirrors, ns, applied.Metadata.Name!, applied);
+
+        Assert.True(await next);
+        Assert.Equal(WatchEventType.Modified, watch.Current.Type);
+        var condition = Assert.Single(watch.Current.Object!.Status!.Conditions!);
+        Assert.Equal(("Ready", "True", now), (condition.Type, condition.Status, condition.LastTransitionTime));
+        Assert.Equal(now, written.Status!.LastSyncTime);
+        Assert.Equal(applied.Metadata.Generation, written.Metadata.Generation);
+    }
+
+    [Fact]
     public async Task StatusSubresource_SpecAndStatusWrittenSeparately_GenerationBumpsOnSpecOnly()
     {
         await using var cluster = await SimulatedCluster.StartAsync();
