@@ -287,6 +287,12 @@ public sealed partial class ClusterStore
             {
                 throw StatusException.NotFound(Registry.Find("", "namespaces")!, ns);
             }
+
+            if (_objects["/namespaces"][Key(null, ns)]["metadata"]?["deletionTimestamp"] is not null)
+            {
+                throw new StatusException(403, "Forbidden",
+                    $"{type.QualifiedPlural} \"{Str(meta["name"]) ?? Str(meta["generateName"])}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
+            }
         }
         else
         {
@@ -785,6 +791,11 @@ public sealed partial class ClusterStore
         }
 
         var isNamespace = type.Group.Length == 0 && type.Plural == "namespaces";
+        if (isNamespace && name is "default" or "kube-system" or "kube-public")
+        {
+            throw new StatusException(403, "Forbidden", $"namespaces \"{name}\" is forbidden: this namespace may not be deleted");
+        }
+
         if (finalizers.Count == 0 && !isNamespace)
         {
             return (RemoveLocked(type, ns, name), true);

@@ -300,10 +300,12 @@ public sealed class ApiHandlerTests
         using var __ = http;
         var created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
         await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(created)}");
-        while (sim.Store.WatchCount == 0)
+        for (var i = 0; i < 2000 && sim.Store.WatchCount == 0; i++)
         {
             await Task.Delay(10);
         }
+
+        Assert.Equal(1, sim.Store.WatchCount);
 
         sim.DropWatches();
         var cut = false;
@@ -376,7 +378,7 @@ public sealed class ApiHandlerTests
 
         var pending = http.GetAsync("/api/v1/namespaces/default");
         var answeredEarly = await Task.WhenAny(pending, Task.Delay(200)) == pending;
-        while (!pending.IsCompleted)
+        for (var i = 0; i < 500 && !pending.IsCompleted; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(2));
             await Task.WhenAny(pending, Task.Delay(50));

@@ -424,6 +424,24 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delete_DefaultNamespace_IsForbidden_AndATerminatingNamespaceTakesNoNewObjects()
+    {
+        await _http.CreateAsync("/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "closing" } });
+        await _http.CreateAsync("/api/v1/namespaces/closing/configmaps", ConfigMap("held", finalizers: new JsonArray("ferry.io/hold")));
+
+        var (defaultCode, _) = await _http.DeleteAsync("/api/v1/namespaces/default");
+        await _http.DeleteAsync("/api/v1/namespaces/closing");
+        var (_, terminating) = await _http.GetAsync("/api/v1/namespaces/closing");
+        var (createCode, _) = await _http.PostAsync("/api/v1/namespaces/closing/configmaps", ConfigMap("late"));
+        await _http.MergePatchAsync("/api/v1/namespaces/closing/configmaps/held", JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
+
+        Assert.Equal(HttpStatusCode.Forbidden, defaultCode);
+        Assert.Equal("Terminating", terminating["status"]!["phase"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, createCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync("/api/v1/namespaces/closing")).Code);
+    }
+
+    [Fact]
     public async Task Delete_CustomResourceDefinition_StopsServingAndRemovesObjects()
     {
         await _http.CreateAsync(Widgets, SimHttp.Widget("w"));
@@ -605,14 +623,14 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         await _http.CreateAsync(ConfigMaps, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "counter" }, ["data"] = new JsonObject { ["n"] = "0" } });
         const int writers = 4;
         const int increments = 25;
-        var conflicts = 0;
 
         await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
             for (var i = 0; i < increments; i++)
             {
-                while (true)
+                for (var attempt = 0; ; attempt++)
                 {
+                    Assert.True(attempt < 1000, "an increment never got through");
                     var (_, current) = await _http.GetAsync($"{ConfigMaps}/counter");
                     current["data"]!["n"] = (int.Parse(current["data"]!["n"]!.GetValue<string>()) + 1).ToString();
                     var (code, _) = await _http.PutAsync($"{ConfigMaps}/counter", current);
@@ -622,7 +640,6 @@ public sealed class ClusterStoreTests : IAsyncLifetime
                     }
 
                     Assert.Equal(HttpStatusCode.Conflict, code);
-                    Interlocked.Increment(ref conflicts);
                 }
             }
         })));
