@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Ferry.Kube.Client;
+using Ferry.Kube.Errors;
+using Ferry.Kube.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ferry.Kube.Events;
+
+/// <summary>Writes core/v1 Events about objects, counting repeats of the same event on one Event object.</summary>
+/// <remarks>
+/// Follows client-go's record package in miniature: the Event is named <c>&lt;object name&gt;.&lt;hex unix nanoseconds&gt;</c> in
+/// the object's namespace (<c>default</c> for cluster-scoped objects) and refers to the object by apiVersion, kind,
+/// name, namespace, uid and resourceVersion; an identical event within the aggregation window increments
+/// <c>count</c> and moves <c>lastTimestamp</c> with a merge patch. Events are best effort: failures are logged, never
+/// thrown. Messages must not contain secrets; they are cut to 1024 characters.
+/// </remarks>
+public sealed class EventRecorder
+{
+    private const int MaxMessageLength = 1024;
+    private readonly IKubernetesClient _client;
+    private readonly EventRecorderOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, (string Namespace, string Name, int Count, DateTimeOffset Last)> _recent = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a recorder.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="options">Component, instance, aggregation window and clock.</param>
+    /// <param name="logger">Logger; default none.</param>
+    public EventRecorder(IKubernetesClient client, EventRecorderOptions options, ILogger? logger = null)
+    {
+        _client = client ?? throw new ArgumentNullException(nameof(client));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Records a <c>Normal</c> event.</summary>
+    /// <param name="involved">The object the event is about (needs metadata.name; uid recommended).</param>
+    /// <param name="reason">Short CamelCase reason, e.g. <c>Started</c>.</param>
+    /// <param name="message">Human-readable text without secrets.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the event was written or given up on.</returns>
+    public Task NormalAsync(IKubernetesObject involved, string reason, string message, CancellationToken cancellationToken = default) =>
+        RecordAsync(involved, "Normal", reason, message, cancellationToken);
+
+    /// <summary>Records a <c>Warning</c> event.</summary>
+    /// <param name="involved">The object the event is about.</param>
+    /// <param name="reason">Short CamelCase reason, e.g. <c>BackoffLimitExceeded</c>.</param>
+    /// <param name="message">Human-readable text without secrets.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the event was written or given up on.</returns>
+    public Task WarningAsync(IKubernetesObject involved, string reason, string message, CancellationToken cancellationToken = default) =>
+        RecordAsync(involved, "Warning", reason, message, cancellationToken);
+
+    /// <summary>Records an event of any type.</summary>
+    /// <param name="involved">The object the event is about.</param>
+    /// <param name="type"><c>Normal</c> or <c>Warning</c>.</param>
+    /// <param name="reason">Short CamelCase reason.</param>
+    /// <param name="message">Human-readable text without secrets.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <returns>A task that completes when the event was written or given up on.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task RecordAsync(IKubernetesObject involved, string type, string reason, string message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(involved);
+        var name = involved.Metadata.Name ?? throw new ArgumentException("The involved object has no name.", nameof(involved));
+        var ns = string.IsNullOrEmpty(involved.Metadata.Namespace) ? "default" : involved.Metadata.Namespace;
+        if (message.Length > MaxMessageLength)
+        {
+            message = message[..(MaxMessageLength - 3)] + "...";
+        }
+
+        var now = _options.TimeProvider.GetUtcNow();
+        var key = string.Join('\0', involved.Kind, involved.Metadata.Namespace, name, involved.Metadata.Uid, type, reason, message);
+        try
+        {
+            if (_recent.TryGetValue(key, out var seen) && now - seen.Last < _options.AggregationWindow)
+            {
+                var count = seen.Count + 1;
+                var patch = new JsonObject
+                {
+                    ["count"] = count,
+                    ["lastTimestamp"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                };
+                try
+                {
+                    await _client.PatchAsync(KubeResources.Events, seen.Namespace, seen.Name, patch, null, cancellationToken).ConfigureAwait(false);
+                    _recent[key] = (seen.Namespace, seen.Name, count, now);
+                    return;
+                }
+                catch (KubernetesApiException e) when (e.IsNotFound)
+                {
+                    // The Event expired (events have a TTL); create a fresh one below.
+                }
+            }
+
+            var eventName = $"{name}.{(now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100:x}";
+            var value = new Event
+            {
+                Metadata = new ObjectMeta { Name = eventName, Namespace = ns },
+                InvolvedObject = new ObjectReference
+                {
+                    ApiVersion = involved.ApiVersion,
+                    Kind = involved.Kind,
+                    Name = name,
+                    Namespace = involved.Metadata.Namespace,
+                    Uid = involved.Metadata.Uid,
+                    ResourceVersion = involved.Metadata.ResourceVersion,
+                },
+                Type = type,
+                Reason = reason,
+                Message = message,
+                Count = 1,
+                FirstTimestamp = now,
+                LastTimestamp = now,
+                Source = new EventSource { Component = _options.Component },
+                ReportingComponent = _options.Component,
+                ReportingInstance = _options.Instance,
+            };
+            await _client.CreateAsync(KubeResources.Events, ns, value, null, cancellationToken).ConfigureAwait(false);
+            _recent[key] = (ns, eventName, 1, now);
+            Prune(now);
+        }
+        catch (KubernetesException e)
+        {
+            _logger.LogWarning(e, "Could not record event {Reason} on {Kind} {Name}", reason, involved.Kind, name);
+        }
+    }
+
+    private void Prune(DateTimeOffset now)
+    {
+        if (_recent.Count < 4096)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in _recent)
+        {
+            if (now - value.Last >= _options.AggregationWindow)
+            {
+                _recent.TryRemove(key, out _);
+            }
+        }
+    }
+}

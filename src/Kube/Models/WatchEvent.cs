@@ -1,0 +1,27 @@
+namespace Ferry.Kube.Models;
+
+/// <summary>One event of a watch stream.</summary>
+/// <typeparam name="T">The watched object type.</typeparam>
+/// <remarks>On the wire each event is one JSON line <c>{"type":"ADDED","object":{…}}</c>; the client decodes the
+/// object with the caller's type information, and an <c>ERROR</c> object as <see cref="Models.Status"/>.</remarks>
+public sealed class WatchEvent<T>
+    where T : class
+{
+    /// <summary>What happened.</summary>
+    public required WatchEventType Type { get; init; }
+
+    /// <summary>The object; <see langword="null"/> for <see cref="WatchEventType.Error"/>.</summary>
+    public T? Object { get; init; }
+
+    /// <summary>The failure, for <see cref="WatchEventType.Error"/> events only.</summary>
+    public Status? Status { get; init; }
+
+    /// <summary>The object's <c>metadata.resourceVersion</c> as read from the wire (set for bookmarks too).</summary>
+    public string? ResourceVersion { get; init; }
+
+    /// <summary>The object's <c>metadata.namespace</c> as read from the wire.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>The object's <c>metadata.name</c> as read from the wire.</summary>
+    public string? Name { get; init; }
+}
