@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
 using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
@@ -53,7 +54,7 @@ internal static class SyncCommand
     private static readonly Option<string?> FilesFrom = new("--files-from") { Description = "Sync only the keys listed in FILE, one per line (a line ending in '/' selects everything below it).", HelpName = "FILE" };
     private static readonly Option<double> BwLimit = new("--bwlimit") { Description = "Limit bandwidth to N Mbit/s across all threads (0 is unlimited).", DefaultValueFactory = _ => 0 };
     private static readonly Option<int> ListThreads = new("--list-threads") { Description = "Range tasks listed and merge-joined concurrently.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<int> ListDepth = new("--list-depth") { Description = "Directory depth for parallel listing.", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> ListDepth = new("--list-depth") { Description = "Accepted for juicefs compatibility; Ferry parallelises listing by key-range tasks instead (--list-threads).", DefaultValueFactory = _ => 1 };
     private static readonly Option<long> MaxFailure = new("--max-failure") { Description = "Abort once N objects have failed (0 is unlimited).", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> MaxDelete = new("--max-delete") { Description = "Fail before deleting anything when --delete-dst would delete more than N keys or N% of the destination.", HelpName = "N|N%" };
     private static readonly Option<string?> Metrics = new("--metrics") { Description = "Serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9567).", HelpName = "ADDR" };
@@ -82,9 +83,9 @@ internal static class SyncCommand
     }
 
     /// <summary>The include/exclude rules in the order they appear on the command line.</summary>
-    public static IReadOnlyList<SyncFilterRule> OrderedRules(ParseResult parseResult)
+    public static IReadOnlyList<FilterRule> OrderedRules(ParseResult parseResult)
     {
-        var rules = new List<SyncFilterRule>();
+        var rules = new List<FilterRule>();
         IReadOnlyList<Token> tokens = parseResult.Tokens;
         for (int i = 0; i < tokens.Count - 1; i++)
         {
@@ -101,7 +102,7 @@ internal static class SyncCommand
             };
             if (include is { } inc && tokens[i + 1].Type == TokenType.Argument)
             {
-                rules.Add(new SyncFilterRule(inc, tokens[i + 1].Value));
+                rules.Add(new FilterRule(inc ? FilterAction.Include : FilterAction.Exclude, tokens[i + 1].Value));
                 i++;
             }
         }
@@ -152,7 +153,7 @@ internal static class SyncCommand
             {
                 try
                 {
-                    exporter = new PrometheusExporter(SyncMetrics.MeterName);
+                    exporter = new PrometheusExporter(metrics.Meter);
                     exporter.Start(address);
                 }
                 catch (Exception e) when (e is ArgumentException or System.Net.HttpListenerException)

@@ -27,6 +27,8 @@ public sealed class SyncEngine
 {
     private const int CheckpointEvery = 1024;
     private const int CompareBufferSize = 128 * 1024;
+    private const int BatchObjects = 32;
+    private const long BatchBytes = 4L << 20;
 
     private readonly IObjectStorage _source;
     private readonly IObjectStorage _destination;
@@ -104,7 +106,7 @@ public sealed class SyncEngine
         var planner = new SyncPlanner(_options, selection);
         KeyRange range = KeySelection.RangeOf(_options);
 
-        var work = Channel.CreateBounded<Work>(new BoundedChannelOptions(Math.Max(64, _options.Threads * 64))
+        var work = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Math.Max(8, _options.Threads * 4))
         {
             SingleReader = false,
             SingleWriter = false,
@@ -116,21 +118,22 @@ public sealed class SyncEngine
         string? taskFailure = null;
         try
         {
+            // With one task runner a scan would only list the source twice: the whole range is one task.
             var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes);
-            Task scan = scanner.RunAsync(abort.Token);
+            Task scan = _options.ListThreads > 1 ? scanner.RunAsync(abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
             taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
             await scan.ConfigureAwait(false);
 
             QueueStatus copyStatus = await queue.GetStatusAsync(RangeTaskPhase.Copy, abort.Token).ConfigureAwait(false);
             taskFailure ??= copyStatus.Failed > 0 ? $"{copyStatus.Failed} range task(s) failed" : null;
-            if (_options.DeleteDst && !_options.DryRun && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
+            if (_options.DeleteDst && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
             {
                 SyncCounters soFar = Snapshot();
                 if (ExceedsMaxDelete(soFar.DeleteCandidates, soFar.DestinationKeys, out long allowed))
                 {
                     _abortReason = $"refusing to delete {soFar.DeleteCandidates} destination key(s): more than --max-delete {_options.MaxDelete} ({allowed}); nothing was deleted";
                 }
-                else if (soFar.DeleteCandidates > 0)
+                else if (soFar.DeleteCandidates > 0 && !_options.DryRun)
                 {
                     await queue.PublishDeleteTasksAsync(abort.Token).ConfigureAwait(false);
                     taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Delete, planner, work.Writer, abort.Token).ConfigureAwait(false);
@@ -169,7 +172,7 @@ public sealed class SyncEngine
         return candidates > allowed;
     }
 
-    private async Task<string?> RunPhaseAsync(IWorkQueue queue, RangeTaskPhase phase, SyncPlanner planner, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    private async Task<string?> RunPhaseAsync(IWorkQueue queue, RangeTaskPhase phase, SyncPlanner planner, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
         string? lastFailure = null;
         Task[] runners = Enumerable.Range(0, Math.Max(1, _options.ListThreads)).Select(async i =>
@@ -187,36 +190,46 @@ public sealed class SyncEngine
         return lastFailure;
     }
 
-    private async Task<string?> RunTaskAsync(IWorkQueue queue, RangeTaskLease lease, SyncPlanner planner, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    private async Task<string?> RunTaskAsync(IWorkQueue queue, RangeTaskLease lease, SyncPlanner planner, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
         RangeTask task = lease.Task;
         SyncCounters counters = task.Counters.Clone();
         _active[task.Id] = counters;
         var watermark = new Watermark();
+        var run = new TaskRun(counters, watermark);
         bool copyPhase = task.Phase == RangeTaskPhase.Copy;
         string start = task.LastKey is null ? task.Range.Start : task.LastKey + "\0";
         try
         {
             IAsyncEnumerable<ObjectEntry> src = _source.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = _options.Links }, cancellationToken);
-            IAsyncEnumerable<ObjectEntry> dst = CountDestination(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), counters, copyPhase);
+            IAsyncEnumerable<ObjectEntry> dst = CountDestination(
+                Prefetch.AheadAsync(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), 4, cancellationToken),
+                counters,
+                copyPhase);
             long n = 0;
             await foreach (PlannedAction action in planner.PlanAsync(src, dst, cancellationToken).ConfigureAwait(false))
             {
                 if (copyPhase)
                 {
-                    await PlanCopyPhaseAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+                    await PlanCopyPhaseAsync(action, run, work, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    await PlanDeletePhaseAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+                    await PlanDeletePhaseAsync(action, run, work, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (++n % CheckpointEvery == 0 && watermark.LastKey is { } last)
+                if (++n % CheckpointEvery == 0)
+                {
+                    await FlushAsync(run, work, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (n % CheckpointEvery == 0 && watermark.LastKey is { } last)
                 {
                     await queue.CheckpointAsync(lease, last, counters, cancellationToken).ConfigureAwait(false);
                 }
             }
 
+            await FlushAsync(run, work, cancellationToken).ConfigureAwait(false);
             await watermark.DrainAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             await queue.CompleteAsync(lease, counters, cancellationToken).ConfigureAwait(false);
             _finished.Add(counters);
@@ -225,6 +238,14 @@ public sealed class SyncEngine
         }
         catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
         {
+            if (run.Open is { } open)
+            {
+                // Never dispatched: the retry of the task redoes these keys.
+                Interlocked.Add(ref _pending, -open.Actions.Count);
+                run.Open = null;
+                open.Slot.Finish();
+            }
+
             await watermark.DrainAsync().ConfigureAwait(false);
             string reason = $"task {task.Id} {task.Range}: {e.Message}";
             _settings.OnError?.Invoke(reason);
@@ -252,8 +273,10 @@ public sealed class SyncEngine
         }
     }
 
-    private async ValueTask PlanCopyPhaseAsync(PlannedAction action, SyncCounters counters, Watermark watermark, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    private async ValueTask PlanCopyPhaseAsync(PlannedAction action, TaskRun run, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
+        SyncCounters counters = run.Counters;
+        Watermark watermark = run.Watermark;
         long size = action.Source?.Size ?? 0;
         if (action.Source is not null)
         {
@@ -293,7 +316,7 @@ public sealed class SyncEngine
                 case SyncActionKind.Copy:
                     Plan("copy", action.Key);
                     counters.AddCopied(size);
-                    if (_options.DeleteSrc)
+                    if (_options.DeleteSrc && action.Source!.Kind != EntryKind.Directory)
                     {
                         Plan("delete-src", action.Key);
                     }
@@ -317,11 +340,12 @@ public sealed class SyncEngine
             return;
         }
 
-        await DispatchAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+        await DispatchAsync(action, run, work, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask PlanDeletePhaseAsync(PlannedAction action, SyncCounters counters, Watermark watermark, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    private async ValueTask PlanDeletePhaseAsync(PlannedAction action, TaskRun run, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
+        Watermark watermark = run.Watermark;
         if (action.Kind != SyncActionKind.DeleteDst)
         {
             watermark.Done(action.Key);
@@ -335,14 +359,30 @@ public sealed class SyncEngine
             return;
         }
 
-        await DispatchAsync(action, counters, watermark, work, cancellationToken).ConfigureAwait(false);
+        await DispatchAsync(action, run, work, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask DispatchAsync(PlannedAction action, SyncCounters counters, Watermark watermark, ChannelWriter<Work> work, CancellationToken cancellationToken)
+    /// <summary>Adds a copy or delete to the task's open batch; batches of small objects keep thread hand-offs and lock traffic per object low.</summary>
+    private async ValueTask DispatchAsync(PlannedAction action, TaskRun run, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
-        Watermark.Slot slot = watermark.Begin(action.Key);
+        Batch batch = run.Open ??= new Batch(run.Counters, run.Watermark.Begin(action.Key));
+        batch.Actions.Add(action);
+        batch.Slot.Key = action.Key;
+        batch.Bytes += action.Source?.Size ?? 0;
         Interlocked.Increment(ref _pending);
-        await work.WriteAsync(new Work(action, counters, slot), cancellationToken).ConfigureAwait(false);
+        if (batch.Actions.Count >= BatchObjects || batch.Bytes >= BatchBytes)
+        {
+            await FlushAsync(run, work, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async ValueTask FlushAsync(TaskRun run, ChannelWriter<Batch> work, CancellationToken cancellationToken)
+    {
+        if (run.Open is { } batch)
+        {
+            run.Open = null;
+            await work.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private void Plan(string verb, string key)
@@ -356,49 +396,62 @@ public sealed class SyncEngine
         }
     }
 
-    private async Task WorkerAsync(ChannelReader<Work> reader, CancellationTokenSource abort)
+    private async Task WorkerAsync(ChannelReader<Batch> reader, CancellationTokenSource abort)
     {
         try
         {
-            await foreach (Work w in reader.ReadAllAsync(abort.Token).ConfigureAwait(false))
+            await foreach (Batch batch in reader.ReadAllAsync(abort.Token).ConfigureAwait(false))
             {
+                int done = 0;
                 try
                 {
-                    await _retry.ExecuteAsync(static (state, ct) => state.Engine.ExecuteAsync(state.Work, ct), (Engine: this, Work: w), abort.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or NotSupportedException)
-                {
-                    w.Counters.AddFailed();
-                    long failed = Interlocked.Increment(ref _failedTotal);
-                    _settings.OnError?.Invoke($"failed {w.Action.Kind.ToString().ToLowerInvariant()} {w.Action.Key}: {e.Message}");
-                    if (_options.MaxFailures > 0 && failed >= _options.MaxFailures && _abortReason is null)
+                    foreach (PlannedAction action in batch.Actions)
                     {
-                        _abortReason = $"aborted after {failed} failed object(s) (--max-failure {_options.MaxFailures})";
-                        await abort.CancelAsync().ConfigureAwait(false);
+                        abort.Token.ThrowIfCancellationRequested();
+                        await RunOneAsync(action, batch.Counters, abort).ConfigureAwait(false);
+                        done++;
+                        Interlocked.Decrement(ref _pending);
                     }
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref _pending);
-                    w.Slot.Finish();
+                    Interlocked.Add(ref _pending, done - batch.Actions.Count);
+                    batch.Slot.Finish();
                 }
             }
         }
         catch (OperationCanceledException)
         {
             // Drain what is left so that task runners waiting on their watermark finish.
-            while (reader.TryRead(out Work? w))
+            while (reader.TryRead(out Batch? batch))
             {
-                Interlocked.Decrement(ref _pending);
-                w.Slot.Finish();
+                Interlocked.Add(ref _pending, -batch.Actions.Count);
+                batch.Slot.Finish();
             }
         }
     }
 
-    private async ValueTask ExecuteAsync(Work w, CancellationToken cancellationToken)
+    private async ValueTask RunOneAsync(PlannedAction action, SyncCounters counters, CancellationTokenSource abort)
     {
-        PlannedAction a = w.Action;
-        SyncCounters counters = w.Counters;
+        try
+        {
+            await _retry.ExecuteAsync(static (state, ct) => state.Engine.ExecuteAsync(state.Action, state.Counters, ct), (Engine: this, Action: action, Counters: counters), abort.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            counters.AddFailed();
+            long failed = Interlocked.Increment(ref _failedTotal);
+            _settings.OnError?.Invoke($"failed {action.Kind.ToString().ToLowerInvariant()} {action.Key}: {e.Message}");
+            if (_options.MaxFailures > 0 && failed >= _options.MaxFailures && _abortReason is null)
+            {
+                _abortReason = $"aborted after {failed} failed object(s) (--max-failure {_options.MaxFailures})";
+                await abort.CancelAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask ExecuteAsync(PlannedAction a, SyncCounters counters, CancellationToken cancellationToken)
+    {
         switch (a.Kind)
         {
             case SyncActionKind.Copy:
@@ -567,5 +620,25 @@ public sealed class SyncEngine
         }
     }
 
-    private sealed record Work(PlannedAction Action, SyncCounters Counters, Watermark.Slot Slot);
+    /// <summary>Consecutive copies or deletes of one range task, run in order by one copy worker.</summary>
+    private sealed class Batch(SyncCounters counters, Watermark.Slot slot)
+    {
+        public SyncCounters Counters { get; } = counters;
+
+        public Watermark.Slot Slot { get; } = slot;
+
+        public List<PlannedAction> Actions { get; } = [];
+
+        public long Bytes { get; set; }
+    }
+
+    /// <summary>The state of one range task while it is planned.</summary>
+    private sealed class TaskRun(SyncCounters counters, Watermark watermark)
+    {
+        public SyncCounters Counters { get; } = counters;
+
+        public Watermark Watermark { get; } = watermark;
+
+        public Batch? Open { get; set; }
+    }
 }

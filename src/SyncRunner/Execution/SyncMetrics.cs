@@ -14,6 +14,9 @@ internal sealed class SyncMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
 
+    /// <summary>The meter holding the instruments (one per run).</summary>
+    public Meter Meter => _meter;
+
     public SyncMetrics(Func<SyncCounters> snapshot)
     {
         _meter.CreateObservableCounter("ferry_objects_total", () =>

@@ -9,6 +9,7 @@ internal sealed class Watermark
     private readonly object _lock = new();
     private readonly Queue<Slot> _slots = new();
     private TaskCompletionSource? _drained;
+    private Slot? _tail;
 
     /// <summary>The last key finished in order, or <see langword="null"/>.</summary>
     public string? LastKey { get; private set; }
@@ -20,6 +21,7 @@ internal sealed class Watermark
         lock (_lock)
         {
             _slots.Enqueue(slot);
+            _tail = slot;
         }
 
         return slot;
@@ -32,11 +34,16 @@ internal sealed class Watermark
         {
             if (_slots.Count == 0)
             {
-                LastKey = key;
+                Raise(key);
+            }
+            else if (_tail is { Finished: true } tail)
+            {
+                tail.Key = key; // coalesce runs of finished keys: memory stays bounded
             }
             else
             {
-                _slots.Enqueue(new Slot(this, key) { Finished = true });
+                _tail = new Slot(this, key) { Finished = true };
+                _slots.Enqueue(_tail);
             }
         }
     }
@@ -56,6 +63,14 @@ internal sealed class Watermark
         }
     }
 
+    private void Raise(string key)
+    {
+        if (LastKey is null || Keys.KeyComparer.Utf8.Compare(key, LastKey) > 0)
+        {
+            LastKey = key;
+        }
+    }
+
     private void Advance()
     {
         TaskCompletionSource? drained = null;
@@ -63,7 +78,12 @@ internal sealed class Watermark
         {
             while (_slots.Count > 0 && _slots.Peek().Finished)
             {
-                LastKey = _slots.Dequeue().Key;
+                Raise(_slots.Dequeue().Key);
+            }
+
+            if (_slots.Count == 0)
+            {
+                _tail = null;
             }
 
             if (_slots.Count == 0 && _drained is not null)
@@ -79,8 +99,8 @@ internal sealed class Watermark
     /// <summary>One action in flight.</summary>
     public sealed class Slot(Watermark owner, string key)
     {
-        /// <summary>The action's key.</summary>
-        public string Key { get; } = key;
+        /// <summary>The action's key (for a batch, its last key so far).</summary>
+        public string Key { get; set; } = key;
 
         /// <summary>Whether the action has finished.</summary>
         public bool Finished { get; set; }

@@ -1,29 +1,24 @@
+using Ferry.SyncRunner.Filtering;
+
 namespace Ferry.SyncRunner.Planning;
 
 /// <summary>Builds the <see cref="IKeyFilter"/> for a rule list.</summary>
 internal static class KeyFilters
 {
     /// <summary>The filter that lets every key through.</summary>
-    public static IKeyFilter All { get; } = new AllKeys();
+    public static IKeyFilter All { get; } = new RuleSetFilter(FilterRuleSet.Empty);
 
     /// <summary>Compiles <paramref name="rules"/> in the mode <paramref name="matchFullPath"/> selects.</summary>
-    /// <exception cref="ArgumentException">A pattern is invalid.</exception>
-    public static IKeyFilter Create(IReadOnlyList<SyncFilterRule> rules, bool matchFullPath)
+    /// <exception cref="FilterPatternException">A pattern is invalid.</exception>
+    public static IKeyFilter Create(IReadOnlyList<FilterRule> rules, bool matchFullPath) =>
+        rules.Count == 0 ? All : new RuleSetFilter(FilterRuleSet.Create(rules, matchFullPath));
+
+    private sealed class RuleSetFilter(FilterRuleSet rules) : IKeyFilter
     {
-        if (rules.Count == 0)
-        {
-            return All;
-        }
+        public bool IsEmpty => rules.IsEmpty;
 
-        throw new NotSupportedException("include/exclude rules need the Filtering module, which is not merged yet");
-    }
+        public bool Includes(string key) => rules.Includes(key);
 
-    private sealed class AllKeys : IKeyFilter
-    {
-        public bool IsEmpty => true;
-
-        public bool Includes(string key) => true;
-
-        public bool ExcludesSubtree(string directoryKey) => false;
+        public bool ExcludesSubtree(string directoryKey) => rules.ExcludesSubtree(directoryKey);
     }
 }

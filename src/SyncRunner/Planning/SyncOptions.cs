@@ -1,3 +1,5 @@
+using Ferry.SyncRunner.Filtering;
+
 namespace Ferry.SyncRunner.Planning;
 
 /// <summary>
@@ -79,7 +81,7 @@ public sealed record SyncOptions
     /// <summary>Range tasks listed and merge-joined at once (<c>--list-threads</c>). <value>Default: 1.</value></summary>
     public int ListThreads { get; init; } = 1;
 
-    /// <summary>Directory depth below which listing is split up for parallel listing (<c>--list-depth</c>). <value>Default: 1.</value></summary>
+    /// <summary>juicefs's directory depth for parallel listing (<c>--list-depth</c>); accepted and kept for the SyncJob spec, while Ferry parallelises listing by key-range tasks (<see cref="ListThreads"/>). <value>Default: 1.</value></summary>
     public int ListDepth { get; init; } = 1;
 
     /// <summary>Bandwidth limit shared by all threads, in Mbit/s; 0 is unlimited (<c>--bwlimit</c>). <value>Default: 0.</value></summary>
@@ -92,7 +94,7 @@ public sealed record SyncOptions
     public long MaxFailures { get; init; }
 
     /// <summary>Ordered include/exclude rules (<c>--include</c>, <c>--exclude</c>). <value>Default: empty, everything is synced.</value></summary>
-    public IReadOnlyList<SyncFilterRule> Filters { get; init; } = [];
+    public IReadOnlyList<FilterRule> Filters { get; init; } = [];
 
     /// <summary>Match rules against the full path instead of layer by layer (<c>--match-full-path</c>). <value>Default: <see langword="false"/>.</value></summary>
     public bool MatchFullPath { get; init; }

@@ -16,6 +16,19 @@ namespace Ferry.SyncRunner.Queue;
 /// <param name="taskBytes">Bytes per task, about.</param>
 internal sealed class RangeScanner(IObjectStorage source, IWorkQueue queue, KeyRange range, bool links, int taskObjects, long taskBytes)
 {
+    /// <summary>Publishes the rest of <paramref name="range"/> (from the scan cursor) as one task without listing, then completes the scan.</summary>
+    public static async Task PublishWholeRangeAsync(IWorkQueue queue, KeyRange range, CancellationToken cancellationToken)
+    {
+        if (await queue.IsScanDoneAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        string start = await queue.GetScanCursorAsync(cancellationToken).ConfigureAwait(false) ?? range.Start;
+        await queue.PublishAsync(new KeyRange(start, range.End), cancellationToken).ConfigureAwait(false);
+        await queue.CompleteScanAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Scans and publishes until the source is exhausted, then completes the scan.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {

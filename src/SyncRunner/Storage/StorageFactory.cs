@@ -20,8 +20,8 @@ public sealed class StorageFactory
     /// <summary>Creates a factory that knows local paths and <c>file://</c> only.</summary>
     public StorageFactory() => Register("file", CreateLocal);
 
-    /// <summary>The factory the CLI uses; backends add their scheme to it with <see cref="Register"/>.</summary>
-    public static StorageFactory Default { get; } = new();
+    /// <summary>The factory the CLI uses, with every backend built into <c>ferry</c>.</summary>
+    public static StorageFactory Default { get; } = CreateDefault();
 
     /// <summary>Registers (or replaces) the backend for a URL scheme.</summary>
     /// <param name="scheme">The scheme without <c>://</c>, e.g. <c>s3</c>, <c>minio</c>, <c>sftp</c> (case-insensitive).
@@ -104,6 +104,15 @@ public sealed class StorageFactory
         }
 
         return create(location);
+    }
+
+    /// <summary>The built-in backends: one <see cref="Register"/> line per scheme.</summary>
+    private static StorageFactory CreateDefault()
+    {
+        var factory = new StorageFactory();
+
+        // S3 (s3://, minio://) and SFTP (sftp://, user@host:/path) register here, one line each.
+        return factory;
     }
 
     private static IObjectStorage CreateLocal(string location)

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using Ferry.SyncRunner.Keys;
 
 namespace Ferry.SyncRunner.Storage.Local;
@@ -316,7 +315,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
             EnsureDirectory(path);
             if (options.Mode is { } mode)
             {
-                File.SetUnixFileMode(path, (UnixFileMode)(mode & 0xFFF));
+                SetMode(path, (UnixFileMode)(mode & 0xFFF));
             }
 
             if (options.ModifiedTime is { } mtime)
@@ -346,7 +345,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
                 throw new StorageException(StorageErrorKind.Invalid, $"symlink {key} in {DisplayName}: a directory is in the way");
             }
 
-            File.Move(temp, path, overwrite: true);
+            NativePath.Rename(temp, path);
             return Task.CompletedTask;
         }
         catch (Exception e)
@@ -375,7 +374,7 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
 
             if (mode is { } m)
             {
-                File.SetUnixFileMode(path, (UnixFileMode)(m & 0xFFF));
+                SetMode(path, (UnixFileMode)(m & 0xFFF));
             }
 
             if (modifiedTime is { } t)
@@ -410,8 +409,13 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
         string temp = TempPath(path);
         try
         {
+            // File.Copy keeps the source's mode and times (futimens); set them only when asked for others.
             File.Copy(from, temp, overwrite: false);
-            Finish(temp, path, options);
+            Finish(temp, path, options with
+            {
+                ModifiedTime = options.ModifiedTime == sourceEntry.ModifiedTime ? null : options.ModifiedTime,
+                Mode = options.Mode == sourceEntry.Mode ? null : options.Mode,
+            });
             return Task.CompletedTask;
         }
         catch (Exception e)
@@ -442,13 +446,13 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
         return false;
     }
 
-    private static string TempPath(string path) => path + ".tmp." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+    private static string TempPath(string path) => path + ".tmp." + Random.Shared.NextInt64(1L << 47).ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Finish(string temp, string path, PutOptions options)
     {
         if (options.Mode is { } mode)
         {
-            File.SetUnixFileMode(temp, (UnixFileMode)(mode & 0xFFF));
+            SetMode(temp, (UnixFileMode)(mode & 0xFFF));
         }
 
         if (options.ModifiedTime is { } mtime)
@@ -456,7 +460,15 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
             File.SetLastWriteTimeUtc(temp, mtime.UtcDateTime);
         }
 
-        File.Move(temp, path, overwrite: true);
+        NativePath.Rename(temp, path);
+    }
+
+    private static void SetMode(string path, UnixFileMode mode)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, mode);
+        }
     }
 
     private static void TryDelete(string path)
@@ -590,6 +602,11 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
 
                     if (Directory.Exists(real))
                     {
+                        if (NativePath.IsWithin(dirReal, real))
+                        {
+                            continue; // a link to an ancestor: following it would loop
+                        }
+
                         var dir = new DirectoryInfo(real);
                         list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, dir.LastWriteTimeUtc)
                         {

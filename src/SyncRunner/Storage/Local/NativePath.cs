@@ -28,6 +28,20 @@ internal static partial class NativePath
     public static bool IsWithin(string path, string root) =>
         path == root || (path.StartsWith(root, StringComparison.Ordinal) && (root.EndsWith('/') || path[root.Length] == '/'));
 
+    /// <summary>Renames with <c>rename(2)</c>, which replaces <paramref name="to"/> and never follows a symbolic link.</summary>
+    /// <exception cref="IOException">The rename failed.</exception>
+    public static void Rename(string from, string to)
+    {
+        if (rename(from, to) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new IOException($"rename {from} to {to}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "rename", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int rename(string from, string to);
+
     [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr realpath(string path, IntPtr resolved);
 

@@ -1,0 +1,550 @@
+using System.Net.Sockets;
+using System.Text;
+using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Filtering;
+using Ferry.SyncRunner.Tests.Filtering;
+using Ferry.SyncRunner.Planning;
+using Ferry.SyncRunner.Queue;
+using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.Local;
+using Ferry.SyncRunner.Tests.Support;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Ferry.SyncRunner.Tests.Execution;
+
+public class SyncEngineTests
+{
+    private static readonly DateTime Base = new(2023, 6, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    private static async Task<SyncResult> SyncAsync(string src, string dst, SyncOptions options, SyncEngineSettings? settings = null)
+    {
+        var engine = new SyncEngine(new FileStorage(src), new FileStorage(dst), options, settings);
+        return await engine.RunAsync(new InProcessWorkQueue());
+    }
+
+    [Fact]
+    public async Task RunAsync_RandomTreesAndOptions_DestinationMatchesOracle_SecondRunIsNoOp()
+    {
+        Gen<string> segment = Gen.Elements("a", "b", "A", "é", "x.txt", "a.b", "a-", "\U0001F600");
+        Gen<string> path = Gen.Choose(1, 3).SelectMany(n => Gen.ArrayOf(segment, n)).Select(s => string.Join('/', s));
+        Gen<FileSpec> file =
+            from p in path
+            from size in Gen.Choose(0, 12)
+            from variant in Gen.Choose(0, 3)
+            from offset in Gen.Choose(-2, 2)
+            select new FileSpec(p, size, variant, offset);
+        Gen<OptionSpec> opts = Gen.ArrayOf(Gen.Elements(true, false), 9).Select(b => new OptionSpec(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8]));
+        Gen<FilterRule> rule =
+            from include in Gen.Elements(true, false)
+            from pattern in Gen.Elements("a", "*.txt", "a/", "/a", "**/b", "a*", "[ab]", "é", "*", "*/", "x.txt", "/a/**", "b/", "x*")
+            select new FilterRule(include ? FilterAction.Include : FilterAction.Exclude, pattern);
+        Gen<Case> cases =
+            from s in Gen.ListOf(file)
+            from d in Gen.ListOf(file)
+            from o in opts
+            from n in Gen.Choose(1, 6)
+            from rules in Gen.Choose(0, 3).SelectMany(k => Gen.ListOf(rule, k))
+            from fullPath in Gen.Elements(true, false)
+            select new Case(s.ToArray(), d.ToArray(), o) { TaskObjects = n, Rules = rules.ToArray(), MatchFullPath = fullPath };
+
+        Prop.ForAll(Arb.From(cases), c => RunCaseAsync(c).GetAwaiter().GetResult())
+            .Check(Config.QuickThrowOnFailure.WithMaxTest(60).WithEndSize(12));
+    }
+
+    private static async Task<bool> RunCaseAsync(Case c)
+    {
+        // Drop paths that would be a file in one place and a directory in another.
+        var all = c.Source.Concat(c.Destination).Select(f => f.Path).ToHashSet();
+        bool Clean(FileSpec f) => !all.Any(p => p.StartsWith(f.Path + "/", StringComparison.Ordinal));
+        Dictionary<string, FileSpec> src = c.Source.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
+        Dictionary<string, FileSpec> dst = c.Destination.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
+        using var srcDir = new TempDirectory();
+        using var dstDir = new TempDirectory();
+        foreach (FileSpec f in src.Values)
+        {
+            srcDir.Write(f.Path, f.Content, Base.AddSeconds(f.MtimeOffset));
+        }
+
+        foreach (FileSpec f in dst.Values)
+        {
+            dstDir.Write(f.Path, f.Content, Base);
+        }
+
+        Directory.CreateDirectory(srcDir.Combine("emptydir"));
+        OptionSpec o = c.Options;
+        var options = new SyncOptions
+        {
+            Update = o.Update,
+            ForceUpdate = o.ForceUpdate,
+            Existing = o.Existing,
+            IgnoreExisting = o.IgnoreExisting,
+            DeleteDst = o.DeleteDst,
+            Dirs = o.Dirs,
+            CheckAll = o.CheckAll,
+            MinSize = o.MinSize ? 2 : null,
+            MaxSize = o.MaxSize ? 9 : null,
+            TaskObjects = c.TaskObjects,
+            ListThreads = c.TaskObjects < 4 ? 2 : 1,
+            Threads = 3,
+            Filters = c.Rules,
+            MatchFullPath = c.MatchFullPath,
+        };
+
+        // The oracle: juicefs sync's rules, applied path by path.
+        var expected = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (string p in src.Keys.Union(dst.Keys))
+        {
+            src.TryGetValue(p, out FileSpec? s);
+            dst.TryGetValue(p, out FileSpec? d);
+            FileSpec? result;
+            if (s is null)
+            {
+                result = options.DeleteDst && ReferenceMatcher.Includes(c.Rules, c.MatchFullPath, p) ? null : d;
+            }
+            else if (!ReferenceMatcher.Includes(c.Rules, c.MatchFullPath, p))
+            {
+                result = d;
+            }
+            else if ((options.MinSize is { } min && s.Size < min) || (options.MaxSize is { } max && s.Size > max))
+            {
+                result = d;
+            }
+            else if (d is null)
+            {
+                result = options.Existing ? null : s;
+            }
+            else if (options.IgnoreExisting)
+            {
+                result = d;
+            }
+            else if (options.ForceUpdate || (options.Update && s.MtimeOffset > 0) || (!options.Update && s.Size != d.Size))
+            {
+                result = s;
+            }
+            else if (options.Update && s.MtimeOffset < 0)
+            {
+                result = d;
+            }
+            else if (options.CheckAll && s.Content != d.Content)
+            {
+                result = s;
+            }
+            else
+            {
+                result = d;
+            }
+
+            if (result is not null)
+            {
+                expected[p] = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(result.Content)));
+            }
+        }
+
+        SyncResult first = await SyncAsync(srcDir.Path, dstDir.Path, options);
+        SortedDictionary<string, string> actual = TreeSnapshot.Take(dstDir.Path, withDirectories: false);
+        Assert.True(first.Outcome == SyncOutcome.Succeeded, first.Reason);
+        Assert.True(
+            expected.SequenceEqual(actual),
+            $"rules [{string.Join(' ', c.Rules.Select(r => r.ToString()))}] fullPath={c.MatchFullPath} {o}: expected [{string.Join(", ", expected.Keys)}], actual [{string.Join(", ", actual.Keys)}]; src [{string.Join(", ", src.Keys)}]");
+        Assert.Equal(options.Dirs && !options.Existing && ReferenceMatcher.Includes(c.Rules, c.MatchFullPath, "emptydir/"), Directory.Exists(dstDir.Combine("emptydir")));
+        Assert.Equal(first.Counters.Scanned, first.Counters.Copied + first.Counters.Skipped + first.Counters.Excluded + first.Counters.Failed);
+
+        SyncResult second = await SyncAsync(srcDir.Path, dstDir.Path, options);
+        Assert.Equal(expected, TreeSnapshot.Take(dstDir.Path, withDirectories: false));
+        if (!options.ForceUpdate)
+        {
+            Assert.Equal(0, second.Counters.Copied);
+            Assert.Equal(0, second.Counters.Deleted);
+        }
+
+        return true;
+    }
+
+    [Fact]
+    public async Task RunAsync_RealTree_CopiesByteForByte_ThenMirrorsChanges()
+    {
+        const string real = "/usr/share/doc";
+        Assert.True(Directory.Exists(real), $"{real} is needed as real input");
+        using var copy = new TempDirectory();
+        using var mirror = new TempDirectory();
+
+        SyncResult first = await SyncAsync(real, copy.Path, new SyncOptions { Links = true, Dirs = true });
+
+        Assert.True(first.Outcome == SyncOutcome.Succeeded, first.Reason);
+        SortedDictionary<string, string> expected = TreeSnapshot.Take(real);
+        SortedDictionary<string, string> actual = TreeSnapshot.Take(copy.Path);
+        Assert.Equal(expected.Keys, actual.Keys);
+        Assert.All(expected, kv => Assert.True(kv.Value == actual[kv.Key], kv.Key));
+        foreach (string f in Directory.EnumerateFiles(real, "*", SearchOption.AllDirectories).Where(f => new FileInfo(f).LinkTarget is null).Take(50))
+        {
+            Assert.Equal(File.GetLastWriteTimeUtc(f), File.GetLastWriteTimeUtc(Path.Combine(copy.Path, Path.GetRelativePath(real, f))));
+        }
+
+        Assert.Equal(SyncOutcome.Succeeded, (await SyncAsync(copy.Path, mirror.Path, new SyncOptions { Links = true })).Outcome);
+        string[] files = Directory.EnumerateFiles(copy.Path, "*", SearchOption.AllDirectories).Where(f => new FileInfo(f).LinkTarget is null).Order(StringComparer.Ordinal).ToArray();
+        File.AppendAllText(files[0], "changed");
+        File.WriteAllText(files[1], "x");
+        File.Delete(files[2]);
+        File.Delete(files[^1]);
+        copy.Write("added/new.txt", "new file");
+
+        SyncResult again = await SyncAsync(copy.Path, mirror.Path, new SyncOptions { Links = true, DeleteDst = true });
+
+        Assert.Equal(SyncOutcome.Succeeded, again.Outcome);
+        Assert.Equal(TreeSnapshot.Take(copy.Path, withDirectories: false), TreeSnapshot.Take(mirror.Path, withDirectories: false));
+        Assert.Equal(3, again.Counters.Copied);
+        Assert.Equal(2, again.Counters.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_UnreadableSourceFile_CountsFailedAndCopiesTheRest()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        src.Write("z", "2");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(src.Combine("m.sock")));
+        var errors = new List<string>();
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions(), new SyncEngineSettings { OnError = errors.Add, MaxRetries = 1, RetryDelay = TimeSpan.Zero });
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal(1, result.Counters.Failed);
+        Assert.Equal(2, result.Counters.Copied);
+        Assert.Contains(errors, e => e.Contains("m.sock", StringComparison.Ordinal));
+        Assert.Equal("2", File.ReadAllText(dst.Combine("z")));
+    }
+
+    [Fact]
+    public async Task RunAsync_MaxDeleteExceeded_DeletesNothing()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("keep", "k");
+        for (int i = 0; i < 5; i++)
+        {
+            dst.Write($"old{i}", "o");
+        }
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteDst = true, MaxDelete = "4" });
+        SyncResult percent = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteDst = true, MaxDelete = "50%" });
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Contains("--max-delete", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(SyncOutcome.Failed, percent.Outcome);
+        Assert.Equal(6, Directory.EnumerateFiles(dst.Path).Count());
+        Assert.Equal(SyncOutcome.Succeeded, (await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteDst = true, MaxDelete = "5" })).Outcome);
+        Assert.Single(Directory.EnumerateFiles(dst.Path));
+    }
+
+    [Fact]
+    public async Task RunAsync_CopyFailure_SkipsDeletes()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("d", "file in src");
+        dst.Write("d/blocker", "a directory in dst where src has a file");
+        dst.Write("extra", "would be deleted");
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteDst = true }, new SyncEngineSettings { MaxRetries = 1, RetryDelay = TimeSpan.Zero });
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.True(File.Exists(dst.Combine("extra")));
+        Assert.Equal(0, result.Counters.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeleteSrc_RemovesSourceOnlyAfterCopy()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a/x", "x");
+        src.Write("same", "s");
+        dst.Write("same", "s");
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteSrc = true });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal("x", File.ReadAllText(dst.Combine("a/x")));
+        Assert.Empty(Directory.EnumerateFiles(src.Path, "*", SearchOption.AllDirectories));
+        Assert.Equal(2, result.Counters.Deleted);
+    }
+
+    [Fact]
+    public async Task RunAsync_DryRun_PrintsPlanAndTouchesNothing()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("new", "n");
+        src.Write("d/changed", "longer");
+        dst.Write("d/changed", "short");
+        dst.Write("gone", "g");
+        Directory.CreateDirectory(src.Combine("empty"));
+        var plan = new StringWriter();
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DryRun = true, DeleteDst = true, Dirs = true }, new SyncEngineSettings { PlanOutput = plan });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(new[] { "copy d/changed", "copy empty/", "delete-dst gone", "copy new" }, plan.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("short", File.ReadAllText(dst.Combine("d/changed")));
+        Assert.True(File.Exists(dst.Combine("gone")));
+        Assert.False(File.Exists(dst.Combine("new")));
+    }
+
+    [Fact]
+    public async Task RunAsync_CheckNewAndCheckAll_CompareContent()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("same-size", "AAAA", Base);
+        dst.Write("same-size", "BBBB", Base);
+
+        SyncResult plain = await SyncAsync(src.Path, dst.Path, new SyncOptions());
+        Assert.Equal("BBBB", File.ReadAllText(dst.Combine("same-size")));
+        SyncResult checkAll = await SyncAsync(src.Path, dst.Path, new SyncOptions { CheckAll = true });
+
+        Assert.Equal(1, plain.Counters.Skipped);
+        Assert.Equal(1, checkAll.Counters.Copied);
+        Assert.Equal(1, checkAll.Counters.Checked);
+        Assert.Equal("AAAA", File.ReadAllText(dst.Combine("same-size")));
+    }
+
+    [Fact]
+    public async Task RunAsync_Limit_ProcessesAtMostNKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 10; i++)
+        {
+            src.Write($"f{i}", "x");
+        }
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { Limit = 3 });
+
+        Assert.Equal(3, result.Counters.Copied);
+        Assert.Equal(3, Directory.EnumerateFiles(dst.Path).Count());
+    }
+
+    [Fact]
+    public async Task RunAsync_StartEnd_AreInclusiveBounds()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        foreach (string k in new[] { "a", "b", "c", "d" })
+        {
+            src.Write(k, k);
+        }
+
+        await SyncAsync(src.Path, dst.Path, new SyncOptions { Start = "b", End = "c" });
+
+        Assert.Equal(new[] { "b", "c" }, Directory.EnumerateFiles(dst.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_ManyRangeTasks_EveryKeyCountedOnce()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 57; i++)
+        {
+            src.Write($"d{i % 5}/f{i}", "x");
+        }
+
+        var queue = new InProcessWorkQueue();
+        var engine = new SyncEngine(new FileStorage(src.Path), new FileStorage(dst.Path), new SyncOptions { TaskObjects = 7, ListThreads = 3 });
+        SyncResult result = await engine.RunAsync(queue);
+
+        Assert.Equal(57, result.Counters.Scanned);
+        Assert.Equal(57, result.Counters.Copied);
+        Assert.True(queue.Snapshot().Count >= 9);
+        Assert.All(queue.Snapshot(), t => Assert.Equal(RangeTaskState.Done, t.State));
+    }
+
+    [Fact]
+    public async Task RunAsync_TransientPutErrors_AreRetried()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        src.Write("b", "2");
+        int failures = 0;
+        var hooked = new HookedStorage(new FileStorage(dst.Path))
+        {
+            BeforePut = key => Interlocked.Increment(ref failures) <= 2 ? new StorageException(StorageErrorKind.Transient, "503 slow down") : null,
+        };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions { Threads = 1 }, new SyncEngineSettings { RetryDelay = TimeSpan.FromMilliseconds(1) });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(2, result.Counters.Copied);
+        Assert.Equal(4, hooked.Puts);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaxFailures_AbortsTheRun()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 50; i++)
+        {
+            src.Write($"f{i:D2}", "x");
+        }
+
+        var hooked = new HookedStorage(new FileStorage(dst.Path)) { BeforePut = _ => new StorageException(StorageErrorKind.AccessDenied, "denied") };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions { Threads = 1, MaxFailures = 3 });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Contains("--max-failure", result.Reason, StringComparison.Ordinal);
+        Assert.InRange(hooked.Puts, 3, 10);
+    }
+
+    [Fact]
+    public async Task RunAsync_CheckChange_SourceChangedDuringCopy_Fails()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        var hooked = new HookedStorage(new FileStorage(src.Path)) { AfterHead = e => e is null ? null : e with { Size = e.Size + 1 } };
+
+        var engine = new SyncEngine(hooked, new FileStorage(dst.Path), new SyncOptions { CheckChange = true }, new SyncEngineSettings { MaxRetries = 1 });
+        SyncResult changed = await engine.RunAsync(new InProcessWorkQueue());
+        SyncResult plain = await new SyncEngine(hooked, new FileStorage(dst.Path), new SyncOptions { ForceUpdate = true }).RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(1, changed.Counters.Failed);
+        Assert.Equal(SyncOutcome.Succeeded, plain.Outcome);
+    }
+
+    [Fact]
+    public async Task RunAsync_PermsAndLinks_PreserveModeAndLinkTargets()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        string f = src.Write("f", "x");
+        File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(src.Combine("l"), "../outside/target");
+        Directory.CreateDirectory(dst.Path);
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { Perms = true, Links = true });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserExecute, File.GetUnixFileMode(dst.Combine("f")));
+        Assert.Equal("../outside/target", new FileInfo(dst.Combine("l")).LinkTarget);
+        Assert.Equal(0, (await SyncAsync(src.Path, dst.Path, new SyncOptions { Perms = true, Links = true })).Counters.Copied);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeleteDst_NeverDeletesExcludedKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("keep.txt", "k");
+        dst.Write("old.txt", "o");
+        dst.Write("data.gz", "excluded, must stay");
+        dst.Write("tmpdir/x", "excluded subtree, must stay");
+
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions
+        {
+            DeleteDst = true,
+            Filters = [FilterRule.Exclude("*.gz"), FilterRule.Exclude("tmpdir/")],
+        });
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.False(File.Exists(dst.Combine("old.txt")));
+        Assert.True(File.Exists(dst.Combine("data.gz")));
+        Assert.True(File.Exists(dst.Combine("tmpdir/x")));
+    }
+
+    [Fact]
+    public async Task RunAsync_SourceKeysEscapingTheDestination_FailAndWriteNothingOutside()
+    {
+        using var parent = new TempDirectory();
+        string dst = parent.Combine("dst");
+        var src = new MemoryStorage();
+        src.Add("../escape", "bad");
+        src.Add("/abs", "bad");
+        src.Add("a/../../up", "bad");
+        src.Add("ok", "good");
+        var errors = new List<string>();
+
+        SyncResult result = await new SyncEngine(src, new FileStorage(dst), new SyncOptions(), new SyncEngineSettings { OnError = errors.Add, MaxRetries = 1 })
+            .RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal(3, result.Counters.Failed);
+        Assert.Equal(1, result.Counters.Copied);
+        Assert.Equal("good", File.ReadAllText(Path.Combine(dst, "ok")));
+        Assert.Equal(new[] { "dst" }, Directory.EnumerateFileSystemEntries(parent.Path).Select(Path.GetFileName));
+        Assert.All(errors, e => Assert.Contains("invalid key", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RunAsync_AgeAndFilesFrom_SelectSourceKeys()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        var time = new FakeTimeProvider();
+        DateTime now = time.GetUtcNow().UtcDateTime;
+        src.Write("old", "o", now.AddDays(-10));
+        src.Write("new", "n", now.AddMinutes(-1));
+        src.Write("list/a", "a", now.AddDays(-1));
+        src.Write("list/b", "b", now.AddDays(-1));
+        src.Write("other", "x", now.AddDays(-1));
+
+        SyncResult aged = await SyncAsync(src.Path, dst.Path, new SyncOptions { MinAge = TimeSpan.FromHours(1), MaxAge = TimeSpan.FromDays(5), FilesFrom = ["list/", "old", "new"] }, new SyncEngineSettings { Time = time });
+
+        Assert.Equal(new[] { "list/a", "list/b" }, TreeSnapshot.Take(dst.Path, withDirectories: false).Keys);
+        Assert.Equal(2, aged.Counters.Excluded);
+    }
+
+    [Fact]
+    public async Task RunAsync_TaskWithCheckpoint_ResumesAfterTheLastFinishedKey()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        foreach (string k in new[] { "a", "b", "c", "d", "e" })
+        {
+            src.Write(k, k);
+        }
+
+        var queue = new InProcessWorkQueue();
+        await queue.PublishAsync(Ferry.SyncRunner.Keys.KeyRange.All);
+        await queue.CompleteScanAsync();
+        RangeTaskLease lost = (await queue.ClaimAsync(RangeTaskPhase.Copy, "crashed-worker"))!;
+        var before = new SyncCounters();
+        foreach (string k in new[] { "a", "b", "c" })
+        {
+            before.AddScanned(1);
+            before.AddCopied(1);
+        }
+
+        await queue.CheckpointAsync(lost, "c", before);
+        await queue.FailAsync(lost, "worker lost its lease");
+
+        SyncResult result = await new SyncEngine(new FileStorage(src.Path), new FileStorage(dst.Path), new SyncOptions()).RunAsync(queue);
+
+        Assert.Equal(new[] { "d", "e" }, TreeSnapshot.Take(dst.Path).Keys);
+        Assert.Equal(5, result.Counters.Scanned);
+        Assert.Equal(5, result.Counters.Copied);
+    }
+
+    public sealed record FileSpec(string Path, int Size, int Variant, int MtimeOffset)
+    {
+        public string Content => new((char)('a' + Variant), Size);
+    }
+
+    public sealed record OptionSpec(bool Update, bool ForceUpdate, bool Existing, bool IgnoreExisting, bool DeleteDst, bool Dirs, bool CheckAll, bool MinSize, bool MaxSize);
+
+    public sealed record Case(FileSpec[] Source, FileSpec[] Destination, OptionSpec Options)
+    {
+        public int TaskObjects { get; init; } = 100;
+
+        public FilterRule[] Rules { get; init; } = [];
+
+        public bool MatchFullPath { get; init; }
+    }
+}
