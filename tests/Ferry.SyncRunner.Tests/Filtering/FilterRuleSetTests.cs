@@ -210,6 +210,16 @@ public class FilterRuleSetTests
         { "-[^a]", Full, "\U0001F600", E },
     };
 
+    // Where juicefs's matcher disagrees with rsync, Ferry follows rsync (see FilterPattern's remarks).
+    public static TheoryData<string, bool, string, bool> DeparturesFromJuicefs() => new()
+    {
+        { "-/***/b", Full, "a/b", E },
+        { "-/***/b", Full, "b", S },       // juicefs: a leading "***" of an anchored pattern matches everything
+        { "-/***/b", Full, "a/c", S },
+        { "-[!a]", Full, "b", E },         // juicefs (Go path.Match): "[!a]" is the set {'!', 'a'}
+        { "-*/a/***", Layer, "/a/", S },   // juicefs: the empty segment before a leading "/" in the key matches "*"
+    };
+
     public static TheoryData<string, bool, string, bool> NoRules() => new()
     {
         { "", Full, "a", S },
@@ -324,6 +334,7 @@ public class FilterRuleSetTests
     [Theory]
     [MemberData(nameof(GuideExamples))]
     [MemberData(nameof(NoRules))]
+    [MemberData(nameof(DeparturesFromJuicefs))]
     public void Includes_GuideExample_DecidesAsTheGuide(string rules, bool matchFullPath, string key, bool sync)
     {
         var set = FilterRuleSet.Create(ParseRules(rules), matchFullPath);
