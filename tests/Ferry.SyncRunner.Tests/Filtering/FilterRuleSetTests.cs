@@ -196,6 +196,11 @@ public class FilterRuleSetTests
         { "+/dir/*** -*", Layer, "dir/x/y", S },
         { "+/dir/*** -*", Layer, "other", E },
         { "-dir/**", Layer, "dir/", S }, // "dir/**" is only what is below dir, not dir itself
+        // A leading "**/" may match nothing, but only once: "**/**/x" needs one '/' before x (rsync agrees).
+        { "-**/x", Full, "x", E },
+        { "-**/**/x", Full, "x", S },
+        { "-**/**/x", Full, "a/x", E },
+        { "-**/**/x", Layer, "x", S },
         { "-dir/**", Layer, "dir/x", E },
         // "[!...]" negates, as in rsync.
         { "-[!abc]", Full, "d", E },
