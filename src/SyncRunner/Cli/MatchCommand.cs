@@ -15,9 +15,6 @@ namespace Ferry.SyncRunner.Cli;
 /// </remarks>
 internal static class MatchCommand
 {
-    /// <summary>Exit code for a usage or configuration error.</summary>
-    public const int UsageError = 2;
-
     /// <summary>Creates the <c>match</c> command.</summary>
     /// <returns>The command, with its action set.</returns>
     public static Command Create()
@@ -64,7 +61,7 @@ internal static class MatchCommand
             catch (FilterPatternException e)
             {
                 error.WriteLine($"ferry match: {e.Message}");
-                return UsageError;
+                return ExitCodes.Usage;
             }
 
             foreach (var key in parseResult.GetValue(keys) ?? [])
@@ -72,7 +69,7 @@ internal static class MatchCommand
                 output.WriteLine($"{key}\t{(rules.Includes(key) ? "sync" : "exclude")}");
             }
 
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -16,7 +16,7 @@ namespace Ferry.SyncRunner.Filtering;
 /// consumed. <c>*</c> is <c>[^/]*</c>, <c>**</c> (and longer runs of stars) is any string including
 /// <c>/</c>, <c>?</c> is one character other than <c>/</c>, a class never matches <c>/</c> (rsync). A
 /// leading <c>**/</c> of an unanchored pattern may also match nothing (so <c>**/d2</c> matches
-/// <c>d2</c>), as in juicefs and rsync. A trailing <c>/</c> makes the last segment empty, so it matches
+/// <c>d2</c>), as in juicefs. A trailing <c>/</c> makes the last segment empty, so it matches
 /// only a directory path (one ending in <c>/</c>); <c>dir/***</c> matches <c>dir/</c> and everything
 /// below it.</para>
 /// <para>Departures from juicefs, each where juicefs disagrees with rsync: <c>[!...]</c> negates (Go's

@@ -64,7 +64,7 @@ public class MatchCommandTests
     {
         var (code, output, error) = Run("match", "--include", "ok", "--exclude", "[abc", "--", "a");
 
-        Assert.Equal(MatchCommand.UsageError, code);
+        Assert.Equal(2, code);
         Assert.Equal("", output);
         var line = Assert.Single(Lines(error));
         Assert.Contains("'[abc'", line, StringComparison.Ordinal);

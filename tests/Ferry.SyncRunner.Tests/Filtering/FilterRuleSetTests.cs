@@ -196,6 +196,11 @@ public class FilterRuleSetTests
         { "+/dir/*** -*", Layer, "dir/x/y", S },
         { "+/dir/*** -*", Layer, "other", E },
         { "-dir/**", Layer, "dir/", S }, // "dir/**" is only what is below dir, not dir itself
+        // A leading "**/" may match nothing, but only once: "**/**/x" needs one '/' before x (rsync agrees).
+        { "-**/x", Full, "x", E },
+        { "-**/**/x", Full, "x", S },
+        { "-**/**/x", Full, "a/x", E },
+        { "-**/**/x", Layer, "x", S },
         { "-dir/**", Layer, "dir/x", E },
         // "[!...]" negates, as in rsync.
         { "-[!abc]", Full, "d", E },
@@ -208,6 +213,16 @@ public class FilterRuleSetTests
         // "?" and a negated class match one character, also outside the BMP.
         { "-?", Full, "\U0001F600", E },
         { "-[^a]", Full, "\U0001F600", E },
+    };
+
+    // Where juicefs's matcher disagrees with rsync, Ferry follows rsync (see FilterPattern's remarks).
+    public static TheoryData<string, bool, string, bool> DeparturesFromJuicefs() => new()
+    {
+        { "-/***/b", Full, "a/b", E },
+        { "-/***/b", Full, "b", S },       // juicefs: a leading "***" of an anchored pattern matches everything
+        { "-/***/b", Full, "a/c", S },
+        { "-[!a]", Full, "b", E },         // juicefs (Go path.Match): "[!a]" is the set {'!', 'a'}
+        { "-*/a/***", Layer, "/a/", S },   // juicefs: the empty segment before a leading "/" in the key matches "*"
     };
 
     public static TheoryData<string, bool, string, bool> NoRules() => new()
@@ -324,6 +339,7 @@ public class FilterRuleSetTests
     [Theory]
     [MemberData(nameof(GuideExamples))]
     [MemberData(nameof(NoRules))]
+    [MemberData(nameof(DeparturesFromJuicefs))]
     public void Includes_GuideExample_DecidesAsTheGuide(string rules, bool matchFullPath, string key, bool sync)
     {
         var set = FilterRuleSet.Create(ParseRules(rules), matchFullPath);
@@ -543,6 +559,91 @@ public class FilterRuleSetTests
         var set = FilterRuleSet.Create([FilterRule.Exclude(string.Concat(Enumerable.Repeat("*a", 40)))], matchFullPath: true);
 
         Assert.Equal(sync, set.Includes(prefix + new string('a', count)));
+    }
+
+    [Fact]
+    public void Includes_LayerMode_AgreesWithRealRsync()
+    {
+        // The guide calls layer-by-layer mode rsync-compatible: compare with rsync's own filter on a real
+        // tree (rsync -a -n lists what it would transfer, directories with a trailing '/').
+        var root = Directory.CreateTempSubdirectory("ferry-filter-rsync-");
+        try
+        {
+            var keys = new List<string>();
+            MakeTree(root.FullName, "", 1, keys);
+            string[] tokens = ["a", "b", "*", "**", "***", "?", "[ab]", "[!a]", ".o", "/", "/"];
+            var random = new Random(20261121);
+            for (var c = 0; c < 150; c++)
+            {
+                var rules = Enumerable.Range(0, random.Next(1, 5))
+                    .Select(_ =>
+                    {
+                        var pattern = string.Concat(Enumerable.Range(0, random.Next(1, 6)).Select(_ => tokens[random.Next(tokens.Length)]));
+                        return random.Next(10) < 4 ? FilterRule.Include(pattern) : FilterRule.Exclude(pattern);
+                    })
+                    .ToArray();
+                var transferred = RsyncDryRun(root.FullName, rules);
+                var set = FilterRuleSet.Create(rules, matchFullPath: false);
+                foreach (var key in keys)
+                {
+                    Assert.True(transferred.Contains(key) == set.Includes(key),
+                        $"{string.Join(" ", rules)}: key '{key}': rsync {(transferred.Contains(key) ? "transfers" : "skips")} it, Ferry {(set.Includes(key) ? "syncs" : "excludes")} it");
+                }
+            }
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    private static void MakeTree(string root, string prefix, int depth, List<string> keys)
+    {
+        string[] files = depth < 3 ? ["b", "c.o"] : ["a", "b", "ab"];
+        foreach (var f in files)
+        {
+            File.WriteAllBytes(Path.Combine(root, prefix + f), []);
+            keys.Add(prefix + f);
+        }
+
+        if (depth < 3)
+        {
+            foreach (var d in new[] { "a", "ab" })
+            {
+                Directory.CreateDirectory(Path.Combine(root, prefix + d));
+                keys.Add(prefix + d + "/");
+                MakeTree(root, prefix + d + "/", depth + 1, keys);
+            }
+        }
+    }
+
+    private static HashSet<string> RsyncDryRun(string source, FilterRule[] rules)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("rsync")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-a", "-n", "--out-format=%n" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var rule in rules)
+        {
+            start.ArgumentList.Add(rule.Action == FilterAction.Include ? "--include" : "--exclude");
+            start.ArgumentList.Add(rule.Pattern);
+        }
+
+        start.ArgumentList.Add(source + "/");
+        start.ArgumentList.Add(Path.Combine(source, "..", Path.GetFileName(source) + "-nonexistent-dst") + "/");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"rsync {string.Join(" ", start.ArgumentList)} exited {process.ExitCode}: {stderr.Result}");
+        return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l != "./").ToHashSet(StringComparer.Ordinal);
     }
 
     [Fact]

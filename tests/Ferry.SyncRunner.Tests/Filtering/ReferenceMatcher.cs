@@ -67,13 +67,12 @@ internal static class ReferenceMatcher
 
     private static bool MatchesUnanchored(string pattern, string path)
     {
-        // Unanchored: the pattern matches a trailing run of whole segments; a leading "**/" or "***/" may match nothing.
-        for (var start = 0; start <= path.Length; start++)
+        // Unanchored: the pattern matches a trailing run of whole segments, starting at the path's start
+        // or right after a '/'. A leading "**/" (or "***/") may also match nothing, once: "**/**/x" still
+        // needs one '/' before x (as juicefs and rsync).
+        if (AtSomeBoundary(pattern, path))
         {
-            if ((start == 0 || path[start - 1] == '/') && Glob(pattern, 0, path, start))
-            {
-                return true;
-            }
+            return true;
         }
 
         var stars = 0;
@@ -82,7 +81,20 @@ internal static class ReferenceMatcher
             stars++;
         }
 
-        return stars >= 2 && stars < pattern.Length && pattern[stars] == '/' && MatchesUnanchored(pattern[(stars + 1)..], path);
+        return stars >= 2 && stars < pattern.Length && pattern[stars] == '/' && AtSomeBoundary(pattern[(stars + 1)..], path);
+    }
+
+    private static bool AtSomeBoundary(string pattern, string path)
+    {
+        for (var start = 0; start <= path.Length; start++)
+        {
+            if ((start == 0 || path[start - 1] == '/') && Glob(pattern, 0, path, start))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool Glob(string p, int i, string s, int j)
