@@ -26,4 +26,14 @@ if [ ! -x .tools/kubectl/kubectl ]; then
 fi
 export FERRY_KUBECTL="$PWD/.tools/kubectl/kubectl" FERRY_HELM="$PWD/.tools/helm/helm"
 
-dotnet test Operator.sln -c Release --logger "console;verbosity=normal" "$@"
+log=$(mktemp)
+set +e
+dotnet test Operator.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+passed=$(grep -E '^[[:space:]]+Passed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -E '^[[:space:]]+Failed: [0-9]+$' "$log" | awk '{s += $2} END {print s + 0}')
+rm -f "$log"
+echo "$passed passed, $failed failed"
+if [ "$rc" -eq 0 ] && [ "$passed" -eq 0 ]; then echo "test.sh: no test ran" >&2; exit 1; fi
+exit "$rc"
