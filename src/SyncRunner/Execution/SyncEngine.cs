@@ -119,8 +119,9 @@ public sealed class SyncEngine
         try
         {
             // With one task runner a scan would only list the source twice: the whole range is one task.
-            var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes);
-            Task scan = _options.ListThreads > 1 ? ScanAsync(scanner, queue, abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
+            // --limit keeps one ordered listing too, so that the first N selected keys are the ones synced.
+            var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes, Math.Max(0, _options.ListDepth));
+            Task scan = _options.ListThreads > 1 && _options.Limit < 0 ? ScanAsync(scanner, queue, abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
             taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
             await scan.ConfigureAwait(false);
 
