@@ -235,6 +235,18 @@ internal static class SyncCommand
             throw new ArgumentException("--threads must be at least 1");
         }
 
+        int listThreads = p.GetValue(ListThreads);
+        int listDepth = p.GetValue(ListDepth);
+        if (listThreads < 1)
+        {
+            throw new ArgumentException("--list-threads must be at least 1");
+        }
+
+        if (listDepth < 0)
+        {
+            throw new ArgumentException("--list-depth must be 0 or more");
+        }
+
         string? filesFrom = p.GetValue(FilesFrom);
         return new SyncOptions
         {
@@ -261,8 +273,8 @@ internal static class SyncCommand
             End = p.GetValue(End),
             Limit = p.GetValue(Limit),
             Threads = threads,
-            ListThreads = Math.Max(1, p.GetValue(ListThreads)),
-            ListDepth = Math.Max(0, p.GetValue(ListDepth)),
+            ListThreads = listThreads,
+            ListDepth = listDepth,
             BwLimit = Math.Max(0, p.GetValue(BwLimit)),
             MaxDelete = p.GetValue(MaxDelete) is { } maxDelete ? ValueParsers.ParseMaxDelete(maxDelete) : null,
             MaxFailures = Math.Max(0, p.GetValue(MaxFailure)),
