@@ -20,6 +20,12 @@ public sealed class RecordingStorage(IObjectStorage inner) : IObjectStorage
 
     public int HoldUntilConcurrent { get; init; }
 
+    /// <summary>Awaited before each listing starts.</summary>
+    public Func<ListOptions, Task>? BeforeList { get; init; }
+
+    /// <summary>Called after each successful put, with its key.</summary>
+    public Action<string>? AfterPut { get; init; }
+
     public TimeSpan HoldTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The largest number of recursive listings open at the same time.</summary>
@@ -32,6 +38,11 @@ public sealed class RecordingStorage(IObjectStorage inner) : IObjectStorage
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Calls.Enqueue(options);
+        if (BeforeList is not null)
+        {
+            await BeforeList(options);
+        }
+
         if (!options.Recursive)
         {
             await foreach (ObjectEntry e in inner.ListAsync(options, cancellationToken))
@@ -83,8 +94,11 @@ public sealed class RecordingStorage(IObjectStorage inner) : IObjectStorage
     public Task<Stream> OpenReadAsync(string key, long offset = 0, long length = -1, CancellationToken cancellationToken = default) =>
         inner.OpenReadAsync(key, offset, length, cancellationToken);
 
-    public Task PutAsync(string key, Stream content, long size, PutOptions options, CancellationToken cancellationToken = default) =>
-        inner.PutAsync(key, content, size, options, cancellationToken);
+    public async Task PutAsync(string key, Stream content, long size, PutOptions options, CancellationToken cancellationToken = default)
+    {
+        await inner.PutAsync(key, content, size, options, cancellationToken);
+        AfterPut?.Invoke(key);
+    }
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
 
