@@ -53,8 +53,24 @@ internal static class SyncCommand
     private static readonly Option<long> Limit = new("--limit") { Description = "Process at most N source keys (-1 is unlimited).", DefaultValueFactory = _ => -1 };
     private static readonly Option<string?> FilesFrom = new("--files-from") { Description = "Sync only the keys listed in FILE, one per line (a line ending in '/' selects everything below it).", HelpName = "FILE" };
     private static readonly Option<double> BwLimit = new("--bwlimit") { Description = "Limit bandwidth to N Mbit/s across all threads (0 is unlimited).", DefaultValueFactory = _ => 0 };
-    private static readonly Option<int> ListThreads = new("--list-threads") { Description = "Range tasks listed and merge-joined concurrently.", DefaultValueFactory = _ => 1 };
-    private static readonly Option<int> ListDepth = new("--list-depth") { Description = "Accepted for juicefs compatibility; Ferry parallelises listing by key-range tasks instead (--list-threads).", DefaultValueFactory = _ => 1 };
+    private static readonly Option<int> ListThreads = new("--list-threads")
+    {
+        Description = "List the source with up to N concurrent listers (default 1: one ordered listing). With N > 1 the key space is cut at "
+            + "directory prefixes down to --list-depth and up to N range tasks list and merge-join their own prefixes at once. "
+            + "--limit keeps one ordered listing.",
+        HelpName = "N",
+        DefaultValueFactory = _ => 1,
+    };
+
+    private static readonly Option<int> ListDepth = new("--list-depth")
+    {
+        Description = "With --list-threads > 1: how many directory levels are listed one level at a time to find the prefixes to list "
+            + "in parallel (1: top-level directories, 2: also their sub-directories). 0 cuts the key space every 100,000 keys instead, "
+            + "after one sequential listing.",
+        HelpName = "N",
+        DefaultValueFactory = _ => 1,
+    };
+
     private static readonly Option<long> MaxFailure = new("--max-failure") { Description = "Abort once N objects have failed (0 is unlimited).", DefaultValueFactory = _ => 0 };
     private static readonly Option<string?> MaxDelete = new("--max-delete") { Description = "Fail before deleting anything when --delete-dst would delete more than N keys or N% of the destination.", HelpName = "N|N%" };
     private static readonly Option<string?> Metrics = new("--metrics") { Description = "Serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9567).", HelpName = "ADDR" };
@@ -219,6 +235,18 @@ internal static class SyncCommand
             throw new ArgumentException("--threads must be at least 1");
         }
 
+        int listThreads = p.GetValue(ListThreads);
+        int listDepth = p.GetValue(ListDepth);
+        if (listThreads < 1)
+        {
+            throw new ArgumentException("--list-threads must be at least 1");
+        }
+
+        if (listDepth < 0)
+        {
+            throw new ArgumentException("--list-depth must be 0 or more");
+        }
+
         string? filesFrom = p.GetValue(FilesFrom);
         return new SyncOptions
         {
@@ -245,8 +273,8 @@ internal static class SyncCommand
             End = p.GetValue(End),
             Limit = p.GetValue(Limit),
             Threads = threads,
-            ListThreads = Math.Max(1, p.GetValue(ListThreads)),
-            ListDepth = Math.Max(1, p.GetValue(ListDepth)),
+            ListThreads = listThreads,
+            ListDepth = listDepth,
             BwLimit = Math.Max(0, p.GetValue(BwLimit)),
             MaxDelete = p.GetValue(MaxDelete) is { } maxDelete ? ValueParsers.ParseMaxDelete(maxDelete) : null,
             MaxFailures = Math.Max(0, p.GetValue(MaxFailure)),

@@ -42,6 +42,8 @@ public sealed class SyncEngine
     private readonly BandwidthLimiter? _limiter;
     private readonly bool _serverSide;
     private readonly object _planLock = new();
+    private readonly SemaphoreSlim _claimLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _directoryGates = new(StringComparer.Ordinal);
     private long _pending;
     private long _failedTotal;
     private string? _abortReason;
@@ -119,8 +121,9 @@ public sealed class SyncEngine
         try
         {
             // With one task runner a scan would only list the source twice: the whole range is one task.
-            var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes);
-            Task scan = _options.ListThreads > 1 ? ScanAsync(scanner, queue, abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
+            // --limit keeps one ordered listing too, so that the first N selected keys are the ones synced.
+            var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes, Math.Max(0, _options.ListDepth));
+            Task scan = _options.ListThreads > 1 && _options.Limit < 0 ? ScanAsync(scanner, queue, abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
             taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
             await scan.ConfigureAwait(false);
 
@@ -192,9 +195,19 @@ public sealed class SyncEngine
         string? lastFailure = null;
         Task[] runners = Enumerable.Range(0, Math.Max(1, _options.ListThreads)).Select(async i =>
         {
-            while (await queue.ClaimAsync(phase, $"{_settings.HolderIdentity}/{i}", cancellationToken).ConfigureAwait(false) is { } lease)
+            while (await ClaimAsync(queue, phase, $"{_settings.HolderIdentity}/{i}", cancellationToken).ConfigureAwait(false) is { } lease)
             {
-                string? failure = await RunTaskAsync(queue, lease, planner, work, cancellationToken).ConfigureAwait(false);
+                string? failure;
+                try
+                {
+                    await WaitForAncestorDirectoriesAsync(lease.Task, cancellationToken).ConfigureAwait(false);
+                    failure = await RunTaskAsync(queue, lease, planner, work, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    OpenGate(lease.Task);
+                }
+
                 if (failure is not null)
                 {
                     lastFailure = failure;
@@ -203,6 +216,68 @@ public sealed class SyncEngine
         }).ToArray();
         await Task.WhenAll(runners).ConfigureAwait(false);
         return lastFailure;
+    }
+
+    /// <summary>
+    /// Claims the next task. With <c>--dirs</c> in the copy pass, the claim also registers a gate for the task's
+    /// start, under one lock, so that a task claimed later in this process always sees the gates of the tasks
+    /// claimed before it.
+    /// </summary>
+    private async Task<RangeTaskLease?> ClaimAsync(IWorkQueue queue, RangeTaskPhase phase, string holder, CancellationToken cancellationToken)
+    {
+        if (!_options.Dirs || phase != RangeTaskPhase.Copy)
+        {
+            return await queue.ClaimAsync(phase, holder, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _claimLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            RangeTaskLease? lease = await queue.ClaimAsync(phase, holder, cancellationToken).ConfigureAwait(false);
+            if (lease is not null)
+            {
+                _directoryGates.GetOrAdd(lease.Task.Range.Start, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            return lease;
+        }
+        finally
+        {
+            _claimLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// With <c>--dirs</c>, a range that starts inside a directory (<c>a/x/</c> with <c>--list-depth</c> 2) waits
+    /// until the ranges that start at its ancestor directories (<c>a/</c>), when this process runs them, have
+    /// planned their first key. Otherwise a file copied here would create <c>a/</c> before that range saw the
+    /// destination without it, and the directory would count as skipped instead of copied: the counters of a
+    /// concurrent run would differ from those of one ordered listing.
+    /// </summary>
+    private async Task WaitForAncestorDirectoriesAsync(RangeTask task, CancellationToken cancellationToken)
+    {
+        if (!_options.Dirs || task.Phase != RangeTaskPhase.Copy)
+        {
+            return;
+        }
+
+        string start = task.Range.Start;
+        for (int i = start.IndexOf('/'); i >= 0 && i < start.Length - 1; i = start.IndexOf('/', i + 1))
+        {
+            if (_directoryGates.TryGetValue(start[..(i + 1)], out TaskCompletionSource? gate))
+            {
+                await gate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Lets ranges inside this task's start directory proceed: its first key is planned (or the task ended).</summary>
+    private void OpenGate(RangeTask task)
+    {
+        if (_directoryGates.TryGetValue(task.Range.Start, out TaskCompletionSource? gate))
+        {
+            gate.TrySetResult();
+        }
     }
 
     private async Task<string?> RunTaskAsync(IWorkQueue queue, RangeTaskLease lease, SyncPlanner planner, ChannelWriter<Batch> work, CancellationToken cancellationToken)
@@ -224,6 +299,11 @@ public sealed class SyncEngine
             long n = 0;
             await foreach (PlannedAction action in planner.PlanAsync(src, dst, cancellationToken).ConfigureAwait(false))
             {
+                if (n == 0)
+                {
+                    OpenGate(task);
+                }
+
                 if (copyPhase)
                 {
                     await PlanCopyPhaseAsync(action, run, work, cancellationToken).ConfigureAwait(false);

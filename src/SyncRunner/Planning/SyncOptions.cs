@@ -78,10 +78,23 @@ public sealed record SyncOptions
     /// <summary>Concurrent copy workers (<c>--threads</c>). <value>Default: 10.</value></summary>
     public int Threads { get; init; } = 10;
 
-    /// <summary>Range tasks listed and merge-joined at once (<c>--list-threads</c>). <value>Default: 1.</value></summary>
+    /// <summary>
+    /// Range tasks listed and merge-joined at once (<c>--list-threads</c>). With 1 the whole range is one task
+    /// and the source is listed once, in order; with more, a scan cuts the key space by
+    /// <see cref="ListDepth"/> and up to this many tasks list their own ranges concurrently. Ignored, with one
+    /// ordered listing, when <see cref="Limit"/> is set. <value>Default: 1.</value>
+    /// </summary>
+    /// <remarks>juicefs sync <c>--list-threads</c> (guide "并发 list").</remarks>
     public int ListThreads { get; init; } = 1;
 
-    /// <summary>juicefs's directory depth for parallel listing (<c>--list-depth</c>); accepted and kept for the SyncJob spec, while Ferry parallelises listing by key-range tasks (<see cref="ListThreads"/>). <value>Default: 1.</value></summary>
+    /// <summary>
+    /// How many directory levels the scan lists one level at a time to cut the key space at directory
+    /// prefixes when <see cref="ListThreads"/> &gt; 1 (<c>--list-depth</c>): 1 cuts at top-level directories
+    /// (<c>a/</c>, <c>b/</c>), 2 also at their sub-directories (<c>a/x/</c>). 0 cuts by count instead: the scan
+    /// lists the whole range once and cuts every <see cref="TaskObjects"/> keys or <see cref="TaskBytes"/> bytes.
+    /// <value>Default: 1, like juicefs.</value>
+    /// </summary>
+    /// <remarks>juicefs sync <c>--list-depth</c> (pkg/sync <c>startProducer</c>: a prefix with fewer <c>/</c> than the depth is split).</remarks>
     public int ListDepth { get; init; } = 1;
 
     /// <summary>Bandwidth limit shared by all threads, in Mbit/s; 0 is unlimited (<c>--bwlimit</c>). <value>Default: 0.</value></summary>
@@ -102,9 +115,9 @@ public sealed record SyncOptions
     /// <summary>Only these source keys, or keys below the entries that end in <c>/</c> (<c>--files-from</c>). <value>Default: <see langword="null"/>, every key.</value></summary>
     public IReadOnlyList<string>? FilesFrom { get; init; }
 
-    /// <summary>About how many source keys one range task covers. <value>Default: 100,000.</value></summary>
+    /// <summary>About how many source keys one range task covers, when <see cref="ListDepth"/> is 0. <value>Default: 100,000.</value></summary>
     public int TaskObjects { get; init; } = 100_000;
 
-    /// <summary>About how many source bytes one range task covers. <value>Default: 64 GiB.</value></summary>
+    /// <summary>About how many source bytes one range task covers, when <see cref="ListDepth"/> is 0. <value>Default: 64 GiB.</value></summary>
     public long TaskBytes { get; init; } = 64L << 30;
 }

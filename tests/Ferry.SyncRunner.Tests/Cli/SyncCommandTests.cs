@@ -69,6 +69,30 @@ public class SyncCommandTests
         Assert.True(File.Exists(dst.Combine("old")));
     }
 
+    [Theory]
+    [InlineData("1", "1")]
+    [InlineData("3", "2")]
+    [InlineData("2", "0")]
+    public async Task Sync_ListThreadsAndDepth_SamePlanAsOneListing(string listThreads, string listDepth)
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        foreach (string key in new[] { "!top", "a-b", "a/f", "a/x/1", "a/y/2", "a0", "b/c/d", "z" })
+        {
+            src.Write(key, key);
+        }
+
+        dst.Write("a/x/old", "o");
+        dst.Write("m/old", "o");
+
+        (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--dry", "--delete-dst", "--list-threads", listThreads, "--list-depth", listDepth);
+
+        Assert.Equal(0, code);
+        Assert.Equal(
+            new[] { "copy !top", "copy a-b", "copy a/f", "copy a/x/1", "delete-dst a/x/old", "copy a/y/2", "copy a0", "copy b/c/d", "delete-dst m/old", "copy z" },
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries).OrderBy(line => line[(line.IndexOf(' ') + 1)..], Ferry.SyncRunner.Keys.KeyComparer.Utf8));
+    }
+
     [Fact]
     public async Task Sync_MissingSource_ExitsTwoWithReason()
     {
@@ -112,6 +136,8 @@ public class SyncCommandTests
     [InlineData("--no-such-flag", "x")]
     [InlineData("--exclude", "[abc")]
     [InlineData("--include", "")]
+    [InlineData("--list-threads", "0")]
+    [InlineData("--list-depth", "-1")]
     public async Task Sync_BadOption_ExitsTwo(string flag, string value)
     {
         using var src = new TempDirectory();

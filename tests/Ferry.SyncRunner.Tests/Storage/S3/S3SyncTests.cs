@@ -7,6 +7,7 @@ using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.S3;
+using Ferry.SyncRunner.Tests.Support;
 using Ferry.Testing.Http;
 using Ferry.Testing.Radosgw;
 using S3Location = Ferry.SyncRunner.Storage.S3.S3Location;
@@ -143,6 +144,51 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(12).WithEndSize(8),
             Prop.ForAll(Arb.From(cases), c => RunOracleCaseAsync(c.Source, c.Destination, c.Flags).GetAwaiter().GetResult()));
+    }
+
+    [Fact]
+    public async Task Sync_S3ToS3WithListThreadsAndDepth_ListsPrefixesAsRangeTasks_SameResultAsOneListing()
+    {
+        string[] keys = ["!top", "a-b", "a//double", "a/f", "a/x/1", "a/x/2", "a/y/1", "a0", "b/c/d", "b/f", "c", "d/1", "é/1"];
+        string[] extras = ["0", "a-c", "a/x/9", "a0x", "m/n", "zz"];
+        string bucket = await Server.CreateBucketAsync("ld");
+        await using S3Storage source = new(S3Location.Parse(Server.Url(bucket, "src/")), Small);
+        foreach (string key in keys)
+        {
+            byte[] bytes = Encoding.UTF8.GetBytes(key);
+            await source.PutAsync(key, new MemoryStream(bytes), bytes.Length, new PutOptions());
+        }
+
+        async Task<(string[] Keys, long Copied, long Deleted, long Scanned)> RunAsync(string prefix, IObjectStorage from, int listThreads)
+        {
+            await using S3Storage destination = new(S3Location.Parse(Server.Url(bucket, prefix)), Small);
+            foreach (string key in extras)
+            {
+                await destination.PutAsync(key, new MemoryStream([1]), 1, new PutOptions());
+            }
+
+            SyncResult r = await SyncAsync(from, destination, new SyncOptions { ListThreads = listThreads, ListDepth = 2, DeleteDst = true });
+            var listed = new List<string>();
+            await foreach (ObjectEntry e in destination.ListAsync(new ListOptions()))
+            {
+                listed.Add(e.Key);
+            }
+
+            return (listed.ToArray(), r.Counters.Copied, r.Counters.Deleted, r.Counters.Scanned);
+        }
+
+        var recording = new RecordingStorage(source);
+        var parallel = await RunAsync("par/", recording, 3);
+        var single = await RunAsync("one/", source, 1);
+
+        Assert.Equal(keys, parallel.Keys);
+        Assert.Equal(single.Keys, parallel.Keys);
+        Assert.Equal((single.Copied, single.Deleted, single.Scanned), (parallel.Copied, parallel.Deleted, parallel.Scanned));
+        Assert.Equal((13L, 6L), (parallel.Copied, parallel.Deleted));
+        // Range tasks cut at the prefixes down to depth 2 (each listed in the copy pass and again in the delete pass).
+        Assert.Equal(
+            new[] { "", "a/", "a//", "a/x/", "a/y/", "b/", "b/c/", "d/", "é/" },
+            recording.Calls.Where(c => c.Recursive).Select(c => c.Start).Distinct().Order(KeyComparer.Utf8));
     }
 
     [Fact]
