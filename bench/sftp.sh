@@ -8,6 +8,13 @@
 #   RUNS=5 bench/sftp.sh small         one case (small | large), 5 runs
 #   LARGE_N=4 LARGE_MB=256 bench/sftp.sh large
 #   BENCH_TMP=/mnt/disk bench/sftp.sh  where the local inputs and outputs go (default: /tmp)
+#   TOOLS="ferry rclone-nohash" bench/sftp.sh   which tools (ferry first; default: ferry rclone rclone-nohash sftp)
+#
+# Tools: `ferry` (Release build, default options), `rclone` (rclone sync with its defaults: to verify each
+# transferred file it asks the server for its MD5/SHA-1 by running `md5sum`/`sha1sum` on an ssh exec channel, a
+# shell command per file), `rclone-nohash` (the same with --sftp-disable-hashcheck: no verification by hash, like
+# Ferry's default), `sftp` (OpenSSH's client, `put -r`/`get -r` in batch mode on one connection: the raw throughput
+# reference).
 #
 # The sshd is the test suite's (tests/Ferry.Testing SshdServer: own config, host key, client key, known_hosts, a
 # dedicated user when run as root), started through bench/Ferry.Bench.Sftp and stopped by it when this script exits.
@@ -21,6 +28,8 @@ RUNS=${RUNS:-3}
 SMALL_N=${SMALL_N:-10000}; SMALL_SIZE=${SMALL_SIZE:-4096}
 LARGE_N=${LARGE_N:-10};    LARGE_MB=${LARGE_MB:-100}
 CASES=("$@"); [ ${#CASES[@]} -gt 0 ] || CASES=(small large)
+read -r -a TOOL_LIST <<<"${TOOLS:-ferry rclone rclone-nohash sftp}"
+[ "${TOOL_LIST[0]}" = ferry ] || { echo "bench/sftp.sh: TOOLS must start with ferry" >&2; exit 2; }
 
 for tool in rclone sftp ssh python3 /usr/bin/time /usr/sbin/sshd; do
   command -v "$tool" >/dev/null || { echo "bench/sftp.sh: $tool is required" >&2; exit 2; }
@@ -82,6 +91,8 @@ run_tool() {
     ferry,down)  "$FERRY" sync --quiet "$(ferry_url "$name")" "$dst/" ;;
     rclone,up)   env -u AWS_CA_BUNDLE rclone sync "$WORK/$name/" "X:$REMOTE/$dst" ;;
     rclone,down) env -u AWS_CA_BUNDLE rclone sync "X:$REMOTE/$name" "$dst/" ;;
+    rclone-nohash,up)   env -u AWS_CA_BUNDLE rclone sync --sftp-disable-hashcheck "$WORK/$name/" "X:$REMOTE/$dst" ;;
+    rclone-nohash,down) env -u AWS_CA_BUNDLE rclone sync --sftp-disable-hashcheck "X:$REMOTE/$name" "$dst/" ;;
     sftp,up)     printf 'put -r %s %s\n' "$WORK/$name" "$REMOTE/$dst" | sftp "${SFTP_ARGS[@]}" -b - "$SSHD_USER@$SSHD_HOST" ;;
     sftp,down)   printf 'get -r %s %s\n' "$REMOTE/$name" "$dst" | sftp "${SFTP_ARGS[@]}" -b - "$SSHD_USER@$SSHD_HOST" ;;
   esac
@@ -120,9 +131,9 @@ bench_case() {
     m=$(echo "${WALL[$label,$tool]}" | median); c=$(echo "${CPU[$label,$tool]}" | median)
     if [ "$tool" != ferry ]; then
       ratio=$(awk -v f="$ferry" -v p="$m" 'BEGIN {printf "%.2f", (p > 0 ? f / p : 0)}')
-      case "$label,$tool" in small*,rclone) target="target <= 0.80" ;; large*,rclone) target="target <= 1.00" ;; esac
+      case "$label,$tool" in small*,rclone*) target="target <= 0.80" ;; large*,rclone*) target="target <= 1.00" ;; esac
     fi
-    printf '| %-24s | %-6s | %8.2f | %8.2f | %7.1f | %-22s | %-6s | %-14s |\n' "$label" "$tool" "$m" "$c" \
+    printf '| %-24s | %-13s | %8.2f | %8.2f | %7.1f | %-22s | %-6s | %-14s |\n' "$label" "$tool" "$m" "$c" \
       "$(awk -v b="$bytes" -v t="$m" 'BEGIN {print (t > 0 ? b / t / 1e6 : 0)}')" "${WALL[$label,$tool]% }" "$ratio" "$target"
   done
 }
@@ -130,8 +141,8 @@ bench_case() {
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, kernel $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== ferry $(git rev-parse --short HEAD), $(rclone version 2>/dev/null | head -1), $(ssh -V 2>&1), dotnet $(dotnet --version), sshd on $SSHD_HOST:$SSHD_PORT as $SSHD_USER, $RUNS runs per tool, medians"
 echo
-echo '| case                     | tool   | wall s   | cpu s    | MB/s    | runs (wall s)          | ferry/ | target         |'
-echo '|--------------------------|--------|----------|----------|---------|------------------------|--------|----------------|'
+echo '| case                     | tool          | wall s   | cpu s    | MB/s    | runs (wall s)          | ferry/ | target         |'
+echo '|--------------------------|---------------|----------|----------|---------|------------------------|--------|----------------|'
 for c in "${CASES[@]}"; do
   case $c in
     small) n=small; echo "== generating $SMALL_N x $SMALL_SIZE B" >&2; gen "$WORK/$n" "$SMALL_N" "$SMALL_SIZE"
@@ -140,9 +151,9 @@ for c in "${CASES[@]}"; do
            label="large ${LARGE_N}x${LARGE_MB}MiB" ;;
     *) echo "bench/sftp.sh: unknown case '$c' (small, large)" >&2; exit 2 ;;
   esac
-  bench_case "$label up" "$n" up ferry rclone sftp
+  bench_case "$label up" "$n" up "${TOOL_LIST[@]}"
   cp -r "$WORK/$n" "$REMOTE/$n"; give "$REMOTE/$n"
-  bench_case "$label down" "$n" down ferry rclone sftp
+  bench_case "$label down" "$n" down "${TOOL_LIST[@]}"
   rm -rf "$WORK/$n" "$REMOTE/$n"
 done
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
