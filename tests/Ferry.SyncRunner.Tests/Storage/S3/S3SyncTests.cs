@@ -20,7 +20,8 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
 {
     private const int MiB = 1024 * 1024;
 
-    private static readonly S3StorageOptions Small = new()
+    /// <summary>A 5 MiB multipart threshold and part size (S3's minimum part), short pages and retry delays.</summary>
+    internal static readonly S3StorageOptions Small = new()
     {
         MultipartThreshold = 5 * MiB,
         PartSize = 5 * MiB,
@@ -122,28 +123,13 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Sync_FileToS3RandomTreesAndOptions_DestinationMatchesOracle_SecondRunIsNoOp()
+    public void Sync_FileToS3RandomTreesAndOptions_DestinationMatchesOracle_SecondRunIsNoOp()
     {
         // The engine's oracle test (SyncEngineTests) reduced to the options whose outcome depends on the destination
         // store: S3 destination state, mtimes read back from object metadata for --update, content for --check-all.
-        Gen<string> segment = Gen.Elements("a", "b", "é", "x y", "%", "\U0001F600");
-        Gen<string> path = Gen.Choose(1, 2).SelectMany(n => Gen.ArrayOf(segment, n)).Select(p => string.Join('/', p));
-        Gen<(string Path, int Size, int Variant, int Offset)> file =
-            from p in path
-            from size in Gen.Choose(0, 6)
-            from variant in Gen.Choose(0, 2)
-            from offset in Gen.Choose(-2, 2)
-            select (p, size, variant, offset);
-        Gen<bool[]> flags = Gen.ArrayOf(Gen.Elements(true, false), 6);
-        Gen<(List<(string Path, int Size, int Variant, int Offset)> Source, List<(string Path, int Size, int Variant, int Offset)> Destination, bool[] Flags)> cases =
-            from src in Gen.ListOf(file)
-            from dst in Gen.ListOf(file)
-            from f in flags
-            select (src.ToList(), dst.ToList(), f);
-
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(12).WithEndSize(8),
-            Prop.ForAll(Arb.From(cases), c => RunOracleCaseAsync(c.Source, c.Destination, c.Flags).GetAwaiter().GetResult()));
+            Prop.ForAll(Arb.From(SyncOracle.Cases(["a", "b", "é", "x y", "%", "\U0001F600"], maxDepth: 2, maxSize: 6)), c => RunOracleCaseAsync(c).GetAwaiter().GetResult()));
     }
 
     [Fact]
@@ -208,69 +194,34 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         Assert.DoesNotContain(Uri.EscapeDataString(Server.SecretKey), viaS3.DisplayName, StringComparison.Ordinal);
     }
 
-    private async Task<bool> RunOracleCaseAsync(List<(string Path, int Size, int Variant, int Offset)> source, List<(string Path, int Size, int Variant, int Offset)> destination, bool[] flags)
+    private async Task<bool> RunOracleCaseAsync(OracleCase c)
     {
-        var basis = new DateTime(2023, 6, 1, 12, 0, 0, DateTimeKind.Utc);
-        static string Content((string Path, int Size, int Variant, int Offset) f) => new((char)('a' + f.Variant), f.Size);
-        var all = source.Concat(destination).Select(f => f.Path).ToHashSet();
-        bool Clean((string Path, int Size, int Variant, int Offset) f) => !all.Any(p => p.StartsWith(f.Path + "/", StringComparison.Ordinal));
-        var src = source.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
-        var dst = destination.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
-        var options = new SyncOptions
-        {
-            Update = flags[0],
-            ForceUpdate = flags[1],
-            Existing = flags[2],
-            IgnoreExisting = flags[3],
-            DeleteDst = flags[4],
-            CheckAll = flags[5],
-        };
+        (Dictionary<string, OracleFile> src, Dictionary<string, OracleFile> dst) = SyncOracle.Trees(c);
+        SyncOptions options = SyncOracle.Options(c.Flags);
 
         string local = NewDirectory();
-        foreach (var f in src.Values)
+        foreach (OracleFile f in src.Values)
         {
             string file = Path.Combine(local, f.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            await File.WriteAllTextAsync(file, Content(f));
-            File.SetLastWriteTimeUtc(file, basis.AddSeconds(f.Offset));
+            await File.WriteAllTextAsync(file, f.Content);
+            File.SetLastWriteTimeUtc(file, SyncOracle.BaseTime.AddSeconds(f.MtimeOffset));
         }
 
         string bucket = await Server.CreateBucketAsync("prop");
         await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "d/")), Small);
-        foreach (var f in dst.Values)
+        foreach (OracleFile f in dst.Values)
         {
-            byte[] bytes = Encoding.UTF8.GetBytes(Content(f));
-            await s3.PutAsync(f.Path, new MemoryStream(bytes), bytes.Length, new PutOptions { ModifiedTime = basis });
+            byte[] bytes = f.Bytes;
+            await s3.PutAsync(f.Path, new MemoryStream(bytes), bytes.Length, new PutOptions { ModifiedTime = SyncOracle.BaseTime });
         }
 
-        var expected = new Dictionary<string, byte[]>();
-        foreach (string p in src.Keys.Union(dst.Keys))
-        {
-            bool hasS = src.TryGetValue(p, out var s);
-            bool hasD = dst.TryGetValue(p, out var d);
-            bool takeSource =
-                hasS && (!hasD
-                    ? !options.Existing
-                    : !options.IgnoreExisting
-                        && (options.ForceUpdate
-                            || (options.Update && s.Offset > 0)
-                            || (!options.Update && s.Size != d.Size)
-                            || (!(options.Update && s.Offset < 0) && options.CheckAll && Content(s) != Content(d))));
-            if (takeSource)
-            {
-                expected[p] = Encoding.UTF8.GetBytes(Content(s));
-            }
-            else if (hasD && !(options.DeleteDst && !hasS))
-            {
-                expected[p] = Encoding.UTF8.GetBytes(Content(d));
-            }
-        }
-
+        SortedDictionary<string, string> expected = SyncOracle.Expected(src, dst, options);
         IObjectStorage from = StorageFactory.Default.Create(local + "/");
         await SyncAsync(from, s3, options);
-        await AssertHoldsAsync(s3, expected);
+        Assert.Equal(expected, await StorageSnapshot.TakeAsync(s3));
         SyncResult second = await SyncAsync(from, s3, options);
-        await AssertHoldsAsync(s3, expected);
+        Assert.Equal(expected, await StorageSnapshot.TakeAsync(s3));
         if (!options.ForceUpdate)
         {
             Assert.Equal((0L, 0L), (second.Counters.Copied, second.Counters.Deleted));
@@ -287,7 +238,8 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         }
     }
 
-    private static async Task<SyncResult> SyncAsync(IObjectStorage source, IObjectStorage destination, SyncOptions options)
+    /// <summary>One run of the engine with four threads and quick retries; asserts success and quotes the errors otherwise.</summary>
+    internal static async Task<SyncResult> SyncAsync(IObjectStorage source, IObjectStorage destination, SyncOptions options)
     {
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var settings = new SyncEngineSettings { MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(10), OnError = errors.Enqueue };

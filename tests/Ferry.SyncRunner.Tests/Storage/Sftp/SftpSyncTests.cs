@@ -139,72 +139,38 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
     [Fact]
     public void Sync_RandomTreesAndOptions_AllSftpDirections_DestinationMatchesOracle()
     {
-        Gen<string> segment = Gen.Elements("a", "b", "é", "x.txt", "a-", "a b", "%", "\U0001F600");
-        Gen<string> path = Gen.Choose(1, 3).SelectMany(n => Gen.ArrayOf(segment, n)).Select(p => string.Join('/', p));
-        Gen<PropertyFile> file =
-            from p in path
-            from size in Gen.Choose(0, 9)
-            from variant in Gen.Choose(0, 2)
-            from offset in Gen.Choose(-2, 2)
-            select new PropertyFile(p, size, variant, offset);
-        Gen<PropertyCase> cases =
-            from src in Gen.ListOf(file)
-            from dst in Gen.ListOf(file)
-            from flags in Gen.ArrayOf(Gen.Elements(true, false), 6)
+        Gen<(OracleCase Case, string Direction)> cases =
+            from c in SyncOracle.Cases(["a", "b", "é", "x.txt", "a-", "a b", "%", "\U0001F600"], maxDepth: 3, maxSize: 9)
             from direction in Gen.Elements("file->sftp", "sftp->file", "sftp->sftp")
-            select new PropertyCase(src.ToArray(), dst.ToArray(), flags, direction);
+            select (c, direction);
 
-        Prop.ForAll(Arb.From(cases), c => RunPropertyCaseAsync(c).GetAwaiter().GetResult())
+        Prop.ForAll(Arb.From(cases), c => RunPropertyCaseAsync(c.Case, c.Direction).GetAwaiter().GetResult())
             .Check(Config.QuickThrowOnFailure.WithMaxTest(18).WithEndSize(10));
     }
 
-    private async Task<bool> RunPropertyCaseAsync(PropertyCase c)
+    private async Task<bool> RunPropertyCaseAsync(OracleCase c, string direction)
     {
-        var all = c.Source.Concat(c.Destination).Select(f => f.Path).ToHashSet();
-        bool Clean(PropertyFile f) => !all.Any(p => p.StartsWith(f.Path + "/", StringComparison.Ordinal));
-        Dictionary<string, PropertyFile> src = c.Source.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
-        Dictionary<string, PropertyFile> dst = c.Destination.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
-        var baseTime = new DateTime(2023, 6, 1, 12, 0, 0, DateTimeKind.Utc);
-
+        (Dictionary<string, OracleFile> src, Dictionary<string, OracleFile> dst) = SyncOracle.Trees(c);
         string id = Guid.NewGuid().ToString("N")[..8];
-        bool srcRemote = c.Direction.StartsWith("sftp", StringComparison.Ordinal);
-        bool dstRemote = c.Direction.EndsWith("sftp", StringComparison.Ordinal);
+        bool srcRemote = direction.StartsWith("sftp", StringComparison.Ordinal);
+        bool dstRemote = direction.EndsWith("sftp", StringComparison.Ordinal);
         string srcDir = srcRemote ? Path.Combine(_server.DataDirectory, _name, "ps-" + id) : Path.Combine(_local, "ps-" + id);
         string dstDir = dstRemote ? Path.Combine(_server.DataDirectory, _name, "pd-" + id) : Path.Combine(_local, "pd-" + id);
         Directory.CreateDirectory(srcDir);
         Directory.CreateDirectory(dstDir);
-        foreach (PropertyFile f in src.Values)
+        foreach (OracleFile f in src.Values)
         {
-            WriteFile(srcDir, f.Path, f.Content, baseTime.AddSeconds(f.MtimeOffset));
+            WriteFile(srcDir, f.Path, f.Content, SyncOracle.BaseTime.AddSeconds(f.MtimeOffset));
         }
 
-        foreach (PropertyFile f in dst.Values)
+        foreach (OracleFile f in dst.Values)
         {
-            WriteFile(dstDir, f.Path, f.Content, baseTime);
+            WriteFile(dstDir, f.Path, f.Content, SyncOracle.BaseTime);
         }
 
         await _server.GiveToUserAsync(Path.Combine(_server.DataDirectory, _name));
-        bool[] b = c.Flags;
-        var options = new SyncOptions { Update = b[0], ForceUpdate = b[1], Existing = b[2], IgnoreExisting = b[3], DeleteDst = b[4], CheckAll = b[5], Threads = 3 };
-
-        var expected = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (string p in src.Keys.Union(dst.Keys))
-        {
-            src.TryGetValue(p, out PropertyFile? s);
-            dst.TryGetValue(p, out PropertyFile? d);
-            PropertyFile? result =
-                s is null ? (options.DeleteDst ? null : d)
-                : d is null ? (options.Existing ? null : s)
-                : options.IgnoreExisting ? d
-                : options.ForceUpdate || (options.Update && s.MtimeOffset > 0) || (!options.Update && s.Size != d.Size) ? s
-                : options.Update && s.MtimeOffset < 0 ? d
-                : options.CheckAll && s.Content != d.Content ? s
-                : d;
-            if (result is not null)
-            {
-                expected[p] = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(result.Content)));
-            }
-        }
+        SyncOptions options = SyncOracle.Options(c.Flags) with { Threads = 3 };
+        SortedDictionary<string, string> expected = SyncOracle.Expected(src, dst, options);
 
         string Relative(string dir) => Path.GetRelativePath(_server.DataDirectory, dir) + "/";
         await using IObjectStorage source = srcRemote ? SftpStorage.Open(_server.UrlFor(Relative(srcDir))) : new FileStorage(srcDir);
@@ -212,7 +178,7 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
         SyncResult first = await new SyncEngine(source, destination, options).RunAsync(new InProcessWorkQueue());
         Assert.True(first.Outcome == SyncOutcome.Succeeded, first.Reason);
         SortedDictionary<string, string> actual = TreeSnapshot.Take(dstDir, withDirectories: false);
-        Assert.True(expected.SequenceEqual(actual), $"{c.Direction} {options}: expected [{string.Join(", ", expected.Keys)}], actual [{string.Join(", ", actual.Keys)}]");
+        Assert.True(expected.SequenceEqual(actual), $"{direction} {options}: expected [{string.Join(", ", expected.Keys)}], actual [{string.Join(", ", actual.Keys)}]");
         Assert.DoesNotContain(actual.Keys, k => k.Contains(".tmp.", StringComparison.Ordinal));
 
         SyncResult second = await new SyncEngine(source, destination, options).RunAsync(new InProcessWorkQueue());
@@ -294,15 +260,4 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
     }
 
     private static bool IsEmptyDir(DirectoryInfo d) => !d.EnumerateFileSystemInfos().Any();
-
-    public sealed record PropertyFile(string Path, int Size, int Variant, int MtimeOffset)
-    {
-        public string Content => new string((char)('a' + Variant), Size);
-    }
-
-    public sealed record PropertyCase(PropertyFile[] Source, PropertyFile[] Destination, bool[] Flags, string Direction)
-    {
-        public override string ToString() =>
-            $"{Direction} flags=[{string.Join(',', Flags)}] src=[{string.Join(", ", Source.Select(f => f.Path))}] dst=[{string.Join(", ", Destination.Select(f => f.Path))}]";
-    }
 }
