@@ -25,6 +25,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private readonly HttpClient http;
     private readonly Uri target;
     private readonly Random random;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> requestsByMethod = new(StringComparer.OrdinalIgnoreCase);
     private long requests;
     private long injectedFailures;
     private long injectedResets;
@@ -97,9 +98,16 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
         return proxy;
     }
 
+    /// <summary>Requests received with HTTP method <paramref name="method"/> (e.g. <c>HEAD</c>, <c>GET</c>, <c>PUT</c>),
+    /// including those the proxy failed.</summary>
+    /// <param name="method">The HTTP method, case-insensitive.</param>
+    /// <returns>The count since start or the last <see cref="ResetCounters"/>.</returns>
+    public long RequestsWithMethod(string method) => requestsByMethod.TryGetValue(method, out long n) ? n : 0;
+
     /// <summary>Sets all counters to zero.</summary>
     public void ResetCounters()
     {
+        requestsByMethod.Clear();
         Interlocked.Exchange(ref requests, 0);
         Interlocked.Exchange(ref injectedFailures, 0);
         Interlocked.Exchange(ref injectedResets, 0);
@@ -126,6 +134,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref requests);
+        requestsByMethod.AddOrUpdate(context.Request.Method, 1, static (_, n) => n + 1);
         double roll;
         bool midResponse;
         lock (random)
