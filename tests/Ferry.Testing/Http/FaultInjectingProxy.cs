@@ -27,6 +27,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private readonly Random random;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> requestsByMethod = new(StringComparer.OrdinalIgnoreCase);
     private long requests;
+    private long expectContinue;
     private long injectedFailures;
     private long injectedResets;
     private long requestBodyBytes;
@@ -104,10 +105,14 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     /// <returns>The count since start or the last <see cref="ResetCounters"/>.</returns>
     public long RequestsWithMethod(string method) => requestsByMethod.TryGetValue(method, out long n) ? n : 0;
 
+    /// <summary>Requests received with <c>Expect: 100-continue</c>.</summary>
+    public long RequestsWithExpectContinue => Interlocked.Read(ref expectContinue);
+
     /// <summary>Sets all counters to zero.</summary>
     public void ResetCounters()
     {
         requestsByMethod.Clear();
+        Interlocked.Exchange(ref expectContinue, 0);
         Interlocked.Exchange(ref requests, 0);
         Interlocked.Exchange(ref injectedFailures, 0);
         Interlocked.Exchange(ref injectedResets, 0);
@@ -135,6 +140,11 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     {
         Interlocked.Increment(ref requests);
         requestsByMethod.AddOrUpdate(context.Request.Method, 1, static (_, n) => n + 1);
+        if (context.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref expectContinue);
+        }
+
         double roll;
         bool midResponse;
         lock (random)

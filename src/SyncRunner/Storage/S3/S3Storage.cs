@@ -249,6 +249,7 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         {
             ForcePathStyle = location.ForcePathStyle,
             MaxErrorRetry = 0,
+            HttpClientFactory = new S3HttpClientFactory(),
             Timeout = options.RequestTimeout,
             RequestChecksumCalculation = options.RequestChecksumCalculation
                 ?? (location.IsAws ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED),

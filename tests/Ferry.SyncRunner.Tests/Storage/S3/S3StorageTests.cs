@@ -274,6 +274,22 @@ public class S3StorageTests(RadosgwFixture fixture)
     }
 
     [Fact]
+    public async Task PutAsync_SmallBody_SendsNoExpectContinue_LargerSingleBodyDoes()
+    {
+        string bucket = await Server.CreateBucketAsync("expect");
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "e/", proxy.Endpoint)), Small);
+
+        await s3.PutAsync("small", new MemoryStream(RandomBytes(4096)), 4096, new PutOptions());
+        long afterSmall = proxy.RequestsWithExpectContinue;
+        byte[] larger = RandomBytes((2 * MiB) + 1);
+        await s3.PutAsync("larger", new MemoryStream(larger), larger.Length, new PutOptions());
+
+        Assert.Equal((0L, 1L), (afterSmall, proxy.RequestsWithExpectContinue));
+        Assert.Equal(larger, await ReadAllAsync(s3, "larger"));
+    }
+
+    [Fact]
     public void CanCopyFrom_OtherEndpointOrCredentials_IsFalse()
     {
         var here = new S3Storage(S3Location.Parse("s3://a:b@bkt/p?endpoint=http://127.0.0.1:1"));
