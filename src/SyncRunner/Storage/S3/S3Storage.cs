@@ -24,7 +24,8 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// <c>?mtime=lastmodified</c>) reports upload times everywhere, all exact.</para>
 /// <para>Objects above <see cref="S3StorageOptions.MultipartThreshold"/> are written as multipart uploads with parts in
 /// parallel, aborted on failure; reads longer than <see cref="S3StorageOptions.DownloadChunkSize"/> use parallel ranged
-/// GETs. Transient errors are retried with exponential backoff and jitter; permanent ones fail at once with a
+/// GETs; an object that fits in one range costs one GET. Requests go through <see cref="S3HttpClientFactory"/> (no
+/// <c>Expect: 100-continue</c> on small bodies). Transient errors are retried with exponential backoff and jitter; permanent ones fail at once with a
 /// <see cref="StorageException"/> naming the bucket and endpoint, never a credential (issue 3; juicefs sync guide).</para>
 /// </remarks>
 public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
