@@ -4,7 +4,7 @@ using Amazon.Runtime;
 namespace Ferry.SyncRunner.Storage.S3;
 
 /// <summary>
-/// The HTTP client of <see cref="S3Storage"/>: one pooled <see cref="SocketsHttpHandler"/> per storage, without
+/// The HTTP client of <see cref="S3Storage"/>: a pooled <see cref="SocketsHttpHandler"/> (cached by the SDK), without
 /// <c>Expect: 100-continue</c> on small request bodies.
 /// </summary>
 /// <remarks>
@@ -35,9 +35,10 @@ internal sealed class S3HttpClientFactory : HttpClientFactory
         };
     }
 
-    /// <summary>One client per <see cref="S3Storage"/> (its SDK client), not shared through the SDK's cache.</summary>
+    /// <summary>Clients are cached by the SDK (per configuration). Without the cache AWSSDK 4 opened a new TCP
+    /// connection for every request (measured: 2,009 sockets for 2,000 GETs).</summary>
     /// <inheritdoc/>
-    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
 
     /// <inheritdoc/>
     public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
