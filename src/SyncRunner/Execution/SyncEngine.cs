@@ -370,6 +370,12 @@ public sealed class SyncEngine
 
     private async ValueTask PlanCopyPhaseAsync(PlannedAction action, TaskRun run, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
+        if (action.Kind == SyncActionKind.Resolve && _options.DryRun)
+        {
+            // A dry run has no copy workers to resolve in; it reads the exact times here.
+            action = await ResolveAsync(action, cancellationToken).ConfigureAwait(false);
+        }
+
         SyncCounters counters = run.Counters;
         Watermark watermark = run.Watermark;
         long size = action.Source?.Size ?? 0;
@@ -552,6 +558,16 @@ public sealed class SyncEngine
             case SyncActionKind.Copy:
                 await CopyAsync(a.Source!, counters, cancellationToken).ConfigureAwait(false);
                 break;
+            case SyncActionKind.Resolve:
+                PlannedAction resolved = await ResolveAsync(a, cancellationToken).ConfigureAwait(false);
+                if (resolved.Kind == SyncActionKind.Skip)
+                {
+                    counters.AddSkipped(a.Source!.Size);
+                    return;
+                }
+
+                await ExecuteAsync(resolved, counters, cancellationToken).ConfigureAwait(false);
+                return;
             case SyncActionKind.Check:
                 counters.AddChecked();
                 if (await SameContentAsync(a.Key, cancellationToken).ConfigureAwait(false))
@@ -590,8 +606,41 @@ public sealed class SyncEngine
         _settings.OnAction?.Invoke($"{a.Kind.ToString().ToLowerInvariant()} {a.Key}");
     }
 
+    /// <summary>
+    /// Decides a <see cref="SyncActionKind.Resolve"/> action again with exact modification times: HEADs the side(s)
+    /// whose listing only approximated the time (<see cref="ObjectEntry.ModifiedTimeIsExact"/>). A key gone from the
+    /// destination since the listing is copied; one gone from the source keeps its listed entry (its copy then fails
+    /// as not found, like any key deleted mid-run).
+    /// </summary>
+    private async Task<PlannedAction> ResolveAsync(PlannedAction a, CancellationToken cancellationToken)
+    {
+        ObjectEntry s = a.Source!;
+        ObjectEntry? d = a.Destination;
+        if (!s.ModifiedTimeIsExact)
+        {
+            ObjectEntry? head = await _source.HeadAsync(s.Key, cancellationToken).ConfigureAwait(false);
+            s = head is null ? s with { ModifiedTimeIsExact = true } : s with { ModifiedTime = head.ModifiedTime, ModifiedTimeIsExact = true };
+        }
+
+        if (d is not null && !d.ModifiedTimeIsExact)
+        {
+            ObjectEntry? head = await _destination.HeadAsync(d.Key, cancellationToken).ConfigureAwait(false);
+            d = head is null ? null : d with { ModifiedTime = head.ModifiedTime, Size = head.Size, ModifiedTimeIsExact = true };
+        }
+
+        return a with { Kind = Decision.Decide(s, d, _options), Source = s, Destination = d };
+    }
+
     private async Task CopyAsync(ObjectEntry s, SyncCounters counters, CancellationToken cancellationToken)
     {
+        if (!s.ModifiedTimeIsExact && _options.CheckChange && _serverSide)
+        {
+            // --check-change compares the source before and after the copy on the same (exact) time.
+            s = await _source.HeadAsync(s.Key, cancellationToken).ConfigureAwait(false) is { } head
+                ? s with { ModifiedTime = head.ModifiedTime, ModifiedTimeIsExact = true }
+                : s;
+        }
+
         var put = new PutOptions { ModifiedTime = s.ModifiedTime, Mode = _options.Perms ? s.Mode : null };
         switch (s.Kind)
         {
@@ -615,6 +664,13 @@ public sealed class SyncEngine
             Stream stream = await _source.OpenReadAsync(s.Key, 0, -1, cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
+                if (!s.ModifiedTimeIsExact && stream is IObjectReadInfo { ModifiedTime: { } exact })
+                {
+                    // The listing only approximated the mtime; the GET response carries the stored one: keep that.
+                    s = s with { ModifiedTime = exact, ModifiedTimeIsExact = true };
+                    put = put with { ModifiedTime = exact };
+                }
+
                 Stream body = _limiter is null ? stream : new ThrottledReadStream(stream, _limiter);
                 await _destination.PutAsync(s.Key, body, s.Size, put, cancellationToken).ConfigureAwait(false);
             }

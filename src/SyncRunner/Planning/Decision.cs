@@ -17,7 +17,8 @@ public static class Decision
     /// <param name="destination">The destination entry with the same key, or <see langword="null"/>.</param>
     /// <param name="options">The sync options.</param>
     /// <returns><see cref="SyncActionKind.Copy"/>, <see cref="SyncActionKind.Skip"/>, <see cref="SyncActionKind.Check"/>,
-    /// <see cref="SyncActionKind.CopyPerms"/> or <see cref="SyncActionKind.DeleteSrc"/>.</returns>
+    /// <see cref="SyncActionKind.CopyPerms"/>, <see cref="SyncActionKind.DeleteSrc"/>, or <see cref="SyncActionKind.Resolve"/>
+    /// when <c>--update</c> must compare a modification time the listing only approximated.</returns>
     public static SyncActionKind Decide(ObjectEntry source, ObjectEntry? destination, SyncOptions options)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -51,6 +52,11 @@ public static class Decision
         if (destination.Kind == EntryKind.Directory)
         {
             return SyncActionKind.Copy;
+        }
+
+        if (options.Update && !options.ForceUpdate && (!source.ModifiedTimeIsExact || !destination.ModifiedTimeIsExact))
+        {
+            return SyncActionKind.Resolve;
         }
 
         long srcSeconds = source.ModifiedTime.ToUnixTimeSeconds();

@@ -87,6 +87,9 @@ internal sealed class KeySelection
             return false;
         }
 
+        // Age and time filters use the listed time, approximate or not (for S3 the upload time LastModified, not the
+        // mtime kept in metadata): a HEAD per key would make every filtered listing as slow as the old eager one,
+        // and juicefs sync filters S3 keys on LastModified too.
         TimeSpan age = _now - entry.ModifiedTime;
         if (_options.MinAge is { } minAge && age < minAge)
         {

@@ -1,3 +1,5 @@
+using Ferry.SyncRunner.Storage;
+
 namespace Ferry.SyncRunner.Planning;
 
 /// <summary>What the planner decided for one key.</summary>
@@ -23,6 +25,13 @@ public enum SyncActionKind
 
     /// <summary>A destination key absent in the source, kept (no <c>--delete-dst</c>).</summary>
     Extra,
+
+    /// <summary>
+    /// <c>--update</c> needs the exact modification time of a side whose listing gave an approximate one
+    /// (<see cref="ObjectEntry.ModifiedTimeIsExact"/>): the copy worker reads it with <c>HeadAsync</c> and decides then,
+    /// so these HEADs run in parallel with the copies instead of inside the merge-join.
+    /// </summary>
+    Resolve,
 
     /// <summary>A source key left out by filters, size, age, time or limit.</summary>
     Exclude,

@@ -55,6 +55,9 @@ public sealed record SyncOptions
     public long? MaxSize { get; init; }
 
     /// <summary>Skip objects modified more recently than this (<c>--min-age</c>). <value>Default: <see langword="null"/>.</value></summary>
+    /// <remarks>This and the other age and time filters use the time the listing reports: for S3 that is
+    /// <c>LastModified</c> (the upload time), as in juicefs sync, even when the object keeps another mtime in metadata
+    /// (see <see cref="Storage.ObjectEntry.ModifiedTimeIsExact"/>).</remarks>
     public TimeSpan? MinAge { get; init; }
 
     /// <summary>Skip objects modified longer ago than this (<c>--max-age</c>). <value>Default: <see langword="null"/>.</value></summary>

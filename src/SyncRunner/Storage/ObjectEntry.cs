@@ -19,6 +19,16 @@ public sealed record ObjectEntry(string Key, long Size, DateTimeOffset ModifiedT
     /// <summary>The object's ETag where the store has one (S3), otherwise <see langword="null"/>.</summary>
     public string? ETag { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="ModifiedTime"/> is the time the store keeps for the key. <see langword="false"/> when the
+    /// listing reported an approximate time (S3's <c>LastModified</c>) and the store keeps a more exact one (the mtime
+    /// Ferry stored in metadata) that <see cref="IObjectStorage.HeadAsync"/> returns, and that a read stream exposes
+    /// through <see cref="IObjectReadInfo"/>. <value>Default: <see langword="true"/>.</value>
+    /// </summary>
+    /// <remarks>Reading the exact time costs a request per key, so listings leave it to the few decisions that need it:
+    /// <c>--update</c> comparisons of keys present on both sides (rclone's S3 backend makes the same trade).</remarks>
+    public bool ModifiedTimeIsExact { get; init; } = true;
+
     /// <summary>Whether the key names a directory (ends in <c>/</c>).</summary>
     public bool IsDirectory => Key.EndsWith('/');
 }

@@ -82,4 +82,18 @@ public class DecisionTests
         Assert.Equal(SyncActionKind.Skip, Decision.Decide(dir, dir with { ModifiedTime = T.AddDays(1) }, new SyncOptions { Dirs = true, ForceUpdate = true }));
         Assert.Equal(SyncActionKind.Copy, Decision.Decide(dir, null, new SyncOptions { Dirs = true }));
     }
+
+    [Fact]
+    public void Decide_ApproximateModifiedTime_ResolvesOnlyWhereUpdateComparesTimes()
+    {
+        ObjectEntry approximate = F(10, 100) with { ModifiedTimeIsExact = false };
+
+        Assert.Equal(SyncActionKind.Resolve, Decision.Decide(approximate, F(10), new SyncOptions { Update = true }));
+        Assert.Equal(SyncActionKind.Resolve, Decision.Decide(F(10), approximate, new SyncOptions { Update = true }));
+        Assert.Equal(SyncActionKind.Skip, Decision.Decide(approximate, F(10), new SyncOptions()));
+        Assert.Equal(SyncActionKind.Copy, Decision.Decide(approximate, F(11), new SyncOptions()));
+        Assert.Equal(SyncActionKind.Copy, Decision.Decide(approximate, null, new SyncOptions { Update = true }));
+        Assert.Equal(SyncActionKind.Copy, Decision.Decide(approximate, F(10), new SyncOptions { Update = true, ForceUpdate = true }));
+        Assert.Equal(SyncActionKind.Skip, Decision.Decide(approximate, F(10), new SyncOptions { Update = true, IgnoreExisting = true }));
+    }
 }

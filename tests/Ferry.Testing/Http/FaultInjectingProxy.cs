@@ -25,7 +25,9 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private readonly HttpClient http;
     private readonly Uri target;
     private readonly Random random;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> requestsByMethod = new(StringComparer.OrdinalIgnoreCase);
     private long requests;
+    private long expectContinue;
     private long injectedFailures;
     private long injectedResets;
     private long requestBodyBytes;
@@ -97,9 +99,20 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
         return proxy;
     }
 
+    /// <summary>Requests received with HTTP method <paramref name="method"/> (e.g. <c>HEAD</c>, <c>GET</c>, <c>PUT</c>),
+    /// including those the proxy failed.</summary>
+    /// <param name="method">The HTTP method, case-insensitive.</param>
+    /// <returns>The count since start or the last <see cref="ResetCounters"/>.</returns>
+    public long RequestsWithMethod(string method) => requestsByMethod.TryGetValue(method, out long n) ? n : 0;
+
+    /// <summary>Requests received with <c>Expect: 100-continue</c>.</summary>
+    public long RequestsWithExpectContinue => Interlocked.Read(ref expectContinue);
+
     /// <summary>Sets all counters to zero.</summary>
     public void ResetCounters()
     {
+        requestsByMethod.Clear();
+        Interlocked.Exchange(ref expectContinue, 0);
         Interlocked.Exchange(ref requests, 0);
         Interlocked.Exchange(ref injectedFailures, 0);
         Interlocked.Exchange(ref injectedResets, 0);
@@ -126,6 +139,12 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref requests);
+        requestsByMethod.AddOrUpdate(context.Request.Method, 1, static (_, n) => n + 1);
+        if (context.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref expectContinue);
+        }
+
         double roll;
         bool midResponse;
         lock (random)

@@ -3,9 +3,10 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// <summary>
 /// A forward-only stream over [start, end) of an object that fetches the next ranges in parallel ahead of the
 /// reader (<see cref="S3StorageOptions.DownloadConcurrency"/> ranges of <see cref="S3StorageOptions.DownloadChunkSize"/>
-/// bytes), so one sequential reader gets the throughput of several connections.
+/// bytes), so one sequential reader gets the throughput of several connections. An object that fits in the first range
+/// costs exactly one GET. <see cref="ModifiedTime"/> comes from the first response's headers.
 /// </summary>
-internal sealed class S3ReadStream : Stream
+internal sealed class S3ReadStream : Stream, IObjectReadInfo
 {
     private readonly S3Storage owner;
     private readonly string key;
@@ -19,8 +20,9 @@ internal sealed class S3ReadStream : Stream
     private long nextFetch;
     private long position;
 
-    public S3ReadStream(S3Storage owner, string key, string? etag, byte[] first, long start, long end)
+    public S3ReadStream(S3Storage owner, string key, string? etag, byte[] first, long start, long end, DateTimeOffset? modifiedTime)
     {
+        ModifiedTime = modifiedTime;
         this.owner = owner;
         this.key = key;
         this.etag = etag;
@@ -32,6 +34,8 @@ internal sealed class S3ReadStream : Stream
         nextFetch = start + current.Length;
         FillAhead();
     }
+
+    public DateTimeOffset? ModifiedTime { get; }
 
     public override bool CanRead => true;
 

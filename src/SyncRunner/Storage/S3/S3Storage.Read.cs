@@ -16,7 +16,8 @@ public sealed partial class S3Storage
     /// <param name="offset">First byte to read, in bytes from the start.</param>
     /// <param name="length">Number of bytes to read, or -1 for everything up to the end.</param>
     /// <param name="cancellationToken">Cancels the open; disposing the stream cancels its read-ahead.</param>
-    /// <returns>A forward-only stream of the bytes; the caller disposes it.</returns>
+    /// <returns>A forward-only stream of the bytes, implementing <see cref="IObjectReadInfo"/> with the object's stored
+    /// modification time taken from the first GET response (no extra HEAD); the caller disposes it.</returns>
     /// <exception cref="StorageException">The key is missing (<see cref="StorageErrorKind.NotFound"/>) or the read failed.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> is negative.</exception>
     public async Task<Stream> OpenReadAsync(string key, long offset = 0, long length = -1, CancellationToken cancellationToken = default)
@@ -26,8 +27,8 @@ public sealed partial class S3Storage
         long chunk = Math.Max(Options.DownloadChunkSize, 1);
         if (length == 0)
         {
-            _ = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NoSuchKey(key);
-            return new MemoryStream([], writable: false);
+            GetObjectMetadataResponse empty = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NoSuchKey(key);
+            return new S3ReadStream(this, key, null, [], offset, offset, ModifiedTimeOf(empty.LastModified, empty.Metadata));
         }
 
         RangeResult first;
@@ -41,14 +42,14 @@ public sealed partial class S3Storage
             GetObjectMetadataResponse head = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NoSuchKey(key);
             if (offset == head.ContentLength)
             {
-                return new MemoryStream([], writable: false);
+                return new S3ReadStream(this, key, null, [], offset, offset, ModifiedTimeOf(head.LastModified, head.Metadata));
             }
 
             throw;
         }
 
         long end = length < 0 ? first.TotalSize : Math.Min(first.TotalSize, offset + length);
-        return new S3ReadStream(this, key, first.ETag, first.Data, offset, end);
+        return new S3ReadStream(this, key, first.ETag, first.Data, offset, end, first.ModifiedTime);
     }
 
     /// <summary>Fetches bytes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of an object
@@ -92,7 +93,7 @@ public sealed partial class S3Storage
                     data = data.AsSpan((int)Math.Min(start, data.Length), (int)Math.Min(count, Math.Max(data.Length - start, 0))).ToArray();
                 }
 
-                return new RangeResult(data, total, S3ETag.Normalize(response.ETag));
+                return new RangeResult(data, total, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata));
             },
             cancellationToken);
 
@@ -112,6 +113,7 @@ public sealed partial class S3Storage
     private StorageException NoSuchKey(string key) =>
         new(StorageErrorKind.NotFound, $"S3 GetObject of key '{key}' in bucket '{Location.Bucket}' at {Location.EndpointDisplay} failed: no such key");
 
-    /// <summary>One fetched range: its bytes, the object's total size and its ETag.</summary>
-    internal sealed record RangeResult(byte[] Data, long TotalSize, string? ETag);
+    /// <summary>One fetched range: its bytes, the object's total size, its ETag and the modification time
+    /// <see cref="HeadAsync"/> would report (from the same response's headers).</summary>
+    internal sealed record RangeResult(byte[] Data, long TotalSize, string? ETag, DateTimeOffset ModifiedTime);
 }

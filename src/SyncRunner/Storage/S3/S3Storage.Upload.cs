@@ -89,13 +89,11 @@ public sealed partial class S3Storage
             key,
             t =>
             {
-                var request = new PutObjectRequest
-                {
-                    BucketName = Location.Bucket,
-                    Key = Location.Prefix + key,
-                    InputStream = AsStream(content),
-                    AutoCloseStream = true,
-                };
+                var request = new PutObjectRequest();
+                request.BucketName = Location.Bucket;
+                request.Key = Location.Prefix + key;
+                request.InputStream = AsStream(content);
+                request.AutoCloseStream = true;
                 foreach (KeyValuePair<string, string> m in metadata)
                 {
                     request.Metadata[m.Key] = m.Value;

@@ -17,12 +17,15 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// starts, delimiter <c>/</c> for one-level listings), which returns keys in UTF-8 byte order.</para>
 /// <para>Modification times: <see cref="PutAsync"/> and server-side copies store the source mtime as
 /// <c>x-amz-meta-mtime</c> (rclone's format). ListObjectsV2 returns no user metadata, so with the default
-/// <see cref="S3ModifiedTimeSource.Metadata"/> a listing HEADs each object in parallel to report the stored mtime
-/// (falling back to <c>LastModified</c>); <see cref="S3ModifiedTimeSource.LastModified"/> (URL <c>?mtime=lastmodified</c>)
-/// skips those HEADs and reports upload times. <see cref="ListAsync"/> and <see cref="HeadAsync"/> always agree.</para>
+/// <see cref="S3ModifiedTimeSource.Metadata"/> a listing reports <c>LastModified</c> (whole seconds) marked
+/// <see cref="ObjectEntry.ModifiedTimeIsExact"/> <see langword="false"/>, without a request per object;
+/// <see cref="HeadAsync"/> and the streams of <see cref="OpenReadAsync"/> (<see cref="IObjectReadInfo"/>) report the
+/// stored mtime, falling back to <c>LastModified</c>. <see cref="S3ModifiedTimeSource.LastModified"/> (URL
+/// <c>?mtime=lastmodified</c>) reports upload times everywhere, all exact.</para>
 /// <para>Objects above <see cref="S3StorageOptions.MultipartThreshold"/> are written as multipart uploads with parts in
 /// parallel, aborted on failure; reads longer than <see cref="S3StorageOptions.DownloadChunkSize"/> use parallel ranged
-/// GETs. Transient errors are retried with exponential backoff and jitter; permanent ones fail at once with a
+/// GETs; an object that fits in one range costs one GET. Requests go through <see cref="S3HttpClientFactory"/> (no
+/// <c>Expect: 100-continue</c> on small bodies). Transient errors are retried with exponential backoff and jitter; permanent ones fail at once with a
 /// <see cref="StorageException"/> naming the bucket and endpoint, never a credential (issue 3; juicefs sync guide).</para>
 /// </remarks>
 public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
@@ -111,13 +114,8 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
                 bool pastEnd = options.End is not null && entries.Count > 0 && KeyComparer.Utf8.Compare(entries[^1].Key, options.End) >= 0;
                 if (page.IsTruncated == true && page.NextContinuationToken is { } token && !pastEnd)
                 {
-                    // The next page is listed while this one's stored mtimes are read and its entries consumed.
+                    // The next page is listed while this one's entries are consumed.
                     next = FetchPageAsync(token);
-                }
-
-                if (Options.ModifiedTimeSource == S3ModifiedTimeSource.Metadata)
-                {
-                    await ReadStoredModifiedTimesAsync(entries, options, cancellationToken).ConfigureAwait(false);
                 }
 
                 foreach (ObjectEntry entry in entries)
@@ -150,11 +148,7 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         GetObjectMetadataResponse? head = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false);
         if (head is not null)
         {
-            DateTimeOffset lastModified = LastModified(head.LastModified);
-            DateTimeOffset mtime = Options.ModifiedTimeSource == S3ModifiedTimeSource.Metadata
-                ? S3Metadata.ParseModifiedTime(head.Metadata[S3Metadata.ModifiedTimeName]) ?? lastModified
-                : lastModified;
-            return new ObjectEntry(key, head.ContentLength, mtime)
+            return new ObjectEntry(key, head.ContentLength, ModifiedTimeOf(head.LastModified, head.Metadata))
             {
                 Kind = key.EndsWith('/') ? EntryKind.Directory : EntryKind.File,
                 ETag = S3ETag.Normalize(head.ETag),
@@ -256,6 +250,7 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         {
             ForcePathStyle = location.ForcePathStyle,
             MaxErrorRetry = 0,
+            HttpClientFactory = new S3HttpClientFactory(),
             Timeout = options.RequestTimeout,
             RequestChecksumCalculation = options.RequestChecksumCalculation
                 ?? (location.IsAws ? RequestChecksumCalculation.WHEN_SUPPORTED : RequestChecksumCalculation.WHEN_REQUIRED),
@@ -290,8 +285,19 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         return new DateTimeOffset(utc.UtcTicks - (utc.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
     }
 
+    /// <summary>The modification time <see cref="HeadAsync"/> reports for an object with these response headers: the
+    /// stored <c>x-amz-meta-mtime</c> falling back to <c>LastModified</c>, or with
+    /// <see cref="S3ModifiedTimeSource.LastModified"/> the latter only.</summary>
+    internal DateTimeOffset ModifiedTimeOf(DateTime? lastModified, Amazon.S3.Model.MetadataCollection metadata)
+    {
+        DateTimeOffset uploaded = LastModified(lastModified);
+        return Options.ModifiedTimeSource == S3ModifiedTimeSource.Metadata
+            ? S3Metadata.ParseModifiedTime(metadata[S3Metadata.ModifiedTimeName]) ?? uploaded
+            : uploaded;
+    }
+
     /// <summary>Merges a page's objects and common prefixes (each sorted) into one sorted run of entries.</summary>
-    private static IEnumerable<ObjectEntry> Merge(ListObjectsV2Response page, string root)
+    private IEnumerable<ObjectEntry> Merge(ListObjectsV2Response page, string root)
     {
         List<S3Object> objects = page.S3Objects ?? [];
         List<string> prefixes = page.CommonPrefixes ?? [];
@@ -307,6 +313,7 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
                 {
                     Kind = key.EndsWith('/') ? EntryKind.Directory : EntryKind.File,
                     ETag = S3ETag.Normalize(o.ETag),
+                    ModifiedTimeIsExact = Options.ModifiedTimeSource != S3ModifiedTimeSource.Metadata || key.EndsWith('/'),
                 };
             }
             else
@@ -314,29 +321,6 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
                 yield return new ObjectEntry(prefixes[j++][root.Length..], 0, DateTimeOffset.UnixEpoch) { Kind = EntryKind.Directory };
             }
         }
-    }
-
-    /// <summary>Replaces the listed <c>LastModified</c> of the file entries in range by their stored mtimes, HEADing
-    /// them <see cref="S3StorageOptions.MetadataHeadConcurrency"/> at a time. An object gone since the listing keeps its
-    /// listed time (the planner will find it missing when it reads it).</summary>
-    private async Task ReadStoredModifiedTimesAsync(List<ObjectEntry> entries, ListOptions options, CancellationToken cancellationToken)
-    {
-        var indexes = Enumerable.Range(0, entries.Count)
-            .Where(i => entries[i].Kind == EntryKind.File
-                && KeyComparer.Utf8.Compare(entries[i].Key, options.Start) >= 0
-                && (options.End is null || KeyComparer.Utf8.Compare(entries[i].Key, options.End) < 0))
-            .ToList();
-        await Parallel.ForEachAsync(
-            indexes,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(Options.MetadataHeadConcurrency, 1), CancellationToken = cancellationToken },
-            async (i, token) =>
-            {
-                GetObjectMetadataResponse? head = await HeadObjectAsync(entries[i].Key, token).ConfigureAwait(false);
-                if (head is not null && S3Metadata.ParseModifiedTime(head.Metadata[S3Metadata.ModifiedTimeName]) is { } stored)
-                {
-                    entries[i] = entries[i] with { ModifiedTime = stored };
-                }
-            }).ConfigureAwait(false);
     }
 
     private async Task<GetObjectMetadataResponse?> HeadObjectAsync(string key, CancellationToken cancellationToken)

@@ -49,9 +49,6 @@ public sealed class S3StorageOptions
     /// <value>Default: <see cref="S3ModifiedTimeSource.Metadata"/>.</value></summary>
     public S3ModifiedTimeSource ModifiedTimeSource { get; init; } = S3ModifiedTimeSource.Metadata;
 
-    /// <summary>HEAD requests in flight at once while a listing reads stored mtimes. <value>Default: 16.</value></summary>
-    public int MetadataHeadConcurrency { get; init; } = 16;
-
     /// <summary>Retries of one request after a transient error (5xx, throttling, reset connection, timeout). <value>Default: 8.</value></summary>
     public int MaxRetries { get; init; } = 8;
 

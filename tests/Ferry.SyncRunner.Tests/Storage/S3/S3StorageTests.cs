@@ -199,8 +199,15 @@ public class S3StorageTests(RadosgwFixture fixture)
         var mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero).AddTicks(1234567);
         await s3.PutAsync("f", new MemoryStream([1, 2, 3]), 3, new PutOptions { ModifiedTime = mtime });
 
-        Assert.Equal(mtime, (await s3.HeadAsync("f"))!.ModifiedTime);
-        Assert.Equal(mtime, Assert.Single(await ToListAsync(s3.ListAsync(new ListOptions()))).ModifiedTime);
+        ObjectEntry head = (await s3.HeadAsync("f"))!;
+        Assert.Equal((mtime, true), (head.ModifiedTime, head.ModifiedTimeIsExact));
+        ObjectEntry listed = Assert.Single(await ToListAsync(s3.ListAsync(new ListOptions())));
+        Assert.False(listed.ModifiedTimeIsExact, "a listing only approximates the stored mtime");
+        Assert.True(listed.ModifiedTime > mtime.AddYears(20), $"{listed.ModifiedTime} is the upload time");
+        await using (Stream stream = await s3.OpenReadAsync("f"))
+        {
+            Assert.Equal(mtime, Assert.IsAssignableFrom<IObjectReadInfo>(stream).ModifiedTime);
+        }
 
         var later = new DateTimeOffset(2010, 1, 1, 0, 0, 0, TimeSpan.Zero);
         await s3.SetAttributesAsync("f", Convert.ToInt32("644", 8), later);
@@ -264,6 +271,22 @@ public class S3StorageTests(RadosgwFixture fixture)
         Assert.Equal(mtime, (await destination.HeadAsync("copy-small"))!.ModifiedTime);
         Assert.Equal(mtime, (await destination.HeadAsync("copy-large"))!.ModifiedTime);
         Assert.EndsWith("-3", (await destination.HeadAsync("copy-large"))!.ETag);
+    }
+
+    [Fact]
+    public async Task PutAsync_SmallBody_SendsNoExpectContinue_LargerSingleBodyDoes()
+    {
+        string bucket = await Server.CreateBucketAsync("expect");
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "e/", proxy.Endpoint)), Small);
+
+        await s3.PutAsync("small", new MemoryStream(RandomBytes(4096)), 4096, new PutOptions());
+        long afterSmall = proxy.RequestsWithExpectContinue;
+        byte[] larger = RandomBytes((2 * MiB) + 1);
+        await s3.PutAsync("larger", new MemoryStream(larger), larger.Length, new PutOptions());
+
+        Assert.Equal((0L, 1L), (afterSmall, proxy.RequestsWithExpectContinue));
+        Assert.Equal(larger, await ReadAllAsync(s3, "larger"));
     }
 
     [Fact]

@@ -73,6 +73,47 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         SyncResult update = await SyncAsync(source, s3, new SyncOptions { Update = true });
         Assert.Equal(1, update.Counters.Copied);
         Assert.Equal("changed, same length?", Encoding.UTF8.GetString(await S3StorageTests.ReadAllAsync(s3, "a b/c d.txt")));
+
+        // --update with S3 as the source: the stored mtimes (read by HEAD, not the listed upload times) decide.
+        SyncResult updateDown = await SyncAsync(s3, destination, new SyncOptions { Update = true });
+        Assert.Equal(1, updateDown.Counters.Copied);
+        Assert.Equal("changed, same length?", await File.ReadAllTextAsync(Path.Combine(back, "a b/c d.txt")));
+        Assert.Equal(new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc), File.GetLastWriteTimeUtc(Path.Combine(back, "a b/c d.txt")));
+    }
+
+    [Fact]
+    public async Task Sync_NoOpResyncBothWays_NoHeadsNoCopies_AndDownloadHeadsOnlyEmptyObjects()
+    {
+        string local = NewDirectory();
+        Dictionary<string, byte[]> tree = WriteTree(local);
+        int empty = tree.Values.Count(v => v.Length == 0);
+        string bucket = await Server.CreateBucketAsync("noop");
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "n/", proxy.Endpoint)), Small);
+        IObjectStorage source = StorageFactory.Default.Create(local + "/");
+        await SyncAsync(source, s3, new SyncOptions());
+
+        proxy.ResetCounters();
+        SyncResult up = await SyncAsync(source, s3, new SyncOptions());
+        Assert.Equal((0L, 0L, 0L), (up.Counters.Copied, proxy.RequestsWithMethod("HEAD"), proxy.RequestsWithMethod("PUT")));
+
+        string back = NewDirectory();
+        IObjectStorage destination = StorageFactory.Default.Create(back + "/");
+        proxy.ResetCounters();
+        SyncResult down = await SyncAsync(s3, destination, new SyncOptions());
+        Assert.Equal(tree.Count, down.Counters.Copied);
+        // A ranged GET of an empty object is refused (416), so only those are HEADed; the others' mtimes come from their GET.
+        Assert.Equal(empty, proxy.RequestsWithMethod("HEAD"));
+        foreach (string key in tree.Keys)
+        {
+            Assert.Equal(File.GetLastWriteTimeUtc(Path.Combine(local, key)), File.GetLastWriteTimeUtc(Path.Combine(back, key)));
+        }
+
+        proxy.ResetCounters();
+        SyncResult again = await SyncAsync(s3, destination, new SyncOptions());
+        Assert.Equal((0L, 0L, 0L), (again.Counters.Copied, proxy.RequestsWithMethod("HEAD"), proxy.Requests - proxy.RequestsWithMethod("GET")));
+        Assert.True(proxy.Requests <= 3, $"{proxy.Requests} requests: only the listing's pages ({tree.Count} keys, 7 a page)");
+        Assert.Equal(tree.Count, again.Counters.Skipped);
     }
 
     [Fact]

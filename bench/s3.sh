@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Compares `ferry sync` with `rclone sync` against a private Ceph radosgw (memstore, 127.0.0.1) on the same inputs:
+# upload (dir -> S3), no-op resync up, download (S3 -> dir), no-op resync down. Prints the median wall time of each
+# tool and the ratio Ferry/rclone (issue 3's targets: small files <= 0.8 x rclone, large files <= 1.0 x rclone).
+#
+#   bench/s3.sh                   both cases, 3 runs each
+#   RUNS=5 bench/s3.sh small      one case (small | large), 5 runs
+#   BENCH_TMP=/mnt/disk bench/s3.sh
+#
+# Tools run interleaved (ferry, rclone, ferry, ...) so background load hits both alike. Each run uploads into a
+# fresh bucket and downloads into a fresh directory; the bucket is purged and radosgw's garbage collector run
+# afterwards (untimed) so memstore (RAM) does not fill up. Both tools run with their defaults: ferry --threads 10,
+# rclone --transfers 4 --checkers 8. rclone runs with `env -u AWS_CA_BUNDLE` (TEST-SERVERS.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+SMALL_N=${SMALL_N:-10000}; SMALL_SIZE=${SMALL_SIZE:-4096}
+LARGE_N=${LARGE_N:-8};     LARGE_MB=${LARGE_MB:-128}
+MEMSTORE_GIB=${MEMSTORE_GIB:-3}
+CASES=("$@"); [ ${#CASES[@]} -gt 0 ] || CASES=(small large)
+
+for tool in rclone python3 radosgw-admin; do
+  command -v "$tool" >/dev/null || { echo "bench/s3.sh: $tool is required" >&2; exit 2; }
+done
+
+echo "== building ferry and the radosgw launcher (Release)" >&2
+dotnet build src/SyncRunner -c Release -nologo -v q >/dev/null
+dotnet build bench/Ferry.Bench.S3 -c Release -nologo -v q >/dev/null
+FERRY=$PWD/src/SyncRunner/bin/Release/net10.0/ferry
+LAUNCHER=$PWD/bench/Ferry.Bench.S3/bin/Release/net10.0/ferry-bench-s3
+
+WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/ferry-s3bench.XXXXXX")
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$LAUNCHER" "$WORK/rgw.env" "$MEMSTORE_GIB" &
+SERVER_PID=$!
+for _ in $(seq 1 300); do [ -f "$WORK/rgw.env" ] && break; kill -0 "$SERVER_PID" || exit 1; sleep 0.5; done
+# shellcheck disable=SC1091
+. "$WORK/rgw.env"
+
+export AWS_ACCESS_KEY_ID=$RGW_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$RGW_SECRET_KEY
+export RCLONE_CONFIG_RGW_TYPE=s3 RCLONE_CONFIG_RGW_PROVIDER=Ceph RCLONE_CONFIG_RGW_ENDPOINT=$RGW_ENDPOINT
+export RCLONE_CONFIG_RGW_ACCESS_KEY_ID=$RGW_ACCESS_KEY RCLONE_CONFIG_RGW_SECRET_ACCESS_KEY=$RGW_SECRET_KEY
+export RCLONE_CONFIG_RGW_FORCE_PATH_STYLE=true
+
+# gen DIR COUNT SIZE: COUNT files of SIZE random bytes, 1000 per subdirectory.
+gen() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import os, sys
+root, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+block = os.urandom(size + 4096)
+for i in range(count):
+    d = os.path.join(root, f"d{i // 1000:04d}")
+    if i % 1000 == 0:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"f{i:07d}.bin"), "wb") as f:
+        off = i % 4096
+        f.write(block[off:off + size])
+PY
+}
+
+s3url() { echo "s3://$1/data/?endpoint=$RGW_ENDPOINT"; }
+
+# sync TOOL SRC DST (SRC/DST: a directory or bucket:NAME)
+sync_once() {
+  local tool=$1 src=$2 dst=$3
+  case $tool in
+    ferry)
+      [[ $src == bucket:* ]] && src=$(s3url "${src#bucket:}") || src="$src/"
+      [[ $dst == bucket:* ]] && dst=$(s3url "${dst#bucket:}") || dst="$dst/"
+      "$FERRY" sync "$src" "$dst" --quiet ;;
+    rclone)
+      [[ $src == bucket:* ]] && src="rgw:${src#bucket:}/data" || src="$src/"
+      [[ $dst == bucket:* ]] && dst="rgw:${dst#bucket:}/data" || dst="$dst/"
+      env -u AWS_CA_BUNDLE rclone sync "$src" "$dst" ;;
+  esac
+}
+
+timed() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  sync_once "$@" >"$WORK/out" 2>&1 || { echo "bench/s3.sh: $1 sync $2 $3 failed:" >&2; tail -20 "$WORK/out" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  python3 -c "print(f'{$t1 - $t0:.2f}')"
+}
+
+median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "$@"; }
+
+# bench_case NAME DIR TARGET
+bench_case() {
+  local name=$1 dir=$2 target=$3
+  declare -A times=()
+  echo "-- $name: load before $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  for run in $(seq 1 "$RUNS"); do
+    for tool in ferry rclone; do
+      local bucket="b-$tool-$run-$RANDOM$RANDOM"
+      env -u AWS_CA_BUNDLE rclone mkdir "rgw:$bucket"
+      local down="$WORK/down-$tool"
+      rm -rf "$down"; mkdir -p "$down"
+      times[$tool,upload]+=" $(timed $tool "$dir" "bucket:$bucket")"
+      times[$tool,noop-up]+=" $(timed $tool "$dir" "bucket:$bucket")"
+      times[$tool,download]+=" $(timed $tool "bucket:$bucket" "$down")"
+      times[$tool,noop-down]+=" $(timed $tool "bucket:$bucket" "$down")"
+      cmp <(cd "$dir" && find . -type f -exec md5sum {} + | sort) <(cd "$down" && find . -type f -exec md5sum {} + | sort) >/dev/null \
+        || { echo "bench/s3.sh: $tool's round trip differs" >&2; exit 1; }
+      env -u AWS_CA_BUNDLE rclone purge "rgw:$bucket" >/dev/null 2>&1
+      radosgw-admin -c "$RGW_CONF" -n client.admin gc process --include-all >/dev/null 2>&1 || true
+      rm -rf "$down"
+    done
+    echo "   run $run done, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  done
+  for op in upload noop-up download noop-down; do
+    local f r
+    # shellcheck disable=SC2086
+    f=$(median ${times[ferry,$op]}); r=$(median ${times[rclone,$op]})
+    printf '| %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$op" "$f" "$r" \
+      "$(python3 -c "print(f'{$f / $r:.2f}')")" "$target" "${times[ferry,$op]# }" "${times[rclone,$op]# }"
+  done
+}
+
+echo "== ferry $(git rev-parse --short HEAD), $(rclone version 2>/dev/null | head -1), radosgw $(radosgw --version | awk '{print $3}'), $(nproc) cores, $RUNS runs per tool, medians (s)"
+echo "| case | operation | ferry | rclone | ferry/rclone | target | runs ferry / rclone |"
+echo "|---|---|---|---|---|---|---|"
+for c in "${CASES[@]}"; do
+  case $c in
+    small)
+      gen "$WORK/small" "$SMALL_N" "$SMALL_SIZE"
+      bench_case "small ${SMALL_N}x$((SMALL_SIZE / 1024))KB" "$WORK/small" "<= 0.80"
+      rm -rf "$WORK/small" ;;
+    large)
+      gen "$WORK/large" "$LARGE_N" $((LARGE_MB * 1024 * 1024))
+      bench_case "large ${LARGE_N}x${LARGE_MB}MB" "$WORK/large" "<= 1.00"
+      rm -rf "$WORK/large" ;;
+    *) echo "bench/s3.sh: unknown case $c (small | large)" >&2; exit 2 ;;
+  esac
+done
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
