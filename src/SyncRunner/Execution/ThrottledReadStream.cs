@@ -1,14 +1,8 @@
 namespace Ferry.SyncRunner.Execution;
 
 /// <summary>A read-only stream that takes tokens from a <see cref="BandwidthLimiter"/> for every byte read; disposes the inner stream.</summary>
-internal sealed class ThrottledReadStream(Stream inner, BandwidthLimiter limiter) : Stream
+internal sealed class ThrottledReadStream(Stream inner, BandwidthLimiter limiter) : Storage.ReadOnlyStream
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
     public override long Length => inner.Length;
 
     public override long Position
@@ -16,9 +10,6 @@ internal sealed class ThrottledReadStream(Stream inner, BandwidthLimiter limiter
         get => inner.Position;
         set => throw new NotSupportedException();
     }
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -32,19 +23,6 @@ internal sealed class ThrottledReadStream(Stream inner, BandwidthLimiter limiter
 
         return n;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

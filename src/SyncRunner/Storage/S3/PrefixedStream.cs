@@ -1,21 +1,9 @@
 namespace Ferry.SyncRunner.Storage.S3;
 
 /// <summary>A forward-only stream that yields a buffered head, then the rest of another stream (not disposed).</summary>
-internal sealed class PrefixedStream(ReadOnlyMemory<byte> head, Stream rest) : Stream
+internal sealed class PrefixedStream(ReadOnlyMemory<byte> head, Stream rest) : ReadOnlyStream
 {
     private ReadOnlyMemory<byte> head = head;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -43,16 +31,4 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> head, Stream rest) : S
         return rest.ReadAsync(buffer, cancellationToken);
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

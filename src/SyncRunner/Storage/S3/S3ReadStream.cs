@@ -6,7 +6,7 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// bytes), so one sequential reader gets the throughput of several connections. An object that fits in the first range
 /// costs exactly one GET. <see cref="ModifiedTime"/> comes from the first response's headers.
 /// </summary>
-internal sealed class S3ReadStream : Stream, IObjectReadInfo
+internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
 {
     private readonly S3Storage owner;
     private readonly string key;
@@ -37,28 +37,7 @@ internal sealed class S3ReadStream : Stream, IObjectReadInfo
 
     public DateTimeOffset? ModifiedTime { get; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position { get => position; set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        byte[] temp = new byte[buffer.Length];
-        int n = ReadAsync(temp, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        temp.AsSpan(0, n).CopyTo(buffer);
-        return n;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -86,16 +65,6 @@ internal sealed class S3ReadStream : Stream, IObjectReadInfo
         position += n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
