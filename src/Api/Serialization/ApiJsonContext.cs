@@ -18,4 +18,5 @@ namespace Ferry.Api.Serialization;
 [JsonSerializable(typeof(ReplicaMirror))]
 [JsonSerializable(typeof(ReplicaMirrorSpec))]
 [JsonSerializable(typeof(ReplicaMirrorStatus))]
+[JsonSerializable(typeof(Ferry.Api.Runs.TaskCounters))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
