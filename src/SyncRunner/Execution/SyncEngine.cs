@@ -26,7 +26,6 @@ namespace Ferry.SyncRunner.Execution;
 /// </remarks>
 public sealed class SyncEngine
 {
-    private const int CheckpointEvery = 1024;
     private const int CompareBufferSize = 128 * 1024;
     private const int BatchObjects = 32;
     private const long BatchBytes = 4L << 20;
@@ -367,7 +366,7 @@ public sealed class SyncEngine
                     await PlanDeletePhaseAsync(action, run, work, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (++n % CheckpointEvery == 0)
+                if (++n % _settings.CheckpointEveryKeys == 0)
                 {
                     await FlushAsync(run, work, cancellationToken).ConfigureAwait(false);
                     if (_settings.Time.GetElapsedTime(lastCheckpoint) >= _settings.CheckpointInterval)

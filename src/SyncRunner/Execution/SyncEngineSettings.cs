@@ -29,6 +29,9 @@ public sealed record SyncEngineSettings
     /// finished, so that the checkpoint's counters are exact). <value>Default: 5 s.</value></summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How many keys a task plans between two checkpoint opportunities (tests lower it).</summary>
+    internal int CheckpointEveryKeys { get; init; } = 1024;
+
     /// <summary>Retries of a transient storage error per object. <value>Default: 3.</value></summary>
     public int MaxRetries { get; init; } = 3;
 
