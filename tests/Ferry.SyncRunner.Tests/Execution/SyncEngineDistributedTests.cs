@@ -164,13 +164,24 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
             {
                 if (Interlocked.Increment(ref puts) == 20)
                 {
-                    // Another worker writes the task Lease as its own (as after a takeover).
-                    Lease task = _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run},{RunLabels.LeaseRole}=copy" })
-                        .GetAwaiter().GetResult().Items.Single();
-                    task.Spec!.HolderIdentity = "intruder";
-                    task.Spec.RenewTime = DateTimeOffset.UtcNow;
-                    task.Metadata.Annotations![RunAnnotations.Attempts] = "2";
-                    _client.ReplaceAsync(KubeResources.Leases, "default", task.Metadata.Name!, task).GetAwaiter().GetResult();
+                    // Another worker writes the task Lease as its own (as after a takeover), retrying when the holder's
+                    // renewal got in between.
+                    for (bool written = false; !written;)
+                    {
+                        Lease task = _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run},{RunLabels.LeaseRole}=copy" })
+                            .GetAwaiter().GetResult().Items.Single();
+                        task.Spec!.HolderIdentity = "intruder";
+                        task.Spec.RenewTime = DateTimeOffset.UtcNow;
+                        task.Metadata.Annotations![RunAnnotations.Attempts] = "2";
+                        try
+                        {
+                            _client.ReplaceAsync(KubeResources.Leases, "default", task.Metadata.Name!, task).GetAwaiter().GetResult();
+                            written = true;
+                        }
+                        catch (Kube.Errors.KubernetesApiException e) when (e.IsConflict)
+                        {
+                        }
+                    }
                 }
 
                 Thread.Sleep(puts < 60 ? 10 : 0);
