@@ -103,7 +103,7 @@ public sealed class RunnerJobBuilderTests
     }
 
     [Fact]
-    public void Build_ReadOnlySourceVolumeWithPath_MountsReadOnlyAndJoinsPath()
+    public void Build_ReadOnlySourceVolumeWithPath_MountsClaimReadOnlyAtTheContractPath()
     {
         var syncJob = SftpToVolume();
         syncJob.Spec.Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "in", Path = "a/b/", ReadOnly = true } };
@@ -112,7 +112,8 @@ public sealed class RunnerJobBuilderTests
         var container = RunnerJobBuilder.Build(syncJob, Settings, Keys()).Spec!.Template.Spec.Containers[0];
 
         var env = container.Env!.ToDictionary(e => e.Name);
-        Assert.Equal("/data/source/a/b", env["FERRY_SOURCE_ROOT"].Value);
+        Assert.Equal("/data/source", env["FERRY_SOURCE_ROOT"].Value);
+        Assert.Null(Assert.Single(container.VolumeMounts!, m => m.MountPath == "/data/source").SubPath);
         Assert.True(Assert.Single(container.VolumeMounts!, m => m.MountPath == "/data/source").ReadOnly);
         Assert.DoesNotContain(env.Keys, k => k.StartsWith("FERRY_DESTINATION_", StringComparison.Ordinal));
     }

@@ -59,7 +59,7 @@ public sealed class SyncJobReconcilerTests
         Assert.Equal("secretAccessKey", env["FERRY_SOURCE_SECRET_ACCESS_KEY"].ValueFrom!.SecretKeyRef!.Key);
         Assert.True(env["FERRY_SOURCE_SESSION_TOKEN"].ValueFrom!.SecretKeyRef!.Optional);
         Assert.Equal("metadata.name", env["FERRY_POD_NAME"].ValueFrom!.FieldRef!.FieldPath);
-        Assert.Equal("/data/destination/out/dir", env["FERRY_DESTINATION_ROOT"].Value);
+        Assert.Equal("/data/destination", env["FERRY_DESTINATION_ROOT"].Value);
         var mount = Assert.Single(container.VolumeMounts!, m => m.MountPath == "/data/destination");
         Assert.Equal("data", Assert.Single(pod.Volumes!, v => v.Name == mount.Name).PersistentVolumeClaim!.ClaimName);
         Assert.True(pod.SecurityContext!.RunAsNonRoot);
