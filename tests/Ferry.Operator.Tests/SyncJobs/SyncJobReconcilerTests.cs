@@ -388,4 +388,48 @@ public sealed class SyncJobReconcilerTests
         Assert.Equal(writesAfter, h.Log.Requests.Count(r => r.Method is "POST" or "PUT" or "PATCH" && !r.Path.Contains("/events", StringComparison.Ordinal)));
         Assert.Null(await h.GetJobAsync("gone"));
     }
+
+    [Fact]
+    public async Task Reconcile_OperatorRestartedMidRun_StatusContinuesAndCompletes()
+    {
+        var (h, s) = await StartValidAsync("restart");
+        await using var _ = h;
+        await h.PutScanLeaseAsync(s, "running", 2);
+        await h.PutTaskLeaseAsync(s, 0, TaskStates.Done, new TaskCounters { Scanned = 4, Copied = 4 });
+        var before = await Eventually.MatchAsync(() => h.GetSyncJobAsync("restart"), x => x?.Status?.Progress?.Copied == 4, "progress before the restart");
+        var startTime = before!.Status!.StartTime;
+        var jobUid = (await h.GetJobAsync("restart"))!.Metadata.Uid;
+
+        await h.RestartAsync();
+        await h.PutTaskLeaseAsync(s, 1, TaskStates.Done, new TaskCounters { Scanned = 6, Copied = 5, Skipped = 1 });
+        await h.PutScanLeaseAsync(s, "done", 2, RunOutcomes.Succeeded);
+
+        var done = await Eventually.MatchAsync(() => h.GetSyncJobAsync("restart"), x => IsTrue(x, SyncJobConditionTypes.Complete), "Complete after the restart");
+        Assert.Equal((10L, 9L, 1L), (done!.Status!.Progress!.Scanned!.Value, done.Status.Progress.Copied!.Value, done.Status.Progress.Skipped!.Value));
+        Assert.Equal(startTime, done.Status.StartTime);
+        Assert.Equal(jobUid, (await h.GetJobAsync("restart"))!.Metadata.Uid);
+    }
+
+    [Fact]
+    public async Task Reconcile_ConflictsAndDroppedWatches_StillCompleteWithExactCounts()
+    {
+        var (h, s) = await StartValidAsync("faults");
+        await using var _ = h;
+        h.Sim.Faults.ConflictRates["syncjobs"] = 0.5;
+        await h.PutScanLeaseAsync(s, "running", 5);
+        for (var i = 0; i < 5; i++)
+        {
+            await h.PutTaskLeaseAsync(s, i, TaskStates.Running, new TaskCounters { Scanned = i });
+            h.Sim.DropWatches();
+            await h.PutTaskLeaseAsync(s, i, TaskStates.Done, new TaskCounters { Scanned = 10, Copied = 10, CopiedBytes = 100 });
+        }
+
+        await h.PutScanLeaseAsync(s, "done", 5, RunOutcomes.Succeeded);
+        h.Sim.DropWatches();
+
+        var done = await Eventually.MatchAsync(() => h.GetSyncJobAsync("faults"), x => IsTrue(x, SyncJobConditionTypes.Complete), "Complete despite faults", TimeSpan.FromSeconds(30));
+        Assert.Equal((50L, 50L, 500L, 5L), (done!.Status!.Progress!.Scanned!.Value, done.Status.Progress.Copied!.Value, done.Status.Progress.CopiedBytes!.Value, done.Status.Tasks!.Done!.Value));
+        Assert.Single(await h.EventsAsync("faults"), e => e.Reason == "Completed");
+        Assert.Matches(@"ferry_operator_reconcile_errors_total\{controller=""syncjob""\} [1-9]", h.MetricsText());
+    }
 }
