@@ -5,6 +5,7 @@ using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
+using Ferry.ClusterSim.Kubelet;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Models;
@@ -47,9 +48,9 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public OperatorOptions Options { get; }
 
-    public static async Task<OperatorHarness> StartAsync(Action<OperatorOptions>? configure = null)
+    public static async Task<OperatorHarness> StartAsync(Action<OperatorOptions>? configure = null, IKubelet? kubelet = null)
     {
-        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
         foreach (var crd in RepoFiles.Crds())
         {
             sim.Store.CreateFromYaml(File.ReadAllText(crd));
