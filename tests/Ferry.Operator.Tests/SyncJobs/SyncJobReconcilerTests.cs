@@ -94,6 +94,7 @@ public sealed class SyncJobReconcilerTests
         Assert.Contains("\"s3-creds\"", condition.Message, StringComparison.Ordinal);
         Assert.Equal(SyncJobPhase.Pending, invalid!.Status!.Phase);
         Assert.Null(invalid.Status.StartTime);
+        Assert.Equal(condition.Message, invalid.Status.LastError);
         Assert.Null(await h.GetJobAsync("nosecret"));
         Assert.Contains(await h.EventsAsync("nosecret"), e => e.Reason == SyncJobConditionReasons.SecretNotFound && e.Type == "Warning");
 
@@ -101,6 +102,36 @@ public sealed class SyncJobReconcilerTests
         await Eventually.MatchAsync(() => h.GetJobAsync("nosecret"), j => j is not null, "the runner Job once the Secret exists");
         var valid = await Eventually.MatchAsync(() => h.GetSyncJobAsync("nosecret"), s => Cond(s, SyncJobConditionTypes.SpecValid)?.Status == ConditionStatus.True, "SpecValid=True");
         Assert.NotNull(valid!.Status!.StartTime);
+        Assert.Null(valid.Status.LastError);
+    }
+
+    [Fact]
+    public async Task Reconcile_SftpSecretWithoutKnownHosts_SecretNotFound()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        h.CreateClaim();
+        await h.TestClient.CreateAsync(KubeResources.Secrets, OperatorHarness.Namespace, new Secret
+        {
+            Metadata = new ObjectMeta { Name = "sftp-creds" },
+            StringData = new Dictionary<string, string> { ["privateKey"] = SecretValue },
+        });
+        var syncJob = OperatorHarness.S3ToVolume("sftp");
+        syncJob.Spec.Source = new Ferry.Api.Endpoints.Endpoint
+        {
+            Sftp = new Ferry.Api.Endpoints.SftpEndpoint { Host = "127.0.0.1", User = "u", CredentialsSecretRef = new Ferry.Api.Endpoints.SftpCredentialsSecretRef { Name = "sftp-creds" } },
+        };
+        await h.CreateSyncJobAsync(syncJob);
+
+        var invalid = await Eventually.MatchAsync(() => h.GetSyncJobAsync("sftp"), s => Cond(s, SyncJobConditionTypes.SpecValid)?.Status == ConditionStatus.False, "SpecValid=False");
+        Assert.Equal(SyncJobConditionReasons.SecretNotFound, Cond(invalid, SyncJobConditionTypes.SpecValid)!.Reason);
+        Assert.Contains("\"knownHosts\"", Cond(invalid, SyncJobConditionTypes.SpecValid)!.Message, StringComparison.Ordinal);
+        Assert.Null(await h.GetJobAsync("sftp"));
+
+        await h.TestClient.PatchAsync(KubeResources.Secrets, OperatorHarness.Namespace, "sftp-creds",
+            new JsonObject { ["stringData"] = new JsonObject { ["knownHosts"] = "127.0.0.1 ssh-ed25519 AAAA" } });
+        var job = await Eventually.MatchAsync(() => h.GetJobAsync("sftp"), j => j is not null, "the runner Job once knownHosts exists");
+        var secretVolume = Assert.Single(job!.Spec!.Template.Spec.Volumes!, v => v.Secret is not null);
+        Assert.Equal(["privateKey", "knownHosts"], secretVolume.Secret!.Items!.Select(i => i.Path));
     }
 
     [Fact]
