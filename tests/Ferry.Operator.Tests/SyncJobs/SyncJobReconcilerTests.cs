@@ -236,6 +236,22 @@ public sealed class SyncJobReconcilerTests
         }
 
         Assert.Equal(30, final!.Status!.Progress!.Scanned);
+        var requests = h.Log.NonWatchRequests(start, end);
+        Assert.True(requests.Count <= writes.Count + 1, $"the operator made {requests.Count} requests for 30 Lease updates: {string.Join(", ", requests.Select(r => r.Method + " " + r.Path))}");
+    }
+
+    [Fact]
+    public async Task Reconcile_SourceIsDestination_InvalidSpec()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        h.CreateClaim();
+        var syncJob = OperatorHarness.S3ToVolume("loop");
+        syncJob.Spec.Source = new Ferry.Api.Endpoints.Endpoint { Volume = new Ferry.Api.Endpoints.VolumeEndpoint { ClaimName = "data", Path = "out/dir/" } };
+        await h.CreateSyncJobAsync(syncJob);
+
+        var invalid = await Eventually.MatchAsync(() => h.GetSyncJobAsync("loop"), s => Cond(s, SyncJobConditionTypes.SpecValid)?.Status == ConditionStatus.False, "SpecValid=False");
+        Assert.Equal(SyncJobConditionReasons.InvalidSpec, Cond(invalid, SyncJobConditionTypes.SpecValid)!.Reason);
+        Assert.Null(await h.GetJobAsync("loop"));
     }
 
     [Fact]
