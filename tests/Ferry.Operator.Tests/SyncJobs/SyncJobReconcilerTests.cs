@@ -479,4 +479,25 @@ public sealed class SyncJobReconcilerTests
         Assert.Single(await h.EventsAsync("faults"), e => e.Reason == "Completed");
         Assert.Matches(@"ferry_operator_reconcile_errors_total\{controller=""syncjob""\} [1-9]", h.MetricsText());
     }
+
+    [Fact]
+    public async Task Reconcile_RunnerSpecChanged_JobRecreatedWithNewTemplate()
+    {
+        var (h, s) = await StartValidAsync("rerun");
+        await using var _ = h;
+        var old = (await h.GetJobAsync("rerun"))!;
+        var startTime = (await Eventually.MatchAsync(() => h.GetSyncJobAsync("rerun"), x => x?.Status?.StartTime is not null, "startTime"))!.Status!.StartTime;
+
+        await h.PatchSpecAsync("rerun", new JsonObject { ["runner"] = new JsonObject { ["image"] = "ghcr.io/ferry-io/ferry:v2", ["resources"] = new JsonObject { ["limits"] = new JsonObject { ["memory"] = "4Gi" } } } });
+
+        var job = await Eventually.MatchAsync(() => h.GetJobAsync("rerun"), j => j is not null && j.Metadata.Uid != old.Metadata.Uid, "a new runner Job");
+        var container = job!.Spec!.Template.Spec.Containers[0];
+        Assert.Equal("ghcr.io/ferry-io/ferry:v2", container.Image);
+        Assert.Equal("4Gi", container.Resources!.Limits!["memory"]);
+        var status = (await h.GetSyncJobAsync("rerun"))!.Status!;
+        Assert.Equal(startTime, status.StartTime);
+        Assert.Contains(await h.EventsAsync("rerun"), e => e.Reason == "RunnerSpecChanged");
+        await Task.Delay(500);
+        Assert.Equal(job.Metadata.Uid, (await h.GetJobAsync("rerun"))!.Metadata.Uid);
+    }
 }
