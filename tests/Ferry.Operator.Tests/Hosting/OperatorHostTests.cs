@@ -1,0 +1,108 @@
+using System.Net;
+using Ferry.Api.Conditions;
+using Ferry.Api.SyncJobs;
+using Ferry.ClusterSim;
+using Ferry.Kube.Client;
+using Ferry.Kube.Config;
+using Ferry.Kube.Models;
+using Ferry.Operator.Hosting;
+using Ferry.Operator.SyncJobs;
+using Ferry.Operator.Tests.Support;
+
+namespace Ferry.Operator.Tests.Hosting;
+
+/// <summary>The whole <c>ferry-operator</c> host in process against the cluster simulator, configured from a
+/// kubeconfig file as the executable is.</summary>
+public sealed class OperatorHostTests
+{
+    [Fact]
+    public async Task Host_AgainstSimulator_ServesHealthReadinessMetricsAndReconciles()
+    {
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        foreach (var crd in RepoFiles.Crds())
+        {
+            sim.Store.CreateFromYaml(File.ReadAllText(crd));
+        }
+
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"ferry-operator-test-{Guid.NewGuid():N}.kubeconfig");
+        await sim.WriteKubeconfigAsync(kubeconfig);
+        try
+        {
+            var options = OperatorCommandLine.Parse(["--kubeconfig", kubeconfig, "--port", "0", "--status-interval", "0.2", "--log-format", "text"], _ => null);
+            await using var app = OperatorHost.Build(options);
+            await app.StartAsync();
+            var address = Assert.Single(OperatorHost.Addresses(app));
+            var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+            var health = await http.GetAsync("/healthz");
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            await Eventually.MatchAsync(async () => (await http.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "/readyz 200");
+
+            using var client = new KubernetesClient(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) });
+            var lease = await client.GetAsync(KubeResources.Leases, "default", "ferry-operator");
+            Assert.False(string.IsNullOrEmpty(lease.Spec?.HolderIdentity));
+
+            await client.CreateAsync(SyncJobResources.SyncJobs, "default", OperatorHarness.S3ToVolume("hosted", secret: "missing"));
+            await Eventually.MatchAsync(() => client.TryGetAsync(SyncJobResources.SyncJobs, "default", "hosted"),
+                s => s?.Status?.Conditions?.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False }, "the SyncJob reconciled by the host");
+
+            var metrics = await http.GetAsync("/metrics");
+            Assert.Equal("text/plain", metrics.Content.Headers.ContentType?.MediaType);
+            var text = await metrics.Content.ReadAsStringAsync();
+            Assert.Contains("# TYPE ferry_operator_reconcile_total counter", text, StringComparison.Ordinal);
+            Assert.Matches(@"ferry_operator_reconcile_total\{controller=""syncjob"",result=""requeue""\} [1-9]", text);
+            Assert.Contains("ferry_operator_reconcile_duration_seconds_count{controller=\"syncjob\"}", text, StringComparison.Ordinal);
+            Assert.Contains("ferry_operator_syncjobs{phase=\"Pending\"} 1", text, StringComparison.Ordinal);
+            Assert.Matches(@"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]", text);
+
+            await app.StopAsync();
+        }
+        finally
+        {
+            File.Delete(kubeconfig);
+        }
+    }
+
+    [Fact]
+    public async Task Host_TwoReplicas_OnlyTheLeaderReconcilesAndBothAreReady()
+    {
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        foreach (var crd in RepoFiles.Crds())
+        {
+            sim.Store.CreateFromYaml(File.ReadAllText(crd));
+        }
+
+        KubernetesClient NewClient() => new(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) });
+        OperatorOptions Options() => new() { Port = 0, StatusWriteInterval = TimeSpan.FromMilliseconds(200), LogFormat = "text" };
+        await using var first = OperatorHost.Build(Options(), NewClient());
+        await first.StartAsync();
+        using var client = NewClient();
+        await Eventually.MatchAsync(() => client.TryGetAsync(KubeResources.Leases, "default", "ferry-operator"), l => !string.IsNullOrEmpty(l?.Spec?.HolderIdentity), "a leader");
+        await using var second = OperatorHost.Build(Options(), NewClient());
+        await second.StartAsync();
+
+        using var http1 = new HttpClient { BaseAddress = BaseAddress(first) };
+        using var http2 = new HttpClient { BaseAddress = BaseAddress(second) };
+        await Eventually.MatchAsync(async () => (await http1.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "leader ready");
+        await Eventually.MatchAsync(async () => (await http2.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "standby ready");
+
+        await client.CreateAsync(SyncJobResources.SyncJobs, "default", OperatorHarness.S3ToVolume("elected", secret: "missing"));
+        await Eventually.MatchAsync(() => client.TryGetAsync(SyncJobResources.SyncJobs, "default", "elected"), s => s?.Status?.Conditions is { Count: > 0 }, "reconciled");
+        await Task.Delay(500);
+
+        Assert.Matches(@"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]", await http1.GetStringAsync("/metrics"));
+        var standby = await http2.GetStringAsync("/metrics");
+        Assert.DoesNotContain("ferry_operator_status_writes_total{", standby, StringComparison.Ordinal);
+        Assert.DoesNotContain("ferry_operator_reconcile_total{", standby, StringComparison.Ordinal);
+
+        await first.StopAsync();
+        await second.StopAsync();
+    }
+
+    private static Uri BaseAddress(Microsoft.AspNetCore.Builder.WebApplication app)
+    {
+        var address = Assert.Single(OperatorHost.Addresses(app));
+        return new Uri($"http://127.0.0.1:{new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port}");
+    }
+}
