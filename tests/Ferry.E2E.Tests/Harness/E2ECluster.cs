@@ -99,6 +99,7 @@ internal sealed class E2ECluster : IAsyncDisposable
         "--runner-image", Manifests.RunnerImage,
         "--lease-duration", LeaseDurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--port", "0",
+        "--log-format", "text",
     ];
 
     /// <summary>Creates a namespace holding the S3 credentials Secret (unless <paramref name="withSecret"/> is false)
