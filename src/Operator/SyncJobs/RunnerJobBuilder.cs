@@ -19,9 +19,9 @@ namespace Ferry.Operator.SyncJobs;
 /// collection removes it (and its pods) with the SyncJob.</para>
 /// <para>Credentials reach the pod only as <c>secretKeyRef</c> env variables or a Secret volume, never as
 /// arguments or literal values. A <c>volume</c> side mounts the whole claim at
-/// <see cref="RunnerContract.VolumeMountPath"/> and passes that path joined with <c>volume.path</c> in
-/// <c>FERRY_SIDE_ROOT</c>: the worker uses the variable as the directory to sync and does not append
-/// <c>volume.path</c> again. The pod runs as user 65532, non-root, with a read-only root filesystem (an
+/// <see cref="RunnerContract.VolumeMountPath"/> and passes that mount path in <c>FERRY_SIDE_ROOT</c>; the worker
+/// appends <c>volume.path</c> (read from the spec) itself, so no <c>subPath</c> is used and a destination
+/// directory that does not exist yet can be created by the worker. The pod runs as user 65532, non-root, with a read-only root filesystem (an
 /// <c>emptyDir</c> at <c>/tmp</c>), no privilege escalation and every capability dropped (Pod Security Standards,
 /// "restricted").</para>
 /// </remarks>
@@ -168,8 +168,7 @@ internal static class RunnerJobBuilder
                 PersistentVolumeClaim = new PersistentVolumeClaimVolumeSource { ClaimName = volume.ClaimName, ReadOnly = volume.ReadOnly == true ? true : null },
             });
             mounts.Add(new VolumeMount { Name = volumeName, MountPath = mountPath, ReadOnly = volume.ReadOnly == true ? true : null });
-            var path = (volume.Path ?? "").Trim('/');
-            env.Add(new EnvVar { Name = prefix + RunnerContract.Root, Value = path.Length == 0 ? mountPath : mountPath + "/" + path });
+            env.Add(new EnvVar { Name = prefix + RunnerContract.Root, Value = mountPath });
         }
         else if (endpoint.Sftp is { } sftp)
         {

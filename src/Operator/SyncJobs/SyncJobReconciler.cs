@@ -130,6 +130,21 @@ internal sealed class SyncJobReconciler
         SpecValidation? validation = null;
         if (job is null)
         {
+            // About to create the runner Job: the SyncJob cache may lag behind the Job cache (e.g. the Job was just
+            // deleted after a terminal status write that the cache has not seen yet), so confirm with a fresh read that
+            // the run has not ended before starting runners again.
+            var fresh = await _client.TryGetAsync(SyncJobResources.SyncJobs, ns, name, cancellationToken).ConfigureAwait(false);
+            if (fresh is null || fresh.Metadata.Uid != syncJob.Metadata.Uid)
+            {
+                return ReconcileResult.Done;
+            }
+
+            if (fresh.Status?.Conditions is { } freshConditions
+                && (freshConditions.IsConditionTrue(SyncJobConditionTypes.Complete) || freshConditions.IsConditionTrue(SyncJobConditionTypes.Failed)))
+            {
+                return ReconcileResult.After(TimeSpan.FromMilliseconds(500));
+            }
+
             validation = await _validator.ValidateAsync(syncJob, cancellationToken).ConfigureAwait(false);
             if (!validation.Valid)
             {
