@@ -11,6 +11,8 @@ internal static class FerryCli
         var root = new RootCommand("ferry: sync data between local directories, S3 and SFTP with juicefs sync semantics.");
         root.Subcommands.Add(SyncCommand.Create());
         root.Subcommands.Add(MatchCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         return root;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Ferry.Api.Runs;
 
 namespace Ferry.SyncRunner.Execution;
 
@@ -128,6 +129,50 @@ public sealed class SyncCounters
     {
         var c = new SyncCounters();
         c.Add(this);
+        return c;
+    }
+
+    /// <summary>These counters in the form a task Lease stores (<see cref="RunAnnotations.Counters"/>).</summary>
+    /// <returns>New task counters with the same values (pending excluded).</returns>
+    internal TaskCounters ToTaskCounters() => new()
+    {
+        Scanned = Scanned,
+        ScannedBytes = ScannedBytes,
+        Copied = Copied,
+        CopiedBytes = CopiedBytes,
+        Checked = Checked,
+        Skipped = Skipped,
+        SkippedBytes = SkippedBytes,
+        Deleted = Deleted,
+        Excluded = Excluded,
+        Extra = Extra,
+        Failed = Failed,
+        DeleteCandidates = DeleteCandidates,
+        DestinationKeys = DestinationKeys,
+    };
+
+    /// <summary>Counters with the values a task Lease stored.</summary>
+    /// <param name="stored">The stored counters.</param>
+    /// <returns>New counters.</returns>
+    internal static SyncCounters FromTaskCounters(TaskCounters stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var c = new SyncCounters
+        {
+            _scanned = stored.Scanned,
+            _scannedBytes = stored.ScannedBytes,
+            _copied = stored.Copied,
+            _copiedBytes = stored.CopiedBytes,
+            _checked = stored.Checked,
+            _skipped = stored.Skipped,
+            _skippedBytes = stored.SkippedBytes,
+            _deleted = stored.Deleted,
+            _excluded = stored.Excluded,
+            _extra = stored.Extra,
+            _failed = stored.Failed,
+            _deleteCandidates = stored.DeleteCandidates,
+            _destinationKeys = stored.DestinationKeys,
+        };
         return c;
     }
 }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
@@ -25,7 +26,6 @@ namespace Ferry.SyncRunner.Execution;
 /// </remarks>
 public sealed class SyncEngine
 {
-    private const int CheckpointEvery = 1024;
     private const int CompareBufferSize = 128 * 1024;
     private const int BatchObjects = 32;
     private const long BatchBytes = 4L << 20;
@@ -47,6 +47,7 @@ public sealed class SyncEngine
     private long _pending;
     private long _failedTotal;
     private string? _abortReason;
+    private string? _abortCondition;
 
     /// <summary>Creates the engine.</summary>
     /// <param name="source">The store to copy from.</param>
@@ -118,29 +119,39 @@ public sealed class SyncEngine
             .ToArray();
 
         string? taskFailure = null;
+        long queueFailed = 0;
         try
         {
-            // With one task runner a scan would only list the source twice: the whole range is one task.
-            // --limit keeps one ordered listing too, so that the first N selected keys are the ones synced.
-            var scanner = new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes, Math.Max(0, _options.ListDepth));
-            Task scan = _options.ListThreads > 1 && _options.Limit < 0 ? ScanAsync(scanner, queue, abort.Token) : RangeScanner.PublishWholeRangeAsync(queue, range, abort.Token);
+            // With one task runner in one process a scan would only list the source twice: the whole range is one
+            // task. A distributed run always cuts (by count, or at prefixes with --list-threads > 1) so that every
+            // worker gets a share. --limit keeps one ordered listing, so that the first N selected keys are synced.
+            bool cut = _options.Limit < 0 && (_options.ListThreads > 1 || _settings.Distributed);
+            int depth = _options.ListThreads > 1 ? Math.Max(0, _options.ListDepth) : 0;
+            Task scan = ScanLoopAsync(queue, range, cut, depth, abort.Token);
             taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Copy, planner, work.Writer, abort.Token).ConfigureAwait(false);
             await scan.ConfigureAwait(false);
 
+            // Queue-wide numbers: with many workers this process saw only its own tasks.
             QueueStatus copyStatus = await queue.GetStatusAsync(RangeTaskPhase.Copy, abort.Token).ConfigureAwait(false);
+            SyncCounters all = copyStatus.Counters;
+            queueFailed = all.Failed;
             taskFailure ??= copyStatus.Failed > 0 ? $"{copyStatus.Failed} range task(s) failed" : null;
-            if (_options.DeleteDst && _abortReason is null && taskFailure is null && Volatile.Read(ref _failedTotal) == 0)
+            QueueOutcome? decided = await queue.GetOutcomeAsync(abort.Token).ConfigureAwait(false);
+            if (_options.DeleteDst && _abortReason is null && taskFailure is null && decided is null && all.Failed == 0 && Volatile.Read(ref _failedTotal) == 0)
             {
-                SyncCounters soFar = Snapshot();
-                if (ExceedsMaxDelete(soFar.DeleteCandidates, soFar.DestinationKeys, out long allowed))
+                if (ExceedsMaxDelete(all.DeleteCandidates, all.DestinationKeys, out long allowed))
                 {
-                    _abortReason = $"refusing to delete {soFar.DeleteCandidates} destination key(s): more than --max-delete {_options.MaxDelete} ({allowed}); nothing was deleted";
+                    _abortReason = $"refusing to delete {all.DeleteCandidates} destination key(s): more than --max-delete {_options.MaxDelete} ({allowed}); nothing was deleted";
+                    _abortCondition = SyncJobConditionReasons.MaxDeleteExceeded;
                 }
-                else if (soFar.DeleteCandidates > 0 && !_options.DryRun)
+                else if (all.DeleteCandidates > 0 && !_options.DryRun)
                 {
                     await queue.PublishDeleteTasksAsync(abort.Token).ConfigureAwait(false);
                     taskFailure = await RunPhaseAsync(queue, RangeTaskPhase.Delete, planner, work.Writer, abort.Token).ConfigureAwait(false);
                     await DeleteDirectoriesAsync(abort.Token).ConfigureAwait(false);
+                    QueueStatus deleteStatus = await queue.GetStatusAsync(RangeTaskPhase.Delete, abort.Token).ConfigureAwait(false);
+                    queueFailed += deleteStatus.Counters.Failed;
+                    taskFailure ??= deleteStatus.Failed > 0 ? $"{deleteStatus.Failed} delete task(s) failed" : null;
                 }
             }
         }
@@ -155,22 +166,60 @@ public sealed class SyncEngine
 
         cancellationToken.ThrowIfCancellationRequested();
         SyncCounters final = Snapshot();
-        string? reason = _abortReason ?? taskFailure ?? (final.Failed > 0 ? $"{final.Failed} object(s) failed" : null);
-        return new SyncResult(reason is null ? SyncOutcome.Succeeded : SyncOutcome.Failed, final, reason, _settings.Time.GetElapsedTime(started));
+        long failedObjects = Math.Max(final.Failed, queueFailed);
+        string? reason = _abortReason ?? taskFailure ?? (failedObjects > 0 ? $"{failedObjects} object(s) failed" : null);
+        string? condition = reason is null ? null : _abortCondition ?? SyncJobConditionReasons.ObjectsFailed;
+
+        // The first worker to get here records the run's outcome; the others report the recorded one.
+        QueueOutcome outcome = await queue.SetOutcomeAsync(new QueueOutcome(reason is null, reason, condition), CancellationToken.None).ConfigureAwait(false);
+        return new SyncResult(outcome.Succeeded ? SyncOutcome.Succeeded : SyncOutcome.Failed, final, outcome.Reason, _settings.Time.GetElapsedTime(started))
+        {
+            Condition = outcome.Condition,
+        };
     }
 
-    /// <summary>Runs the scan; a failed scan ends the scan (so no worker waits for tasks forever) and fails the run.</summary>
-    private async Task ScanAsync(RangeScanner scanner, IWorkQueue queue, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes part in the scan: waits for the scan lease (or the end of the scan), then cuts the source into tasks
+    /// from the checkpointed cursor. A hold lost to another worker goes back to waiting; a failed listing ends the scan
+    /// (so no worker waits for tasks forever) and records the run as failed.
+    /// </summary>
+    private async Task ScanLoopAsync(IWorkQueue queue, KeyRange range, bool cut, int depth, CancellationToken cancellationToken)
     {
-        try
+        while (true)
         {
-            await scanner.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
-        {
-            _abortReason ??= $"listing the source failed: {e.Message}";
-            _settings.OnError?.Invoke(_abortReason);
-            await queue.CompleteScanAsync(CancellationToken.None).ConfigureAwait(false);
+            ScanLease? hold = await queue.AcquireScanAsync(_settings.HolderIdentity, cancellationToken).ConfigureAwait(false);
+            if (hold is null)
+            {
+                return;
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, hold.Lost);
+            try
+            {
+                if (cut)
+                {
+                    await new RangeScanner(_source, queue, range, _options.Links, _options.TaskObjects, _options.TaskBytes, depth).RunAsync(linked.Token).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RangeScanner.PublishWholeRangeAsync(queue, range, linked.Token).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && hold.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                _settings.OnError?.Invoke("the scan lease was lost; another worker continues the scan");
+            }
+            catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
+            {
+                string reason = $"listing the source failed: {e.Message}";
+                _abortReason ??= reason;
+                _settings.OnError?.Invoke(reason);
+                await queue.SetOutcomeAsync(new QueueOutcome(false, reason, SyncJobConditionReasons.ObjectsFailed), CancellationToken.None).ConfigureAwait(false);
+                await queue.CompleteScanAsync(CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
         }
     }
 
@@ -289,6 +338,10 @@ public sealed class SyncEngine
         var run = new TaskRun(counters, watermark);
         bool copyPhase = task.Phase == RangeTaskPhase.Copy;
         string start = task.LastKey is null ? task.Range.Start : task.LastKey + "\0";
+        CancellationToken phaseToken = cancellationToken;
+        using CancellationTokenSource? linked = lease.Lost.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost) : null;
+        cancellationToken = linked?.Token ?? cancellationToken;
+        long lastCheckpoint = _settings.Time.GetTimestamp();
         try
         {
             IAsyncEnumerable<ObjectEntry> src = _source.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = _options.Links }, cancellationToken);
@@ -313,14 +366,21 @@ public sealed class SyncEngine
                     await PlanDeletePhaseAsync(action, run, work, cancellationToken).ConfigureAwait(false);
                 }
 
-                if (++n % CheckpointEvery == 0)
+                if (++n % _settings.CheckpointEveryKeys == 0)
                 {
                     await FlushAsync(run, work, cancellationToken).ConfigureAwait(false);
-                }
+                    if (_settings.Time.GetElapsedTime(lastCheckpoint) >= _settings.CheckpointInterval)
+                    {
+                        // A checkpoint pairs a key with the counters of exactly the keys up to it: wait until every
+                        // key planned so far is finished, so that a worker resuming after it counts no key twice.
+                        await watermark.DrainAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                        if (watermark.LastKey is { } last)
+                        {
+                            await queue.CheckpointAsync(lease, last, counters, cancellationToken).ConfigureAwait(false);
+                        }
 
-                if (n % CheckpointEvery == 0 && watermark.LastKey is { } last)
-                {
-                    await queue.CheckpointAsync(lease, last, counters, cancellationToken).ConfigureAwait(false);
+                        lastCheckpoint = _settings.Time.GetTimestamp();
+                    }
                 }
             }
 
@@ -328,6 +388,22 @@ public sealed class SyncEngine
             await watermark.DrainAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             await queue.CompleteAsync(lease, counters, cancellationToken).ConfigureAwait(false);
             _finished.Add(counters);
+            _active.TryRemove(task.Id, out _);
+            return null;
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && lease.Lost.IsCancellationRequested && !phaseToken.IsCancellationRequested)
+        {
+            // Another worker took the task over: stop without failing it; its new holder redoes the keys after the
+            // last published checkpoint, and this attempt's counters are dropped.
+            if (run.Open is { } open)
+            {
+                Interlocked.Add(ref _pending, -open.Actions.Count);
+                run.Open = null;
+                open.Slot.Finish();
+            }
+
+            await watermark.DrainAsync().ConfigureAwait(false);
+            _settings.OnError?.Invoke($"task {task.Id}: lease lost; another worker continues it");
             _active.TryRemove(task.Id, out _);
             return null;
         }
@@ -477,12 +553,22 @@ public sealed class SyncEngine
         }
     }
 
-    private static async ValueTask FlushAsync(TaskRun run, ChannelWriter<Batch> work, CancellationToken cancellationToken)
+    private async ValueTask FlushAsync(TaskRun run, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
         if (run.Open is { } batch)
         {
             run.Open = null;
-            await work.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await work.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Never dispatched: release its slot so that the task's watermark can drain.
+                Interlocked.Add(ref _pending, -batch.Actions.Count);
+                batch.Slot.Finish();
+                throw;
+            }
         }
     }
 
@@ -546,6 +632,7 @@ public sealed class SyncEngine
             if (_options.MaxFailures > 0 && failed >= _options.MaxFailures && _abortReason is null)
             {
                 _abortReason = $"aborted after {failed} failed object(s) (--max-failure {_options.MaxFailures})";
+                _abortCondition = SyncJobConditionReasons.MaxFailuresReached;
                 await abort.CancelAsync().ConfigureAwait(false);
             }
         }

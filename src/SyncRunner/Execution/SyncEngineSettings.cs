@@ -18,6 +18,20 @@ public sealed record SyncEngineSettings
     /// <summary>The worker's identity in the work queue. <value>Default: the host name and process id.</value></summary>
     public string HolderIdentity { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
+    /// <summary>Whether the queue is shared with other processes (<c>ferry worker</c>, <c>ferry run --workers</c>): the
+    /// scan then always cuts the source into tasks of about <see cref="Planning.SyncOptions.TaskObjects"/> keys or
+    /// <see cref="Planning.SyncOptions.TaskBytes"/> bytes (at prefixes with <c>listThreads</c> &gt; 1), even with one
+    /// task runner, so that every worker gets a share. <value>Default: <see langword="false"/>: with
+    /// <c>listThreads</c> 1 the whole range is one task (one ordered listing, as <c>ferry sync</c> has).</value></summary>
+    public bool Distributed { get; init; }
+
+    /// <summary>The least time between two checkpoints of a task (each waits until the keys planned so far are
+    /// finished, so that the checkpoint's counters are exact). <value>Default: 5 s.</value></summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many keys a task plans between two checkpoint opportunities (tests lower it).</summary>
+    internal int CheckpointEveryKeys { get; init; } = 1024;
+
     /// <summary>Retries of a transient storage error per object. <value>Default: 3.</value></summary>
     public int MaxRetries { get; init; } = 3;
 

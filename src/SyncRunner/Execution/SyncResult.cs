@@ -5,4 +5,9 @@ namespace Ferry.SyncRunner.Execution;
 /// <param name="Counters">Final counters.</param>
 /// <param name="Reason">One line saying why the run failed, or <see langword="null"/>.</param>
 /// <param name="Elapsed">Wall-clock duration.</param>
-public sealed record SyncResult(SyncOutcome Outcome, SyncCounters Counters, string? Reason, TimeSpan Elapsed);
+public sealed record SyncResult(SyncOutcome Outcome, SyncCounters Counters, string? Reason, TimeSpan Elapsed)
+{
+    /// <summary>The SyncJob <c>Failed</c> condition reason of a failed run (<c>ObjectsFailed</c>,
+    /// <c>MaxDeleteExceeded</c>, <c>MaxFailuresReached</c>), or <see langword="null"/>.</summary>
+    public string? Condition { get; init; }
+}

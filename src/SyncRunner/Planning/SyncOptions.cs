@@ -75,6 +75,10 @@ public sealed record SyncOptions
     /// <summary>The last key to sync, inclusive as in juicefs (<c>--end</c>). <value>Default: <see langword="null"/>, to the end.</value></summary>
     public string? End { get; init; }
 
+    /// <summary>The key to stop at, exclusive (a SyncJob's <c>end</c>); used when <see cref="End"/> is not set.
+    /// <value>Default: <see langword="null"/> or empty, no end.</value></summary>
+    public string? EndBefore { get; init; }
+
     /// <summary>Process at most this many source keys; -1 is unlimited (<c>--limit</c>). <value>Default: -1.</value></summary>
     public long Limit { get; init; } = -1;
 

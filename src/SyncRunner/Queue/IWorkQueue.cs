@@ -37,9 +37,9 @@ public interface IWorkQueue
     /// <returns>A task that completes when recorded.</returns>
     Task CompleteScanAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Publishes one delete task per copy task range; call only when every copy task is done and the delete count is within <c>maxDelete</c>.</summary>
+    /// <summary>Publishes one delete task per copy task range; call only when every copy task is done and the delete count is within <c>maxDelete</c>. Idempotent: many workers may call it; the tasks are published once.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>The number of delete tasks published.</returns>
+    /// <returns>The number of delete tasks published by this call (0 when they were published before).</returns>
     /// <exception cref="InvalidOperationException">The scan is not done or some copy task is not done.</exception>
     Task<int> PublishDeleteTasksAsync(CancellationToken cancellationToken = default);
 
@@ -78,4 +78,22 @@ public interface IWorkQueue
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>Task counts and summed counters of that phase.</returns>
     Task<QueueStatus> GetStatusAsync(RangeTaskPhase phase, CancellationToken cancellationToken = default);
+    /// <summary>Waits until <paramref name="holderIdentity"/> holds the scan lease (only the holder scans) or the scan is done.</summary>
+    /// <param name="holderIdentity">The worker asking.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The hold, or <see langword="null"/> once the scan is done (by whichever worker).</returns>
+    /// <remarks>A hold whose holder stops renewing expires; another worker then takes it over and resumes from
+    /// <see cref="GetScanCursorAsync"/>.</remarks>
+    Task<ScanLease?> AcquireScanAsync(string holderIdentity, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the run's outcome unless one is recorded already (the first writer wins).</summary>
+    /// <param name="outcome">The outcome.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The recorded outcome: <paramref name="outcome"/>, or the one recorded before.</returns>
+    Task<QueueOutcome> SetOutcomeAsync(QueueOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>The recorded outcome of the run.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The outcome, or <see langword="null"/> while none is recorded.</returns>
+    Task<QueueOutcome?> GetOutcomeAsync(CancellationToken cancellationToken = default);
 }

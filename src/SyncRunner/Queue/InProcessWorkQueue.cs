@@ -12,6 +12,8 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
     private string? _cursor;
     private bool _scanDone;
     private bool _deletesPublished;
+    private string? _scanHolder;
+    private QueueOutcome? _outcome;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <inheritdoc/>
@@ -178,6 +180,52 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
             }
 
             return Task.FromResult(new QueueStatus(_scanDone, pending, running, done, failed, sum));
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<ScanLease?> AcquireScanAsync(string holderIdentity, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                if (_scanDone)
+                {
+                    return null;
+                }
+
+                if (_scanHolder is null || _scanHolder == holderIdentity)
+                {
+                    _scanHolder = holderIdentity;
+                    return new ScanLease(holderIdentity);
+                }
+
+                changed = _changed.Task;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<QueueOutcome> SetOutcomeAsync(QueueOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        lock (_lock)
+        {
+            _outcome ??= outcome;
+            return Task.FromResult(_outcome);
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<QueueOutcome?> GetOutcomeAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_outcome);
         }
     }
 

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Ferry.Operator.Metrics;
+
+/// <summary>The operator's <see cref="System.Diagnostics.Metrics"/> instruments, exposed on <c>/metrics</c> by
+/// <see cref="PrometheusTextExporter"/>.</summary>
+/// <remarks>Names follow the Prometheus conventions (DESIGN.md, "Observability"): counters end in <c>_total</c>,
+/// durations are in seconds. Each instance owns its own <see cref="System.Diagnostics.Metrics.Meter"/>, so several
+/// operators in one process (tests) do not mix their numbers.</remarks>
+internal sealed class OperatorMetrics : IDisposable
+{
+    /// <summary>The meter name.</summary>
+    public const string MeterName = "Ferry.Operator";
+
+    private readonly Counter<long> _reconciles;
+    private readonly Counter<long> _errors;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _statusWrites;
+
+    /// <summary>Creates the instruments.</summary>
+    public OperatorMetrics()
+    {
+        Meter = new Meter(MeterName);
+        _reconciles = Meter.CreateCounter<long>("ferry_operator_reconcile_total", description: "Reconciles by controller and result (success, requeue, error).");
+        _errors = Meter.CreateCounter<long>("ferry_operator_reconcile_errors_total", description: "Reconciles that failed with an error, by controller.");
+        _duration = Meter.CreateHistogram<double>("ferry_operator_reconcile_duration_seconds", unit: "s", description: "Time per reconcile, in seconds.");
+        _statusWrites = Meter.CreateCounter<long>("ferry_operator_status_writes_total", description: "Status subresource writes, by controller.");
+        Meter.CreateObservableGauge("ferry_operator_syncjobs", ObserveSyncJobs, description: "SyncJobs known to the operator, by phase.");
+    }
+
+    /// <summary>The meter the instruments belong to.</summary>
+    public Meter Meter { get; }
+
+    /// <summary>Supplies the phase of every SyncJob for the <c>ferry_operator_syncjobs</c> gauge (empty phase:
+    /// not yet reconciled).</summary>
+    public Func<IEnumerable<string>>? SyncJobPhases { get; set; }
+
+    /// <summary>Counts one reconcile.</summary>
+    /// <param name="controller">The controller's name.</param>
+    /// <param name="result"><c>success</c>, <c>requeue</c> or <c>error</c>.</param>
+    /// <param name="seconds">How long it took, in seconds.</param>
+    public void Reconciled(string controller, string result, double seconds)
+    {
+        var tags = new TagList { { "controller", controller }, { "result", result } };
+        _reconciles.Add(1, tags);
+        _duration.Record(seconds, new KeyValuePair<string, object?>("controller", controller));
+        if (result == "error")
+        {
+            _errors.Add(1, new KeyValuePair<string, object?>("controller", controller));
+        }
+    }
+
+    /// <summary>Counts one status write.</summary>
+    /// <param name="controller">The controller's name.</param>
+    public void StatusWritten(string controller) => _statusWrites.Add(1, new KeyValuePair<string, object?>("controller", controller));
+
+    /// <inheritdoc />
+    public void Dispose() => Meter.Dispose();
+
+    private IEnumerable<Measurement<long>> ObserveSyncJobs()
+    {
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal)
+        {
+            ["Pending"] = 0, ["Scanning"] = 0, ["Running"] = 0, ["Succeeded"] = 0, ["Failed"] = 0,
+        };
+        foreach (var phase in SyncJobPhases?.Invoke() ?? [])
+        {
+            var key = string.IsNullOrEmpty(phase) ? "Pending" : phase;
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+
+        return counts.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("phase", p.Key)));
+    }
+}

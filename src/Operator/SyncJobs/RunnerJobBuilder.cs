@@ -1,0 +1,221 @@
+using System.Globalization;
+using Ferry.Api;
+using Ferry.Api.Endpoints;
+using Ferry.Api.Runs;
+using Ferry.Api.SyncJobs;
+using Ferry.Kube.Models;
+using ApiResources = Ferry.Api.Sync.ResourceRequirements;
+using ApiToleration = Ferry.Api.Sync.Toleration;
+using KubeResources = Ferry.Kube.Models.ResourceRequirements;
+using KubeToleration = Ferry.Kube.Models.Toleration;
+
+namespace Ferry.Operator.SyncJobs;
+
+/// <summary>Builds the runner <c>batch/v1</c> Job of a SyncJob run, following <see cref="RunnerContract"/>.</summary>
+/// <remarks>
+/// <para>The work-queue pattern of the Kubernetes Job documentation: <c>parallelism: spec.workers</c>, no
+/// <c>completions</c>, so the Job completes once a worker exits 0 after the queue is finished. The Job has a
+/// deterministic name (<see cref="RunNames.JobName"/>) and a controller ownerReference to the SyncJob, so garbage
+/// collection removes it (and its pods) with the SyncJob.</para>
+/// <para>Credentials reach the pod only as <c>secretKeyRef</c> env variables or a Secret volume, never as
+/// arguments or literal values. A <c>volume</c> side mounts the whole claim at
+/// <see cref="RunnerContract.VolumeMountPath"/> and passes that mount path in <c>FERRY_SIDE_ROOT</c>; the worker
+/// appends <c>volume.path</c> (read from the spec) itself, so no <c>subPath</c> is used and a destination
+/// directory that does not exist yet can be created by the worker. The pod runs as user 65532, non-root, with a read-only root filesystem (an
+/// <c>emptyDir</c> at <c>/tmp</c>), no privilege escalation and every capability dropped (Pod Security Standards,
+/// "restricted").</para>
+/// </remarks>
+internal static class RunnerJobBuilder
+{
+    /// <summary>The non-root user and group id the runner runs as (the distroless "nonroot" user).</summary>
+    public const long RunAsUser = 65532;
+
+    /// <summary>Builds the Job.</summary>
+    /// <param name="syncJob">The SyncJob; needs metadata name, namespace and uid.</param>
+    /// <param name="settings">Operator defaults: image, lease duration, ServiceAccount.</param>
+    /// <param name="secretKeys">The keys of each referenced Secret (from <see cref="SpecValidator"/>); decides which
+    /// SFTP files are projected.</param>
+    /// <returns>The Job to create.</returns>
+    /// <exception cref="ArgumentException">The SyncJob has no name or uid.</exception>
+    public static Job Build(SyncJob syncJob, RunnerJobSettings settings, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
+    {
+        ArgumentNullException.ThrowIfNull(syncJob);
+        ArgumentNullException.ThrowIfNull(settings);
+        var name = syncJob.Metadata.Name ?? throw new ArgumentException("The SyncJob has no name.", nameof(syncJob));
+        var uid = syncJob.Metadata.Uid ?? throw new ArgumentException("The SyncJob has no uid.", nameof(syncJob));
+        var ns = syncJob.Metadata.Namespace ?? "default";
+        var spec = syncJob.Spec;
+        var runner = spec.Runner;
+
+        var env = new List<EnvVar>
+        {
+            new() { Name = RunnerContract.PodNameVariable, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.name" } } },
+        };
+        var volumes = new List<Volume> { new() { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() } };
+        var mounts = new List<VolumeMount> { new() { Name = "tmp", MountPath = "/tmp" } };
+        AddSide(spec.Source, destination: false, env, volumes, mounts, secretKeys);
+        AddSide(spec.Destination, destination: true, env, volumes, mounts, secretKeys);
+
+        var labels = Labels(name, uid);
+        var container = new Container
+        {
+            Name = RunnerContract.ContainerName,
+            Image = string.IsNullOrEmpty(runner?.Image) ? settings.DefaultImage : runner.Image,
+            Args =
+            [
+                RunnerContract.WorkerCommand,
+                "--namespace", ns,
+                "--syncjob", name,
+                "--run", uid,
+                "--lease-duration", settings.LeaseDurationSeconds.ToString(CultureInfo.InvariantCulture),
+            ],
+            Env = env,
+            VolumeMounts = mounts,
+            Resources = MapResources(runner?.Resources),
+            SecurityContext = new SecurityContext
+            {
+                RunAsNonRoot = true,
+                RunAsUser = RunAsUser,
+                RunAsGroup = RunAsUser,
+                ReadOnlyRootFilesystem = true,
+                AllowPrivilegeEscalation = false,
+                Privileged = false,
+                Capabilities = new Capabilities { Drop = ["ALL"] },
+            },
+        };
+
+        return new Job
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = RunNames.JobName(name),
+                Namespace = ns,
+                Labels = new Dictionary<string, string>(labels),
+                OwnerReferences = [ControllerReference(syncJob)],
+            },
+            Spec = new JobSpec
+            {
+                Parallelism = spec.Workers ?? 1,
+                BackoffLimit = spec.BackoffLimit ?? 6,
+                ActiveDeadlineSeconds = spec.ActiveDeadlineSeconds,
+                Suspend = spec.Suspend == true ? true : null,
+                Template = new PodTemplateSpec
+                {
+                    Metadata = new ObjectMeta { Labels = new Dictionary<string, string>(labels) },
+                    Spec = new PodSpec
+                    {
+                        RestartPolicy = "Never",
+                        ServiceAccountName = string.IsNullOrEmpty(runner?.ServiceAccountName) ? settings.DefaultServiceAccountName : runner.ServiceAccountName,
+                        NodeSelector = runner?.NodeSelector is { Count: > 0 } selector ? new Dictionary<string, string>(selector) : null,
+                        Tolerations = runner?.Tolerations is { Count: > 0 } tolerations ? [.. tolerations.Select(MapToleration)] : null,
+                        SecurityContext = new PodSecurityContext
+                        {
+                            RunAsNonRoot = true,
+                            RunAsUser = RunAsUser,
+                            RunAsGroup = RunAsUser,
+                            FsGroup = RunAsUser,
+                            SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" },
+                        },
+                        Containers = [container],
+                        Volumes = volumes,
+                    },
+                },
+            },
+        };
+    }
+
+    /// <summary>The labels of the runner Job, its pods and (set by the workers) the run's Leases.</summary>
+    /// <param name="name">The SyncJob's name.</param>
+    /// <param name="uid">The SyncJob's uid (the run).</param>
+    /// <returns>A new dictionary.</returns>
+    public static Dictionary<string, string> Labels(string name, string uid) => new(StringComparer.Ordinal)
+    {
+        [RunLabels.SyncJob] = name,
+        [RunLabels.Run] = uid,
+        [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
+    };
+
+    /// <summary>A controller ownerReference to the SyncJob (<c>blockOwnerDeletion</c> set, as controller-runtime's
+    /// <c>SetControllerReference</c> does).</summary>
+    /// <param name="syncJob">The owner.</param>
+    /// <returns>The reference.</returns>
+    public static OwnerReference ControllerReference(SyncJob syncJob) => new()
+    {
+        ApiVersion = ApiGroup.ApiVersion,
+        Kind = SyncJob.KindName,
+        Name = syncJob.Metadata.Name ?? "",
+        Uid = syncJob.Metadata.Uid ?? "",
+        Controller = true,
+        BlockOwnerDeletion = true,
+    };
+
+    private static void AddSide(Endpoint endpoint, bool destination, List<EnvVar> env, List<Volume> volumes, List<VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
+    {
+        var prefix = RunnerContract.Side(destination);
+        var volumeName = destination ? "destination" : "source";
+        if (endpoint.S3?.CredentialsSecretRef is { } s3)
+        {
+            env.Add(SecretEnv(prefix + RunnerContract.AccessKeyId, s3.Name, s3.AccessKeyIdKey ?? "accessKeyId", optional: false));
+            env.Add(SecretEnv(prefix + RunnerContract.SecretAccessKey, s3.Name, s3.SecretAccessKeyKey ?? "secretAccessKey", optional: false));
+            env.Add(SecretEnv(prefix + RunnerContract.SessionToken, s3.Name, s3.SessionTokenKey ?? "sessionToken", optional: true));
+        }
+        else if (endpoint.Volume is { } volume)
+        {
+            var mountPath = RunnerContract.VolumeMountPath(destination);
+            volumes.Add(new Volume
+            {
+                Name = volumeName,
+                PersistentVolumeClaim = new PersistentVolumeClaimVolumeSource { ClaimName = volume.ClaimName, ReadOnly = volume.ReadOnly == true ? true : null },
+            });
+            mounts.Add(new VolumeMount { Name = volumeName, MountPath = mountPath, ReadOnly = volume.ReadOnly == true ? true : null });
+            env.Add(new EnvVar { Name = prefix + RunnerContract.Root, Value = mountPath });
+        }
+        else if (endpoint.Sftp is { } sftp)
+        {
+            var secretRef = sftp.CredentialsSecretRef;
+            var keys = secretKeys.GetValueOrDefault(secretRef.Name) ?? new HashSet<string>();
+            var privateKey = secretRef.PrivateKeyKey ?? "privateKey";
+            var knownHosts = secretRef.KnownHostsKey ?? "knownHosts";
+            var items = new List<KeyToPath> { new() { Key = knownHosts, Path = RunnerContract.KnownHostsFile } };
+            if (keys.Contains(privateKey))
+            {
+                items.Insert(0, new KeyToPath { Key = privateKey, Path = RunnerContract.PrivateKeyFile });
+            }
+
+            var secretVolume = volumeName + "-sftp";
+            var mountPath = RunnerContract.SftpSecretMountPath(destination);
+            volumes.Add(new Volume
+            {
+                Name = secretVolume,
+                Secret = new SecretVolumeSource { SecretName = secretRef.Name, DefaultMode = Convert.ToInt32("400", 8), Items = items },
+            });
+            mounts.Add(new VolumeMount { Name = secretVolume, MountPath = mountPath, ReadOnly = true });
+            env.Add(new EnvVar { Name = prefix + RunnerContract.SftpSecretDir, Value = mountPath });
+            env.Add(SecretEnv(prefix + RunnerContract.SftpPassword, secretRef.Name, secretRef.PasswordKey ?? "password", optional: true));
+        }
+    }
+
+    private static EnvVar SecretEnv(string name, string secret, string key, bool optional) => new()
+    {
+        Name = name,
+        ValueFrom = new EnvVarSource { SecretKeyRef = new SecretKeySelector { Name = secret, Key = key, Optional = optional ? true : null } },
+    };
+
+    private static KubeResources? MapResources(ApiResources? resources) =>
+        resources is null
+            ? null
+            : new KubeResources
+            {
+                Limits = resources.Limits?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
+                Requests = resources.Requests?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
+            };
+
+    private static KubeToleration MapToleration(ApiToleration toleration) => new()
+    {
+        Key = toleration.Key,
+        Operator = toleration.Operator,
+        Value = toleration.Value,
+        Effect = toleration.Effect,
+        TolerationSeconds = toleration.TolerationSeconds,
+    };
+}

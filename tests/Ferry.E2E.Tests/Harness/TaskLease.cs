@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+using Ferry.Api.Runs;
+
+namespace Ferry.E2E.Tests.Harness;
+
+/// <summary>A run's task Lease as the queue contract (<see cref="RunAnnotations"/>) describes it.</summary>
+internal sealed class TaskLease(JsonObject lease)
+{
+    /// <summary>The Lease's name.</summary>
+    public string Name => (string)lease["metadata"]!["name"]!;
+
+    /// <summary><c>spec.holderIdentity</c>, or null.</summary>
+    public string? Holder => (string?)lease["spec"]?["holderIdentity"];
+
+    /// <summary><c>spec.leaseTransitions</c> (0 when absent).</summary>
+    public long Transitions => lease["spec"]?["leaseTransitions"] is JsonValue v && v.TryGetValue(out long n) ? n : 0;
+
+    /// <summary>The task state (<see cref="TaskStates"/>), or null.</summary>
+    public string? State => Annotation(RunAnnotations.State);
+
+    /// <summary>How many times the task was claimed (0 when absent).</summary>
+    public long Attempts => long.TryParse(Annotation(RunAnnotations.Attempts), out long n) ? n : 0;
+
+    /// <summary>The last checkpointed key, or null.</summary>
+    public string? LastKey => Annotation(RunAnnotations.LastKey);
+
+    /// <summary>A counter of the checkpointed counters JSON (camelCase), 0 when absent.</summary>
+    public long Counter(string name) =>
+        Annotation(RunAnnotations.Counters) is { } json && JsonNode.Parse(json)?[name] is JsonValue v && v.TryGetValue(out long n) ? n : 0;
+
+    /// <summary>The run's task Leases of <paramref name="cluster"/> in <paramref name="ns"/>.</summary>
+    public static IReadOnlyList<TaskLease> Of(E2ECluster cluster, string ns, string runUid) =>
+        cluster.CopyTasks(ns, runUid).Select(l => new TaskLease(l)).ToList();
+
+    private string? Annotation(string key) => (string?)lease["metadata"]?["annotations"]?[key];
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Ferry.Operator.Hosting;
+using Ferry.Operator.Tests.Support;
+using YamlDotNet.Serialization;
+
+namespace Ferry.Operator.Tests.Charts;
+
+/// <summary>The Helm chart in <c>charts/ferry</c>, rendered by the real helm (<c>$FERRY_HELM</c>, else <c>helm</c> on
+/// PATH): its CRDs are the generated ones, its Deployment's arguments are ones ferry-operator accepts, and its RBAC
+/// grants what the operator and the runners do.</summary>
+public sealed class FerryChartTests
+{
+    private static readonly string Chart = Path.Combine(RepoFiles.Root, "charts", "ferry");
+
+    [Fact]
+    public void Crds_AreCopiesOfTheGeneratedOnes()
+    {
+        var generated = Directory.GetFiles(Path.Combine(RepoFiles.Root, "crds"), "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var chart = Directory.GetFiles(Path.Combine(Chart, "crds"), "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(generated, chart);
+        foreach (var file in generated)
+        {
+            Assert.True(
+                File.ReadAllText(Path.Combine(RepoFiles.Root, "crds", file!)) == File.ReadAllText(Path.Combine(Chart, "crds", file!)),
+                $"charts/ferry/crds/{file} differs from crds/{file}: copy it again");
+        }
+    }
+
+    [Fact]
+    public async Task Template_Defaults_DeploymentArgsParseAndRbacCoversTheOperator()
+    {
+        var objects = await RenderAsync("--namespace", "ferry-system", "--set", "runner.namespaces={ml,etl}");
+
+        var deployment = Assert.Single(objects, o => (string?)o["kind"] == "Deployment");
+        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        Assert.Equal("ferry-operator", (string?)container["command"]![0]);
+        var args = container["args"]!.AsArray().Select(a => (string)a!).ToList();
+        var options = OperatorCommandLine.Parse(args, _ => null);
+        Assert.Equal((8080, true, "ferry-system", "ferry-runner"), (options.Port, options.LeaderElection, options.LeaderElectionNamespace, options.RunnerServiceAccountName));
+        Assert.StartsWith("ghcr.io/ferry-io/ferry:", options.RunnerImage, StringComparison.Ordinal);
+        Assert.Equal("/readyz", (string?)container["readinessProbe"]!["httpGet"]!["path"]);
+
+        var role = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && !((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
+        AssertAllows(role, "ferry.io", "syncjobs", "get", "list", "watch", "delete");
+        AssertAllows(role, "ferry.io", "syncjobs/status", "update");
+        AssertAllows(role, "batch", "jobs", "get", "list", "watch", "create", "patch", "delete");
+        AssertAllows(role, "coordination.k8s.io", "leases", "get", "list", "watch");
+        AssertAllows(role, "", "secrets", "get");
+        AssertAllows(role, "", "configmaps", "get");
+        AssertAllows(role, "", "persistentvolumeclaims", "get");
+        AssertAllows(role, "", "events", "create", "patch");
+        var election = Assert.Single(objects, o => (string?)o["kind"] == "Role" && ((string)o["metadata"]!["name"]!).EndsWith("-leader-election", StringComparison.Ordinal));
+        AssertAllows(election, "coordination.k8s.io", "leases", "get", "create", "update");
+
+        var runner = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && ((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
+        AssertAllows(runner, "ferry.io", "syncjobs", "get");
+        AssertAllows(runner, "coordination.k8s.io", "leases", "get", "list", "watch", "create", "update");
+        Assert.DoesNotContain(runner["rules"]!.AsArray(), r => r!["resources"]!.AsArray().Any(x => (string?)x == "secrets"));
+        var runnerAccounts = objects.Where(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == "ferry-runner").Select(o => (string?)o["metadata"]!["namespace"]).Order(StringComparer.Ordinal);
+        Assert.Equal(["etl", "ml"], runnerAccounts);
+    }
+
+    [Fact]
+    public async Task Template_WatchNamespace_NamespacedRoleAndFlag()
+    {
+        var objects = await RenderAsync("--namespace", "ferry-system", "--set", "operator.watchNamespace=data");
+
+        Assert.DoesNotContain(objects, o => (string?)o["kind"] == "ClusterRoleBinding");
+        var role = Assert.Single(objects, o => (string?)o["kind"] == "Role" && (string?)o["metadata"]!["namespace"] == "data");
+        AssertAllows(role, "batch", "jobs", "create");
+        var args = Assert.Single(objects, o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(a => (string)a!).ToList();
+        Assert.Equal("data", OperatorCommandLine.Parse(args, _ => null).Namespace);
+    }
+
+    private static void AssertAllows(JsonNode role, string group, string resource, params string[] verbs)
+    {
+        var rules = role["rules"]!.AsArray();
+        foreach (var verb in verbs)
+        {
+            Assert.True(
+                rules.Any(r => r!["apiGroups"]!.AsArray().Any(g => (string?)g == group)
+                    && r["resources"]!.AsArray().Any(x => (string?)x == resource)
+                    && r["verbs"]!.AsArray().Any(v => (string?)v == verb)),
+                $"{role["metadata"]!["name"]} does not allow {verb} on {group}/{resource}");
+        }
+    }
+
+    private static async Task<List<JsonNode>> RenderAsync(params string[] extra)
+    {
+        var helm = Environment.GetEnvironmentVariable("FERRY_HELM") is { Length: > 0 } h ? h : "helm";
+        var start = new ProcessStartInfo(helm) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "template", "test", Chart }.Concat(extra))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("helm did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"helm template failed: {await stderr}");
+
+        var deserializer = new DeserializerBuilder().Build();
+        var serializer = new SerializerBuilder().JsonCompatible().Build();
+        var objects = new List<JsonNode>();
+        foreach (var doc in (await stdout).Split("\n---", StringSplitOptions.RemoveEmptyEntries))
+        {
+            var value = deserializer.Deserialize<object?>(doc);
+            if (value is not null)
+            {
+                objects.Add(JsonNode.Parse(serializer.Serialize(value))!);
+            }
+        }
+
+        return objects;
+    }
+}

@@ -1,0 +1,239 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ferry.Api.Endpoints;
+using Ferry.Api.Runs;
+using Ferry.Api.Serialization;
+using Ferry.Api.SyncJobs;
+using Ferry.ClusterSim;
+using Ferry.Kube.Client;
+using Ferry.Kube.Config;
+using Ferry.Kube.Models;
+using Ferry.Operator.Hosting;
+using Ferry.Operator.Metrics;
+using Ferry.Operator.SyncJobs;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ferry.Operator.Tests.Support;
+
+/// <summary>A cluster simulator with Ferry's CRDs and a running SyncJob controller (leader election off); the test
+/// plays the workers (Leases) and the Job controller (Job status).</summary>
+public sealed class OperatorHarness : IAsyncDisposable
+{
+    public const string Namespace = "default";
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task _informers = Task.CompletedTask;
+    private Task _controller = Task.CompletedTask;
+    private OperatorMetrics? _metrics;
+
+    private OperatorHarness(ClusterSimulator sim, KubernetesClient client, RequestLog log, TestClock clock, OperatorOptions options)
+    {
+        Sim = sim;
+        Client = client;
+        Log = log;
+        Clock = clock;
+        Options = options;
+    }
+
+    public ClusterSimulator Sim { get; }
+
+    /// <summary>The operator's client (its requests are in <see cref="Log"/>).</summary>
+    public KubernetesClient Client { get; }
+
+    public RequestLog Log { get; }
+
+    public TestClock Clock { get; }
+
+    public OperatorOptions Options { get; }
+
+    public static async Task<OperatorHarness> StartAsync(Action<OperatorOptions>? configure = null)
+    {
+        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        foreach (var crd in RepoFiles.Crds())
+        {
+            sim.Store.CreateFromYaml(File.ReadAllText(crd));
+        }
+
+        var options = new OperatorOptions
+        {
+            LeaderElection = false,
+            StatusWriteInterval = TimeSpan.FromMilliseconds(100),
+            SpecRecheckInterval = TimeSpan.FromMilliseconds(300),
+            ResyncInterval = TimeSpan.FromMilliseconds(300),
+            RunnerImage = "ghcr.io/ferry-io/ferry:test",
+        };
+        configure?.Invoke(options);
+        var log = new RequestLog(new SocketsHttpHandler());
+        var client = new KubernetesClient(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) }, log);
+        var harness = new OperatorHarness(sim, client, log, new TestClock(), options);
+        harness.Start();
+        return harness;
+    }
+
+    /// <summary>A second client for the test's own writes (not logged).</summary>
+    public KubernetesClient TestClient => _testClient ??= new KubernetesClient(new KubernetesClientConfiguration { Server = Sim.Url, Token = new StaticTokenSource(Sim.Token) });
+
+    private KubernetesClient? _testClient;
+
+    public string MetricsText() => _exporter?.Render() ?? "";
+
+    private PrometheusTextExporter? _exporter;
+
+    private void Start()
+    {
+        _metrics = new OperatorMetrics();
+        _exporter = new PrometheusTextExporter(_metrics.Meter);
+        var op = new SyncJobOperator(Client, Options, _metrics, Clock, NullLoggerFactory.Instance);
+        _informers = op.RunInformersAsync(_stop.Token);
+        _controller = op.RunControllerAsync(_stop.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _controller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _informers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _exporter?.Dispose();
+        _metrics?.Dispose();
+        Client.Dispose();
+        _testClient?.Dispose();
+        await Sim.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    // ---- objects ----
+
+    public static SyncJob S3ToVolume(string name, string secret = "s3-creds", string claim = "data") => new()
+    {
+        Metadata = new ObjectMeta { Name = name, Namespace = Namespace },
+        Spec = new SyncJobSpec
+        {
+            Source = new Endpoint
+            {
+                S3 = new S3Endpoint
+                {
+                    Bucket = "source-bucket",
+                    Prefix = "in/",
+                    Endpoint = "http://127.0.0.1:7480",
+                    ForcePathStyle = true,
+                    CredentialsSecretRef = new S3CredentialsSecretRef { Name = secret },
+                },
+            },
+            Destination = new Endpoint { Volume = new VolumeEndpoint { ClaimName = claim, Path = "out/dir" } },
+            Workers = 3,
+        },
+    };
+
+    public Task<SyncJob> CreateSyncJobAsync(SyncJob syncJob) => TestClient.CreateAsync(SyncJobResources.SyncJobs, Namespace, syncJob);
+
+    public Task<SyncJob?> GetSyncJobAsync(string name) => TestClient.TryGetAsync(SyncJobResources.SyncJobs, Namespace, name);
+
+    public Task<Job?> GetJobAsync(string syncJobName) => TestClient.TryGetAsync(KubeResources.Jobs, Namespace, RunNames.JobName(syncJobName));
+
+    public async Task<SyncJob> PatchSpecAsync(string name, JsonObject spec) =>
+        await TestClient.PatchAsync(SyncJobResources.SyncJobs, Namespace, name, new JsonObject { ["spec"] = spec });
+
+    public Task CreateS3SecretAsync(string name = "s3-creds", string accessKey = "AKIAEXAMPLEKEY", string secretKey = "s3cr3t-VALUE-never-shown") =>
+        TestClient.CreateAsync(KubeResources.Secrets, Namespace, new Secret
+        {
+            Metadata = new ObjectMeta { Name = name, Namespace = Namespace },
+            StringData = new Dictionary<string, string> { ["accessKeyId"] = accessKey, ["secretAccessKey"] = secretKey },
+        });
+
+    public void CreateClaim(string name = "data") =>
+        Sim.Store.CreateFromYaml($"""
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata:
+              name: {name}
+              namespace: {Namespace}
+            spec:
+              accessModes: [ReadWriteMany]
+              resources:
+                requests:
+                  storage: 1Gi
+            """);
+
+    /// <summary>Sets the Job's status as the Job controller would.</summary>
+    public void SetJobStatus(string syncJobName, JobStatus status) =>
+        Sim.Store.SetStatus("batch", "jobs", Namespace, RunNames.JobName(syncJobName), JsonSerializer.SerializeToNode(status, Ferry.Kube.Serialization.KubeJsonContext.Default.JobStatus));
+
+    // ---- leases, as the workers write them ----
+
+    public async Task<Lease> PutScanLeaseAsync(SyncJob syncJob, string scanState, int tasks, string? outcome = null, string? outcomeCondition = null, string? outcomeReason = null)
+    {
+        var annotations = new Dictionary<string, string>
+        {
+            [RunAnnotations.ScanState] = scanState,
+            [RunAnnotations.Cursor] = "",
+            [RunAnnotations.TasksPublished] = tasks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (outcome is not null)
+        {
+            annotations[RunAnnotations.Outcome] = outcome;
+        }
+
+        if (outcomeCondition is not null)
+        {
+            annotations[RunAnnotations.OutcomeCondition] = outcomeCondition;
+        }
+
+        if (outcomeReason is not null)
+        {
+            annotations[RunAnnotations.OutcomeReason] = outcomeReason;
+        }
+
+        return await PutLeaseAsync(syncJob, RunNames.ScanLease(syncJob.Metadata.Name!), LeaseRoles.Scan, annotations, Clock.GetUtcNow());
+    }
+
+    public Task<Lease> PutTaskLeaseAsync(SyncJob syncJob, int index, string state, TaskCounters counters, DateTimeOffset? renewTime = null, string role = LeaseRoles.Copy, string? lastError = null)
+    {
+        var annotations = new Dictionary<string, string>
+        {
+            [RunAnnotations.RangeStart] = $"k{index:D3}",
+            [RunAnnotations.RangeEnd] = $"k{index + 1:D3}",
+            [RunAnnotations.State] = state,
+            [RunAnnotations.Attempts] = "1",
+            [RunAnnotations.Counters] = JsonSerializer.Serialize(counters, ApiJsonContext.Default.TaskCounters),
+        };
+        if (lastError is not null)
+        {
+            annotations[RunAnnotations.LastError] = lastError;
+        }
+
+        return PutLeaseAsync(syncJob, RunNames.TaskLease(syncJob.Metadata.Name!, role, index), role, annotations, renewTime ?? Clock.GetUtcNow());
+    }
+
+    private async Task<Lease> PutLeaseAsync(SyncJob syncJob, string name, string role, Dictionary<string, string> annotations, DateTimeOffset renewTime)
+    {
+        var lease = new Lease
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = name,
+                Namespace = Namespace,
+                Labels = new Dictionary<string, string>
+                {
+                    [RunLabels.SyncJob] = syncJob.Metadata.Name!,
+                    [RunLabels.Run] = syncJob.Metadata.Uid!,
+                    [RunLabels.LeaseRole] = role,
+                    [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
+                },
+                Annotations = annotations,
+                OwnerReferences = [RunnerJobBuilder.ControllerReference(syncJob)],
+            },
+            Spec = new LeaseSpec { HolderIdentity = "ferry-x-pod1", LeaseDurationSeconds = 15, AcquireTime = renewTime, RenewTime = renewTime },
+        };
+        var existing = await TestClient.TryGetAsync(KubeResources.Leases, Namespace, name);
+        if (existing is null)
+        {
+            return await TestClient.CreateAsync(KubeResources.Leases, Namespace, lease);
+        }
+
+        lease.Metadata.ResourceVersion = existing.Metadata.ResourceVersion;
+        return await TestClient.ReplaceAsync(KubeResources.Leases, Namespace, name, lease);
+    }
+
+    public async Task<IReadOnlyList<Event>> EventsAsync(string syncJobName) =>
+        [.. (await TestClient.ListAllAsync(KubeResources.Events, Namespace)).Items.Where(e => e.InvolvedObject?.Name == syncJobName && e.InvolvedObject?.Kind == SyncJob.KindName)];
+}

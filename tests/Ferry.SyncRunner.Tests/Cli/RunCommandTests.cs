@@ -1,0 +1,126 @@
+using System.Text.Json;
+using Ferry.Api.Serialization;
+using Ferry.Api.SyncJobs;
+using Ferry.SyncRunner.Cli;
+using Ferry.SyncRunner.Tests.Support;
+
+namespace Ferry.SyncRunner.Tests.Cli;
+
+public class RunCommandTests
+{
+    private const string Manifest = """
+        apiVersion: ferry.io/v1alpha1
+        kind: SyncJob
+        metadata:
+          name: local-copy
+          namespace: default
+        spec:
+          source:
+            volume:
+              claimName: data
+              path: photos
+          destination:
+            volume:
+              claimName: backup
+              path: copy
+          deleteDst: true
+          taskObjects: 10
+          workers: 3
+        """;
+
+    [Fact]
+    public async Task Run_ManifestWithLocalVolumes_SyncsAndPrintsTheOperatorStatus()
+    {
+        using var data = new TempDirectory();
+        using var backup = new TempDirectory();
+        using var files = new TempDirectory();
+        for (int i = 0; i < 57; i++)
+        {
+            data.Write($"photos/{i % 3}/p{i:D2}.jpg", new string('x', i));
+        }
+
+        backup.Write("copy/0/stale.jpg", "gone after the run");
+        string manifest = files.Write("syncjob.yaml", Manifest);
+
+        (int code, string stdout, string stderr) = await RunAsync("run", "-f", manifest, "--volume", $"data={data.Path}", "--volume", $"backup={backup.Path}");
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(TreeSnapshot.Take(data.Combine("photos"), withDirectories: false), TreeSnapshot.Take(backup.Combine("copy"), withDirectories: false));
+        SyncJobStatus status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.SyncJobStatus)!;
+        Assert.Equal(SyncJobPhase.Succeeded, status.Phase);
+        Assert.Equal((57L, 57L, 1L, 0L), (status.Progress!.Scanned, status.Progress.Copied, status.Progress.Deleted, status.Progress.Failed));
+        Assert.Equal(Enumerable.Range(0, 57).Sum(i => (long)i), status.Progress.CopiedBytes);
+        Assert.Equal((3, 0), (status.Workers!.Desired, status.Workers.Active));
+        Assert.True(status.Tasks!.Done > 2);
+        Assert.Equal(status.Tasks.Total, status.Tasks.Done);
+        Assert.Contains(status.Conditions!, c => c is { Type: "Complete", Status: "True", Reason: "Succeeded" });
+    }
+
+    [Fact]
+    public async Task Run_MaxDeleteExceeded_FailedStatusAndExitCode_NothingDeleted()
+    {
+        using var data = new TempDirectory();
+        using var backup = new TempDirectory();
+        using var files = new TempDirectory();
+        data.Write("photos/a", "a");
+        backup.Write("copy/x", "x");
+        backup.Write("copy/y", "y");
+        string manifest = files.Write("syncjob.yaml", Manifest + "\n  maxDelete: 1\n");
+
+        (int code, string stdout, _) = await RunAsync("run", "-f", manifest, "--volume", $"data={data.Path}", "--volume", $"backup={backup.Path}", "--workers", "2");
+
+        Assert.Equal(1, code);
+        SyncJobStatus status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.SyncJobStatus)!;
+        Assert.Equal(SyncJobPhase.Failed, status.Phase);
+        Assert.Contains(status.Conditions!, c => c is { Type: "Failed", Status: "True", Reason: "MaxDeleteExceeded" });
+        Assert.True(File.Exists(backup.Combine("copy/x")) && File.Exists(backup.Combine("copy/y")));
+    }
+
+    [Fact]
+    public async Task Run_MissingSecret_ClearErrorAndUsageExitCode()
+    {
+        using var files = new TempDirectory();
+        string manifest = files.Write("syncjob.yaml", """
+            apiVersion: ferry.io/v1alpha1
+            kind: SyncJob
+            metadata:
+              name: from-s3
+            spec:
+              source:
+                s3:
+                  bucket: datasets
+                  credentialsSecretRef:
+                    name: datasets-s3-credentials
+              destination:
+                volume:
+                  claimName: backup
+            """);
+
+        (int code, string stdout, string stderr) = await RunAsync("run", "-f", manifest, "--volume", "backup=/tmp");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains("Secret datasets-s3-credentials", stderr, StringComparison.Ordinal);
+        Assert.Contains("spec.source.s3.credentialsSecretRef", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MissingVolumeMapping_ClearError()
+    {
+        using var files = new TempDirectory();
+        string manifest = files.Write("syncjob.yaml", Manifest);
+
+        (int code, _, string stderr) = await RunAsync("run", "-f", manifest, "--volume", "data=/tmp");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--volume backup=DIR", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await FerryCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}

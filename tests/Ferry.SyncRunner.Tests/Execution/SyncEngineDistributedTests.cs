@@ -1,0 +1,190 @@
+using Ferry.Api.Runs;
+using Ferry.ClusterSim;
+using Ferry.Kube.Client;
+using Ferry.Kube.Config;
+using Ferry.Kube.Models;
+using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Planning;
+using Ferry.SyncRunner.Queue;
+using Ferry.SyncRunner.Queue.Kubernetes;
+using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.Local;
+using Ferry.SyncRunner.Tests.Support;
+
+namespace Ferry.SyncRunner.Tests.Execution;
+
+/// <summary>Several engines, each on its own <see cref="LeaseWorkQueue"/>, sharing one run in the cluster simulator.</summary>
+public sealed class SyncEngineDistributedTests : IAsyncLifetime
+{
+    private const int Files = 240;
+    private ClusterSimulator _sim = null!;
+    private KubernetesClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        _client = new KubernetesClient(new KubernetesClientConfiguration { Server = _sim.Url });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _sim.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.2)]
+    public async Task RunAsync_ThreeWorkers_DestinationEqualsSource_AndCountersExact(double conflictRate)
+    {
+        using var src = SourceTree();
+        using var dst = new TempDirectory();
+        _sim.Faults.ConflictRates["leases"] = conflictRate;
+        string run = Guid.NewGuid().ToString();
+
+        SyncResult[] results = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => RunWorkerAsync(run, $"w{i}", src.Path, dst.Path, new SyncOptions { TaskObjects = 20, Threads = 4 })))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+        _sim.Faults.ConflictRates.Clear();
+
+        Assert.All(results, r => Assert.Equal(SyncOutcome.Succeeded, r.Outcome));
+        Assert.Equal(TreeSnapshot.Take(src.Path, withDirectories: false), TreeSnapshot.Take(dst.Path, withDirectories: false));
+        await using LeaseWorkQueue observer = Queue(run, "observer", TimeSpan.FromSeconds(15));
+        QueueStatus status = await observer.GetStatusAsync(RangeTaskPhase.Copy);
+        Assert.Equal((long)Files, status.Counters.Scanned);
+        Assert.Equal((long)Files, status.Counters.Copied);
+        Assert.Equal(0, status.Counters.Skipped);
+        Assert.InRange(status.Done, Files / 20, (Files / 20) + 1); // ~20 listed entries per task (directories are listed too)
+        Assert.Equal((0, 0, 0), (status.Pending, status.Running, status.Failed));
+        Assert.Equal(Files, results.Sum(r => r.Counters.Copied));
+        Assert.Equal(new QueueOutcome(true, null, null), await observer.GetOutcomeAsync());
+    }
+
+    [Fact]
+    public async Task RunAsync_DeleteDst_DeletesExtrasOnceAfterEveryCopy()
+    {
+        using var src = SourceTree();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 7; i++)
+        {
+            dst.Write($"d{i % 3}/zz-extra-{i}", "extra");
+        }
+
+        dst.Write("d0/f000", "stale content of another size");
+        string run = Guid.NewGuid().ToString();
+
+        SyncResult[] results = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+                RunWorkerAsync(run, $"w{i}", src.Path, dst.Path, new SyncOptions { TaskObjects = 30, Threads = 2, DeleteDst = true })))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.All(results, r => Assert.Equal(SyncOutcome.Succeeded, r.Outcome));
+        Assert.Equal(TreeSnapshot.Take(src.Path, withDirectories: false), TreeSnapshot.Take(dst.Path, withDirectories: false));
+        await using LeaseWorkQueue observer = Queue(run, "observer", TimeSpan.FromSeconds(15));
+        QueueStatus copies = await observer.GetStatusAsync(RangeTaskPhase.Copy);
+        QueueStatus deletes = await observer.GetStatusAsync(RangeTaskPhase.Delete);
+        Assert.Equal((7L, 7L), (copies.Counters.DeleteCandidates, deletes.Counters.Deleted));
+        Assert.Equal(copies.Done, deletes.Done);
+    }
+
+    [Fact]
+    public async Task RunAsync_MaxDeleteExceeded_NothingDeleted_AndOutcomeRecorded()
+    {
+        using var src = SourceTree();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 5; i++)
+        {
+            dst.Write($"zz-extra-{i}", "extra");
+        }
+
+        string run = Guid.NewGuid().ToString();
+        var options = new SyncOptions { TaskObjects = 40, Threads = 2, DeleteDst = true, MaxDelete = "4" };
+
+        SyncResult[] results = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => RunWorkerAsync(run, $"w{i}", src.Path, dst.Path, options)))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.All(results, r => Assert.Equal((SyncOutcome.Failed, "MaxDeleteExceeded"), (r.Outcome, r.Condition)));
+        Assert.All(Enumerable.Range(0, 5), i => Assert.True(File.Exists(dst.Combine($"zz-extra-{i}"))));
+        Lease scan = await _client.GetAsync(KubeResources.Leases, "default", RunNames.ScanLease("job"));
+        Assert.Equal(RunOutcomes.Failed, scan.Metadata.Annotations![RunAnnotations.Outcome]);
+        Assert.Equal("MaxDeleteExceeded", scan.Metadata.Annotations[RunAnnotations.OutcomeCondition]);
+        Assert.False(scan.Metadata.Annotations.ContainsKey(RunAnnotations.DeleteTasksPublished));
+    }
+
+    [Fact]
+    public async Task RunAsync_WorkerDiesMidCopy_OthersTakeOverItsLeases_CountingEveryKeyOnce()
+    {
+        using var src = SourceTree();
+        using var dst = new TempDirectory();
+        string run = Guid.NewGuid().ToString();
+        var options = new SyncOptions { TaskObjects = 60, Threads = 2 };
+        TimeSpan lease = TimeSpan.FromSeconds(2);
+
+        // The victim copies 70 objects, then "crashes": its work stops and its Leases are no longer renewed.
+        using var crash = new CancellationTokenSource();
+        LeaseWorkQueue victimQueue = Queue(run, "victim", lease);
+        var victim = new SyncEngine(new FileStorage(src.Path), new HookedStorage(new FileStorage(dst.Path))
+        {
+            BeforePut = key =>
+            {
+                if (Interlocked.Increment(ref _victimPuts) == 70)
+                {
+                    crash.Cancel();
+                }
+
+                return null;
+            },
+        }, options, Settings("victim"));
+        Task<SyncResult> victimRun = victim.RunAsync(victimQueue, crash.Token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => victimRun.WaitAsync(TimeSpan.FromMinutes(1)));
+        await victimQueue.DisposeAsync();
+
+        SyncResult[] results = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => RunWorkerAsync(run, $"w{i}", src.Path, dst.Path, options, lease)))
+            .WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.All(results, r => Assert.Equal(SyncOutcome.Succeeded, r.Outcome));
+        Assert.Equal(TreeSnapshot.Take(src.Path, withDirectories: false), TreeSnapshot.Take(dst.Path, withDirectories: false));
+        await using LeaseWorkQueue observer = Queue(run, "observer", lease);
+        QueueStatus status = await observer.GetStatusAsync(RangeTaskPhase.Copy);
+        Assert.Equal((long)Files, status.Counters.Scanned);
+        Assert.Equal((long)Files, status.Counters.Copied + status.Counters.Skipped);
+        List<Lease> tasks = (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run}" })).Items;
+        Assert.Contains(tasks, t => t.Spec?.LeaseTransitions > 0);
+    }
+
+    private int _victimPuts;
+
+    private async Task<SyncResult> RunWorkerAsync(string run, string holder, string src, string dst, SyncOptions options, TimeSpan? lease = null)
+    {
+        await using LeaseWorkQueue queue = Queue(run, holder, lease ?? TimeSpan.FromSeconds(15));
+        var engine = new SyncEngine(new FileStorage(src), new FileStorage(dst), options, Settings(holder));
+        return await engine.RunAsync(queue);
+    }
+
+    private static SyncEngineSettings Settings(string holder) => new()
+    {
+        HolderIdentity = holder,
+        Distributed = true,
+        CheckpointInterval = TimeSpan.Zero,
+        CheckpointEveryKeys = 8,
+        RetryDelay = TimeSpan.FromMilliseconds(1),
+    };
+
+    private LeaseWorkQueue Queue(string run, string holder, TimeSpan lease) => new(_client, new LeaseWorkQueueOptions
+    {
+        Namespace = "default",
+        SyncJobName = "job",
+        RunUid = run,
+        LeaseDuration = lease,
+        PollInterval = TimeSpan.FromMilliseconds(50),
+    });
+
+    private static TempDirectory SourceTree()
+    {
+        var src = new TempDirectory();
+        for (int i = 0; i < Files; i++)
+        {
+            src.Write($"d{i % 4}/f{i:D3}", new string((char)('a' + (i % 26)), 1 + (i % 50)));
+        }
+
+        return src;
+    }
+}

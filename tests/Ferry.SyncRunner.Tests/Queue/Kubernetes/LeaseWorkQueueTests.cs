@@ -1,0 +1,334 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Ferry.Api.Runs;
+using Ferry.Api.Serialization;
+using Ferry.ClusterSim;
+using Ferry.Kube.Client;
+using Ferry.Kube.Config;
+using Ferry.Kube.Models;
+using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Keys;
+using Ferry.SyncRunner.Queue;
+using Ferry.SyncRunner.Queue.Kubernetes;
+using Ferry.SyncRunner.Tests.Support;
+
+namespace Ferry.SyncRunner.Tests.Queue.Kubernetes;
+
+/// <summary>The lease-coordinated queue against the real cluster simulator (HTTP, resourceVersions, 409s).</summary>
+public sealed class LeaseWorkQueueTests : IAsyncLifetime
+{
+    private const string Job = "photos";
+    private ClusterSimulator _sim = null!;
+    private KubernetesClient _client = null!;
+    private readonly string _uid = Guid.NewGuid().ToString();
+
+    public async Task InitializeAsync()
+    {
+        _sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        _client = new KubernetesClient(new KubernetesClientConfiguration { Server = _sim.Url });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _sim.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task PublishAsync_CreatesTaskLeasesPerContract_AndMovesTheCursor()
+    {
+        await using LeaseWorkQueue q = Queue(TimeProvider.System);
+        Assert.NotNull(await q.AcquireScanAsync("w1"));
+
+        await q.PublishAsync(new KeyRange("", "m"));
+        await q.PublishAsync(new KeyRange("m", null));
+        await q.CompleteScanAsync();
+
+        Lease first = await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 0));
+        Assert.Equal(Job, first.Metadata.Labels![RunLabels.SyncJob]);
+        Assert.Equal(_uid, first.Metadata.Labels[RunLabels.Run]);
+        Assert.Equal(LeaseRoles.Copy, first.Metadata.Labels[RunLabels.LeaseRole]);
+        Assert.Equal("", first.Metadata.Annotations![RunAnnotations.RangeStart]);
+        Assert.Equal("m", first.Metadata.Annotations[RunAnnotations.RangeEnd]);
+        Assert.Equal(TaskStates.Pending, first.Metadata.Annotations[RunAnnotations.State]);
+        OwnerReference owner = Assert.Single(first.Metadata.OwnerReferences!);
+        Assert.Equal((Api.ApiGroup.ApiVersion, "SyncJob", Job, _uid), (owner.ApiVersion, owner.Kind, owner.Name, owner.Uid));
+        Lease second = await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 1));
+        Assert.False(second.Metadata.Annotations!.ContainsKey(RunAnnotations.RangeEnd));
+        Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
+        Assert.Equal("2", scan.Metadata.Annotations![RunAnnotations.TasksPublished]);
+        Assert.Equal("done", scan.Metadata.Annotations[RunAnnotations.ScanState]);
+        Assert.Equal("w1", scan.Spec!.HolderIdentity);
+        Assert.True(await q.IsScanDoneAsync());
+    }
+
+    [Fact]
+    public async Task ClaimAsync_TwoQueuesRaceWithConflicts_NoTaskClaimedTwice()
+    {
+        await using LeaseWorkQueue publisher = Queue(TimeProvider.System);
+        await publisher.AcquireScanAsync("scanner");
+        for (int i = 0; i < 24; i++)
+        {
+            await publisher.PublishAsync(new KeyRange($"k{i:D2}", i == 23 ? null : $"k{i + 1:D2}"));
+        }
+
+        await publisher.CompleteScanAsync();
+        _sim.Faults.ConflictRates["leases"] = 0.3;
+        var claims = new ConcurrentBag<string>();
+        await using LeaseWorkQueue a = Queue(TimeProvider.System);
+        await using LeaseWorkQueue b = Queue(TimeProvider.System);
+
+        await Task.WhenAll(
+            new[] { (a, "a1"), (a, "a2"), (b, "b1"), (b, "b2") }.Select(w => Task.Run(async () =>
+            {
+                while (await w.Item1.ClaimAsync(RangeTaskPhase.Copy, w.Item2) is { } lease)
+                {
+                    claims.Add(lease.Task.Id);
+                    await w.Item1.CompleteAsync(lease, new SyncCounters());
+                }
+            }))).WaitAsync(TimeSpan.FromMinutes(2));
+
+        _sim.Faults.ConflictRates.Clear();
+        Assert.Equal(24, claims.Count);
+        Assert.Equal(24, claims.Distinct().Count());
+        QueueStatus status = await a.GetStatusAsync(RangeTaskPhase.Copy);
+        Assert.Equal((24, 0, 0), (status.Done, status.Pending, status.Running));
+        foreach (Lease task in await ListTasksAsync(LeaseRoles.Copy))
+        {
+            Assert.Equal("1", task.Metadata.Annotations![RunAnnotations.Attempts]);
+        }
+    }
+
+    [Fact]
+    public async Task ClaimAsync_ExpiredLease_TakenOverFromLastCheckpointWithItsCounters_AndOldHolderLosesIt()
+    {
+        var timeA = new FakeTimeProvider();
+        var timeB = new FakeTimeProvider();
+        await using LeaseWorkQueue a = Queue(timeA);
+        await using LeaseWorkQueue b = Queue(timeB);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(KeyRange.All);
+        await a.CompleteScanAsync();
+        RangeTaskLease held = (await a.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        var counters = new SyncCounters();
+        for (int i = 0; i < 3; i++)
+        {
+            counters.AddScanned(100);
+            counters.AddCopied(100);
+        }
+
+        for (int i = 0; i < 2; i++)
+        {
+            counters.AddScanned(100);
+            counters.AddSkipped(100);
+        }
+        await a.CheckpointAsync(held, "k2", counters);
+
+        // A's renewal (a third of 15 s) publishes the checkpoint in the same update.
+        await WaitUntilAsync(() => Task.FromResult(timeA.PendingTimers > 0));
+        timeA.Advance(TimeSpan.FromSeconds(5));
+        await WaitUntilAsync(async () => (await GetLeaseAsync(held.Task.Id)).Metadata.Annotations!.ContainsKey(RunAnnotations.LastKey));
+
+        // A stops renewing (its clock stands still). B sees the Lease unchanged for a whole lease duration.
+        Task<RangeTaskLease?> claim = b.ClaimAsync(RangeTaskPhase.Copy, "b");
+        RangeTaskLease taken = (await AdvanceUntilAsync(timeB, claim))!;
+
+        Assert.Equal(held.Task.Id, taken.Task.Id);
+        Assert.Equal("k2", taken.Task.LastKey);
+        Assert.Equal(2, taken.Task.Attempts);
+        Assert.Equal((5, 3, 2, 500), (taken.Task.Counters.Scanned, taken.Task.Counters.Copied, taken.Task.Counters.Skipped, taken.Task.Counters.ScannedBytes));
+        Lease lease = await GetLeaseAsync(held.Task.Id);
+        Assert.Equal("b", lease.Spec!.HolderIdentity);
+        Assert.Equal(1, lease.Spec.LeaseTransitions);
+
+        // A's next renewal finds another holder: its work is cancelled and it can no longer write the task.
+        Assert.False(held.Lost.IsCancellationRequested);
+        timeA.Advance(TimeSpan.FromSeconds(5));
+        await WaitUntilAsync(() => Task.FromResult(held.Lost.IsCancellationRequested));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.CompleteAsync(held, counters));
+
+        // B resumes: its final counters replace the checkpoint, nothing is added twice.
+        SyncCounters final = taken.Task.Counters.Clone();
+        final.AddScanned(1);
+        final.AddCopied(1);
+        await b.CompleteAsync(taken, final);
+        QueueStatus status = await b.GetStatusAsync(RangeTaskPhase.Copy);
+        Assert.Equal((1, 6L, 4L), (status.Done, status.Counters.Scanned, status.Counters.Copied));
+    }
+
+    [Fact]
+    public async Task ClaimAsync_RunningLeaseStillRenewed_IsNotTakenOver()
+    {
+        var timeA = new FakeTimeProvider();
+        var timeB = new FakeTimeProvider();
+        await using LeaseWorkQueue a = Queue(timeA);
+        await using LeaseWorkQueue b = Queue(timeB);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(KeyRange.All);
+        await a.CompleteScanAsync();
+        RangeTaskLease held = (await a.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        Task<RangeTaskLease?> claim = b.ClaimAsync(RangeTaskPhase.Copy, "b");
+        await WaitUntilAsync(() => Task.FromResult(timeA.PendingTimers > 0));
+
+        // Both clocks move together for three lease durations; A renews every 5 s, so B never sees it expire.
+        for (int i = 0; i < 45; i++)
+        {
+            string? before = (await GetLeaseAsync(held.Task.Id)).Metadata.ResourceVersion;
+            timeA.Advance(TimeSpan.FromSeconds(1));
+            if ((i + 1) % 5 == 0)
+            {
+                await WaitUntilAsync(async () => (await GetLeaseAsync(held.Task.Id)).Metadata.ResourceVersion != before);
+            }
+
+            timeB.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(10);
+        }
+
+        Assert.False(claim.IsCompleted);
+        await a.CompleteAsync(held, new SyncCounters());
+        Assert.Null(await AdvanceUntilAsync(timeB, claim));
+        Assert.Equal("a", (await GetLeaseAsync(held.Task.Id)).Spec!.HolderIdentity);
+    }
+
+    [Fact]
+    public async Task AcquireScanAsync_HolderStopped_NextWorkerResumesFromTheCursor()
+    {
+        var timeA = new FakeTimeProvider();
+        var timeB = new FakeTimeProvider();
+        await using LeaseWorkQueue a = Queue(timeA);
+        await using LeaseWorkQueue b = Queue(timeB);
+        ScanLease holdA = (await a.AcquireScanAsync("a"))!;
+        await a.PublishAsync(new KeyRange("", "m"));
+
+        ScanLease holdB = (await AdvanceUntilAsync(timeB, b.AcquireScanAsync("b")))!;
+
+        Assert.Equal("b", holdB.HolderIdentity);
+        Assert.Equal("m", await b.GetScanCursorAsync());
+        await b.PublishAsync(new KeyRange("m", null));
+        await b.CompleteScanAsync();
+        Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
+        Assert.Equal(1, scan.Spec!.LeaseTransitions);
+        Assert.Equal("2", scan.Metadata.Annotations![RunAnnotations.TasksPublished]);
+        Assert.Equal("m", (await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 1))).Metadata.Annotations![RunAnnotations.RangeStart]);
+
+        // A wakes up: its renewal finds B's hold, so it stops and cannot publish.
+        timeA.Advance(TimeSpan.FromSeconds(5));
+        await WaitUntilAsync(() => Task.FromResult(holdA.Lost.IsCancellationRequested));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => a.PublishAsync(new KeyRange("x", null)));
+        Assert.Null(await b.AcquireScanAsync("c"));
+    }
+
+    [Fact]
+    public async Task PublishDeleteTasksAsync_OnlyAfterEveryCopyIsDone_AndOnce()
+    {
+        await using LeaseWorkQueue a = Queue(TimeProvider.System);
+        await using LeaseWorkQueue b = Queue(TimeProvider.System);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(new KeyRange("", "m"));
+        await a.PublishAsync(new KeyRange("m", null));
+        await a.CompleteScanAsync();
+        RangeTaskLease first = (await a.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        await a.CompleteAsync(first, new SyncCounters());
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => b.PublishDeleteTasksAsync());
+        Assert.Empty(await ListTasksAsync(LeaseRoles.Delete));
+
+        RangeTaskLease second = (await b.ClaimAsync(RangeTaskPhase.Copy, "b"))!;
+        await b.CompleteAsync(second, new SyncCounters());
+        int[] published = await Task.WhenAll(a.PublishDeleteTasksAsync(), b.PublishDeleteTasksAsync());
+
+        Assert.Equal(2, published.Sum());
+        List<Lease> deletes = await ListTasksAsync(LeaseRoles.Delete);
+        Assert.Equal(new[] { ("", "m"), ("m", (string?)null) }, deletes.OrderBy(d => d.Metadata.Name, StringComparer.Ordinal)
+            .Select(d => (d.Metadata.Annotations![RunAnnotations.RangeStart], d.Metadata.Annotations.GetValueOrDefault(RunAnnotations.RangeEnd))));
+        Assert.Equal("2", (await GetLeaseAsync(RunNames.ScanLease(Job))).Metadata.Annotations![RunAnnotations.DeleteTasksPublished]);
+        Assert.Equal(0, await a.PublishDeleteTasksAsync());
+    }
+
+    [Fact]
+    public async Task SetOutcomeAsync_FirstWriterWins_AndIsWrittenToTheScanLease()
+    {
+        await using LeaseWorkQueue a = Queue(TimeProvider.System);
+        await using LeaseWorkQueue b = Queue(TimeProvider.System);
+        await a.AcquireScanAsync("a");
+        await a.CompleteScanAsync();
+
+        QueueOutcome first = await a.SetOutcomeAsync(new QueueOutcome(false, "refusing to delete 9 keys", "MaxDeleteExceeded"));
+        QueueOutcome second = await b.SetOutcomeAsync(new QueueOutcome(true, null, null));
+
+        Assert.Equal(first, second);
+        Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
+        Assert.Equal(RunOutcomes.Failed, scan.Metadata.Annotations![RunAnnotations.Outcome]);
+        Assert.Equal("MaxDeleteExceeded", scan.Metadata.Annotations[RunAnnotations.OutcomeCondition]);
+        Assert.Equal("refusing to delete 9 keys", scan.Metadata.Annotations[RunAnnotations.OutcomeReason]);
+        Assert.Equal(first, await b.GetOutcomeAsync());
+    }
+
+    [Fact]
+    public async Task FailAsync_ReleasesWithCheckpoint_ThenFailsForGood()
+    {
+        await using LeaseWorkQueue q = Queue(TimeProvider.System, maxAttempts: 2);
+        await q.AcquireScanAsync("a");
+        await q.PublishAsync(KeyRange.All);
+        await q.CompleteScanAsync();
+        RangeTaskLease first = (await q.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        var counters = new SyncCounters();
+        counters.AddScanned(1);
+        counters.AddScanned(1);
+        counters.AddScanned(1);
+        await q.CheckpointAsync(first, "c", counters);
+
+        Assert.False(await q.FailAsync(first, "list refused"));
+        RangeTaskLease second = (await q.ClaimAsync(RangeTaskPhase.Copy, "b"))!;
+        Assert.Equal(("c", 3L, 2), (second.Task.LastKey, second.Task.Counters.Scanned, second.Task.Attempts));
+        Assert.True(await q.FailAsync(second, "list refused again"));
+
+        Assert.Null(await q.ClaimAsync(RangeTaskPhase.Copy, "c"));
+        Lease lease = await GetLeaseAsync(first.Task.Id);
+        Assert.Equal(TaskStates.Failed, lease.Metadata.Annotations![RunAnnotations.State]);
+        Assert.Equal("list refused again", lease.Metadata.Annotations[RunAnnotations.LastError]);
+        Assert.Equal(3, JsonSerializer.Deserialize(lease.Metadata.Annotations[RunAnnotations.Counters], ApiJsonContext.Default.TaskCounters)!.Scanned);
+    }
+
+    private LeaseWorkQueue Queue(TimeProvider time, int maxAttempts = 3) => new(_client, new LeaseWorkQueueOptions
+    {
+        Namespace = "default",
+        SyncJobName = Job,
+        RunUid = _uid,
+        Time = time,
+        PollInterval = TimeSpan.FromSeconds(1),
+        MaxAttempts = maxAttempts,
+    });
+
+    private Task<Lease> GetLeaseAsync(string name) => _client.GetAsync(KubeResources.Leases, "default", name);
+
+    private async Task<List<Lease>> ListTasksAsync(string role) =>
+        (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid},{RunLabels.LeaseRole}={role}" })).Items;
+
+    /// <summary>Advances a fake clock a second at a time (giving the queue's requests real time to run) until the task ends.</summary>
+    private static async Task<T> AdvanceUntilAsync<T>(FakeTimeProvider time, Task<T> task)
+    {
+        for (int i = 0; i < 600 && !task.IsCompleted; i++)
+        {
+            await Task.WhenAny(task, Task.Delay(20));
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        return await task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (int i = 0; i < 500; i++)
+        {
+            if (await condition())
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        Assert.Fail("the condition did not come true within 10 s");
+    }
+}
