@@ -38,13 +38,14 @@ for tool in radosgw ceph-mon ceph-osd radosgw-admin setsid; do
 done
 
 echo "== building ferry, ferry-operator and the bench (Release)" >&2
-dotnet build src/SyncRunner -c Release -nologo -v q >/dev/null
-[ "$MODE" != operator ] || dotnet build src/Operator -c Release -nologo -v q >/dev/null
-dotnet build bench/Ferry.Bench.Scale -c Release -nologo -v q >/dev/null
+build() { dotnet build "$1" -c Release -nologo -v q >"$BENCH_TMP/ferry-scalebench-build.log" 2>&1 || { grep -E 'error|Error' "$BENCH_TMP/ferry-scalebench-build.log" | sort -u >&2; exit 1; }; }
+build src/SyncRunner
+[ "$MODE" != operator ] || build src/Operator
+build bench/Ferry.Bench.Scale
 FERRY="dotnet $PWD/src/SyncRunner/bin/Release/net10.0/ferry.dll"
 OPERATOR="dotnet $PWD/src/Operator/bin/Release/net10.0/ferry-operator.dll"
 # Arguments of ferry-operator; {kubeconfig} is replaced by the simulator's kubeconfig (KUBECONFIG is set too).
-OPERATOR_ARGS=${OPERATOR_ARGS:---kubeconfig {kubeconfig}}
+OPERATOR_ARGS=${OPERATOR_ARGS:-"--kubeconfig {kubeconfig} --port 0 --runner-image ghcr.io/ferry/ferry:bench --log-format text"}
 
 echo "== ferry $(git rev-parse --short HEAD), radosgw $(radosgw --version | awk '{print $3}'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 BENCH_PID=
@@ -53,7 +54,7 @@ trap cleanup EXIT
 bench/Ferry.Bench.Scale/bin/Release/net10.0/ferry-bench-scale \
   --mode "$MODE" --runs "$RUNS" --workers "$WORKERS" --objects "$OBJECTS" --size "$SIZE" --latency-ms "$LATENCY_MS" \
   --threads "$THREADS" --task-objects "$TASK_OBJECTS" --memstore-gib "$MEMSTORE_GIB" \
-  --ferry "$FERRY" --operator "$OPERATOR" --operator-args "$OPERATOR_ARGS" --crds "$PWD/crds" --work "$BENCH_TMP" \
+  --image 'ghcr.io/ferry/ferry:*' --ferry "$FERRY" --operator "$OPERATOR" --operator-args "$OPERATOR_ARGS" --crds "$PWD/crds" --work "$BENCH_TMP" \
   ${OUT:+--output "$OUT"} &
 BENCH_PID=$!
 status=0

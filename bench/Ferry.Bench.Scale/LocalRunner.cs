@@ -40,7 +40,7 @@ internal sealed class LocalRunner(BenchOptions options, string work) : IRunner
         var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
         string[] ferryArgs = options.Mode == "sync"
             ? ["sync", rgw.Url(bucket, "", s3Endpoint), Path.Combine(volumes, "dst") + "/", "--threads", (options.Threads * workers).ToString(CultureInfo.InvariantCulture), "--quiet"]
-            : ["run", "-f", manifest, "--workers", workers.ToString(CultureInfo.InvariantCulture), "--volumes", volumes];
+            : ["run", "-f", manifest, "--workers", workers.ToString(CultureInfo.InvariantCulture), "--volume", $"dst={Path.Combine(volumes, "dst")}"];
         foreach (string arg in command[1..].Concat(ferryArgs))
         {
             start.ArgumentList.Add(arg);

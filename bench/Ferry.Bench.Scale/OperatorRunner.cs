@@ -81,6 +81,14 @@ internal sealed class OperatorRunner : IRunner
             kind: Secret
             metadata: {name: s3, namespace: {{ns}}}
             stringData: {accessKeyId: "{{rgw.AccessKey}}", secretAccessKey: "{{rgw.SecretKey}}"}
+            ---
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: {{claim}}, namespace: {{ns}}}
+            spec:
+              accessModes: [ReadWriteMany]
+              resources:
+                requests: {storage: 1Gi}
             """);
         string syncJob = $$"""
             apiVersion: ferry.io/v1alpha1
@@ -99,7 +107,6 @@ internal sealed class OperatorRunner : IRunner
               workers: {{workers}}
               threads: {{_options.Threads}}
               taskObjects: {{_options.TaskObjects}}
-              runner: {image: "{{_options.Image.TrimEnd('*')}}bench"}
             """;
         ResourceType syncJobs = _sim.Store.Type("ferry.io", "syncjobs");
         ResourceType pods = _sim.Store.Type("", "pods");
