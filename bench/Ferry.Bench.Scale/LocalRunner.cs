@@ -9,6 +9,8 @@ namespace Ferry.Bench.Scale;
 /// plain `ferry sync` (no queue) with <c>threads × workers</c> threads instead, as a reference.</summary>
 internal sealed class LocalRunner(BenchOptions options, string work) : IRunner
 {
+    public int? OperatorPid => null;
+
     public async Task<RunResult> RunAsync(string name, int workers, RadosgwServer rgw, Uri s3Endpoint, string bucket, Dataset dataset, CancellationToken cancellationToken)
     {
         string volumes = Directory.CreateDirectory(Path.Combine(work, "volumes-" + name)).FullName;

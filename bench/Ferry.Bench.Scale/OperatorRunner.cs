@@ -63,6 +63,8 @@ internal sealed class OperatorRunner : IRunner
         return new OperatorRunner(options, sim, volumes, op);
     }
 
+    public int? OperatorPid => _operator.Id;
+
     public async Task<RunResult> RunAsync(string name, int workers, RadosgwServer rgw, Uri s3Endpoint, string bucket, Dataset dataset, CancellationToken cancellationToken)
     {
         string ns = $"scale-{name}";
@@ -116,10 +118,20 @@ internal sealed class OperatorRunner : IRunner
         string outcome = "Timeout";
         double? firstPod = null;
         JsonObject status = new();
+        string? lastVersion = null;
+        var statusChanges = new List<double>();
         while (clock.Elapsed < TimeSpan.FromMinutes(20))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            status = _sim.Store.Get(syncJobs, ns, "scale")["status"]?.AsObject() ?? new JsonObject();
+            JsonObject job = _sim.Store.Get(syncJobs, ns, "scale");
+            status = job["status"]?.AsObject() ?? new JsonObject();
+            string version = job["metadata"]!["resourceVersion"]!.GetValue<string>();
+            if (lastVersion is not null && version != lastVersion)
+            {
+                statusChanges.Add(clock.Elapsed.TotalSeconds);
+            }
+
+            lastVersion = version;
             if (Condition(status, "Complete"))
             {
                 outcome = "Complete";
@@ -177,6 +189,7 @@ internal sealed class OperatorRunner : IRunner
             StatusWrites = statusWrites.Sum(c => c.Value.Count),
             StatusMinIntervalSeconds = statusWrites.Count == 1 ? statusWrites[0].Value.MinInterval?.TotalSeconds : null,
             Breakdown = _sim.Requests.ToString(),
+            StatusChanges = statusChanges,
         };
         result.VerifyError = dataset.Verify(Path.Combine(_volumes, claim));
         if (result.VerifyError is null && result.Copied != dataset.Count)

@@ -46,6 +46,7 @@ try
     await using IRunner runner = options.Mode == "operator"
         ? await OperatorRunner.StartAsync(options, work, interrupt.Token)
         : new LocalRunner(options, work);
+    var cpu = new CpuMeter(rgw.Directory, runner.OperatorPid);
     for (int run = 1; run <= options.Runs; run++)
     {
         foreach (int workers in options.Workers)
@@ -53,10 +54,12 @@ try
             string name = $"w{workers}-r{run}";
             Log($"run {name}: load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             long proxyBefore = proxy.Requests;
+            CpuMeter.Sample cpuBefore = cpu.Take();
             RunResult result = await runner.RunAsync(name, workers, rgw, proxy.Endpoint, bucket, dataset, interrupt.Token);
             result.S3Requests = proxy.Requests - proxyBefore;
+            result.Cpu = CpuMeter.Describe(cpuBefore, cpu.Take());
             results.Add(result);
-            Log($"run {name}: {result.Outcome} in {result.Seconds:F2} s, {options.Objects / result.Seconds:F1} objects/s, {result.S3Requests} S3 requests, {result.ApiRequests} API requests");
+            Log($"run {name}: {result.Outcome} in {result.Seconds:F2} s, {options.Objects / result.Seconds:F1} objects/s, {result.S3Requests} S3 requests, {result.ApiRequests} API requests; CPU s: {result.Cpu}");
         }
     }
 
@@ -168,11 +171,17 @@ internal sealed class RunResult
     public string Breakdown { get; set; } = "";
 
     public double? SecondsToFirstPod { get; set; }
+
+    public List<double> StatusChanges { get; init; } = [];
+
+    public string Cpu { get; set; } = "";
 }
 
 /// <summary>A way to run one SyncJob: through the operator on the simulator, or `ferry run -f` locally.</summary>
 internal interface IRunner : IAsyncDisposable
 {
+    int? OperatorPid { get; }
+
     Task<RunResult> RunAsync(string name, int workers, RadosgwServer rgw, Uri s3Endpoint, string bucket, Dataset dataset, CancellationToken cancellationToken);
 }
 
@@ -185,12 +194,12 @@ internal static class Report
         var inv = CultureInfo.InvariantCulture;
         double mib = options.Objects * (double)options.ObjectSize / (1024 * 1024);
         text.Append(inv, $"mode {options.Mode}; {options.Objects} objects x {options.ObjectSize} B ({mib:F1} MiB); S3 latency {options.LatencyMs} ms/request; threads {options.Threads} per worker; taskObjects {options.TaskObjects}; {Environment.ProcessorCount} cores\n\n");
-        text.Append("| run | workers | seconds | objects/s | MiB/s | speed-up vs 1 | outcome | verified | tasks | S3 req | API req | API req/task | lease req (409) | status writes | status writes/s | min gap (s) |\n");
-        text.Append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        text.Append("| run | workers | seconds | objects/s | MiB/s | speed-up vs 1 | outcome | verified | first pod running (s) | tasks | S3 req | API req | API req/task | lease req (409) | status writes | status writes/s | min gap (s) |\n");
+        text.Append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (RunResult r in results)
         {
             double baseline = results.Where(b => b.Workers == 1).Select(b => b.Seconds).DefaultIfEmpty(double.NaN).Median();
-            text.Append(inv, $"| {r.Name} | {r.Workers} | {r.Seconds:F2} | {options.Objects / r.Seconds:F1} | {mib / r.Seconds:F2} | {baseline / r.Seconds:F2} | {r.Outcome} | {(r.Verified ? "yes" : "NO: " + r.VerifyError)} | {r.Tasks} | {r.S3Requests} | {r.ApiRequests} | {(r.Tasks > 0 ? (r.ApiRequests / (double)r.Tasks).ToString("F1", inv) : "-")} | {r.LeaseRequests} ({r.LeaseConflicts}) | {r.StatusWrites} | {r.StatusWrites / r.Seconds:F2} | {(r.StatusMinIntervalSeconds is { } g ? g.ToString("F2", inv) : "-")} |\n");
+            text.Append(inv, $"| {r.Name} | {r.Workers} | {r.Seconds:F2} | {options.Objects / r.Seconds:F1} | {mib / r.Seconds:F2} | {baseline / r.Seconds:F2} | {r.Outcome} | {(r.Verified ? "yes" : "NO: " + r.VerifyError)} | {(r.SecondsToFirstPod is { } p ? p.ToString("F1", inv) : "-")} | {r.Tasks} | {r.S3Requests} | {r.ApiRequests} | {(r.Tasks > 0 ? (r.ApiRequests / (double)r.Tasks).ToString("F1", inv) : "-")} | {r.LeaseRequests} ({r.LeaseConflicts}) | {r.StatusWrites} | {r.StatusWrites / r.Seconds:F2} | {(r.StatusMinIntervalSeconds is { } g ? g.ToString("F2", inv) : "-")} |\n");
         }
 
         text.Append('\n');
@@ -200,9 +209,19 @@ internal static class Report
             text.Append(inv, $"workers {group.Key}: median {median:F2} s, {options.Objects / median:F1} objects/s, {mib / median:F2} MiB/s\n");
         }
 
+        text.Append("\nCPU seconds per run (and how busy the 2 cores were, all processes of the machine counted):\n");
+        foreach (RunResult r in results)
+        {
+            text.Append(inv, $"- {r.Name}: {r.Cpu}\n");
+        }
+
         foreach (RunResult r in results.Where(r => r.Breakdown.Length > 0))
         {
             text.Append(inv, $"\nAPI requests of run {r.Name} (count, errors, verb resource[/subresource] -n namespace):\n```\n{r.Breakdown}```\n");
+            if (r.StatusChanges.Count > 0)
+            {
+                text.Append(inv, $"SyncJob changes seen (s after apply, polled every 50 ms): {string.Join(' ', r.StatusChanges.Select(t => t.ToString("F2", inv)))}\n");
+            }
         }
 
         return text.ToString();
