@@ -20,9 +20,11 @@ internal sealed class OperatorRunner : IRunner
     private readonly ClusterSimulator _sim;
     private readonly string _volumes;
     private readonly Process _operator;
+    private readonly ProcessKubelet _kubelet;
 
-    private OperatorRunner(BenchOptions options, ClusterSimulator sim, string volumes, Process op)
+    private OperatorRunner(BenchOptions options, ClusterSimulator sim, ProcessKubelet kubelet, string volumes, Process op)
     {
+        _kubelet = kubelet;
         _options = options;
         _sim = sim;
         _volumes = volumes;
@@ -34,7 +36,8 @@ internal sealed class OperatorRunner : IRunner
         string volumes = Directory.CreateDirectory(Path.Combine(work, "volumes")).FullName;
         var kubeletOptions = new ProcessKubeletOptions { VolumesDirectory = volumes, WorkDirectory = Directory.CreateDirectory(Path.Combine(work, "pods")).FullName };
         kubeletOptions.Images[options.Image] = options.Ferry;
-        ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = new ProcessKubelet(kubeletOptions) }, cancellationToken);
+        var kubelet = new ProcessKubelet(kubeletOptions);
+        ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet }, cancellationToken);
         foreach (string crd in Directory.GetFiles(options.Crds, "*.yaml"))
         {
             sim.Store.CreateFromYaml(await File.ReadAllTextAsync(crd, cancellationToken));
@@ -60,7 +63,7 @@ internal sealed class OperatorRunner : IRunner
         op.BeginOutputReadLine();
         op.BeginErrorReadLine();
         Console.Error.WriteLine($"ferry-operator pid {op.Id} against {sim.Url} (log {log})");
-        return new OperatorRunner(options, sim, volumes, op);
+        return new OperatorRunner(options, sim, kubelet, volumes, op);
     }
 
     public int? OperatorPid => _operator.Id;
@@ -191,6 +194,19 @@ internal sealed class OperatorRunner : IRunner
             Breakdown = _sim.Requests.ToString(),
             StatusChanges = statusChanges,
         };
+        // Queue diagnostics: tasks claimed more than once (taken over after a lease expired), and the pods' logs.
+        ResourceType leases = _sim.Store.Type("coordination.k8s.io", "leases");
+        List<JsonObject> copyTasks = _sim.Store.List(leases, ns, ListOptions.All).Items
+            .Where(l => l["metadata"]?["labels"]?["ferry.io/lease"]?.GetValue<string>() == "copy").ToList();
+        result.TasksRetried = copyTasks.Count(l => long.TryParse(l["metadata"]?["annotations"]?["ferry.io/attempts"]?.GetValue<string>(), out long a) && a > 1);
+        string logs = Directory.CreateDirectory(Path.Combine(_options.Work, "ferry-scalebench-logs", ns)).FullName;
+        foreach (JsonObject pod in _sim.Store.List(pods, ns, ListOptions.All).Items)
+        {
+            string podName = pod["metadata"]!["name"]!.GetValue<string>();
+            await File.WriteAllTextAsync(Path.Combine(logs, podName + ".log"), _kubelet.ReadLog(podName, ns), cancellationToken);
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(logs, "leases.json"), new JsonArray(copyTasks.Select(l => (JsonNode)l["metadata"]!.DeepClone()).ToArray()).ToJsonString(), cancellationToken);
         result.VerifyError = dataset.Verify(Path.Combine(_volumes, claim));
         if (result.VerifyError is null && result.Copied != dataset.Count)
         {

@@ -175,6 +175,8 @@ internal sealed class RunResult
     public List<double> StatusChanges { get; init; } = [];
 
     public string Cpu { get; set; } = "";
+
+    public int TasksRetried { get; set; }
 }
 
 /// <summary>A way to run one SyncJob: through the operator on the simulator, or `ferry run -f` locally.</summary>
@@ -212,7 +214,7 @@ internal static class Report
         text.Append("\nCPU seconds per run (and how busy the 2 cores were, all processes of the machine counted):\n");
         foreach (RunResult r in results)
         {
-            text.Append(inv, $"- {r.Name}: {r.Cpu}\n");
+            text.Append(inv, $"- {r.Name}: {r.Cpu}; copy tasks claimed more than once: {r.TasksRetried}\n");
         }
 
         foreach (RunResult r in results.Where(r => r.Breakdown.Length > 0))
