@@ -14,6 +14,7 @@ internal sealed class LocalRunner(BenchOptions options, string work) : IRunner
     public async Task<RunResult> RunAsync(string name, int workers, RadosgwServer rgw, Uri s3Endpoint, string bucket, Dataset dataset, CancellationToken cancellationToken)
     {
         string volumes = Directory.CreateDirectory(Path.Combine(work, "volumes-" + name)).FullName;
+        Directory.CreateDirectory(Path.Combine(volumes, "dst"));
         string manifest = Path.Combine(work, $"syncjob-{name}.yaml");
         await File.WriteAllTextAsync(manifest, $$"""
             apiVersion: ferry.io/v1alpha1
