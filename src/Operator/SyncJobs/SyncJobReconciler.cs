@@ -151,9 +151,15 @@ internal sealed class SyncJobReconciler
                 SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.False, validation.Reason, validation.Message, generation);
                 SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, validation.Reason, "waiting for a valid spec", generation);
                 status.Phase ??= SyncJobPhase.Pending;
+                status.LastError = validation.Message;
                 status.Workers = new WorkerCounts { Desired = 0, Active = 0 };
                 var wait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(Min(_options.SpecRecheckInterval, wait));
+            }
+
+            if (status.Conditions.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } wasInvalid && status.LastError == wasInvalid.Message)
+            {
+                status.LastError = null;
             }
 
             SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.True, validation.Reason, validation.Message, generation);

@@ -418,9 +418,43 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         return scan is null ? null : OutcomeOf(scan);
     }
 
-    /// <summary>Stops renewing every held Lease (they expire and other workers take them over).</summary>
-    /// <returns>A task that completes when the renewal loops have stopped.</returns>
+    /// <summary>Hands every Lease still held back (a worker stopped mid-task, e.g. by SIGTERM): task Leases become
+    /// pending again with their last checkpoint (the attempt not counted), the scan Lease loses its holder, so that
+    /// other workers continue at once instead of after expiry. Then stops the renewals. Errors are ignored: what cannot
+    /// be handed back expires.</summary>
+    /// <returns>A task that completes when the Leases are handed back (at most about 5 s) and the renewals stopped.</returns>
     public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time))
+        {
+            foreach (Held held in _held.Values)
+            {
+                await HandBackAsync(held, l =>
+                {
+                    SetAnnotation(l, RunAnnotations.State, TaskStates.Pending);
+                    SetAnnotation(l, RunAnnotations.Attempts, Math.Max(0, ParseInt(Annotation(l, RunAnnotations.Attempts)) - 1).ToString(CultureInfo.InvariantCulture));
+                    WriteCheckpoint(held, l);
+                    l.Spec!.HolderIdentity = null;
+                }, timeout.Token).ConfigureAwait(false);
+            }
+
+            if (_scan is { } scan)
+            {
+                await HandBackAsync(scan, l => l.Spec!.HolderIdentity = null, timeout.Token).ConfigureAwait(false);
+            }
+        }
+
+        await AbandonAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops renewing every held Lease without handing it back (as a crashed worker would: they expire and
+    /// other workers take them over).</summary>
+    internal async Task AbandonAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
         var loops = new List<Task>();
@@ -434,7 +468,36 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         }
 
         await Task.WhenAll(loops).ConfigureAwait(false);
-        _disposed.Dispose();
+    }
+
+    private async Task HandBackAsync(Held held, Action<Lease> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!held.Finished && !held.LostToken.IsCancellationRequested)
+            {
+                await WriteAsync(held, change, cancellationToken).ConfigureAwait(false);
+                Log($"{held.Current.Metadata.Name}: handed back");
+            }
+        }
+        catch (Exception e) when (e is KubernetesException or InvalidOperationException or OperationCanceledException)
+        {
+            // It expires instead.
+        }
+        finally
+        {
+            held.Finish();
+            held.Gate.Release();
+        }
     }
 
     /// <summary>Reads the run's outcome from a scan Lease.</summary>

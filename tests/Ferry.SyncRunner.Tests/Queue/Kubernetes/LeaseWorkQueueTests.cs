@@ -290,6 +290,35 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         Assert.Equal(3, JsonSerializer.Deserialize(lease.Metadata.Annotations[RunAnnotations.Counters], ApiJsonContext.Default.TaskCounters)!.Scanned);
     }
 
+    [Fact]
+    public async Task DisposeAsync_HeldLeases_HandedBackWithTheCheckpoint_ClaimableAtOnce()
+    {
+        var timeB = new FakeTimeProvider();
+        LeaseWorkQueue a = Queue(TimeProvider.System);
+        await using LeaseWorkQueue b = Queue(timeB);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(new KeyRange("", "m"));
+        RangeTaskLease held = (await a.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        var counters = new SyncCounters();
+        counters.AddScanned(7);
+        await a.CheckpointAsync(held, "f", counters);
+
+        await a.DisposeAsync();
+
+        Lease lease = await GetLeaseAsync(held.Task.Id);
+        Assert.Equal((TaskStates.Pending, "0", "f", null), (lease.Metadata.Annotations![RunAnnotations.State], lease.Metadata.Annotations[RunAnnotations.Attempts],
+            lease.Metadata.Annotations[RunAnnotations.LastKey], lease.Spec!.HolderIdentity));
+        Assert.Null((await GetLeaseAsync(RunNames.ScanLease(Job))).Spec!.HolderIdentity);
+
+        // No expiry to wait for: B's clock does not move.
+        ScanLease? scan = await b.AcquireScanAsync("b").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("m", await b.GetScanCursorAsync());
+        await b.CompleteScanAsync();
+        RangeTaskLease taken = (await b.ClaimAsync(RangeTaskPhase.Copy, "b").WaitAsync(TimeSpan.FromSeconds(30)))!;
+        Assert.NotNull(scan);
+        Assert.Equal(("f", 1L, 1), (taken.Task.LastKey, taken.Task.Counters.Scanned, taken.Task.Attempts));
+    }
+
     private LeaseWorkQueue Queue(TimeProvider time, int maxAttempts = 3) => new(_client, new LeaseWorkQueueOptions
     {
         Namespace = "default",
