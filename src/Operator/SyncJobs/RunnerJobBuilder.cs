@@ -2,6 +2,7 @@ using System.Globalization;
 using Ferry.Api;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Models;
 using ApiResources = Ferry.Api.Sync.ResourceRequirements;
@@ -36,6 +37,19 @@ internal static class RunnerJobBuilder
     /// arguments and env, and host paths under <c>/tmp</c> (a runner binary in a temporary build directory) would be
     /// rewritten with it.</remarks>
     public const string TempMountPath = "/ferry/tmp";
+
+    /// <summary>The Job annotation holding <see cref="RunnerSpecHash"/> of the <c>spec.runner</c> it was built from.</summary>
+    public const string RunnerSpecHashAnnotation = "ferry.io/runner-spec-hash";
+
+    /// <summary>A short hash of a SyncJob's <c>spec.runner</c> (16 hex digits of the SHA-256 of its JSON); a Job whose
+    /// annotation differs was built from an older runner spec.</summary>
+    /// <param name="runner">The runner spec, or <see langword="null"/>.</param>
+    /// <returns>The hash.</returns>
+    public static string RunnerSpecHash(RunnerSpec? runner)
+    {
+        var json = runner is null ? "null" : System.Text.Json.JsonSerializer.Serialize(runner, Ferry.Api.Serialization.ApiJsonContext.Default.RunnerSpec);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+    }
 
     /// <summary>Builds the Job.</summary>
     /// <param name="syncJob">The SyncJob; needs metadata name, namespace and uid.</param>
@@ -99,6 +113,7 @@ internal static class RunnerJobBuilder
                 Name = RunNames.JobName(name),
                 Namespace = ns,
                 Labels = new Dictionary<string, string>(labels),
+                Annotations = new Dictionary<string, string> { [RunnerSpecHashAnnotation] = RunnerSpecHash(runner) },
                 OwnerReferences = [ControllerReference(syncJob)],
             },
             Spec = new JobSpec

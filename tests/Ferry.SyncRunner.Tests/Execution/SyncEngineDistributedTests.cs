@@ -212,6 +212,36 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
         Assert.Equal(("w/0", "3", 1), (lease.Spec!.HolderIdentity, lease.Metadata.Annotations![RunAnnotations.Attempts], lease.Spec.LeaseTransitions));
     }
 
+    [Fact]
+    public async Task RunAsync_ApiRequests_GrowWithTasksNotObjects()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 1500; i++)
+        {
+            src.Write($"f{i:D4}", "x");
+        }
+
+        string run = Guid.NewGuid().ToString();
+        LeaseWorkQueue queue = new(_client, new LeaseWorkQueueOptions { Namespace = "default", SyncJobName = "job", RunUid = run });
+        await using (queue)
+        {
+            SyncResult result = await new SyncEngine(new FileStorage(src.Path), new FileStorage(dst.Path), new SyncOptions { TaskObjects = 500, Threads = 4 }, Settings("w") with { CheckpointEveryKeys = 1024 })
+                .RunAsync(queue)
+                .WaitAsync(TimeSpan.FromMinutes(2));
+
+            Assert.Equal((SyncOutcome.Succeeded, 1500L), (result.Outcome, result.Counters.Copied));
+            QueueStatus status = await queue.GetStatusAsync(RangeTaskPhase.Copy);
+            Assert.Equal(3, status.Done);
+
+            // Per task: publish (create + scan update), claim (list + update), completion; plus the scan lease, the
+            // outcome; and, with time, a renewal every 5 s and a poll a second while waiting: a few dozen requests for
+            // 1,500 objects, none per object.
+            Assert.InRange(queue.Requests, 3 * 5, 30 + (long)(2 * result.Elapsed.TotalSeconds));
+            Assert.True(queue.Requests < 1500 / 10);
+        }
+    }
+
     private int _victimPuts;
 
     private async Task<SyncResult> RunWorkerAsync(string run, string holder, string src, string dst, SyncOptions options, TimeSpan? lease = null)

@@ -28,6 +28,8 @@ namespace Ferry.SyncRunner.Queue.Kubernetes;
 /// <para>API traffic: a claim, a renewal every third of the lease duration per held Lease (which also publishes the
 /// last checkpoint), completion, and one list per <see cref="LeaseWorkQueueOptions.PollInterval"/> while a worker
 /// waits. Nothing is sent per object. <see cref="CheckpointAsync"/> only records in memory.</para>
+/// <para>Leases are never re-created once seen: a scan Lease that disappears (the SyncJob was deleted and its Leases
+/// garbage-collected) ends the worker's part with <see cref="RunGoneException"/>.</para>
 /// </remarks>
 public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 {
@@ -42,6 +44,8 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     private readonly string _scanName;
     private readonly CancellationTokenSource _disposed = new();
     private Held? _scan;
+    private long _requests;
+    private volatile bool _scanSeen;
 
     /// <summary>Creates the queue; nothing is sent until a method is called.</summary>
     /// <param name="client">The Kubernetes API client (needs get/list/create/update on leases).</param>
@@ -58,8 +62,6 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
     /// <summary>The number of API requests this queue has sent (for measurements).</summary>
     public long Requests => Interlocked.Read(ref _requests);
-
-    private long _requests;
 
     private int LeaseSeconds => Math.Max(1, (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds));
 
@@ -89,7 +91,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 return new ScanLease(holderIdentity) { Lost = mine.LostToken };
             }
 
-            Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
+            Lease? scan = Seen(await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false));
             Lease? acquired = null;
             if (scan is null)
             {
@@ -244,7 +246,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         while (true)
         {
             List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-            Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
+            Lease? scan = Seen(leases.Find(l => Role(l) == LeaseRoles.Scan));
             bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == "done";
             bool morePossible = phase == RangeTaskPhase.Copy
                 ? !scanDone
@@ -742,6 +744,21 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         _held.TryGetValue(lease.Task.Id, out Held? held) && !held.LostToken.IsCancellationRequested && held.Holder == lease.HolderIdentity
             ? held
             : throw new InvalidOperationException($"the lease on task {lease.Task.Id} was lost");
+
+    /// <summary>Notes that the scan Lease exists; throws <see cref="RunGoneException"/> when it existed and is gone.</summary>
+    private Lease? Seen(Lease? scan)
+    {
+        if (scan is not null)
+        {
+            _scanSeen = true;
+        }
+        else if (_scanSeen)
+        {
+            throw new RunGoneException($"the scan Lease {_scanName} is gone (the SyncJob was deleted?)");
+        }
+
+        return scan;
+    }
 
     /// <summary>Whether a Lease held by another worker has gone unrenewed for its duration, by this process's clock
     /// since it first saw the Lease's current <c>resourceVersion</c>.</summary>

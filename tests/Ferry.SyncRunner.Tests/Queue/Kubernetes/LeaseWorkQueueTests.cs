@@ -319,6 +319,25 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         Assert.Equal(("f", 1L, 1), (taken.Task.LastKey, taken.Task.Counters.Scanned, taken.Task.Attempts));
     }
 
+    [Fact]
+    public async Task ClaimAsync_LeasesDeletedWithTheSyncJob_RunGone_NothingRecreated()
+    {
+        await using LeaseWorkQueue a = Queue(TimeProvider.System);
+        await using LeaseWorkQueue b = Queue(TimeProvider.System);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(new KeyRange("", "m"));
+        Assert.Equal("m", (await b.ClaimAsync(RangeTaskPhase.Copy, "b"))!.Task.Range.End);
+
+        foreach (Lease lease in (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid}" })).Items)
+        {
+            await _client.DeleteAsync(KubeResources.Leases, "default", lease.Metadata.Name!);
+        }
+
+        await Assert.ThrowsAsync<RunGoneException>(() => b.ClaimAsync(RangeTaskPhase.Copy, "b"));
+        await Assert.ThrowsAsync<RunGoneException>(() => b.AcquireScanAsync("b"));
+        Assert.Empty((await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid}" })).Items);
+    }
+
     private LeaseWorkQueue Queue(TimeProvider time, int maxAttempts = 3) => new(_client, new LeaseWorkQueueOptions
     {
         Namespace = "default",
