@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end scenario 1 on a real Kubernetes cluster (kind), for machines with Docker:
-#   build the image from the repository's Dockerfile, load it into kind, install the CRDs, run ferry-operator as a
-#   Deployment, start MinIO in the cluster, upload a real directory tree to it, apply a SyncJob copying it to a PVC
+#   build the image from the repository's Dockerfile, load it into kind, install the CRDs, install ferry-operator with
+#   the Helm chart (charts/ferry: Deployment, RBAC, runner ServiceAccount), start MinIO in the cluster, upload a real directory tree to it, apply a SyncJob copying it to a PVC
 #   with 3 runner pods, wait for Complete, and check the counts in the status and the copy byte for byte.
 #
-# Usage: tests/e2e/kind.sh            (from anywhere; needs docker, kind, kubectl on PATH)
+# Usage: tests/e2e/kind.sh            (from anywhere; needs docker, kind, kubectl and helm)
 # Environment:
 #   FERRY_KIND_CLUSTER  kind cluster name (default ferry-e2e; created if missing, deleted at the end if created here)
 #   FERRY_KEEP_CLUSTER  1 keeps the cluster afterwards for inspection
@@ -12,6 +12,7 @@
 #   MINIO_IMAGE         MinIO server image (default quay.io/minio/minio:latest)
 #   MC_IMAGE            MinIO client image, makes the bucket (default quay.io/minio/mc:latest)
 #   FERRY_KUBECTL       kubectl to use (default kubectl)
+#   FERRY_HELM          helm to use (default helm)
 #   TIMEOUT             seconds to wait for each step (default 300)
 set -euo pipefail
 
@@ -21,6 +22,7 @@ IMAGE="${FERRY_IMAGE:-ferry.local/ferry:e2e}"
 MINIO_IMAGE="${MINIO_IMAGE:-quay.io/minio/minio:latest}"
 MC_IMAGE="${MC_IMAGE:-quay.io/minio/mc:latest}"
 KUBECTL="${FERRY_KUBECTL:-kubectl}"
+HELM="${FERRY_HELM:-helm}"
 TIMEOUT="${TIMEOUT:-300}"
 NS=ferry-e2e
 SYSTEM_NS=ferry-system
@@ -31,7 +33,7 @@ MINIO_PASSWORD="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
 log() { printf '\n== %s\n' "$*" >&2; }
 k() { "$KUBECTL" --context "kind-$CLUSTER" "$@"; }
 
-for tool in docker kind "$KUBECTL"; do
+for tool in docker kind "$KUBECTL" "$HELM"; do
   command -v "$tool" >/dev/null || { echo "kind.sh: $tool is required" >&2; exit 2; }
 done
 
@@ -42,7 +44,7 @@ cleanup() {
     log "FAILED; state of namespace $NS and the operator's log"
     k get syncjobs,jobs,pods,leases -n "$NS" -o wide 2>/dev/null || true
     k get syncjobs -n "$NS" -o yaml 2>/dev/null | sed -n '/^  status:/,$p' || true
-    k logs -n "$SYSTEM_NS" deployment/ferry-operator --tail=80 2>/dev/null || true
+    k logs -n "$SYSTEM_NS" deployment/ferry --tail=80 2>/dev/null || true
     for pod in $(k get pods -n "$NS" -l ferry.io/syncjob=docs -o name 2>/dev/null); do
       echo "--- $pod"; k logs -n "$NS" "$pod" --tail=30 2>/dev/null || true
     done
@@ -68,106 +70,19 @@ log "installing the CRDs"
 k apply -f "$ROOT/crds/"
 k wait --for=condition=Established --timeout="${TIMEOUT}s" crd/syncjobs.ferry.io crd/replicamirrors.ferry.io
 
-log "running ferry-operator as a Deployment in $SYSTEM_NS"
-k create namespace "$SYSTEM_NS" --dry-run=client -o yaml | k apply -f -
+log "installing ferry-operator with the Helm chart into $SYSTEM_NS"
 k create namespace "$NS" --dry-run=client -o yaml | k apply -f -
-k apply -f - <<EOF
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: ferry-operator, namespace: $SYSTEM_NS}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: ferry-operator}
-rules:
-  - apiGroups: [ferry.io]
-    resources: [syncjobs, replicamirrors]
-    verbs: [get, list, watch, create, update, patch, delete]
-  - apiGroups: [ferry.io]
-    resources: [syncjobs/status, replicamirrors/status, syncjobs/finalizers, replicamirrors/finalizers]
-    verbs: [get, update, patch]
-  - apiGroups: [batch]
-    resources: [jobs]
-    verbs: [get, list, watch, create, update, patch, delete]
-  - apiGroups: [""]
-    resources: [pods]
-    verbs: [get, list, watch]
-  - apiGroups: [""]
-    resources: [secrets, configmaps, persistentvolumeclaims]
-    verbs: [get, list, watch]
-  - apiGroups: [coordination.k8s.io]
-    resources: [leases]
-    verbs: [get, list, watch, create, update, patch, delete, deletecollection]
-  - apiGroups: ["", events.k8s.io]
-    resources: [events]
-    verbs: [create, update, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: ferry-operator}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ferry-operator}
-subjects: [{kind: ServiceAccount, name: ferry-operator, namespace: $SYSTEM_NS}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ferry-operator, namespace: $SYSTEM_NS}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app.kubernetes.io/name: ferry-operator}}
-  template:
-    metadata: {labels: {app.kubernetes.io/name: ferry-operator}}
-    spec:
-      serviceAccountName: ferry-operator
-      securityContext: {runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532}
-      containers:
-        - name: operator
-          image: $IMAGE
-          imagePullPolicy: Never
-          command: [ferry-operator]
-          args:
-            - --runner-image=$IMAGE
-            - --runner-service-account=ferry-runner
-            - --leader-election-namespace=$SYSTEM_NS
-            - --lease-duration=10
-          env:
-            - {name: FERRY_OPERATOR_PORT, value: "8080"}
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 2}
-          livenessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 10}
-          securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-          volumeMounts: [{name: tmp, mountPath: /tmp}]
-      volumes: [{name: tmp, emptyDir: {}}]
-EOF
+"$HELM" upgrade --install ferry "$ROOT/charts/ferry" --kube-context "kind-$CLUSTER" \
+  --namespace "$SYSTEM_NS" --create-namespace \
+  --set image.repository="${IMAGE%:*}" --set image.tag="${IMAGE##*:}" --set image.pullPolicy=Never \
+  --set "runner.namespaces={$NS}" --set operator.leaseDurationSeconds=10 --set operator.logFormat=text \
+  --wait --timeout "${TIMEOUT}s"
 
-log "runner ServiceAccount, MinIO and the S3 credentials in $NS"
+log "MinIO and the S3 credentials in $NS"
 k create secret generic minio-credentials -n "$NS" \
   --from-literal=accessKeyId="$MINIO_USER" --from-literal=secretAccessKey="$MINIO_PASSWORD" \
   --dry-run=client -o yaml | k apply -f -
 k apply -f - <<EOF
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: ferry-runner, namespace: $NS}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: ferry-runner, namespace: $NS}
-rules:
-  - apiGroups: [ferry.io]
-    resources: [syncjobs]
-    verbs: [get, list, watch]
-  - apiGroups: [coordination.k8s.io]
-    resources: [leases]
-    verbs: [get, list, watch, create, update, patch, delete]
-  - apiGroups: ["", events.k8s.io]
-    resources: [events]
-    verbs: [create, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: ferry-runner, namespace: $NS}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ferry-runner}
-subjects: [{kind: ServiceAccount, name: ferry-runner, namespace: $NS}]
----
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: minio, namespace: $NS}
@@ -203,7 +118,6 @@ spec:
   accessModes: [ReadWriteOnce]
   resources: {requests: {storage: 1Gi}}
 EOF
-k rollout status -n "$SYSTEM_NS" deployment/ferry-operator --timeout="${TIMEOUT}s"
 k rollout status -n "$NS" deployment/minio --timeout="${TIMEOUT}s"
 
 # The input: the image's own /usr/share/doc (a real tree of package documentation), symlinks left out since S3

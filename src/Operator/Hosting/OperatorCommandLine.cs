@@ -23,6 +23,7 @@ internal static class OperatorCommandLine
           --leader-elect true|false         leader election (default true)
           --leader-election-name NAME       leader election Lease name (default ferry-operator)
           --leader-election-namespace NS    leader election Lease namespace (default: the operator's namespace)
+          --leader-election-lease-duration SECONDS  takeover delay after a leader died (default 15)
           --log-format json|text            console log format (default json)
         """;
 
@@ -104,6 +105,14 @@ internal static class OperatorCommandLine
                     break;
                 case "leader-election-name": options.LeaderElectionLeaseName = Value(); break;
                 case "leader-election-namespace": options.LeaderElectionNamespace = Value(); break;
+                case "leader-election-lease-duration":
+                    options.LeaderElectionLeaseDuration = Seconds(Value(), "--leader-election-lease-duration");
+                    if (options.LeaderElectionLeaseDuration < TimeSpan.FromSeconds(1))
+                    {
+                        throw new FormatException("--leader-election-lease-duration must be at least 1 second");
+                    }
+
+                    break;
                 case "log-format":
                     var format = Value();
                     options.LogFormat = format is "json" or "text" ? format : throw new FormatException("--log-format must be json or text");

@@ -68,6 +68,12 @@ public sealed class OperatorOptions
     /// <value>Default <see langword="null"/>: the operator's own namespace (the pod's, or the kubeconfig context's).</value>
     public string? LeaderElectionNamespace { get; set; }
 
+    /// <summary>How long a leader-election Lease stays valid without renewal (<c>--leader-election-lease-duration</c>,
+    /// seconds); the leader renews every <c>duration / 7.5</c> and gives up after <c>2/3</c> of it without a renewal
+    /// (client-go's 15 s / 10 s / 2 s in the same proportions). A standby takes over that long after a leader died.</summary>
+    /// <value>Default 15 seconds.</value>
+    public TimeSpan LeaderElectionLeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>The log format: <c>json</c> (one JSON object per line) or <c>text</c> (<c>--log-format</c>).</summary>
     /// <value>Default <c>json</c>.</value>
     public string LogFormat { get; set; } = "json";

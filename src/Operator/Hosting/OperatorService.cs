@@ -53,6 +53,9 @@ internal sealed class OperatorService(
                     LeaseNamespace = ns,
                     LeaseName = options.LeaderElectionLeaseName,
                     Identity = identity,
+                    LeaseDuration = options.LeaderElectionLeaseDuration,
+                    RenewDeadline = options.LeaderElectionLeaseDuration * 2 / 3,
+                    RetryPeriod = options.LeaderElectionLeaseDuration / 7.5,
                     OnStartedLeading = async token =>
                     {
                         health.Leading = true;

@@ -62,7 +62,11 @@ internal sealed class OperatorMetrics : IDisposable
     {
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal)
         {
-            ["Pending"] = 0, ["Scanning"] = 0, ["Running"] = 0, ["Succeeded"] = 0, ["Failed"] = 0,
+            ["Pending"] = 0,
+            ["Scanning"] = 0,
+            ["Running"] = 0,
+            ["Succeeded"] = 0,
+            ["Failed"] = 0,
         };
         foreach (var phase in SyncJobPhases?.Invoke() ?? [])
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using Ferry.Api;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Models;
 using ApiResources = Ferry.Api.Sync.ResourceRequirements;
@@ -22,13 +23,33 @@ namespace Ferry.Operator.SyncJobs;
 /// <see cref="RunnerContract.VolumeMountPath"/> and passes that mount path in <c>FERRY_SIDE_ROOT</c>; the worker
 /// appends <c>volume.path</c> (read from the spec) itself, so no <c>subPath</c> is used and a destination
 /// directory that does not exist yet can be created by the worker. The pod runs as user 65532, non-root, with a read-only root filesystem (an
-/// <c>emptyDir</c> at <c>/tmp</c>), no privilege escalation and every capability dropped (Pod Security Standards,
+/// <c>emptyDir</c> at <see cref="TempMountPath"/>, also <c>TMPDIR</c>), no privilege escalation and every capability dropped (Pod Security Standards,
 /// "restricted").</para>
 /// </remarks>
 internal static class RunnerJobBuilder
 {
     /// <summary>The non-root user and group id the runner runs as (the distroless "nonroot" user).</summary>
     public const long RunAsUser = 65532;
+
+    /// <summary>Where the runner's writable scratch <c>emptyDir</c> is mounted (also its <c>TMPDIR</c>), e.g. for a
+    /// private copy of an SFTP key whose mounted file is group-readable.</summary>
+    /// <remarks>Not <c>/tmp</c>: the simulator's process kubelet rewrites every mount path it finds in a pod's command,
+    /// arguments and env, and host paths under <c>/tmp</c> (a runner binary in a temporary build directory) would be
+    /// rewritten with it.</remarks>
+    public const string TempMountPath = "/ferry/tmp";
+
+    /// <summary>The Job annotation holding <see cref="RunnerSpecHash"/> of the <c>spec.runner</c> it was built from.</summary>
+    public const string RunnerSpecHashAnnotation = "ferry.io/runner-spec-hash";
+
+    /// <summary>A short hash of a SyncJob's <c>spec.runner</c> (16 hex digits of the SHA-256 of its JSON); a Job whose
+    /// annotation differs was built from an older runner spec.</summary>
+    /// <param name="runner">The runner spec, or <see langword="null"/>.</param>
+    /// <returns>The hash.</returns>
+    public static string RunnerSpecHash(RunnerSpec? runner)
+    {
+        var json = runner is null ? "null" : System.Text.Json.JsonSerializer.Serialize(runner, Ferry.Api.Serialization.ApiJsonContext.Default.RunnerSpec);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
+    }
 
     /// <summary>Builds the Job.</summary>
     /// <param name="syncJob">The SyncJob; needs metadata name, namespace and uid.</param>
@@ -51,8 +72,9 @@ internal static class RunnerJobBuilder
         {
             new() { Name = RunnerContract.PodNameVariable, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.name" } } },
         };
+        env.Add(new EnvVar { Name = "TMPDIR", Value = TempMountPath });
         var volumes = new List<Volume> { new() { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() } };
-        var mounts = new List<VolumeMount> { new() { Name = "tmp", MountPath = "/tmp" } };
+        var mounts = new List<VolumeMount> { new() { Name = "tmp", MountPath = TempMountPath } };
         AddSide(spec.Source, destination: false, env, volumes, mounts, secretKeys);
         AddSide(spec.Destination, destination: true, env, volumes, mounts, secretKeys);
 
@@ -91,6 +113,7 @@ internal static class RunnerJobBuilder
                 Name = RunNames.JobName(name),
                 Namespace = ns,
                 Labels = new Dictionary<string, string>(labels),
+                Annotations = new Dictionary<string, string> { [RunnerSpecHashAnnotation] = RunnerSpecHash(runner) },
                 OwnerReferences = [ControllerReference(syncJob)],
             },
             Spec = new JobSpec

@@ -42,7 +42,7 @@ internal sealed class SyncJobOperator
         _syncJobs = new Informer<SyncJob>(client, SyncJobResources.SyncJobs, ns, null, loggerFactory.CreateLogger<Informer<SyncJob>>());
         _jobs = new Informer<Job>(client, KubeResources.Jobs, ns, new InformerOptions { LabelSelector = RunLabels.SyncJob }, loggerFactory.CreateLogger<Informer<Job>>());
         _leases = new Informer<Lease>(client, KubeResources.Leases, ns, new InformerOptions { LabelSelector = RunLabels.Run }, loggerFactory.CreateLogger<Informer<Lease>>());
-        _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(5) });
+        _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1) });
         var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
             loggerFactory.CreateLogger<EventRecorder>());
         _reconciler = new SyncJobReconciler(client, _syncJobs, _jobs, _leases, options, events, metrics, timeProvider, loggerFactory.CreateLogger<SyncJobReconciler>());

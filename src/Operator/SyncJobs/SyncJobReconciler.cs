@@ -28,7 +28,8 @@ namespace Ferry.Operator.SyncJobs;
 /// <para>On <c>Failed</c> the runner Job is deleted (propagation Background) unless it has finished by itself, so
 /// no runner keeps working for a failed run. On <c>Complete</c> the runners exit on their own (the queue is
 /// finished), so the Job is left to complete and keeps its pods' logs; it goes with the SyncJob. Suspension sets the
-/// Job's own <c>spec.suspend</c> (the Job controller deletes the active pods; the Leases keep the progress).
+/// Job's own <c>spec.suspend</c> (the Job controller deletes the active pods; the Leases keep the progress). A changed
+/// <c>spec.runner</c> re-creates a running Job (its pod template is immutable); the queue resumes with the new pods.
 /// No finalizer is used: deleting a SyncJob lets garbage collection remove the Job, its pods and the Leases
 /// (all owned by the SyncJob); a worker whose Lease or SyncJob vanished stops, so nothing needs ordering.</para>
 /// </remarks>
@@ -151,9 +152,15 @@ internal sealed class SyncJobReconciler
                 SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.False, validation.Reason, validation.Message, generation);
                 SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, validation.Reason, "waiting for a valid spec", generation);
                 status.Phase ??= SyncJobPhase.Pending;
+                status.LastError = validation.Message;
                 status.Workers = new WorkerCounts { Desired = 0, Active = 0 };
                 var wait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(Min(_options.SpecRecheckInterval, wait));
+            }
+
+            if (status.Conditions.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } wasInvalid && status.LastError == wasInvalid.Message)
+            {
+                status.LastError = null;
             }
 
             SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.True, validation.Reason, validation.Message, generation);
@@ -180,6 +187,19 @@ internal sealed class SyncJobReconciler
         }
         else if (job is not null)
         {
+            if (job.Metadata.Annotations?.GetValueOrDefault(RunnerJobBuilder.RunnerSpecHashAnnotation) is { } built
+                && built != RunnerJobBuilder.RunnerSpecHash(spec.Runner)
+                && !IsJobFinished(job)
+                && job.Metadata.DeletionTimestamp is null)
+            {
+                // A Job's pod template is immutable: re-create the Job so runner pods started from now on use the new
+                // spec.runner; the Leases keep the queue, and the new workers take over the old ones' tasks.
+                _logger.LogInformation("spec.runner of SyncJob {Key} changed; re-creating runner Job {Job}", key, job.Metadata.Name);
+                await DeleteJobAsync(job, cancellationToken).ConfigureAwait(false);
+                await _events.NormalAsync(syncJob, "RunnerSpecChanged", $"spec.runner changed: re-creating runner Job {job.Metadata.Name}", cancellationToken).ConfigureAwait(false);
+                return ReconcileResult.After(TimeSpan.FromMilliseconds(500));
+            }
+
             await AlignJobAsync(job, workers, suspended, cancellationToken).ConfigureAwait(false);
         }
 
@@ -377,6 +397,11 @@ internal sealed class SyncJobReconciler
         }
 
         _logger.LogInformation("Deleting runner Job {Namespace}/{Job}: the run has failed", job.Metadata.Namespace, job.Metadata.Name);
+        await DeleteJobAsync(job, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeleteJobAsync(Job job, CancellationToken cancellationToken)
+    {
         try
         {
             await _client.DeleteAsync(KubeResources.Jobs, job.Metadata.Namespace, job.Metadata.Name!,

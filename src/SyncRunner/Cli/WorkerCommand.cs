@@ -196,6 +196,11 @@ internal static class WorkerCommand
                 log.Error($"the API server failed: {e.Message}");
                 return ExitCodes.Failed;
             }
+            catch (RunGoneException e)
+            {
+                log.Error(e.Message);
+                return ExitCodes.Usage;
+            }
             catch (Exception e) when (e is ArgumentException or System.Net.HttpListenerException)
             {
                 log.Error($"--metrics {arguments.MetricsAddress}: {e.Message}");

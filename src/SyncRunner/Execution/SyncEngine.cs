@@ -624,8 +624,10 @@ public sealed class SyncEngine
         {
             await _retry.ExecuteAsync(static (state, ct) => state.Engine.ExecuteAsync(state.Action, state.Counters, ct), (Engine: this, Action: action, Counters: counters), abort.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (Exception e) when (e is not OperationCanceledException || !abort.IsCancellationRequested)
         {
+            // Any failure of one object (also an unexpected exception type, or a timeout surfacing as a cancellation)
+            // counts as that object failing: a copy worker that died would leave its task's watermark undrained.
             counters.AddFailed();
             long failed = Interlocked.Increment(ref _failedTotal);
             _settings.OnError?.Invoke($"failed {action.Kind.ToString().ToLowerInvariant()} {action.Key}: {e.Message}");

@@ -92,12 +92,14 @@ internal sealed class E2ECluster : IAsyncDisposable
         return process;
     }
 
-    /// <summary>The operator's command line: the runner image, the workers' lease duration and a free port for
-    /// its health and metrics endpoints.</summary>
+    /// <summary>The operator's command line: the runner image, the workers' lease duration, a short leader-election
+    /// Lease (a restarted operator takes over from a killed one within seconds) and a free port for its health and
+    /// metrics endpoints.</summary>
     private static string[] OperatorArguments() =>
     [
         "--runner-image", Manifests.RunnerImage,
         "--lease-duration", LeaseDurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--leader-election-lease-duration", LeaseDurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--port", "0",
         "--log-format", "text",
     ];

@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Ferry.E2E.Tests.Harness;
 
 /// <summary>Every regular file below a root: relative path (with <c>/</c>) → SHA-256 of its content.</summary>
-internal static class TreeSnapshot
+internal static partial class TreeSnapshot
 {
     /// <summary>Takes the snapshot (empty when <paramref name="root"/> does not exist). Symlinks are recorded as
     /// <c>-&gt; target</c>, so a destination that holds one differs from any source file.</summary>
@@ -31,6 +32,10 @@ internal static class TreeSnapshot
         return result;
     }
 
+    /// <summary>Whether <paramref name="path"/> is a file destination's temporary file, <c>name.tmp.</c> and 12 hex
+    /// digits, written before the rename into place.</summary>
+    public static bool IsTemporary(string path) => TemporaryName().IsMatch(path);
+
     /// <summary>Fails with the first differences (missing, extra, different content) unless both are equal.</summary>
     public static void AssertEqual(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual, string what)
     {
@@ -54,4 +59,7 @@ internal static class TreeSnapshot
 
         Assert.Fail(text.ToString());
     }
+
+    [GeneratedRegex(@"\.tmp\.[0-9a-f]{12}$", RegexOptions.CultureInvariant)]
+    private static partial Regex TemporaryName();
 }

@@ -19,9 +19,13 @@ public sealed class ApiFaultsTests(E2EFixture fixture)
 
         await cluster.ApplyAsync(Manifests.SyncJob(ns, "under-fire", tree.Bucket, fixture.S3.Endpoint, "replica", "docs", workers: 3, spec => spec["threads"] = 2));
         SyncJobView status = await cluster.WaitForCompleteAsync(ns, "under-fire", TimeSpan.FromSeconds(150));
+        long conflicts = cluster.Sim.Faults.InjectedConflicts;
+        long dropped = cluster.Sim.Faults.DroppedWatches;
         cluster.Sim.Faults.Clear();
 
-        string context = cluster.Describe(ns);
+        string context = $"{conflicts} injected conflicts, {dropped} dropped watches\n{cluster.Describe(ns)}";
+        Assert.True(conflicts >= 5, context);
+        Assert.True(dropped >= 3, context);
         TreeSnapshot.AssertEqual(tree.Files, TreeSnapshot.Take(cluster.VolumePath("replica", "docs")), "destination");
         Assert.True(status.Is("SpecValid") && !status.Is("Failed"), context);
         Assert.Equal("Succeeded", status.Phase);

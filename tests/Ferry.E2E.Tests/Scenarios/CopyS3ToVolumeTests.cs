@@ -35,7 +35,6 @@ public sealed class CopyS3ToVolumeTests(E2EFixture fixture)
         Assert.Equal(tree.TotalBytes, status.Progress("copiedBytes"));
         Assert.Equal(0L, status.Progress("skipped"));
         Assert.Equal(0L, status.Progress("failed"));
-        Assert.Equal(3L, status.Workers("desired"));
         long tasks = cluster.CopyTasks(ns, status.Uid).Count;
         Assert.True(tasks >= tree.Count / 40, $"{tasks} copy tasks for {tree.Count} objects at taskObjects 40\n{context}");
         Assert.Equal(tasks, status.Tasks("total"));

@@ -17,7 +17,7 @@ public sealed class OperatorRestartTests(E2EFixture fixture)
         await cluster.PrepareNamespaceAsync(ns, "archive");
         await cluster.ApplyAsync(Manifests.SyncJob(ns, "nightly", tree.Bucket, fixture.S3.Endpoint, "archive", "docs", workers: 3, spec =>
         {
-            spec["bwLimit"] = 2;
+            spec["bwLimit"] = 1;
             spec["threads"] = 2;
         }));
 

@@ -13,12 +13,12 @@ public sealed class OperatorCommandLineTests
         [
             "--kubeconfig", "/tmp/k", "--namespace=ns", "--port", "0", "--runner-image", "img:1", "--runner-service-account", "sa",
             "--lease-duration", "30", "--status-interval", "0.5", "--spec-recheck-interval", "3", "--resync-interval", "7",
-            "--concurrency", "2", "--leader-elect=false", "--leader-election-name", "l", "--leader-election-namespace", "sys", "--log-format", "text",
+            "--concurrency", "2", "--leader-elect=false", "--leader-election-name", "l", "--leader-election-namespace", "sys", "--log-format", "text", "--leader-election-lease-duration", "3",
         ], NoEnv);
 
         Assert.Equal(("/tmp/k", "ns", 0, "img:1", "sa", 30), (o.Kubeconfig, o.Namespace, o.Port, o.RunnerImage, o.RunnerServiceAccountName, o.LeaseDurationSeconds));
         Assert.Equal((TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(7), 2), (o.StatusWriteInterval, o.SpecRecheckInterval, o.ResyncInterval, o.Concurrency));
-        Assert.Equal((false, "l", "sys", "text"), (o.LeaderElection, o.LeaderElectionLeaseName, o.LeaderElectionNamespace, o.LogFormat));
+        Assert.Equal((false, "l", "sys", "text", TimeSpan.FromSeconds(3)), (o.LeaderElection, o.LeaderElectionLeaseName, o.LeaderElectionNamespace, o.LogFormat, o.LeaderElectionLeaseDuration));
     }
 
     [Fact]
@@ -46,6 +46,7 @@ public sealed class OperatorCommandLineTests
     [InlineData("--port", "70000")]
     [InlineData("--status-interval", "-1")]
     [InlineData("--log-format", "xml")]
+    [InlineData("--leader-election-lease-duration", "0.5")]
     [InlineData("positional")]
     public void Parse_BadInput_Throws(params string[] args)
     {

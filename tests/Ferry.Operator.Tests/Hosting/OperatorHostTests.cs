@@ -63,4 +63,46 @@ public sealed class OperatorHostTests
             File.Delete(kubeconfig);
         }
     }
+
+    [Fact]
+    public async Task Host_TwoReplicas_OnlyTheLeaderReconcilesAndBothAreReady()
+    {
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        foreach (var crd in RepoFiles.Crds())
+        {
+            sim.Store.CreateFromYaml(File.ReadAllText(crd));
+        }
+
+        KubernetesClient NewClient() => new(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) });
+        OperatorOptions Options() => new() { Port = 0, StatusWriteInterval = TimeSpan.FromMilliseconds(200), LogFormat = "text" };
+        await using var first = OperatorHost.Build(Options(), NewClient());
+        await first.StartAsync();
+        using var client = NewClient();
+        await Eventually.MatchAsync(() => client.TryGetAsync(KubeResources.Leases, "default", "ferry-operator"), l => !string.IsNullOrEmpty(l?.Spec?.HolderIdentity), "a leader");
+        await using var second = OperatorHost.Build(Options(), NewClient());
+        await second.StartAsync();
+
+        using var http1 = new HttpClient { BaseAddress = BaseAddress(first) };
+        using var http2 = new HttpClient { BaseAddress = BaseAddress(second) };
+        await Eventually.MatchAsync(async () => (await http1.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "leader ready");
+        await Eventually.MatchAsync(async () => (await http2.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "standby ready");
+
+        await client.CreateAsync(SyncJobResources.SyncJobs, "default", OperatorHarness.S3ToVolume("elected", secret: "missing"));
+        await Eventually.MatchAsync(() => client.TryGetAsync(SyncJobResources.SyncJobs, "default", "elected"), s => s?.Status?.Conditions is { Count: > 0 }, "reconciled");
+        await Task.Delay(500);
+
+        Assert.Matches(@"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]", await http1.GetStringAsync("/metrics"));
+        var standby = await http2.GetStringAsync("/metrics");
+        Assert.DoesNotContain("ferry_operator_status_writes_total{", standby, StringComparison.Ordinal);
+        Assert.DoesNotContain("ferry_operator_reconcile_total{", standby, StringComparison.Ordinal);
+
+        await first.StopAsync();
+        await second.StopAsync();
+    }
+
+    private static Uri BaseAddress(Microsoft.AspNetCore.Builder.WebApplication app)
+    {
+        var address = Assert.Single(OperatorHost.Addresses(app));
+        return new Uri($"http://127.0.0.1:{new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal)).Port}");
+    }
 }

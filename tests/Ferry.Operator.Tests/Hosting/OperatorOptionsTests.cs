@@ -22,6 +22,7 @@ public sealed class OperatorOptionsTests
         Assert.True(o.LeaderElection);
         Assert.Equal("ferry-operator", o.LeaderElectionLeaseName);
         Assert.Null(o.LeaderElectionNamespace);
+        Assert.Equal(TimeSpan.FromSeconds(15), o.LeaderElectionLeaseDuration);
         Assert.Equal("json", o.LogFormat);
     }
 }

@@ -5,6 +5,7 @@ using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
+using Ferry.ClusterSim.Kubelet;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Models;
@@ -22,6 +23,7 @@ public sealed class OperatorHarness : IAsyncDisposable
     public const string Namespace = "default";
 
     private readonly CancellationTokenSource _stop = new();
+    private CancellationTokenSource _restart = new();
     private Task _informers = Task.CompletedTask;
     private Task _controller = Task.CompletedTask;
     private OperatorMetrics? _metrics;
@@ -46,9 +48,9 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public OperatorOptions Options { get; }
 
-    public static async Task<OperatorHarness> StartAsync(Action<OperatorOptions>? configure = null)
+    public static async Task<OperatorHarness> StartAsync(Action<OperatorOptions>? configure = null, IKubelet? kubelet = null)
     {
-        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
+        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
         foreach (var crd in RepoFiles.Crds())
         {
             sim.Store.CreateFromYaml(File.ReadAllText(crd));
@@ -84,13 +86,28 @@ public sealed class OperatorHarness : IAsyncDisposable
         _metrics = new OperatorMetrics();
         _exporter = new PrometheusTextExporter(_metrics.Meter);
         var op = new SyncJobOperator(Client, Options, _metrics, Clock, NullLoggerFactory.Instance);
-        _informers = op.RunInformersAsync(_stop.Token);
-        _controller = op.RunControllerAsync(_stop.Token);
+        _informers = op.RunInformersAsync(_restart.Token);
+        _controller = op.RunControllerAsync(_restart.Token);
+    }
+
+    /// <summary>Stops the controller and starts a new one (fresh caches, queue and limiter) on the same cluster, as a
+    /// restarted operator process would.</summary>
+    public async Task RestartAsync()
+    {
+        await _restart.CancelAsync();
+        await _controller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _informers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _restart.Dispose();
+        _restart = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        _exporter?.Dispose();
+        _metrics?.Dispose();
+        Start();
     }
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        await _restart.CancelAsync();
         await _controller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _informers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _exporter?.Dispose();
@@ -98,6 +115,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         Client.Dispose();
         _testClient?.Dispose();
         await Sim.DisposeAsync();
+        _restart.Dispose();
         _stop.Dispose();
     }
 

@@ -153,6 +153,8 @@ public sealed class RunnerJobBuilderTests
         var sc = pod.Containers[0].SecurityContext!;
         Assert.Equal((true, false, false), (sc.ReadOnlyRootFilesystem == true, sc.AllowPrivilegeEscalation!.Value, sc.Privileged!.Value));
         Assert.Equal(["ALL"], sc.Capabilities!.Drop);
-        Assert.Contains(pod.Containers[0].VolumeMounts!, m => m.MountPath == "/tmp");
+        var scratch = Assert.Single(pod.Containers[0].VolumeMounts!, m => m.MountPath == RunnerJobBuilder.TempMountPath);
+        Assert.NotNull(Assert.Single(pod.Volumes!, v => v.Name == scratch.Name).EmptyDir);
+        Assert.Equal(RunnerJobBuilder.TempMountPath, Assert.Single(pod.Containers[0].Env!, e => e.Name == "TMPDIR").Value);
     }
 }

@@ -94,6 +94,7 @@ public sealed class SyncJobReconcilerTests
         Assert.Contains("\"s3-creds\"", condition.Message, StringComparison.Ordinal);
         Assert.Equal(SyncJobPhase.Pending, invalid!.Status!.Phase);
         Assert.Null(invalid.Status.StartTime);
+        Assert.Equal(condition.Message, invalid.Status.LastError);
         Assert.Null(await h.GetJobAsync("nosecret"));
         Assert.Contains(await h.EventsAsync("nosecret"), e => e.Reason == SyncJobConditionReasons.SecretNotFound && e.Type == "Warning");
 
@@ -101,6 +102,36 @@ public sealed class SyncJobReconcilerTests
         await Eventually.MatchAsync(() => h.GetJobAsync("nosecret"), j => j is not null, "the runner Job once the Secret exists");
         var valid = await Eventually.MatchAsync(() => h.GetSyncJobAsync("nosecret"), s => Cond(s, SyncJobConditionTypes.SpecValid)?.Status == ConditionStatus.True, "SpecValid=True");
         Assert.NotNull(valid!.Status!.StartTime);
+        Assert.Null(valid.Status.LastError);
+    }
+
+    [Fact]
+    public async Task Reconcile_SftpSecretWithoutKnownHosts_SecretNotFound()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        h.CreateClaim();
+        await h.TestClient.CreateAsync(KubeResources.Secrets, OperatorHarness.Namespace, new Secret
+        {
+            Metadata = new ObjectMeta { Name = "sftp-creds" },
+            StringData = new Dictionary<string, string> { ["privateKey"] = SecretValue },
+        });
+        var syncJob = OperatorHarness.S3ToVolume("sftp");
+        syncJob.Spec.Source = new Ferry.Api.Endpoints.Endpoint
+        {
+            Sftp = new Ferry.Api.Endpoints.SftpEndpoint { Host = "127.0.0.1", User = "u", CredentialsSecretRef = new Ferry.Api.Endpoints.SftpCredentialsSecretRef { Name = "sftp-creds" } },
+        };
+        await h.CreateSyncJobAsync(syncJob);
+
+        var invalid = await Eventually.MatchAsync(() => h.GetSyncJobAsync("sftp"), s => Cond(s, SyncJobConditionTypes.SpecValid)?.Status == ConditionStatus.False, "SpecValid=False");
+        Assert.Equal(SyncJobConditionReasons.SecretNotFound, Cond(invalid, SyncJobConditionTypes.SpecValid)!.Reason);
+        Assert.Contains("\"knownHosts\"", Cond(invalid, SyncJobConditionTypes.SpecValid)!.Message, StringComparison.Ordinal);
+        Assert.Null(await h.GetJobAsync("sftp"));
+
+        await h.TestClient.PatchAsync(KubeResources.Secrets, OperatorHarness.Namespace, "sftp-creds",
+            new JsonObject { ["stringData"] = new JsonObject { ["knownHosts"] = "127.0.0.1 ssh-ed25519 AAAA" } });
+        var job = await Eventually.MatchAsync(() => h.GetJobAsync("sftp"), j => j is not null, "the runner Job once knownHosts exists");
+        var secretVolume = Assert.Single(job!.Spec!.Template.Spec.Volumes!, v => v.Secret is not null);
+        Assert.Equal(["privateKey", "knownHosts"], secretVolume.Secret!.Items!.Select(i => i.Path));
     }
 
     [Fact]
@@ -201,10 +232,26 @@ public sealed class SyncJobReconcilerTests
         Assert.True(writes.Count <= (int)((end - start).TotalSeconds / 2) + 1, $"{writes.Count} status writes in {(end - start).TotalSeconds:F1} s");
         for (var i = 1; i < writes.Count; i++)
         {
-            Assert.True(writes[i] - writes[i - 1] >= TimeSpan.FromSeconds(1.9), $"writes {writes[i - 1]:O} and {writes[i]:O} are closer than 2 s");
+            Assert.True(writes[i] - writes[i - 1] >= TimeSpan.FromSeconds(1.5), $"writes {writes[i - 1]:O} and {writes[i]:O} are closer than the 2 s interval (less send jitter)");
         }
 
         Assert.Equal(30, final!.Status!.Progress!.Scanned);
+        var requests = h.Log.NonWatchRequests(start, end);
+        Assert.True(requests.Count <= writes.Count + 1, $"the operator made {requests.Count} requests for 30 Lease updates: {string.Join(", ", requests.Select(r => r.Method + " " + r.Path))}");
+    }
+
+    [Fact]
+    public async Task Reconcile_SourceIsDestination_InvalidSpec()
+    {
+        await using var h = await OperatorHarness.StartAsync();
+        h.CreateClaim();
+        var syncJob = OperatorHarness.S3ToVolume("loop");
+        syncJob.Spec.Source = new Ferry.Api.Endpoints.Endpoint { Volume = new Ferry.Api.Endpoints.VolumeEndpoint { ClaimName = "data", Path = "out/dir/" } };
+        await h.CreateSyncJobAsync(syncJob);
+
+        var invalid = await Eventually.MatchAsync(() => h.GetSyncJobAsync("loop"), s => Cond(s, SyncJobConditionTypes.SpecValid)?.Status == ConditionStatus.False, "SpecValid=False");
+        Assert.Equal(SyncJobConditionReasons.InvalidSpec, Cond(invalid, SyncJobConditionTypes.SpecValid)!.Reason);
+        Assert.Null(await h.GetJobAsync("loop"));
     }
 
     [Fact]
@@ -387,5 +434,70 @@ public sealed class SyncJobReconcilerTests
         await Task.Delay(800);
         Assert.Equal(writesAfter, h.Log.Requests.Count(r => r.Method is "POST" or "PUT" or "PATCH" && !r.Path.Contains("/events", StringComparison.Ordinal)));
         Assert.Null(await h.GetJobAsync("gone"));
+    }
+
+    [Fact]
+    public async Task Reconcile_OperatorRestartedMidRun_StatusContinuesAndCompletes()
+    {
+        var (h, s) = await StartValidAsync("restart");
+        await using var _ = h;
+        await h.PutScanLeaseAsync(s, "running", 2);
+        await h.PutTaskLeaseAsync(s, 0, TaskStates.Done, new TaskCounters { Scanned = 4, Copied = 4 });
+        var before = await Eventually.MatchAsync(() => h.GetSyncJobAsync("restart"), x => x?.Status?.Progress?.Copied == 4, "progress before the restart");
+        var startTime = before!.Status!.StartTime;
+        var jobUid = (await h.GetJobAsync("restart"))!.Metadata.Uid;
+
+        await h.RestartAsync();
+        await h.PutTaskLeaseAsync(s, 1, TaskStates.Done, new TaskCounters { Scanned = 6, Copied = 5, Skipped = 1 });
+        await h.PutScanLeaseAsync(s, "done", 2, RunOutcomes.Succeeded);
+
+        var done = await Eventually.MatchAsync(() => h.GetSyncJobAsync("restart"), x => IsTrue(x, SyncJobConditionTypes.Complete), "Complete after the restart");
+        Assert.Equal((10L, 9L, 1L), (done!.Status!.Progress!.Scanned!.Value, done.Status.Progress.Copied!.Value, done.Status.Progress.Skipped!.Value));
+        Assert.Equal(startTime, done.Status.StartTime);
+        Assert.Equal(jobUid, (await h.GetJobAsync("restart"))!.Metadata.Uid);
+    }
+
+    [Fact]
+    public async Task Reconcile_ConflictsAndDroppedWatches_StillCompleteWithExactCounts()
+    {
+        var (h, s) = await StartValidAsync("faults");
+        await using var _ = h;
+        h.Sim.Faults.ConflictRates["syncjobs"] = 0.5;
+        await h.PutScanLeaseAsync(s, "running", 5);
+        for (var i = 0; i < 5; i++)
+        {
+            await h.PutTaskLeaseAsync(s, i, TaskStates.Running, new TaskCounters { Scanned = i });
+            h.Sim.DropWatches();
+            await h.PutTaskLeaseAsync(s, i, TaskStates.Done, new TaskCounters { Scanned = 10, Copied = 10, CopiedBytes = 100 });
+        }
+
+        await h.PutScanLeaseAsync(s, "done", 5, RunOutcomes.Succeeded);
+        h.Sim.DropWatches();
+
+        var done = await Eventually.MatchAsync(() => h.GetSyncJobAsync("faults"), x => IsTrue(x, SyncJobConditionTypes.Complete), "Complete despite faults", TimeSpan.FromSeconds(30));
+        Assert.Equal((50L, 50L, 500L, 5L), (done!.Status!.Progress!.Scanned!.Value, done.Status.Progress.Copied!.Value, done.Status.Progress.CopiedBytes!.Value, done.Status.Tasks!.Done!.Value));
+        Assert.Single(await h.EventsAsync("faults"), e => e.Reason == "Completed");
+        Assert.Matches(@"ferry_operator_reconcile_errors_total\{controller=""syncjob""\} [1-9]", h.MetricsText());
+    }
+
+    [Fact]
+    public async Task Reconcile_RunnerSpecChanged_JobRecreatedWithNewTemplate()
+    {
+        var (h, s) = await StartValidAsync("rerun");
+        await using var _ = h;
+        var old = (await h.GetJobAsync("rerun"))!;
+        var startTime = (await Eventually.MatchAsync(() => h.GetSyncJobAsync("rerun"), x => x?.Status?.StartTime is not null, "startTime"))!.Status!.StartTime;
+
+        await h.PatchSpecAsync("rerun", new JsonObject { ["runner"] = new JsonObject { ["image"] = "ghcr.io/ferry-io/ferry:v2", ["resources"] = new JsonObject { ["limits"] = new JsonObject { ["memory"] = "4Gi" } } } });
+
+        var job = await Eventually.MatchAsync(() => h.GetJobAsync("rerun"), j => j is not null && j.Metadata.Uid != old.Metadata.Uid, "a new runner Job");
+        var container = job!.Spec!.Template.Spec.Containers[0];
+        Assert.Equal("ghcr.io/ferry-io/ferry:v2", container.Image);
+        Assert.Equal("4Gi", container.Resources!.Limits!["memory"]);
+        var status = (await h.GetSyncJobAsync("rerun"))!.Status!;
+        Assert.Equal(startTime, status.StartTime);
+        Assert.Contains(await h.EventsAsync("rerun"), e => e.Reason == "RunnerSpecChanged");
+        await Task.Delay(500);
+        Assert.Equal(job.Metadata.Uid, (await h.GetJobAsync("rerun"))!.Metadata.Uid);
     }
 }

@@ -431,6 +431,27 @@ public class SyncEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_UnexpectedExceptionInACopy_CountsThatObjectFailed_AndTheRunEnds()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        for (int i = 0; i < 20; i++)
+        {
+            src.Write($"f{i:D2}", "x");
+        }
+
+        var hooked = new HookedStorage(new FileStorage(dst.Path)) { BeforePut = key => key == "f07" ? new InvalidOperationException("a bug in a backend") : null };
+
+        SyncResult result = await new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions { Threads = 1 })
+            .RunAsync(new InProcessWorkQueue())
+            .WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal((19L, 1L), (result.Counters.Copied, result.Counters.Failed));
+        Assert.False(File.Exists(dst.Combine("f07")));
+    }
+
+    [Fact]
     public async Task RunAsync_CheckChange_SourceChangedDuringCopy_Fails()
     {
         using var src = new TempDirectory();

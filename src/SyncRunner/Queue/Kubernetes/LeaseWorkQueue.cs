@@ -28,6 +28,8 @@ namespace Ferry.SyncRunner.Queue.Kubernetes;
 /// <para>API traffic: a claim, a renewal every third of the lease duration per held Lease (which also publishes the
 /// last checkpoint), completion, and one list per <see cref="LeaseWorkQueueOptions.PollInterval"/> while a worker
 /// waits. Nothing is sent per object. <see cref="CheckpointAsync"/> only records in memory.</para>
+/// <para>Leases are never re-created once seen: a scan Lease that disappears (the SyncJob was deleted and its Leases
+/// garbage-collected) ends the worker's part with <see cref="RunGoneException"/>.</para>
 /// </remarks>
 public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 {
@@ -42,6 +44,8 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     private readonly string _scanName;
     private readonly CancellationTokenSource _disposed = new();
     private Held? _scan;
+    private long _requests;
+    private volatile bool _scanSeen;
 
     /// <summary>Creates the queue; nothing is sent until a method is called.</summary>
     /// <param name="client">The Kubernetes API client (needs get/list/create/update on leases).</param>
@@ -58,8 +62,6 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
     /// <summary>The number of API requests this queue has sent (for measurements).</summary>
     public long Requests => Interlocked.Read(ref _requests);
-
-    private long _requests;
 
     private int LeaseSeconds => Math.Max(1, (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds));
 
@@ -89,7 +91,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 return new ScanLease(holderIdentity) { Lost = mine.LostToken };
             }
 
-            Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
+            Lease? scan = Seen(await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false));
             Lease? acquired = null;
             if (scan is null)
             {
@@ -244,7 +246,12 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         while (true)
         {
             List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-            Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
+            Lease? scan = Seen(leases.Find(l => Role(l) == LeaseRoles.Scan));
+            if (scan is not null && OutcomeOf(scan) is { Succeeded: false })
+            {
+                return null; // the run has failed (a failed listing, maxFailures, maxDelete): no more work
+            }
+
             bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == "done";
             bool morePossible = phase == RangeTaskPhase.Copy
                 ? !scanDone
@@ -418,9 +425,43 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         return scan is null ? null : OutcomeOf(scan);
     }
 
-    /// <summary>Stops renewing every held Lease (they expire and other workers take them over).</summary>
-    /// <returns>A task that completes when the renewal loops have stopped.</returns>
+    /// <summary>Hands every Lease still held back (a worker stopped mid-task, e.g. by SIGTERM): task Leases become
+    /// pending again with their last checkpoint (the attempt not counted), the scan Lease loses its holder, so that
+    /// other workers continue at once instead of after expiry. Then stops the renewals. Errors are ignored: what cannot
+    /// be handed back expires.</summary>
+    /// <returns>A task that completes when the Leases are handed back (at most about 5 s) and the renewals stopped.</returns>
     public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time))
+        {
+            foreach (Held held in _held.Values)
+            {
+                await HandBackAsync(held, l =>
+                {
+                    SetAnnotation(l, RunAnnotations.State, TaskStates.Pending);
+                    SetAnnotation(l, RunAnnotations.Attempts, Math.Max(0, ParseInt(Annotation(l, RunAnnotations.Attempts)) - 1).ToString(CultureInfo.InvariantCulture));
+                    WriteCheckpoint(held, l);
+                    l.Spec!.HolderIdentity = null;
+                }, timeout.Token).ConfigureAwait(false);
+            }
+
+            if (_scan is { } scan)
+            {
+                await HandBackAsync(scan, l => l.Spec!.HolderIdentity = null, timeout.Token).ConfigureAwait(false);
+            }
+        }
+
+        await AbandonAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops renewing every held Lease without handing it back (as a crashed worker would: they expire and
+    /// other workers take them over).</summary>
+    internal async Task AbandonAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
         var loops = new List<Task>();
@@ -434,7 +475,36 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         }
 
         await Task.WhenAll(loops).ConfigureAwait(false);
-        _disposed.Dispose();
+    }
+
+    private async Task HandBackAsync(Held held, Action<Lease> change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!held.Finished && !held.LostToken.IsCancellationRequested)
+            {
+                await WriteAsync(held, change, cancellationToken).ConfigureAwait(false);
+                Log($"{held.Current.Metadata.Name}: handed back");
+            }
+        }
+        catch (Exception e) when (e is KubernetesException or InvalidOperationException or OperationCanceledException)
+        {
+            // It expires instead.
+        }
+        finally
+        {
+            held.Finish();
+            held.Gate.Release();
+        }
     }
 
     /// <summary>Reads the run's outcome from a scan Lease.</summary>
@@ -679,6 +749,21 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         _held.TryGetValue(lease.Task.Id, out Held? held) && !held.LostToken.IsCancellationRequested && held.Holder == lease.HolderIdentity
             ? held
             : throw new InvalidOperationException($"the lease on task {lease.Task.Id} was lost");
+
+    /// <summary>Notes that the scan Lease exists; throws <see cref="RunGoneException"/> when it existed and is gone.</summary>
+    private Lease? Seen(Lease? scan)
+    {
+        if (scan is not null)
+        {
+            _scanSeen = true;
+        }
+        else if (_scanSeen)
+        {
+            throw new RunGoneException($"the scan Lease {_scanName} is gone (the SyncJob was deleted?)");
+        }
+
+        return scan;
+    }
 
     /// <summary>Whether a Lease held by another worker has gone unrenewed for its duration, by this process's clock
     /// since it first saw the Lease's current <c>resourceVersion</c>.</summary>

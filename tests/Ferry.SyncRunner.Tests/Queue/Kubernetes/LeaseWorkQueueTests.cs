@@ -265,6 +265,22 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClaimAsync_FailedOutcomeRecorded_NoMoreClaims()
+    {
+        await using LeaseWorkQueue a = Queue(TimeProvider.System);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(new KeyRange("", "m"));
+        await a.PublishAsync(new KeyRange("m", null));
+        await a.CompleteScanAsync();
+        Assert.NotNull(await a.ClaimAsync(RangeTaskPhase.Copy, "a"));
+
+        await a.SetOutcomeAsync(new QueueOutcome(false, "aborted after 100 failed object(s)", "MaxFailuresReached"));
+
+        Assert.Null(await a.ClaimAsync(RangeTaskPhase.Copy, "b"));
+        Assert.Equal(1, (await a.GetStatusAsync(RangeTaskPhase.Copy)).Pending);
+    }
+
+    [Fact]
     public async Task FailAsync_ReleasesWithCheckpoint_ThenFailsForGood()
     {
         await using LeaseWorkQueue q = Queue(TimeProvider.System, maxAttempts: 2);
@@ -288,6 +304,54 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         Assert.Equal(TaskStates.Failed, lease.Metadata.Annotations![RunAnnotations.State]);
         Assert.Equal("list refused again", lease.Metadata.Annotations[RunAnnotations.LastError]);
         Assert.Equal(3, JsonSerializer.Deserialize(lease.Metadata.Annotations[RunAnnotations.Counters], ApiJsonContext.Default.TaskCounters)!.Scanned);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_HeldLeases_HandedBackWithTheCheckpoint_ClaimableAtOnce()
+    {
+        var timeB = new FakeTimeProvider();
+        LeaseWorkQueue a = Queue(TimeProvider.System);
+        await using LeaseWorkQueue b = Queue(timeB);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(new KeyRange("", "m"));
+        RangeTaskLease held = (await a.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        var counters = new SyncCounters();
+        counters.AddScanned(7);
+        await a.CheckpointAsync(held, "f", counters);
+
+        await a.DisposeAsync();
+
+        Lease lease = await GetLeaseAsync(held.Task.Id);
+        Assert.Equal((TaskStates.Pending, "0", "f", null), (lease.Metadata.Annotations![RunAnnotations.State], lease.Metadata.Annotations[RunAnnotations.Attempts],
+            lease.Metadata.Annotations[RunAnnotations.LastKey], lease.Spec!.HolderIdentity));
+        Assert.Null((await GetLeaseAsync(RunNames.ScanLease(Job))).Spec!.HolderIdentity);
+
+        // No expiry to wait for: B's clock does not move.
+        ScanLease? scan = await b.AcquireScanAsync("b").WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("m", await b.GetScanCursorAsync());
+        await b.CompleteScanAsync();
+        RangeTaskLease taken = (await b.ClaimAsync(RangeTaskPhase.Copy, "b").WaitAsync(TimeSpan.FromSeconds(30)))!;
+        Assert.NotNull(scan);
+        Assert.Equal(("f", 1L, 1), (taken.Task.LastKey, taken.Task.Counters.Scanned, taken.Task.Attempts));
+    }
+
+    [Fact]
+    public async Task ClaimAsync_LeasesDeletedWithTheSyncJob_RunGone_NothingRecreated()
+    {
+        await using LeaseWorkQueue a = Queue(TimeProvider.System);
+        await using LeaseWorkQueue b = Queue(TimeProvider.System);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(new KeyRange("", "m"));
+        Assert.Equal("m", (await b.ClaimAsync(RangeTaskPhase.Copy, "b"))!.Task.Range.End);
+
+        foreach (Lease lease in (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid}" })).Items)
+        {
+            await _client.DeleteAsync(KubeResources.Leases, "default", lease.Metadata.Name!);
+        }
+
+        await Assert.ThrowsAsync<RunGoneException>(() => b.ClaimAsync(RangeTaskPhase.Copy, "b"));
+        await Assert.ThrowsAsync<RunGoneException>(() => b.AcquireScanAsync("b"));
+        Assert.Empty((await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid}" })).Items);
     }
 
     private LeaseWorkQueue Queue(TimeProvider time, int maxAttempts = 3) => new(_client, new LeaseWorkQueueOptions
