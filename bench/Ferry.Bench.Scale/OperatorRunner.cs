@@ -199,7 +199,13 @@ internal sealed class OperatorRunner : IRunner
         List<JsonObject> copyTasks = _sim.Store.List(leases, ns, ListOptions.All).Items
             .Where(l => l["metadata"]?["labels"]?["ferry.io/lease"]?.GetValue<string>() == "copy").ToList();
         result.TasksRetried = copyTasks.Count(l => long.TryParse(l["metadata"]?["annotations"]?["ferry.io/attempts"]?.GetValue<string>(), out long a) && a > 1);
-        string logs = Directory.CreateDirectory(Path.Combine(_options.Work, "ferry-scalebench-logs", ns)).FullName;
+        string logs = Path.Combine(_options.Work, "ferry-scalebench-logs", ns);
+        if (Directory.Exists(logs))
+        {
+            Directory.Delete(logs, recursive: true);
+        }
+
+        Directory.CreateDirectory(logs);
         foreach (JsonObject pod in _sim.Store.List(pods, ns, ListOptions.All).Items)
         {
             string podName = pod["metadata"]!["name"]!.GetValue<string>();
