@@ -116,10 +116,10 @@ internal sealed class OperatorRunner : IRunner
         ResourceType syncJobs = _sim.Store.Type("ferry.io", "syncjobs");
         ResourceType pods = _sim.Store.Type("", "pods");
         _sim.Requests.Reset();
+        DateTimeOffset appliedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         _sim.Store.CreateFromYaml(syncJob);
         string outcome = "Timeout";
-        double? firstPod = null;
         JsonObject status = new();
         string? lastVersion = null;
         var statusChanges = new List<double>();
@@ -145,11 +145,6 @@ internal sealed class OperatorRunner : IRunner
             {
                 outcome = "Failed: " + status["conditions"]!.AsArray().First(c => c!["type"]!.GetValue<string>() == "Failed")!["message"];
                 break;
-            }
-
-            if (firstPod is null && _sim.Store.List(pods, ns, ListOptions.All).Items.Any(p => p["status"]?["phase"]?.GetValue<string>() == "Running"))
-            {
-                firstPod = clock.Elapsed.TotalSeconds;
             }
 
             if (_operator.HasExited)
@@ -181,7 +176,6 @@ internal sealed class OperatorRunner : IRunner
             Workers = workers,
             Seconds = seconds,
             Outcome = outcome,
-            SecondsToFirstPod = firstPod,
             Copied = status["progress"]?["copied"]?.GetValue<long>() ?? -1,
             CopiedBytes = status["progress"]?["copiedBytes"]?.GetValue<long>() ?? -1,
             Tasks = status["tasks"]?["total"]?.GetValue<long>() ?? 0,
@@ -209,7 +203,17 @@ internal sealed class OperatorRunner : IRunner
         foreach (JsonObject pod in _sim.Store.List(pods, ns, ListOptions.All).Items)
         {
             string podName = pod["metadata"]!["name"]!.GetValue<string>();
-            await File.WriteAllTextAsync(Path.Combine(logs, podName + ".log"), _kubelet.ReadLog(podName, ns), cancellationToken);
+            string log = _kubelet.ReadLog(podName, ns);
+            await File.WriteAllTextAsync(Path.Combine(logs, podName + ".log"), log, cancellationToken);
+            foreach (string line in log.Split('\n').Where(l => l.Contains("\"msg\":\"syncing ", StringComparison.Ordinal)))
+            {
+                if (JsonNode.Parse(line)?["time"]?.GetValue<string>() is { } time
+                    && DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset started))
+                {
+                    double startup = (started - appliedAt).TotalSeconds;
+                    result.StartupSeconds = result.StartupSeconds is { } s0 ? Math.Min(s0, startup) : startup;
+                }
+            }
         }
 
         await File.WriteAllTextAsync(Path.Combine(logs, "leases.json"), new JsonArray(copyTasks.Select(l => (JsonNode)l["metadata"]!.DeepClone()).ToArray()).ToJsonString(), cancellationToken);

@@ -170,7 +170,8 @@ internal sealed class RunResult
 
     public string Breakdown { get; set; } = "";
 
-    public double? SecondsToFirstPod { get; set; }
+    /// <summary>From the create to the first worker's "syncing" log line (operator, Job, pod, process start-up).</summary>
+    public double? StartupSeconds { get; set; }
 
     public List<double> StatusChanges { get; init; } = [];
 
@@ -196,19 +197,27 @@ internal static class Report
         var inv = CultureInfo.InvariantCulture;
         double mib = options.Objects * (double)options.ObjectSize / (1024 * 1024);
         text.Append(inv, $"mode {options.Mode}; {options.Objects} objects x {options.ObjectSize} B ({mib:F1} MiB); S3 latency {options.LatencyMs} ms/request; threads {options.Threads} per worker; taskObjects {options.TaskObjects}; {Environment.ProcessorCount} cores\n\n");
-        text.Append("| run | workers | seconds | objects/s | MiB/s | speed-up vs 1 | outcome | verified | first pod running (s) | tasks | S3 req | API req | API req/task | lease req (409) | status writes | status writes/s | min gap (s) |\n");
+        text.Append("| run | workers | seconds | objects/s | MiB/s | speed-up vs 1 | outcome | verified | start-up (s) | tasks | S3 req | API req | API req/task | lease req (409) | status writes | status writes/s | min gap (s) |\n");
         text.Append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (RunResult r in results)
         {
             double baseline = results.Where(b => b.Workers == 1).Select(b => b.Seconds).DefaultIfEmpty(double.NaN).Median();
-            text.Append(inv, $"| {r.Name} | {r.Workers} | {r.Seconds:F2} | {options.Objects / r.Seconds:F1} | {mib / r.Seconds:F2} | {baseline / r.Seconds:F2} | {r.Outcome} | {(r.Verified ? "yes" : "NO: " + r.VerifyError)} | {(r.SecondsToFirstPod is { } p ? p.ToString("F1", inv) : "-")} | {r.Tasks} | {r.S3Requests} | {r.ApiRequests} | {(r.Tasks > 0 ? (r.ApiRequests / (double)r.Tasks).ToString("F1", inv) : "-")} | {r.LeaseRequests} ({r.LeaseConflicts}) | {r.StatusWrites} | {r.StatusWrites / r.Seconds:F2} | {(r.StatusMinIntervalSeconds is { } g ? g.ToString("F2", inv) : "-")} |\n");
+            text.Append(inv, $"| {r.Name} | {r.Workers} | {r.Seconds:F2} | {options.Objects / r.Seconds:F1} | {mib / r.Seconds:F2} | {baseline / r.Seconds:F2} | {r.Outcome} | {(r.Verified ? "yes" : "NO: " + r.VerifyError)} | {(r.StartupSeconds is { } p ? p.ToString("F1", inv) : "-")} | {r.Tasks} | {r.S3Requests} | {r.ApiRequests} | {(r.Tasks > 0 ? (r.ApiRequests / (double)r.Tasks).ToString("F1", inv) : "-")} | {r.LeaseRequests} ({r.LeaseConflicts}) | {r.StatusWrites} | {r.StatusWrites / r.Seconds:F2} | {(r.StatusMinIntervalSeconds is { } g ? g.ToString("F2", inv) : "-")} |\n");
         }
 
         text.Append('\n');
         foreach (IGrouping<int, RunResult> group in results.GroupBy(r => r.Workers))
         {
             double median = group.Select(r => r.Seconds).Median();
-            text.Append(inv, $"workers {group.Key}: median {median:F2} s, {options.Objects / median:F1} objects/s, {mib / median:F2} MiB/s\n");
+            text.Append(inv, $"workers {group.Key}: median {median:F2} s, {options.Objects / median:F1} objects/s, {mib / median:F2} MiB/s");
+            if (group.All(r => r.StartupSeconds is not null) && results.Where(b => b.Workers == 1 && b.StartupSeconds is not null).ToList() is { Count: > 0 } ones)
+            {
+                double work = group.Select(r => r.Seconds - r.StartupSeconds!.Value).Median();
+                double baseWork = ones.Select(r => r.Seconds - r.StartupSeconds!.Value).Median();
+                text.Append(inv, $"; after start-up (first worker's first log line -> Complete): median {work:F2} s, speed-up {baseWork / work:F2}");
+            }
+
+            text.Append('\n');
         }
 
         text.Append("\nCPU seconds per run (and how busy the 2 cores were, all processes of the machine counted):\n");
