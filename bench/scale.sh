@@ -16,7 +16,7 @@
 #   bench/scale.sh                                  operator path, workers 1,2,4, one run each
 #   RUNS=3 WORKERS=1,4 bench/scale.sh
 #   MODE=local OBJECTS=2000 bench/scale.sh
-#   OBJECTS=4000 SIZE=16384 LATENCY_MS=20 THREADS=4 TASK_OBJECTS=200 BENCH_TMP=/mnt/disk bench/scale.sh
+#   OBJECTS=3000 SIZE=16384 LATENCY_MS=20 THREADS=4 TASK_OBJECTS=150 BENCH_TMP=/mnt/disk bench/scale.sh   (the defaults)
 #
 # Prints a markdown table (and writes it to $OUT when set); run logs and the operator's log go to $BENCH_TMP.
 set -euo pipefail
@@ -25,11 +25,11 @@ cd "$(dirname "$0")/.."
 MODE=${MODE:-operator}
 RUNS=${RUNS:-1}
 WORKERS=${WORKERS:-1,2,4}
-OBJECTS=${OBJECTS:-4000}
+OBJECTS=${OBJECTS:-3000}
 SIZE=${SIZE:-16384}
 LATENCY_MS=${LATENCY_MS:-20}
 THREADS=${THREADS:-4}
-TASK_OBJECTS=${TASK_OBJECTS:-200}
+TASK_OBJECTS=${TASK_OBJECTS:-150}
 MEMSTORE_GIB=${MEMSTORE_GIB:-1}
 BENCH_TMP=${BENCH_TMP:-/tmp}
 

@@ -7,7 +7,7 @@ internal sealed class BenchOptions
 {
     public string Mode { get; private set; } = "operator";
 
-    public int Objects { get; private set; } = 4000;
+    public int Objects { get; private set; } = 3000;
 
     public int ObjectSize { get; private set; } = 16 * 1024;
 
@@ -19,7 +19,7 @@ internal sealed class BenchOptions
 
     public int Threads { get; private set; } = 4;
 
-    public int TaskObjects { get; private set; } = 200;
+    public int TaskObjects { get; private set; } = 150;
 
     public long MemstoreGiB { get; private set; } = 1;
 
