@@ -40,6 +40,9 @@ public sealed class ClusterSimulator : IAsyncDisposable
     /// <summary>The objects, for seeding state and for a kubelet to set statuses.</summary>
     public ClusterStore Store { get; }
 
+    /// <summary>The API requests served so far, by verb, resource and namespace (also at <c>GET /debug/requests</c>).</summary>
+    public RequestCounter Requests { get; private init; } = new();
+
     /// <summary>The live fault injection settings.</summary>
     public FaultInjector Faults => _options.Faults;
 
@@ -77,12 +80,14 @@ public sealed class ClusterSimulator : IAsyncDisposable
         var app = builder.Build();
         string address = "";
         var handler = new ApiHandler(store, options, () => address);
+        var requests = new RequestCounter(options.TimeProvider);
+        app.Use(requests.InvokeAsync);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
         address = $"{url.Host}:{url.Port}";
-        var simulator = new ClusterSimulator(app, options, store, url, certificate);
+        var simulator = new ClusterSimulator(app, options, store, url, certificate) { Requests = requests };
         options.Kubelet?.Attach(simulator);
         return simulator;
     }

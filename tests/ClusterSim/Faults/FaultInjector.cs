@@ -9,6 +9,8 @@ public sealed class FaultInjector
 {
     private readonly Lock _gate = new();
     private Random _random;
+    private long _injectedConflicts;
+    private long _droppedWatches;
 
     /// <summary>Creates an injector with no faults.</summary>
     /// <param name="seed">The seed of the random source.</param>
@@ -33,6 +35,13 @@ public sealed class FaultInjector
     /// <summary>When set, every watch stream is cut (connection aborted) after this long.</summary>
     /// <value>Null: watches end only by <c>timeoutSeconds</c> or the server's maximum.</value>
     public TimeSpan? DropWatchesAfter { get; set; }
+
+    /// <summary>How many updates were answered with an injected 409 Conflict so far.</summary>
+    public long InjectedConflicts => Interlocked.Read(ref _injectedConflicts);
+
+    /// <summary>How many watch streams were cut by <see cref="DropWatchesAfter"/> or
+    /// <see cref="ClusterSimulator.DropWatches"/> so far.</summary>
+    public long DroppedWatches => Interlocked.Read(ref _droppedWatches);
 
     /// <summary>Reseeds the random source.</summary>
     public void Reseed(int seed)
@@ -65,6 +74,16 @@ public sealed class FaultInjector
         }
     }
 
-    internal bool ShouldConflict(string plural, string group) =>
-        (ConflictRates.TryGetValue(plural, out var rate) || ConflictRates.TryGetValue($"{plural}.{group}", out rate)) && Roll(rate);
+    internal bool ShouldConflict(string plural, string group)
+    {
+        if ((ConflictRates.TryGetValue(plural, out var rate) || ConflictRates.TryGetValue($"{plural}.{group}", out rate)) && Roll(rate))
+        {
+            Interlocked.Increment(ref _injectedConflicts);
+            return true;
+        }
+
+        return false;
+    }
+
+    internal void RecordDroppedWatch() => Interlocked.Increment(ref _droppedWatches);
 }

@@ -601,6 +601,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
             {
                 // Injected fault: cut the connection mid-stream.
+                options.Faults.RecordDroppedWatch();
                 context.Abort();
             }
         }

@@ -15,7 +15,8 @@ namespace Ferry.Testing.Http;
 /// A reverse HTTP proxy on 127.0.0.1 (Kestrel) in front of a real server that injects faults: a fraction of requests
 /// is answered <c>503 SlowDown</c>/<c>503 ServiceUnavailable</c> without reaching the server, and a fraction of
 /// connections is reset, either before forwarding or in the middle of the response body. It also counts requests and
-/// body bytes in each direction, so a test can assert that no object bytes went through a client.
+/// body bytes in each direction, so a test can assert that no object bytes went through a client. With
+/// <see cref="Latency"/> set, every request waits that long before it is answered or forwarded (a distant server).
 /// </summary>
 /// <remarks>Headers (including <c>Host</c>) are forwarded verbatim, so AWS signatures made for the proxy's address stay
 /// valid at the server.</remarks>
@@ -58,6 +59,15 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
 
     /// <summary>Fraction (0 to 1) of requests whose connection is reset (half before forwarding, half mid-response).</summary>
     public double ResetRate { get; set; }
+
+    /// <summary>A fixed delay added to every request after it is received and before it is forwarded or failed, e.g.
+    /// 20 ms to model a distant S3 endpoint; changeable while the proxy runs.</summary>
+    /// <value>Zero: no delay.</value>
+    public TimeSpan Latency { get; set; }
+
+    /// <summary>The clock <see cref="Latency"/> is measured with.</summary>
+    /// <value><see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Requests received.</summary>
     public long Requests => Interlocked.Read(ref requests);
@@ -143,6 +153,12 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
         if (context.Request.Headers.Expect.ToString().Contains("100-continue", StringComparison.OrdinalIgnoreCase))
         {
             Interlocked.Increment(ref expectContinue);
+        }
+
+        TimeSpan latency = Latency;
+        if (latency > TimeSpan.Zero)
+        {
+            await Task.Delay(latency, TimeProvider, context.RequestAborted).ConfigureAwait(false);
         }
 
         double roll;

@@ -319,6 +319,7 @@ public sealed class ApiHandlerTests
         }
 
         Assert.True(cut);
+        Assert.Equal(1, sim.Faults.DroppedWatches);
     }
 
     [Fact]
@@ -337,6 +338,7 @@ public sealed class ApiHandlerTests
         Assert.Equal("Conflict", patch["reason"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, getCode);
         Assert.Equal(5, current["spec"]!["size"]!.GetValue<int>());
+        Assert.Equal(1, sim.Faults.InjectedConflicts);
     }
 
     [Fact]

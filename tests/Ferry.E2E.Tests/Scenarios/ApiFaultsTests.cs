@@ -1,0 +1,41 @@
+using Ferry.E2E.Tests.Harness;
+
+namespace Ferry.E2E.Tests.Scenarios;
+
+/// <summary>Scenario 7: the API server answers a share of Lease updates with 409 Conflict and cuts every watch after
+/// two seconds: the run still completes and no object is counted twice.</summary>
+[Collection(E2ECollection.Name)]
+public sealed class ApiFaultsTests(E2EFixture fixture)
+{
+    [Fact]
+    public async Task LeaseConflictsAndDroppedWatches_RunCompletesWithEveryObjectCountedOnce()
+    {
+        const string ns = "faults";
+        SourceTree tree = fixture.Tree;
+        await using E2ECluster cluster = await E2ECluster.StartAsync(fixture, "faults");
+        await cluster.PrepareNamespaceAsync(ns, "replica");
+        cluster.Sim.Faults.ConflictRates["leases"] = 0.3;
+        cluster.Sim.Faults.DropWatchesAfter = TimeSpan.FromSeconds(2);
+
+        await cluster.ApplyAsync(Manifests.SyncJob(ns, "under-fire", tree.Bucket, fixture.S3.Endpoint, "replica", "docs", workers: 3, spec => spec["threads"] = 2));
+        SyncJobView status = await cluster.WaitForCompleteAsync(ns, "under-fire", TimeSpan.FromSeconds(150));
+        long conflicts = cluster.Sim.Faults.InjectedConflicts;
+        long dropped = cluster.Sim.Faults.DroppedWatches;
+        cluster.Sim.Faults.Clear();
+
+        string context = $"{conflicts} injected conflicts, {dropped} dropped watches\n{cluster.Describe(ns)}";
+        Assert.True(conflicts >= 5, context);
+        Assert.True(dropped >= 3, context);
+        TreeSnapshot.AssertEqual(tree.Files, TreeSnapshot.Take(cluster.VolumePath("replica", "docs")), "destination");
+        Assert.True(status.Is("SpecValid") && !status.Is("Failed"), context);
+        Assert.Equal("Succeeded", status.Phase);
+        Assert.Equal(tree.Count, status.Progress("scanned"));
+        Assert.Equal(tree.Count, status.Progress("copied"));
+        Assert.Equal(tree.TotalBytes, status.Progress("copiedBytes"));
+        Assert.Equal(0L, status.Progress("skipped"));
+        Assert.Equal(0L, status.Progress("failed"));
+        long tasks = cluster.CopyTasks(ns, status.Uid).Count;
+        Assert.Equal(tasks, status.Tasks("total"));
+        Assert.Equal(tasks, status.Tasks("done"));
+    }
+}
