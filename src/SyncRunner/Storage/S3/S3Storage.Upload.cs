@@ -94,6 +94,7 @@ public sealed partial class S3Storage
                 request.Key = Location.Prefix + key;
                 request.InputStream = AsStream(content);
                 request.AutoCloseStream = true;
+                request.UseChunkEncoding = chunkedPayloadSigning;
                 foreach (KeyValuePair<string, string> m in metadata)
                 {
                     request.Metadata[m.Key] = m.Value;
@@ -180,6 +181,7 @@ public sealed partial class S3Storage
                     PartNumber = partNumber,
                     PartSize = data.Length,
                     InputStream = AsStream(data),
+                    UseChunkEncoding = chunkedPayloadSigning,
                 },
                 t),
             cancellationToken).ConfigureAwait(false);
