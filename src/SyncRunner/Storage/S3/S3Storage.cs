@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using Amazon;
 using Amazon.Runtime;
@@ -57,6 +58,11 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         client = CreateClient(location, Options);
         chunkedPayloadSigning = !string.Equals(location.Endpoint?.Scheme, Uri.UriSchemeHttp, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>Part and range buffers, reused across requests: fresh multi-MiB arrays cost a page fault per 4 KiB
+    /// (measured: 250,000 minor faults per GiB downloaded). Arrays up to 64 MiB are kept, at most 64 per size;
+    /// larger ones are allocated and dropped.</summary>
+    internal ArrayPool<byte> Buffers { get; } = ArrayPool<byte>.Create(64 * 1024 * 1024, 64);
 
     /// <summary>The bucket, prefix and endpoint.</summary>
     public S3Location Location { get; }

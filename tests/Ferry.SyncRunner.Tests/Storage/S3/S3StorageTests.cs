@@ -193,6 +193,35 @@ public class S3StorageTests(RadosgwFixture fixture)
     }
 
     [Fact]
+    public async Task OpenReadAsync_AbandonedAndConcurrentReads_ReuseBuffersWithoutMixingBytes()
+    {
+        // Range buffers are pooled: a stream disposed with ranges still in flight, and many streams at once, must
+        // each see only their own object's bytes.
+        await using S3Storage s3 = await NewStorageAsync("pool/");
+        byte[][] objects = Enumerable.Range(0, 4).Select(_ => RandomBytes((5 * MiB) + 777)).ToArray();
+        for (int i = 0; i < objects.Length; i++)
+        {
+            await PutAsync(s3, $"o{i}", objects[i]);
+        }
+
+        for (int round = 0; round < 3; round++)
+        {
+            await using (Stream abandoned = await s3.OpenReadAsync("o0"))
+            {
+                byte[] head = new byte[1000];
+                await abandoned.ReadExactlyAsync(head);
+                Assert.Equal(objects[0].AsSpan(0, 1000).ToArray(), head);
+            }
+
+            byte[][] read = await Task.WhenAll(Enumerable.Range(0, objects.Length).Select(i => ReadAllAsync(s3, $"o{i}")));
+            for (int i = 0; i < objects.Length; i++)
+            {
+                Assert.Equal(objects[i], read[i]);
+            }
+        }
+    }
+
+    [Fact]
     public async Task HeadAsync_StoredModifiedTime_RoundTripsAndSetAttributesChangesIt()
     {
         await using S3Storage s3 = await NewStorageAsync("mtime/");
