@@ -34,7 +34,7 @@ public sealed partial class S3Storage
         RangeResult first;
         try
         {
-            first = await FetchRangeAsync(key, null, offset, length < 0 ? chunk : Math.Min(length, chunk), cancellationToken).ConfigureAwait(false);
+            first = await FetchRangeAsync(key, null, offset, length < 0 ? chunk : Math.Min(length, chunk), cancellationToken, wholeObject: offset == 0 && length < 0).ConfigureAwait(false);
         }
         catch (StorageException e) when (e.InnerException is AmazonServiceException { StatusCode: System.Net.HttpStatusCode.RequestedRangeNotSatisfiable })
         {
@@ -54,7 +54,12 @@ public sealed partial class S3Storage
 
     /// <summary>Fetches bytes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of an object
     /// (fewer at its end) into memory, retried as a whole on transient errors, truncated bodies included.</summary>
-    internal Task<RangeResult> FetchRangeAsync(string key, string? etag, long start, long count, CancellationToken cancellationToken) =>
+    /// <remarks>With <paramref name="wholeObject"/> (a read from byte 0 of unknown length) the GET carries no
+    /// <c>Range</c> header: Ceph radosgw answers a plain GET of a small object with one RADOS read that fetches data and
+    /// attributes together, but does not prefetch for ranged GETs, which cost more server CPU per object
+    /// (bench/RESULTS-s3.md). When the object is longer than <paramref name="count"/>, only the first
+    /// <paramref name="count"/> bytes are read and the rest of the response is dropped with its connection.</remarks>
+    internal Task<RangeResult> FetchRangeAsync(string key, string? etag, long start, long count, CancellationToken cancellationToken, bool wholeObject = false) =>
         ExecuteAsync(
             "GetObject",
             key,
@@ -64,7 +69,7 @@ public sealed partial class S3Storage
                 {
                     BucketName = Location.Bucket,
                     Key = Location.Prefix + key,
-                    ByteRange = new ByteRange(start, start + count - 1),
+                    ByteRange = wholeObject ? null : new ByteRange(start, start + count - 1),
                 };
                 if (etag is not null)
                 {
@@ -80,7 +85,7 @@ public sealed partial class S3Storage
                     first = rangeStart;
                 }
 
-                int length = checked((int)response.ContentLength);
+                int length = checked((int)(wholeObject ? Math.Min(response.ContentLength, count) : response.ContentLength));
                 byte[] data = Buffers.Rent(length);
                 try
                 {
