@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Compares `ferry sync` with `rclone sync` against a private Ceph radosgw (memstore, 127.0.0.1) on the same inputs:
 # upload (dir -> S3), no-op resync up, download (S3 -> dir), no-op resync down. Prints the median wall time of each
-# tool and the ratio Ferry/rclone (issue 3's targets: small files <= 0.8 x rclone, large files <= 1.0 x rclone).
+# tool and the ratio Ferry/rclone (issue 3's targets: small files <= 0.8 x rclone, large files <= 1.0 x rclone), and
+# as supporting evidence the medians of each tool's CPU time (user + system) and of the CPU time the radosgw daemons
+# spent serving it.
 #
 #   bench/s3.sh                   both cases, 3 runs each
 #   RUNS=5 bench/s3.sh small      one case (small | large), 5 runs
@@ -20,7 +22,7 @@ LARGE_N=${LARGE_N:-8};     LARGE_MB=${LARGE_MB:-128}
 MEMSTORE_GIB=${MEMSTORE_GIB:-3}
 CASES=("$@"); [ ${#CASES[@]} -gt 0 ] || CASES=(small large)
 
-for tool in rclone python3 radosgw-admin; do
+for tool in rclone python3 radosgw-admin /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "bench/s3.sh: $tool is required" >&2; exit 2; }
 done
 
@@ -67,27 +69,40 @@ PY
 
 s3url() { echo "s3://$1/data/?endpoint=$RGW_ENDPOINT"; }
 
-# sync TOOL SRC DST (SRC/DST: a directory or bucket:NAME)
-sync_once() {
+# sync_cmd TOOL SRC DST (SRC/DST: a directory or bucket:NAME): sets CMD to the command line of one sync.
+sync_cmd() {
   local tool=$1 src=$2 dst=$3
   case $tool in
     ferry)
       [[ $src == bucket:* ]] && src=$(s3url "${src#bucket:}") || src="$src/"
       [[ $dst == bucket:* ]] && dst=$(s3url "${dst#bucket:}") || dst="$dst/"
-      "$FERRY" sync "$src" "$dst" --quiet ;;
+      CMD=("$FERRY" sync "$src" "$dst" --quiet) ;;
     rclone)
       [[ $src == bucket:* ]] && src="rgw:${src#bucket:}/data" || src="$src/"
       [[ $dst == bucket:* ]] && dst="rgw:${dst#bucket:}/data" || dst="$dst/"
-      env -u AWS_CA_BUNDLE rclone sync "$src" "$dst" ;;
+      CMD=(env -u AWS_CA_BUNDLE rclone sync "$src" "$dst") ;;
   esac
 }
 
+# CPU seconds (user + system) used so far by the radosgw daemons (radosgw, ceph-osd, ceph-mon).
+server_cpu() {
+  local ticks=0 pid
+  for pid in $(pgrep -f -- "-c $RGW_CONF" || true); do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$ticks"
+}
+
+# timed TOOL SRC DST: prints "WALL CPU SERVER" in seconds: wall time, the tool's user + system CPU time, and the
+# CPU time the radosgw daemons used meanwhile (supporting evidence: less noisy than wall time on a loaded machine).
 timed() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  sync_once "$@" >"$WORK/out" 2>&1 || { echo "bench/s3.sh: $1 sync $2 $3 failed:" >&2; tail -20 "$WORK/out" >&2; exit 1; }
-  t1=$(date +%s.%N)
-  python3 -c "print(f'{$t1 - $t0:.2f}')"
+  local s0 s1
+  s0=$(server_cpu)
+  sync_cmd "$@"
+  /usr/bin/time -f '%e %U %S' -o "$WORK/time" "${CMD[@]}" >"$WORK/out" 2>&1 \
+    || { echo "bench/s3.sh: $1 sync $2 $3 failed:" >&2; tail -20 "$WORK/out" >&2; exit 1; }
+  s1=$(server_cpu)
+  python3 -c "import sys; e, u, s = map(float, open(sys.argv[1]).read().split()[-3:]); print(f'{e:.2f} {u + s:.2f} {($s1 - $s0) / $(getconf CLK_TCK):.2f}')" "$WORK/time"
 }
 
 median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.2f}")' "$@"; }
@@ -95,7 +110,7 @@ median() { python3 -c 'import statistics,sys; print(f"{statistics.median(float(x
 # bench_case NAME DIR TARGET
 bench_case() {
   local name=$1 dir=$2 target=$3
-  declare -A times=()
+  declare -A times=() cpus=() servers=()
   echo "-- $name: load before $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   for run in $(seq 1 "$RUNS"); do
     for tool in ferry rclone; do
@@ -103,10 +118,16 @@ bench_case() {
       env -u AWS_CA_BUNDLE rclone mkdir "rgw:$bucket"
       local down="$WORK/down-$tool"
       rm -rf "$down"; mkdir -p "$down"
-      times[$tool,upload]+=" $(timed $tool "$dir" "bucket:$bucket")"
-      times[$tool,noop-up]+=" $(timed $tool "$dir" "bucket:$bucket")"
-      times[$tool,download]+=" $(timed $tool "bucket:$bucket" "$down")"
-      times[$tool,noop-down]+=" $(timed $tool "bucket:$bucket" "$down")"
+      local op src dst r
+      for op in upload noop-up download noop-down; do
+        case $op in
+          upload|noop-up) src=$dir dst="bucket:$bucket" ;;
+          *) src="bucket:$bucket" dst=$down ;;
+        esac
+        r=$(timed $tool "$src" "$dst")
+        read -r w c sv <<<"$r"
+        times[$tool,$op]+=" $w"; cpus[$tool,$op]+=" $c"; servers[$tool,$op]+=" $sv"
+      done
       cmp <(cd "$dir" && find . -type f -exec md5sum {} + | sort) <(cd "$down" && find . -type f -exec md5sum {} + | sort) >/dev/null \
         || { echo "bench/s3.sh: $tool's round trip differs" >&2; exit 1; }
       env -u AWS_CA_BUNDLE rclone purge "rgw:$bucket" >/dev/null 2>&1
@@ -116,17 +137,19 @@ bench_case() {
     echo "   run $run done, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   done
   for op in upload noop-up download noop-down; do
-    local f r
+    local f r fc rc fs rs
     # shellcheck disable=SC2086
     f=$(median ${times[ferry,$op]}); r=$(median ${times[rclone,$op]})
-    printf '| %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$op" "$f" "$r" \
-      "$(python3 -c "print(f'{$f / $r:.2f}')")" "$target" "${times[ferry,$op]# }" "${times[rclone,$op]# }"
+    # shellcheck disable=SC2086
+    fc=$(median ${cpus[ferry,$op]}); rc=$(median ${cpus[rclone,$op]}); fs=$(median ${servers[ferry,$op]}); rs=$(median ${servers[rclone,$op]})
+    printf '| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s |\n' "$name" "$op" "$f" "$r" \
+      "$(python3 -c "print(f'{$f / $r:.2f}')")" "$target" "${times[ferry,$op]# }" "${times[rclone,$op]# }" "$fc" "$rc" "$fs" "$rs"
   done
 }
 
 echo "== ferry $(git rev-parse --short HEAD), $(rclone version 2>/dev/null | head -1), radosgw $(radosgw --version | awk '{print $3}'), $(nproc) cores, $RUNS runs per tool, medians (s)"
-echo "| case | operation | ferry | rclone | ferry/rclone | target | runs ferry / rclone |"
-echo "|---|---|---|---|---|---|---|"
+echo "| case | operation | ferry | rclone | ferry/rclone | target | runs ferry / rclone | CPU ferry / rclone | radosgw CPU ferry / rclone |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for c in "${CASES[@]}"; do
   case $c in
     small)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Ferry.SyncRunner.Storage.Local;
 
@@ -38,6 +39,49 @@ internal static partial class NativePath
             throw new IOException($"rename {from} to {to}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
         }
     }
+
+    /// <summary>Sets an open file's modification time with <c>futimens(2)</c>, leaving its access time
+    /// (<c>UTIME_OMIT</c>): one syscall, where <see cref="File.SetLastWriteTimeUtc(SafeFileHandle, DateTime)"/> first
+    /// reads the access time back with <c>fstat</c>.</summary>
+    /// <exception cref="IOException">The call failed.</exception>
+    public static void SetModifiedTime(SafeFileHandle handle, DateTimeOffset time)
+    {
+        long ticks = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        long seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out long rest);
+        if (rest < 0)
+        {
+            seconds--;
+            rest += TimeSpan.TicksPerSecond;
+        }
+
+        Span<TimeSpec> times = [new TimeSpec(0, UtimeOmit), new TimeSpec(seconds, rest * 100)];
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (futimens((int)handle.DangerousGetHandle(), ref MemoryMarshal.GetReference(times)) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"futimens: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary><c>UTIME_OMIT</c> of Linux's <c>utimensat(2)</c>: leave this time as it is.</summary>
+    private const long UtimeOmit = (1L << 30) - 2;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct TimeSpec(long Seconds, long Nanoseconds);
+
+    [LibraryImport("libc", EntryPoint = "futimens", SetLastError = true)]
+    private static partial int futimens(int fd, ref TimeSpec times);
 
     [LibraryImport("libc", EntryPoint = "rename", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int rename(string from, string to);

@@ -1,10 +1,13 @@
+using System.Buffers;
+
 namespace Ferry.SyncRunner.Storage.S3;
 
 /// <summary>
 /// A forward-only stream over [start, end) of an object that fetches the next ranges in parallel ahead of the
 /// reader (<see cref="S3StorageOptions.DownloadConcurrency"/> ranges of <see cref="S3StorageOptions.DownloadChunkSize"/>
 /// bytes), so one sequential reader gets the throughput of several connections. An object that fits in the first range
-/// costs exactly one GET. <see cref="ModifiedTime"/> comes from the first response's headers.
+/// costs exactly one GET. <see cref="ModifiedTime"/> comes from the first response's headers. Each range's buffer goes
+/// back to <see cref="S3Storage.Buffers"/> once read (or, for ranges fetched ahead, when the stream is disposed).
 /// </summary>
 internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
 {
@@ -17,10 +20,11 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
     private readonly Queue<Task<S3Storage.RangeResult>> ahead = new();
     private readonly CancellationTokenSource disposed = new();
     private ReadOnlyMemory<byte> current;
+    private byte[]? currentBuffer;
     private long nextFetch;
     private long position;
 
-    public S3ReadStream(S3Storage owner, string key, string? etag, byte[] first, long start, long end, DateTimeOffset? modifiedTime)
+    public S3ReadStream(S3Storage owner, string key, string? etag, S3Storage.RangeResult? first, long start, long end, DateTimeOffset? modifiedTime)
     {
         ModifiedTime = modifiedTime;
         this.owner = owner;
@@ -29,7 +33,12 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         this.end = end;
         chunk = Math.Max(owner.Options.DownloadChunkSize, 1);
         concurrency = Math.Max(owner.Options.DownloadConcurrency, 1);
-        current = first.AsMemory(0, (int)Math.Min(first.Length, Math.Max(end - start, 0)));
+        if (first is not null)
+        {
+            currentBuffer = first.Buffer;
+            current = first.Data[..(int)Math.Min(first.Length, Math.Max(end - start, 0))];
+        }
+
         position = start;
         nextFetch = start + current.Length;
         FillAhead();
@@ -44,14 +53,17 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         ObjectDisposedException.ThrowIf(disposed.IsCancellationRequested, this);
         while (current.IsEmpty)
         {
+            ReturnCurrent();
             if (ahead.Count == 0)
             {
                 return 0;
             }
 
             S3Storage.RangeResult range = await ahead.Dequeue().WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (range.Data.Length == 0)
+            currentBuffer = range.Buffer;
+            if (range.Length == 0)
             {
+                ReturnCurrent();
                 throw new StorageException(StorageErrorKind.Other, $"S3 GetObject of key '{key}' in {owner.DisplayName} ended early at byte {position} of {end}.");
             }
 
@@ -63,6 +75,11 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         current[..n].CopyTo(buffer);
         current = current[n..];
         position += n;
+        if (current.IsEmpty)
+        {
+            ReturnCurrent();
+        }
+
         return n;
     }
 
@@ -71,18 +88,43 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         if (disposing && !disposed.IsCancellationRequested)
         {
             disposed.Cancel();
+            ArrayPool<byte> buffers = owner.Buffers;
             foreach (Task<S3Storage.RangeResult> task in ahead)
             {
-                // Observe read-ahead failures nobody will read.
-                _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                // Observe read-ahead failures nobody will read; give back the buffers of ranges nobody will read.
+                _ = task.ContinueWith(
+                    t =>
+                    {
+                        if (t.IsCompletedSuccessfully)
+                        {
+                            buffers.Return(t.Result.Buffer);
+                        }
+                        else
+                        {
+                            _ = t.Exception;
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
             }
 
             ahead.Clear();
-            current = default;
+            ReturnCurrent();
             disposed.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    private void ReturnCurrent()
+    {
+        current = default;
+        if (currentBuffer is { } b)
+        {
+            currentBuffer = null;
+            owner.Buffers.Return(b);
+        }
     }
 
     private void FillAhead()

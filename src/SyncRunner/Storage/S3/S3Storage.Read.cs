@@ -28,13 +28,13 @@ public sealed partial class S3Storage
         if (length == 0)
         {
             GetObjectMetadataResponse empty = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NoSuchKey(key);
-            return new S3ReadStream(this, key, null, [], offset, offset, ModifiedTimeOf(empty.LastModified, empty.Metadata));
+            return new S3ReadStream(this, key, null, null, offset, offset, ModifiedTimeOf(empty.LastModified, empty.Metadata));
         }
 
         RangeResult first;
         try
         {
-            first = await FetchRangeAsync(key, null, offset, length < 0 ? chunk : Math.Min(length, chunk), cancellationToken).ConfigureAwait(false);
+            first = await FetchRangeAsync(key, null, offset, length < 0 ? chunk : Math.Min(length, chunk), cancellationToken, wholeObject: offset == 0 && length < 0).ConfigureAwait(false);
         }
         catch (StorageException e) when (e.InnerException is AmazonServiceException { StatusCode: System.Net.HttpStatusCode.RequestedRangeNotSatisfiable })
         {
@@ -42,19 +42,24 @@ public sealed partial class S3Storage
             GetObjectMetadataResponse head = await HeadObjectAsync(key, cancellationToken).ConfigureAwait(false) ?? throw NoSuchKey(key);
             if (offset == head.ContentLength)
             {
-                return new S3ReadStream(this, key, null, [], offset, offset, ModifiedTimeOf(head.LastModified, head.Metadata));
+                return new S3ReadStream(this, key, null, null, offset, offset, ModifiedTimeOf(head.LastModified, head.Metadata));
             }
 
             throw;
         }
 
         long end = length < 0 ? first.TotalSize : Math.Min(first.TotalSize, offset + length);
-        return new S3ReadStream(this, key, first.ETag, first.Data, offset, end, first.ModifiedTime);
+        return new S3ReadStream(this, key, first.ETag, first, offset, end, first.ModifiedTime);
     }
 
     /// <summary>Fetches bytes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of an object
     /// (fewer at its end) into memory, retried as a whole on transient errors, truncated bodies included.</summary>
-    internal Task<RangeResult> FetchRangeAsync(string key, string? etag, long start, long count, CancellationToken cancellationToken) =>
+    /// <remarks>With <paramref name="wholeObject"/> (a read from byte 0 of unknown length) the GET carries no
+    /// <c>Range</c> header: Ceph radosgw answers a plain GET of a small object with one RADOS read that fetches data and
+    /// attributes together, but does not prefetch for ranged GETs, which cost more server CPU per object
+    /// (bench/RESULTS-s3.md). When the object is longer than <paramref name="count"/>, only the first
+    /// <paramref name="count"/> bytes are read and the rest of the response is dropped with its connection.</remarks>
+    internal Task<RangeResult> FetchRangeAsync(string key, string? etag, long start, long count, CancellationToken cancellationToken, bool wholeObject = false) =>
         ExecuteAsync(
             "GetObject",
             key,
@@ -64,7 +69,7 @@ public sealed partial class S3Storage
                 {
                     BucketName = Location.Bucket,
                     Key = Location.Prefix + key,
-                    ByteRange = new ByteRange(start, start + count - 1),
+                    ByteRange = wholeObject ? null : new ByteRange(start, start + count - 1),
                 };
                 if (etag is not null)
                 {
@@ -80,20 +85,31 @@ public sealed partial class S3Storage
                     first = rangeStart;
                 }
 
-                byte[] data = new byte[response.ContentLength];
-                int read = await ReadFullyAsync(response.ResponseStream, data, t).ConfigureAwait(false);
-                if (read != data.Length)
+                int length = checked((int)(wholeObject ? Math.Min(response.ContentLength, count) : response.ContentLength));
+                byte[] data = Buffers.Rent(length);
+                try
                 {
-                    throw new IOException($"The response ended after {read} of {data.Length} bytes.");
+                    int read = await ReadFullyAsync(response.ResponseStream, data.AsMemory(0, length), t).ConfigureAwait(false);
+                    if (read != length)
+                    {
+                        throw new IOException($"The response ended after {read} of {length} bytes.");
+                    }
+                }
+                catch
+                {
+                    Buffers.Return(data);
+                    throw;
                 }
 
+                int offset = 0;
                 if (first != start)
                 {
                     // The server ignored the range and sent the whole object.
-                    data = data.AsSpan((int)Math.Min(start, data.Length), (int)Math.Min(count, Math.Max(data.Length - start, 0))).ToArray();
+                    offset = (int)Math.Min(start, length);
+                    length = (int)Math.Min(count, Math.Max(length - start, 0));
                 }
 
-                return new RangeResult(data, total, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata));
+                return new RangeResult(data, offset, length, total, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata));
             },
             cancellationToken);
 
@@ -113,7 +129,12 @@ public sealed partial class S3Storage
     private StorageException NoSuchKey(string key) =>
         new(StorageErrorKind.NotFound, $"S3 GetObject of key '{key}' in bucket '{Location.Bucket}' at {Location.EndpointDisplay} failed: no such key");
 
-    /// <summary>One fetched range: its bytes, the object's total size, its ETag and the modification time
-    /// <see cref="HeadAsync"/> would report (from the same response's headers).</summary>
-    internal sealed record RangeResult(byte[] Data, long TotalSize, string? ETag, DateTimeOffset ModifiedTime);
+    /// <summary>One fetched range: its bytes (<paramref name="Length"/> bytes at <paramref name="Offset"/> of
+    /// <paramref name="Buffer"/>, an array rented from <see cref="Buffers"/> that the reader returns), the object's total
+    /// size, its ETag and the modification time <see cref="HeadAsync"/> would report (from the same response's headers).</summary>
+    internal sealed record RangeResult(byte[] Buffer, int Offset, int Length, long TotalSize, string? ETag, DateTimeOffset ModifiedTime)
+    {
+        /// <summary>The fetched bytes.</summary>
+        public ReadOnlyMemory<byte> Data => Buffer.AsMemory(Offset, Length);
+    }
 }

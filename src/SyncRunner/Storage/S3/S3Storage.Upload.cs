@@ -20,14 +20,23 @@ public sealed partial class S3Storage
 
         if (size >= 0 && size <= threshold)
         {
-            byte[] buffer = new byte[size];
-            int read = await ReadFullyAsync(content, buffer, cancellationToken).ConfigureAwait(false);
-            if (read != size || await ReadFullyAsync(content, new byte[1], cancellationToken).ConfigureAwait(false) != 0)
+            byte[] buffer = Buffers.Rent((int)size);
+            try
             {
-                throw SizeMismatch(key, size);
+                Memory<byte> body = buffer.AsMemory(0, (int)size);
+                int read = await ReadFullyAsync(content, body, cancellationToken).ConfigureAwait(false);
+                if (read != size || await ReadFullyAsync(content, new byte[1], cancellationToken).ConfigureAwait(false) != 0)
+                {
+                    throw SizeMismatch(key, size);
+                }
+
+                await PutSingleAsync(key, body, options, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Buffers.Return(buffer);
             }
 
-            await PutSingleAsync(key, buffer, options, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -94,6 +103,7 @@ public sealed partial class S3Storage
                 request.Key = Location.Prefix + key;
                 request.InputStream = AsStream(content);
                 request.AutoCloseStream = true;
+                request.UseChunkEncoding = chunkedPayloadSigning;
                 foreach (KeyValuePair<string, string> m in metadata)
                 {
                     request.Metadata[m.Key] = m.Value;
@@ -130,21 +140,41 @@ public sealed partial class S3Storage
                         }
 
                         long partSize = size >= 0 ? Math.Min(fixedPartSize, size - total) : Options.PartSizeForUnknownSize(partNumber);
-                        byte[] buffer = new byte[partSize];
-                        int read = await ReadFullyAsync(content, buffer, token).ConfigureAwait(false);
-                        total += read;
-                        if (size >= 0 && read < partSize)
+                        byte[] buffer = Buffers.Rent(checked((int)partSize));
+                        int read;
+                        try
                         {
-                            throw SizeMismatch(key, size);
+                            read = await ReadFullyAsync(content, buffer.AsMemory(0, (int)partSize), token).ConfigureAwait(false);
+                            total += read;
+                            if (size >= 0 && read < partSize)
+                            {
+                                throw SizeMismatch(key, size);
+                            }
+                        }
+                        catch
+                        {
+                            Buffers.Return(buffer);
+                            throw;
                         }
 
                         if (read == 0 && partNumber > 1)
                         {
+                            Buffers.Return(buffer);
                             return;
                         }
 
                         int number = partNumber;
-                        await submit(t => UploadPartAsync(key, uploadId, number, buffer.AsMemory(0, read), t)).ConfigureAwait(false);
+                        await submit(async t =>
+                        {
+                            try
+                            {
+                                return await UploadPartAsync(key, uploadId, number, buffer.AsMemory(0, read), t).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                Buffers.Return(buffer);
+                            }
+                        }).ConfigureAwait(false);
                         if ((size >= 0 && total == size) || (size < 0 && read < partSize))
                         {
                             if (size >= 0 && await ReadFullyAsync(content, new byte[1], token).ConfigureAwait(false) != 0)
@@ -180,6 +210,7 @@ public sealed partial class S3Storage
                     PartNumber = partNumber,
                     PartSize = data.Length,
                     InputStream = AsStream(data),
+                    UseChunkEncoding = chunkedPayloadSigning,
                 },
                 t),
             cancellationToken).ConfigureAwait(false);

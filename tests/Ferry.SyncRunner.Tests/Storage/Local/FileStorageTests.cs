@@ -149,6 +149,26 @@ public class FileStorageTests
         Assert.Empty(Directory.EnumerateFiles(dir.Path, "*.tmp.*", SearchOption.AllDirectories));
     }
 
+    [Theory]
+    [InlineData(1_700_000_000_123_456_7L)]
+    [InlineData(-1_234_567_8L)]
+    public async Task PutAsync_ModifiedTime_KeptToTheTickBeforeAndAfterEpoch(long unixTicks)
+    {
+        using var dir = new TempDirectory();
+        var s = new FileStorage(dir.Path);
+        DateTimeOffset mtime = DateTimeOffset.UnixEpoch.AddTicks(unixTicks);
+        byte[] large = new byte[(2 * 1024 * 1024) + 5];
+        Random.Shared.NextBytes(large);
+
+        await s.PutAsync("small", new MemoryStream([1, 2, 3]), 3, new PutOptions { ModifiedTime = mtime });
+        await s.PutAsync("large", new MemoryStream(large), large.Length, new PutOptions { ModifiedTime = mtime });
+
+        Assert.Equal(mtime.UtcDateTime, File.GetLastWriteTimeUtc(dir.Combine("small")));
+        Assert.Equal(mtime.UtcDateTime, File.GetLastWriteTimeUtc(dir.Combine("large")));
+        Assert.Equal(large, File.ReadAllBytes(dir.Combine("large")));
+        Assert.Equal(3, new FileInfo(dir.Combine("small")).Length);
+    }
+
     [Fact]
     public async Task PutAsync_StreamFails_LeavesOldObjectAndNoTempFile()
     {
