@@ -47,7 +47,8 @@ public interface IWorkQueue
     /// <param name="phase">The phase to work on.</param>
     /// <param name="holderIdentity">The claiming worker.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    /// <returns>The lease, or <see langword="null"/> when the phase has no pending task and none can appear (scan done, nothing running).</returns>
+    /// <returns>The lease, or <see langword="null"/> when the phase has no pending task and none can appear (scan done, nothing running),
+    /// or when a failed outcome is recorded (<see cref="SetOutcomeAsync"/>).</returns>
     Task<RangeTaskLease?> ClaimAsync(RangeTaskPhase phase, string holderIdentity, CancellationToken cancellationToken = default);
 
     /// <summary>Records that every key up to <paramref name="lastKey"/> is finished, with the task's counters so far.</summary>

@@ -100,6 +100,11 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
             Task changed;
             lock (_lock)
             {
+                if (_outcome is { Succeeded: false })
+                {
+                    return null; // the run has failed: no more work
+                }
+
                 int i = _tasks.FindIndex(t => t.Phase == phase && t.State == RangeTaskState.Pending);
                 if (i >= 0)
                 {

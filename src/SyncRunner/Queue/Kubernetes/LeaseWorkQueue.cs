@@ -247,6 +247,11 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         {
             List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
             Lease? scan = Seen(leases.Find(l => Role(l) == LeaseRoles.Scan));
+            if (scan is not null && OutcomeOf(scan) is { Succeeded: false })
+            {
+                return null; // the run has failed (a failed listing, maxFailures, maxDelete): no more work
+            }
+
             bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == "done";
             bool morePossible = phase == RangeTaskPhase.Copy
                 ? !scanDone

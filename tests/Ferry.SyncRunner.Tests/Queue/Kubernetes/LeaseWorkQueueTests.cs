@@ -265,6 +265,22 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClaimAsync_FailedOutcomeRecorded_NoMoreClaims()
+    {
+        await using LeaseWorkQueue a = Queue(TimeProvider.System);
+        await a.AcquireScanAsync("a");
+        await a.PublishAsync(new KeyRange("", "m"));
+        await a.PublishAsync(new KeyRange("m", null));
+        await a.CompleteScanAsync();
+        Assert.NotNull(await a.ClaimAsync(RangeTaskPhase.Copy, "a"));
+
+        await a.SetOutcomeAsync(new QueueOutcome(false, "aborted after 100 failed object(s)", "MaxFailuresReached"));
+
+        Assert.Null(await a.ClaimAsync(RangeTaskPhase.Copy, "b"));
+        Assert.Equal(1, (await a.GetStatusAsync(RangeTaskPhase.Copy)).Pending);
+    }
+
+    [Fact]
     public async Task FailAsync_ReleasesWithCheckpoint_ThenFailsForGood()
     {
         await using LeaseWorkQueue q = Queue(TimeProvider.System, maxAttempts: 2);
