@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>Usage or configuration error; nothing was done.</summary>
     public const int Usage = 2;
+
+    /// <summary>Stopped by SIGINT or SIGTERM (128 + SIGINT, the shell's convention).</summary>
+    public const int Interrupted = 130;
 }

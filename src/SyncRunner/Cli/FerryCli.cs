@@ -30,6 +30,10 @@ internal static class FerryCli
         {
             Output = output ?? Console.Out,
             Error = error ?? Console.Error,
+
+            // Program.cs handles SIGINT/SIGTERM itself and lets the run finish its cleanup (temporary files removed,
+            // leases handed back); System.CommandLine's own handler would end the process after 2 s.
+            ProcessTerminationTimeout = null,
         };
         if (parseResult.Errors.Count > 0)
         {

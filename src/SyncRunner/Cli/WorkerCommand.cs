@@ -21,7 +21,8 @@ namespace Ferry.SyncRunner.Cli;
 /// <remarks>The contract with the operator is <see cref="RunnerContract"/>: the spec is read from the API server,
 /// credentials from the environment and mounted files. Exit code 0 once the queue is finished, whatever the run's
 /// outcome (the outcome is in the scan Lease); 2 when the worker cannot take part (SyncJob gone or of another run,
-/// invalid spec, missing credentials or mounts); 1 when the API server could not be used.</remarks>
+/// invalid spec, missing credentials or mounts); 1 when the API server could not be used; 130 when stopped by SIGTERM
+/// or SIGINT (its Leases handed back first).</remarks>
 internal static class WorkerCommand
 {
     private static readonly Option<string> Namespace = new("--namespace") { Description = "The SyncJob's namespace.", Required = true };
@@ -208,8 +209,9 @@ internal static class WorkerCommand
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                log.Info("stopped: the held leases expire and other workers take them over");
-                throw;
+                // Never 0: in the work-queue pattern one pod exiting 0 completes the Job.
+                log.Info("stopped: the held leases are handed back to the other workers");
+                return ExitCodes.Interrupted;
             }
             finally
             {

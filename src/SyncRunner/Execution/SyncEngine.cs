@@ -244,7 +244,9 @@ public sealed class SyncEngine
         string? lastFailure = null;
         Task[] runners = Enumerable.Range(0, Math.Max(1, _options.ListThreads)).Select(async i =>
         {
-            while (await ClaimAsync(queue, phase, $"{_settings.HolderIdentity}/{i}", cancellationToken).ConfigureAwait(false) is { } lease)
+            // One task runner claims as the worker itself (its holderIdentity is the pod name); several are told apart.
+            string holder = _options.ListThreads > 1 ? $"{_settings.HolderIdentity}/{i}" : _settings.HolderIdentity;
+            while (await ClaimAsync(queue, phase, holder, cancellationToken).ConfigureAwait(false) is { } lease)
             {
                 string? failure;
                 try

@@ -166,6 +166,82 @@ public sealed class WorkerCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Worker_Sigterm_HandsItsLeasesBack_AndAnotherWorkerFinishesWithExactCounts()
+    {
+        for (int i = 0; i < 60; i++)
+        {
+            _data.Write($"big/b{i:D2}", new string((char)('a' + (i % 26)), 4096));
+        }
+
+        SyncJob job = await CreateSyncJobAsync("sigterm", spec =>
+        {
+            spec.Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "data", Path = "big" } };
+            spec.BwLimit = 1; // 1 Mbit/s: about 2 s for 240 KiB, so the worker is stopped mid-copy
+            spec.TaskObjects = 100;
+        });
+        using Process process = StartWorkerProcess(job, "sig-runner-0");
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        try
+        {
+            for (int i = 0; i < 600 && !(await CopyLeasesAsync(job)).Any(l => l.Metadata.Annotations![RunAnnotations.State] == TaskStates.Running); i++)
+            {
+                await Task.Delay(50);
+            }
+
+            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(1)).Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        string log = await stderr + await stdout;
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {log}");
+        Assert.Contains("handed back", log, StringComparison.Ordinal);
+        Lease handedBack = Assert.Single(await CopyLeasesAsync(job));
+        Assert.Equal((TaskStates.Pending, "0", null), (handedBack.Metadata.Annotations![RunAnnotations.State], handedBack.Metadata.Annotations[RunAnnotations.Attempts], handedBack.Spec!.HolderIdentity));
+
+        // No expiry to wait for: the next worker claims the task at once and resumes after its checkpoint.
+        int code = await WorkerCommand.RunWorkerAsync(Arguments(job), _client, Environment("sig-runner-1").GetValueOrDefault, new StringWriter(), CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(0, code);
+        Assert.Equal(TreeSnapshot.Take(_data.Combine("big"), withDirectories: false), TreeSnapshot.Take(_backup.Combine("out"), withDirectories: false));
+        Lease done = Assert.Single(await CopyLeasesAsync(job));
+        TaskCounters counters = JsonSerializer.Deserialize(done.Metadata.Annotations![RunAnnotations.Counters], Api.Serialization.ApiJsonContext.Default.TaskCounters)!;
+        Assert.Equal((60L, 60L), (counters.Scanned, counters.Copied + counters.Skipped));
+        Assert.Equal(("sig-runner-1", "1"), (done.Spec!.HolderIdentity, done.Metadata.Annotations[RunAnnotations.Attempts]));
+    }
+
+    private Process StartWorkerProcess(SyncJob job, string pod)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "ferry.dll"), "worker", "--namespace", "default", "--syncjob", job.Metadata.Name!, "--run", job.Metadata.Uid!, "--lease-duration", "6" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach ((string name, string value) in Environment(pod))
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["FERRY_KUBE_API_URL"] = _sim.Url.ToString();
+        return Process.Start(start)!;
+    }
+
+    private async Task<List<Lease>> CopyLeasesAsync(SyncJob job) =>
+        (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={job.Metadata.Uid},{RunLabels.LeaseRole}={LeaseRoles.Copy}" })).Items;
+
+    [Fact]
     public void LoadConfiguration_SimulatorUrl_TakesPrecedence()
     {
         KubernetesClientConfiguration config = WorkerCommand.LoadConfiguration(name => name == "FERRY_KUBE_API_URL" ? "http://127.0.0.1:6443/" : null);

@@ -45,7 +45,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
     private Held? _scan;
     private long _requests;
-    private volatile bool _scanSeen;
+    private long _scanSeenAt = -1;
 
     /// <summary>Creates the queue; nothing is sent until a method is called.</summary>
     /// <param name="client">The Kubernetes API client (needs get/list/create/update on leases).</param>
@@ -91,7 +91,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 return new ScanLease(holderIdentity) { Lost = mine.LostToken };
             }
 
-            Lease? scan = Seen(await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false));
+            Lease? scan = await GetScanCheckedAsync(cancellationToken).ConfigureAwait(false);
             Lease? acquired = null;
             if (scan is null)
             {
@@ -102,6 +102,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 try
                 {
                     acquired = await SendAsync(ct => _client.CreateAsync(KubeResources.Leases, _options.Namespace, created, null, ct), cancellationToken).ConfigureAwait(false);
+                    MarkScanSeen();
                 }
                 catch (KubernetesApiException e) when (e.IsAlreadyExists || e.IsConflict)
                 {
@@ -246,7 +247,17 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         while (true)
         {
             List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-            Lease? scan = Seen(leases.Find(l => Role(l) == LeaseRoles.Scan));
+            Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
+            if (scan is not null)
+            {
+                MarkScanSeen();
+            }
+            else
+            {
+                // A list sent before another worker created the scan Lease is no proof that it is gone: ask again.
+                scan = await GetScanCheckedAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (scan is not null && OutcomeOf(scan) is { Succeeded: false })
             {
                 return null; // the run has failed (a failed listing, maxFailures, maxDelete): no more work
@@ -750,20 +761,29 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             ? held
             : throw new InvalidOperationException($"the lease on task {lease.Task.Id} was lost");
 
-    /// <summary>Notes that the scan Lease exists; throws <see cref="RunGoneException"/> when it existed and is gone.</summary>
-    private Lease? Seen(Lease? scan)
+    /// <summary>Reads the scan Lease. Throws <see cref="RunGoneException"/> when it is missing although an earlier
+    /// answer, received before this request was sent, showed it: it was deleted (not merely not created yet).</summary>
+    private async Task<Lease?> GetScanCheckedAsync(CancellationToken cancellationToken)
     {
+        long before = Interlocked.Read(ref _requests);
+        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
         if (scan is not null)
         {
-            _scanSeen = true;
+            MarkScanSeen();
+            return scan;
         }
-        else if (_scanSeen)
+
+        long seen = Interlocked.Read(ref _scanSeenAt);
+        if (seen >= 0 && seen <= before)
         {
             throw new RunGoneException($"the scan Lease {_scanName} is gone (the SyncJob was deleted?)");
         }
 
-        return scan;
+        return null;
     }
+
+    /// <summary>Records, as the number of requests sent so far, when an answer first showed the scan Lease.</summary>
+    private void MarkScanSeen() => Interlocked.CompareExchange(ref _scanSeenAt, Interlocked.Read(ref _requests), -1);
 
     /// <summary>Whether a Lease held by another worker has gone unrenewed for its duration, by this process's clock
     /// since it first saw the Lease's current <c>resourceVersion</c>.</summary>
