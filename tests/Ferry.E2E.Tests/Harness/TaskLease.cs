@@ -15,8 +15,8 @@ internal sealed class TaskLease(JsonObject lease)
     /// <summary><c>spec.leaseTransitions</c> (0 when absent).</summary>
     public long Transitions => lease["spec"]?["leaseTransitions"] is JsonValue v && v.TryGetValue(out long n) ? n : 0;
 
-    /// <summary>The pod of the holder: <c>holderIdentity</c> up to a <c>/</c> (the workers hold tasks as
-    /// <c>POD/N</c>, one identity per engine of a pod), or null.</summary>
+    /// <summary>The pod of the holder: <c>holderIdentity</c> (the pod name, <see cref="RunnerContract.PodNameVariable"/>)
+    /// up to a <c>/</c>, should a worker hold tasks as <c>POD/N</c> (earlier workers did), or null.</summary>
     public string? HolderPod => Holder?.Split('/')[0];
 
     /// <summary>The task state (<see cref="TaskStates"/>), or null.</summary>

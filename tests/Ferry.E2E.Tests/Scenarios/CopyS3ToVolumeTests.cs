@@ -50,6 +50,14 @@ public sealed class CopyS3ToVolumeTests(E2EFixture fixture)
         Assert.Equal(status.Uid, (string?)owner["uid"]);
         Assert.True((bool?)owner["controller"]);
 
+        // The queue: one scan Lease with the outcome, every Lease of the run owned by the SyncJob (garbage collected
+        // with it).
+        IReadOnlyList<JsonObject> leases = cluster.RunLeases(ns, status.Uid);
+        JsonObject scan = Assert.Single(leases, l => (string?)l["metadata"]!["labels"]?[Ferry.Api.Runs.RunLabels.LeaseRole] == Ferry.Api.Runs.LeaseRoles.Scan);
+        Assert.Equal(Ferry.Api.Runs.RunNames.ScanLease("docs"), (string?)scan["metadata"]!["name"]);
+        Assert.Equal(Ferry.Api.Runs.RunOutcomes.Succeeded, (string?)scan["metadata"]!["annotations"]?[Ferry.Api.Runs.RunAnnotations.Outcome]);
+        Assert.All(leases, l => Assert.Contains(l["metadata"]!["ownerReferences"]!.AsArray(), o => (string?)o!["uid"] == status.Uid));
+
         TreeSnapshot.AssertEqual(tree.Files, TreeSnapshot.Take(cluster.VolumePath("datasets", "docs")), "destination");
     }
 }
