@@ -269,7 +269,10 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             return new WatchEvent<T>
             {
                 Type = eventType,
-                Object = Decode(type, obj),
+
+                // A BOOKMARK carries only metadata.resourceVersion (Kubernetes API concepts, "Watch bookmarks"):
+                // its object is not a whole T, and a T with required fields (a custom resource's spec) would not decode.
+                Object = eventType == WatchEventType.Bookmark ? null : Decode(type, obj),
                 ResourceVersion = rv,
                 Namespace = ns,
                 Name = name,

@@ -10,7 +10,7 @@ public sealed class WatchEvent<T>
     /// <summary>What happened.</summary>
     public required WatchEventType Type { get; init; }
 
-    /// <summary>The object; <see langword="null"/> for <see cref="WatchEventType.Error"/>.</summary>
+    /// <summary>The object; <see langword="null"/> for <see cref="WatchEventType.Error"/> and <see cref="WatchEventType.Bookmark"/> (whose object carries only <c>metadata.resourceVersion</c>: read <see cref="ResourceVersion"/>).</summary>
     public T? Object { get; init; }
 
     /// <summary>The failure, for <see cref="WatchEventType.Error"/> events only.</summary>

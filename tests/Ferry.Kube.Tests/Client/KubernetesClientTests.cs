@@ -232,6 +232,32 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_BookmarkOfKindWithRequiredSpec_HasResourceVersionAndNoObject()
+    {
+        // A real API server's BOOKMARK object holds only kind, apiVersion and metadata.resourceVersion; a SyncJob
+        // requires spec, so decoding the bookmark as a SyncJob would fail the watch.
+        _server.Handler = async (ctx, req) =>
+        {
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync("""{"type":"BOOKMARK","object":{"kind":"SyncJob","apiVersion":"ferry.io/v1alpha1","metadata":{"resourceVersion":"42"}}}""" + "\n");
+        };
+        using var client = _server.CreateClient();
+        var syncJobs = new ResourceType<Ferry.Api.SyncJobs.SyncJob>(
+            new ResourceDescriptor("ferry.io", "v1alpha1", "syncjobs", "SyncJob", Namespaced: true),
+            Ferry.Api.Serialization.ApiJsonContext.Default.SyncJob);
+
+        var events = new List<WatchEvent<Ferry.Api.SyncJobs.SyncJob>>();
+        await foreach (var e in client.WatchAsync(syncJobs, "ns", new WatchOptions { ResourceVersion = "10" }))
+        {
+            events.Add(e);
+        }
+
+        var bookmark = Assert.Single(events);
+        Assert.Equal((WatchEventType.Bookmark, "42"), (bookmark.Type, bookmark.ResourceVersion));
+        Assert.Null(bookmark.Object);
+    }
+
+    [Fact]
     public async Task Watch_GoneAtConnect_ThrowsIsGone()
     {
         _server.Handler = (ctx, _) => TestApiServer.WriteJsonAsync(ctx, 410, TestApiServer.StatusJson(410, "Expired", "too old resource version"));
