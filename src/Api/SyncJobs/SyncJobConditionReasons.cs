@@ -30,6 +30,10 @@ public static class SyncJobConditionReasons
     /// <summary>Runner pods failed more than <c>backoffLimit</c> times.</summary>
     public const string BackoffLimitExceeded = "BackoffLimitExceeded";
 
+    /// <summary>The runner Job finished but no runner recorded the run's outcome (a runner exited 0 without finishing the
+    /// queue); the run cannot go on without runners.</summary>
+    public const string RunnersExited = "RunnersExited";
+
     /// <summary>The run exceeded <c>activeDeadlineSeconds</c>.</summary>
     public const string DeadlineExceeded = "DeadlineExceeded";
 

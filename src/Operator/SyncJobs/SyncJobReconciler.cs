@@ -226,7 +226,7 @@ internal sealed class SyncJobReconciler
         status.Workers = new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 };
         status.Phase = run.Phase;
 
-        var failure = DecideFailure(syncJob, status, run, job, now);
+        var failure = DecideFailure(syncJob, status, run, job, now, TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds));
         if (failure is { } f)
         {
             status.Phase = SyncJobPhase.Failed;
@@ -274,6 +274,12 @@ internal sealed class SyncJobReconciler
         if (spec.ActiveDeadlineSeconds is { } deadline && status.StartTime is { } start)
         {
             next = Min(next, start + TimeSpan.FromSeconds(deadline) - now);
+        }
+
+        if (run.Outcome is null && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } jobComplete)
+        {
+            // Look again once the outcome grace has passed (DecideFailure: RunnersExited).
+            next = Min(next, (jobComplete.LastTransitionTime ?? now) + TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds) - now + TimeSpan.FromMilliseconds(100));
         }
 
         return ReconcileResult.After(next);
@@ -328,7 +334,7 @@ internal sealed class SyncJobReconciler
         return ReconcileResult.Done;
     }
 
-    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, Job? job, DateTimeOffset now)
+    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, Job? job, DateTimeOffset now, TimeSpan outcomeGrace)
     {
         var spec = syncJob.Spec;
         if (run.Outcome == RunOutcomes.Failed)
@@ -357,6 +363,15 @@ internal sealed class SyncJobReconciler
         {
             var reason = jobFailed.Reason == "DeadlineExceeded" ? SyncJobConditionReasons.DeadlineExceeded : SyncJobConditionReasons.BackoffLimitExceeded;
             return (reason, $"runner Job {job.Metadata.Name} failed ({jobFailed.Reason}): {jobFailed.Message}");
+        }
+
+        // A work-queue Job is Complete once one pod exited 0; runners do that only after recording the outcome, which
+        // normally reaches this cache right after. Past the grace, no runner is left to finish the queue.
+        if (run.Outcome is null
+            && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } jobComplete
+            && (jobComplete.LastTransitionTime ?? job.Status.CompletionTime ?? now) + outcomeGrace <= now)
+        {
+            return (SyncJobConditionReasons.RunnersExited, $"runner Job {job.Metadata.Name} completed but no runner recorded the run's outcome; the queue was not finished");
         }
 
         return null;

@@ -369,6 +369,28 @@ public sealed class SyncJobReconcilerTests
     }
 
     [Fact]
+    public async Task Reconcile_JobCompleteWithoutOutcome_FailedRunnersExitedAfterGrace()
+    {
+        var (h, s) = await StartValidAsync("exited");
+        await using var _h = h;
+        await h.PutTaskLeaseAsync(s, 0, TaskStates.Running, new TaskCounters { Scanned = 2, Copied = 2 });
+        h.SetJobStatus("exited", new JobStatus
+        {
+            Succeeded = 1,
+            Conditions = [new JobCondition { Type = "Complete", Status = "True", LastTransitionTime = h.Clock.GetUtcNow() }],
+        });
+
+        // Within the grace the outcome may still be on its way: no verdict yet.
+        await Task.Delay(400);
+        Assert.False(IsTrue(await h.GetSyncJobAsync("exited"), SyncJobConditionTypes.Failed));
+
+        h.Clock.Advance(TimeSpan.FromSeconds((2 * h.Options.LeaseDurationSeconds) + 1));
+        var failed = await Eventually.MatchAsync(() => h.GetSyncJobAsync("exited"), x => IsTrue(x, SyncJobConditionTypes.Failed), "Failed");
+        Assert.Equal(SyncJobConditionReasons.RunnersExited, Cond(failed, SyncJobConditionTypes.Failed)!.Reason);
+        Assert.Equal(SyncJobPhase.Failed, failed!.Status!.Phase);
+    }
+
+    [Fact]
     public async Task Reconcile_SuspendAndResume_JobSuspendedAndConditionsFollow()
     {
         await using var h = await OperatorHarness.StartAsync();
