@@ -21,17 +21,21 @@ internal sealed class SftpChannel : IAsyncDisposable
 {
     private const int MaxPacketLength = 4 * 1024 * 1024;
     private const string PosixRename = "posix-rename@openssh.com";
+    private const int BatchLength = 64 * 1024;
+    private const int DirectWriteThreshold = 8 * 1024;
 
     private readonly Process _process;
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly string _displayName;
     private readonly ConcurrentDictionary<uint, TaskCompletionSource<SftpReply>> _pending = new();
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly ConcurrentQueue<SftpPacketWriter> _outbox = new();
     private readonly Queue<string> _stderr = new();
     private readonly Dictionary<string, string> _extensions = new(StringComparer.Ordinal);
     private Task _reader = Task.CompletedTask;
     private int _nextId;
+    private int _writing;
+    private byte[]? _batch;
     private volatile StorageException? _fault;
     private int _disposed;
 
@@ -381,7 +385,6 @@ internal sealed class SftpChannel : IAsyncDisposable
 
         Fail(new StorageException(StorageErrorKind.Transient, $"SFTP session to {_displayName} was closed."));
         _process.Dispose();
-        _sendLock.Dispose();
     }
 
     /// <summary>Asks for <c>limits@openssh.com</c> (OpenSSH's PROTOCOL file, section 4.8) when the server offers it.</summary>
@@ -452,6 +455,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     private async Task<SftpReply> SendAsync(SftpPacketWriter packet, uint id, CancellationToken cancellationToken)
     {
         var tcs = new TaskCompletionSource<SftpReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool queued = false;
         try
         {
             ThrowIfFaulted();
@@ -462,18 +466,14 @@ internal sealed class SftpChannel : IAsyncDisposable
                 MaxInFlightObserved = inFlight;
             }
 
-            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            // Requests from every thread meet in one outbox; whoever finds no writer at work becomes it and sends
+            // all that is queued, small packets gathered into one pipe write (fewer system calls here and fewer
+            // wake-ups of ssh, which then packs them into fewer SSH messages).
+            _outbox.Enqueue(packet);
+            queued = true;
+            if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
             {
-                ThrowIfFaulted();
-
-                // Never cancelled half-way: a partial packet would desynchronise the stream.
-                await _input.WriteAsync(packet.Packet, CancellationToken.None).ConfigureAwait(false);
-                await _input.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                _sendLock.Release();
+                await DrainOutboxAsync().ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
@@ -487,11 +487,17 @@ internal sealed class SftpChannel : IAsyncDisposable
         catch
         {
             _pending.TryRemove(id, out _);
+            if (!queued)
+            {
+                packet.Dispose();
+            }
+
             throw;
         }
-        finally
+
+        if (_fault is { } fault && _pending.TryRemove(id, out _))
         {
-            packet.Dispose();
+            tcs.TrySetException(fault); // the session failed while this request was being queued
         }
 
         if (!cancellationToken.CanBeCanceled)
@@ -510,6 +516,72 @@ internal sealed class SftpChannel : IAsyncDisposable
                 _pending.TryRemove(id, out _);
                 throw new OperationCanceledException(cancellationToken);
             }
+        }
+    }
+
+    /// <summary>
+    /// Writes queued packets to ssh until the outbox is empty: packets up to <see cref="DirectWriteThreshold"/>
+    /// bytes are gathered into one buffer per pipe write, larger ones (WRITE data) go out as they are, uncopied.
+    /// Only the thread that set <see cref="_writing"/> runs this; it disposes every packet it takes.
+    /// </summary>
+    private async Task DrainOutboxAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                byte[] batch = _batch ??= new byte[BatchLength];
+                int used = 0;
+                while (_outbox.TryDequeue(out SftpPacketWriter? packet))
+                {
+                    using (packet)
+                    {
+                        ReadOnlyMemory<byte> data = packet.Packet;
+                        if (data.Length > DirectWriteThreshold || data.Length > batch.Length - used)
+                        {
+                            if (used > 0)
+                            {
+                                await _input.WriteAsync(batch.AsMemory(0, used), CancellationToken.None).ConfigureAwait(false);
+                                used = 0;
+                            }
+
+                            if (data.Length > DirectWriteThreshold)
+                            {
+                                await _input.WriteAsync(data, CancellationToken.None).ConfigureAwait(false);
+                                continue;
+                            }
+                        }
+
+                        data.Span.CopyTo(batch.AsSpan(used));
+                        used += data.Length;
+                    }
+                }
+
+                if (used > 0)
+                {
+                    await _input.WriteAsync(batch.AsMemory(0, used), CancellationToken.None).ConfigureAwait(false);
+                }
+
+                await _input.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                Volatile.Write(ref _writing, 0);
+
+                // A packet queued after the last TryDequeue but before the flag was cleared has no writer yet.
+                if (_outbox.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch
+        {
+            // The session is lost (the caller fails it); packets still queued are never sent.
+            while (_outbox.TryDequeue(out SftpPacketWriter? dropped))
+            {
+                dropped.Dispose();
+            }
+
+            Volatile.Write(ref _writing, 0);
+            throw;
         }
     }
 

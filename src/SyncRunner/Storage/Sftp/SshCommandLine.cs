@@ -47,6 +47,12 @@ internal sealed class SshCommandLine : IDisposable
             args.AddRange(["-o", extra]);
         }
 
+        // After the extra options: ssh keeps the first value given, so a user's own Ciphers=… wins.
+        if (!string.IsNullOrWhiteSpace(options.PreferredCiphers))
+        {
+            args.AddRange(["-o", "Ciphers=^" + options.PreferredCiphers]);
+        }
+
         if (location.Port is { } port)
         {
             args.AddRange(["-p", port.ToString(CultureInfo.InvariantCulture)]);

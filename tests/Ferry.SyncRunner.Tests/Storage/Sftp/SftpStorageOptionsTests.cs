@@ -14,6 +14,7 @@ public sealed class SftpStorageOptionsTests
         Assert.Equal(64, options.MaxRequestsInFlight);
         Assert.Equal(30, options.ConnectTimeoutSeconds);
         Assert.True(options.StrictHostKeyChecking);
+        Assert.Equal("aes128-gcm@openssh.com,aes256-gcm@openssh.com", options.PreferredCiphers);
         Assert.Empty(options.ExtraSshOptions);
     }
 }

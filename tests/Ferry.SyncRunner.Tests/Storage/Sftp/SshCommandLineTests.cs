@@ -56,4 +56,21 @@ public sealed class SshCommandLineTests
 
         Assert.False(File.Exists(askPass)); // removed on dispose
     }
+
+    [Fact]
+    public void Arguments_Defaults_PreferAesGcmAfterExtraOptions()
+    {
+        using var command = new SshCommandLine(SftpLocation.Parse("sftp://h/d"), new SftpStorageOptions { ExtraSshOptions = ["Ciphers=aes256-ctr"] });
+        List<string> args = [.. command.Arguments];
+        int preferred = args.IndexOf("Ciphers=^aes128-gcm@openssh.com,aes256-gcm@openssh.com");
+        Assert.True(preferred > args.IndexOf("Ciphers=aes256-ctr"), "a user's Ciphers option must come first (ssh keeps the first value)");
+        Assert.True(args.IndexOf("Ciphers=aes256-ctr") >= 0);
+    }
+
+    [Fact]
+    public void Arguments_NoPreferredCiphers_LeavesCiphersToSsh()
+    {
+        using var command = new SshCommandLine(SftpLocation.Parse("sftp://h/d"), new SftpStorageOptions { PreferredCiphers = null });
+        Assert.DoesNotContain(command.Arguments, a => a.StartsWith("Ciphers=", StringComparison.Ordinal));
+    }
 }
