@@ -22,6 +22,7 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
     private ReadOnlyMemory<byte> current;
     private byte[]? currentBuffer;
     private Amazon.S3.Model.GetObjectResponse? body;
+    private Stream? bodyStream;
     private long nextFetch;
     private long position;
 
@@ -38,6 +39,7 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         {
             // Streamed: the whole rest of the object comes through this one response.
             body = response;
+            bodyStream = S3Storage.BaseStreamOf(response.ResponseStream);
             current = default;
             position = start;
             nextFetch = end;
@@ -151,7 +153,7 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         int n;
         try
         {
-            n = await body!.ResponseStream.ReadAsync(buffer[..(int)Math.Min(buffer.Length, end - position)], cancellationToken).ConfigureAwait(false);
+            n = await bodyStream!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, end - position)], cancellationToken).ConfigureAwait(false);
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -173,6 +175,7 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
 
     private void CloseBody()
     {
+        bodyStream = null;
         body?.Dispose();
         body = null;
     }

@@ -119,7 +119,7 @@ public sealed partial class S3Storage
         byte[] data = Buffers.Rent(length);
         try
         {
-            int read = await ReadFullyAsync(response.ResponseStream, data.AsMemory(0, length), t).ConfigureAwait(false);
+            int read = await ReadFullyAsync(BaseStreamOf(response.ResponseStream), data.AsMemory(0, length), t).ConfigureAwait(false);
             if (read != length)
             {
                 throw new IOException($"The response ended after {read} of {length} bytes.");
@@ -141,6 +141,14 @@ public sealed partial class S3Storage
 
         return new RangeResult(data, offset, length, total, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata));
     }
+
+    /// <summary>The HTTP body under AWSSDK's wrapper streams.</summary>
+    /// <remarks>AWSSDK wraps the body of a GET without <c>Range</c> in a hashing wrapper (its <c>MD5Stream</c>, to
+    /// compare with a single-part ETag); reading through it cost ~2.5 s of client CPU per GiB here, more than the rest
+    /// of the download (bench/RESULTS-s3.md). Ranged GETs, which Ferry used for every large read before, get no such
+    /// check either; the HTTP Content-Length still guards against truncation.</remarks>
+    internal static Stream BaseStreamOf(Stream stream) =>
+        stream is Amazon.Runtime.Internal.Util.WrapperStream wrapper ? wrapper.GetNonWrapperBaseStream() : stream;
 
     /// <summary>Parses <c>bytes FIRST-LAST/TOTAL</c>.</summary>
     internal static bool TryParseContentRange(string text, out long first, out long total)
