@@ -21,6 +21,8 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
     private readonly CancellationTokenSource disposed = new();
     private ReadOnlyMemory<byte> current;
     private byte[]? currentBuffer;
+    private Amazon.S3.Model.GetObjectResponse? body;
+    private Stream? bodyStream;
     private long nextFetch;
     private long position;
 
@@ -33,6 +35,17 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         this.end = end;
         chunk = Math.Max(owner.Options.DownloadChunkSize, 1);
         concurrency = Math.Max(owner.Options.DownloadConcurrency, 1);
+        if (first?.Body is { } response)
+        {
+            // Streamed: the whole rest of the object comes through this one response.
+            body = response;
+            bodyStream = S3Storage.BaseStreamOf(response.ResponseStream);
+            current = default;
+            position = start;
+            nextFetch = end;
+            return;
+        }
+
         if (first is not null)
         {
             currentBuffer = first.Buffer;
@@ -51,6 +64,15 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed.IsCancellationRequested, this);
+        if (body is not null)
+        {
+            int read = await ReadBodyAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read >= 0)
+            {
+                return read;
+            }
+        }
+
         while (current.IsEmpty)
         {
             ReturnCurrent();
@@ -111,10 +133,51 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
 
             ahead.Clear();
             ReturnCurrent();
+            CloseBody();
             disposed.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>Reads from the streamed response; at its end or on a failure midway closes it and returns -1 after a
+    /// failure (the caller continues with ranged GETs from <see cref="position"/>), 0 at the end.</summary>
+    private async ValueTask<int> ReadBodyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        if (position >= end)
+        {
+            CloseBody();
+            return 0;
+        }
+
+        int n;
+        try
+        {
+            n = await bodyStream!.ReadAsync(buffer[..(int)Math.Min(buffer.Length, end - position)], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            n = 0;
+        }
+
+        if (n > 0)
+        {
+            position += n;
+            return n;
+        }
+
+        // A reset or truncated response: fetch the rest with ranged GETs (each retried), pinned to the first ETag.
+        CloseBody();
+        nextFetch = position;
+        FillAhead();
+        return -1;
+    }
+
+    private void CloseBody()
+    {
+        bodyStream = null;
+        body?.Dispose();
+        body = null;
     }
 
     private void ReturnCurrent()

@@ -58,7 +58,9 @@ public sealed partial class S3Storage
     /// <c>Range</c> header: Ceph radosgw answers a plain GET of a small object with one RADOS read that fetches data and
     /// attributes together, but does not prefetch for ranged GETs, which cost more server CPU per object
     /// (bench/RESULTS-s3.md). When the object is longer than <paramref name="count"/>, only the first
-    /// <paramref name="count"/> bytes are read and the rest of the response is dropped with its connection.</remarks>
+    /// <paramref name="count"/> bytes are read and the rest of the response is dropped with its connection — unless the
+    /// object is at most <see cref="S3StorageOptions.DownloadStreamThreshold"/> bytes long: then nothing is read here and
+    /// the open response is handed to the reader (<see cref="RangeResult.Body"/>) to stream.</remarks>
     internal Task<RangeResult> FetchRangeAsync(string key, string? etag, long start, long count, CancellationToken cancellationToken, bool wholeObject = false) =>
         ExecuteAsync(
             "GetObject",
@@ -76,42 +78,77 @@ public sealed partial class S3Storage
                     request.EtagToMatch = "\"" + etag + "\"";
                 }
 
-                using GetObjectResponse response = await client.GetObjectAsync(request, t).ConfigureAwait(false);
-                long total = response.ContentLength;
-                long first = 0;
-                if (response.ContentRange is { } range && TryParseContentRange(range, out long rangeStart, out long size))
-                {
-                    total = size;
-                    first = rangeStart;
-                }
-
-                int length = checked((int)(wholeObject ? Math.Min(response.ContentLength, count) : response.ContentLength));
-                byte[] data = Buffers.Rent(length);
+                GetObjectResponse response = await client.GetObjectAsync(request, t).ConfigureAwait(false);
+                bool streaming = false;
                 try
                 {
-                    int read = await ReadFullyAsync(response.ResponseStream, data.AsMemory(0, length), t).ConfigureAwait(false);
-                    if (read != length)
+                    if (wholeObject && response.ContentRange is null && response.ContentLength > count && response.ContentLength <= Options.DownloadStreamThreshold)
                     {
-                        throw new IOException($"The response ended after {read} of {length} bytes.");
+                        // Mid-size object: the reader streams this response to its end (one GET, like rclone).
+                        streaming = true;
+                        return new RangeResult([], 0, 0, response.ContentLength, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata))
+                        {
+                            Body = response,
+                        };
+                    }
+
+                    return await BufferAsync(response, start, count, wholeObject, t).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (!streaming)
+                    {
+                        response.Dispose();
                     }
                 }
-                catch
-                {
-                    Buffers.Return(data);
-                    throw;
-                }
-
-                int offset = 0;
-                if (first != start)
-                {
-                    // The server ignored the range and sent the whole object.
-                    offset = (int)Math.Min(start, length);
-                    length = (int)Math.Min(count, Math.Max(length - start, 0));
-                }
-
-                return new RangeResult(data, offset, length, total, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata));
             },
             cancellationToken);
+
+    /// <summary>Reads a GET response's bytes into a buffer rented from <see cref="Buffers"/>.</summary>
+    private async Task<RangeResult> BufferAsync(GetObjectResponse response, long start, long count, bool wholeObject, CancellationToken t)
+    {
+        long total = response.ContentLength;
+        long first = 0;
+        if (response.ContentRange is { } range && TryParseContentRange(range, out long rangeStart, out long size))
+        {
+            total = size;
+            first = rangeStart;
+        }
+
+        int length = checked((int)(wholeObject ? Math.Min(response.ContentLength, count) : response.ContentLength));
+        byte[] data = Buffers.Rent(length);
+        try
+        {
+            int read = await ReadFullyAsync(BaseStreamOf(response.ResponseStream), data.AsMemory(0, length), t).ConfigureAwait(false);
+            if (read != length)
+            {
+                throw new IOException($"The response ended after {read} of {length} bytes.");
+            }
+        }
+        catch
+        {
+            Buffers.Return(data);
+            throw;
+        }
+
+        int offset = 0;
+        if (first != start)
+        {
+            // The server ignored the range and sent the whole object.
+            offset = (int)Math.Min(start, length);
+            length = (int)Math.Min(count, Math.Max(length - start, 0));
+        }
+
+        return new RangeResult(data, offset, length, total, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata));
+    }
+
+    /// <summary>The HTTP body under AWSSDK's wrapper streams.</summary>
+    /// <remarks>AWSSDK wraps the body of a GET without <c>Range</c> in a hashing wrapper (its <c>MD5Stream</c>, to
+    /// compare with a single-part ETag); reading through it cost ~2.5 s of client CPU per GiB here, more than the rest
+    /// of the download (bench/RESULTS-s3.md). Ranged GETs, which Ferry used for every large read before, get no such
+    /// check either; the HTTP Content-Length still guards against truncation.</remarks>
+    internal static Stream BaseStreamOf(Stream stream) =>
+        stream is Amazon.Runtime.Internal.Util.WrapperStream wrapper ? wrapper.GetNonWrapperBaseStream() : stream;
 
     /// <summary>Parses <c>bytes FIRST-LAST/TOTAL</c>.</summary>
     internal static bool TryParseContentRange(string text, out long first, out long total)
@@ -134,6 +171,10 @@ public sealed partial class S3Storage
     /// size, its ETag and the modification time <see cref="HeadAsync"/> would report (from the same response's headers).</summary>
     internal sealed record RangeResult(byte[] Buffer, int Offset, int Length, long TotalSize, string? ETag, DateTimeOffset ModifiedTime)
     {
+        /// <summary>A whole-object response left open for the reader to stream (then <see cref="Buffer"/> is empty and
+        /// not rented), or <see langword="null"/>.</summary>
+        public GetObjectResponse? Body { get; init; }
+
         /// <summary>The fetched bytes.</summary>
         public ReadOnlyMemory<byte> Data => Buffer.AsMemory(Offset, Length);
     }

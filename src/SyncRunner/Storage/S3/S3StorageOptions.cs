@@ -39,6 +39,15 @@ public sealed class S3StorageOptions
     /// </summary>
     public long DownloadChunkSize { get; init; } = 8L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest object, in bytes, that a whole-object read streams through its one plain GET instead of splitting it
+    /// into parallel ranged GETs; 0 disables streaming. Like rclone's <c>--multi-thread-cutoff</c> (250 MiB): below it
+    /// one connection per object is as fast and costs fewer requests, buffers and page faults (bench/RESULTS-s3.md).
+    /// A stream that fails midway continues with ranged GETs from where it stopped, pinned to the first ETag.
+    /// <value>Default: 256 MiB.</value>
+    /// </summary>
+    public long DownloadStreamThreshold { get; init; } = 256L * 1024 * 1024;
+
     /// <summary>Ranged GETs of one read stream in flight at once (read-ahead). <value>Default: 4.</value></summary>
     public int DownloadConcurrency { get; init; } = 4;
 

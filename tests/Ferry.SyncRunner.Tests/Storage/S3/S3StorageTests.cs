@@ -383,6 +383,45 @@ public class S3StorageTests(RadosgwFixture fixture)
     }
 
     [Fact]
+    public async Task OpenReadAsync_WholeObjectUpToStreamThreshold_StreamsOneGetElseRangedGets()
+    {
+        string bucket = await Server.CreateBucketAsync("stream");
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using S3Storage streaming = new(S3Location.Parse(Server.Url(bucket, "s/", proxy.Endpoint)), Small);
+        await using S3Storage ranged = new(S3Location.Parse(Server.Url(bucket, "s/", proxy.Endpoint)), new S3StorageOptions { DownloadChunkSize = 1 * MiB, DownloadStreamThreshold = 0 });
+        byte[] data = RandomBytes((6 * MiB) + 321);
+        await PutAsync(streaming, "mid", data);
+
+        proxy.ResetCounters();
+        Assert.Equal(data, await ReadAllAsync(streaming, "mid"));
+        Assert.Equal(1, proxy.RequestsWithMethod("GET"));
+
+        proxy.ResetCounters();
+        Assert.Equal(data, await ReadAllAsync(ranged, "mid"));
+        Assert.Equal(7, proxy.RequestsWithMethod("GET"));
+    }
+
+    [Fact]
+    public async Task OpenReadAsync_StreamResetMidway_ContinuesWithRangedGetsAndReturnsExactBytes()
+    {
+        string bucket = await Server.CreateBucketAsync("streamreset");
+        byte[] data = RandomBytes((3 * MiB) + 99);
+        await using (S3Storage direct = new(S3Location.Parse(Server.Url(bucket, "r/")), Small))
+        {
+            await PutAsync(direct, "mid", data);
+        }
+
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, resetRate: 0.4, seed: 3);
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "r/", proxy.Endpoint)), Small);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(data, await ReadAllAsync(s3, "mid"));
+        }
+
+        Assert.True(proxy.InjectedResets > 2, $"{proxy.InjectedResets} resets injected");
+    }
+
+    [Fact]
     public async Task EveryOperation_ThroughFaultyProxy_Succeeds()
     {
         string bucket = await Server.CreateBucketAsync("faults");
