@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 
 namespace Ferry.Api.Runs;
@@ -67,6 +69,31 @@ public sealed class TaskCounters
         DeleteCandidates += other.DeleteCandidates;
         DestinationKeys += other.DestinationKeys;
     }
+
+    /// <summary>Reads counters as stored in <see cref="RunAnnotations.Counters"/>.</summary>
+    /// <param name="json">The annotation's value, or <see langword="null"/> when absent.</param>
+    /// <returns>The counters, or <see langword="null"/> when absent or not readable (a Lease written by something
+    /// else); no exception.</returns>
+    public static TaskCounters? Parse(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, ApiJsonContext.Default.TaskCounters);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>These counters as stored in <see cref="RunAnnotations.Counters"/> (JSON, camelCase).</summary>
+    /// <returns>The annotation value.</returns>
+    public string ToJson() => JsonSerializer.Serialize(this, ApiJsonContext.Default.TaskCounters);
 
     /// <summary>The status <c>progress</c> these counters amount to.</summary>
     /// <returns>A new <see cref="SyncProgress"/> with every field set.</returns>

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Ferry.Api.Runs;
-using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Models;
 
@@ -45,7 +43,7 @@ internal static class RunAggregator
             }
 
             total++;
-            if (ParseCounters(annotations.GetValueOrDefault(RunAnnotations.Counters)) is { } taskCounters)
+            if (TaskCounters.Parse(annotations.GetValueOrDefault(RunAnnotations.Counters)) is { } taskCounters)
             {
                 counters.Add(taskCounters);
             }
@@ -72,7 +70,7 @@ internal static class RunAggregator
         var scanState = scanAnnotations.GetValueOrDefault(RunAnnotations.ScanState);
         var phase = scan is null || scanState is null
             ? SyncJobPhase.Pending
-            : scanState == "done" ? SyncJobPhase.Running : SyncJobPhase.Scanning;
+            : scanState == ScanStates.Done ? SyncJobPhase.Running : SyncJobPhase.Scanning;
         var deleting = phase == SyncJobPhase.Running
             && (deleteTasks > 0 || scanAnnotations.ContainsKey(RunAnnotations.DeleteTasksPublished));
         return new RunState(
@@ -94,21 +92,4 @@ internal static class RunAggregator
     public static bool IsExpired(LeaseSpec? spec, DateTimeOffset now) =>
         spec?.RenewTime is not { } renew
         || renew + TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? RunnerContract.DefaultLeaseDurationSeconds) < now;
-
-    private static TaskCounters? ParseCounters(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return null;
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(json, ApiJsonContext.Default.TaskCounters);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -226,7 +226,8 @@ internal sealed class SyncJobReconciler
         status.Workers = new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 };
         status.Phase = run.Phase;
 
-        var failure = DecideFailure(syncJob, status, run, job, now, TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds));
+        var outcomeDeadline = JobCompletedWithoutOutcome(run, job) is { } completedAt ? completedAt + TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds) : (DateTimeOffset?)null;
+        var failure = DecideFailure(syncJob, status, run, job, now, outcomeDeadline);
         if (failure is { } f)
         {
             status.Phase = SyncJobPhase.Failed;
@@ -276,10 +277,10 @@ internal sealed class SyncJobReconciler
             next = Min(next, start + TimeSpan.FromSeconds(deadline) - now);
         }
 
-        if (run.Outcome is null && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } jobComplete)
+        if (outcomeDeadline is { } outcomeDue)
         {
             // Look again once the outcome grace has passed (DecideFailure: RunnersExited).
-            next = Min(next, (jobComplete.LastTransitionTime ?? now) + TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds) - now + TimeSpan.FromMilliseconds(100));
+            next = Min(next, outcomeDue - now + TimeSpan.FromMilliseconds(100));
         }
 
         return ReconcileResult.After(next);
@@ -334,7 +335,7 @@ internal sealed class SyncJobReconciler
         return ReconcileResult.Done;
     }
 
-    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, Job? job, DateTimeOffset now, TimeSpan outcomeGrace)
+    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, Job? job, DateTimeOffset now, DateTimeOffset? outcomeDeadline)
     {
         var spec = syncJob.Spec;
         if (run.Outcome == RunOutcomes.Failed)
@@ -367,15 +368,20 @@ internal sealed class SyncJobReconciler
 
         // A work-queue Job is Complete once one pod exited 0; runners do that only after recording the outcome, which
         // normally reaches this cache right after. Past the grace, no runner is left to finish the queue.
-        if (run.Outcome is null
-            && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } jobComplete
-            && (jobComplete.LastTransitionTime ?? job.Status.CompletionTime ?? now) + outcomeGrace <= now)
+        if (outcomeDeadline <= now)
         {
-            return (SyncJobConditionReasons.RunnersExited, $"runner Job {job.Metadata.Name} completed but no runner recorded the run's outcome; the queue was not finished");
+            return (SyncJobConditionReasons.RunnersExited, $"runner Job {job!.Metadata.Name} completed but no runner recorded the run's outcome; the queue was not finished");
         }
 
         return null;
     }
+
+    /// <summary>When the runner Job became Complete while no runner has recorded the run's outcome; otherwise
+    /// <see langword="null"/>.</summary>
+    private static DateTimeOffset? JobCompletedWithoutOutcome(RunState run, Job? job) =>
+        run.Outcome is null && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } complete
+            ? complete.LastTransitionTime ?? job.Status.CompletionTime ?? job.Metadata.CreationTimestamp
+            : null;
 
     private static bool IsKnownReason(string? reason) => reason is
         SyncJobConditionReasons.ObjectsFailed or SyncJobConditionReasons.MaxFailuresReached or SyncJobConditionReasons.MaxDeleteExceeded

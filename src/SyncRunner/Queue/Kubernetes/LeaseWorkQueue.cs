@@ -76,7 +76,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     public async Task<bool> IsScanDoneAsync(CancellationToken cancellationToken = default)
     {
         Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
-        return scan is not null && Annotation(scan, RunAnnotations.ScanState) == "done";
+        return scan is not null && Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done;
     }
 
     /// <inheritdoc/>
@@ -96,7 +96,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             if (scan is null)
             {
                 Lease created = NewLease(_scanName, LeaseRoles.Scan);
-                created.Metadata.Annotations![RunAnnotations.ScanState] = "running";
+                created.Metadata.Annotations![RunAnnotations.ScanState] = ScanStates.Running;
                 created.Metadata.Annotations[RunAnnotations.TasksPublished] = "0";
                 Hold(created, holderIdentity, takeover: false);
                 try
@@ -109,7 +109,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                     continue;
                 }
             }
-            else if (Annotation(scan, RunAnnotations.ScanState) == "done")
+            else if (Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done)
             {
                 return null;
             }
@@ -138,7 +138,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
             if (acquired is not null)
             {
-                var held = new Held(acquired, holderIdentity, l => l.Spec?.HolderIdentity == holderIdentity && Annotation(l, RunAnnotations.ScanState) != "done");
+                var held = new Held(acquired, holderIdentity, l => l.Spec?.HolderIdentity == holderIdentity && Annotation(l, RunAnnotations.ScanState) != ScanStates.Done);
                 _scan = held;
                 held.RenewLoop = Task.Run(() => RenewLoopAsync(held));
                 return new ScanLease(holderIdentity) { Lost = held.LostToken };
@@ -187,7 +187,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         await scan.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await WriteAsync(scan, l => SetAnnotation(l, RunAnnotations.ScanState, "done"), cancellationToken).ConfigureAwait(false);
+            await WriteAsync(scan, l => SetAnnotation(l, RunAnnotations.ScanState, ScanStates.Done), cancellationToken).ConfigureAwait(false);
             scan.Finish();
         }
         finally
@@ -202,7 +202,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
         Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
         List<Lease> copies = Ordered(leases, LeaseRoles.Copy);
-        if (scan is null || Annotation(scan, RunAnnotations.ScanState) != "done" || copies.Any(c => Annotation(c, RunAnnotations.State) != TaskStates.Done))
+        if (scan is null || Annotation(scan, RunAnnotations.ScanState) != ScanStates.Done || copies.Any(c => Annotation(c, RunAnnotations.State) != TaskStates.Done))
         {
             throw new InvalidOperationException("delete tasks are published only after every copy task is done");
         }
@@ -263,7 +263,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 return null; // the run has failed (a failed listing, maxFailures, maxDelete): no more work
             }
 
-            bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == "done";
+            bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done;
             bool morePossible = phase == RangeTaskPhase.Copy
                 ? !scanDone
                 : scan is null || Annotation(scan, RunAnnotations.DeleteTasksPublished) is null;
@@ -333,7 +333,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             await WriteAsync(held, l =>
             {
                 SetAnnotation(l, RunAnnotations.State, TaskStates.Done);
-                SetAnnotation(l, RunAnnotations.Counters, JsonSerializer.Serialize(final, ApiJsonContext.Default.TaskCounters));
+                SetAnnotation(l, RunAnnotations.Counters, final.ToJson());
                 l.Spec!.RenewTime = _time.GetUtcNow();
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -394,7 +394,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             }
         }
 
-        bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == "done";
+        bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done;
         return new QueueStatus(scanDone, pending, running, done, failed, sum);
     }
 
@@ -527,23 +527,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     };
 
     /// <summary>Reads a task Lease's counters (zero when absent or unreadable).</summary>
-    internal static TaskCounters CountersOf(Lease task)
-    {
-        string? json = Annotation(task, RunAnnotations.Counters);
-        if (string.IsNullOrEmpty(json))
-        {
-            return new TaskCounters();
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(json, ApiJsonContext.Default.TaskCounters) ?? new TaskCounters();
-        }
-        catch (JsonException)
-        {
-            return new TaskCounters();
-        }
-    }
+    internal static TaskCounters CountersOf(Lease task) => TaskCounters.Parse(Annotation(task, RunAnnotations.Counters)) ?? new TaskCounters();
 
     private async Task<RangeTaskLease?> TryClaimAsync(Lease task, RangeTaskPhase phase, string holder, bool takeover, CancellationToken cancellationToken)
     {
@@ -745,7 +729,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
         if (counters is not null)
         {
-            SetAnnotation(lease, RunAnnotations.Counters, JsonSerializer.Serialize(counters, ApiJsonContext.Default.TaskCounters));
+            SetAnnotation(lease, RunAnnotations.Counters, counters.ToJson());
         }
     }
 
