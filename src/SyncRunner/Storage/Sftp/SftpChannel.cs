@@ -28,12 +28,15 @@ internal sealed class SftpChannel : IAsyncDisposable
     private readonly Stream _input;
     private readonly Stream _output;
     private readonly string _displayName;
-    private readonly ConcurrentDictionary<uint, TaskCompletionSource<SftpReply>> _pending = new();
+    private readonly ConcurrentDictionary<uint, ISftpReplyTarget> _pending = new();
     private readonly ConcurrentQueue<SftpPacketWriter> _outbox = new();
     private readonly Queue<string> _stderr = new();
     private readonly Dictionary<string, string> _extensions = new(StringComparer.Ordinal);
-    private Task _reader = Task.CompletedTask;
+    private readonly TaskCompletionSource _readerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<SftpReply?> _version = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _readerStarted;
     private int _nextId;
+    private int _writers;
     private int _writing;
     private byte[]? _batch;
     private volatile StorageException? _fault;
@@ -117,7 +120,6 @@ internal sealed class SftpChannel : IAsyncDisposable
             throw;
         }
 
-        channel._reader = Task.Run(channel.ReadLoopAsync, CancellationToken.None);
         try
         {
             await channel.ReadLimitsAsync(cancellationToken).ConfigureAwait(false);
@@ -181,6 +183,18 @@ internal sealed class SftpChannel : IAsyncDisposable
         packet.WriteUInt64(offset);
         packet.WriteBytes(data);
         return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "write", "file");
+    }
+
+    /// <summary>
+    /// Starts a WRITE of at most <paramref name="maxLength"/> bytes at <paramref name="offset"/> whose data the caller
+    /// reads straight into <see cref="SftpWriteRequest.Data"/>; send it with <see cref="PostWrite"/> or dispose it.
+    /// </summary>
+    public SftpWriteRequest BeginWrite(byte[] handle, ulong offset, int maxLength)
+    {
+        var packet = Begin(SftpPacketType.Write, out uint id, maxLength + handle.Length + 64);
+        packet.WriteBytes(handle);
+        packet.WriteUInt64(offset);
+        return new SftpWriteRequest(packet, id, packet.ReserveBytes(maxLength));
     }
 
     public Task<SftpAttributes> StatAsync(string path, CancellationToken cancellationToken) =>
@@ -374,13 +388,9 @@ internal sealed class SftpChannel : IAsyncDisposable
             await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        try
+        if (_readerStarted)
         {
-            await _reader.ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // the reader loop records its failure in _fault
+            await _readerDone.Task.ConfigureAwait(false); // the reader records its failure in _fault
         }
 
         Fail(new StorageException(StorageErrorKind.Transient, $"SFTP session to {_displayName} was closed."));
@@ -454,62 +464,18 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private async Task<SftpReply> SendAsync(SftpPacketWriter packet, uint id, CancellationToken cancellationToken)
     {
-        var tcs = new TaskCompletionSource<SftpReply>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool queued = false;
-        try
-        {
-            ThrowIfFaulted();
-            _pending[id] = tcs;
-            int inFlight = _pending.Count;
-            if (inFlight > MaxInFlightObserved)
-            {
-                MaxInFlightObserved = inFlight;
-            }
-
-            // Requests from every thread meet in one outbox; whoever finds no writer at work becomes it and sends
-            // all that is queued, small packets gathered into one pipe write (fewer system calls here and fewer
-            // wake-ups of ssh, which then packs them into fewer SSH messages).
-            _outbox.Enqueue(packet);
-            queued = true;
-            if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
-            {
-                await DrainOutboxAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-            // A broken pipe to ssh ends the session for every request, not just this one.
-            _pending.TryRemove(id, out _);
-            StorageException lost = ConnectionLost(e);
-            Fail(lost);
-            throw lost;
-        }
-        catch
-        {
-            _pending.TryRemove(id, out _);
-            if (!queued)
-            {
-                packet.Dispose();
-            }
-
-            throw;
-        }
-
-        if (_fault is { } fault && _pending.TryRemove(id, out _))
-        {
-            tcs.TrySetException(fault); // the session failed while this request was being queued
-        }
-
+        var promise = new SftpReplyPromise();
+        Post(packet, id, promise);
         if (!cancellationToken.CanBeCanceled)
         {
-            return await tcs.Task.ConfigureAwait(false);
+            return await promise.Task.ConfigureAwait(false);
         }
 
-        using (cancellationToken.Register(static s => ((TaskCompletionSource<SftpReply>)s!).TrySetCanceled(), tcs))
+        using (cancellationToken.Register(static s => ((SftpReplyPromise)s!).TrySetCanceled(), promise))
         {
             try
             {
-                return await tcs.Task.ConfigureAwait(false);
+                return await promise.Task.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -520,11 +486,92 @@ internal sealed class SftpChannel : IAsyncDisposable
     }
 
     /// <summary>
+    /// Queues a request and registers where its reply goes. Never throws: when the session is lost, before or while
+    /// the request is written, <paramref name="target"/> is failed instead (and every other pending request with it).
+    /// </summary>
+    private void Post(SftpPacketWriter packet, uint id, ISftpReplyTarget target)
+    {
+        if (_fault is { } early)
+        {
+            packet.Dispose();
+            target.OnFailed(early);
+            return;
+        }
+
+        _pending[id] = target;
+        int inFlight = _pending.Count;
+        if (inFlight > MaxInFlightObserved)
+        {
+            MaxInFlightObserved = inFlight;
+        }
+
+        // Requests from every thread meet in one outbox; whoever finds no writer at work becomes it and sends all
+        // that is queued, small packets gathered into one pipe write (fewer system calls here and fewer wake-ups of
+        // ssh, which then packs them into fewer SSH messages).
+        _outbox.Enqueue(packet);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            try
+            {
+                DrainOutbox();
+            }
+            catch (Exception e)
+            {
+                // A broken pipe to ssh ends the session for every request, this one included.
+                Fail(ConnectionLost(e));
+                return;
+            }
+        }
+
+        if (_fault is { } fault && _pending.TryRemove(id, out ISftpReplyTarget? missed))
+        {
+            missed.OnFailed(fault); // the session failed while this request was being queued
+        }
+    }
+
+    /// <summary>
+    /// Sends a WRITE begun with <see cref="BeginWrite"/> holding the first <paramref name="length"/> bytes of its
+    /// data, for a slot already taken in <paramref name="window"/>, which receives its outcome.
+    /// </summary>
+    public void PostWrite(SftpWriteRequest request, int length, SftpWriteWindow window)
+    {
+        SftpPacketWriter packet = request.Detach();
+        packet.CommitBytes(length);
+        Post(packet, request.Id, window);
+    }
+
+    /// <summary>
+    /// A window for the pipelined WRITEs of one open file: the files writing through this session at once share
+    /// <paramref name="sessionBudget"/> requests in flight, each at least 2 and at most <paramref name="maxDepth"/>.
+    /// Dispose it when the file is done.
+    /// </summary>
+    public SftpWriteWindow CreateWriteWindow(int maxDepth, int sessionBudget)
+    {
+        Interlocked.Increment(ref _writers);
+        return new SftpWriteWindow(
+            () => Math.Clamp(sessionBudget / Math.Max(1, Volatile.Read(ref _writers)), Math.Min(2, maxDepth), Math.Max(1, maxDepth)),
+            CheckWriteStatus,
+            () => Interlocked.Decrement(ref _writers));
+    }
+
+    private Exception? CheckWriteStatus(SftpReply reply)
+    {
+        SftpStatusCode code = ReadStatus(reply, out string message);
+        return code == SftpStatusCode.Ok ? null : StatusError(code, message, "write", "file");
+    }
+
+    /// <summary>
     /// Writes queued packets to ssh until the outbox is empty: packets up to <see cref="DirectWriteThreshold"/>
     /// bytes are gathered into one buffer per pipe write, larger ones (WRITE data) go out as they are, uncopied.
     /// Only the thread that set <see cref="_writing"/> runs this; it disposes every packet it takes.
     /// </summary>
-    private async Task DrainOutboxAsync()
+    /// <remarks>
+    /// The writes block: a pipe has no asynchronous writes on Unix, and
+    /// <see cref="Stream.WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> would only run the same blocking
+    /// write as a thread-pool work item, one more hand-over per packet. At most one thread per session waits here,
+    /// and only while ssh's pipe (1 MiB, <see cref="PipeBuffers"/>) is full.
+    /// </remarks>
+    private void DrainOutbox()
     {
         try
         {
@@ -541,13 +588,13 @@ internal sealed class SftpChannel : IAsyncDisposable
                         {
                             if (used > 0)
                             {
-                                await _input.WriteAsync(batch.AsMemory(0, used), CancellationToken.None).ConfigureAwait(false);
+                                _input.Write(batch, 0, used);
                                 used = 0;
                             }
 
                             if (data.Length > DirectWriteThreshold)
                             {
-                                await _input.WriteAsync(data, CancellationToken.None).ConfigureAwait(false);
+                                _input.Write(data.Span);
                                 continue;
                             }
                         }
@@ -559,10 +606,10 @@ internal sealed class SftpChannel : IAsyncDisposable
 
                 if (used > 0)
                 {
-                    await _input.WriteAsync(batch.AsMemory(0, used), CancellationToken.None).ConfigureAwait(false);
+                    _input.Write(batch, 0, used);
                 }
 
-                await _input.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                _input.Flush();
                 Volatile.Write(ref _writing, 0);
 
                 // A packet queued after the last TryDequeue but before the flag was cleared has no writer yet.
@@ -587,13 +634,14 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private async Task HandshakeAsync(CancellationToken cancellationToken)
     {
+        StartReader(); // its first packet is the VERSION reply, handed over through _version
         using (var init = new SftpPacketWriter(SftpPacketType.Init))
         {
             init.WriteUInt32(3);
             try
             {
-                await _input.WriteAsync(init.Packet, cancellationToken).ConfigureAwait(false);
-                await _input.FlushAsync(cancellationToken).ConfigureAwait(false);
+                _input.Write(init.Packet.Span);
+                _input.Flush();
             }
             catch (IOException e)
             {
@@ -601,7 +649,7 @@ internal sealed class SftpChannel : IAsyncDisposable
             }
         }
 
-        SftpReply? reply = await ReadPacketAsync(cancellationToken).ConfigureAwait(false)
+        SftpReply? reply = await _version.Task.WaitAsync(cancellationToken).ConfigureAwait(false)
             ?? throw await StartupFailureAsync(null).ConfigureAwait(false);
         using (reply)
         {
@@ -659,56 +707,38 @@ internal sealed class SftpChannel : IAsyncDisposable
         return StorageErrorKind.Transient;
     }
 
-    private async Task<SftpReply?> ReadPacketAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the thread that reads the session's replies, from the VERSION reply on. A thread of its own, reading with
+    /// blocking calls: one thread per session costs less than an asynchronous read per reply, each a wake-up and a
+    /// hand-over between threads (the pipe is never used asynchronously, so .NET keeps it in blocking mode and out of
+    /// its socket event loop).
+    /// </summary>
+    private void StartReader()
     {
-        byte[] header = new byte[4];
-        try
-        {
-            int got = await _output.ReadAtLeastAsync(header, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (got < 4)
-            {
-                return null;
-            }
-
-            int length = (int)BinaryPrimitives.ReadUInt32BigEndian(header);
-            if (length is < 5 or > MaxPacketLength)
-            {
-                throw new StorageException(StorageErrorKind.Transient, $"SFTP stream from {_displayName} is out of step (packet length {length}).");
-            }
-
-            byte[] buffer = SftpBuffers.Pool.Rent(length);
-            try
-            {
-                await _output.ReadExactlyAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                SftpBuffers.Pool.Return(buffer);
-                throw;
-            }
-
-            return new SftpReply(buffer, length);
-        }
-        catch (EndOfStreamException)
-        {
-            return null;
-        }
+        _readerStarted = true;
+        var thread = new Thread(ReadLoop) { IsBackground = true, Name = "sftp-reader" };
+        thread.Start();
     }
 
-    private async Task ReadLoopAsync()
+    private void ReadLoop()
     {
         Exception? error = null;
         try
         {
-            while (await ReadPacketAsync(CancellationToken.None).ConfigureAwait(false) is { } reply)
+            byte[] header = new byte[4];
+            SftpReply? version = ReadPacket(header);
+            _version.TrySetResult(version);
+            while (version is not null && ReadPacket(header) is { } reply)
             {
                 uint id = reply.ReadUInt32();
-                if (_pending.TryRemove(id, out TaskCompletionSource<SftpReply>? tcs) && tcs.TrySetResult(reply))
+                if (_pending.TryRemove(id, out ISftpReplyTarget? target))
                 {
-                    continue;
+                    target.OnReply(reply);
                 }
-
-                reply.Dispose(); // abandoned by a cancelled request
+                else
+                {
+                    reply.Dispose(); // abandoned by a cancelled request
+                }
             }
         }
         catch (Exception e)
@@ -716,20 +746,58 @@ internal sealed class SftpChannel : IAsyncDisposable
             error = e;
         }
 
+        _version.TrySetResult(null); // no VERSION reply: the handshake reports ssh's exit and stderr
         if (_disposed == 0)
         {
             // Give ssh a moment to exit so its stderr (the reason) is complete.
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
             {
-                await _process.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+                _process.WaitForExit(TimeSpan.FromSeconds(2));
             }
-            catch (OperationCanceledException)
+            catch (InvalidOperationException)
             {
             }
         }
 
         Fail(ConnectionLost(error));
+        _readerDone.TrySetResult();
+    }
+
+    private SftpReply? ReadPacket(byte[] header)
+    {
+        if (_output.ReadAtLeast(header, 4, throwOnEndOfStream: false) < 4)
+        {
+            return null;
+        }
+
+        byte[] buffer = RentReplyBuffer(header);
+        try
+        {
+            _output.ReadExactly(buffer.AsSpan(0, BinaryPrimitives.ReadInt32BigEndian(header)));
+        }
+        catch (EndOfStreamException)
+        {
+            SftpBuffers.Pool.Return(buffer);
+            return null;
+        }
+        catch
+        {
+            SftpBuffers.Pool.Return(buffer);
+            throw;
+        }
+
+        return new SftpReply(buffer, BinaryPrimitives.ReadInt32BigEndian(header));
+    }
+
+    private byte[] RentReplyBuffer(byte[] header)
+    {
+        int length = (int)BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (length is < 5 or > MaxPacketLength)
+        {
+            throw new StorageException(StorageErrorKind.Transient, $"SFTP stream from {_displayName} is out of step (packet length {length}).");
+        }
+
+        return SftpBuffers.Pool.Rent(length);
     }
 
     private StorageException ConnectionLost(Exception? inner)
@@ -752,21 +820,11 @@ internal sealed class SftpChannel : IAsyncDisposable
         _fault ??= error;
         foreach (uint id in _pending.Keys)
         {
-            if (_pending.TryRemove(id, out TaskCompletionSource<SftpReply>? tcs))
+            if (_pending.TryRemove(id, out ISftpReplyTarget? target))
             {
-                tcs.TrySetException(_fault);
+                target.OnFailed(_fault);
             }
         }
-    }
-
-    private void ThrowIfFaulted()
-    {
-        if (_fault is { } fault)
-        {
-            throw new StorageException(fault.Kind, fault.Message, fault);
-        }
-
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
     }
 
     private void OnStderr(string? line)

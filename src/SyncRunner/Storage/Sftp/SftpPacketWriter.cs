@@ -9,6 +9,7 @@ internal sealed class SftpPacketWriter : IDisposable
 {
     private byte[] _buffer;
     private int _length;
+    private int _reservedAt = -1;
 
     public SftpPacketWriter(SftpPacketType type, int capacity = 256)
     {
@@ -54,6 +55,33 @@ internal sealed class SftpPacketWriter : IDisposable
         Ensure(value.Length);
         value.CopyTo(_buffer.AsSpan(_length));
         _length += value.Length;
+    }
+
+    /// <summary>
+    /// Starts an SSH string of at most <paramref name="maxLength"/> bytes whose bytes the caller fills in place (no
+    /// copy through a buffer of its own); <see cref="CommitBytes"/> ends it. Nothing may be written in between.
+    /// </summary>
+    /// <returns>The space for the bytes, valid until the packet is disposed.</returns>
+    public Memory<byte> ReserveBytes(int maxLength)
+    {
+        WriteUInt32(0);
+        _reservedAt = _length - 4;
+        Ensure(maxLength);
+        return _buffer.AsMemory(_length, maxLength);
+    }
+
+    /// <summary>Ends the string <see cref="ReserveBytes"/> started: its first <paramref name="length"/> bytes count.</summary>
+    /// <exception cref="InvalidOperationException">No string was reserved.</exception>
+    public void CommitBytes(int length)
+    {
+        if (_reservedAt < 0)
+        {
+            throw new InvalidOperationException("No reserved string to commit.");
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(_buffer.AsSpan(_reservedAt), (uint)length);
+        _length += length;
+        _reservedAt = -1;
     }
 
     /// <summary>Writes a string as UTF-8 (OpenSSH's filenames are UTF-8 bytes).</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Ferry.SyncRunner.Keys;
 
@@ -285,10 +286,12 @@ public sealed class SftpStorage : IObjectStorage
         }
 
         bool closed = false;
-        var inFlight = new Queue<Task>();
+        int chunk = Math.Min(_options.ChunkSize, channel.MaxWriteLength);
+        using SftpWriteWindow window = channel.CreateWriteWindow(_options.MaxRequestsInFlight, (int)Math.Max(1, _options.MaxBytesInFlightPerSession / chunk));
+        var tail = new List<Task>(2);
         try
         {
-            long written = await WritePipelinedAsync(channel, handle, content, inFlight, cancellationToken).ConfigureAwait(false);
+            long written = await WritePipelinedAsync(channel, handle, content, window, chunk, cancellationToken).ConfigureAwait(false);
             if (size >= 0 && written != size)
             {
                 throw new StorageException(StorageErrorKind.Invalid, $"Writing '{key}' to {DisplayName}: the source gave {written} bytes, expected {size}.");
@@ -302,21 +305,27 @@ public sealed class SftpStorage : IObjectStorage
 
             // The last WRITEs, FSETSTAT (mode, mtime) and CLOSE travel together: OpenSSH's server handles a
             // session's requests in order, so the times are set after the last byte is written.
-            inFlight.Enqueue(channel.FSetStatAsync(handle, attributes, cancellationToken));
+            tail.Add(channel.FSetStatAsync(handle, attributes, cancellationToken));
             closed = true;
-            inFlight.Enqueue(channel.CloseAsync(handle, cancellationToken));
-            await Task.WhenAll(inFlight).ConfigureAwait(false);
+            tail.Add(channel.CloseAsync(handle, cancellationToken));
+            if (await window.DrainAsync().ConfigureAwait(false) is { } writeFailed)
+            {
+                ExceptionDispatchInfo.Throw(writeFailed);
+            }
+
+            await Task.WhenAll(tail).ConfigureAwait(false);
             await RenameReplacingAsync(channel, temp, path, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            // Every reply is awaited before the temporary file is removed; the first failure is the one reported.
+            await window.DrainAsync().ConfigureAwait(false);
             try
             {
-                await Task.WhenAll(inFlight).ConfigureAwait(false);
+                await Task.WhenAll(tail).ConfigureAwait(false);
             }
             catch (Exception)
             {
-                // the first failure is the one reported
             }
 
             if (!closed)
@@ -522,42 +531,42 @@ public sealed class SftpStorage : IObjectStorage
 
     /// <summary>
     /// Sends the content as WRITE requests with at most <see cref="SftpStorageOptions.MaxRequestsInFlight"/>
-    /// unanswered; returns once everything is sent, leaving the last requests in <paramref name="inFlight"/>.
+    /// unanswered; returns once everything is sent, leaving the last requests counted in <paramref name="window"/>.
     /// </summary>
-    private async Task<long> WritePipelinedAsync(SftpChannel channel, byte[] handle, Stream content, Queue<Task> inFlight, CancellationToken cancellationToken)
+    private static async Task<long> WritePipelinedAsync(SftpChannel channel, byte[] handle, Stream content, SftpWriteWindow window, int chunk, CancellationToken cancellationToken)
     {
-        int chunk = Math.Min(_options.ChunkSize, channel.MaxWriteLength);
-        int depth = Math.Max(1, _options.MaxRequestsInFlight);
-        byte[] buffer = SftpBuffers.Pool.Rent(chunk);
         long offset = 0;
-        try
+        while (true)
         {
-            while (true)
+            await window.AcquireAsync(cancellationToken).ConfigureAwait(false);
+
+            // The source is read straight into the WRITE packet: no copy through a buffer of our own.
+            SftpWriteRequest write = channel.BeginWrite(handle, (ulong)offset, chunk);
+            int n;
+            try
             {
-                int n = await content.ReadAtLeastAsync(buffer.AsMemory(0, chunk), chunk, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                while (inFlight.Count >= depth)
-                {
-                    await inFlight.Dequeue().ConfigureAwait(false);
-                }
-
-                inFlight.Enqueue(channel.WriteAsync(handle, (ulong)offset, buffer.AsSpan(0, n), cancellationToken)); // copies the data
-                offset += n;
-                if (n < chunk)
-                {
-                    break;
-                }
+                n = await content.ReadAtLeastAsync(write.Data, chunk, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                write.Dispose();
+                window.Release();
+                throw;
             }
 
-            return offset;
-        }
-        finally
-        {
-            SftpBuffers.Pool.Return(buffer);
+            if (n == 0)
+            {
+                write.Dispose();
+                window.Release();
+                return offset;
+            }
+
+            channel.PostWrite(write, n, window);
+            offset += n;
+            if (n < chunk)
+            {
+                return offset;
+            }
         }
     }
 

@@ -184,6 +184,57 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BeginWritePostWrite_DataFilledInPlace_LandsAtOffsetsWithCommittedLength()
+    {
+        string path = _dir + "/inplace.bin";
+        byte[] handle = await _channel.OpenAsync(path, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate, SftpAttributes.Empty, default);
+        using SftpWriteWindow window = _channel.CreateWriteWindow(maxDepth: 4, sessionBudget: 4);
+        foreach ((ulong offset, string text) in new[] { (0ul, "abcdef"), (6ul, "ghij") })
+        {
+            await window.AcquireAsync(default);
+            SftpWriteRequest write = _channel.BeginWrite(handle, offset, 100);
+            Assert.Equal(100, write.Data.Length);
+            int n = Encoding.ASCII.GetBytes(text, write.Data.Span);
+            _channel.PostWrite(write, n, window); // only the first n of the 100 reserved bytes are sent
+        }
+
+        Assert.Null(await window.DrainAsync());
+        await _channel.CloseAsync(handle, default);
+        Assert.Equal("abcdefghij", await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public async Task PostWrite_ServerRefuses_WindowReportsTheStatusError()
+    {
+        string path = _dir + "/readonly.bin";
+        await File.WriteAllTextAsync(path, "x");
+        await _server.GiveToUserAsync(path);
+        byte[] handle = await _channel.OpenAsync(path, SftpOpenFlags.Read, SftpAttributes.Empty, default); // not open for writing
+        using SftpWriteWindow window = _channel.CreateWriteWindow(maxDepth: 4, sessionBudget: 4);
+        await window.AcquireAsync(default);
+        SftpWriteRequest write = _channel.BeginWrite(handle, 0, 8);
+        _channel.PostWrite(write, 3, window);
+
+        Exception? failed = await window.DrainAsync();
+        await _channel.CloseAsync(handle, default);
+        var status = Assert.IsType<SftpStatusException>(failed);
+        Assert.Contains("write", status.Message, StringComparison.Ordinal);
+        Assert.Equal("x", await File.ReadAllTextAsync(path));
+    }
+
+    [Fact]
+    public void CreateWriteWindow_FilesShareTheSessionBudget()
+    {
+        using SftpWriteWindow first = _channel.CreateWriteWindow(maxDepth: 64, sessionBudget: 32);
+        Assert.All(Enumerable.Range(0, 32), _ => Assert.True(first.AcquireAsync(default).IsCompletedSuccessfully));
+        Assert.False(first.AcquireAsync(default).IsCompleted); // alone: the whole budget of 32
+
+        using SftpWriteWindow second = _channel.CreateWriteWindow(maxDepth: 64, sessionBudget: 32);
+        Assert.All(Enumerable.Range(0, 16), _ => Assert.True(second.AcquireAsync(default).IsCompletedSuccessfully));
+        Assert.False(second.AcquireAsync(default).IsCompleted); // two files: 16 each
+    }
+
+    [Fact]
     public async Task ConnectionLoss_PendingAndLaterRequests_FailTransient()
     {
         SftpChannel channel = await _storage.ConnectAsync(default);

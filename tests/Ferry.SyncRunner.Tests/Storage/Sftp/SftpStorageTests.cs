@@ -303,6 +303,28 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutAsync_ConcurrentLargeFilesOnOneSession_ShareItsBudgetInFlight()
+    {
+        // One session, a 1 MiB budget (16 WRITEs of 64 KiB): six files at once get 2 each, not 64 each.
+        await using var storage = new SftpStorage(
+            SftpLocation.Parse(_server.UrlFor(_name + "/")),
+            new SftpStorageOptions { MaxConnections = 1, MaxBytesInFlightPerSession = 1024 * 1024 });
+        byte[][] data = Enumerable.Range(0, 6).Select(_ => RandomNumberGenerator.GetBytes(6 * 1024 * 1024)).ToArray();
+        await Task.WhenAll(data.Select((d, i) => Task.Run(() => storage.PutAsync($"shared/f{i}", new MemoryStream(d), d.Length, new PutOptions()))));
+
+        for (int i = 0; i < data.Length; i++)
+        {
+            Assert.Equal(SHA256.HashData(data[i]), SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(_root, "shared", $"f{i}"))));
+        }
+
+        SftpChannel session = Assert.Single(storage.Channels);
+        // Each file's share shrinks as others join (16, 8, 5, 4, 3, 2) while its earlier WRITEs drain, so the peak is at
+        // most the sum of the shares (38), plus each file's OPEN/FSETSTAT/CLOSE; without the budget, one file alone
+        // would keep 64 in flight.
+        Assert.InRange(session.MaxInFlightObserved, 2, 16 + 8 + 5 + 4 + 3 + 2 + (3 * data.Length));
+    }
+
+    [Fact]
     public async Task Pool_ConcurrentTransfers_UseSeveralSessionsWithinLimit_DisposeReapsProcesses()
     {
         await using var storage = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")), new SftpStorageOptions { MaxConnections = 3 });
