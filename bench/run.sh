@@ -24,8 +24,8 @@ for tool in rclone rsync cp python3 /usr/bin/time; do
 done
 
 echo "== building ferry (Release)" >&2
-dotnet build src/SyncRunner -c Release -nologo -v q >/dev/null
-FERRY=$PWD/src/SyncRunner/bin/Release/net10.0/ferry
+# shellcheck source=bench/publish-ferry.sh
+. bench/publish-ferry.sh
 
 WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/ferry-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

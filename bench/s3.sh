@@ -27,9 +27,9 @@ for tool in rclone python3 radosgw-admin /usr/bin/time; do
 done
 
 echo "== building ferry and the radosgw launcher (Release)" >&2
-dotnet build src/SyncRunner -c Release -nologo -v q >/dev/null
+# shellcheck source=bench/publish-ferry.sh
+. bench/publish-ferry.sh
 dotnet build bench/Ferry.Bench.S3 -c Release -nologo -v q >/dev/null
-FERRY=$PWD/src/SyncRunner/bin/Release/net10.0/ferry
 LAUNCHER=$PWD/bench/Ferry.Bench.S3/bin/Release/net10.0/ferry-bench-s3
 
 WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/ferry-s3bench.XXXXXX")

@@ -36,9 +36,9 @@ for tool in rclone sftp ssh python3 /usr/bin/time /usr/sbin/sshd; do
 done
 
 echo "== building ferry and the sshd starter (Release)" >&2
-dotnet build src/SyncRunner -c Release -nologo -v q >/dev/null
+# shellcheck source=bench/publish-ferry.sh
+. bench/publish-ferry.sh
 dotnet build bench/Ferry.Bench.Sftp -c Release -nologo -v q >/dev/null
-FERRY=$PWD/src/SyncRunner/bin/Release/net10.0/ferry
 
 WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/ferry-sftpbench.XXXXXX")
 # The starter stops sshd when its standard input closes: it reads from this FIFO, which fd 3 holds open.
