@@ -208,13 +208,8 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
         string path = PathOf(key);
         try
         {
-            var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
-            if (offset > 0)
-            {
-                fs.Seek(offset, SeekOrigin.Begin);
-            }
-
-            return Task.FromResult<Stream>(length >= 0 ? new BoundedReadStream(fs, length) : fs);
+            SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return Task.FromResult<Stream>(new LocalFileReadStream(handle, offset, length >= 0 ? offset + length : long.MaxValue));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -3,6 +3,9 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace Ferry.SyncRunner.Storage.Sftp;
 
@@ -37,6 +40,8 @@ internal sealed class SftpChannel : IAsyncDisposable
     private bool _readerStarted;
     private int _nextId;
     private int _writers;
+    private int _readers;
+    private long _bytesSpliced;
     private int _writing;
     private byte[]? _batch;
     private volatile StorageException? _fault;
@@ -82,6 +87,9 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     /// <summary>Requests sent so far; also the highest request id.</summary>
     public int RequestsSent => Volatile.Read(ref _nextId);
+
+    /// <summary>Bytes of WRITE data moved from local files into the pipe by <c>splice</c>, without a copy (for tests and diagnostics).</summary>
+    public long BytesSpliced => Interlocked.Read(ref _bytesSpliced);
 
     /// <summary>Most requests seen in flight at once since the session started (shows pipelining at work).</summary>
     public int MaxInFlightObserved { get; private set; }
@@ -540,6 +548,38 @@ internal sealed class SftpChannel : IAsyncDisposable
         Post(packet, request.Id, window);
     }
 
+    /// <summary>Counts a file being read through this session, for <see cref="ReadShare"/>; call <see cref="LeaveReaders"/> when it is done.</summary>
+    public void JoinReaders() => Interlocked.Increment(ref _readers);
+
+    /// <summary>Ends what <see cref="JoinReaders"/> began.</summary>
+    public void LeaveReaders() => Interlocked.Decrement(ref _readers);
+
+    /// <summary>
+    /// READs one file may keep in flight now: the files reading through this session share
+    /// <paramref name="sessionBudget"/> requests, each at least 2 and at most <paramref name="maxDepth"/>.
+    /// </summary>
+    public int ReadShare(int maxDepth, int sessionBudget) =>
+        Math.Clamp(sessionBudget / Math.Max(1, Volatile.Read(ref _readers)), Math.Min(2, maxDepth), Math.Max(1, maxDepth));
+
+    /// <summary>Whether <see cref="PostSplicedWrite"/> can move file data into the pipe to ssh without copying (Linux).</summary>
+    public bool CanSplice => FileSplice.IsSupported && _input is PipeStream;
+
+    /// <summary>
+    /// Sends a WRITE of <paramref name="length"/> bytes at <paramref name="offset"/> whose data is the bytes at
+    /// <paramref name="sourceOffset"/> of the local file <paramref name="source"/>, moved into the pipe by the kernel
+    /// when the request's turn comes, for a slot already taken in <paramref name="window"/>. The file must stay open
+    /// until the window has drained. Needs <see cref="CanSplice"/>.
+    /// </summary>
+    public void PostSplicedWrite(byte[] handle, ulong offset, SafeFileHandle source, long sourceOffset, int length, SftpWriteWindow window)
+    {
+        var packet = Begin(SftpPacketType.Write, out uint id, handle.Length + 64);
+        packet.WriteBytes(handle);
+        packet.WriteUInt64(offset);
+        packet.WriteUInt32((uint)length); // the data string's length; its bytes are the tail
+        packet.Tail = new SftpFileSplice(source, sourceOffset, length, window);
+        Post(packet, id, window);
+    }
+
     /// <summary>
     /// A window for the pipelined WRITEs of one open file: the files writing through this session at once share
     /// <paramref name="sessionBudget"/> requests in flight, each at least 2 and at most <paramref name="maxDepth"/>.
@@ -584,6 +624,19 @@ internal sealed class SftpChannel : IAsyncDisposable
                     using (packet)
                     {
                         ReadOnlyMemory<byte> data = packet.Packet;
+                        if (packet.Tail is { } tail)
+                        {
+                            if (used > 0)
+                            {
+                                _input.Write(batch, 0, used);
+                                used = 0;
+                            }
+
+                            _input.Write(data.Span);
+                            WriteTail(tail);
+                            continue;
+                        }
+
                         if (data.Length > DirectWriteThreshold || data.Length > batch.Length - used)
                         {
                             if (used > 0)
@@ -629,6 +682,124 @@ internal sealed class SftpChannel : IAsyncDisposable
 
             Volatile.Write(ref _writing, 0);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes a WRITE's data from its file into the pipe: by <c>splice</c>, or through a buffer where the file cannot
+    /// be spliced. A file that ends early or fails to read is padded with zeros to the declared length, so the stream
+    /// to ssh stays in step, and its upload is failed through the window.
+    /// </summary>
+    /// <exception cref="IOException">The pipe to ssh is broken (the session is lost).</exception>
+    private void WriteTail(SftpFileSplice tail)
+    {
+        var pipe = (PipeStream)_input;
+        long position = tail.Offset;
+        int moved = 0;
+        Exception? failure = null;
+        bool pipeRef = false;
+        bool fileRef = false;
+        try
+        {
+            pipe.SafePipeHandle.DangerousAddRef(ref pipeRef);
+            tail.Source.DangerousAddRef(ref fileRef);
+            int pipeFd = (int)pipe.SafePipeHandle.DangerousGetHandle();
+            int fileFd = (int)tail.Source.DangerousGetHandle();
+            while (moved < tail.Length)
+            {
+                nint n = FileSplice.Move(fileFd, ref position, pipeFd, tail.Length - moved);
+                if (n > 0)
+                {
+                    moved += (int)n;
+                    Interlocked.Add(ref _bytesSpliced, n);
+                    continue;
+                }
+
+                if (n == 0)
+                {
+                    break; // the file ended early
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == FileSplice.Interrupted)
+                {
+                    continue;
+                }
+
+                if (errno == FileSplice.BrokenPipe)
+                {
+                    throw new IOException($"The pipe to ssh for {_displayName} is broken.");
+                }
+
+                // This file or pipe cannot be spliced (EINVAL and the like): copy the rest through memory.
+                (int copied, failure) = CopyTail(tail, position, tail.Length - moved);
+                moved += copied;
+                break;
+            }
+        }
+        finally
+        {
+            if (fileRef)
+            {
+                tail.Source.DangerousRelease();
+            }
+
+            if (pipeRef)
+            {
+                pipe.SafePipeHandle.DangerousRelease();
+            }
+        }
+
+        if (moved < tail.Length)
+        {
+            byte[] zeros = SftpBuffers.Pool.Rent(Math.Min(tail.Length - moved, 64 * 1024));
+            Array.Clear(zeros);
+            for (int left = tail.Length - moved; left > 0; left -= Math.Min(left, zeros.Length))
+            {
+                _input.Write(zeros, 0, Math.Min(left, zeros.Length));
+            }
+
+            SftpBuffers.Pool.Return(zeros);
+            tail.Window.Poison(new StorageException(
+                StorageErrorKind.Invalid,
+                $"A local file gave {moved} of {tail.Length} bytes at offset {tail.Offset} while being sent to {_displayName}: it changed or could not be read.",
+                failure));
+        }
+    }
+
+    /// <summary>Copies up to <paramref name="count"/> bytes of the tail's file through memory; a failed file read ends it early (reported), a failed pipe write throws.</summary>
+    private (int Copied, Exception? Failure) CopyTail(SftpFileSplice tail, long position, int count)
+    {
+        byte[] buffer = SftpBuffers.Pool.Rent(Math.Min(count, 64 * 1024));
+        int copied = 0;
+        try
+        {
+            while (copied < count)
+            {
+                int n;
+                try
+                {
+                    n = RandomAccess.Read(tail.Source, buffer.AsSpan(0, Math.Min(count - copied, buffer.Length)), position + copied);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+                {
+                    return (copied, e);
+                }
+
+                if (n == 0)
+                {
+                    break;
+                }
+
+                _input.Write(buffer, 0, n);
+                copied += n;
+            }
+
+            return (copied, null);
+        }
+        finally
+        {
+            SftpBuffers.Pool.Return(buffer);
         }
     }
 

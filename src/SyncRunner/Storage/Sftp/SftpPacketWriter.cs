@@ -18,12 +18,18 @@ internal sealed class SftpPacketWriter : IDisposable
         WriteByte((byte)type);
     }
 
-    /// <summary>The finished packet, with its length prefix filled in.</summary>
+    /// <summary>
+    /// Bytes that follow <see cref="Packet"/> on the wire straight from a local file (a WRITE's data), counted in the
+    /// length prefix; <see langword="null"/> when the packet is all in this buffer.
+    /// </summary>
+    public SftpFileSplice? Tail { get; set; }
+
+    /// <summary>The finished packet (without <see cref="Tail"/>), with its length prefix filled in.</summary>
     public ReadOnlyMemory<byte> Packet
     {
         get
         {
-            BinaryPrimitives.WriteUInt32BigEndian(_buffer, (uint)(_length - 4));
+            BinaryPrimitives.WriteUInt32BigEndian(_buffer, (uint)(_length - 4 + (Tail?.Length ?? 0)));
             return _buffer.AsMemory(0, _length);
         }
     }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Ferry.SyncRunner.Keys;
+using Ferry.SyncRunner.Storage.Local;
 
 namespace Ferry.SyncRunner.Storage.Sftp;
 
@@ -250,7 +251,7 @@ public sealed class SftpStorage : IObjectStorage
             long size = stat.Result.Size is { } s ? (long)s : long.MaxValue;
             long end = length < 0 ? size : Math.Min(size, offset + length);
             int chunk = Math.Min(_options.ChunkSize, channel.MaxReadLength);
-            return new SftpReadStream(lease, open.Result, offset, end, chunk, _options.MaxRequestsInFlight, cancellationToken);
+            return new SftpReadStream(lease, open.Result, offset, end, chunk, _options.MaxRequestsInFlight, (int)Math.Max(1, _options.MaxBytesInFlightPerSession / chunk), cancellationToken);
         }
         catch
         {
@@ -291,7 +292,9 @@ public sealed class SftpStorage : IObjectStorage
         var tail = new List<Task>(2);
         try
         {
-            long written = await WritePipelinedAsync(channel, handle, content, window, chunk, cancellationToken).ConfigureAwait(false);
+            long written = content is ILocalFileRegion file && size >= 0 && channel.CanSplice
+                ? await WriteSplicedAsync(channel, handle, file, size, window, chunk, cancellationToken).ConfigureAwait(false)
+                : await WritePipelinedAsync(channel, handle, content, window, chunk, cancellationToken).ConfigureAwait(false);
             if (size >= 0 && written != size)
             {
                 throw new StorageException(StorageErrorKind.Invalid, $"Writing '{key}' to {DisplayName}: the source gave {written} bytes, expected {size}.");
@@ -568,6 +571,29 @@ public sealed class SftpStorage : IObjectStorage
                 return offset;
             }
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="size"/> bytes of a local file as pipelined WRITEs whose data the kernel moves from the
+    /// file into the pipe to ssh (<see cref="SftpChannel.PostSplicedWrite"/>): no copy of the bytes through this
+    /// process. Returns the file's length from where it started when that is more than <paramref name="size"/>, so a
+    /// file that grew since it was listed fails the caller's size check as a read to its end would.
+    /// </summary>
+    private static async Task<long> WriteSplicedAsync(SftpChannel channel, byte[] handle, ILocalFileRegion file, long size, SftpWriteWindow window, int chunk, CancellationToken cancellationToken)
+    {
+        long start = file.FileOffset;
+        long offset = 0;
+        while (offset < size)
+        {
+            await window.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            int n = (int)Math.Min(chunk, size - offset);
+            channel.PostSplicedWrite(handle, (ulong)offset, file.Handle, start + offset, n, window);
+            file.Advance(n);
+            offset += n;
+        }
+
+        long length = RandomAccess.GetLength(file.Handle) - start;
+        return length > size ? length : size;
     }
 
     private async Task RenameReplacingAsync(SftpChannel channel, string from, string to, CancellationToken cancellationToken)

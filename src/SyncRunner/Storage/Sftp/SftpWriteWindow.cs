@@ -117,6 +117,23 @@ internal sealed class SftpWriteWindow(Func<int> depth, Func<SftpReply, Exception
     /// <inheritdoc/>
     public void OnFailed(Exception error) => Complete(error);
 
+    /// <summary>Fails the file without answering a request (its data could not be sent whole; the reply still comes).</summary>
+    public void Poison(Exception error)
+    {
+        TaskCompletionSource? wake = null;
+        lock (_lock)
+        {
+            _error ??= error;
+            if (_waiter is not null && _wakeAt > 0)
+            {
+                wake = _waiter;
+                _waiter = null;
+            }
+        }
+
+        wake?.TrySetResult();
+    }
+
     private void Complete(Exception? error)
     {
         TaskCompletionSource? wake = null;

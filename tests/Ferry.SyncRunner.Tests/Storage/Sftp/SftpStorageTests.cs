@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.Local;
 using Ferry.SyncRunner.Storage.Sftp;
 using Ferry.Testing.Sshd;
 
@@ -15,6 +16,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     private readonly SshdServer _server = sshd.Server;
     private string _name = null!;
     private string _root = null!;
+    private readonly List<string> _localDirectories = [];
     private SftpStorage _storage = null!;
 
     public Task InitializeAsync()
@@ -25,7 +27,14 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _storage.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _storage.DisposeAsync();
+        foreach (string dir in _localDirectories)
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 
     [Fact]
     public async Task PutHeadOpenRead_RoundTrip_KeepsBytesModeAndMtime()
@@ -325,6 +334,70 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PutAsync_LocalFileSource_MovesItsBytesBySpliceByteIdentical()
+    {
+        string dir = LocalDirectory();
+        byte[] data = RandomNumberGenerator.GetBytes((3 * 1024 * 1024) + 12345);
+        await File.WriteAllBytesAsync(Path.Combine(dir, "src.bin"), data);
+        var files = new FileStorage(dir);
+        await using (Stream source = await files.OpenReadAsync("src.bin"))
+        {
+            await _storage.PutAsync("spliced.bin", source, data.Length, new PutOptions { ModifiedTime = Mtime });
+        }
+
+        Assert.Equal(data, await File.ReadAllBytesAsync(Path.Combine(_root, "spliced.bin")));
+        Assert.Equal(Mtime, new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(_root, "spliced.bin"))));
+        Assert.Equal(data.Length, _storage.Channels.Sum(c => c.BytesSpliced));
+    }
+
+    [Fact]
+    public async Task PutAsync_LocalFileShrankAfterOpen_FailsLeavesNothingAndTheSessionStaysInStep()
+    {
+        string dir = LocalDirectory();
+        byte[] data = RandomNumberGenerator.GetBytes(2 * 1024 * 1024);
+        string path = Path.Combine(dir, "shrinks.bin");
+        await File.WriteAllBytesAsync(path, data);
+        var files = new FileStorage(dir);
+        await using (Stream source = await files.OpenReadAsync("shrinks.bin"))
+        {
+            using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+            {
+                truncate.SetLength(1024 * 1024 + 1000); // the listing said 2 MiB; the WRITEs past this point find no bytes
+            }
+
+            var e = await Assert.ThrowsAsync<StorageException>(() => _storage.PutAsync("shrunk.bin", source, data.Length, new PutOptions()));
+            Assert.Equal(StorageErrorKind.Invalid, e.Kind);
+        }
+
+        Assert.False(File.Exists(Path.Combine(_root, "shrunk.bin")));
+        Assert.Empty(Directory.GetFiles(_root, "*.tmp.*"));
+
+        // The padded WRITE kept the byte stream to ssh in step: the same session carries the next file.
+        await PutAsync("after.txt", "next", new PutOptions());
+        Assert.Equal("next", await File.ReadAllTextAsync(Path.Combine(_root, "after.txt")));
+        Assert.Single(_storage.Channels);
+    }
+
+    [Fact]
+    public async Task PutAsync_LocalFileGrewAfterListing_FailsLikeAReadToItsEnd()
+    {
+        string dir = LocalDirectory();
+        string path = Path.Combine(dir, "grows.bin");
+        await File.WriteAllBytesAsync(path, new byte[300_000]);
+        var files = new FileStorage(dir);
+        await using (Stream source = await files.OpenReadAsync("grows.bin"))
+        {
+            await File.AppendAllTextAsync(path, "0123456789");
+            var e = await Assert.ThrowsAsync<StorageException>(() => _storage.PutAsync("grown.bin", source, 300_000, new PutOptions()));
+            Assert.Equal(StorageErrorKind.Invalid, e.Kind);
+            Assert.Contains("300010", e.Message, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(Path.Combine(_root, "grown.bin")));
+        Assert.Empty(Directory.GetFiles(_root, "*.tmp.*"));
+    }
+
+    [Fact]
     public async Task Pool_ConcurrentTransfers_UseSeveralSessionsWithinLimit_DisposeReapsProcesses()
     {
         await using var storage = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")), new SftpStorageOptions { MaxConnections = 3 });
@@ -541,6 +614,15 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     private Task<List<ObjectEntry>> ListAsync(ListOptions options) => ToListAsync(_storage.ListAsync(options));
+
+    /// <summary>A fresh local directory for source files, removed with the test's remote directory.</summary>
+    private string LocalDirectory()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "ferry-sftp-src-" + _name);
+        Directory.CreateDirectory(dir);
+        _localDirectories.Add(dir);
+        return dir;
+    }
 
     private Task PutAsync(string key, string content, PutOptions options)
     {
