@@ -15,6 +15,7 @@ internal sealed class SftpReadStream : Stream
     private readonly long _end;
     private readonly int _chunkSize;
     private readonly int _maxInFlight;
+    private readonly int _sessionBudget;
     private readonly CancellationToken _openToken;
     private readonly Queue<(long Offset, int Length, Task<SftpData?> Reply)> _queue = new();
     private long _next;
@@ -25,9 +26,11 @@ internal sealed class SftpReadStream : Stream
     private int _window = 2;
     private int _disposed;
 
-    public SftpReadStream(SftpConnectionPool.Lease lease, byte[] handle, long offset, long end, int chunkSize, int maxInFlight, CancellationToken cancellationToken)
+    public SftpReadStream(SftpConnectionPool.Lease lease, byte[] handle, long offset, long end, int chunkSize, int maxInFlight, int sessionBudget, CancellationToken cancellationToken)
     {
         _lease = lease;
+        _sessionBudget = sessionBudget;
+        lease.Channel.JoinReaders();
         _handle = handle;
         _next = offset;
         _end = end;
@@ -106,10 +109,7 @@ internal sealed class SftpReadStream : Stream
 
             _current = data;
             _currentPosition = 0;
-            if (_window < _maxInFlight)
-            {
-                _window = Math.Min(_maxInFlight, _window * 2); // slow start: small files do not flood the pipe
-            }
+            _window = Math.Min(_window * 2, _lease.Channel.ReadShare(_maxInFlight, _sessionBudget)); // slow start: small files do not flood the pipe
         }
     }
 
@@ -134,6 +134,7 @@ internal sealed class SftpReadStream : Stream
         _current = null;
         Abandon();
         _ = _lease.Channel.CloseQuietlyAsync(_handle); // the reply is not needed: no round trip per file
+        _lease.Channel.LeaveReaders();
         _lease.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
@@ -146,6 +147,7 @@ internal sealed class SftpReadStream : Stream
             _current = null;
             Abandon();
             _ = _lease.Channel.CloseQuietlyAsync(_handle); // the reply is not needed
+            _lease.Channel.LeaveReaders();
             _lease.Dispose();
         }
 

@@ -9,9 +9,10 @@ public sealed class SftpStorageOptionsTests
     {
         var options = new SftpStorageOptions();
         Assert.Equal("ssh", options.SshPath);
-        Assert.Equal(4, options.MaxConnections);
+        Assert.Equal(Environment.ProcessorCount >= 4 ? 4 : Environment.ProcessorCount, options.MaxConnections);
         Assert.Equal(64 * 1024, options.ChunkSize);
         Assert.Equal(64, options.MaxRequestsInFlight);
+        Assert.Equal(2 * 1024 * 1024, options.MaxBytesInFlightPerSession);
         Assert.Equal(30, options.ConnectTimeoutSeconds);
         Assert.True(options.StrictHostKeyChecking);
         Assert.Equal("aes128-gcm@openssh.com,aes256-gcm@openssh.com", options.PreferredCiphers);
