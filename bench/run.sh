@@ -64,6 +64,7 @@ run_tool() {
 
 # timed TOOL SRC DST: prints "wall user sys" (seconds) of one run.
 timed() {
+  sync # untimed: no tool pays for writing back the inputs or another run's output (dirty page cache)
   if ! /usr/bin/time -f "%e %U %S" -o "$WORK/time" bash -c "$(declare -f run_tool); FERRY='$FERRY'; run_tool $1 '$2' '$3'" \
       >"$WORK/out" 2>"$WORK/err"; then
     echo "bench/run.sh: $1 failed:" >&2; cat "$WORK/err" >&2; exit 1

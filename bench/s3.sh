@@ -99,6 +99,7 @@ timed() {
   local s0 s1
   s0=$(server_cpu)
   sync_cmd "$@"
+  sync # untimed: no tool pays for writing back the inputs or another run's output (dirty page cache)
   /usr/bin/time -f '%e %U %S' -o "$WORK/time" "${CMD[@]}" >"$WORK/out" 2>&1 \
     || { echo "bench/s3.sh: $1 sync $2 $3 failed:" >&2; tail -20 "$WORK/out" >&2; exit 1; }
   s1=$(server_cpu)

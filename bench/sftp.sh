@@ -113,6 +113,7 @@ bench_case() {
       if [ "$dir" = up ]; then dst="dst-$tool"; out="$REMOTE/$dst"; else dst="$WORK/dst-$tool"; out=$dst; fi
       rm -rf "$out"
       [ "$tool" = sftp ] || { mkdir -p "$out"; [ "$dir" = down ] || give "$out"; }
+      sync # untimed: no tool pays for writing back the inputs or another run's output (dirty page cache)
       if ! /usr/bin/time -f "%e %U %S" -o "$WORK/time" bash -c "$(declare -f run_tool ferry_url); $(declare -p SFTP_ARGS); FERRY='$FERRY' WORK='$WORK' REMOTE='$REMOTE' SSHD_USER='$SSHD_USER' SSHD_HOST='$SSHD_HOST' SSHD_PORT='$SSHD_PORT' SSHD_IDENTITY='$SSHD_IDENTITY' SSHD_KNOWN_HOSTS='$SSHD_KNOWN_HOSTS'; run_tool $tool $dir '$name' '$dst'" >"$WORK/out" 2>"$WORK/err"; then
         echo "bench/sftp.sh: $tool $dir failed:" >&2; cat "$WORK/err" >&2; exit 1
       fi
