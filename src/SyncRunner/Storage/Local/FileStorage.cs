@@ -29,6 +29,9 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
     /// <summary>Files at least this large (bytes) are preallocated (<c>fallocate</c>) before they are written: 1 MiB.</summary>
     private const long PreallocationThreshold = 1024 * 1024;
 
+    /// <summary>Whether files are written unnamed (<see cref="UnnamedFile"/>); cleared when the file system refuses.</summary>
+    private volatile bool _unnamedFiles = UnnamedFile.MayWork;
+
     private readonly ConcurrentDictionary<string, bool> _verifiedDirectories = new(StringComparer.Ordinal);
     private string? _realRoot;
 
@@ -45,8 +48,18 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
         }
     }
 
+    /// <summary>Creates the storage, choosing whether files are written unnamed first (tests of both write paths).</summary>
+    internal FileStorage(string rootDirectory, bool unnamedFiles)
+        : this(rootDirectory)
+    {
+        _unnamedFiles = unnamedFiles && UnnamedFile.MayWork;
+    }
+
     /// <summary>The absolute path of the root directory, without a trailing separator (except <c>/</c>).</summary>
     public string Root { get; }
+
+    /// <summary>Whether writes currently go through unnamed files (<see cref="UnnamedFile"/>), for tests and diagnostics.</summary>
+    internal bool WritesUnnamedFiles => _unnamedFiles;
 
     /// <inheritdoc/>
     public string DisplayName => "file://" + Root + (Root.EndsWith('/') ? "" : "/");
@@ -218,37 +231,85 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// On Linux the file is written unnamed (<c>O_TMPFILE</c>) and named once complete (<see cref="UnnamedFile"/>):
+    /// nothing partial is ever visible and a killed process leaves nothing behind. An existing file is replaced by
+    /// linking under a temporary name and renaming over it. Where the file system cannot create unnamed files, the
+    /// file is written under a temporary name (<c>NAME.tmp.HEX</c>) and renamed.
+    /// </remarks>
     public async Task PutAsync(string key, Stream content, long size, PutOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(options);
         string path = PathForWrite(key, isDirectory: false);
+        SafeFileHandle? unnamed = null;
+        if (_unnamedFiles)
+        {
+            try
+            {
+                unnamed = UnnamedFile.TryCreate(Path.GetDirectoryName(path)!);
+            }
+            catch (IOException e)
+            {
+                throw Map(e, "write", key);
+            }
+
+            _unnamedFiles = unnamed is not null; // this file system cannot: temporary names from now on
+        }
+
+        if (unnamed is null)
+        {
+            await PutUnderTemporaryNameAsync(key, path, content, size, options, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using (unnamed)
+        {
+            try
+            {
+                if (size >= PreallocationThreshold)
+                {
+                    UnnamedFile.Preallocate(unnamed, size);
+                }
+
+                await WriteContentAsync(unnamed, content, options, cancellationToken).ConfigureAwait(false);
+                if (!UnnamedFile.TryLink(unnamed, path))
+                {
+                    // The key exists: name the new file temporarily, then rename it over the old one (atomic).
+                    string temp = TempPath(path);
+                    if (!UnnamedFile.TryLink(unnamed, temp))
+                    {
+                        throw new IOException($"link {temp}: the temporary name exists");
+                    }
+
+                    try
+                    {
+                        NativePath.Rename(temp, path);
+                    }
+                    catch
+                    {
+                        TryDelete(temp);
+                        throw;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Map(e, "write", key);
+            }
+        }
+    }
+
+    private async Task PutUnderTemporaryNameAsync(string key, string path, Stream content, long size, PutOptions options, CancellationToken cancellationToken)
+    {
         string temp = TempPath(path);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
         {
-            // A handle, not a FileStream: positioned writes (no lseek), and mode and mtime set on the open file
-            // (fchmod, futimens) instead of by path. Only large files are preallocated: for a small one fallocate
-            // is one more syscall and extent change than the write itself.
+            // Only large files are preallocated: for a small one fallocate is one more syscall and extent change
+            // than the write itself.
             using (SafeFileHandle handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, size >= PreallocationThreshold ? size : 0))
             {
-                long offset = 0;
-                int n;
-                while ((n = await content.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    RandomAccess.Write(handle, buffer.AsSpan(0, n), offset);
-                    offset += n;
-                }
-
-                if (options.Mode is { } mode && !OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(handle, (UnixFileMode)(mode & 0xFFF));
-                }
-
-                if (options.ModifiedTime is { } mtime)
-                {
-                    NativePath.SetModifiedTime(handle, mtime);
-                }
+                await WriteContentAsync(handle, content, options, cancellationToken).ConfigureAwait(false);
             }
 
             NativePath.Rename(temp, path);
@@ -263,9 +324,39 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// Writes the content into an open file and sets its mode and modification time. Through the handle, not a
+    /// <see cref="FileStream"/>: positioned writes (no lseek), and mode and mtime set on the open file (fchmod,
+    /// futimens) instead of by path.
+    /// </summary>
+    private static async Task WriteContentAsync(SafeFileHandle handle, Stream content, PutOptions options, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long offset = 0;
+            int n;
+            while ((n = await content.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                RandomAccess.Write(handle, buffer.AsSpan(0, n), offset);
+                offset += n;
+            }
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (options.Mode is { } mode && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(handle, (UnixFileMode)(mode & 0xFFF));
+        }
+
+        if (options.ModifiedTime is { } mtime)
+        {
+            NativePath.SetModifiedTime(handle, mtime);
         }
     }
 

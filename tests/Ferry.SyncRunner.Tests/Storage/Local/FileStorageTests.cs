@@ -149,6 +149,85 @@ public class FileStorageTests
         Assert.Empty(Directory.EnumerateFiles(dir.Path, "*.tmp.*", SearchOption.AllDirectories));
     }
 
+    [Fact]
+    public async Task PutAsync_MidWrite_NothingVisibleUnderAnyName()
+    {
+        using var dir = new TempDirectory();
+        var s = new FileStorage(dir.Path);
+        Assert.True(s.WritesUnnamedFiles); // Linux with /proc: O_TMPFILE
+        Directory.CreateDirectory(dir.Combine("d"));
+        var source = new GatedStream(new byte[500_000], releaseAfter: 300_000);
+
+        Task put = s.PutAsync("d/f", source, 500_000, new PutOptions());
+        await source.Paused.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Combine("d"))); // 300,000 bytes written, no name yet
+        source.Release.SetResult();
+        await put;
+
+        Assert.Equal(500_000, new FileInfo(dir.Combine("d/f")).Length);
+        Assert.Equal(["f"], Directory.EnumerateFileSystemEntries(dir.Combine("d")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task PutAsync_ExistingFile_ReplacedWholeAndNoTemporaryNameLeft()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("d/f", "old content");
+        var s = new FileStorage(dir.Path);
+        var source = new GatedStream(Encoding.ASCII.GetBytes(new string('n', 200_000)), releaseAfter: 100_000);
+
+        Task put = s.PutAsync("d/f", source, 200_000, new PutOptions());
+        await source.Paused.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("old content", File.ReadAllText(dir.Combine("d/f"))); // untouched until the new file is whole
+        source.Release.SetResult();
+        await put;
+
+        Assert.Equal(new string('n', 200_000), File.ReadAllText(dir.Combine("d/f")));
+        Assert.Equal(["f"], Directory.EnumerateFileSystemEntries(dir.Combine("d")).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PutAsync_SourceFailsMidway_LeavesNothingAndKeepsTheOldFile(bool unnamedFiles)
+    {
+        using var dir = new TempDirectory();
+        dir.Write("d/kept", "old");
+        var s = new FileStorage(dir.Path, unnamedFiles);
+        var failing = new GatedStream(new byte[200_000], releaseAfter: 100_000, fail: true);
+        failing.Release.SetResult();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => s.PutAsync("d/new", failing, 200_000, new PutOptions()));
+        var failingAgain = new GatedStream(new byte[200_000], releaseAfter: 100_000, fail: true);
+        failingAgain.Release.SetResult();
+        await Assert.ThrowsAnyAsync<Exception>(() => s.PutAsync("d/kept", failingAgain, 200_000, new PutOptions()));
+
+        Assert.Equal(["kept"], Directory.EnumerateFileSystemEntries(dir.Combine("d")).Select(Path.GetFileName));
+        Assert.Equal("old", File.ReadAllText(dir.Combine("d/kept")));
+    }
+
+    [Fact]
+    public async Task PutAsync_TemporaryNamePath_WritesAtomicallyWithModeAndMtime()
+    {
+        using var dir = new TempDirectory();
+        var s = new FileStorage(dir.Path, unnamedFiles: false);
+        Assert.False(s.WritesUnnamedFiles);
+        var mtime = new DateTimeOffset(2022, 2, 2, 2, 2, 2, TimeSpan.Zero);
+        var source = new GatedStream(new byte[300_000], releaseAfter: 100_000);
+
+        Task put = s.PutAsync("f", source, 300_000, new PutOptions { ModifiedTime = mtime, Mode = 0x180 });
+        await source.Paused.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Single(Directory.EnumerateFiles(dir.Path, "f.tmp.*")); // this path shows a temporary name meanwhile
+        Assert.False(File.Exists(dir.Combine("f")));
+        source.Release.SetResult();
+        await put;
+
+        Assert.Equal(300_000, new FileInfo(dir.Combine("f")).Length);
+        Assert.Equal(mtime.UtcDateTime, File.GetLastWriteTimeUtc(dir.Combine("f")));
+        Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(dir.Combine("f")));
+        Assert.Empty(Directory.EnumerateFiles(dir.Path, "*.tmp.*"));
+    }
+
     [Theory]
     [InlineData(1_700_000_000_123_456_7L)]
     [InlineData(-1_234_567_8L)]
