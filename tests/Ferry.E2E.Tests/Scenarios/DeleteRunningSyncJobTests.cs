@@ -41,8 +41,10 @@ public sealed class DeleteRunningSyncJobTests(E2EFixture fixture)
         Assert.Empty(cluster.RunLeases(ns, uid));
         Assert.Empty(cluster.Pods(ns));
 
-        // Stopped mid-way, and what was written is whole: every finished file equals its source.
-        var finished = after.Where(f => !f.Key.Contains(".tmp.", StringComparison.Ordinal)).ToList();
+        // Stopped mid-way, and what was written is whole: every file equals its source, and the killed writes left
+        // no temporary files (they were unnamed until whole).
+        Assert.DoesNotContain(after.Keys, TreeSnapshot.IsTemporary);
+        var finished = after.ToList();
         Assert.True(finished.Count < tree.Count, $"the copy had finished before the delete: {finished.Count} files\n{context}");
         foreach ((string key, string hash) in finished)
         {

@@ -59,16 +59,11 @@ public sealed class WorkerKilledTests(E2EFixture fixture)
         SyncJobView status = await cluster.WaitForCompleteAsync(ns, name);
         string context = $"killed {killed} holding {string.Join(", ", held)}\n{cluster.Describe(ns)}";
 
-        // Identical, apart from the temporary files (name.tmp.RANDOM) of writes the SIGKILL cut short: a killed
-        // process cannot remove them, and no reader ever takes them for the object (DESIGN.md, "Writes are atomic").
+        // Identical, with nothing left over by the writes the SIGKILL cut short: a file destination writes each file
+        // unnamed (O_TMPFILE) and names it only when whole, so a killed process leaves no temporary file behind.
         SortedDictionary<string, string> copy = TreeSnapshot.Take(destination);
-        var leftovers = copy.Keys.Where(TreeSnapshot.IsTemporary).ToList();
-        foreach (string leftover in leftovers)
-        {
-            copy.Remove(leftover);
-        }
-
-        TreeSnapshot.AssertEqual(tree.Files, copy, $"destination of {name} (without {leftovers.Count} temporary files)");
+        Assert.DoesNotContain(copy.Keys, TreeSnapshot.IsTemporary);
+        TreeSnapshot.AssertEqual(tree.Files, copy, $"destination of {name}");
 
         // Taken over: every task the killed worker held was claimed again (a new attempt, a lease transition) and done.
         IReadOnlyList<TaskLease> tasks = TaskLease.Of(cluster, ns, uid);
