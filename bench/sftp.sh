@@ -19,12 +19,15 @@
 # The sshd is the test suite's (tests/Ferry.Testing SshdServer: own config, host key, client key, known_hosts, a
 # dedicated user when run as root), started through bench/Ferry.Bench.Sftp and stopped by it when this script exits.
 # Client and server share the machine, so every number includes the server's CPU too.
-# Runs interleave the tools (ferry, rclone, sftp, ferry, ...) so that background load hits all alike; each timed
-# copy goes into a fresh, empty destination; the page cache is warm for every tool.
+# Each case starts with WARMUP (default 1) untimed runs of every tool; runs then interleave the tools, in the given
+# order in odd runs and reversed in even ones (ferry, rclone, rclone, ferry, ...), so that background load and
+# whatever one run leaves behind hit all alike; each timed copy goes into a fresh, empty destination, after an
+# untimed `sync`; the page cache is warm for every tool. ferry is published with ReadyToRun (bench/publish-ferry.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-3}
+WARMUP=${WARMUP:-1}
 SMALL_N=${SMALL_N:-10000}; SMALL_SIZE=${SMALL_SIZE:-4096}
 LARGE_N=${LARGE_N:-10};    LARGE_MB=${LARGE_MB:-100}
 CASES=("$@"); [ ${#CASES[@]} -gt 0 ] || CASES=(small large)
@@ -107,8 +110,12 @@ declare -A WALL CPU
 bench_case() {
   local label=$1 name=$2 dir=$3; shift 3
   local tools=("$@") want bytes; want=$(summary "$WORK/$name"); bytes=${want#* }
-  for r in $(seq 1 "$RUNS"); do
-    for tool in "${tools[@]}"; do
+  local order reversed=() i
+  for ((i = ${#tools[@]} - 1; i >= 0; i--)); do reversed+=("${tools[i]}"); done
+  for r in $(seq $((1 - WARMUP)) "$RUNS"); do
+    # Run 0 (and below) is an untimed warm-up; the order alternates so that no tool always follows the same one.
+    if (( r % 2 == 0 )); then order=("${reversed[@]}"); else order=("${tools[@]}"); fi
+    for tool in "${order[@]}"; do
       local dst out
       if [ "$dir" = up ]; then dst="dst-$tool"; out="$REMOTE/$dst"; else dst="$WORK/dst-$tool"; out=$dst; fi
       rm -rf "$out"
@@ -121,9 +128,10 @@ bench_case() {
       local got; got=$(summary "$out")
       [ "$got" = "$want" ] || { echo "bench/sftp.sh: $tool $dir produced '$got' (files bytes), want '$want'" >&2; exit 1; }
       local cpu; cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}')
+      rm -rf "$out"
+      if (( r < 1 )); then echo "   $label warm-up: $tool ${wall}s (not counted)" >&2; continue; fi
       WALL[$label,$tool]+="$wall "; CPU[$label,$tool]+="$cpu "
       echo "   $label run $r: $tool ${wall}s (client cpu ${cpu}s)" >&2
-      rm -rf "$out"
     done
   done
   local ferry; ferry=$(echo "${WALL[$label,ferry]}" | median)

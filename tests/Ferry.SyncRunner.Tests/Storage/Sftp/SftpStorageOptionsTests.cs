@@ -10,7 +10,7 @@ public sealed class SftpStorageOptionsTests
         var options = new SftpStorageOptions();
         Assert.Equal("ssh", options.SshPath);
         Assert.Equal(Environment.ProcessorCount >= 4 ? 4 : Environment.ProcessorCount, options.MaxConnections);
-        Assert.Equal(64 * 1024, options.ChunkSize);
+        Assert.Equal(256 * 1024, options.ChunkSize);
         Assert.Equal(64, options.MaxRequestsInFlight);
         Assert.Equal(2 * 1024 * 1024, options.MaxBytesInFlightPerSession);
         Assert.Equal(30, options.ConnectTimeoutSeconds);
