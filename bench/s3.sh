@@ -9,7 +9,9 @@
 #   RUNS=5 bench/s3.sh small      one case (small | large), 5 runs
 #   BENCH_TMP=/mnt/disk bench/s3.sh
 #
-# Tools run interleaved (ferry, rclone, ferry, ...) so background load hits both alike. Each run uploads into a
+# Each case starts with WARMUP (default 1) untimed rounds; then the tools run interleaved, ferry first in odd runs
+# and rclone first in even ones, so that background load and whatever one tool leaves behind hit both alike; every
+# timed command follows an untimed `sync`; ferry is published with ReadyToRun (bench/publish-ferry.sh). Each run uploads into a
 # fresh bucket and downloads into a fresh directory; the bucket is purged and radosgw's garbage collector run
 # afterwards (untimed) so memstore (RAM) does not fill up. Both tools run with their defaults: ferry --threads 10,
 # rclone --transfers 4 --checkers 8. rclone runs with `env -u AWS_CA_BUNDLE` (TEST-SERVERS.md).
@@ -17,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-3}
+WARMUP=${WARMUP:-1}
 SMALL_N=${SMALL_N:-10000}; SMALL_SIZE=${SMALL_SIZE:-4096}
 LARGE_N=${LARGE_N:-8};     LARGE_MB=${LARGE_MB:-128}
 MEMSTORE_GIB=${MEMSTORE_GIB:-3}
@@ -113,8 +116,11 @@ bench_case() {
   local name=$1 dir=$2 target=$3
   declare -A times=() cpus=() servers=()
   echo "-- $name: load before $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  for run in $(seq 1 "$RUNS"); do
-    for tool in ferry rclone; do
+  local order
+  for run in $(seq $((1 - WARMUP)) "$RUNS"); do
+    # Run 0 (and below) is an untimed warm-up; the order alternates so that no tool always follows the other.
+    if (( run % 2 == 0 )); then order=(rclone ferry); else order=(ferry rclone); fi
+    for tool in "${order[@]}"; do
       local bucket="b-$tool-$run-$RANDOM$RANDOM"
       env -u AWS_CA_BUNDLE rclone mkdir "rgw:$bucket"
       local down="$WORK/down-$tool"
@@ -127,6 +133,7 @@ bench_case() {
         esac
         r=$(timed $tool "$src" "$dst")
         read -r w c sv <<<"$r"
+        (( run < 1 )) && continue
         times[$tool,$op]+=" $w"; cpus[$tool,$op]+=" $c"; servers[$tool,$op]+=" $sv"
       done
       cmp <(cd "$dir" && find . -type f -exec md5sum {} + | sort) <(cd "$down" && find . -type f -exec md5sum {} + | sort) >/dev/null \
@@ -135,7 +142,7 @@ bench_case() {
       radosgw-admin -c "$RGW_CONF" -n client.admin gc process --include-all >/dev/null 2>&1 || true
       rm -rf "$down"
     done
-    echo "   run $run done, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    if (( run < 1 )); then echo "   warm-up done (not counted), load $(cut -d' ' -f1-3 /proc/loadavg)" >&2; else echo "   run $run done, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2; fi
   done
   for op in upload noop-up download noop-down; do
     local f r fc rc fs rs
