@@ -30,6 +30,12 @@ namespace Ferry.SyncRunner.Storage.Sftp;
 /// </remarks>
 public sealed class SftpStorage : IObjectStorage
 {
+    /// <summary>
+    /// Local files of at least this many bytes are sent by <c>splice</c> (<see cref="WriteSplicedAsync"/>); smaller
+    /// ones through memory, where one pipe write per request costs less than a header write plus a splice.
+    /// </summary>
+    private const long SpliceThreshold = 256 * 1024;
+
     private readonly SftpLocation _location;
     private readonly SftpStorageOptions _options;
     private readonly SshCommandLine _command;
@@ -292,7 +298,7 @@ public sealed class SftpStorage : IObjectStorage
         var tail = new List<Task>(2);
         try
         {
-            long written = content is ILocalFileRegion file && size >= 0 && channel.CanSplice
+            long written = content is ILocalFileRegion file && size >= SpliceThreshold && channel.CanSplice
                 ? await WriteSplicedAsync(channel, handle, file, size, window, chunk, cancellationToken).ConfigureAwait(false)
                 : await WritePipelinedAsync(channel, handle, content, window, chunk, cancellationToken).ConfigureAwait(false);
             if (size >= 0 && written != size)
