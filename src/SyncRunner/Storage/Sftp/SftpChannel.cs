@@ -581,6 +581,24 @@ internal sealed class SftpChannel : IAsyncDisposable
     }
 
     /// <summary>
+    /// Sends FSETSTAT (<paramref name="attributes"/>) and CLOSE for a file written through <paramref name="window"/>,
+    /// counted in it: their outcomes join the WRITEs', so one <see cref="SftpWriteWindow.DrainAsync"/> tells all, with
+    /// one wake-up instead of one per request. OpenSSH's server handles a session's requests in order, so the times are
+    /// set after the last byte is written.
+    /// </summary>
+    public void PostFinish(byte[] handle, SftpAttributes attributes, SftpWriteWindow window)
+    {
+        var setStat = Begin(SftpPacketType.FSetStat, out uint setStatId);
+        setStat.WriteBytes(handle);
+        setStat.WriteAttributes(attributes);
+        Post(setStat, setStatId, window.Track(reply => CheckStatus(reply, "fsetstat", "handle")));
+
+        var close = Begin(SftpPacketType.Close, out uint closeId);
+        close.WriteBytes(handle);
+        Post(close, closeId, window.Track(reply => CheckStatus(reply, "close", "handle")));
+    }
+
+    /// <summary>
     /// A window for the pipelined WRITEs of one open file: the files writing through this session at once share
     /// <paramref name="sessionBudget"/> requests in flight, each at least 2 and at most <paramref name="maxDepth"/>.
     /// Dispose it when the file is done.
@@ -594,10 +612,12 @@ internal sealed class SftpChannel : IAsyncDisposable
             () => Interlocked.Decrement(ref _writers));
     }
 
-    private Exception? CheckWriteStatus(SftpReply reply)
+    private Exception? CheckWriteStatus(SftpReply reply) => CheckStatus(reply, "write", "file");
+
+    private Exception? CheckStatus(SftpReply reply, string operation, string path)
     {
         SftpStatusCode code = ReadStatus(reply, out string message);
-        return code == SftpStatusCode.Ok ? null : StatusError(code, message, "write", "file");
+        return code == SftpStatusCode.Ok ? null : StatusError(code, message, operation, path);
     }
 
     /// <summary>

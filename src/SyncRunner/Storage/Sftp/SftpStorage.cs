@@ -295,7 +295,6 @@ public sealed class SftpStorage : IObjectStorage
         bool closed = false;
         int chunk = Math.Min(_options.ChunkSize, channel.MaxWriteLength);
         using SftpWriteWindow window = channel.CreateWriteWindow(_options.MaxRequestsInFlight, (int)Math.Max(1, _options.MaxBytesInFlightPerSession / chunk));
-        var tail = new List<Task>(2);
         try
         {
             long written = content is ILocalFileRegion file && size >= SpliceThreshold && channel.CanSplice
@@ -312,31 +311,20 @@ public sealed class SftpStorage : IObjectStorage
                 attributes = attributes with { Permissions = 0x1A4 }; // 0644, as a plain create would give
             }
 
-            // The last WRITEs, FSETSTAT (mode, mtime) and CLOSE travel together: OpenSSH's server handles a
-            // session's requests in order, so the times are set after the last byte is written.
-            tail.Add(channel.FSetStatAsync(handle, attributes, cancellationToken));
+            // The last WRITEs, FSETSTAT (mode, mtime) and CLOSE travel together, all answered into the window.
+            channel.PostFinish(handle, attributes, window);
             closed = true;
-            tail.Add(channel.CloseAsync(handle, cancellationToken));
-            if (await window.DrainAsync().ConfigureAwait(false) is { } writeFailed)
+            if (await window.DrainAsync().ConfigureAwait(false) is { } failed)
             {
-                ExceptionDispatchInfo.Throw(writeFailed);
+                ExceptionDispatchInfo.Throw(failed);
             }
 
-            await Task.WhenAll(tail).ConfigureAwait(false);
             await RenameReplacingAsync(channel, temp, path, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             // Every reply is awaited before the temporary file is removed; the first failure is the one reported.
             await window.DrainAsync().ConfigureAwait(false);
-            try
-            {
-                await Task.WhenAll(tail).ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-            }
-
             if (!closed)
             {
                 await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);

@@ -59,6 +59,20 @@ internal sealed class SftpWriteWindow(Func<int> depth, Func<SftpReply, Exception
         }
     }
 
+    /// <summary>
+    /// Counts one more request of this file whose outcome joins the WRITEs' (FSETSTAT, CLOSE), outside the depth
+    /// limit; send it with the returned target, which checks its reply with <paramref name="requestCheck"/>.
+    /// </summary>
+    public ISftpReplyTarget Track(Func<SftpReply, Exception?> requestCheck)
+    {
+        lock (_lock)
+        {
+            _inFlight++;
+        }
+
+        return new Tracked(this, requestCheck);
+    }
+
     /// <summary>Gives back a slot taken with <see cref="AcquireAsync"/> whose WRITE was not sent.</summary>
     public void Release() => Complete(null);
 
@@ -149,6 +163,29 @@ internal sealed class SftpWriteWindow(Func<int> depth, Func<SftpReply, Exception
         }
 
         wake?.TrySetResult();
+    }
+
+    private sealed class Tracked(SftpWriteWindow window, Func<SftpReply, Exception?> requestCheck) : ISftpReplyTarget
+    {
+        public void OnReply(SftpReply reply)
+        {
+            Exception? error;
+            using (reply)
+            {
+                try
+                {
+                    error = requestCheck(reply);
+                }
+                catch (Exception e)
+                {
+                    error = e;
+                }
+            }
+
+            window.Complete(error);
+        }
+
+        public void OnFailed(Exception error) => window.Complete(error);
     }
 
     private void ThrowIfFailed()

@@ -204,6 +204,26 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PostFinish_AfterWrites_SetsModeAndTimesAndClosesInOneDrain()
+    {
+        string path = _dir + "/finished.bin";
+        var mtime = new DateTimeOffset(2019, 6, 7, 8, 9, 10, TimeSpan.Zero);
+        byte[] handle = await _channel.OpenAsync(path, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate, SftpAttributes.Empty, default);
+        using SftpWriteWindow window = _channel.CreateWriteWindow(maxDepth: 4, sessionBudget: 4);
+        await window.AcquireAsync(default);
+        SftpWriteRequest write = _channel.BeginWrite(handle, 0, 16);
+        _channel.PostWrite(write, Encoding.ASCII.GetBytes("abc", write.Data.Span), window);
+        _channel.PostFinish(handle, SftpAttributes.For(0x180 /* 0600 */, mtime), window);
+
+        Assert.Null(await window.DrainAsync());
+        Assert.Equal(0, window.InFlight);
+        Assert.Equal("abc", await File.ReadAllTextAsync(path));
+        Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(path));
+        Assert.Equal(mtime.UtcDateTime, File.GetLastWriteTimeUtc(path));
+        await Assert.ThrowsAsync<SftpStatusException>(() => _channel.CloseAsync(handle, default)); // closed already
+    }
+
+    [Fact]
     public async Task PostWrite_ServerRefuses_WindowReportsTheStatusError()
     {
         string path = _dir + "/readonly.bin";
