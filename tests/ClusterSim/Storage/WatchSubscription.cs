@@ -26,7 +26,18 @@ internal sealed class WatchSubscription(ResourceType type, string? ns, LabelSele
     /// <summary>Cancelled when the watch is dropped by fault injection.</summary>
     public CancellationToken Dropped => _dropped.Token;
 
-    public void Drop() => _dropped.Cancel();
+    /// <summary>Drops the watch (fault injection, or the simulator shutting down).</summary>
+    public void Drop()
+    {
+        try
+        {
+            _dropped.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The watch ended (its client went away) between being listed and being dropped: nothing left to drop.
+        }
+    }
 
     /// <summary>Maps a store event to what this watcher sees: MODIFIED becomes ADDED or DELETED when the object
     /// enters or leaves the selection; null when the watcher sees nothing.</summary>
