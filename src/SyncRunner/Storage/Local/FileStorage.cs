@@ -254,7 +254,10 @@ public sealed class FileStorage : IObjectStorage, IServerSideCopy
                 throw Map(e, "write", key);
             }
 
-            _unnamedFiles = unnamed is not null; // this file system cannot: temporary names from now on
+            if (unnamed is null)
+            {
+                _unnamedFiles = false; // this file system cannot: temporary names from now on
+            }
         }
 
         if (unnamed is null)

@@ -29,7 +29,7 @@ internal static partial class UnnamedFile
     public static bool MayWork { get; } = OperatingSystem.IsLinux() && Directory.Exists("/proc/self/fd");
 
     /// <summary><c>O_TMPFILE</c> (<c>__O_TMPFILE | O_DIRECTORY</c>); O_DIRECTORY differs between architectures.</summary>
-    private static int TmpFile => RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x404000 : 0x410000;
+    private static readonly int TmpFile = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x404000 : 0x410000;
 
     /// <summary>Creates an unnamed file in <paramref name="directory"/>, open for writing, with mode 0666 less the umask.</summary>
     /// <returns>The open file, or <see langword="null"/> when the kernel or file system cannot create unnamed files.</returns>

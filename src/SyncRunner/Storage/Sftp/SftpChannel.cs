@@ -183,16 +183,6 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a WRITE. <paramref name="data"/> is copied before this method returns, so the caller may reuse it at once.</summary>
-    public Task WriteAsync(byte[] handle, ulong offset, ReadOnlySpan<byte> data, CancellationToken cancellationToken)
-    {
-        var packet = Begin(SftpPacketType.Write, out uint id, data.Length + handle.Length + 64);
-        packet.WriteBytes(handle);
-        packet.WriteUInt64(offset);
-        packet.WriteBytes(data);
-        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "write", "file");
-    }
-
     /// <summary>
     /// Starts a WRITE of at most <paramref name="maxLength"/> bytes at <paramref name="offset"/> whose data the caller
     /// reads straight into <see cref="SftpWriteRequest.Data"/>; send it with <see cref="PostWrite"/> or dispose it.
@@ -224,14 +214,6 @@ internal sealed class SftpChannel : IAsyncDisposable
         packet.WriteString(path);
         packet.WriteAttributes(attributes);
         return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "setstat", path);
-    }
-
-    public Task FSetStatAsync(byte[] handle, SftpAttributes attributes, CancellationToken cancellationToken)
-    {
-        var packet = Begin(SftpPacketType.FSetStat, out uint id);
-        packet.WriteBytes(handle);
-        packet.WriteAttributes(attributes);
-        return ExpectStatusAsync(SendAsync(packet, id, cancellationToken), "fsetstat", "handle");
     }
 
     public Task<byte[]> OpenDirAsync(string path, CancellationToken cancellationToken)
@@ -558,8 +540,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     /// READs one file may keep in flight now: the files reading through this session share
     /// <paramref name="sessionBudget"/> requests, each at least 2 and at most <paramref name="maxDepth"/>.
     /// </summary>
-    public int ReadShare(int maxDepth, int sessionBudget) =>
-        Math.Clamp(sessionBudget / Math.Max(1, Volatile.Read(ref _readers)), Math.Min(2, maxDepth), Math.Max(1, maxDepth));
+    public int ReadShare(int maxDepth, int sessionBudget) => Share(Volatile.Read(ref _readers), maxDepth, sessionBudget);
 
     /// <summary>Whether <see cref="PostSplicedWrite"/> can move file data into the pipe to ssh without copying (Linux).</summary>
     public bool CanSplice => FileSplice.IsSupported && _input is PipeStream;
@@ -607,10 +588,14 @@ internal sealed class SftpChannel : IAsyncDisposable
     {
         Interlocked.Increment(ref _writers);
         return new SftpWriteWindow(
-            () => Math.Clamp(sessionBudget / Math.Max(1, Volatile.Read(ref _writers)), Math.Min(2, maxDepth), Math.Max(1, maxDepth)),
+            () => Share(Volatile.Read(ref _writers), maxDepth, sessionBudget),
             CheckWriteStatus,
             () => Interlocked.Decrement(ref _writers));
     }
+
+    /// <summary>One file's share of <paramref name="sessionBudget"/> requests among <paramref name="files"/>: at least 2, at most <paramref name="maxDepth"/>.</summary>
+    private static int Share(int files, int maxDepth, int sessionBudget) =>
+        Math.Clamp(sessionBudget / Math.Max(1, files), Math.Min(2, maxDepth), Math.Max(1, maxDepth));
 
     private Exception? CheckWriteStatus(SftpReply reply) => CheckStatus(reply, "write", "file");
 
@@ -1041,10 +1026,9 @@ internal sealed class SftpChannel : IAsyncDisposable
     private async Task ExpectStatusAsync(Task<SftpReply> request, string operation, string path)
     {
         using SftpReply reply = await request.ConfigureAwait(false);
-        SftpStatusCode code = ReadStatus(reply, out string message);
-        if (code != SftpStatusCode.Ok)
+        if (CheckStatus(reply, operation, path) is { } failed)
         {
-            throw StatusError(code, message, operation, path);
+            throw failed;
         }
     }
 

@@ -123,22 +123,6 @@ internal sealed class SftpReadStream : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    public override async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _current?.Dispose();
-        _current = null;
-        Abandon();
-        _ = _lease.Channel.CloseQuietlyAsync(_handle); // the reply is not needed: no round trip per file
-        _lease.Channel.LeaveReaders();
-        _lease.Dispose();
-        await base.DisposeAsync().ConfigureAwait(false);
-    }
-
     protected override void Dispose(bool disposing)
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -146,7 +130,7 @@ internal sealed class SftpReadStream : Stream
             _current?.Dispose();
             _current = null;
             Abandon();
-            _ = _lease.Channel.CloseQuietlyAsync(_handle); // the reply is not needed
+            _ = _lease.Channel.CloseQuietlyAsync(_handle); // the reply is not needed: no round trip per file
             _lease.Channel.LeaveReaders();
             _lease.Dispose();
         }

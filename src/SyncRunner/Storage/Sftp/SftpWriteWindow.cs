@@ -110,23 +110,7 @@ internal sealed class SftpWriteWindow(Func<int> depth, Func<SftpReply, Exception
     }
 
     /// <inheritdoc/>
-    public void OnReply(SftpReply reply)
-    {
-        Exception? error;
-        using (reply)
-        {
-            try
-            {
-                error = check(reply);
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        }
-
-        Complete(error);
-    }
+    public void OnReply(SftpReply reply) => Complete(Outcome(reply, check));
 
     /// <inheritdoc/>
     public void OnFailed(Exception error) => Complete(error);
@@ -167,25 +151,25 @@ internal sealed class SftpWriteWindow(Func<int> depth, Func<SftpReply, Exception
 
     private sealed class Tracked(SftpWriteWindow window, Func<SftpReply, Exception?> requestCheck) : ISftpReplyTarget
     {
-        public void OnReply(SftpReply reply)
-        {
-            Exception? error;
-            using (reply)
-            {
-                try
-                {
-                    error = requestCheck(reply);
-                }
-                catch (Exception e)
-                {
-                    error = e;
-                }
-            }
-
-            window.Complete(error);
-        }
+        public void OnReply(SftpReply reply) => window.Complete(Outcome(reply, requestCheck));
 
         public void OnFailed(Exception error) => window.Complete(error);
+    }
+
+    /// <summary>What a reply reports through <paramref name="replyCheck"/> (a malformed reply is a failure too); disposes the reply.</summary>
+    private static Exception? Outcome(SftpReply reply, Func<SftpReply, Exception?> replyCheck)
+    {
+        using (reply)
+        {
+            try
+            {
+                return replyCheck(reply);
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
     }
 
     private void ThrowIfFailed()

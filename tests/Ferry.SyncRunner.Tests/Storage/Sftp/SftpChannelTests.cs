@@ -42,8 +42,18 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
     {
         string path = _dir + "/f.bin";
         byte[] handle = await _channel.OpenAsync(path, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate, SftpAttributes.Empty, default);
-        await _channel.WriteAsync(handle, 5, "world"u8, default);
-        await _channel.WriteAsync(handle, 0, "hello"u8, default);
+        using (SftpWriteWindow window = _channel.CreateWriteWindow(maxDepth: 4, sessionBudget: 4))
+        {
+            foreach ((ulong offset, string text) in new[] { (5ul, "world"), (0ul, "hello") })
+            {
+                await window.AcquireAsync(default);
+                SftpWriteRequest write = _channel.BeginWrite(handle, offset, text.Length);
+                _channel.PostWrite(write, Encoding.ASCII.GetBytes(text, write.Data.Span), window);
+            }
+
+            Assert.Null(await window.DrainAsync());
+        }
+
         SftpAttributes open = await _channel.FStatAsync(handle, default);
         await _channel.CloseAsync(handle, default);
         Assert.Equal(10ul, open.Size);
@@ -77,8 +87,12 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
         Assert.Equal(mtime, new DateTimeOffset(File.GetLastWriteTimeUtc(path)));
 
         byte[] handle = await _channel.OpenAsync(path, SftpOpenFlags.Write, SftpAttributes.Empty, default);
-        await _channel.FSetStatAsync(handle, SftpAttributes.For(0x180 /* 0600 */, null), default);
-        await _channel.CloseAsync(handle, default);
+        using (SftpWriteWindow window = _channel.CreateWriteWindow(maxDepth: 4, sessionBudget: 4))
+        {
+            _channel.PostFinish(handle, SftpAttributes.For(0x180 /* 0600 */, null), window); // FSETSTAT, CLOSE
+            Assert.Null(await window.DrainAsync());
+        }
+
         Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(path));
 
         await _channel.SymlinkAsync(_dir + "/link", "s.txt", default);
