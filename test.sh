@@ -33,6 +33,14 @@ rc=${PIPESTATUS[0]}
 set -e
 passed=$({ grep -E '^[[:space:]]+Passed: [0-9]+$' "$log" || true; } | awk '{s += $2} END {print s + 0}')
 failed=$({ grep -E '^[[:space:]]+Failed: [0-9]+$' "$log" || true; } | awk '{s += $2} END {print s + 0}')
+if [ "$failed" -gt 0 ] || [ "$rc" -ne 0 ]; then
+  # Repeat each failure with its message and the top of its stack at the end, where a truncated CI log still shows it.
+  echo "==== failures ===="
+  awk '/^[[:space:]]+Failed [^:]/ {on = 1; n = 0}
+       /^[[:space:]]+Passed / || /^\[xUnit/ || /^Test Run / {on = 0}
+       on && n < 40 {print; n++}' "$log"
+  grep -E "error (CS|MSB|NU)[0-9]+" "$log" | sort -u | head -20 || true
+fi
 rm -f "$log"
 echo "$passed passed, $failed failed"
 if [ "$rc" -eq 0 ] && [ "$passed" -eq 0 ]; then echo "test.sh: no test ran" >&2; exit 1; fi
