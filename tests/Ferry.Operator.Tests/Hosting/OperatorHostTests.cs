@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Ferry.Api.Conditions;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
@@ -49,7 +50,13 @@ public sealed class OperatorHostTests
 
             var metrics = await http.GetAsync("/metrics");
             Assert.Equal("text/plain", metrics.Content.Headers.ContentType?.MediaType);
-            var text = await metrics.Content.ReadAsStringAsync();
+
+            // A reconcile and its status write are counted when they return, after the status is visible to clients:
+            // the metrics can trail the status by a moment.
+            var text = await Eventually.MatchAsync(() => http.GetStringAsync("/metrics"),
+                t => Regex.IsMatch(t, @"ferry_operator_reconcile_total\{controller=""syncjob"",result=""requeue""\} [1-9]")
+                    && Regex.IsMatch(t, @"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]"),
+                "the reconcile and its status write counted in /metrics");
             Assert.Contains("# TYPE ferry_operator_reconcile_total counter", text, StringComparison.Ordinal);
             Assert.Matches(@"ferry_operator_reconcile_total\{controller=""syncjob"",result=""requeue""\} [1-9]", text);
             Assert.Contains("ferry_operator_reconcile_duration_seconds_count{controller=\"syncjob\"}", text, StringComparison.Ordinal);
@@ -89,9 +96,9 @@ public sealed class OperatorHostTests
 
         await client.CreateAsync(SyncJobResources.SyncJobs, "default", OperatorHarness.S3ToVolume("elected", secret: "missing"));
         await Eventually.MatchAsync(() => client.TryGetAsync(SyncJobResources.SyncJobs, "default", "elected"), s => s?.Status?.Conditions is { Count: > 0 }, "reconciled");
-        await Task.Delay(500);
-
-        Assert.Matches(@"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]", await http1.GetStringAsync("/metrics"));
+        await Eventually.MatchAsync(() => http1.GetStringAsync("/metrics"),
+            t => Regex.IsMatch(t, @"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]"), "the leader's status writes counted");
+        await Task.Delay(500); // time for a standby that wrongly reconciled to show it
         var standby = await http2.GetStringAsync("/metrics");
         Assert.DoesNotContain("ferry_operator_status_writes_total{", standby, StringComparison.Ordinal);
         Assert.DoesNotContain("ferry_operator_reconcile_total{", standby, StringComparison.Ordinal);
