@@ -9,6 +9,8 @@ internal sealed class PodProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stopping;
+    private int _pid;
+    private int _disposed;
 
     private PodProcess(Process process, string ns, string name, string uid, LaunchPlan plan)
     {
@@ -28,7 +30,8 @@ internal sealed class PodProcess : IDisposable
 
     public LaunchPlan Plan { get; }
 
-    public int Pid => _process.Id;
+    /// <summary>The process id (and process group id), kept after the process is disposed.</summary>
+    public int Pid => _pid;
 
     public DateTimeOffset StartedAt { get; }
 
@@ -78,6 +81,7 @@ internal sealed class PodProcess : IDisposable
         var pod = new PodProcess(process, ns, name, uid, plan);
         process.Exited += (_, _) => pod._exited.TrySetResult();
         process.Start();
+        pod._pid = process.Id;
         if (process.HasExited)
         {
             pod._exited.TrySetResult();
@@ -86,8 +90,9 @@ internal sealed class PodProcess : IDisposable
         return pod;
     }
 
-    /// <summary>Sends <paramref name="signal"/> to the process group.</summary>
-    public bool Signal(PodSignal signal) => NativeSignals.SignalGroup(Pid, signal);
+    /// <summary>Sends <paramref name="signal"/> to the process group; a no-op once the kubelet has reaped the pod
+    /// (disposed it after its exit and the group's SIGKILL), which a concurrent stop can still reach.</summary>
+    public bool Signal(PodSignal signal) => Volatile.Read(ref _disposed) == 0 && NativeSignals.SignalGroup(_pid, signal);
 
     /// <summary>SIGTERM to the group, then SIGKILL once <paramref name="grace"/> has passed (or at once when zero).</summary>
     public async Task StopAsync(TimeSpan grace)
@@ -103,5 +108,9 @@ internal sealed class PodProcess : IDisposable
         await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
     }
 
-    public void Dispose() => _process.Dispose();
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _disposed, 1);
+        _process.Dispose();
+    }
 }
