@@ -17,6 +17,10 @@ public sealed class ApiFaultsTests(E2EFixture fixture)
         cluster.Sim.Faults.ConflictRates["leases"] = 0.3;
         cluster.Sim.Faults.DropWatchesAfter = TimeSpan.FromSeconds(2);
 
+        // The timer only arms on watches opened from now on: cut the operator's open ones so that they reconnect under
+        // it (otherwise a run shorter than the watches' lifetime might see no drop at all).
+        cluster.Sim.DropWatches();
+
         await cluster.ApplyAsync(Manifests.SyncJob(ns, "under-fire", tree.Bucket, fixture.S3.Endpoint, "replica", "docs", workers: 3, spec => spec["threads"] = 2));
         SyncJobView status = await cluster.WaitForCompleteAsync(ns, "under-fire", TimeSpan.FromSeconds(150));
         long conflicts = cluster.Sim.Faults.InjectedConflicts;

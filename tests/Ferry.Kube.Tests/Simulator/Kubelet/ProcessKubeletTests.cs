@@ -206,7 +206,8 @@ public sealed class ProcessKubeletTests
     public async Task Job_ActiveDeadlineSeconds_FailedDeadlineExceededAndPodsKilled()
     {
         await using var h = await KubeletHarness.StartAsync();
-        h.CreateJob(KubeletHarness.Job("slow", "sleep 60", new JsonObject { ["activeDeadlineSeconds"] = 1 }));
+        // Long enough for the pod's process to start (and be seen) on a loaded machine before the deadline kills it.
+        h.CreateJob(KubeletHarness.Job("slow", "sleep 60", new JsonObject { ["activeDeadlineSeconds"] = 3 }));
         var pid = await h.WaitAsync("a process", () => h.PodsOf("slow").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().Select(i => (int?)i).FirstOrDefault() is { } id ? (object)id : null);
 
         var job = await h.WaitForJobConditionAsync("slow", "Failed");
