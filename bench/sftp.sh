@@ -7,7 +7,10 @@
 #   bench/sftp.sh                      all cases, 3 runs each
 #   RUNS=5 bench/sftp.sh small         one case (small | large), 5 runs
 #   LARGE_N=4 LARGE_MB=256 bench/sftp.sh large
-#   BENCH_TMP=/mnt/disk bench/sftp.sh  where the local inputs and outputs go (default: /tmp)
+#   BENCH_TMP=/mnt/disk bench/sftp.sh  where the local inputs and outputs and the sshd's data go (default: /tmp)
+#   BENCH_TMP=/dev/shm bench/sftp.sh   all on tmpfs: the tools and the protocol without the disk (see RESULTS-sftp.md:
+#                                      on ext4 without a journal, as on the build machine, creating files soon after
+#                                      deleting many spends most of the time in the kernel's inode allocator)
 #   TOOLS="ferry rclone-nohash" bench/sftp.sh   which tools (ferry first; default: ferry rclone rclone-nohash sftp)
 #
 # Tools: `ferry` (Release build, default options), `rclone` (rclone sync with its defaults: to verify each
@@ -46,7 +49,7 @@ dotnet build bench/Ferry.Bench.Sftp -c Release -nologo -v q >/dev/null
 WORK=$(mktemp -d "${BENCH_TMP:-/tmp}/ferry-sftpbench.XXXXXX")
 # The starter stops sshd when its standard input closes: it reads from this FIFO, which fd 3 holds open.
 mkfifo "$WORK/sshd-in"
-dotnet bench/Ferry.Bench.Sftp/bin/Release/net10.0/ferry-bench-sshd.dll <"$WORK/sshd-in" >"$WORK/sshd-out" 2>&1 &
+TMPDIR=$(dirname "$WORK") dotnet bench/Ferry.Bench.Sftp/bin/Release/net10.0/ferry-bench-sshd.dll <"$WORK/sshd-in" >"$WORK/sshd-out" 2>&1 &
 STARTER=$!
 exec 3>"$WORK/sshd-in"
 cleanup() { exec 3>&-; wait "$STARTER" 2>/dev/null || true; rm -rf "$WORK"; }
