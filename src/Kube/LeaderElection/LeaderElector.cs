@@ -100,7 +100,7 @@ public sealed class LeaderElector
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false) == Attempt.Held)
+            if (await TryAttemptAsync(cancellationToken).ConfigureAwait(false) == Attempt.Held)
             {
                 _logger.LogInformation("{Identity} acquired lease {Namespace}/{Name}", _options.Identity, _options.LeaseNamespace, _options.LeaseName);
                 return true;
@@ -132,7 +132,12 @@ public sealed class LeaderElector
                 return;
             }
 
-            var attempt = await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false);
+            var attempt = await TryAttemptAsync(cancellationToken).ConfigureAwait(false);
+            if (attempt == Attempt.Cancelled)
+            {
+                return;
+            }
+
             if (attempt == Attempt.Held)
             {
                 continue;
@@ -143,6 +148,21 @@ public sealed class LeaderElector
                 _logger.LogWarning("{Identity} lost lease {Namespace}/{Name}", _options.Identity, _options.LeaseNamespace, _options.LeaseName);
                 return;
             }
+        }
+    }
+
+    /// <summary>One acquire-or-renew step in the election loops: a request cut short by <paramref name="cancellationToken"/>
+    /// is <see cref="Attempt.Cancelled"/>, so that <see cref="RunAsync"/> returns on cancellation as documented instead
+    /// of throwing when the cancellation arrives mid-request rather than during the retry delay.</summary>
+    private async Task<Attempt> TryAttemptAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Attempt.Cancelled;
         }
     }
 
@@ -296,5 +316,8 @@ public sealed class LeaderElector
 
         /// <summary>The read or write failed (conflict, transport); try again later.</summary>
         Failed,
+
+        /// <summary>The election was cancelled while the request was in flight.</summary>
+        Cancelled,
     }
 }

@@ -174,6 +174,28 @@ public sealed class LeaderElectorTests
     }
 
     [Fact]
+    public async Task RunAsync_CancelledWhileARenewIsInFlight_ReturnsAndStopsLeading()
+    {
+        var stopped = new TaskCompletionSource();
+        var a = Candidate("a", _ => { }, _ => stopped.TrySetResult());
+        using var stop = new CancellationTokenSource();
+        var run = a.RunAsync(stop.Token);
+        await Until(() => a.IsLeader);
+
+        // The next renew is cut short the way an HTTP request is when its token is cancelled mid-flight.
+        _client.BeforeNextReplace = async () =>
+        {
+            await stop.CancelAsync();
+            throw new TaskCanceledException("The operation was canceled.", null, stop.Token);
+        };
+        await Until(() => run.IsCompleted, advance: true);
+
+        await run; // completes, as documented for a cancellation, instead of throwing it
+        Assert.True(stopped.Task.IsCompleted);
+        Assert.False(a.IsLeader);
+    }
+
+    [Fact]
     public async Task OnNewLeader_CalledOncePerHolderChange()
     {
         var seen = new List<string>();
