@@ -82,9 +82,11 @@ public sealed class WorkerKilledTests(E2EFixture fixture)
         // Exact counts: every source key counted once, as copied or (redone after the last checkpoint) skipped.
         Assert.True(status.Is("SpecValid") && !status.Is("Failed"), context);
         Assert.Equal("Succeeded", status.Phase);
-        Assert.Equal(tree.Count, status.Progress("scanned"));
-        Assert.Equal(tree.TotalBytes, status.Progress("scannedBytes"));
-        Assert.Equal((long)tree.Count, status.Progress("copied") + status.Progress("skipped"));
+        // With the whole state in the message: one run counted every key twice (scanned 860 of 430) once in ~20 runs
+        // under CI-like load, and the plain Assert.Equal said no more than that.
+        Assert.True(tree.Count == status.Progress("scanned"), $"scanned {status.Progress("scanned")}, want {tree.Count}\n{context}");
+        Assert.True(tree.TotalBytes == status.Progress("scannedBytes"), $"scannedBytes {status.Progress("scannedBytes")}, want {tree.TotalBytes}\n{context}");
+        Assert.True(tree.Count == status.Progress("copied") + status.Progress("skipped"), $"copied + skipped {status.Progress("copied") + status.Progress("skipped")}, want {tree.Count}\n{context}");
         Assert.True(status.Progress("skipped") > 0, $"the keys the killed worker had finished were found up to date, not copied again\n{context}");
         Assert.Equal(0L, status.Progress("failed"));
         Assert.Equal(tasks.Count, status.Tasks("done"));
