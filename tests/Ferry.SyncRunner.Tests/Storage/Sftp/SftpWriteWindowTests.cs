@@ -23,11 +23,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task AcquireAsync_WindowFull_WakesOnlyOnceHalfHasDrained()
     {
-        using var window = Window(8);
-        for (int i = 0; i < 8; i++)
-        {
-            await window.AcquireAsync(default);
-        }
+        using var window = await FullWindowAsync(8);
 
         Task waiting = window.AcquireAsync(default).AsTask();
         for (int i = 0; i < 3; i++)
@@ -60,11 +56,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task OnReply_ErrorWhileWriterWaits_WakesItAtOnce()
     {
-        using var window = Window(8);
-        for (int i = 0; i < 8; i++)
-        {
-            await window.AcquireAsync(default);
-        }
+        using var window = await FullWindowAsync(8);
 
         Task waiting = window.AcquireAsync(default).AsTask();
         window.OnReply(Status(4));
@@ -137,6 +129,18 @@ public sealed class SftpWriteWindowTests
     }
 
     private static SftpWriteWindow Window(int depth) => new(() => depth, Check, () => { });
+
+    /// <summary>A window of <paramref name="depth"/> with every slot taken.</summary>
+    private static async Task<SftpWriteWindow> FullWindowAsync(int depth)
+    {
+        SftpWriteWindow window = Window(depth);
+        for (int i = 0; i < depth; i++)
+        {
+            await window.AcquireAsync(default);
+        }
+
+        return window;
+    }
 
     private static Exception? Check(SftpReply reply)
     {
