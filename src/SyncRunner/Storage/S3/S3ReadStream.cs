@@ -21,7 +21,7 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
     private readonly CancellationTokenSource disposed = new();
     private ReadOnlyMemory<byte> current;
     private byte[]? currentBuffer;
-    private Amazon.S3.Model.GetObjectResponse? body;
+    private S3GetObjectClient.Response? body;
     private Stream? bodyStream;
     private long nextFetch;
     private long position;
@@ -39,7 +39,7 @@ internal sealed class S3ReadStream : ReadOnlyStream, IObjectReadInfo
         {
             // Streamed: the whole rest of the object comes through this one response.
             body = response;
-            bodyStream = S3Storage.BaseStreamOf(response.ResponseStream);
+            bodyStream = response.Body;
             current = default;
             position = start;
             nextFetch = end;

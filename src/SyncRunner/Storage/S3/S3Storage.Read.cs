@@ -67,18 +67,11 @@ public sealed partial class S3Storage
             key,
             async t =>
             {
-                var request = new GetObjectRequest
-                {
-                    BucketName = Location.Bucket,
-                    Key = Location.Prefix + key,
-                    ByteRange = wholeObject ? null : new ByteRange(start, start + count - 1),
-                };
-                if (etag is not null)
-                {
-                    request.EtagToMatch = "\"" + etag + "\"";
-                }
-
-                GetObjectResponse response = await client.GetObjectAsync(request, t).ConfigureAwait(false);
+                S3GetObjectClient.Response response = await getClient.GetAsync(
+                    Location.Prefix + key,
+                    wholeObject ? null : (start, start + count - 1),
+                    etag,
+                    t).ConfigureAwait(false);
                 bool streaming = false;
                 try
                 {
@@ -86,7 +79,7 @@ public sealed partial class S3Storage
                     {
                         // Mid-size object: the reader streams this response to its end (one GET, like rclone).
                         streaming = true;
-                        return new RangeResult([], 0, 0, response.ContentLength, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata))
+                        return new RangeResult([], 0, 0, response.ContentLength, response.ETag, ModifiedTimeOf(response.LastModified, response.ModifiedTimeMetadata))
                         {
                             Body = response,
                         };
@@ -105,11 +98,11 @@ public sealed partial class S3Storage
             cancellationToken);
 
     /// <summary>Reads a GET response's bytes into a buffer rented from <see cref="Buffers"/>.</summary>
-    private async Task<RangeResult> BufferAsync(GetObjectResponse response, long start, long count, bool wholeObject, CancellationToken t)
+    private async Task<RangeResult> BufferAsync(S3GetObjectClient.Response response, long start, long count, bool wholeObject, CancellationToken t)
     {
         long total = response.ContentLength;
         long first = 0;
-        if (response.ContentRange is { } range && TryParseContentRange(range, out long rangeStart, out long size))
+        if (response.ContentRange is { From: { } rangeStart, Length: { } size })
         {
             total = size;
             first = rangeStart;
@@ -119,7 +112,7 @@ public sealed partial class S3Storage
         byte[] data = Buffers.Rent(length);
         try
         {
-            int read = await ReadFullyAsync(BaseStreamOf(response.ResponseStream), data.AsMemory(0, length), t).ConfigureAwait(false);
+            int read = await ReadFullyAsync(response.Body, data.AsMemory(0, length), t).ConfigureAwait(false);
             if (read != length)
             {
                 throw new IOException($"The response ended after {read} of {length} bytes.");
@@ -139,28 +132,7 @@ public sealed partial class S3Storage
             length = (int)Math.Min(count, Math.Max(length - start, 0));
         }
 
-        return new RangeResult(data, offset, length, total, S3ETag.Normalize(response.ETag), ModifiedTimeOf(response.LastModified, response.Metadata));
-    }
-
-    /// <summary>The HTTP body under AWSSDK's wrapper streams.</summary>
-    /// <remarks>AWSSDK wraps the body of a GET without <c>Range</c> in a hashing wrapper (its <c>MD5Stream</c>, to
-    /// compare with a single-part ETag); reading through it cost ~2.5 s of client CPU per GiB here, more than the rest
-    /// of the download (bench/RESULTS-s3.md). Ranged GETs, which Ferry used for every large read before, get no such
-    /// check either; the HTTP Content-Length still guards against truncation.</remarks>
-    internal static Stream BaseStreamOf(Stream stream) =>
-        stream is Amazon.Runtime.Internal.Util.WrapperStream wrapper ? wrapper.GetNonWrapperBaseStream() : stream;
-
-    /// <summary>Parses <c>bytes FIRST-LAST/TOTAL</c>.</summary>
-    internal static bool TryParseContentRange(string text, out long first, out long total)
-    {
-        first = 0;
-        total = 0;
-        int space = text.IndexOf(' ');
-        int dash = text.IndexOf('-');
-        int slash = text.IndexOf('/');
-        return space >= 0 && dash > space && slash > dash
-            && long.TryParse(text.AsSpan(space + 1, dash - space - 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out first)
-            && long.TryParse(text.AsSpan(slash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out total);
+        return new RangeResult(data, offset, length, total, response.ETag, ModifiedTimeOf(response.LastModified, response.ModifiedTimeMetadata));
     }
 
     private StorageException NoSuchKey(string key) =>
@@ -173,7 +145,7 @@ public sealed partial class S3Storage
     {
         /// <summary>A whole-object response left open for the reader to stream (then <see cref="Buffer"/> is empty and
         /// not rented), or <see langword="null"/>.</summary>
-        public GetObjectResponse? Body { get; init; }
+        public S3GetObjectClient.Response? Body { get; init; }
 
         /// <summary>The fetched bytes.</summary>
         public ReadOnlyMemory<byte> Data => Buffer.AsMemory(Offset, Length);

@@ -452,6 +452,70 @@ public class S3StorageTests(RadosgwFixture fixture)
         Assert.True(proxy.InjectedFailures > 5 && proxy.InjectedResets > 2, $"{proxy.InjectedFailures} failures, {proxy.InjectedResets} resets injected");
     }
 
+    [Fact]
+    public async Task OpenReadAsync_KeysThatUriNormalisationWouldAlter_ReadEachObjectsOwnBytes()
+    {
+        // Downloads address objects by URL themselves (S3GetObjectClient): dot segments, doubled slashes and
+        // reserved characters must reach the server as written and be signed as sent.
+        string[] keys = ["dots/../up", "dots/./here", "a//b", "q?x#y", "[br]+{c}", "semi;colon=eq&and", "sp ace", "trail.", "%2F", "ü/ß"];
+        await using S3Storage s3 = await NewStorageAsync("uri/");
+        var data = keys.ToDictionary(k => k, k => Encoding.UTF8.GetBytes("content of " + k));
+        foreach ((string key, byte[] bytes) in data)
+        {
+            await PutAsync(s3, key, bytes);
+        }
+
+        Assert.Equal(keys.Order(KeyComparer.Utf8), await KeysAsync(s3, new ListOptions()));
+        foreach ((string key, byte[] bytes) in data)
+        {
+            Assert.Equal(bytes, await ReadAllAsync(s3, key));
+            Assert.Equal(bytes.AsSpan(3, 4).ToArray(), await ReadAllAsync(s3, key, 3, 4));
+        }
+    }
+
+    [Fact]
+    public async Task OpenReadAsync_WrongSecretOrMissingBucket_FailsWithTheirKindAndNoSecret()
+    {
+        string bucket = await Server.CreateBucketAsync("getdeny");
+        await using (S3Storage writer = new(S3Location.Parse(Server.Url(bucket, "p/")), Small))
+        {
+            await PutAsync(writer, "k", [1, 2, 3]);
+        }
+
+        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        const string Secret = "WrongSecretForGet0123456789";
+        await using S3Storage denied = new(S3Location.Parse($"s3://{Server.AccessKey}:{Secret}@{bucket}/p/?endpoint={proxy.Endpoint.GetLeftPart(UriPartial.Authority)}"), Small);
+        await using S3Storage noBucket = new(S3Location.Parse(Server.Url("no-such-bucket-get", "p/")), Small);
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => denied.OpenReadAsync("k"));
+        var missing = await Assert.ThrowsAsync<StorageException>(() => noBucket.OpenReadAsync("k"));
+
+        Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
+        Assert.Contains("credentials were refused", e.Message, StringComparison.Ordinal);
+        Assert.Equal(1, proxy.RequestsWithMethod("GET"));
+        Assert.DoesNotContain(Secret, e.ToString(), StringComparison.Ordinal);
+        Assert.Equal(StorageErrorKind.NotFound, missing.Kind);
+        Assert.Contains("the bucket does not exist", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("'no-such-bucket-get'", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenReadAsync_ObjectReplacedBetweenRanges_FailsInsteadOfMixingVersions()
+    {
+        await using S3Storage s3 = new(S3Location.Parse(Server.Url(await Server.CreateBucketAsync("pin"), "p/")), new S3StorageOptions { DownloadChunkSize = 1 * MiB, DownloadConcurrency = 1, DownloadStreamThreshold = 0, MaxRetries = 0 });
+        byte[] first = RandomBytes(3 * MiB);
+        await PutAsync(s3, "o", first);
+        await using Stream stream = await s3.OpenReadAsync("o");
+        byte[] start = new byte[10];
+        await stream.ReadExactlyAsync(start);
+
+        await PutAsync(s3, "o", RandomBytes(3 * MiB));
+        var e = await Assert.ThrowsAsync<StorageException>(async () => await stream.CopyToAsync(Stream.Null));
+
+        Assert.Equal(first.AsSpan(0, 10).ToArray(), start);
+        Assert.Contains("PreconditionFailed", e.Message, StringComparison.Ordinal);
+    }
+
     internal static byte[] RandomBytes(int n)
     {
         byte[] b = new byte[n];
