@@ -8,6 +8,12 @@
 #   bench/s3.sh                   both cases, 3 runs each
 #   RUNS=5 bench/s3.sh small      one case (small | large), 5 runs
 #   BENCH_TMP=/mnt/disk bench/s3.sh
+#   BENCH_TMP=/dev/shm bench/s3.sh    local files on tmpfs: the tools and radosgw without the file system
+#
+# The build machine's /tmp is ext4 without a journal, where creating files soon after deleting many is mostly the
+# kernel's inode scan (RESULTS-s3.md, session 4). A journalled ext4 on the same disk, as session 5 measured it:
+#   truncate -s 3G /var/tmp/ext4.img && mkfs.ext4 -q -F /var/tmp/ext4.img && mkdir -p /mnt/ferry-ext4 \
+#     && mount -o loop /var/tmp/ext4.img /mnt/ferry-ext4 && BENCH_TMP=/mnt/ferry-ext4 bench/s3.sh small
 #
 # Each case starts with WARMUP (default 1) untimed rounds; then the tools run interleaved, ferry first in odd runs
 # and rclone first in even ones, so that background load and whatever one tool leaves behind hit both alike; every
