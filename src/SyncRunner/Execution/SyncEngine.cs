@@ -43,6 +43,7 @@ public sealed class SyncEngine
     private readonly bool _serverSide;
     private readonly object _planLock = new();
     private readonly SemaphoreSlim _claimLock = new(1, 1);
+    private readonly SemaphoreSlim _largeSlots;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _directoryGates = new(StringComparer.Ordinal);
     private long _pending;
     private long _failedTotal;
@@ -69,6 +70,8 @@ public sealed class SyncEngine
         _filter = filter;
         _limiter = options.BwLimit > 0 ? new BandwidthLimiter(options.BwLimit, _settings.Time) : null;
         _serverSide = _limiter is null && destination is IServerSideCopy copy && copy.CanCopyFrom(source);
+        int large = Math.Clamp(_settings.LargeObjectConcurrency, 1, Math.Max(1, options.Threads));
+        _largeSlots = new SemaphoreSlim(large, large);
         _retry = new ResiliencePipelineBuilder { TimeProvider = _settings.Time }
             .AddRetry(new RetryStrategyOptions
             {
@@ -752,18 +755,35 @@ public sealed class SyncEngine
         }
         else
         {
-            Stream stream = await _source.OpenReadAsync(s.Key, 0, -1, cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
+            // Large objects take one of a few slots (SyncEngineSettings.LargeObjectConcurrency) for their transfer.
+            bool large = s.Size >= _settings.LargeObjectSize;
+            if (large)
             {
-                if (!s.ModifiedTimeIsExact && stream is IObjectReadInfo { ModifiedTime: { } exact })
-                {
-                    // The listing only approximated the mtime; the GET response carries the stored one: keep that.
-                    s = s with { ModifiedTime = exact, ModifiedTimeIsExact = true };
-                    put = put with { ModifiedTime = exact };
-                }
+                await _largeSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
 
-                Stream body = _limiter is null ? stream : new ThrottledReadStream(stream, _limiter);
-                await _destination.PutAsync(s.Key, body, s.Size, put, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Stream stream = await _source.OpenReadAsync(s.Key, 0, -1, cancellationToken).ConfigureAwait(false);
+                await using (stream.ConfigureAwait(false))
+                {
+                    if (!s.ModifiedTimeIsExact && stream is IObjectReadInfo { ModifiedTime: { } exact })
+                    {
+                        // The listing only approximated the mtime; the GET response carries the stored one: keep that.
+                        s = s with { ModifiedTime = exact, ModifiedTimeIsExact = true };
+                        put = put with { ModifiedTime = exact };
+                    }
+
+                    Stream body = _limiter is null ? stream : new ThrottledReadStream(stream, _limiter);
+                    await _destination.PutAsync(s.Key, body, s.Size, put, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (large)
+                {
+                    _largeSlots.Release();
+                }
             }
         }
 

@@ -32,6 +32,19 @@ public sealed record SyncEngineSettings
     /// <summary>How many keys a task plans between two checkpoint opportunities (tests lower it).</summary>
     internal int CheckpointEveryKeys { get; init; } = 1024;
 
+    /// <summary>The size from which an object counts as large, in bytes: large objects stream through the runner at most
+    /// <see cref="LargeObjectConcurrency"/> at a time. <value>Default: 64 MiB.</value></summary>
+    public long LargeObjectSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How many large objects (<see cref="LargeObjectSize"/>) are copied through the runner at once, at most
+    /// <see cref="Planning.SyncOptions.Threads"/>; small objects keep every thread. Server-side copies are not
+    /// limited. <value>Default: 4, as rclone's <c>--transfers</c>.</value></summary>
+    /// <remarks>Each large copy already keeps several requests in flight (multipart parts, ranged GETs, pipelined SFTP
+    /// writes), so more of them at once only split the same bandwidth while multiplying buffers, and on a disk
+    /// interleave their writes: ten 100 MiB SFTP uploads to a disk at once took 1.09× rclone's time, four 0.69×, with
+    /// a quarter less CPU (bench/RESULTS-sftp.md, session 5).</remarks>
+    public int LargeObjectConcurrency { get; init; } = 4;
+
     /// <summary>Retries of a transient storage error per object. <value>Default: 3.</value></summary>
     public int MaxRetries { get; init; } = 3;
 

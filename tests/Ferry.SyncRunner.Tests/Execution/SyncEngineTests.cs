@@ -508,6 +508,89 @@ public class SyncEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_LargeObjects_StreamAtMostLargeObjectConcurrencyAtOnce_SmallOnesUseAllThreads()
+    {
+        // Objects of 4 MiB or more each fill a dispatch batch of their own, so several workers hold one at once.
+        const int Large = (4 * 1024 * 1024) + 1;
+        var src = new MemoryStorage();
+        string largeContent = new('L', Large);
+        for (int i = 0; i < 12; i++)
+        {
+            src.Add($"large/{i:D2}", largeContent);
+        }
+
+        for (int i = 0; i < 400; i++)
+        {
+            src.Add($"small/{i:D3}", "s");
+        }
+
+        var dst = new ConcurrencyProbe(new MemoryStorage(), largeSize: Large);
+        var settings = new SyncEngineSettings { LargeObjectSize = Large, LargeObjectConcurrency = 3 };
+
+        SyncResult result = await new SyncEngine(src, dst, new SyncOptions { Threads = 10 }, settings).RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
+        Assert.Equal(412, result.Counters.Copied);
+        Assert.InRange(dst.MaxLarge, 2, 3);
+        Assert.True(dst.MaxSmall > 3, $"at most {dst.MaxSmall} small objects were copied at once");
+    }
+
+    /// <summary>Counts the most puts in flight at once, of objects at or above <paramref name="largeSize"/> bytes and
+    /// below; each put takes a few milliseconds so that concurrent ones overlap.</summary>
+    private sealed class ConcurrencyProbe(IObjectStorage inner, long largeSize) : IObjectStorage
+    {
+        private int _large;
+        private int _small;
+
+        public int MaxLarge;
+        public int MaxSmall;
+
+        public string DisplayName => "probe:" + inner.DisplayName;
+
+        public StorageCapabilities Capabilities => inner.Capabilities;
+
+        public IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, CancellationToken cancellationToken = default) => inner.ListAsync(options, cancellationToken);
+
+        public Task<ObjectEntry?> HeadAsync(string key, CancellationToken cancellationToken = default) => inner.HeadAsync(key, cancellationToken);
+
+        public Task<Stream> OpenReadAsync(string key, long offset = 0, long length = -1, CancellationToken cancellationToken = default) => inner.OpenReadAsync(key, offset, length, cancellationToken);
+
+        public async Task PutAsync(string key, Stream content, long size, PutOptions options, CancellationToken cancellationToken = default)
+        {
+            bool large = size >= largeSize;
+            int now = large ? Interlocked.Increment(ref _large) : Interlocked.Increment(ref _small);
+            InterlockedMax(ref large ? ref MaxLarge : ref MaxSmall, now);
+            try
+            {
+                await Task.Delay(large ? 40 : 5, cancellationToken);
+                await inner.PutAsync(key, content, size, options, cancellationToken);
+            }
+            finally
+            {
+                _ = large ? Interlocked.Decrement(ref _large) : Interlocked.Decrement(ref _small);
+            }
+        }
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+
+        public Task CreateDirectoryAsync(string key, PutOptions options, CancellationToken cancellationToken = default) => inner.CreateDirectoryAsync(key, options, cancellationToken);
+
+        public Task CreateSymlinkAsync(string key, string target, CancellationToken cancellationToken = default) => inner.CreateSymlinkAsync(key, target, cancellationToken);
+
+        public Task SetAttributesAsync(string key, int? mode, DateTimeOffset? modifiedTime, CancellationToken cancellationToken = default) => inner.SetAttributesAsync(key, mode, modifiedTime, cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+        private static void InterlockedMax(ref int target, int value)
+        {
+            int seen;
+            while (value > (seen = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+            {
+            }
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_SourceKeysEscapingTheDestination_FailAndWriteNothingOutside()
     {
         using var parent = new TempDirectory();
