@@ -183,7 +183,7 @@ internal sealed class S3GetObjectClient : IDisposable
         public ContentRangeHeaderValue? ContentRange { get; } = message.Content.Headers.ContentRange;
 
         /// <summary>The object's ETag, without quotes.</summary>
-        public string? ETag { get; } = S3ETag.Normalize(message.Headers.ETag?.Tag ?? ValueOf(message.Headers, "ETag"));
+        public string? ETag { get; } = S3ETag.Normalize(ValueOf(message.Headers, "ETag"));
 
         /// <summary>The object's <c>Last-Modified</c> time.</summary>
         public DateTime? LastModified { get; } = message.Content.Headers.LastModified?.UtcDateTime;
