@@ -1,4 +1,4 @@
-// ferry-operator: the SyncJob controller (DESIGN.md, "Distributed work"), with /healthz, /readyz and /metrics.
+// ferry-operator: the SyncJob and ReplicaMirror controllers (DESIGN.md, "Distributed work"), with /healthz, /readyz and /metrics.
 using Ferry.Operator.Hosting;
 using Microsoft.Extensions.Hosting;
 

@@ -6,13 +6,15 @@ namespace Ferry.Api.ReplicaMirrors;
 
 /// <summary>Keeps one or more destinations mirrored to a source, by running one child SyncJob per destination
 /// on a schedule, at an interval, back to back, or on a manual trigger.</summary>
-/// <remarks>DESIGN.md, "The API". Each run creates one SyncJob per destination, owned by the mirror.</remarks>
+/// <remarks>DESIGN.md, "The API". Each run of each destination is one child SyncJob, owned by the mirror (controller
+/// ownerReference) and named from the mirror, the destination and the slot (<see cref="MirrorNames.ChildName"/>).</remarks>
 [CustomResource(ApiGroup.Group, ApiGroup.Version, KindName, "replicamirrors", ShortNames = ["rmir"], Categories = ["ferry"])]
-[PrinterColumn("Last Result", "string", ".status.lastSyncResult")]
+[PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
+[PrinterColumn("In Sync", "string", ".status.conditions[?(@.type==\"InSync\")].status")]
 [PrinterColumn("Last Sync", "date", ".status.lastSyncTime")]
 [PrinterColumn("Next Sync", "date", ".status.nextSyncTime")]
-[PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", Priority = 1)]
-[PrinterColumn("In Sync", "string", ".status.conditions[?(@.type==\"InSync\")].status", Priority = 1)]
+[PrinterColumn("Last Result", "string", ".status.lastSyncResult", Priority = 1)]
+[PrinterColumn("Data Age", "string", ".status.dataAge", Priority = 1)]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp")]
 public sealed class ReplicaMirror : IKubernetesObject
 {

@@ -1,21 +1,29 @@
 namespace Ferry.Api.ReplicaMirrors;
 
 /// <summary>Reasons of <see cref="ReplicaMirror"/> conditions (CamelCase, machine-readable).</summary>
+/// <remarks>Reference problems reuse the SyncJob reasons (<c>SecretNotFound</c>, <c>ConfigMapNotFound</c>,
+/// <c>ClaimNotFound</c>, <c>InvalidSpec</c>) so both kinds say the same thing the same way.</remarks>
 public static class ReplicaMirrorConditionReasons
 {
-    /// <summary>The mirror schedules runs.</summary>
-    public const string Scheduling = "Scheduling";
+    /// <summary>The spec is valid and every reference was found.</summary>
+    public const string Valid = "Valid";
 
     /// <summary><c>spec.suspend</c> is true.</summary>
     public const string SuspendedBySpec = "SuspendedBySpec";
 
-    /// <summary>The spec is invalid in a way the schema cannot express (e.g. an unparsable cron expression).</summary>
-    public const string InvalidSpec = "InvalidSpec";
+    /// <summary><c>spec.suspend</c> is false.</summary>
+    public const string Resumed = "Resumed";
 
-    /// <summary>A run is in progress and no run has finished yet.</summary>
+    /// <summary>No destination has finished a run successfully yet.</summary>
     public const string FirstSyncPending = "FirstSyncPending";
 
-    /// <summary>The last run succeeded for every destination.</summary>
+    /// <summary>Every destination that is not suspended is within its <c>rpo</c>.</summary>
+    public const string WithinRpo = "WithinRpo";
+
+    /// <summary>Some destination's last successful run started longer than <c>rpo</c> ago.</summary>
+    public const string RpoExceeded = "RpoExceeded";
+
+    /// <summary>Without an <c>rpo</c>: every destination's last run succeeded.</summary>
     public const string SyncSucceeded = "SyncSucceeded";
 
     /// <summary>The last run failed for some destinations.</summary>
@@ -24,8 +32,12 @@ public static class ReplicaMirrorConditionReasons
     /// <summary>The last run failed for every destination.</summary>
     public const string SyncFailed = "SyncFailed";
 
-    /// <summary>Runs were skipped because the previous run was still going.</summary>
-    public const string MissedIntervals = "MissedIntervals";
+    /// <summary>A destination's last run failed because it would have deleted more than <c>maxDelete</c> keys: the
+    /// source may have been emptied by accident. Nothing was deleted.</summary>
+    public const string MaxDeleteExceeded = "MaxDeleteExceeded";
+
+    /// <summary>Every destination is suspended.</summary>
+    public const string AllSuspended = "AllSuspended";
 
     /// <summary>Nothing is wrong.</summary>
     public const string Healthy = "Healthy";

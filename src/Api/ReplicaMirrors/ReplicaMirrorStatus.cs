@@ -6,10 +6,10 @@ namespace Ferry.Api.ReplicaMirrors;
 
 /// <summary>The observed state of a <see cref="ReplicaMirror"/>, written by the operator.</summary>
 /// <remarks>Written only through the <c>status</c> subresource, with <c>observedGeneration</c> (Kubernetes API
-/// conventions, "Spec and Status").</remarks>
+/// conventions, "Spec and Status"), at most once every few seconds while no run starts or ends.</remarks>
 public sealed class ReplicaMirrorStatus
 {
-    /// <summary>The conditions <c>Ready</c>, <c>InSync</c> and <c>Degraded</c>; one entry per type.</summary>
+    /// <summary>The conditions <c>Ready</c>, <c>InSync</c>, <c>Degraded</c> and <c>Suspended</c>; one entry per type.</summary>
     [ListMapKey("type"), Items(0, 16)]
     public List<Condition>? Conditions { get; set; }
 
@@ -17,33 +17,39 @@ public sealed class ReplicaMirrorStatus
     [Minimum(0)]
     public long? ObservedGeneration { get; set; }
 
-    /// <summary>When the last run started (like a CronJob's <c>lastScheduleTime</c>).</summary>
+    /// <summary>The slot of the latest run started for any destination (like a CronJob's <c>lastScheduleTime</c>).</summary>
     [Format("date-time")]
     public DateTimeOffset? LastScheduleTime { get; set; }
 
-    /// <summary>When the last finished run ended.</summary>
+    /// <summary>When the most recently finished run of any destination ended.</summary>
     [Format("date-time")]
     public DateTimeOffset? LastSyncTime { get; set; }
 
-    /// <summary>How long the last finished run took, as a duration such as <c>4m12s</c>.</summary>
+    /// <summary>How long that run took, as a duration such as <c>4m12s</c>.</summary>
     [Length(1, 64), Pattern(SchemaPatterns.Duration)]
     public string? LastSyncDuration { get; set; }
 
-    /// <summary>How the last finished run ended: Succeeded, PartiallyFailed or Failed.</summary>
+    /// <summary>Over the destinations that are not suspended: <c>Succeeded</c> when every one's last finished run
+    /// succeeded, <c>PartiallyFailed</c> when some did, <c>Failed</c> when none did.</summary>
     public SyncResult? LastSyncResult { get; set; }
 
-    /// <summary>When the next run is due; absent while suspended or when runs follow each other back to back.</summary>
+    /// <summary>When the next run of any destination is due; absent while suspended, back to back or manual-only.</summary>
     [Format("date-time")]
     public DateTimeOffset? NextSyncTime { get; set; }
 
-    /// <summary>The last <c>spec.manualTrigger</c> token that started a run.</summary>
+    /// <summary>The last <c>spec.manualTrigger</c> token for which every destination that is not suspended has started a run.</summary>
     [Length(1, 253)]
     public string? LastManualTrigger { get; set; }
 
-    /// <summary>Runs that were due but skipped because the previous run was still going (<c>Forbid</c>), counted
-    /// since the mirror was created.</summary>
+    /// <summary>Slots that did not run, summed over the destinations (see <c>destinations[].totals.missedRuns</c>).</summary>
     [Minimum(0)]
     public long? MissedIntervals { get; set; }
+
+    /// <summary>How old the stalest destination's data was when this status was written: the time since its last
+    /// successful run started, as a duration such as <c>12m3s</c>. The live value is the operator's
+    /// <c>ferry_mirror_data_age_seconds</c> metric. Absent until every destination has succeeded once.</summary>
+    [Length(1, 64), Pattern(SchemaPatterns.Duration)]
+    public string? DataAge { get; set; }
 
     /// <summary>The state of each destination, by name.</summary>
     [ListMapKey("name"), Items(0, 16)]

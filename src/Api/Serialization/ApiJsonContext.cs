@@ -18,5 +18,6 @@ namespace Ferry.Api.Serialization;
 [JsonSerializable(typeof(ReplicaMirror))]
 [JsonSerializable(typeof(ReplicaMirrorSpec))]
 [JsonSerializable(typeof(ReplicaMirrorStatus))]
+[JsonSerializable(typeof(MirrorDestinationStatus))]
 [JsonSerializable(typeof(Ferry.Api.Runs.TaskCounters))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

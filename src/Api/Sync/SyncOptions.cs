@@ -36,7 +36,8 @@ public abstract class SyncOptions
 
     /// <summary>Copy a key when the source is newer (mtime in whole seconds) even when sizes are equal, and skip it
     /// when the source is older (juicefs sync <c>--update</c>).</summary>
-    /// <value><see langword="false"/>.</value>
+    /// <value><see langword="false"/> in a SyncJob; <see langword="true"/> in a ReplicaMirror, so that an edit that keeps
+    /// a file's size is mirrored too.</value>
     public bool? Update { get; set; }
 
     /// <summary>Always copy every selected key (juicefs sync <c>--force-update</c>).</summary>

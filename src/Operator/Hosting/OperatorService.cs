@@ -1,13 +1,15 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.LeaderElection;
 using Ferry.Operator.Metrics;
+using Ferry.Operator.ReplicaMirrors;
 using Ferry.Operator.SyncJobs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Operator.Hosting;
 
-/// <summary>The operator's background work: informers on every replica, the SyncJob controller on the leader.</summary>
+/// <summary>The operator's background work: informers on every replica, the SyncJob and ReplicaMirror controllers on
+/// the leader.</summary>
 /// <remarks>client-go's leader election pattern: a replica that loses leadership stops the host (the pod restarts
 /// and campaigns again) rather than risk two leaders reconciling.</remarks>
 /// <param name="client">The API client.</param>
@@ -32,17 +34,20 @@ internal sealed class OperatorService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var controller = new SyncJobOperator(client, options, metrics, timeProvider, loggerFactory);
-        var informers = controller.RunInformersAsync(stoppingToken);
+        var mirrors = new ReplicaMirrorOperator(client, controller.SyncJobs, options, metrics, timeProvider, loggerFactory);
+        var informers = Task.WhenAll(controller.RunInformersAsync(stoppingToken), mirrors.RunInformersAsync(stoppingToken));
+        Task RunControllersAsync(CancellationToken token) =>
+            Task.WhenAll(controller.RunControllerAsync(token), mirrors.RunControllerAsync(token));
         try
         {
-            await controller.WaitForSyncAsync(stoppingToken).ConfigureAwait(false);
+            await Task.WhenAll(controller.WaitForSyncAsync(stoppingToken), mirrors.WaitForSyncAsync(stoppingToken)).ConfigureAwait(false);
             health.Synced = true;
             _logger.LogInformation("Caches synced");
             if (!options.LeaderElection)
             {
                 health.LeadershipDecided = true;
                 health.Leading = true;
-                await controller.RunControllerAsync(stoppingToken).ConfigureAwait(false);
+                await RunControllersAsync(stoppingToken).ConfigureAwait(false);
             }
             else
             {
@@ -60,7 +65,7 @@ internal sealed class OperatorService(
                     {
                         health.Leading = true;
                         health.LeadershipDecided = true;
-                        await controller.RunControllerAsync(token).ConfigureAwait(false);
+                        await RunControllersAsync(token).ConfigureAwait(false);
                     },
                     OnNewLeader = leader =>
                     {

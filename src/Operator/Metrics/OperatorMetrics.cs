@@ -19,7 +19,8 @@ internal sealed class OperatorMetrics : IDisposable
     private readonly Counter<long> _statusWrites;
 
     /// <summary>Creates the instruments.</summary>
-    public OperatorMetrics()
+    /// <param name="timeProvider">The clock of the time-based mirror gauges; default <see cref="TimeProvider.System"/>.</param>
+    public OperatorMetrics(TimeProvider? timeProvider = null)
     {
         Meter = new Meter(MeterName);
         _reconciles = Meter.CreateCounter<long>("ferry_operator_reconcile_total", description: "Reconciles by controller and result (success, requeue, error).");
@@ -27,6 +28,7 @@ internal sealed class OperatorMetrics : IDisposable
         _duration = Meter.CreateHistogram<double>("ferry_operator_reconcile_duration_seconds", unit: "s", description: "Time per reconcile, in seconds.");
         _statusWrites = Meter.CreateCounter<long>("ferry_operator_status_writes_total", description: "Status subresource writes, by controller.");
         Meter.CreateObservableGauge("ferry_operator_syncjobs", ObserveSyncJobs, description: "SyncJobs known to the operator, by phase.");
+        MirrorMetrics.Register(Meter, () => Mirrors?.Invoke() ?? [], timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>The meter the instruments belong to.</summary>
@@ -35,6 +37,9 @@ internal sealed class OperatorMetrics : IDisposable
     /// <summary>Supplies the phase of every SyncJob for the <c>ferry_operator_syncjobs</c> gauge (empty phase:
     /// not yet reconciled).</summary>
     public Func<IEnumerable<string>>? SyncJobPhases { get; set; }
+
+    /// <summary>Supplies the ReplicaMirrors the <c>ferry_mirror_*</c> instruments are read from (their status).</summary>
+    public Func<IEnumerable<Ferry.Api.ReplicaMirrors.ReplicaMirror>>? Mirrors { get; set; }
 
     /// <summary>Counts one reconcile.</summary>
     /// <param name="controller">The controller's name.</param>

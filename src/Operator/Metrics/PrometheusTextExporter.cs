@@ -7,9 +7,11 @@ namespace Ferry.Operator.Metrics;
 
 /// <summary>Collects the measurements of one <see cref="Meter"/> and renders them in the Prometheus text exposition
 /// format (version 0.0.4): counters as <c>counter</c>, observable gauges as <c>gauge</c>, histograms as
-/// <c>histogram</c> with cumulative <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series.</summary>
+/// <c>histogram</c> with cumulative <c>_bucket</c>, <c>_sum</c> and <c>_count</c> series, observable counters (whose
+/// callbacks report the running total) as <c>counter</c>.</summary>
 /// <remarks>prometheus-net is not available to this project; this covers the instrument kinds the operator uses
-/// (<see cref="Counter{T}"/>, <see cref="Histogram{T}"/>, <see cref="ObservableGauge{T}"/> of long or double).</remarks>
+/// (<see cref="Counter{T}"/>, <see cref="Histogram{T}"/>, <see cref="ObservableGauge{T}"/> and <see cref="ObservableCounter{T}"/>
+/// of long or double).</remarks>
 internal sealed class PrometheusTextExporter : IDisposable
 {
     /// <summary>The content type of the rendered text.</summary>
@@ -109,6 +111,8 @@ internal sealed class PrometheusTextExporter : IDisposable
 
         private bool IsHistogram => instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(Histogram<>);
 
+        private bool IsObservableCounter => instrument.GetType().IsGenericType && instrument.GetType().GetGenericTypeDefinition() == typeof(ObservableCounter<>);
+
         public void Clear()
         {
             lock (_gate)
@@ -150,7 +154,7 @@ internal sealed class PrometheusTextExporter : IDisposable
             lock (_gate)
             {
                 var name = instrument.Name;
-                var type = IsHistogram ? "histogram" : IsObservable ? "gauge" : "counter";
+                var type = IsHistogram ? "histogram" : IsObservableCounter || !IsObservable ? "counter" : "gauge";
                 if (!string.IsNullOrEmpty(instrument.Description))
                 {
                     sb.Append("# HELP ").Append(name).Append(' ').Append(instrument.Description.Replace("\n", " ", StringComparison.Ordinal)).Append('\n');

@@ -1,4 +1,5 @@
 using Ferry.Api.Endpoints;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 
@@ -18,16 +19,12 @@ internal sealed class SpecValidator(IKubernetesClient client)
     /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
     public async Task<SpecValidation> ValidateAsync(SyncJob syncJob, CancellationToken cancellationToken)
     {
-        var ns = syncJob.Metadata.Namespace ?? "default";
         var spec = syncJob.Spec;
-        var secretKeys = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-
         foreach (var (side, endpoint) in new[] { ("source", spec.Source), ("destination", spec.Destination) })
         {
-            var count = (endpoint.S3 is null ? 0 : 1) + (endpoint.Volume is null ? 0 : 1) + (endpoint.Sftp is null ? 0 : 1);
-            if (count != 1)
+            if (ShapeError(endpoint, $"spec.{side}") is { } shape)
             {
-                return Invalid(SyncJobConditionReasons.InvalidSpec, $"spec.{side} must set exactly one of s3, volume and sftp");
+                return Invalid(SyncJobConditionReasons.InvalidSpec, shape);
             }
         }
 
@@ -36,12 +33,28 @@ internal sealed class SpecValidator(IKubernetesClient client)
             return Invalid(SyncJobConditionReasons.InvalidSpec, "spec.source and spec.destination are the same location");
         }
 
-        foreach (var (side, endpoint) in new[] { ("source", spec.Source), ("destination", spec.Destination) })
+        return await ValidateReferencesAsync(syncJob.Metadata.Namespace ?? "default", [("spec.source", spec.Source), ("spec.destination", spec.Destination)], spec.FilesFrom, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Checks that every Secret, PersistentVolumeClaim and ConfigMap the endpoints and
+    /// <paramref name="filesFrom"/> refer to exists in <paramref name="namespace"/> with the keys the runner needs.</summary>
+    /// <param name="namespace">The namespace of the custom resource.</param>
+    /// <param name="endpoints">Each endpoint with its field path for messages, e.g. <c>spec.destinations[eu-west]</c>.</param>
+    /// <param name="filesFrom">The <c>filesFrom</c> selector, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <returns>The outcome; an invalid one names the first missing object or key and its field.</returns>
+    /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
+    public async Task<SpecValidation> ValidateReferencesAsync(string @namespace, IEnumerable<(string Field, Endpoint Endpoint)> endpoints, ConfigMapKeySelector? filesFrom, CancellationToken cancellationToken)
+    {
+        var ns = @namespace;
+        var secretKeys = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+        foreach (var (side, endpoint) in endpoints)
         {
             if (endpoint.S3?.CredentialsSecretRef is { } s3Ref)
             {
                 var keys = await SecretKeysAsync(ns, s3Ref.Name, secretKeys, cancellationToken).ConfigureAwait(false);
-                var field = $"spec.{side}.s3.credentialsSecretRef";
+                var field = $"{side}.s3.credentialsSecretRef";
                 if (keys is null)
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{s3Ref.Name}\" ({field}) not found in namespace \"{ns}\"");
@@ -58,7 +71,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             else if (endpoint.Sftp is { } sftp)
             {
                 var sftpRef = sftp.CredentialsSecretRef;
-                var field = $"spec.{side}.sftp.credentialsSecretRef";
+                var field = $"{side}.sftp.credentialsSecretRef";
                 var keys = await SecretKeysAsync(ns, sftpRef.Name, secretKeys, cancellationToken).ConfigureAwait(false);
                 if (keys is null)
                 {
@@ -83,12 +96,12 @@ internal sealed class SpecValidator(IKubernetesClient client)
                 var claim = await client.TryGetAsync(SyncJobResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
                 if (claim is null)
                 {
-                    return Invalid(SyncJobConditionReasons.ClaimNotFound, $"PersistentVolumeClaim \"{volume.ClaimName}\" (spec.{side}.volume.claimName) not found in namespace \"{ns}\"");
+                    return Invalid(SyncJobConditionReasons.ClaimNotFound, $"PersistentVolumeClaim \"{volume.ClaimName}\" ({side}.volume.claimName) not found in namespace \"{ns}\"");
                 }
             }
         }
 
-        if (spec.FilesFrom is { } filesFrom)
+        if (filesFrom is not null)
         {
             var configMap = await client.TryGetAsync(KubeResources.ConfigMaps, ns, filesFrom.Name, cancellationToken).ConfigureAwait(false);
             if (configMap is null)
@@ -103,6 +116,16 @@ internal sealed class SpecValidator(IKubernetesClient client)
         }
 
         return new SpecValidation(true, SyncJobConditionReasons.Valid, "every referenced Secret, ConfigMap and PersistentVolumeClaim exists", secretKeys);
+    }
+
+    /// <summary>Checks that an endpoint sets exactly one of <c>s3</c>, <c>volume</c> and <c>sftp</c>.</summary>
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="field">Its field path for the message.</param>
+    /// <returns>The problem, or <see langword="null"/>.</returns>
+    public static string? ShapeError(Endpoint endpoint, string field)
+    {
+        var count = (endpoint.S3 is null ? 0 : 1) + (endpoint.Volume is null ? 0 : 1) + (endpoint.Sftp is null ? 0 : 1);
+        return count == 1 ? null : $"{field} must set exactly one of s3, volume and sftp";
     }
 
     private async Task<IReadOnlySet<string>?> SecretKeysAsync(string ns, string name, Dictionary<string, IReadOnlySet<string>> seen, CancellationToken cancellationToken)
@@ -125,7 +148,12 @@ internal sealed class SpecValidator(IKubernetesClient client)
         return keys;
     }
 
-    private static bool SameLocation(Endpoint a, Endpoint b) =>
+    /// <summary>Whether two endpoints name the same place (same claim and path, bucket, endpoint and prefix, or SFTP
+    /// host, port and path).</summary>
+    /// <param name="a">One endpoint.</param>
+    /// <param name="b">The other.</param>
+    /// <returns><see langword="true"/> if a sync between them would read and write the same keys.</returns>
+    public static bool SameLocation(Endpoint a, Endpoint b) =>
         (a.Volume, b.Volume) is ({ } va, { } vb)
             ? va.ClaimName == vb.ClaimName && Normalize(va.Path) == Normalize(vb.Path)
             : (a.S3, b.S3) is ({ } sa, { } sb)

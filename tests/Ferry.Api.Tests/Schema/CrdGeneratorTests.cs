@@ -155,7 +155,7 @@ public sealed class CrdGeneratorTests
         Assert.Equal(["rmir"], crd["spec"]!["names"]!["shortNames"]!.AsArray().Select(n => (string)n!));
         var columns = Version(crd)["additionalPrinterColumns"]!.AsArray()
             .Where(c => c!["priority"] is null).Select(c => (string)c!["name"]!);
-        Assert.Equal(["Last Result", "Last Sync", "Next Sync", "Age"], columns);
+        Assert.Equal(["Ready", "In Sync", "Last Sync", "Next Sync", "Age"], columns);
     }
 
     [Fact]
@@ -168,6 +168,8 @@ public sealed class CrdGeneratorTests
         Assert.True((bool)mirror["deleteDst"]!["default"]!);
         Assert.Null(job["maxDelete"]!["default"]);
         Assert.Equal("50%", (string?)mirror["maxDelete"]!["default"]);
+        Assert.Null(job["update"]!["default"]);
+        Assert.True((bool)mirror["update"]!["default"]!);
         Assert.Equal(10, (long)job["threads"]!["default"]!);
         Assert.Equal(10, (long)mirror["threads"]!["default"]!);
         Assert.Equal(job["deleteDst"]!["description"]!.ToJsonString(), mirror["deleteDst"]!["description"]!.ToJsonString());

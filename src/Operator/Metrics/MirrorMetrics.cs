@@ -1,0 +1,103 @@
+using System.Diagnostics.Metrics;
+using Ferry.Api.ReplicaMirrors;
+
+namespace Ferry.Operator.Metrics;
+
+/// <summary>The <c>ferry_mirror_*</c> instruments: observed at scrape time from the ReplicaMirrors' status, each
+/// series labelled with <c>namespace</c>, <c>mirror</c> and <c>destination</c>.</summary>
+/// <remarks>Computed from the status (never from counters kept in the operator's memory), so an operator restart
+/// neither resets nor freezes them (VolSync #1167): the <c>_total</c> counters are the status'
+/// <c>destinations[].totals</c>, the age is measured at scrape time from <c>lastSuccessfulSyncStartTime</c>.</remarks>
+internal static class MirrorMetrics
+{
+    /// <summary>Creates the instruments on <paramref name="meter"/>.</summary>
+    /// <param name="meter">The operator's meter.</param>
+    /// <param name="mirrors">The mirrors to read, at each scrape.</param>
+    /// <param name="time">The clock for the age and in-sync gauges.</param>
+    public static void Register(Meter meter, Func<IEnumerable<ReplicaMirror>> mirrors, TimeProvider time)
+    {
+        meter.CreateObservableGauge("ferry_mirror_last_success_timestamp_seconds",
+            () => Observe(mirrors, (_, d) => d.LastSuccessfulSyncTime?.ToUnixTimeSeconds()),
+            unit: "s", description: "When the destination's last successful run ended, in seconds since the Unix epoch.");
+        meter.CreateObservableGauge("ferry_mirror_data_age_seconds",
+            () => Observe(mirrors, (_, d) => d.LastSuccessfulSyncStartTime is { } start ? Math.Max(0, (time.GetUtcNow() - start).TotalSeconds) : null),
+            unit: "s", description: "Seconds since the destination's last successful run started: its data is at least this fresh.");
+        meter.CreateObservableGauge("ferry_mirror_in_sync",
+            () => Observe(mirrors, (m, d) => InSync(m, d, time.GetUtcNow())),
+            description: "1 when the destination is within the mirror's rpo (or, without one, its last run succeeded), else 0.");
+        meter.CreateObservableGauge("ferry_mirror_consecutive_failures",
+            () => Observe(mirrors, (_, d) => d.ConsecutiveFailures ?? 0),
+            description: "Finished runs of the destination in a row that failed.");
+        meter.CreateObservableCounter("ferry_mirror_runs_total", () => ObserveRuns(mirrors),
+            description: "Finished runs of the destination, by result (succeeded, failed).");
+        meter.CreateObservableCounter("ferry_mirror_missed_runs_total",
+            () => Observe(mirrors, (_, d) => d.Totals?.MissedRuns ?? 0),
+            description: "Slots of the destination that did not run (skipped under Forbid, missed during an outage or suspend, past startingDeadlineSeconds).");
+        meter.CreateObservableCounter("ferry_mirror_copied_bytes_total",
+            () => Observe(mirrors, (_, d) => d.Totals?.CopiedBytes ?? 0),
+            unit: "By", description: "Bytes copied to the destination by finished runs.");
+    }
+
+    private static IEnumerable<Measurement<double>> Observe(Func<IEnumerable<ReplicaMirror>> mirrors, Func<ReplicaMirror, MirrorDestinationStatus, double?> value)
+    {
+        foreach (var (mirror, destination) in Destinations(mirrors))
+        {
+            if (value(mirror, destination) is { } v)
+            {
+                yield return new Measurement<double>(v, Tags(mirror, destination.Name));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveRuns(Func<IEnumerable<ReplicaMirror>> mirrors)
+    {
+        foreach (var (mirror, destination) in Destinations(mirrors))
+        {
+            var tags = Tags(mirror, destination.Name);
+            yield return new Measurement<long>(destination.Totals?.SucceededRuns ?? 0, [.. tags, new("result", "succeeded")]);
+            yield return new Measurement<long>(destination.Totals?.FailedRuns ?? 0, [.. tags, new("result", "failed")]);
+        }
+    }
+
+    private static IEnumerable<(ReplicaMirror Mirror, MirrorDestinationStatus Destination)> Destinations(Func<IEnumerable<ReplicaMirror>> mirrors)
+    {
+        foreach (var mirror in mirrors())
+        {
+            var names = mirror.Spec.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var destination in mirror.Status?.Destinations ?? [])
+            {
+                if (names.Contains(destination.Name))
+                {
+                    yield return (mirror, destination);
+                }
+            }
+        }
+    }
+
+    private static double InSync(ReplicaMirror mirror, MirrorDestinationStatus destination, DateTimeOffset now)
+    {
+        TimeSpan? rpo;
+        try
+        {
+            rpo = MirrorTrigger.Parse(mirror.Spec).Rpo(mirror.Spec, now);
+        }
+        catch (FormatException)
+        {
+            return 0;
+        }
+
+        if (rpo is { } limit)
+        {
+            return destination.LastSuccessfulSyncStartTime is { } start && now - start <= limit ? 1 : 0;
+        }
+
+        return destination.LastResult?.Result == SyncResult.Succeeded ? 1 : 0;
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(ReplicaMirror mirror, string destination) =>
+    [
+        new("namespace", mirror.Metadata.Namespace),
+        new("mirror", mirror.Metadata.Name),
+        new("destination", destination),
+    ];
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.SyncJobs;
+using Ferry.Kube.Client;
+using Ferry.Kube.Events;
+using Ferry.Kube.Models;
+using Ferry.Kube.Runtime;
+using Ferry.Operator.Hosting;
+using Ferry.Operator.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Operator.ReplicaMirrors;
+
+/// <summary>The ReplicaMirror controller: an informer on ReplicaMirrors, the SyncJob informer it shares with the
+/// SyncJob controller (children are mapped to their mirror by the controller ownerReference), a work queue of mirror
+/// keys and <see cref="ReplicaMirrorReconciler"/> workers.</summary>
+/// <remarks>controller-runtime's <c>For(ReplicaMirror).Owns(SyncJob)</c>. The queue's delays (a slot's time, a
+/// back-off, a status write interval) run on the injected clock. Informers may run on every replica; only the
+/// leader runs the reconcile workers.</remarks>
+internal sealed class ReplicaMirrorOperator
+{
+    private readonly Informer<ReplicaMirror> _mirrors;
+    private readonly WorkQueue<string> _queue;
+    private readonly ReplicaMirrorReconciler _reconciler;
+    private readonly OperatorOptions _options;
+    private readonly OperatorMetrics _metrics;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the controller; nothing runs until <see cref="RunInformersAsync"/>.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="syncJobs">The SyncJob informer (run by the SyncJob controller).</param>
+    /// <param name="options">Operator settings.</param>
+    /// <param name="metrics">The metrics to record into; the mirror gauges read this controller's cache.</param>
+    /// <param name="timeProvider">The clock of the reconciler and of the queue's delays.</param>
+    /// <param name="loggerFactory">Loggers.</param>
+    public ReplicaMirrorOperator(IKubernetesClient client, Informer<SyncJob> syncJobs, OperatorOptions options, OperatorMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _metrics = metrics;
+        _logger = loggerFactory.CreateLogger<ReplicaMirrorOperator>();
+        var ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
+        _mirrors = new Informer<ReplicaMirror>(client, MirrorResources.ReplicaMirrors, ns, null, loggerFactory.CreateLogger<Informer<ReplicaMirror>>());
+        _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1), TimeProvider = timeProvider });
+        var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
+            loggerFactory.CreateLogger<EventRecorder>());
+        _reconciler = new ReplicaMirrorReconciler(client, _mirrors, syncJobs, options, events, metrics, timeProvider, loggerFactory.CreateLogger<ReplicaMirrorReconciler>());
+
+        _mirrors.Added += m => _queue.Add(ObjectKey.Of(m));
+        _mirrors.Updated += (_, m) => _queue.Add(ObjectKey.Of(m));
+        _mirrors.Deleted += m => _queue.Add(ObjectKey.Of(m));
+        syncJobs.Added += EnqueueOwner;
+        syncJobs.Updated += (_, s) => EnqueueOwner(s);
+        syncJobs.Deleted += EnqueueOwner;
+        metrics.Mirrors = () => _mirrors.List();
+    }
+
+    /// <summary>The ReplicaMirror cache.</summary>
+    public Informer<ReplicaMirror> Mirrors => _mirrors;
+
+    /// <summary>Whether the ReplicaMirror informer has listed once.</summary>
+    public bool HasSynced => _mirrors.HasSynced;
+
+    /// <summary>Runs the ReplicaMirror informer until cancelled.</summary>
+    /// <param name="cancellationToken">Stops it.</param>
+    /// <returns>A task that ends when it stopped.</returns>
+    public Task RunInformersAsync(CancellationToken cancellationToken) => _mirrors.RunAsync(cancellationToken);
+
+    /// <summary>Waits until the ReplicaMirror informer has listed once.</summary>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>A task that completes when synced.</returns>
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) => _mirrors.WaitForSyncAsync(cancellationToken);
+
+    /// <summary>Runs the reconcile workers until cancelled: the leader's work. The caller waits for the SyncJob
+    /// informer's sync first.</summary>
+    /// <param name="cancellationToken">Stops the workers.</param>
+    /// <returns>A task that ends when every worker stopped.</returns>
+    public async Task RunControllerAsync(CancellationToken cancellationToken)
+    {
+        await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var mirror in _mirrors.List())
+        {
+            _queue.Add(ObjectKey.Of(mirror));
+        }
+
+        _logger.LogInformation("ReplicaMirror controller started with {Workers} workers (namespace: {Namespace})", _options.Concurrency, _options.Namespace ?? "all");
+        var controller = new Controller<string>(ReplicaMirrorReconciler.ControllerName, _queue, ReconcileAsync, _logger);
+        await controller.RunAsync(Math.Max(1, _options.Concurrency), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reconciles one key now (tests drive the reconciler directly with a fake clock).</summary>
+    /// <param name="key">The mirror's key.</param>
+    /// <param name="cancellationToken">Stops the reconcile.</param>
+    /// <returns>When to reconcile again.</returns>
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await _reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
+            _metrics.Reconciled(ReplicaMirrorReconciler.ControllerName, result.Requeue || result.RequeueAfter > TimeSpan.Zero ? "requeue" : "success", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return result;
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            _metrics.Reconciled(ReplicaMirrorReconciler.ControllerName, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            throw;
+        }
+    }
+
+    private void EnqueueOwner(IKubernetesObject value)
+    {
+        if (value.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == ReplicaMirror.KindName) is { } owner)
+        {
+            _queue.Add(ObjectKey.Format(value.Metadata.Namespace, owner.Name));
+        }
+    }
+}

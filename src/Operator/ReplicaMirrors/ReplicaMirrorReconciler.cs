@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Ferry.Api.Conditions;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.Serialization;
+using Ferry.Api.SyncJobs;
+using Ferry.Kube.Client;
+using Ferry.Kube.Errors;
+using Ferry.Kube.Events;
+using Ferry.Kube.Models;
+using Ferry.Kube.Runtime;
+using Ferry.Operator.Hosting;
+using Ferry.Operator.Metrics;
+using Ferry.Operator.SyncJobs;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Operator.ReplicaMirrors;
+
+/// <summary>Reconciles one ReplicaMirror: validates it, records its children's results, starts, skips or replaces
+/// runs as its trigger says, prunes the history and writes the status.</summary>
+/// <remarks>
+/// <para>The controller-runtime contract (STYLE.md), in phases: fetch (mirror and children from the informers'
+/// caches), validate (<see cref="MirrorValidator"/>; cached per generation, re-read before any run starts and every
+/// <see cref="OperatorOptions.SpecRecheckInterval"/> while invalid), plan (<see cref="MirrorPlanner"/>, no I/O),
+/// act (delete replaced children, create new ones), write the status (through <c>/status</c> with the
+/// resourceVersion read, so a stale cache ends in a 409 and a retry), record Events, prune.</para>
+/// <para>Children have deterministic names, and a create is "expected" until the cache shows it (the expectations of
+/// Kubernetes' ReplicaSet controller), so neither a restart nor a lagging cache starts a run twice. Status writes
+/// are coalesced to one per <see cref="OperatorOptions.StatusWriteInterval"/> unless a run started or ended, a
+/// slot was skipped or missed, or a condition flipped. No finalizer: the children go with the mirror by garbage
+/// collection.</para>
+/// </remarks>
+internal sealed class ReplicaMirrorReconciler
+{
+    /// <summary>The controller name in logs and metrics.</summary>
+    public const string ControllerName = "replicamirror";
+
+    private static readonly TimeSpan ExpectationTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ValidRecheckInterval = TimeSpan.FromMinutes(5);
+
+    private readonly IKubernetesClient _client;
+    private readonly Informer<ReplicaMirror> _mirrors;
+    private readonly Informer<SyncJob> _syncJobs;
+    private readonly OperatorOptions _options;
+    private readonly EventRecorder _events;
+    private readonly OperatorMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly MirrorValidator _validator;
+    private readonly StatusWriteLimiter _limiter;
+    private readonly ConcurrentDictionary<string, CachedValidity> _validity = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Expectation> _expectations = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the reconciler.</summary>
+    /// <param name="client">The API client.</param>
+    /// <param name="mirrors">The ReplicaMirror cache.</param>
+    /// <param name="syncJobs">The SyncJob cache (children).</param>
+    /// <param name="options">Operator settings.</param>
+    /// <param name="events">Writes Events on the mirrors.</param>
+    /// <param name="metrics">Counts status writes.</param>
+    /// <param name="timeProvider">The clock for slots, RPO, back-off and the status write interval.</param>
+    /// <param name="logger">Logger.</param>
+    public ReplicaMirrorReconciler(IKubernetesClient client, Informer<ReplicaMirror> mirrors, Informer<SyncJob> syncJobs, OperatorOptions options,
+        EventRecorder events, OperatorMetrics metrics, TimeProvider timeProvider, ILogger logger)
+    {
+        _client = client;
+        _mirrors = mirrors;
+        _syncJobs = syncJobs;
+        _options = options;
+        _events = events;
+        _metrics = metrics;
+        _time = timeProvider;
+        _logger = logger;
+        _validator = new MirrorValidator(new SpecValidator(client));
+        _limiter = new StatusWriteLimiter(options.StatusWriteInterval, timeProvider);
+    }
+
+    /// <summary>Reconciles the ReplicaMirror with key <c>namespace/name</c>.</summary>
+    /// <param name="key">The mirror's key.</param>
+    /// <param name="cancellationToken">Stops the reconcile.</param>
+    /// <returns>When to reconcile again.</returns>
+    /// <exception cref="KubernetesException">An API call failed; the controller retries with backoff.</exception>
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        var (ns, name) = ObjectKey.Parse(key);
+        var mirror = _mirrors.Get(ns, name);
+        if (mirror is null || mirror.Metadata.DeletionTimestamp is not null)
+        {
+            Forget(key);
+            return ReconcileResult.Done;
+        }
+
+        var children = Children(mirror);
+        if (Pending(key, children) is { } wait)
+        {
+            return ReconcileResult.After(wait);
+        }
+
+        var (validity, fresh) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
+        var plan = MirrorPlanner.Plan(mirror, children, validity, _time);
+        if (plan.Starts.Count > 0 && !fresh)
+        {
+            // A Secret or claim may have gone since the last check: never start a run that cannot work.
+            (validity, _) = await ValidityAsync(key, mirror, force: true, cancellationToken).ConfigureAwait(false);
+            plan = MirrorPlanner.Plan(mirror, children, validity, _time);
+        }
+
+        await ReplaceAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
+        await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        var writeWait = await WriteStatusAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        await PruneAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
+        return ReconcileResult.After(NextReconcile(key, plan, writeWait));
+    }
+
+    /// <summary>Drops what is kept about a mirror that is gone.</summary>
+    /// <param name="key">The mirror's key.</param>
+    public void Forget(string key)
+    {
+        _limiter.Forget(key);
+        _validity.TryRemove(key, out _);
+        _expectations.TryRemove(key, out _);
+    }
+
+    private List<SyncJob> Children(ReplicaMirror mirror)
+    {
+        var ns = mirror.Metadata.Namespace;
+        var uid = mirror.Metadata.Uid;
+        return [.. _syncJobs.List().Where(s => s.Metadata.Namespace == ns
+            && s.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid
+            && MirrorChildren.IsControlledBy(s, mirror))];
+    }
+
+    /// <summary>How long to wait for children this operator created but the cache does not show yet, or
+    /// <see langword="null"/> to go on.</summary>
+    private TimeSpan? Pending(string key, List<SyncJob> children)
+    {
+        if (!_expectations.TryGetValue(key, out var expected))
+        {
+            return null;
+        }
+
+        var seen = children.Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        if (expected.Names.All(seen.Contains) || _time.GetUtcNow() - expected.At > ExpectationTimeout)
+        {
+            _expectations.TryRemove(key, out _);
+            return null;
+        }
+
+        return TimeSpan.FromMilliseconds(250);
+    }
+
+    private async Task<(MirrorValidity Validity, bool Fresh)> ValidityAsync(string key, ReplicaMirror mirror, bool force, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var generation = mirror.Metadata.Generation ?? 0;
+        if (!force && _validity.TryGetValue(key, out var cached) && cached.Uid == mirror.Metadata.Uid && cached.Generation == generation
+            && now - cached.CheckedAt < (cached.Validity.IsValid ? ValidRecheckInterval : _options.SpecRecheckInterval))
+        {
+            return (cached.Validity, false);
+        }
+
+        var validity = await _validator.ValidateAsync(mirror, cancellationToken).ConfigureAwait(false);
+        _validity[key] = new CachedValidity(mirror.Metadata.Uid, generation, validity, now);
+        return (validity, true);
+    }
+
+    private async Task ReplaceAsync(ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
+    {
+        foreach (var child in plan.Replaced)
+        {
+            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: replaced by a newer slot", child.Metadata.Namespace, child.Metadata.Name, mirror.Metadata.Name);
+            await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task StartAsync(string key, ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
+    {
+        var created = new List<string>();
+        try
+        {
+            foreach (var child in plan.Starts)
+            {
+                try
+                {
+                    await _client.CreateAsync(SyncJobResources.SyncJobs, child.Metadata.Namespace, child, null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (KubernetesApiException e) when (e.IsAlreadyExists)
+                {
+                    // Created by an earlier reconcile whose status write did not land; the cache brings it.
+                    created.Add(child.Metadata.Name!);
+                    continue;
+                }
+
+                created.Add(child.Metadata.Name!);
+                var destination = child.Metadata.Labels![MirrorLabels.Destination];
+                _logger.LogInformation("Created SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}", child.Metadata.Namespace, child.Metadata.Name, destination, mirror.Metadata.Name);
+                await _events.NormalAsync(mirror, MirrorEventReasons.RunStarted,
+                    $"destination {destination}: started {child.Metadata.Name} for slot {child.Metadata.Annotations![MirrorLabels.ScheduledTime]} ({child.Metadata.Annotations[MirrorLabels.Trigger]})", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (created.Count > 0)
+            {
+                _expectations[key] = new Expectation(created, _time.GetUtcNow());
+            }
+        }
+    }
+
+    /// <summary>Writes the planned status if it changed: at once when the plan is significant or a condition
+    /// flipped, otherwise at most once per interval; then records the plan's Events.</summary>
+    /// <returns>Zero, or how long until a coalesced write may go out.</returns>
+    private async Task<TimeSpan> WriteStatusAsync(string key, ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
+    {
+        var oldStatus = mirror.Status;
+        var status = plan.Status;
+        if (Comparable(oldStatus) == Comparable(status))
+        {
+            return TimeSpan.Zero;
+        }
+
+        var immediate = plan.Significant || plan.Events.Count > 0 || oldStatus?.ObservedGeneration != status.ObservedGeneration || Flipped(oldStatus, status);
+        if (immediate)
+        {
+            _limiter.Record(key);
+        }
+        else if (!_limiter.TryAcquire(key, out var wait))
+        {
+            return wait;
+        }
+
+        var body = new ReplicaMirror { ApiVersion = mirror.ApiVersion, Kind = mirror.Kind, Metadata = mirror.Metadata, Spec = mirror.Spec, Status = status };
+        await _client.ReplaceStatusAsync(MirrorResources.ReplicaMirrors, mirror.Metadata.Namespace, mirror.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
+        _metrics.StatusWritten(ControllerName);
+        foreach (var e in plan.Events)
+        {
+            await _events.RecordAsync(mirror, e.Warning ? "Warning" : "Normal", e.Reason, e.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.Ready) is { Status: ConditionStatus.False } notReady
+            && (oldStatus?.Conditions?.FindCondition(ReplicaMirrorConditionTypes.Ready) is not { Status: ConditionStatus.False } was || was.Message != notReady.Message))
+        {
+            await _events.WarningAsync(mirror, notReady.Reason, notReady.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        return TimeSpan.Zero;
+    }
+
+    private async Task PruneAsync(ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
+    {
+        foreach (var child in plan.Pruned)
+        {
+            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: past the history limit or its destination was removed", child.Metadata.Namespace, child.Metadata.Name, mirror.Metadata.Name);
+            await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeleteAsync(SyncJob child, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.DeleteAsync(SyncJobResources.SyncJobs, child.Metadata.Namespace, child.Metadata.Name!,
+                new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = child.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
+        {
+            // Gone already, or the name belongs to a new object now.
+        }
+    }
+
+    private TimeSpan NextReconcile(string key, MirrorPlan plan, TimeSpan writeWait)
+    {
+        var now = _time.GetUtcNow();
+        var next = _options.ResyncInterval;
+        if (plan.WakeAt is { } wake)
+        {
+            next = Min(next, wake - now);
+        }
+
+        if (writeWait > TimeSpan.Zero)
+        {
+            next = Min(next, writeWait);
+        }
+
+        if (_validity.TryGetValue(key, out var cached) && !cached.Validity.IsValid)
+        {
+            next = Min(next, cached.CheckedAt + _options.SpecRecheckInterval - now);
+        }
+
+        return next > TimeSpan.Zero ? next : TimeSpan.FromMilliseconds(100);
+    }
+
+    private static bool Flipped(ReplicaMirrorStatus? before, ReplicaMirrorStatus after) =>
+        after.Conditions!.Any(c => before?.Conditions?.FindCondition(c.Type)?.Status != c.Status);
+
+    /// <summary>The status as JSON without <c>dataAge</c>, which moves with the clock and is refreshed by writes that
+    /// happen for other reasons.</summary>
+    private static string Comparable(ReplicaMirrorStatus? status)
+    {
+        if (status is null || JsonSerializer.SerializeToNode(status, ApiJsonContext.Default.ReplicaMirrorStatus) is not System.Text.Json.Nodes.JsonObject json)
+        {
+            return "";
+        }
+
+        json.Remove("dataAge");
+        return json.ToJsonString();
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private sealed record CachedValidity(string? Uid, long Generation, MirrorValidity Validity, DateTimeOffset CheckedAt);
+
+    private sealed record Expectation(IReadOnlyList<string> Names, DateTimeOffset At);
+}

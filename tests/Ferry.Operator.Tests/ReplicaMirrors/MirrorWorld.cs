@@ -1,0 +1,115 @@
+using Ferry.Api.Conditions;
+using Ferry.Api.Endpoints;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.Schema;
+using Ferry.Api.SyncJobs;
+using Ferry.Kube.Models;
+using Ferry.Operator.ReplicaMirrors;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Ferry.Operator.Tests.ReplicaMirrors;
+
+/// <summary>A ReplicaMirror and its children without an API server: each <see cref="Step"/> plans with
+/// <see cref="MirrorPlanner"/> at the fake clock's time and applies the plan as the reconciler would (creates, deletes,
+/// status written, events recorded); the test plays the SyncJob controller with <see cref="Finish"/>.</summary>
+internal sealed class MirrorWorld
+{
+    public static readonly DateTimeOffset Created = new(2026, 12, 8, 10, 0, 0, TimeSpan.Zero);
+
+    private int _uid;
+
+    public MirrorWorld(Action<ReplicaMirrorSpec> configure, params string[] destinations)
+    {
+        var spec = new ReplicaMirrorSpec
+        {
+            Source = new Endpoint { S3 = new S3Endpoint { Bucket = "primary", CredentialsSecretRef = new S3CredentialsSecretRef { Name = "src" } } },
+            Destinations = [.. (destinations.Length == 0 ? ["eu", "ap"] : destinations).Select(d => new MirrorDestination { Name = d, Volume = new VolumeEndpoint { ClaimName = d } })],
+        };
+        configure(spec);
+        SchemaDefaults.Apply(spec);
+        Mirror = new ReplicaMirror
+        {
+            Metadata = new ObjectMeta { Name = "m", Namespace = "ns", Uid = "mirror-uid", Generation = 1, CreationTimestamp = Created },
+            Spec = spec,
+        };
+    }
+
+    public ReplicaMirror Mirror { get; }
+
+    public FakeTimeProvider Time { get; } = new(Created);
+
+    public List<SyncJob> Children { get; } = [];
+
+    public List<MirrorEvent> Events { get; } = [];
+
+    public MirrorValidity Validity { get; set; } = MirrorValidity.Valid;
+
+    public ReplicaMirrorStatus Status => Mirror.Status!;
+
+    public MirrorDestinationStatus Destination(string name) => Status.Destinations!.Single(d => d.Name == name);
+
+    /// <summary>Plans and applies one reconcile.</summary>
+    public MirrorPlan Step()
+    {
+        var plan = MirrorPlanner.Plan(Mirror, [.. Children], Validity, Time);
+        foreach (var gone in plan.Replaced.Concat(plan.Pruned))
+        {
+            Children.RemoveAll(c => c.Metadata.Name == gone.Metadata.Name);
+        }
+
+        foreach (var child in plan.Starts)
+        {
+            Assert.DoesNotContain(Children, c => c.Metadata.Name == child.Metadata.Name);
+            child.Metadata.Uid = $"child-{++_uid}";
+            child.Metadata.CreationTimestamp = Time.GetUtcNow();
+            Children.Add(child);
+        }
+
+        Mirror.Status = plan.Status;
+        Events.AddRange(plan.Events);
+        return plan;
+    }
+
+    /// <summary>Advances the clock and steps.</summary>
+    public MirrorPlan At(TimeSpan sinceCreation)
+    {
+        Time.SetUtcNow(Created + sinceCreation);
+        return Step();
+    }
+
+    public SyncJob? Active(string destination) =>
+        Children.SingleOrDefault(c => c.Metadata.Labels![MirrorLabels.Destination] == destination && !MirrorChildren.IsFinished(c));
+
+    /// <summary>Ends the destination's running child as the SyncJob controller would.</summary>
+    public SyncJob Finish(string destination, bool succeeded = true, string? reason = null, string? error = null, long copied = 5)
+    {
+        var child = Active(destination) ?? throw new InvalidOperationException($"no run of {destination}");
+        var now = Time.GetUtcNow();
+        child.Status = new SyncJobStatus
+        {
+            Phase = succeeded ? SyncJobPhase.Succeeded : SyncJobPhase.Failed,
+            StartTime = child.Metadata.CreationTimestamp,
+            CompletionTime = now,
+            LastError = error,
+            Progress = new SyncProgress { Copied = copied, CopiedBytes = copied * 100, Deleted = 0, Failed = succeeded ? 0 : 1 },
+            Conditions =
+            [
+                new Condition { Type = SyncJobConditionTypes.SpecValid, Status = ConditionStatus.True, Reason = "Valid" },
+                new Condition
+                {
+                    Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed,
+                    Status = ConditionStatus.True,
+                    Reason = reason ?? (succeeded ? SyncJobConditionReasons.Succeeded : SyncJobConditionReasons.ObjectsFailed),
+                    Message = error ?? "done",
+                },
+            ],
+        };
+        return child;
+    }
+
+    public IEnumerable<SyncJob> ChildrenOf(string destination) => Children.Where(c => c.Metadata.Labels![MirrorLabels.Destination] == destination);
+
+    public IEnumerable<MirrorEvent> EventsOf(string reason) => Events.Where(e => e.Reason == reason);
+
+    public Condition? Condition(string type) => Status.Conditions?.FindCondition(type);
+}
