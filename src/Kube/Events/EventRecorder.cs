@@ -24,6 +24,7 @@ public sealed class EventRecorder
     private readonly EventRecorderOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, (string Namespace, string Name, int Count, DateTimeOffset Last)> _recent = new(StringComparer.Ordinal);
+    private long _lastNanos;
 
     /// <summary>Creates a recorder.</summary>
     /// <param name="client">The API client.</param>
@@ -96,7 +97,7 @@ public sealed class EventRecorder
                 }
             }
 
-            var eventName = $"{name}.{(now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100:x}";
+            var eventName = $"{name}.{UniqueNanoseconds(now):x}";
             var value = new Event
             {
                 Metadata = new ObjectMeta { Name = eventName, Namespace = ns },
@@ -126,6 +127,22 @@ public sealed class EventRecorder
         catch (KubernetesException e)
         {
             _logger.LogWarning(e, "Could not record event {Reason} on {Kind} {Name}", reason, involved.Kind, name);
+        }
+    }
+
+    /// <summary>Unix nanoseconds of <paramref name="now"/>, made strictly increasing per recorder so that two events
+    /// recorded within one clock tick (or on a clock that stands still) never get the same name.</summary>
+    private long UniqueNanoseconds(DateTimeOffset now)
+    {
+        var nanos = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastNanos);
+            var next = nanos > last ? nanos : last + 1;
+            if (Interlocked.CompareExchange(ref _lastNanos, next, last) == last)
+            {
+                return next;
+            }
         }
     }
 

@@ -1,0 +1,180 @@
+using System.Text.Json.Nodes;
+using Ferry.Api.Conditions;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.SyncJobs;
+using Ferry.Kube.Models;
+using Ferry.Operator.Tests.Support;
+
+namespace Ferry.Operator.Tests.ReplicaMirrors;
+
+/// <summary>The ReplicaMirror controller against the in-process cluster simulator on a fake clock: the test plays the
+/// SyncJob controller (children's status) and asserts the state of the world — children, status, Events, metrics and
+/// the controller's own requests.</summary>
+public sealed class ReplicaMirrorReconcilerTests
+{
+    private static async Task<IReadOnlyList<SyncJob>> ChildrenCountAsync(MirrorHarness h, string mirror, int count) =>
+        await Eventually.MatchAsync(() => h.ChildrenAsync(mirror), c => c.Count == count, $"{count} children of {mirror}");
+
+    [Fact]
+    public async Task Interval_CreatesOwnedChildrenRecordsResultsAndStartsTheNextSlot()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        var created = await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("assets"));
+
+        var children = await ChildrenCountAsync(h, "assets", 2);
+        var slot = MirrorChildren.FormatTime(created.Metadata.CreationTimestamp!.Value);
+        foreach (var child in children)
+        {
+            var owner = Assert.Single(child.Metadata.OwnerReferences!);
+            Assert.Equal((created.Metadata.Uid, true), (owner.Uid, owner.Controller == true));
+            Assert.Equal(slot, child.Metadata.Annotations![MirrorLabels.ScheduledTime]);
+            Assert.True(child.Spec.DeleteDst);
+            Assert.True(child.Spec.Update);
+            Assert.Equal("50%", child.Spec.MaxDelete!.ToString());
+        }
+
+        var running = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => m?.Status?.Destinations?.All(d => d.Active is not null) == true, "active children in the status");
+        Assert.Equal(ConditionStatus.True, MirrorHarness.Cond(running, ReplicaMirrorConditionTypes.Ready)!.Status);
+        Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.FirstSyncPending),
+            (MirrorHarness.Cond(running, ReplicaMirrorConditionTypes.InSync)!.Status, MirrorHarness.Cond(running, ReplicaMirrorConditionTypes.InSync)!.Reason));
+        Assert.Equal(running!.Metadata.Generation, running.Status!.ObservedGeneration);
+        Assert.Equal(created.Metadata.CreationTimestamp!.Value.AddMinutes(15), running.Status.NextSyncTime);
+
+        h.Advance(TimeSpan.FromMinutes(1));
+        h.FinishChild(children[0].Metadata.Name!, succeeded: true);
+        h.FinishChild(children[1].Metadata.Name!, succeeded: true);
+        var synced = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True, "InSync");
+        Assert.Equal(SyncResult.Succeeded, synced!.Status!.LastSyncResult);
+        Assert.All(synced.Status.Destinations!, d =>
+        {
+            Assert.Null(d.Active);
+            Assert.Equal((1L, 7L, 7000L), (d.Totals!.SucceededRuns, d.LastResult!.Copied, d.LastResult.CopiedBytes));
+        });
+        var events = await h.EventsAsync("assets");
+        Assert.Equal(2, events.Count(e => e.Reason == "RunStarted"));
+        Assert.Equal(2, events.Count(e => e.Reason == "RunSucceeded"));
+
+        h.Advance(TimeSpan.FromMinutes(14));
+        var next = await ChildrenCountAsync(h, "assets", 4);
+        Assert.Equal(2, next.Count(c => c.Metadata.Annotations![MirrorLabels.ScheduledTime] == MirrorChildren.FormatTime(created.Metadata.CreationTimestamp!.Value.AddMinutes(15))));
+
+        var metrics = h.MetricsText();
+        Assert.Contains("ferry_mirror_runs_total{destination=\"eu\",mirror=\"assets\",namespace=\"default\",result=\"succeeded\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("ferry_mirror_in_sync{destination=\"ap\",mirror=\"assets\",namespace=\"default\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("ferry_mirror_copied_bytes_total{destination=\"eu\",mirror=\"assets\",namespace=\"default\"} 7000", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE ferry_mirror_runs_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("ferry_mirror_data_age_seconds{destination=\"eu\",mirror=\"assets\",namespace=\"default\"} ", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingSecret_ReadyFalseNoChildThenRunsOnceTheSecretExists()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        h.CreateClaim("eu-data");
+        h.CreateClaim("ap-data");
+        await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("nosecret"));
+
+        var invalid = await Eventually.MatchAsync(() => h.GetMirrorAsync("nosecret"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
+        var ready = MirrorHarness.Cond(invalid, ReplicaMirrorConditionTypes.Ready)!;
+        Assert.Equal(SyncJobConditionReasons.SecretNotFound, ready.Reason);
+        Assert.Contains("\"s3-creds\" (spec.source.s3.credentialsSecretRef)", ready.Message, StringComparison.Ordinal);
+        Assert.Empty(await h.ChildrenAsync("nosecret"));
+        Assert.Contains(await h.EventsAsync("nosecret"), e => e.Reason == SyncJobConditionReasons.SecretNotFound && e.Type == "Warning");
+        var writes = h.MirrorStatusWrites("nosecret").Count;
+
+        // No tight loop: until the recheck interval passes on the clock, the controller sends nothing.
+        int NonWatch() => h.Log.Requests.Count(r => !r.Path.Contains("watch=true", StringComparison.Ordinal));
+        var requests = NonWatch();
+        await Task.Delay(500);
+        Assert.Equal(requests, NonWatch());
+
+        await h.CreateS3SecretAsync();
+        h.Advance(h.Options.SpecRecheckInterval);
+        await ChildrenCountAsync(h, "nosecret", 2);
+        var valid = await Eventually.MatchAsync(() => h.GetMirrorAsync("nosecret"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.True, "Ready=True");
+        Assert.All(valid!.Status!.Destinations!, d => Assert.Null(d.LastError));
+        Assert.True(h.MirrorStatusWrites("nosecret").Count > writes);
+    }
+
+    [Fact]
+    public async Task OneDestinationsSecretMissing_OnlyThatDestinationWaits()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("half", s => s.Destinations[1].Volume!.ClaimName = "missing-claim"));
+
+        var children = await ChildrenCountAsync(h, "half", 1);
+        Assert.Equal("eu", children[0].Metadata.Labels![MirrorLabels.Destination]);
+        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("half"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
+        Assert.Equal(SyncJobConditionReasons.ClaimNotFound, MirrorHarness.Cond(mirror, ReplicaMirrorConditionTypes.Ready)!.Reason);
+        Assert.Contains("missing-claim", mirror!.Status!.Destinations!.Single(d => d.Name == "ap").LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StatusWrites_ProgressCoalescedToOnePerInterval_RunStartAndEndWrittenAtOnce()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("coalesce", s => s.Destinations.RemoveAt(1)));
+        var child = (await ChildrenCountAsync(h, "coalesce", 1))[0].Metadata.Name!;
+        await Eventually.MatchAsync(() => h.GetMirrorAsync("coalesce"), m => m?.Status?.Destinations?[0].Active == child, "the run in the status");
+        var afterStart = h.MirrorStatusWrites("coalesce").Count;
+
+        foreach (var phase in new[] { SyncJobPhase.Scanning, SyncJobPhase.Running })
+        {
+            h.SetChildStatus(child, new SyncJobStatus { Phase = phase, StartTime = h.Time.GetUtcNow() });
+            await Task.Delay(400);
+        }
+
+        // Two phase changes within the interval: at most one write, and the phase shown after it is the latest.
+        Assert.True(h.MirrorStatusWrites("coalesce").Count <= afterStart + 1, $"{h.MirrorStatusWrites("coalesce").Count - afterStart} writes");
+        h.Advance(TimeSpan.FromSeconds(2));
+        await Eventually.MatchAsync(() => h.GetMirrorAsync("coalesce"), m => m?.Status?.Destinations?[0].Phase == SyncJobPhase.Running, "phase Running");
+        Assert.True(h.MirrorStatusWrites("coalesce").Count <= afterStart + 2);
+        var beforeEnd = h.MirrorStatusWrites("coalesce").Count;
+
+        h.FinishChild(child, succeeded: true);
+        await Eventually.MatchAsync(() => h.GetMirrorAsync("coalesce"), m => m?.Status?.Destinations?[0].LastResult is not null, "the result, without advancing the clock");
+        Assert.Equal(beforeEnd + 1, h.MirrorStatusWrites("coalesce").Count);
+    }
+
+    [Fact]
+    public async Task OperatorRestart_NoDuplicateChildAndTheRunIsRecorded()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("restart"));
+        var children = await ChildrenCountAsync(h, "restart", 2);
+
+        await h.RestartAsync();
+        await Task.Delay(500);
+        Assert.Equal(children.Select(c => c.Metadata.Uid), (await h.ChildrenAsync("restart")).Select(c => c.Metadata.Uid));
+
+        string Of(string destination) => children.Single(c => c.Metadata.Labels![MirrorLabels.Destination] == destination).Metadata.Name!;
+        h.FinishChild(Of("eu"), succeeded: true);
+        h.FinishChild(Of("ap"), succeeded: false, error: "AccessDenied: signature mismatch");
+        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("restart"), m => m?.Status?.LastSyncResult == SyncResult.PartiallyFailed, "PartiallyFailed");
+        Assert.Equal(ConditionStatus.True, MirrorHarness.Cond(mirror, ReplicaMirrorConditionTypes.Degraded)!.Status);
+        Assert.Equal(2, (await h.ChildrenAsync("restart")).Count);
+        var metrics = h.MetricsText();
+        Assert.True(metrics.Contains("ferry_mirror_runs_total{destination=\"ap\",mirror=\"restart\",namespace=\"default\",result=\"failed\"} 1", StringComparison.Ordinal), metrics);
+        Assert.Contains("ferry_mirror_consecutive_failures{destination=\"ap\",mirror=\"restart\",namespace=\"default\"} 1", h.MetricsText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManualTrigger_OnAScheduleThatWouldNotFire_StartsEveryDestinationAndEchoes()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("manual", s => { s.Interval = null; s.Schedule = "0 0 1 1 *"; }));
+        await Eventually.MatchAsync(() => h.GetMirrorAsync("manual"), m => m?.Status?.NextSyncTime is not null, "the first status");
+        Assert.Empty(await h.ChildrenAsync("manual"));
+
+        await h.PatchMirrorSpecAsync("manual", new JsonObject { ["manualTrigger"] = "release-7" });
+
+        var children = await ChildrenCountAsync(h, "manual", 2);
+        Assert.All(children, c => Assert.Equal("release-7", c.Metadata.Annotations![MirrorLabels.ManualTrigger]));
+        await Eventually.MatchAsync(() => h.GetMirrorAsync("manual"), m => m?.Status?.LastManualTrigger == "release-7", "lastManualTrigger");
+    }
+}
