@@ -134,6 +134,32 @@ internal sealed class E2ECluster : IAsyncDisposable
     public SyncJobView GetSyncJob(string ns, string name) =>
         new(Sim.Store.Get(Sim.Store.Type("ferry.io", "syncjobs"), ns, name));
 
+    /// <summary>The ReplicaMirror as stored now.</summary>
+    public MirrorView GetMirror(string ns, string name) =>
+        new(Sim.Store.Get(Sim.Store.Type("ferry.io", "replicamirrors"), ns, name));
+
+    /// <summary>The child SyncJobs of a ReplicaMirror destination, oldest slot first.</summary>
+    public IReadOnlyList<SyncJobView> MirrorChildren(string ns, string mirror, string destination) =>
+        [.. List("ferry.io", "syncjobs", ns, labels: $"{Ferry.Api.ReplicaMirrors.MirrorLabels.Mirror}={mirror},{Ferry.Api.ReplicaMirrors.MirrorLabels.Destination}={destination}")
+            .Select(o => new SyncJobView(o))
+            .OrderBy(s => (string?)s.Object["metadata"]!["annotations"]?[Ferry.Api.ReplicaMirrors.MirrorLabels.ScheduledTime], StringComparer.Ordinal)];
+
+    /// <summary>Polls until the ReplicaMirror satisfies <paramref name="condition"/>.</summary>
+    public async Task<MirrorView> WaitForMirrorAsync(string ns, string name, Func<MirrorView, bool> condition, TimeSpan timeout, string what)
+    {
+        MirrorView? seen = null;
+        await WaitUntilAsync(ns, () =>
+        {
+            seen = GetMirror(ns, name);
+            return condition(seen);
+        }, timeout, $"ReplicaMirror {ns}/{name}: {what}");
+        return seen!;
+    }
+
+    /// <summary>The Events about the object <paramref name="name"/> of <paramref name="kind"/>.</summary>
+    public IReadOnlyList<JsonObject> Events(string ns, string kind, string name) =>
+        [.. List("", "events", ns).Where(e => (string?)e["involvedObject"]?["kind"] == kind && (string?)e["involvedObject"]?["name"] == name)];
+
     /// <summary>The SyncJob, or null when it does not exist.</summary>
     public SyncJobView? TryGetSyncJob(string ns, string name) =>
         List("ferry.io", "syncjobs", ns, "metadata.name=" + name, null).FirstOrDefault() is { } o ? new SyncJobView(o) : null;
@@ -206,6 +232,11 @@ internal sealed class E2ECluster : IAsyncDisposable
         var text = new StringBuilder();
         try
         {
+            foreach (JsonObject rm in List("ferry.io", "replicamirrors", ns))
+            {
+                text.Append("--- ReplicaMirror ").Append((string?)rm["metadata"]!["name"]).Append(" status: ").AppendLine(rm["status"]?.ToJsonString() ?? "(none)");
+            }
+
             foreach (JsonObject sj in List("ferry.io", "syncjobs", ns))
             {
                 text.Append("--- SyncJob ").Append((string?)sj["metadata"]!["name"]).Append(" status: ").AppendLine(sj["status"]?.ToJsonString() ?? "(none)");

@@ -72,4 +72,41 @@ internal static class Manifests
             ["spec"] = spec,
         };
     }
+
+    /// <summary>A ReplicaMirror from <c>s3://BUCKET/doc/</c> at <paramref name="endpoint"/> to one volume destination per
+    /// entry of <paramref name="destinations"/> (name, claim, path); <paramref name="customize"/> edits the spec.</summary>
+    public static JsonObject ReplicaMirror(string ns, string name, string bucket, Uri endpoint, (string Name, string Claim, string Path)[] destinations, Action<JsonObject>? customize = null)
+    {
+        var spec = new JsonObject
+        {
+            ["source"] = new JsonObject
+            {
+                ["s3"] = new JsonObject
+                {
+                    ["bucket"] = bucket,
+                    ["prefix"] = SourceTree.Prefix,
+                    ["endpoint"] = endpoint.GetLeftPart(UriPartial.Authority),
+                    ["region"] = "us-east-1",
+                    ["forcePathStyle"] = true,
+                    ["credentialsSecretRef"] = new JsonObject { ["name"] = S3Secret },
+                },
+            },
+            ["destinations"] = new JsonArray([.. destinations.Select(d => (JsonNode)new JsonObject
+            {
+                ["name"] = d.Name,
+                ["volume"] = new JsonObject { ["claimName"] = d.Claim, ["path"] = d.Path },
+            })]),
+            ["workers"] = 1,
+            ["taskObjects"] = 40,
+            ["runner"] = new JsonObject { ["image"] = RunnerImage },
+        };
+        customize?.Invoke(spec);
+        return new JsonObject
+        {
+            ["apiVersion"] = "ferry.io/v1alpha1",
+            ["kind"] = "ReplicaMirror",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+            ["spec"] = spec,
+        };
+    }
 }

@@ -9,10 +9,13 @@ internal sealed class OperatorProcess : IDisposable
 {
     private readonly Process process;
 
-    private OperatorProcess(Process process, string log)
+    private readonly long logStart;
+
+    private OperatorProcess(Process process, string log, long logStart)
     {
         this.process = process;
         LogPath = log;
+        this.logStart = logStart;
     }
 
     /// <summary>The operator's PID.</summary>
@@ -41,7 +44,8 @@ internal sealed class OperatorProcess : IDisposable
         info.Environment["KUBECONFIG"] = kubeconfig;
         info.Environment["FERRY_E2E_LOG"] = log;
         File.AppendAllText(log, $"=== ferry-operator {string.Join(' ', arguments)} at {DateTimeOffset.UtcNow:O}\n");
-        return new OperatorProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start ferry-operator"), log);
+        long start = new FileInfo(log).Length;
+        return new OperatorProcess(Process.Start(info) ?? throw new InvalidOperationException("cannot start ferry-operator"), log, start);
     }
 
     /// <summary>Whether the test stopped it (so its exit is no failure).</summary>
@@ -57,6 +61,29 @@ internal sealed class OperatorProcess : IDisposable
         }
 
         process.WaitForExit(10_000);
+    }
+
+    /// <summary>This process's <c>/metrics</c> URL, from the <c>listening on</c> line it printed; waits up to 30 s.</summary>
+    public async Task<Uri> MetricsUrlAsync()
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            using (var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            {
+                stream.Seek(logStart, SeekOrigin.Begin);
+                string text = await new StreamReader(stream).ReadToEndAsync();
+                var match = System.Text.RegularExpressions.Regex.Match(text, @"listening on http://[^:\s]*(\[[^\]]*\])?:(?<port>\d+)");
+                if (match.Success)
+                {
+                    return new Uri($"http://127.0.0.1:{match.Groups["port"].Value}/metrics");
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"ferry-operator (pid {Pid}) printed no listening address\n{Tail()}");
     }
 
     /// <summary>The last <paramref name="lines"/> lines of the log.</summary>
