@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Jobs;
@@ -8,14 +9,15 @@ namespace Ferry.SyncRunner.Cli;
 
 /// <summary><c>ferry run -f syncjob.yaml [-f secrets.yaml] [--volume CLAIM=DIR] [--workers N]</c>: runs a SyncJob
 /// manifest on this machine and prints the status the operator would write (JSON) — the no-cluster way to try a
-/// SyncJob.</summary>
-/// <remarks>Exit codes as <c>ferry sync</c>: 0 when the SyncJob would end <c>Succeeded</c>, 1 when it would end
-/// <c>Failed</c>, 2 for an invalid manifest, a missing Secret or volume mapping.</remarks>
+/// SyncJob. Given a ReplicaMirror, it runs one run of every destination, each as the child SyncJob the operator would
+/// create, and prints the mirror status.</summary>
+/// <remarks>Exit codes as <c>ferry sync</c>: 0 when the SyncJob (every destination's run) would end <c>Succeeded</c>,
+/// 1 when one would end <c>Failed</c>, 2 for an invalid manifest, a missing Secret or volume mapping.</remarks>
 internal static class RunCommand
 {
     private static readonly Option<string[]> Files = new("--filename", "-f")
     {
-        Description = "A manifest with the SyncJob, or with Secrets and ConfigMaps it references (repeatable).",
+        Description = "A manifest with the SyncJob or ReplicaMirror, or with Secrets and ConfigMaps it references (repeatable).",
         Required = true,
         HelpName = "FILE",
     };
@@ -31,7 +33,7 @@ internal static class RunCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var command = new Command("run", "Run a SyncJob manifest locally with N in-process workers and print the status the operator would write.");
+        var command = new Command("run", "Run a SyncJob (or one run of every destination of a ReplicaMirror) locally with N in-process workers and print the status the operator would write.");
         command.Options.Add(Files);
         command.Options.Add(Volumes);
         command.Options.Add(Workers);
@@ -43,9 +45,9 @@ internal static class RunCommand
     {
         TextWriter stdout = parseResult.InvocationConfiguration.Output;
         TextWriter stderr = parseResult.InvocationConfiguration.Error;
-        LocalRun run;
-        Dictionary<string, string> environment;
-        int workers;
+        LocalManifests manifests;
+        Dictionary<string, string> volumes;
+        int? workers = parseResult.GetValue(Workers);
         try
         {
             var files = new List<(string, string)>();
@@ -54,7 +56,7 @@ internal static class RunCommand
                 files.Add((file, await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false)));
             }
 
-            var volumes = new Dictionary<string, string>(StringComparer.Ordinal);
+            volumes = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string mapping in parseResult.GetValue(Volumes) ?? [])
             {
                 int eq = mapping.IndexOf('=');
@@ -66,14 +68,12 @@ internal static class RunCommand
                 volumes[mapping[..eq]] = mapping[(eq + 1)..];
             }
 
-            run = LocalRun.Read(files);
-            workers = parseResult.GetValue(Workers) ?? run.Job.Spec.Workers ?? 1;
             if (workers < 1)
             {
                 throw new ArgumentException("--workers must be at least 1");
             }
 
-            environment = run.Environment(volumes);
+            manifests = LocalManifests.Read(files);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or ManifestException or IOException or UnauthorizedAccessException)
         {
@@ -81,10 +81,19 @@ internal static class RunCommand
             return ExitCodes.Usage;
         }
 
+        return manifests.Resource is ReplicaMirror mirror
+            ? await RunMirrorAsync(mirror, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false)
+            : await RunSyncJobAsync((SyncJob)manifests.Resource, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunSyncJobAsync(SyncJob job, LocalManifests manifests, Dictionary<string, string> volumes, int? workers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
         SyncJobStatus status;
         try
         {
-            status = await run.RunAsync(workers, environment, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            LocalRun run = LocalRun.For(job, manifests);
+            Dictionary<string, string> environment = run.Environment(volumes);
+            status = await run.RunAsync(workers ?? run.Job.Spec.Workers ?? 1, environment, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
         {
@@ -94,6 +103,25 @@ internal static class RunCommand
 
         await stdout.WriteLineAsync(LocalRun.ToJson(status)).ConfigureAwait(false);
         return status.Phase == SyncJobPhase.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
+    }
+
+    private static async Task<int> RunMirrorAsync(ReplicaMirror mirror, LocalManifests manifests, Dictionary<string, string> volumes, int? workers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        ReplicaMirrorStatus status;
+        try
+        {
+            LocalMirrorRun run = LocalMirrorRun.Create(mirror, manifests, TimeProvider.System.GetUtcNow());
+            IReadOnlyList<Dictionary<string, string>> environments = run.Environments(volumes);
+            status = await run.RunAsync(workers, environments, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
+        {
+            await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        await stdout.WriteLineAsync(LocalMirrorRun.ToJson(status)).ConfigureAwait(false);
+        return LocalMirrorRun.Succeeded(status) ? ExitCodes.Success : ExitCodes.Failed;
     }
 
     private static void WriteLocked(TextWriter writer, string line)

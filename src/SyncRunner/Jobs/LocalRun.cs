@@ -48,48 +48,21 @@ internal sealed class LocalRun
     /// <exception cref="ManifestException">A document is malformed.</exception>
     public static LocalRun Read(IEnumerable<(string Name, string Text)> files)
     {
-        SyncJob? job = null;
-        var secrets = new Dictionary<string, Secret>(StringComparer.Ordinal);
-        var configMaps = new Dictionary<string, ConfigMap>(StringComparer.Ordinal);
-        foreach ((string file, string text) in files)
-        {
-            IReadOnlyList<JsonObject> documents = ManifestReader.ReadDocuments(text);
-            for (int i = 0; i < documents.Count; i++)
-            {
-                JsonObject doc = documents[i];
-                string? kind = doc["kind"]?.GetValue<string>();
-                string? apiVersion = doc["apiVersion"]?.GetValue<string>();
-                switch ((apiVersion, kind))
-                {
-                    case ("v1", "Secret"):
-                        Secret secret = doc.Deserialize(KubeJsonContext.Default.Secret)!;
-                        secrets[secret.Metadata.Name ?? ""] = secret;
-                        break;
-                    case ("v1", "ConfigMap"):
-                        ConfigMap map = doc.Deserialize(KubeJsonContext.Default.ConfigMap)!;
-                        configMaps[map.Metadata.Name ?? ""] = map;
-                        break;
-                    case ("v1", "Namespace" or "PersistentVolumeClaim"):
-                        break;
-                    default:
-                        if (ManifestReader.ToObject(doc, i) is not SyncJob found)
-                        {
-                            throw new ArgumentException($"{file}: document {i} is a {kind}; ferry run takes a SyncJob with its Secrets and ConfigMaps");
-                        }
+        LocalManifests manifests = LocalManifests.Read(files);
+        return manifests.Resource as SyncJob is { } job
+            ? For(job, manifests)
+            : throw new ArgumentException($"the given files hold a {manifests.Resource.Kind}, not a SyncJob");
+    }
 
-                        job = job is null ? found : throw new ArgumentException($"{file}: more than one SyncJob; ferry run runs one");
-                        break;
-                }
-            }
-        }
-
-        if (job is null)
-        {
-            throw new ArgumentException("no SyncJob in the given files");
-        }
-
+    /// <summary>A local run of <paramref name="job"/> with the Secrets and ConfigMaps of <paramref name="manifests"/>;
+    /// the SyncJob's defaults are applied.</summary>
+    /// <param name="job">The SyncJob (e.g. a ReplicaMirror's child).</param>
+    /// <param name="manifests">The Secrets and ConfigMaps it may refer to.</param>
+    /// <returns>The run, not started.</returns>
+    public static LocalRun For(SyncJob job, LocalManifests manifests)
+    {
         SchemaDefaults.Apply(job.Spec);
-        return new LocalRun(job, secrets, configMaps);
+        return new LocalRun(job, manifests.Secrets, manifests.ConfigMaps);
     }
 
     /// <summary>The runner environment a pod of this SyncJob would get: credentials from the Secrets, volume roots

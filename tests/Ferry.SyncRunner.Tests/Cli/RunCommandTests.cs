@@ -116,6 +116,114 @@ public class RunCommandTests
         Assert.Contains("--volume backup=DIR", stderr, StringComparison.Ordinal);
     }
 
+    private const string Mirror = """
+        apiVersion: ferry.io/v1alpha1
+        kind: ReplicaMirror
+        metadata:
+          name: photos
+          namespace: default
+        spec:
+          source:
+            volume:
+              claimName: data
+              path: photos
+          destinations:
+            - name: near
+              volume:
+                claimName: near
+            - name: far
+              volume:
+                claimName: far
+                path: replica
+            - name: paused
+              suspend: true
+              volume:
+                claimName: paused
+          schedule: "0 3 * * *"
+          timeZone: Europe/Berlin
+          taskObjects: 10
+        """;
+
+    [Fact]
+    public async Task Run_ReplicaMirror_RunsEveryDestinationNotSuspendedAndPrintsTheMirrorStatus()
+    {
+        using var data = new TempDirectory();
+        using var near = new TempDirectory();
+        using var far = new TempDirectory();
+        using var paused = new TempDirectory();
+        using var files = new TempDirectory();
+        for (int i = 0; i < 25; i++)
+        {
+            data.Write($"photos/{i % 4}/p{i:D2}.jpg", new string('y', i + 1));
+        }
+
+        // One stale key among four already mirrored: deleting it is 25% of the destination, within maxDelete 50%.
+        far.Write("replica/old.jpg", "deleted: deleteDst defaults to true in a mirror");
+        for (int i = 0; i < 3; i++)
+        {
+            far.Write($"replica/{i % 4}/p{i:D2}.jpg", new string('y', i + 1));
+        }
+
+        string manifest = files.Write("mirror.yaml", Mirror);
+
+        (int code, string stdout, string stderr) = await RunAsync("run", "-f", manifest, "--volume", $"data={data.Path}", "--volume", $"near={near.Path}",
+            "--volume", $"far={far.Path}", "--volume", $"paused={paused.Path}", "--workers", "2");
+
+        Assert.True(code == 0, stderr + stdout);
+        var source = TreeSnapshot.Take(data.Combine("photos"), withDirectories: false);
+        Assert.Equal(source, TreeSnapshot.Take(near.Path, withDirectories: false));
+        Assert.Equal(source, TreeSnapshot.Take(far.Combine("replica"), withDirectories: false));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(paused.Path));
+        var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
+        Assert.Equal(Ferry.Api.ReplicaMirrors.SyncResult.Succeeded, status.LastSyncResult);
+        Assert.Equal(["near", "far", "paused"], status.Destinations!.Select(d => d.Name));
+        var farStatus = status.Destinations![1];
+        Assert.Equal(1L, farStatus.LastResult!.Deleted);
+        Assert.Equal(22L, farStatus.LastResult.Copied);
+        Assert.StartsWith("photos-far-", farStatus.LastResult.SyncJob, StringComparison.Ordinal);
+        Assert.Null(status.Destinations[2].LastResult);
+        Assert.Contains(status.Conditions!, c => c is { Type: "InSync", Status: "True", Reason: "WithinRpo" });
+        Assert.Contains(status.Conditions!, c => c is { Type: "Degraded", Status: "False" });
+    }
+
+    [Fact]
+    public async Task Run_ReplicaMirror_OneDestinationFails_ExitOneAndPartiallyFailed()
+    {
+        using var data = new TempDirectory();
+        using var near = new TempDirectory();
+        using var far = new TempDirectory();
+        using var files = new TempDirectory();
+        data.Write("photos/only.jpg", "1");
+        for (int i = 0; i < 4; i++)
+        {
+            far.Write($"replica/extra{i}.jpg", "kept: deleting 4 of 5 keys exceeds maxDelete 50%");
+        }
+
+        string manifest = files.Write("mirror.yaml", Mirror.Replace("    - name: paused\n      suspend: true\n      volume:\n        claimName: paused\n", "", StringComparison.Ordinal));
+
+        (int code, string stdout, _) = await RunAsync("run", "-f", manifest, "--volume", $"data={data.Path}", "--volume", $"near={near.Path}", "--volume", $"far={far.Path}");
+
+        Assert.Equal(1, code);
+        var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
+        Assert.Equal(Ferry.Api.ReplicaMirrors.SyncResult.PartiallyFailed, status.LastSyncResult);
+        Assert.Equal("MaxDeleteExceeded", status.Destinations!.Single(d => d.Name == "far").LastResult!.Reason);
+        Assert.Contains(status.Conditions!, c => c is { Type: "Degraded", Status: "True", Reason: "MaxDeleteExceeded" });
+        Assert.All(Enumerable.Range(0, 4), i => Assert.True(File.Exists(far.Combine($"replica/extra{i}.jpg"))));
+    }
+
+    [Fact]
+    public async Task Run_ReplicaMirror_BadSchedule_UsageError()
+    {
+        using var files = new TempDirectory();
+        string manifest = files.Write("mirror.yaml", Mirror.Replace("\"0 3 * * *\"", "\"0 3 * * 8\"", StringComparison.Ordinal));
+
+        (int code, string stdout, string stderr) = await RunAsync("run", "-f", manifest, "--volume", "data=/tmp");
+
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains("spec.schedule", stderr, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         var output = new StringWriter();

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Ferry.Api.Serialization;
+using Ferry.Kube.Models;
+using Ferry.Kube.Serialization;
+
+namespace Ferry.SyncRunner.Jobs;
+
+/// <summary>What <c>ferry run -f</c> was given: one Ferry resource (a SyncJob or a ReplicaMirror) and the Secrets and
+/// ConfigMaps it refers to.</summary>
+/// <param name="Resource">The SyncJob or ReplicaMirror.</param>
+/// <param name="Secrets">The Secrets, by name.</param>
+/// <param name="ConfigMaps">The ConfigMaps, by name.</param>
+internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<string, Secret> Secrets, Dictionary<string, ConfigMap> ConfigMaps)
+{
+    /// <summary>Reads manifests: exactly one SyncJob or ReplicaMirror, any number of Secrets and ConfigMaps
+    /// (Namespaces and PersistentVolumeClaims are ignored).</summary>
+    /// <param name="files">File names (for messages) and their YAML or JSON text.</param>
+    /// <returns>The documents.</returns>
+    /// <exception cref="ArgumentException">No Ferry resource, several, or a document of another kind.</exception>
+    /// <exception cref="ManifestException">A document is malformed.</exception>
+    public static LocalManifests Read(IEnumerable<(string Name, string Text)> files)
+    {
+        IKubernetesObject? resource = null;
+        var secrets = new Dictionary<string, Secret>(StringComparer.Ordinal);
+        var configMaps = new Dictionary<string, ConfigMap>(StringComparer.Ordinal);
+        foreach ((string file, string text) in files)
+        {
+            IReadOnlyList<JsonObject> documents = ManifestReader.ReadDocuments(text);
+            for (int i = 0; i < documents.Count; i++)
+            {
+                JsonObject doc = documents[i];
+                string? kind = doc["kind"]?.GetValue<string>();
+                string? apiVersion = doc["apiVersion"]?.GetValue<string>();
+                switch ((apiVersion, kind))
+                {
+                    case ("v1", "Secret"):
+                        Secret secret = doc.Deserialize(KubeJsonContext.Default.Secret)!;
+                        secrets[secret.Metadata.Name ?? ""] = secret;
+                        break;
+                    case ("v1", "ConfigMap"):
+                        ConfigMap map = doc.Deserialize(KubeJsonContext.Default.ConfigMap)!;
+                        configMaps[map.Metadata.Name ?? ""] = map;
+                        break;
+                    case ("v1", "Namespace" or "PersistentVolumeClaim"):
+                        break;
+                    default:
+                        if (!ManifestReader.IsFerryObject(doc))
+                        {
+                            throw new ArgumentException($"{file}: document {i} is a {kind}; ferry run takes a SyncJob or a ReplicaMirror with its Secrets and ConfigMaps");
+                        }
+
+                        IKubernetesObject found = ManifestReader.ToObject(doc, i);
+                        resource = resource is null ? found : throw new ArgumentException($"{file}: more than one SyncJob or ReplicaMirror; ferry run runs one");
+                        break;
+                }
+            }
+        }
+
+        return new LocalManifests(resource ?? throw new ArgumentException("no SyncJob or ReplicaMirror in the given files"), secrets, configMaps);
+    }
+}
