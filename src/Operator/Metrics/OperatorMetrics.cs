@@ -28,15 +28,18 @@ internal sealed class OperatorMetrics : IDisposable
         _duration = Meter.CreateHistogram<double>("ferry_operator_reconcile_duration_seconds", unit: "s", description: "Time per reconcile, in seconds.");
         _statusWrites = Meter.CreateCounter<long>("ferry_operator_status_writes_total", description: "Status subresource writes, by controller.");
         Meter.CreateObservableGauge("ferry_operator_syncjobs", ObserveSyncJobs, description: "SyncJobs known to the operator, by phase.");
+        Meter.CreateObservableGauge("ferry_syncjob_objects", ObserveSyncJobObjects,
+            description: "Objects counted in a SyncJob's status.progress, by state (scanned, copied, skipped, deleted, excluded, failed).");
+        Meter.CreateObservableGauge("ferry_syncjob_copied_bytes", ObserveSyncJobBytes, unit: "By", description: "Bytes a SyncJob has copied (status.progress.copiedBytes).");
         MirrorMetrics.Register(Meter, () => Mirrors?.Invoke() ?? [], timeProvider ?? TimeProvider.System);
     }
 
     /// <summary>The meter the instruments belong to.</summary>
     public Meter Meter { get; }
 
-    /// <summary>Supplies the phase of every SyncJob for the <c>ferry_operator_syncjobs</c> gauge (empty phase:
-    /// not yet reconciled).</summary>
-    public Func<IEnumerable<string>>? SyncJobPhases { get; set; }
+    /// <summary>Supplies the SyncJobs the <c>ferry_operator_syncjobs</c> and <c>ferry_syncjob_*</c> gauges are read from
+    /// (their status).</summary>
+    public Func<IEnumerable<Ferry.Api.SyncJobs.SyncJob>>? SyncJobs { get; set; }
 
     /// <summary>Supplies the ReplicaMirrors the <c>ferry_mirror_*</c> instruments are read from (their status).</summary>
     public Func<IEnumerable<Ferry.Api.ReplicaMirrors.ReplicaMirror>>? Mirrors { get; set; }
@@ -63,6 +66,33 @@ internal sealed class OperatorMetrics : IDisposable
     /// <inheritdoc />
     public void Dispose() => Meter.Dispose();
 
+    private IEnumerable<Measurement<long>> ObserveSyncJobObjects()
+    {
+        foreach (var syncJob in SyncJobs?.Invoke() ?? [])
+        {
+            if (syncJob.Status?.Progress is not { } p)
+            {
+                continue;
+            }
+
+            foreach (var (state, value) in new[] { ("scanned", p.Scanned), ("copied", p.Copied), ("skipped", p.Skipped), ("deleted", p.Deleted), ("excluded", p.Excluded), ("failed", p.Failed) })
+            {
+                yield return new Measurement<long>(value ?? 0, new("namespace", syncJob.Metadata.Namespace), new("syncjob", syncJob.Metadata.Name), new("state", state));
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveSyncJobBytes()
+    {
+        foreach (var syncJob in SyncJobs?.Invoke() ?? [])
+        {
+            if (syncJob.Status?.Progress is { } p)
+            {
+                yield return new Measurement<long>(p.CopiedBytes ?? 0, new("namespace", syncJob.Metadata.Namespace), new("syncjob", syncJob.Metadata.Name));
+            }
+        }
+    }
+
     private IEnumerable<Measurement<long>> ObserveSyncJobs()
     {
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal)
@@ -73,9 +103,9 @@ internal sealed class OperatorMetrics : IDisposable
             ["Succeeded"] = 0,
             ["Failed"] = 0,
         };
-        foreach (var phase in SyncJobPhases?.Invoke() ?? [])
+        foreach (var syncJob in SyncJobs?.Invoke() ?? [])
         {
-            var key = string.IsNullOrEmpty(phase) ? "Pending" : phase;
+            var key = syncJob.Status?.Phase?.ToString() ?? "Pending";
             counts[key] = counts.GetValueOrDefault(key) + 1;
         }
 

@@ -56,7 +56,7 @@ internal sealed class SyncJobOperator
         _leases.Added += EnqueueOwner;
         _leases.Updated += (_, l) => EnqueueOwner(l);
         _leases.Deleted += EnqueueOwner;
-        metrics.SyncJobPhases = () => _syncJobs.List().Select(s => s.Status?.Phase?.ToString() ?? "");
+        metrics.SyncJobs = _syncJobs.List;
     }
 
     /// <summary>Whether every informer has listed once.</summary>

@@ -74,6 +74,35 @@ public sealed class FerryChartTests
         Assert.Equal("data", OperatorCommandLine.Parse(args, _ => null).Namespace);
     }
 
+    [Fact]
+    public async Task Template_AlertsAndDashboard_OffByDefault_OnQueryOnlyMetricsTheOperatorExports()
+    {
+        var defaults = await RenderAsync("--namespace", "ferry-system");
+        Assert.DoesNotContain(defaults, o => (string?)o["kind"] == "PrometheusRule");
+        Assert.DoesNotContain(defaults, o => (string?)o["kind"] == "ConfigMap");
+
+        var objects = await RenderAsync("--namespace", "ferry-system", "--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.grafanaDashboard.enabled=true");
+
+        var rule = Assert.Single(objects, o => (string?)o["kind"] == "PrometheusRule");
+        var alerts = rule["spec"]!["groups"]![0]!["rules"]!.AsArray().ToDictionary(r => (string)r!["alert"]!, r => (string)r!["expr"]!);
+        Assert.Equal("ferry_mirror_in_sync == 0", alerts["FerryMirrorOutOfSync"]);
+        Assert.Equal("15m", (string?)rule["spec"]!["groups"]![0]!["rules"]!.AsArray().Single(r => (string?)r!["alert"] == "FerryMirrorOutOfSync")!["for"]);
+        Assert.Equal("ferry_mirror_consecutive_failures >= 3", alerts["FerryMirrorDestinationFailing"]);
+        Assert.Contains("FerrySyncJobFailed", alerts.Keys);
+        var dashboard = Assert.Single(objects, o => (string?)o["kind"] == "ConfigMap");
+        Assert.Equal("1", (string?)dashboard["metadata"]!["labels"]!["grafana_dashboard"]);
+        var panels = JsonNode.Parse((string)dashboard["data"]!["ferry.json"]!)!["panels"]!.AsArray();
+        var queries = panels.SelectMany(p => p!["targets"]!.AsArray().Select(t => (string)t!["expr"]!)).Concat(alerts.Values).ToList();
+        Assert.Contains(panels, p => ((string)p!["title"]!).Contains("Data age", StringComparison.Ordinal));
+
+        using var metrics = new Ferry.Operator.Metrics.OperatorMetrics();
+        using var exporter = new Ferry.Operator.Metrics.PrometheusTextExporter(metrics.Meter);
+        var exported = exporter.Render().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
+        var queried = queries.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, "ferry_[a-z_]+").Select(m => m.Value)).ToHashSet(StringComparer.Ordinal);
+        Assert.True(queried.Count >= 8, string.Join(", ", queried));
+        Assert.All(queried, name => Assert.True(exported.Contains(name), $"{name} is queried by the chart but ferry-operator does not export it (exports: {string.Join(", ", exported)})"));
+    }
+
     private static void AssertAllows(JsonNode role, string group, string resource, params string[] verbs)
     {
         var rules = role["rules"]!.AsArray();
