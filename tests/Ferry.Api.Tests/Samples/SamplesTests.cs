@@ -28,7 +28,7 @@ public sealed class SamplesTests
     {
         var kinds = SampleFiles().Select(f => (string?)Document(f)["kind"]).Order().ToList();
 
-        Assert.Equal(["ReplicaMirror", "SyncJob"], kinds);
+        Assert.Equal(["ReplicaMirror", "ReplicaMirror", "SyncJob"], kinds);
     }
 
     [Fact]
@@ -64,6 +64,24 @@ public sealed class SamplesTests
         Assert.Null(mirror.Spec.Interval);
         Assert.Equal(10, mirror.Spec.MaxDelete!.ResolveCount(100));
         Assert.Null(mirror.Spec.DeleteDst);
+    }
+
+    [Fact]
+    public void NightlySftpMirrorSample_ReadsIntoTypesAndSchedulesInBerlinTime()
+    {
+        var mirror = Assert.IsType<ReplicaMirror>(Assert.Single(
+            ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "replicamirror-volume-to-sftp-nightly.yaml")))));
+
+        Assert.Equal(("uploads", true), (mirror.Spec.Source.Volume!.ClaimName, mirror.Spec.Source.Volume.ReadOnly));
+        var offsite = Assert.Single(mirror.Spec.Destinations);
+        Assert.Equal(("offsite", "backup.example.net", "offsite-sftp"), (offsite.Name, offsite.Sftp!.Host, offsite.Sftp.CredentialsSecretRef.Name));
+        var trigger = MirrorTrigger.Parse(mirror.Spec);
+        Assert.Equal(MirrorTriggerKind.Schedule, trigger.Kind);
+        Assert.Equal(TimeSpan.FromHours(1), trigger.StartingDeadline);
+        // 02:30 in Berlin is 01:30 UTC in winter and 00:30 UTC in summer.
+        Assert.Equal(new DateTimeOffset(2026, 12, 9, 1, 30, 0, TimeSpan.Zero), trigger.NextAfter(new DateTimeOffset(2026, 12, 8, 12, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(new DateTimeOffset(2026, 7, 2, 0, 30, 0, TimeSpan.Zero), trigger.NextAfter(new DateTimeOffset(2026, 7, 1, 12, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(TimeSpan.FromHours(26), trigger.Rpo(mirror.Spec, DateTimeOffset.UnixEpoch));
     }
 
     [Fact]
@@ -148,6 +166,12 @@ public sealed class SamplesTests
         }
 
         Assert.Equal(4, references.Count);
+        var sftp = SampleFiles().SelectMany(f => ManifestReader.Read(File.ReadAllText(f))).OfType<ReplicaMirror>()
+            .SelectMany(m => m.Spec.Destinations.Select(d => (m.Metadata.Namespace!, d.Sftp?.CredentialsSecretRef))).Where(r => r.Item2 is not null).ToList();
+        var (sftpNamespace, sftpRef) = Assert.Single(sftp);
+        Assert.True(secrets.TryGetValue((sftpNamespace, sftpRef!.Name), out var sftpSecret), $"Secret {sftpNamespace}/{sftpRef.Name} missing");
+        Assert.NotNull(sftpSecret["stringData"]!["privateKey"]);
+        Assert.NotNull(sftpSecret["stringData"]!["knownHosts"]);
         foreach (var (ns, name, keys) in references)
         {
             Assert.True(secrets.TryGetValue((ns, name), out var secret), $"Secret {ns}/{name} missing from config/samples/secrets");
