@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim.Api;
+using Ferry.ClusterSim.OpenApi;
 using Ferry.ClusterSim.Patching;
 using Ferry.ClusterSim.Resources;
 using Ferry.ClusterSim.Selectors;
@@ -76,8 +77,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                     break;
                 case "POST" when route.Name is null:
                     {
-                        var body = await ReadObjectAsync(request, ct);
                         var writeOptions = ReadWriteOptions(request);
+                        var body = await ReadObjectAsync(request, writeOptions, ct);
                         var created = store.Create(route.Type, route.Version, route.Namespace, body, writeOptions);
                         AddWarnings(context, writeOptions);
                         await WriteObjectAsync(context, 201, route, created);
@@ -87,8 +88,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 case "PUT" when route.Name is not null:
                     {
                         InjectConflict(route);
-                        var body = await ReadObjectAsync(request, ct);
                         var writeOptions = ReadWriteOptions(request);
+                        var body = await ReadObjectAsync(request, writeOptions, ct);
                         var updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", writeOptions);
                         AddWarnings(context, writeOptions);
                         await WriteObjectAsync(context, 200, route, updated);
@@ -155,7 +156,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
     private static bool IsDryRun(HttpRequest request) => request.Query["dryRun"].ToString() == "All";
 
-    private static WriteOptions ReadWriteOptions(HttpRequest request)
+    private static WriteOptions ReadWriteOptions(HttpRequest request, bool patch = false)
     {
         var validation = request.Query["fieldValidation"].ToString();
         if (validation is not ("" or "Ignore" or "Warn" or "Strict"))
@@ -163,7 +164,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             throw StatusException.BadRequest($"fieldValidation parameter unsupported: {validation}");
         }
 
-        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation);
+        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation) { IsPatch = patch };
     }
 
     private static void AddWarnings(HttpContext context, WriteOptions options)
@@ -193,7 +194,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             },
             "/api" => Discovery.CoreVersions(serverAddress()),
             "/apis" => Discovery.GroupList(store.Registry),
-            "/openapi/v3" => Discovery.OpenApiIndex(store.Registry),
+            "/openapi/v3" => OpenApiDocuments.Index(store.Registry),
             "/healthz" or "/livez" or "/readyz" => null,
             _ => null,
         };
@@ -212,9 +213,16 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 ["api", var v] => Discovery.ResourceList(store.Registry, "", v),
                 ["apis", var g] => Discovery.GroupDocument(store.Registry, g),
                 ["apis", var g, var v] => Discovery.ResourceList(store.Registry, g, v),
-                ["openapi", "v3", .. var gv] => Discovery.OpenApiDocument(store.Registry, string.Join('/', gv)),
                 _ => null,
             };
+            if (doc is null && s is ["openapi", "v3", .. var gv] && OpenApiDocuments.Document(store.Registry, string.Join('/', gv)) is { } text)
+            {
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(text, context.RequestAborted);
+                return true;
+            }
+
             if (doc is null && (s is ["api", _] or ["apis", _] or ["apis", _, _] || path.StartsWith("/openapi", StringComparison.Ordinal)))
             {
                 throw new StatusException(404, "NotFound", "the server could not find the requested resource");
@@ -376,7 +384,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         var contentType = (request.ContentType ?? "").Split(';')[0].Trim();
         var text = await ReadTextAsync(request, context.RequestAborted);
         var status = route.Subresource == "status";
-        var writeOptions = ReadWriteOptions(request);
+        var writeOptions = ReadWriteOptions(request, patch: !contentType.StartsWith("application/apply-patch", StringComparison.Ordinal));
         JsonObject result;
         switch (contentType)
         {
@@ -395,7 +403,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
             case "application/merge-patch+json":
                 {
-                    var patch = ParseJson(text);
+                    var patch = ParseJson(text, writeOptions.Duplicates);
                     result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.Apply(current, patch) as JsonObject
                         ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                     break;
@@ -409,7 +417,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                             $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
                     }
 
-                    var patch = ParseJson(text);
+                    var patch = ParseJson(text, writeOptions.Duplicates);
                     result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.ApplyStrategic(current, patch) as JsonObject
                         ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                     break;
@@ -431,11 +439,11 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         await WriteObjectAsync(context, 200, route, result);
     }
 
-    private static JsonNode? ParseJson(string text)
+    private static JsonNode? ParseJson(string text, List<string>? duplicates = null)
     {
         try
         {
-            return JsonNode.Parse(text);
+            return duplicates is null ? JsonNode.Parse(text) : StrictJson.Parse(text, duplicates);
         }
         catch (System.Text.Json.JsonException e)
         {
@@ -449,7 +457,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         return await reader.ReadToEndAsync(ct);
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, WriteOptions options, CancellationToken ct)
     {
         var contentType = (request.ContentType ?? "application/json").Split(';')[0].Trim();
         if (contentType == "application/vnd.kubernetes.protobuf")
@@ -466,6 +474,18 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         }
 
         var text = await ReadTextAsync(request, ct);
+        if (contentType is "application/json" or "")
+        {
+            try
+            {
+                return StrictJson.Parse(text, options.Duplicates) as JsonObject ?? throw StatusException.BadRequest("the request body must be an object");
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Not JSON after all: YAML below.
+            }
+        }
+
         return YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the request body must be an object");
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Ferry.ClusterSim.Api;
 using Ferry.ClusterSim.Kubelet;
+using Ferry.ClusterSim.OpenApi;
 using Ferry.ClusterSim.Patching;
 using Ferry.ClusterSim.Resources;
 using Ferry.ClusterSim.Schema;
@@ -172,34 +173,77 @@ public sealed partial class ClusterStore
         }
     }
 
-    /// <summary>Defaults, prunes and validates a custom object against its version's schema.</summary>
+    /// <summary>Prunes, defaults and validates an object: its <c>metadata</c> against <c>ObjectMeta</c>, a custom object
+    /// against its version's CRD schema, a built-in one against its upstream OpenAPI schema; unknown and duplicate
+    /// fields are refused, warned about or ignored as <see cref="WriteOptions.FieldValidation"/> says.</summary>
     private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options, JsonObject? old = null)
     {
         var errors = new List<FieldError>();
         var apiVersion = Str(obj["apiVersion"]) ?? "";
         var version = type.FindVersion(apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion)
             ?? type.StorageVersion;
-        if (version.Schema is { } schema)
+        var unknown = new List<string>();
+        TypedPruner.Prune(obj["metadata"], UpstreamOpenApi.ObjectMeta, "metadata", unknown);
+        if (type.IsCustom && version.Schema is { } schema)
         {
-            var unknown = new List<string>();
             errors.AddRange(SchemaProcessor.Process(obj, schema, unknown, old));
-            if (unknown.Count > 0 && options.FieldValidation == "Strict")
+        }
+        else if (!type.IsCustom && UpstreamOpenApi.KindSchema(type.Group, version.Name, type.Kind) is { } typed)
+        {
+            TypedPruner.Prune(obj, typed, "", unknown);
+        }
+
+        var strict = options.Duplicates.Select(d => $"duplicate field \"{d}\"").Concat(unknown.Select(u => $"unknown field \"{u}\"")).ToList();
+        if (strict.Count > 0 && options.FieldValidation == "Strict")
+        {
+            var text = "strict decoding error: " + string.Join(", ", strict);
+            if (options.IsPatch)
             {
-                throw StatusException.BadRequest(unknown.Count == 1
-                    ? $"strict decoding error: unknown field \"{unknown[0]}\""
-                    : $"strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+                throw StatusException.Invalid("", "", "", [FieldError.Invalid("patch", JsonSerializerQuote(obj.ToJsonString()), text)]);
             }
 
-            if (options.FieldValidation == "Warn")
-            {
-                options.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
-            }
+            throw StatusException.BadRequest($"{type.Kind} in version \"{version.Name}\" cannot be handled as a {type.Kind}: {text}");
+        }
+
+        if (options.FieldValidation == "Warn")
+        {
+            options.Warnings.AddRange(strict);
         }
 
         if (errors.Count > 0)
         {
             throw StatusException.Invalid(type.Kind, type.Group, name, errors);
         }
+    }
+
+    private static string JsonSerializerQuote(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+
+    /// <summary>The unknown fields of an applied configuration: server-side apply refuses them whatever the field
+    /// validation (structured-merge-diff's typed conversion), with HTTP 500 as Kubernetes 1.32 does.</summary>
+    private static void RefuseUndeclaredApplyFields(ResourceType type, string version, string? ns, string name, JsonObject config)
+    {
+        var copy = Normalize(config);
+        var unknown = new List<string>();
+        TypedPruner.Prune(copy["metadata"], UpstreamOpenApi.ObjectMeta, "metadata", unknown);
+        if (type.IsCustom && (type.FindVersion(version) ?? type.StorageVersion).Schema is { } schema)
+        {
+            SchemaProcessor.Prune(copy, schema, root: true, pruned: unknown);
+        }
+        else if (!type.IsCustom && UpstreamOpenApi.KindSchema(type.Group, version, type.Kind) is { } typed)
+        {
+            TypedPruner.Prune(copy, typed, "", unknown);
+        }
+
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        var where = $"{(ns is null ? "" : ns + "/")}{name}; {type.ApiVersion(version)}, Kind={type.Kind}";
+        var detail = unknown.Count == 1
+            ? $".{unknown[0]}: field not declared in schema"
+            : "errors:\n" + string.Join("\n", unknown.Select(u => $"  .{u}: field not declared in schema"));
+        throw new StatusException(500, "InternalError", $"failed to create typed patch object ({where}): {detail}");
     }
 
     private static JsonObject Content(ResourceType type, JsonObject obj)
@@ -344,10 +388,7 @@ public sealed partial class ClusterStore
             obj.Remove("status");
         }
 
-        if (type.IsCustom)
-        {
-            ApplySchema(type, obj, name, options);
-        }
+        ApplySchema(type, obj, name, options);
 
         ResourceType? defined = null;
         if (IsCrd(type))
@@ -561,6 +602,7 @@ public sealed partial class ClusterStore
         }
 
         options ??= WriteOptions.Default;
+        RefuseUndeclaredApplyFields(type, version, type.Namespaced ? ns : null, name, config);
         var applied = Normalize(config);
         Meta(applied)["name"] = name;
         var configKey = $"{type.Key}|{(type.Namespaced ? ns : null)}|{name}|{fieldManager}|{(status ? "status" : "")}";
@@ -682,11 +724,8 @@ public sealed partial class ClusterStore
             }
         }
 
-        if (type.IsCustom)
-        {
-            ApplySchema(type, result, name, options, current);
-        }
-        else if (IsSecret(type))
+        ApplySchema(type, result, name, options, current);
+        if (IsSecret(type))
         {
             DefaultSecret(result);
         }
