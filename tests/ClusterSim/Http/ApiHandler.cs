@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim.Api;
+using Ferry.ClusterSim.Auth;
 using Ferry.ClusterSim.OpenApi;
 using Ferry.ClusterSim.Patching;
 using Ferry.ClusterSim.Resources;
@@ -14,7 +15,7 @@ namespace Ferry.ClusterSim.Http;
 /// <summary>Serves the Kubernetes REST API over <see cref="ClusterStore"/>: discovery, the resource paths
 /// (<c>/api/v1/...</c>, <c>/apis/GROUP/VERSION/...</c>, <c>namespaces/NS/...</c>, <c>/status</c>, <c>/watch/</c>),
 /// Table output, watch streams, and fault injection.</summary>
-internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, Func<string> serverAddress)
+internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, ClusterAuth auth, Func<string> serverAddress, string adminToken)
 {
     private const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
@@ -32,21 +33,27 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 await Task.Delay(faults.Latency, options.TimeProvider, ct);
             }
 
-            if (options.Token is { } token && request.Headers.Authorization.ToString() != $"Bearer {token}")
-            {
-                await WriteAsync(context, 401, Status.Failure(401, "Unauthorized", "Unauthorized"));
-                return;
-            }
-
+            var user = auth.Authenticate(request, adminToken);
             var path = (request.Path.Value ?? "/").TrimEnd('/');
-            if (await TryDiscoveryAsync(context, path))
+            var route = Parse(path);
+            var watch = route is not null && (route.Watch || IsTrue(request.Query["watch"]));
+            auth.Require(user, Attributes(request, route, path, watch));
+            if (route is null && await TryDiscoveryAsync(context, path))
             {
                 return;
             }
 
-            var route = Parse(path)
-                ?? throw new StatusException(404, "NotFound", "the server could not find the requested resource");
-            var watch = route.Watch || IsTrue(request.Query["watch"]);
+            if (route is null)
+            {
+                throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+            }
+
+            if (route.Type.IsReview || route.Subresource == "token")
+            {
+                await ReviewAsync(context, route, user);
+                return;
+            }
+
             if (!watch && faults.Roll(faults.ServerErrorRate))
             {
                 throw new StatusException(500, "InternalError", "Internal error occurred: injected fault");
@@ -150,6 +157,56 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         {
             throw StatusException.Conflict(route.Type, route.Name!);
         }
+    }
+
+    /// <summary>The authorizer's view of a request: resource requests by API verb (a list or watch narrowed to one
+    /// name by <c>fieldSelector=metadata.name=NAME</c> carries that name, as the API server's request info does),
+    /// anything else by path and lower-case method.</summary>
+    private static RequestAttributes Attributes(HttpRequest request, Route? route, string path, bool watch)
+    {
+        if (route is null)
+        {
+            return new RequestAttributes(request.Method.ToLowerInvariant(), "", null, null, null, null, path.Length == 0 ? "/" : path);
+        }
+
+        var name = route.Name;
+        if (name is null && request.Method == "GET" && request.Query["fieldSelector"].ToString() is { Length: > 0 } selector)
+        {
+            name = selector.Split(',').Select(s => s.Trim()).Where(s => s.StartsWith("metadata.name=", StringComparison.Ordinal)).Select(s => s["metadata.name=".Length..].TrimStart('=')).FirstOrDefault();
+        }
+
+        var verb = request.Method switch
+        {
+            "GET" when watch => "watch",
+            "GET" when route.Name is null => "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" when route.Name is null => "deletecollection",
+            "DELETE" => "delete",
+            _ => request.Method.ToLowerInvariant(),
+        };
+        return new RequestAttributes(verb, route.Type.Group, route.Type.Plural, route.Subresource, route.Type.Namespaced ? route.Namespace : null, name, path);
+    }
+
+    /// <summary>The create-only APIs that answer rather than store: TokenRequest and the self-subject reviews.</summary>
+    private async Task ReviewAsync(HttpContext context, Route route, UserInfo user)
+    {
+        if (context.Request.Method != "POST" || (route.Type.IsReview && route.Name is not null))
+        {
+            throw StatusException.MethodNotAllowed("the server does not allow this method on the requested resource");
+        }
+
+        var body = await ReadObjectAsync(context.Request, ReadWriteOptions(context.Request), context.RequestAborted);
+        var answer = route.Type.Plural switch
+        {
+            "serviceaccounts" => auth.TokenRequest(route.Namespace ?? "default", route.Name!, body),
+            "selfsubjectaccessreviews" => auth.AccessReview(user, body),
+            "selfsubjectrulesreviews" => auth.RulesReview(user, body),
+            _ => auth.WhoAmI(user, body),
+        };
+        await WriteAsync(context, 201, answer);
     }
 
     private static bool IsTrue(string? value) => value is "true" or "1" or "True";
@@ -283,7 +340,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
         var sub = rest.ElementAtOrDefault(2);
         if (sub is not null && !(sub == "status" && type.FindVersion(version)!.StatusSubresource)
-            && !(sub == "log" && type.Group.Length == 0 && type.Plural == "pods"))
+            && !(sub == "log" && type.Group.Length == 0 && type.Plural == "pods")
+            && !(sub == "token" && type.Group.Length == 0 && type.Plural == "serviceaccounts"))
         {
             return null;
         }

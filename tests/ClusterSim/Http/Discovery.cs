@@ -11,6 +11,13 @@ internal static class Discovery
 {
     private static readonly string[] Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
+    private static IEnumerable<(string Name, string[] Verbs)> Subresources(ResourceType t) => (t.Group, t.Plural) switch
+    {
+        ("", "pods") => [("log", ["get"])],
+        ("", "serviceaccounts") => [("token", ["create"])],
+        _ => [],
+    };
+
     public static JsonObject CoreVersions(string serverAddress) => new()
     {
         ["kind"] = "APIVersions",
@@ -88,7 +95,7 @@ internal static class Discovery
                 ["singularName"] = t.Singular,
                 ["namespaced"] = t.Namespaced,
                 ["kind"] = t.Kind,
-                ["verbs"] = new JsonArray(Verbs.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+                ["verbs"] = new JsonArray((t.Verbs ?? Verbs).Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
             };
             if (t.ShortNames.Count > 0)
             {
@@ -101,6 +108,18 @@ internal static class Discovery
             }
 
             resources.Add(r);
+            foreach (var (sub, verbs) in Subresources(t))
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = $"{t.Plural}/{sub}",
+                    ["singularName"] = "",
+                    ["namespaced"] = t.Namespaced,
+                    ["kind"] = sub == "token" ? "TokenRequest" : t.Kind,
+                    ["verbs"] = new JsonArray(verbs.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+                });
+            }
+
             if (t.FindVersion(version)!.StatusSubresource)
             {
                 resources.Add(new JsonObject

@@ -39,8 +39,9 @@ public sealed partial class ClusterStore
     private long _resourceVersion;
     private long _compactedResourceVersion;
 
-    internal ClusterStore(TimeProvider time, int historySize, IKubelet? kubelet)
+    internal ClusterStore(TimeProvider time, int historySize, IKubelet? kubelet, string clusterCaPem = "")
     {
+        ClusterCaPem = clusterCaPem;
         _time = time;
         _historySize = Math.Max(1, historySize);
         _kubelet = kubelet;
@@ -49,10 +50,27 @@ public sealed partial class ClusterStore
         {
             Create(namespaces, "v1", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
         }
+
+        foreach (var role in Auth.BootstrapPolicy.ClusterRoles())
+        {
+            Create(Registry.Find("rbac.authorization.k8s.io", "clusterroles")!, "v1", null, role);
+        }
+
+        foreach (var binding in Auth.BootstrapPolicy.ClusterRoleBindings())
+        {
+            Create(Registry.Find("rbac.authorization.k8s.io", "clusterrolebindings")!, "v1", null, binding);
+        }
     }
 
     /// <summary>The kinds being served.</summary>
     public ResourceRegistry Registry { get; } = new();
+
+    /// <summary>The certificate authority (PEM) that in-cluster clients trust: the <c>ca.crt</c> of pods' service-account volumes.</summary>
+    public string ClusterCaPem { get; }
+
+    /// <summary>Raised (under the store's lock: return at once) after every committed change, with the changed kind's
+    /// <see cref="ResourceType.Key"/>.</summary>
+    internal event Action<string>? Changed;
 
     /// <summary>The latest resourceVersion.</summary>
     public long ResourceVersion
@@ -164,6 +182,17 @@ public sealed partial class ClusterStore
 
     private static void ValidateName(ResourceType type, string name, List<FieldError> errors)
     {
+        if (type.Group == "rbac.authorization.k8s.io")
+        {
+            // RBAC names are path segments (ValidatePathSegmentName): "system:discovery" is valid.
+            if (name is "." or ".." || name.Contains('/') || name.Contains('%'))
+            {
+                errors.Add(FieldError.Invalid("metadata.name", $"\"{name}\"", "may not contain '/' or '%', and may not be '.' or '..'"));
+            }
+
+            return;
+        }
+
         var isNamespace = type.Group.Length == 0 && type.Plural == "namespaces";
         if (isNamespace ? name.Length > 63 || !Label().IsMatch(name) : name.Length > 253 || !Subdomain().IsMatch(name))
         {
@@ -374,6 +403,16 @@ public sealed partial class ClusterStore
             throw StatusException.AlreadyExists(type, name);
         }
 
+        if (type.Group.Length == 0 && type.Plural == "pods")
+        {
+            var accounts = Bucket(Registry.Find("", "serviceaccounts")!);
+            Admission.AdmitPod(obj, ns!, sa => accounts.TryGetValue(Key(ns, sa), out var found) ? found : null);
+        }
+        else if (type.Group.Length == 0 && type.Plural == "services")
+        {
+            Admission.DefaultService(obj);
+        }
+
         obj["apiVersion"] = ApiVersionOf(type, obj, version);
         obj["kind"] = type.Kind;
         meta["uid"] = Guid.NewGuid().ToString();
@@ -417,6 +456,14 @@ public sealed partial class ClusterStore
         if (defined is not null)
         {
             Registry.AddOrReplace(defined);
+        }
+
+        if (type.Group.Length == 0 && type.Plural == "namespaces")
+        {
+            foreach (var (plural, child) in Admission.NamespaceDefaults(name))
+            {
+                CreateLocked(Registry.Find("", plural)!, "v1", name, child, WriteOptions.Default);
+            }
         }
 
         return obj.DeepClone().AsObject();
@@ -1069,6 +1116,8 @@ public sealed partial class ClusterStore
                 s.Writer.TryWrite(filtered);
             }
         }
+
+        Changed?.Invoke(e.TypeKey);
     }
 
     /// <summary>Starts a watch. From <paramref name="resourceVersion"/> (null, empty or "0": the current state as
