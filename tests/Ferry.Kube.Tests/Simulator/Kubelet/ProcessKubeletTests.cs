@@ -380,7 +380,7 @@ public sealed class ProcessKubeletTests
             var executable = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
             var kubectl = new Kubectl(executable, kubeconfig, Path.Combine(temp.FullName, "cache"));
 
-            await kubectl.RunOkAsync("apply", "--validate=false", "-f", manifest);
+            await kubectl.RunOkAsync("apply", "-f", manifest);
             await kubectl.RunOkAsync("wait", "--for=condition=complete", "job/hello", "--timeout=30s");
             var pod = (await kubectl.RunOkAsync("get", "pods", "-l", "job-name=hello", "-o", "jsonpath={.items[0].metadata.name}")).Stdout.Trim();
             var logs = await kubectl.RunOkAsync("logs", pod);
