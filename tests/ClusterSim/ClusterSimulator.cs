@@ -3,6 +3,8 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Ferry.ClusterSim.Auth;
+using Ferry.ClusterSim.Controllers;
 using Ferry.ClusterSim.Faults;
 using Ferry.ClusterSim.Http;
 using Ferry.ClusterSim.Storage;
@@ -46,8 +48,14 @@ public sealed class ClusterSimulator : IAsyncDisposable
     /// <summary>The live fault injection settings.</summary>
     public FaultInjector Faults => _options.Faults;
 
-    /// <summary>The bearer token written into kubeconfigs: the configured one, or a fixed placeholder.</summary>
-    public string Token => _options.Token ?? "ferry-clustersim";
+    private const string DefaultToken = "ferry-clustersim";
+
+    /// <summary>The bearer token written into kubeconfigs: the configured one, or a fixed placeholder. It authenticates
+    /// as the unrestricted admin (<see cref="UserInfo.Admin"/>).</summary>
+    public string Token => _options.Token ?? DefaultToken;
+
+    /// <summary>Authentication and RBAC: the service-account token issuer (<see cref="ClusterAuth.Tokens"/>) and authorizer.</summary>
+    public ClusterAuth Auth { get; private init; } = null!;
 
     /// <summary>The self-signed server certificate when serving HTTPS, else null.</summary>
     public X509Certificate2? Certificate { get; }
@@ -57,15 +65,12 @@ public sealed class ClusterSimulator : IAsyncDisposable
     public static async Task<ClusterSimulator> StartAsync(SimulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SimulatorOptions();
-        var store = new ClusterStore(options.TimeProvider, options.WatchHistorySize, options.Kubelet);
         var certificate = options.UseHttps ? CreateCertificate() : null;
+        var inClusterCertificate = certificate ?? SharedInClusterCertificate.Value;
+        var store = new ClusterStore(options.TimeProvider, options.WatchHistorySize, options.Kubelet, inClusterCertificate.ExportCertificatePem());
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "ClusterSim", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        if (certificate is not null)
-        {
-            builder.WebHost.UseKestrelHttpsConfiguration();
-        }
-
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = 64L * 1024 * 1024;
@@ -76,21 +81,48 @@ public sealed class ClusterSimulator : IAsyncDisposable
                     listen.UseHttps(certificate);
                 }
             });
+            if (certificate is null)
+            {
+                // The in-cluster endpoint (what kubernetes.default.svc is to a pod): always HTTPS.
+                k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(inClusterCertificate));
+            }
         });
         var app = builder.Build();
         string address = "";
-        var handler = new ApiHandler(store, options, () => address);
+        var auth = new ClusterAuth(store, options);
+        var handler = new ApiHandler(store, options, auth, () => address, options.Token ?? DefaultToken);
         var requests = new RequestCounter(options.TimeProvider);
         app.Use(requests.InvokeAsync);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var url = new Uri(bound.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/")).ToList();
+        var url = bound.First(u => u.Scheme == (certificate is null ? "http" : "https"));
+        var inClusterUrl = bound.First(u => u.Scheme == "https");
         address = $"{url.Host}:{url.Port}";
-        var simulator = new ClusterSimulator(app, options, store, url, certificate) { Requests = requests };
+        var simulator = new ClusterSimulator(app, options, store, url, certificate)
+        {
+            Requests = requests,
+            Auth = auth,
+            InClusterUrl = inClusterUrl,
+            InClusterCertificate = inClusterCertificate,
+            Controllers = new ControllerManager(store),
+        };
         options.Kubelet?.Attach(simulator);
         return simulator;
     }
+
+    private static readonly Lazy<X509Certificate2> SharedInClusterCertificate = new(CreateCertificate);
+
+    /// <summary>The HTTPS address pods reach the API server at (their <c>KUBERNETES_SERVICE_HOST</c> and
+    /// <c>_PORT</c>): <see cref="Url"/> when serving HTTPS, else a second, HTTPS-only port.</summary>
+    public Uri InClusterUrl { get; private init; } = null!;
+
+    /// <summary>The certificate of <see cref="InClusterUrl"/>: what the <c>ca.crt</c> of every pod's service-account
+    /// volume and every namespace's <c>kube-root-ca.crt</c> ConfigMap hold.</summary>
+    public X509Certificate2 InClusterCertificate { get; private init; } = null!;
+
+    private ControllerManager Controllers { get; init; } = null!;
 
     private static X509Certificate2 CreateCertificate()
     {
@@ -160,6 +192,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
+        await Controllers.DisposeAsync();
         if (_options.Kubelet is IAsyncDisposable kubelet)
         {
             await kubelet.DisposeAsync();
@@ -169,5 +202,6 @@ public sealed class ClusterSimulator : IAsyncDisposable
         await _app.StopAsync(TimeSpan.FromSeconds(5));
         await _app.DisposeAsync();
         Certificate?.Dispose();
+        Auth.Dispose();
     }
 }

@@ -6,7 +6,7 @@ namespace Ferry.Api.Runs;
 /// <remarks>
 /// <para>Container <see cref="ContainerName"/> runs the image's <c>ferry</c> with arguments
 /// <c>worker --namespace NS --syncjob NAME --run UID --lease-duration SECONDS</c>. The worker reads the SyncJob's spec
-/// from the API server (in-cluster configuration, or <c>FERRY_KUBE_API_URL</c> in the cluster simulator) and the
+/// from the API server (in-cluster configuration: the service account's token and <c>ca.crt</c>, <c>KUBERNETES_SERVICE_HOST</c>/<c>_PORT</c>) and the
 /// run's Leases; it exits 0 once the queue is finished, whatever the outcome (the outcome is in the scan Lease), and
 /// non-zero only when it could not take part (then the Job replaces the pod, within <c>backoffLimit</c>).</para>
 /// <para>For each side, <c>SIDE</c> being <c>SOURCE</c> or <c>DESTINATION</c> (<see cref="Side"/>): S3 credentials in

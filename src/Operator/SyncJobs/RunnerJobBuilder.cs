@@ -33,9 +33,6 @@ internal static class RunnerJobBuilder
 
     /// <summary>Where the runner's writable scratch <c>emptyDir</c> is mounted (also its <c>TMPDIR</c>), e.g. for a
     /// private copy of an SFTP key whose mounted file is group-readable.</summary>
-    /// <remarks>Not <c>/tmp</c>: the simulator's process kubelet rewrites every mount path it finds in a pod's command,
-    /// arguments and env, and host paths under <c>/tmp</c> (a runner binary in a temporary build directory) would be
-    /// rewritten with it.</remarks>
     public const string TempMountPath = "/ferry/tmp";
 
     /// <summary>The Job annotation holding <see cref="RunnerSpecHash"/> of the <c>spec.runner</c> it was built from.</summary>

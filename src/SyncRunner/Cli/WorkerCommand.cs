@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Security.Cryptography.X509Certificates;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Api.SyncJobs;
@@ -49,33 +48,6 @@ internal static class WorkerCommand
         command.Options.Add(Metrics);
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
         return command;
-    }
-
-    /// <summary>The API server configuration: <c>FERRY_KUBE_API_URL</c> (the cluster simulator's kubelet sets it) with
-    /// the service-account token and CA when mounted, else in-cluster configuration, else kubeconfig.</summary>
-    internal static KubernetesClientConfiguration LoadConfiguration(Func<string, string?> environment)
-    {
-        if (environment("FERRY_KUBE_API_URL") is not { Length: > 0 } url)
-        {
-            return KubernetesClientConfiguration.LoadDefault();
-        }
-
-        string account = MapPath(InClusterConfig.DefaultServiceAccountDirectory, environment("FERRY_PATH_MAP"));
-        string tokenPath = Path.Combine(account, "token");
-        string caPath = Path.Combine(account, "ca.crt");
-        X509Certificate2Collection? cas = null;
-        if (File.Exists(caPath) && File.ReadAllText(caPath) is { Length: > 0 } pem)
-        {
-            cas = [];
-            cas.ImportFromPem(pem);
-        }
-
-        return new KubernetesClientConfiguration
-        {
-            Server = new Uri(url),
-            Token = File.Exists(tokenPath) ? new FileTokenSource(tokenPath) : null,
-            CertificateAuthorities = cas,
-        };
     }
 
     /// <summary>Runs one worker to the end of the queue.</summary>
@@ -248,7 +220,8 @@ internal static class WorkerCommand
         KubernetesClientConfiguration configuration;
         try
         {
-            configuration = LoadConfiguration(Environment.GetEnvironmentVariable);
+            // In a pod: the service account's token, ca.crt and KUBERNETES_SERVICE_HOST/_PORT; elsewhere the kubeconfig.
+            configuration = KubernetesClientConfiguration.LoadDefault();
         }
         catch (Exception e) when (e is KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
         {
@@ -258,27 +231,5 @@ internal static class WorkerCommand
 
         using var client = new KubernetesClient(configuration);
         return await RunWorkerAsync(arguments, client, Environment.GetEnvironmentVariable, error, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Translates a mount path through the process kubelet's <c>FERRY_PATH_MAP</c> (<c>MOUNT=HOSTDIR;...</c>,
-    /// longest first).</summary>
-    private static string MapPath(string path, string? map)
-    {
-        foreach (string pair in (map ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
-        {
-            int eq = pair.IndexOf('=');
-            if (eq <= 0)
-            {
-                continue;
-            }
-
-            string mount = pair[..eq].TrimEnd('/');
-            if (path == mount || path.StartsWith(mount + "/", StringComparison.Ordinal))
-            {
-                return pair[(eq + 1)..] + path[mount.Length..];
-            }
-        }
-
-        return path;
     }
 }

@@ -79,12 +79,88 @@ internal static class ProtobufDecoder
                     break;
                 case ("ConfigMap" or "Secret", _, _):
                     break;
+                case ("SelfSubjectReview", _, _):
+                    break;
+                case ("SelfSubjectAccessReview", 2, ReadOnlyMemory<byte> spec):
+                    obj["spec"] = AccessReviewSpec(spec);
+                    break;
+                case ("SelfSubjectRulesReview", 2, ReadOnlyMemory<byte> spec):
+                    obj["spec"] = new JsonObject { ["namespace"] = Fields(spec).Where(f => f.Field == 1).Select(f => Str(f.Value)).FirstOrDefault() ?? "" };
+                    break;
+                case ("TokenRequest", 2, ReadOnlyMemory<byte> spec):
+                    obj["spec"] = TokenRequestSpec(spec);
+                    break;
+                case ("SelfSubjectAccessReview" or "SelfSubjectRulesReview" or "TokenRequest", _, _):
+                    break;
                 default:
                     throw Unsupported($"protobuf bodies of kind {kind} are not supported by the simulator; send JSON");
             }
         }
 
         return obj;
+    }
+
+    /// <summary>authorization/v1 SelfSubjectAccessReviewSpec: resourceAttributes = 1 {namespace, verb, group, version,
+    /// resource, subresource, name = 1..7}, nonResourceAttributes = 2 {path = 1, verb = 2}.</summary>
+    private static JsonObject AccessReviewSpec(ReadOnlyMemory<byte> spec)
+    {
+        var result = new JsonObject();
+        foreach (var (field, value) in Fields(spec))
+        {
+            if (value is not ReadOnlyMemory<byte> message)
+            {
+                continue;
+            }
+
+            string[] names = field == 1 ? ["namespace", "verb", "group", "version", "resource", "subresource", "name"] : ["path", "verb"];
+            var attributes = new JsonObject();
+            foreach (var (f, v) in Fields(message))
+            {
+                if (f >= 1 && f <= names.Length && v is ReadOnlyMemory<byte>)
+                {
+                    attributes[names[f - 1]] = Str(v);
+                }
+            }
+
+            result[field == 1 ? "resourceAttributes" : "nonResourceAttributes"] = attributes;
+        }
+
+        return result;
+    }
+
+    /// <summary>authentication/v1 TokenRequestSpec: audiences = 1 (repeated), expirationSeconds = 4, boundObjectRef = 3
+    /// {kind = 1, apiVersion = 2, name = 3, uid = 4}.</summary>
+    private static JsonObject TokenRequestSpec(ReadOnlyMemory<byte> spec)
+    {
+        var audiences = new JsonArray();
+        var result = new JsonObject { ["audiences"] = audiences };
+        foreach (var (field, value) in Fields(spec))
+        {
+            switch (field, value)
+            {
+                case (1, ReadOnlyMemory<byte> a):
+                    audiences.Add(Str(a));
+                    break;
+                case (4, ulong seconds):
+                    result["expirationSeconds"] = (long)seconds;
+                    break;
+                case (3, ReadOnlyMemory<byte> bound):
+                    var reference = new JsonObject();
+                    string[] names = ["kind", "apiVersion", "name", "uid"];
+                    foreach (var (f, v) in Fields(bound))
+                    {
+                        if (f >= 1 && f <= 4)
+                        {
+                            reference[names[f - 1]] = Str(v);
+                        }
+                    }
+
+                    result["boundObjectRef"] = reference;
+                    break;
+            }
+        }
+
+        return result;
     }
 
     private static StatusException Unsupported(string message) => new(415, "UnsupportedMediaType", message);

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim.Api;
+using Ferry.ClusterSim.Auth;
+using Ferry.ClusterSim.OpenApi;
 using Ferry.ClusterSim.Patching;
 using Ferry.ClusterSim.Resources;
 using Ferry.ClusterSim.Selectors;
@@ -13,7 +15,7 @@ namespace Ferry.ClusterSim.Http;
 /// <summary>Serves the Kubernetes REST API over <see cref="ClusterStore"/>: discovery, the resource paths
 /// (<c>/api/v1/...</c>, <c>/apis/GROUP/VERSION/...</c>, <c>namespaces/NS/...</c>, <c>/status</c>, <c>/watch/</c>),
 /// Table output, watch streams, and fault injection.</summary>
-internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, Func<string> serverAddress)
+internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, ClusterAuth auth, Func<string> serverAddress, string adminToken)
 {
     private const string TableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io";
 
@@ -31,21 +33,27 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 await Task.Delay(faults.Latency, options.TimeProvider, ct);
             }
 
-            if (options.Token is { } token && request.Headers.Authorization.ToString() != $"Bearer {token}")
-            {
-                await WriteAsync(context, 401, Status.Failure(401, "Unauthorized", "Unauthorized"));
-                return;
-            }
-
+            var user = auth.Authenticate(request, adminToken);
             var path = (request.Path.Value ?? "/").TrimEnd('/');
-            if (await TryDiscoveryAsync(context, path))
+            var route = Parse(path);
+            var watch = route is not null && (route.Watch || IsTrue(request.Query["watch"]));
+            auth.Require(user, Attributes(request, route, path, watch));
+            if (route is null && await TryDiscoveryAsync(context, path))
             {
                 return;
             }
 
-            var route = Parse(path)
-                ?? throw new StatusException(404, "NotFound", "the server could not find the requested resource");
-            var watch = route.Watch || IsTrue(request.Query["watch"]);
+            if (route is null)
+            {
+                throw new StatusException(404, "NotFound", "the server could not find the requested resource");
+            }
+
+            if (route.Type.IsReview || route.Subresource == "token")
+            {
+                await ReviewAsync(context, route, user);
+                return;
+            }
+
             if (!watch && faults.Roll(faults.ServerErrorRate))
             {
                 throw new StatusException(500, "InternalError", "Internal error occurred: injected fault");
@@ -76,8 +84,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                     break;
                 case "POST" when route.Name is null:
                     {
-                        var body = await ReadObjectAsync(request, ct);
                         var writeOptions = ReadWriteOptions(request);
+                        var body = await ReadObjectAsync(request, writeOptions, ct);
                         var created = store.Create(route.Type, route.Version, route.Namespace, body, writeOptions);
                         AddWarnings(context, writeOptions);
                         await WriteObjectAsync(context, 201, route, created);
@@ -87,8 +95,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 case "PUT" when route.Name is not null:
                     {
                         InjectConflict(route);
-                        var body = await ReadObjectAsync(request, ct);
                         var writeOptions = ReadWriteOptions(request);
+                        var body = await ReadObjectAsync(request, writeOptions, ct);
                         var updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", writeOptions);
                         AddWarnings(context, writeOptions);
                         await WriteObjectAsync(context, 200, route, updated);
@@ -151,11 +159,61 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         }
     }
 
+    /// <summary>The authorizer's view of a request: resource requests by API verb (a list or watch narrowed to one
+    /// name by <c>fieldSelector=metadata.name=NAME</c> carries that name, as the API server's request info does),
+    /// anything else by path and lower-case method.</summary>
+    private static RequestAttributes Attributes(HttpRequest request, Route? route, string path, bool watch)
+    {
+        if (route is null)
+        {
+            return new RequestAttributes(request.Method.ToLowerInvariant(), "", null, null, null, null, path.Length == 0 ? "/" : path);
+        }
+
+        var name = route.Name;
+        if (name is null && request.Method == "GET" && request.Query["fieldSelector"].ToString() is { Length: > 0 } selector)
+        {
+            name = selector.Split(',').Select(s => s.Trim()).Where(s => s.StartsWith("metadata.name=", StringComparison.Ordinal)).Select(s => s["metadata.name=".Length..].TrimStart('=')).FirstOrDefault();
+        }
+
+        var verb = request.Method switch
+        {
+            "GET" when watch => "watch",
+            "GET" when route.Name is null => "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" when route.Name is null => "deletecollection",
+            "DELETE" => "delete",
+            _ => request.Method.ToLowerInvariant(),
+        };
+        return new RequestAttributes(verb, route.Type.Group, route.Type.Plural, route.Subresource, route.Type.Namespaced ? route.Namespace : null, name, path);
+    }
+
+    /// <summary>The create-only APIs that answer rather than store: TokenRequest and the self-subject reviews.</summary>
+    private async Task ReviewAsync(HttpContext context, Route route, UserInfo user)
+    {
+        if (context.Request.Method != "POST" || (route.Type.IsReview && route.Name is not null))
+        {
+            throw StatusException.MethodNotAllowed("the server does not allow this method on the requested resource");
+        }
+
+        var body = await ReadObjectAsync(context.Request, ReadWriteOptions(context.Request), context.RequestAborted);
+        var answer = route.Type.Plural switch
+        {
+            "serviceaccounts" => auth.TokenRequest(route.Namespace ?? "default", route.Name!, body),
+            "selfsubjectaccessreviews" => auth.AccessReview(user, body),
+            "selfsubjectrulesreviews" => auth.RulesReview(user, body),
+            _ => auth.WhoAmI(user, body),
+        };
+        await WriteAsync(context, 201, answer);
+    }
+
     private static bool IsTrue(string? value) => value is "true" or "1" or "True";
 
     private static bool IsDryRun(HttpRequest request) => request.Query["dryRun"].ToString() == "All";
 
-    private static WriteOptions ReadWriteOptions(HttpRequest request)
+    private static WriteOptions ReadWriteOptions(HttpRequest request, bool patch = false)
     {
         var validation = request.Query["fieldValidation"].ToString();
         if (validation is not ("" or "Ignore" or "Warn" or "Strict"))
@@ -163,7 +221,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             throw StatusException.BadRequest($"fieldValidation parameter unsupported: {validation}");
         }
 
-        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation);
+        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation) { IsPatch = patch };
     }
 
     private static void AddWarnings(HttpContext context, WriteOptions options)
@@ -193,7 +251,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
             },
             "/api" => Discovery.CoreVersions(serverAddress()),
             "/apis" => Discovery.GroupList(store.Registry),
-            "/openapi/v3" => Discovery.OpenApiIndex(store.Registry),
+            "/openapi/v3" => OpenApiDocuments.Index(store.Registry),
             "/healthz" or "/livez" or "/readyz" => null,
             _ => null,
         };
@@ -212,9 +270,16 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                 ["api", var v] => Discovery.ResourceList(store.Registry, "", v),
                 ["apis", var g] => Discovery.GroupDocument(store.Registry, g),
                 ["apis", var g, var v] => Discovery.ResourceList(store.Registry, g, v),
-                ["openapi", "v3", .. var gv] => Discovery.OpenApiDocument(store.Registry, string.Join('/', gv)),
                 _ => null,
             };
+            if (doc is null && s is ["openapi", "v3", .. var gv] && OpenApiDocuments.Document(store.Registry, string.Join('/', gv)) is { } text)
+            {
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(text, context.RequestAborted);
+                return true;
+            }
+
             if (doc is null && (s is ["api", _] or ["apis", _] or ["apis", _, _] || path.StartsWith("/openapi", StringComparison.Ordinal)))
             {
                 throw new StatusException(404, "NotFound", "the server could not find the requested resource");
@@ -275,7 +340,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
         var sub = rest.ElementAtOrDefault(2);
         if (sub is not null && !(sub == "status" && type.FindVersion(version)!.StatusSubresource)
-            && !(sub == "log" && type.Group.Length == 0 && type.Plural == "pods"))
+            && !(sub == "log" && type.Group.Length == 0 && type.Plural == "pods")
+            && !(sub == "token" && type.Group.Length == 0 && type.Plural == "serviceaccounts"))
         {
             return null;
         }
@@ -376,7 +442,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         var contentType = (request.ContentType ?? "").Split(';')[0].Trim();
         var text = await ReadTextAsync(request, context.RequestAborted);
         var status = route.Subresource == "status";
-        var writeOptions = ReadWriteOptions(request);
+        var writeOptions = ReadWriteOptions(request, patch: !contentType.StartsWith("application/apply-patch", StringComparison.Ordinal));
         JsonObject result;
         switch (contentType)
         {
@@ -395,7 +461,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
 
             case "application/merge-patch+json":
                 {
-                    var patch = ParseJson(text);
+                    var patch = ParseJson(text, writeOptions.Duplicates);
                     result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.Apply(current, patch) as JsonObject
                         ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                     break;
@@ -409,7 +475,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
                             $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
                     }
 
-                    var patch = ParseJson(text);
+                    var patch = ParseJson(text, writeOptions.Duplicates);
                     result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.ApplyStrategic(current, patch) as JsonObject
                         ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                     break;
@@ -431,11 +497,11 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         await WriteObjectAsync(context, 200, route, result);
     }
 
-    private static JsonNode? ParseJson(string text)
+    private static JsonNode? ParseJson(string text, List<string>? duplicates = null)
     {
         try
         {
-            return JsonNode.Parse(text);
+            return duplicates is null ? JsonNode.Parse(text) : StrictJson.Parse(text, duplicates);
         }
         catch (System.Text.Json.JsonException e)
         {
@@ -449,7 +515,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         return await reader.ReadToEndAsync(ct);
     }
 
-    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, WriteOptions options, CancellationToken ct)
     {
         var contentType = (request.ContentType ?? "application/json").Split(';')[0].Trim();
         if (contentType == "application/vnd.kubernetes.protobuf")
@@ -466,6 +532,18 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, F
         }
 
         var text = await ReadTextAsync(request, ct);
+        if (contentType is "application/json" or "")
+        {
+            try
+            {
+                return StrictJson.Parse(text, options.Duplicates) as JsonObject ?? throw StatusException.BadRequest("the request body must be an object");
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // Not JSON after all: YAML below.
+            }
+        }
+
         return YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the request body must be an object");
     }
 

@@ -11,6 +11,13 @@ internal static class Discovery
 {
     private static readonly string[] Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
+    private static IEnumerable<(string Name, string[] Verbs)> Subresources(ResourceType t) => (t.Group, t.Plural) switch
+    {
+        ("", "pods") => [("log", ["get"])],
+        ("", "serviceaccounts") => [("token", ["create"])],
+        _ => [],
+    };
+
     public static JsonObject CoreVersions(string serverAddress) => new()
     {
         ["kind"] = "APIVersions",
@@ -88,7 +95,7 @@ internal static class Discovery
                 ["singularName"] = t.Singular,
                 ["namespaced"] = t.Namespaced,
                 ["kind"] = t.Kind,
-                ["verbs"] = new JsonArray(Verbs.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+                ["verbs"] = new JsonArray((t.Verbs ?? Verbs).Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
             };
             if (t.ShortNames.Count > 0)
             {
@@ -101,6 +108,18 @@ internal static class Discovery
             }
 
             resources.Add(r);
+            foreach (var (sub, verbs) in Subresources(t))
+            {
+                resources.Add(new JsonObject
+                {
+                    ["name"] = $"{t.Plural}/{sub}",
+                    ["singularName"] = "",
+                    ["namespaced"] = t.Namespaced,
+                    ["kind"] = sub == "token" ? "TokenRequest" : t.Kind,
+                    ["verbs"] = new JsonArray(verbs.Select(v => (JsonNode)JsonValue.Create(v)).ToArray()),
+                });
+            }
+
             if (t.FindVersion(version)!.StatusSubresource)
             {
                 resources.Add(new JsonObject
@@ -120,92 +139,6 @@ internal static class Discovery
             ["apiVersion"] = "v1",
             ["groupVersion"] = group.Length == 0 ? version : $"{group}/{version}",
             ["resources"] = resources,
-        };
-    }
-
-    /// <summary>The OpenAPI v3 index: one entry per group version.</summary>
-    public static JsonObject OpenApiIndex(ResourceRegistry registry)
-    {
-        var paths = new JsonObject();
-        foreach (var gv in registry.Types.SelectMany(t => t.Versions.Select(v => t.Group.Length == 0 ? $"api/{v.Name}" : $"apis/{t.Group}/{v.Name}")).Distinct())
-        {
-            paths[gv] = new JsonObject { ["serverRelativeURL"] = $"/openapi/v3/{gv}?hash={Hash(registry, gv)}" };
-        }
-
-        return new JsonObject { ["paths"] = paths };
-    }
-
-    private static string Hash(ResourceRegistry registry, string gv) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(OpenApiDocument(registry, gv)?.ToJsonString() ?? "")))[..16];
-
-    /// <summary>The OpenAPI v3 document of one group version (<c>api/v1</c>, <c>apis/GROUP/VERSION</c>): the
-    /// schemas of its custom kinds, each tagged with <c>x-kubernetes-group-version-kind</c>, and a GET
-    /// operation per kind (no write operations, so kubectl keeps using merge patches for custom objects).</summary>
-    /// <remarks>Enough for <c>kubectl explain</c>; built-in kinds have no schema here.</remarks>
-    public static JsonObject? OpenApiDocument(ResourceRegistry registry, string gv)
-    {
-        var parts = gv.Split('/');
-        var (group, version) = parts switch
-        {
-            ["api", var v] => ("", v),
-            ["apis", var g, var v] => (g, v),
-            _ => (null, null),
-        };
-        if (group is null)
-        {
-            return null;
-        }
-
-        var types = registry.Types.Where(t => t.Group == group && t.FindVersion(version!) is not null).ToList();
-        if (types.Count == 0)
-        {
-            return null;
-        }
-
-        var schemas = new JsonObject();
-        var paths = new JsonObject();
-        foreach (var t in types)
-        {
-            if (t.FindVersion(version!)!.Schema?.DeepClone() is not JsonObject schema)
-            {
-                continue;
-            }
-
-            schema["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = t.Group, ["kind"] = t.Kind, ["version"] = version });
-            var reversed = string.Join('.', t.Group.Split('.').Reverse());
-            var schemaName = $"{reversed}.{version}.{t.Kind}";
-            schemas[schemaName] = schema;
-
-            // GET operations tagged with the kind: kubectl explain maps the resource to its kind through them.
-            var prefix = (t.Group.Length == 0 ? "/api/" : $"/apis/{t.Group}/") + version + (t.Namespaced ? "/namespaces/{namespace}/" : "/") + t.Plural;
-            paths[prefix + "/{name}"] = new JsonObject
-            {
-                ["get"] = new JsonObject
-                {
-                    ["operationId"] = $"read{t.Kind}",
-                    ["x-kubernetes-action"] = "get",
-                    ["x-kubernetes-group-version-kind"] = new JsonObject { ["group"] = t.Group, ["kind"] = t.Kind, ["version"] = version },
-                    ["responses"] = new JsonObject
-                    {
-                        ["200"] = new JsonObject
-                        {
-                            ["description"] = "OK",
-                            ["content"] = new JsonObject
-                            {
-                                ["application/json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = $"#/components/schemas/{schemaName}" } },
-                            },
-                        },
-                    },
-                },
-            };
-        }
-
-        return new JsonObject
-        {
-            ["openapi"] = "3.0.0",
-            ["info"] = new JsonObject { ["title"] = "Kubernetes CRD Swagger", ["version"] = "v0.1.0" },
-            ["paths"] = paths,
-            ["components"] = new JsonObject { ["schemas"] = schemas },
         };
     }
 }

@@ -8,15 +8,13 @@ using Ferry.ClusterSim.Storage;
 namespace Ferry.ClusterSim.Kubelet;
 
 /// <summary>Turns a Pod's first container into a <see cref="LaunchPlan"/>: command or mapped image, env and envFrom
-/// (Secrets, ConfigMaps, fieldRefs resolved, <c>$(VAR)</c> expanded), volumes materialised as directories, and every
-/// volumeMount's mountPath replaced by its host directory in the command, args, env values and working directory.</summary>
+/// (Secrets, ConfigMaps, fieldRefs resolved, <c>$(VAR)</c> expanded), volumes materialised as host directories, each
+/// volumeMount's host directory to be bound at its <c>mountPath</c> (and an image directory at <c>/app</c>) inside the
+/// pod's own mount namespace (<see cref="PodProcess"/>).</summary>
 /// <remarks>Follows the Pod API reference (core/v1 Container, EnvVar, Volume) where a process can: no image pulls, no
-/// mount namespaces, no resource limits.</remarks>
+/// resource limits, the host's network.</remarks>
 internal sealed class PodLauncher(ProcessKubeletOptions options, string workDirectory)
 {
-    /// <summary>The in-cluster path of the service-account files.</summary>
-    public const string ServiceAccountPath = "/var/run/secrets/kubernetes.io/serviceaccount";
-
     private static readonly Regex VariableReference = new(@"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.\-]*)\)", RegexOptions.CultureInvariant);
 
     /// <exception cref="PodConfigException">The pod cannot start yet (missing Secret, key, image mapping, claim
@@ -50,10 +48,11 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         foreach (var volume in (spec["volumes"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var volumeName = JsonValues.String(volume["name"]) ?? "";
-            volumes[volumeName] = MaterialiseVolume(store, ns, podDirectory, volumeName, volume);
+            volumes[volumeName] = MaterialiseVolume(store, simulator, pod, ns, podDirectory, volumeName, volume);
         }
 
-        var pathMap = new Dictionary<string, string>(StringComparer.Ordinal);
+        var mounts = new Dictionary<string, string>(StringComparer.Ordinal);
+        var readOnly = new HashSet<string>(StringComparer.Ordinal);
         foreach (var mount in (container["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var volumeName = JsonValues.String(mount["name"]) ?? "";
@@ -72,28 +71,25 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
             if (mountPath.Length > 0)
             {
-                pathMap[mountPath] = hostDirectory;
+                mounts[mountPath] = hostDirectory;
+                if (JsonValues.Bool(mount["readOnly"]) == true)
+                {
+                    readOnly.Add(mountPath);
+                }
             }
         }
 
-        if (JsonValues.Bool(spec["automountServiceAccountToken"]) != false && !pathMap.ContainsKey(ServiceAccountPath))
-        {
-            var saDirectory = Path.Combine(podDirectory, "serviceaccount");
-            Directory.CreateDirectory(saDirectory);
-            File.WriteAllText(Path.Combine(saDirectory, "token"), simulator?.Token ?? "ferry-clustersim");
-            File.WriteAllText(Path.Combine(saDirectory, "namespace"), ns);
-            File.WriteAllText(Path.Combine(saDirectory, "ca.crt"), simulator?.Certificate?.ExportCertificatePem() ?? "");
-            pathMap[ServiceAccountPath] = saDirectory;
-        }
-
+        var image = JsonValues.String(container["image"]) ?? "";
+        var mapped = FindImage(image);
         var env = ResolveEnvironment(store, simulator, pod, ns, name, container);
-        var substitute = PathSubstitution(pathMap);
-        foreach (var key in env.Keys.ToList())
+        if (mapped is { } imageDirectory && Directory.Exists(imageDirectory))
         {
-            env[key] = substitute(env[key]);
+            mounts[ImageRoot] = imageDirectory;
+            foreach (var (key, value) in ImageEnvironment())
+            {
+                env.TryAdd(key, value);
+            }
         }
-
-        env["FERRY_PATH_MAP"] = string.Join(';', pathMap.OrderByDescending(p => p.Key.Length).Select(p => $"{p.Key}={p.Value}"));
 
         var command = StringList(container["command"]);
         var args = StringList(container["args"]);
@@ -104,39 +100,50 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         }
         else
         {
-            var image = JsonValues.String(container["image"]) ?? "";
-            argv.AddRange(ImageCommand(image));
+            argv.AddRange(ImageCommand(image, mapped));
         }
 
         argv.AddRange(args.Select(a => Expand(a, env)));
-        for (var i = 0; i < argv.Count; i++)
-        {
-            argv[i] = substitute(argv[i]);
-        }
-
         var workingDir = JsonValues.String(container["workingDir"]);
-        var workingDirectory = string.IsNullOrEmpty(workingDir) ? podDirectory : substitute(workingDir);
         var grace = JsonValues.Long(spec["terminationGracePeriodSeconds"]) is { } seconds
             ? TimeSpan.FromSeconds(seconds)
             : options.DefaultGracePeriod;
-        return new LaunchPlan(argv, env, workingDirectory, podDirectory, Path.Combine(podDirectory, "container.log"), pathMap, grace);
+        return new LaunchPlan(argv, env, string.IsNullOrEmpty(workingDir) ? "/" : workingDir, podDirectory, Path.Combine(podDirectory, "container.log"), mounts, grace) { ReadOnlyMounts = readOnly };
     }
 
-    private IReadOnlyList<string> ImageCommand(string image)
+    /// <summary>Where a mapped image directory appears in the pod: the Dockerfile's <c>/app</c>.</summary>
+    public const string ImageRoot = "/app";
+
+    /// <summary>The image's environment (the Dockerfile's <c>ENV</c>): <c>/app</c> first on <c>PATH</c>, <c>HOME=/tmp</c>,
+    /// <c>DOTNET_NOLOGO=1</c>.</summary>
+    private static IEnumerable<(string, string)> ImageEnvironment()
     {
-        foreach (var (pattern, commandLine) in options.Images.OrderByDescending(p => p.Key.Length))
+        yield return ("PATH", ImageRoot + ":" + (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin"));
+        yield return ("HOME", "/tmp");
+        yield return ("DOTNET_NOLOGO", "1");
+    }
+
+    private string? FindImage(string image) =>
+        options.Images.OrderByDescending(p => p.Key.Length)
+            .Where(p => p.Key.EndsWith('*') ? image.StartsWith(p.Key[..^1], StringComparison.Ordinal) : image == p.Key)
+            .Select(p => p.Value)
+            .FirstOrDefault();
+
+    /// <summary>The image's entrypoint: for a mapped directory, <c>/app/ferry</c> (the Dockerfile's <c>ENTRYPOINT</c>); for
+    /// a mapped command line, that command line split on whitespace.</summary>
+    private static IReadOnlyList<string> ImageCommand(string image, string? mapped)
+    {
+        if (mapped is null)
         {
-            var matches = pattern.EndsWith('*') ? image.StartsWith(pattern[..^1], StringComparison.Ordinal) : image == pattern;
-            if (matches)
-            {
-                return commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            }
+            throw new PodConfigException("ErrImagePull", $"no directory or executable is mapped for image \"{image}\" and the container has no command");
         }
 
-        throw new PodConfigException("ErrImagePull", $"no executable is mapped for image \"{image}\" and the container has no command");
+        return Directory.Exists(mapped)
+            ? [ImageRoot + "/ferry"]
+            : mapped.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    private string MaterialiseVolume(ClusterStore store, string ns, string podDirectory, string volumeName, JsonObject volume)
+    private string MaterialiseVolume(ClusterStore store, ClusterSimulator? simulator, JsonObject pod, string ns, string podDirectory, string volumeName, JsonObject volume)
     {
         var local = Path.Combine(podDirectory, "volumes", volumeName);
         if (volume["persistentVolumeClaim"] is JsonObject claim)
@@ -158,7 +165,14 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         }
 
         Directory.CreateDirectory(local);
-        if (volume["secret"] is JsonObject secret)
+        if (volume["projected"] is JsonObject projected)
+        {
+            foreach (var source in (projected["sources"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                ProjectSource(store, simulator, pod, ns, local, source);
+            }
+        }
+        else if (volume["secret"] is JsonObject secret)
         {
             var data = SourceData(store, ns, "secrets", JsonValues.String(secret["secretName"]) ?? "", secret["optional"], binary: true);
             WriteItems(local, data, secret["items"] as JsonArray);
@@ -171,6 +185,73 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
         // emptyDir and anything else: an empty directory.
         return local;
+    }
+
+    /// <summary>One source of a projected volume: a bound service-account token (TokenRequest for the pod's account,
+    /// bound to the pod), ConfigMap or Secret items, or downward API fields.</summary>
+    private static void ProjectSource(ClusterStore store, ClusterSimulator? simulator, JsonObject pod, string ns, string directory, JsonObject source)
+    {
+        if (source["serviceAccountToken"] is JsonObject tokenSource)
+        {
+            if (simulator is null)
+            {
+                throw new PodConfigException("CreateContainerConfigError", "the kubelet is not attached to a simulator: no token issuer");
+            }
+
+            var account = JsonValues.String(pod["spec"]?["serviceAccountName"]) ?? "default";
+            JsonObject sa;
+            try
+            {
+                sa = store.Get(store.Type("", "serviceaccounts"), ns, account);
+            }
+            catch (StatusException e) when (e.Code == 404)
+            {
+                throw new PodConfigException("CreateContainerConfigError", $"serviceaccount \"{account}\" not found");
+            }
+
+            var audience = JsonValues.String(tokenSource["audience"]);
+            var (token, _) = simulator.Auth.Tokens.Issue(ns, account, JsonValues.String(sa["metadata"]?["uid"]) ?? "", audience is { Length: > 0 } ? [audience] : [],
+                JsonValues.Long(tokenSource["expirationSeconds"]) ?? 3607, (JsonValues.String(pod["metadata"]?["name"]) ?? "", JsonValues.String(pod["metadata"]?["uid"]) ?? ""));
+            File.WriteAllText(Path.Combine(directory, JsonValues.String(tokenSource["path"]) ?? "token"), token);
+        }
+        else if (source["configMap"] is JsonObject configMap)
+        {
+            var mapName = JsonValues.String(configMap["name"]) ?? "";
+            var data = mapName == Admission.RootCaConfigMap && !Exists(store, "configmaps", ns, mapName)
+                ? new Dictionary<string, byte[]> { ["ca.crt"] = Encoding.UTF8.GetBytes(store.ClusterCaPem) }
+                : SourceData(store, ns, "configmaps", mapName, configMap["optional"], binary: false);
+            WriteItems(directory, data, configMap["items"] as JsonArray);
+        }
+        else if (source["secret"] is JsonObject secret)
+        {
+            WriteItems(directory, SourceData(store, ns, "secrets", JsonValues.String(secret["name"]) ?? "", secret["optional"], binary: true), secret["items"] as JsonArray);
+        }
+        else if (source["downwardAPI"] is JsonObject downward)
+        {
+            foreach (var item in (downward["items"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                if (item["fieldRef"] is JsonObject fieldRef)
+                {
+                    var value = ValueFrom(store, pod, ns, new JsonObject { ["fieldRef"] = fieldRef.DeepClone() }) ?? "";
+                    var file = Path.Combine(directory, JsonValues.String(item["path"]) ?? "");
+                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                    File.WriteAllText(file, value);
+                }
+            }
+        }
+    }
+
+    private static bool Exists(ClusterStore store, string plural, string ns, string name)
+    {
+        try
+        {
+            store.Get(store.Type("", plural), ns, name);
+            return true;
+        }
+        catch (StatusException e) when (e.Code == 404)
+        {
+            return false;
+        }
     }
 
     private static void WriteItems(string directory, Dictionary<string, byte[]> data, JsonArray? items)
@@ -236,11 +317,12 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         };
         if (simulator is not null)
         {
-            env["KUBERNETES_SERVICE_HOST"] = simulator.Url.Host;
-            env["KUBERNETES_SERVICE_PORT"] = simulator.Url.Port.ToString(CultureInfo.InvariantCulture);
-            env["KUBERNETES_SERVICE_PORT_HTTPS"] = simulator.Url.Port.ToString(CultureInfo.InvariantCulture);
-            env["KUBERNETES_PORT"] = $"tcp://{simulator.Url.Host}:{simulator.Url.Port}";
-            env["FERRY_KUBE_API_URL"] = simulator.Url.ToString().TrimEnd('/');
+            var api = simulator.InClusterUrl;
+            env["KUBERNETES_SERVICE_HOST"] = api.Host;
+            env["KUBERNETES_SERVICE_PORT"] = api.Port.ToString(CultureInfo.InvariantCulture);
+            env["KUBERNETES_SERVICE_PORT_HTTPS"] = api.Port.ToString(CultureInfo.InvariantCulture);
+            env["KUBERNETES_PORT"] = $"tcp://{api.Host}:{api.Port}";
+            env["KUBERNETES_PORT_443_TCP"] = $"tcp://{api.Host}:{api.Port}";
         }
 
         foreach (var source in (container["envFrom"] as JsonArray ?? []).OfType<JsonObject>())
@@ -322,18 +404,4 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         VariableReference.Replace(text, m => m.Value == "$$" ? "$" : env.TryGetValue(m.Groups[1].Value, out var v) ? v : m.Value);
 
     private static List<string> StringList(JsonNode? node) => (node as JsonArray ?? []).Select(n => JsonValues.String(n) ?? "").ToList();
-
-    /// <summary>Replaces each mount path (as a whole path component sequence, longest first, in one pass) with its host
-    /// directory.</summary>
-    internal static Func<string, string> PathSubstitution(IReadOnlyDictionary<string, string> pathMap)
-    {
-        if (pathMap.Count == 0)
-        {
-            return s => s;
-        }
-
-        var alternatives = string.Join('|', pathMap.Keys.OrderByDescending(k => k.Length).Select(Regex.Escape));
-        var regex = new Regex($@"(?<![\w.\-/])(?:{alternatives})(?=$|/|[^\w.\-])", RegexOptions.CultureInvariant);
-        return s => regex.Replace(s, m => pathMap[m.Value]);
-    }
 }

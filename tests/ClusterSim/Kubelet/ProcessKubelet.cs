@@ -38,6 +38,11 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
     /// <summary>Creates a kubelet; it starts working once attached to a simulator (or told of a first object).</summary>
     public ProcessKubelet(ProcessKubeletOptions? options = null)
     {
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+        {
+            throw new PlatformNotSupportedException("the process kubelet runs each pod in its own mount namespace (unshare --mount, overlay and bind mounts): it needs Linux and root (tests/README.md)");
+        }
+
         _options = options ?? new ProcessKubeletOptions();
         _ownsWorkDirectory = _options.WorkDirectory is null;
         _workDirectory = _options.WorkDirectory ?? Directory.CreateTempSubdirectory("clustersim-kubelet-").FullName;

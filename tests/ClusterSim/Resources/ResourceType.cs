@@ -29,6 +29,13 @@ public sealed class ResourceType
     /// <summary>Served versions, the storage (preferred) version first.</summary>
     public required IReadOnlyList<ResourceVersion> Versions { get; init; }
 
+    /// <summary>The verbs served, or null for all of them (create, delete, deletecollection, get, list, patch, update,
+    /// watch); the review kinds are create-only and never stored.</summary>
+    public IReadOnlyList<string>? Verbs { get; init; }
+
+    /// <summary>Whether objects of this kind are answered, not stored (the authorization and authentication reviews).</summary>
+    public bool IsReview => Verbs is ["create"];
+
     /// <summary>Whether this kind comes from a CustomResourceDefinition.</summary>
     public bool IsCustom { get; init; }
 

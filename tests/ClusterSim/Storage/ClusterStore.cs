@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Ferry.ClusterSim.Api;
 using Ferry.ClusterSim.Kubelet;
+using Ferry.ClusterSim.OpenApi;
 using Ferry.ClusterSim.Patching;
 using Ferry.ClusterSim.Resources;
 using Ferry.ClusterSim.Schema;
@@ -38,8 +39,9 @@ public sealed partial class ClusterStore
     private long _resourceVersion;
     private long _compactedResourceVersion;
 
-    internal ClusterStore(TimeProvider time, int historySize, IKubelet? kubelet)
+    internal ClusterStore(TimeProvider time, int historySize, IKubelet? kubelet, string clusterCaPem = "")
     {
+        ClusterCaPem = clusterCaPem;
         _time = time;
         _historySize = Math.Max(1, historySize);
         _kubelet = kubelet;
@@ -48,10 +50,27 @@ public sealed partial class ClusterStore
         {
             Create(namespaces, "v1", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
         }
+
+        foreach (var role in Auth.BootstrapPolicy.ClusterRoles())
+        {
+            Create(Registry.Find("rbac.authorization.k8s.io", "clusterroles")!, "v1", null, role);
+        }
+
+        foreach (var binding in Auth.BootstrapPolicy.ClusterRoleBindings())
+        {
+            Create(Registry.Find("rbac.authorization.k8s.io", "clusterrolebindings")!, "v1", null, binding);
+        }
     }
 
     /// <summary>The kinds being served.</summary>
     public ResourceRegistry Registry { get; } = new();
+
+    /// <summary>The certificate authority (PEM) that in-cluster clients trust: the <c>ca.crt</c> of pods' service-account volumes.</summary>
+    public string ClusterCaPem { get; }
+
+    /// <summary>Raised (under the store's lock: return at once) after every committed change, with the changed kind's
+    /// <see cref="ResourceType.Key"/>.</summary>
+    internal event Action<string>? Changed;
 
     /// <summary>The latest resourceVersion.</summary>
     public long ResourceVersion
@@ -163,6 +182,17 @@ public sealed partial class ClusterStore
 
     private static void ValidateName(ResourceType type, string name, List<FieldError> errors)
     {
+        if (type.Group == "rbac.authorization.k8s.io")
+        {
+            // RBAC names are path segments (ValidatePathSegmentName): "system:discovery" is valid.
+            if (name is "." or ".." || name.Contains('/') || name.Contains('%'))
+            {
+                errors.Add(FieldError.Invalid("metadata.name", $"\"{name}\"", "may not contain '/' or '%', and may not be '.' or '..'"));
+            }
+
+            return;
+        }
+
         var isNamespace = type.Group.Length == 0 && type.Plural == "namespaces";
         if (isNamespace ? name.Length > 63 || !Label().IsMatch(name) : name.Length > 253 || !Subdomain().IsMatch(name))
         {
@@ -172,34 +202,77 @@ public sealed partial class ClusterStore
         }
     }
 
-    /// <summary>Defaults, prunes and validates a custom object against its version's schema.</summary>
+    /// <summary>Prunes, defaults and validates an object: its <c>metadata</c> against <c>ObjectMeta</c>, a custom object
+    /// against its version's CRD schema, a built-in one against its upstream OpenAPI schema; unknown and duplicate
+    /// fields are refused, warned about or ignored as <see cref="WriteOptions.FieldValidation"/> says.</summary>
     private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options, JsonObject? old = null)
     {
         var errors = new List<FieldError>();
         var apiVersion = Str(obj["apiVersion"]) ?? "";
         var version = type.FindVersion(apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion)
             ?? type.StorageVersion;
-        if (version.Schema is { } schema)
+        var unknown = new List<string>();
+        TypedPruner.Prune(obj["metadata"], UpstreamOpenApi.ObjectMeta, "metadata", unknown);
+        if (type.IsCustom && version.Schema is { } schema)
         {
-            var unknown = new List<string>();
             errors.AddRange(SchemaProcessor.Process(obj, schema, unknown, old));
-            if (unknown.Count > 0 && options.FieldValidation == "Strict")
+        }
+        else if (!type.IsCustom && UpstreamOpenApi.KindSchema(type.Group, version.Name, type.Kind) is { } typed)
+        {
+            TypedPruner.Prune(obj, typed, "", unknown);
+        }
+
+        var strict = options.Duplicates.Select(d => $"duplicate field \"{d}\"").Concat(unknown.Select(u => $"unknown field \"{u}\"")).ToList();
+        if (strict.Count > 0 && options.FieldValidation == "Strict")
+        {
+            var text = "strict decoding error: " + string.Join(", ", strict);
+            if (options.IsPatch)
             {
-                throw StatusException.BadRequest(unknown.Count == 1
-                    ? $"strict decoding error: unknown field \"{unknown[0]}\""
-                    : $"strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+                throw StatusException.Invalid("", "", "", [FieldError.Invalid("patch", JsonSerializerQuote(obj.ToJsonString()), text)]);
             }
 
-            if (options.FieldValidation == "Warn")
-            {
-                options.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
-            }
+            throw StatusException.BadRequest($"{type.Kind} in version \"{version.Name}\" cannot be handled as a {type.Kind}: {text}");
+        }
+
+        if (options.FieldValidation == "Warn")
+        {
+            options.Warnings.AddRange(strict);
         }
 
         if (errors.Count > 0)
         {
             throw StatusException.Invalid(type.Kind, type.Group, name, errors);
         }
+    }
+
+    private static string JsonSerializerQuote(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+
+    /// <summary>The unknown fields of an applied configuration: server-side apply refuses them whatever the field
+    /// validation (structured-merge-diff's typed conversion), with HTTP 500 as Kubernetes 1.32 does.</summary>
+    private static void RefuseUndeclaredApplyFields(ResourceType type, string version, string? ns, string name, JsonObject config)
+    {
+        var copy = Normalize(config);
+        var unknown = new List<string>();
+        TypedPruner.Prune(copy["metadata"], UpstreamOpenApi.ObjectMeta, "metadata", unknown);
+        if (type.IsCustom && (type.FindVersion(version) ?? type.StorageVersion).Schema is { } schema)
+        {
+            SchemaProcessor.Prune(copy, schema, root: true, pruned: unknown);
+        }
+        else if (!type.IsCustom && UpstreamOpenApi.KindSchema(type.Group, version, type.Kind) is { } typed)
+        {
+            TypedPruner.Prune(copy, typed, "", unknown);
+        }
+
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        var where = $"{(ns is null ? "" : ns + "/")}{name}; {type.ApiVersion(version)}, Kind={type.Kind}";
+        var detail = unknown.Count == 1
+            ? $".{unknown[0]}: field not declared in schema"
+            : "errors:\n" + string.Join("\n", unknown.Select(u => $"  .{u}: field not declared in schema"));
+        throw new StatusException(500, "InternalError", $"failed to create typed patch object ({where}): {detail}");
     }
 
     private static JsonObject Content(ResourceType type, JsonObject obj)
@@ -330,6 +403,16 @@ public sealed partial class ClusterStore
             throw StatusException.AlreadyExists(type, name);
         }
 
+        if (type.Group.Length == 0 && type.Plural == "pods")
+        {
+            var accounts = Bucket(Registry.Find("", "serviceaccounts")!);
+            Admission.AdmitPod(obj, ns!, sa => accounts.TryGetValue(Key(ns, sa), out var found) ? found : null);
+        }
+        else if (type.Group.Length == 0 && type.Plural == "services")
+        {
+            Admission.DefaultService(obj);
+        }
+
         obj["apiVersion"] = ApiVersionOf(type, obj, version);
         obj["kind"] = type.Kind;
         meta["uid"] = Guid.NewGuid().ToString();
@@ -344,10 +427,7 @@ public sealed partial class ClusterStore
             obj.Remove("status");
         }
 
-        if (type.IsCustom)
-        {
-            ApplySchema(type, obj, name, options);
-        }
+        ApplySchema(type, obj, name, options);
 
         ResourceType? defined = null;
         if (IsCrd(type))
@@ -376,6 +456,14 @@ public sealed partial class ClusterStore
         if (defined is not null)
         {
             Registry.AddOrReplace(defined);
+        }
+
+        if (type.Group.Length == 0 && type.Plural == "namespaces")
+        {
+            foreach (var (plural, child) in Admission.NamespaceDefaults(name))
+            {
+                CreateLocked(Registry.Find("", plural)!, "v1", name, child, WriteOptions.Default);
+            }
         }
 
         return obj.DeepClone().AsObject();
@@ -561,6 +649,7 @@ public sealed partial class ClusterStore
         }
 
         options ??= WriteOptions.Default;
+        RefuseUndeclaredApplyFields(type, version, type.Namespaced ? ns : null, name, config);
         var applied = Normalize(config);
         Meta(applied)["name"] = name;
         var configKey = $"{type.Key}|{(type.Namespaced ? ns : null)}|{name}|{fieldManager}|{(status ? "status" : "")}";
@@ -682,11 +771,8 @@ public sealed partial class ClusterStore
             }
         }
 
-        if (type.IsCustom)
-        {
-            ApplySchema(type, result, name, options, current);
-        }
-        else if (IsSecret(type))
+        ApplySchema(type, result, name, options, current);
+        if (IsSecret(type))
         {
             DefaultSecret(result);
         }
@@ -1030,6 +1116,8 @@ public sealed partial class ClusterStore
                 s.Writer.TryWrite(filtered);
             }
         }
+
+        Changed?.Invoke(e.TypeKey);
     }
 
     /// <summary>Starts a watch. From <paramref name="resourceVersion"/> (null, empty or "0": the current state as

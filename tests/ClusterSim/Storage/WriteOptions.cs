@@ -12,4 +12,11 @@ public sealed record WriteOptions(bool DryRun = false, string FieldValidation = 
 
     /// <summary>Warnings produced by the request (sent as <c>Warning: 299</c> headers).</summary>
     public List<string> Warnings { get; } = [];
+
+    /// <summary>The paths of fields the request body gave more than once (the last value is kept).</summary>
+    public List<string> Duplicates { get; } = [];
+
+    /// <summary>Whether the request is a JSON, merge or strategic merge patch: strict decoding errors are then a 422
+    /// <c>Invalid</c> on the field <c>patch</c>, as the API server's patch handler reports them.</summary>
+    public bool IsPatch { get; init; }
 }

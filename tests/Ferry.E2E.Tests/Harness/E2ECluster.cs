@@ -73,7 +73,7 @@ internal sealed class E2ECluster : IAsyncDisposable
         try
         {
             await sim.WriteKubeconfigAsync(cluster.KubeconfigPath);
-            await cluster.Kubectl.RunOkAsync("apply", "--validate=false", "-f", Repo.Crds);
+            await cluster.Kubectl.RunOkAsync("apply", "-f", Repo.Crds);
             cluster.StartOperator();
             return cluster;
         }
@@ -98,17 +98,26 @@ internal sealed class E2ECluster : IAsyncDisposable
     private static string[] OperatorArguments() =>
     [
         "--runner-image", Manifests.RunnerImage,
+        "--runner-service-account", RunnerServiceAccount,
         "--lease-duration", LeaseDurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--leader-election-lease-duration", LeaseDurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         "--port", "0",
         "--log-format", "text",
     ];
 
-    /// <summary>Creates a namespace holding the S3 credentials Secret (unless <paramref name="withSecret"/> is false)
-    /// and the PVC <paramref name="claim"/>, all with kubectl.</summary>
+    /// <summary>The runner pods' ServiceAccount: the chart's default (<c>runner.serviceAccountName</c>).</summary>
+    public const string RunnerServiceAccount = "ferry-runner";
+
+    /// <summary>Creates a namespace holding the runner ServiceAccount and its RoleBinding as the Helm chart renders them
+    /// (<c>helm template</c> of <c>templates/rbac-runner.yaml</c> with <c>runner.namespaces</c>: the runners work under the
+    /// chart's RBAC), the S3 credentials Secret (unless <paramref name="withSecret"/> is false) and the PVC
+    /// <paramref name="claim"/>, all with kubectl.</summary>
     public async Task PrepareNamespaceAsync(string ns, string claim, bool withSecret = true)
     {
         await Kubectl.RunOkAsync("create", "namespace", ns);
+        string rbac = Path.Combine(Root, "manifests", $"{ns}-runner-rbac.yaml");
+        await File.WriteAllTextAsync(rbac, await Helm.TemplateAsync("templates/rbac-runner.yaml", $"runner.namespaces={{{ns}}}"));
+        await Kubectl.RunOkAsync("apply", "-f", rbac);
         if (withSecret)
         {
             await ApplyAsync(Manifests.S3Credentials(ns, Fixture.S3.AccessKey, Fixture.S3.SecretKey));
@@ -117,14 +126,15 @@ internal sealed class E2ECluster : IAsyncDisposable
         await ApplyAsync(Manifests.Claim(ns, claim));
     }
 
-    /// <summary>Writes <paramref name="manifest"/> to a file and runs <c>kubectl apply --validate=false -f</c> on it.</summary>
+    /// <summary>Writes <paramref name="manifest"/> to a file and runs <c>kubectl apply -f</c> on it (kubectl's default,
+    /// strict validation).</summary>
     public async Task<Kubectl.Result> ApplyAsync(JsonObject manifest, bool expectSuccess = true)
     {
         string file = Path.Combine(Root, "manifests", $"{(string?)manifest["metadata"]?["namespace"]}_{(string?)manifest["kind"]}_{(string?)manifest["metadata"]?["name"]}_{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, manifest.ToJsonString());
         return expectSuccess
-            ? await Kubectl.RunOkAsync("apply", "--validate=false", "-f", file)
-            : await Kubectl.RunAsync("apply", "--validate=false", "-f", file);
+            ? await Kubectl.RunOkAsync("apply", "-f", file)
+            : await Kubectl.RunAsync("apply", "-f", file);
     }
 
     /// <summary>The host directory of <paramref name="path"/> in the PVC <paramref name="claim"/>.</summary>

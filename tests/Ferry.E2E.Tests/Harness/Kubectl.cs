@@ -2,8 +2,8 @@ using System.Diagnostics;
 
 namespace Ferry.E2E.Tests.Harness;
 
-/// <summary>The real kubectl against the simulator's kubeconfig, with a private discovery cache. The simulator serves
-/// no OpenAPI v2, so writes pass <c>--validate=false</c> (tests/README.md).</summary>
+/// <summary>The real kubectl against the simulator's kubeconfig, with a private discovery cache, with its default
+/// (strict, server-side) validation.</summary>
 internal sealed class Kubectl(string kubeconfig, string cacheDirectory)
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(90);

@@ -30,12 +30,16 @@ public sealed partial class StandaloneWalkthroughTests
                 TimeSpan.FromSeconds(30), "the simulator to print ready", Path.Combine(demo, "sim.log"));
 
             var kubectl = new Kubectl(kubeconfig, Path.Combine(demo, "kubectl-cache"));
-            await kubectl.RunOkAsync("apply", "--validate=false", "-f", Repo.Crds);
-            op = StartLogged(Repo.OperatorExecutable, Path.Combine(demo, "operator.log"), kubeconfig, "--port", "0", "--lease-duration", "6", "--log-format", "text");
+            await kubectl.RunOkAsync("apply", "-f", Repo.Crds);
+            op = StartLogged(Repo.OperatorExecutable, Path.Combine(demo, "operator.log"), kubeconfig, "--port", "0", "--lease-duration", "6", "--log-format", "text",
+                "--runner-service-account", "ferry-runner");
             await kubectl.RunOkAsync("create", "namespace", "demo");
+            string rbac = Path.Combine(demo, "runner-rbac.yaml");
+            await File.WriteAllTextAsync(rbac, await Helm.TemplateAsync("templates/rbac-runner.yaml", "runner.namespaces={demo}"));
+            await kubectl.RunOkAsync("apply", "-f", rbac);
             string manifest = Path.Combine(demo, "demo.yaml");
             await File.WriteAllTextAsync(manifest, ReadmeManifest());
-            await kubectl.RunOkAsync("apply", "--validate=false", "-f", manifest);
+            await kubectl.RunOkAsync("apply", "-f", manifest);
 
             JsonObject? syncJob = null;
             await WaitForAsync(() =>
@@ -76,7 +80,7 @@ public sealed partial class StandaloneWalkthroughTests
         }
     }
 
-    /// <summary>The YAML of the README's <c>kubectl apply --validate=false -f - &lt;&lt;'EOF'</c> step.</summary>
+    /// <summary>The YAML of the README's <c>kubectl apply -f - &lt;&lt;'EOF'</c> step.</summary>
     private static string ReadmeManifest()
     {
         string readme = File.ReadAllText(Path.Combine(Repo.Root, "tests", "e2e", "README.md"));
@@ -85,7 +89,7 @@ public sealed partial class StandaloneWalkthroughTests
         return heredoc.Groups["yaml"].Value;
     }
 
-    [GeneratedRegex(@"kubectl apply --validate=false -f - <<'EOF'\n(?<yaml>.*?)\nEOF\n", RegexOptions.Singleline)]
+    [GeneratedRegex(@"kubectl apply -f - <<'EOF'\n(?<yaml>.*?)\nEOF\n", RegexOptions.Singleline)]
     private static partial Regex Heredoc();
 
     private static async Task CopyTreeAsync(string from, string to)

@@ -114,7 +114,7 @@ public sealed class KubectlAcceptanceTests
             var ns = sample["metadata"]!["namespace"]?.GetValue<string>() ?? "default";
 
             // kubectl apply -f crds/
-            var crdsApplied = await kubectl.RunOkAsync("apply", "--validate=false", "-f", crdDir);
+            var crdsApplied = await kubectl.RunOkAsync("apply", "-f", crdDir);
             Assert.Contains($"customresourcedefinition.apiextensions.k8s.io/{resource} created", crdsApplied.Stdout);
 
             // The samples' namespaces, then kubectl apply -f config/samples/
@@ -124,10 +124,10 @@ public sealed class KubectlAcceptanceTests
             {
                 var nsFile = Path.Combine(temp.FullName, "namespaces.yaml");
                 await File.WriteAllTextAsync(nsFile, string.Join("---\n", namespaces.Select(n => $"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {n}\n")));
-                await kubectl.RunOkAsync("apply", "--validate=false", "-f", nsFile);
+                await kubectl.RunOkAsync("apply", "-f", nsFile);
             }
 
-            var samplesApplied = await kubectl.RunOkAsync("apply", "--validate=false", "-f", samplesDir);
+            var samplesApplied = await kubectl.RunOkAsync("apply", "-f", samplesDir);
             Assert.Contains($"{kind.ToLowerInvariant()}.{group}/{name} created", samplesApplied.Stdout);
 
             // kubectl get PLURAL -o json: every sample, stored with server fields and schema defaults.
@@ -176,10 +176,30 @@ public sealed class KubectlAcceptanceTests
             var (invalid, brokenField) = InvalidVariant(sample, specSchema);
             var invalidFile = Path.Combine(temp.FullName, "invalid.json");
             await File.WriteAllTextAsync(invalidFile, invalid.ToJsonString());
-            var rejected = await kubectl.RunAsync("apply", "--validate=false", "-f", invalidFile);
+            var rejected = await kubectl.RunAsync("apply", "-f", invalidFile);
             Assert.NotEqual(0, rejected.ExitCode);
             Assert.Contains("is invalid", rejected.Stderr);
             Assert.Contains(brokenField, rejected.Stderr);
+
+            // A misspelled field is refused by kubectl's default validation (server-side, fieldValidation=Strict), naming
+            // the field, on create and on the patch of an existing object; nothing is written.
+            var typo = sample.DeepClone().AsObject();
+            typo["metadata"]!["name"] = name + "-typo";
+            typo["spec"]!["deleteDest"] = true;
+            var typoFile = Path.Combine(temp.FullName, "typo.json");
+            await File.WriteAllTextAsync(typoFile, typo.ToJsonString());
+            var refused = await kubectl.RunAsync("apply", "-f", typoFile);
+            Assert.NotEqual(0, refused.ExitCode);
+            Assert.Contains($"{kind} in version \"{S(version["name"])}\" cannot be handled as a {kind}: strict decoding error: unknown field \"spec.deleteDest\"", refused.Stderr);
+            Assert.NotEqual(0, (await kubectl.RunAsync("get", resource, name + "-typo", "-n", ns)).ExitCode);
+            var typoPatch = sample.DeepClone().AsObject();
+            typoPatch["spec"]!["deleteDest"] = true;
+            await File.WriteAllTextAsync(typoFile, typoPatch.ToJsonString());
+            var patchRefused = await kubectl.RunAsync("apply", "-f", typoFile);
+            Assert.NotEqual(0, patchRefused.ExitCode);
+            Assert.Contains("strict decoding error: unknown field \"spec.deleteDest\"", patchRefused.Stderr);
+            var warned = await kubectl.RunOkAsync("apply", "--validate=warn", "-f", typoFile);
+            Assert.Contains("unknown field \"spec.deleteDest\"", warned.Stderr);
 
             // kubectl delete, then the object is gone.
             var deleted = await kubectl.RunOkAsync("delete", resource, name, "-n", ns);

@@ -22,7 +22,7 @@ public sealed class SyncJobReconcilerKubeletTests
         [ -d "$TMPDIR" ] || exit 12
         [ -n "$FERRY_POD_NAME" ] || exit 13
         printf '%s' "$FERRY_SOURCE_ACCESS_KEY_ID" > "$FERRY_DESTINATION_ROOT/access-key-id"
-        cat <<JSON | KUBECTL --server="$FERRY_KUBE_API_URL" --token=x apply --validate=false -f -
+        cat <<JSON | KUBECTL apply -f -
         {"apiVersion":"coordination.k8s.io/v1","kind":"Lease",
          "metadata":{"name":"ferry-$name-scan","namespace":"$ns",
            "labels":{"ferry.io/syncjob":"$name","ferry.io/run":"$uid","ferry.io/lease":"scan"},
@@ -48,6 +48,19 @@ public sealed class SyncJobReconcilerKubeletTests
                 Images = { ["ghcr.io/ferry-io/ferry:*"] = "/bin/sh " + script },
             });
             await using var h = await OperatorHarness.StartAsync(kubelet: kubelet);
+            // kubectl in the pod uses its in-cluster configuration: the runner's service account needs the Lease verbs.
+            h.Sim.Store.CreateFromYaml("""
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: Role
+                metadata: {name: leases, namespace: default}
+                rules: [{apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get, create, patch]}]
+                ---
+                apiVersion: rbac.authorization.k8s.io/v1
+                kind: RoleBinding
+                metadata: {name: leases, namespace: default}
+                roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: leases}
+                subjects: [{kind: ServiceAccount, name: default, namespace: default}]
+                """);
             await h.CreateS3SecretAsync(accessKey: "AKIAPROOF");
             h.CreateClaim();
             var syncJob = OperatorHarness.S3ToVolume("kubelet");

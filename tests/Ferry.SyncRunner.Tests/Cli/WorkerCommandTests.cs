@@ -142,7 +142,8 @@ public sealed class WorkerCommandTests : IAsyncLifetime
             start.Environment[name] = value;
         }
 
-        start.Environment["FERRY_KUBE_API_URL"] = _sim.Url.ToString();
+        start.Environment["KUBECONFIG"] = WriteKubeconfig();
+        start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         using Process process = Process.Start(start)!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
@@ -234,19 +235,21 @@ public sealed class WorkerCommandTests : IAsyncLifetime
             start.Environment[name] = value;
         }
 
-        start.Environment["FERRY_KUBE_API_URL"] = _sim.Url.ToString();
+        start.Environment["KUBECONFIG"] = WriteKubeconfig();
+        start.Environment.Remove("KUBERNETES_SERVICE_HOST");
         return Process.Start(start)!;
     }
 
     private async Task<List<Lease>> CopyLeasesAsync(SyncJob job) =>
         (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={job.Metadata.Uid},{RunLabels.LeaseRole}={LeaseRoles.Copy}" })).Items;
 
-    [Fact]
-    public void LoadConfiguration_SimulatorUrl_TakesPrecedence()
+    /// <summary>The simulator's admin kubeconfig in the backup directory's parent (a worker outside a pod uses the
+    /// kubeconfig, as kubectl does).</summary>
+    private string WriteKubeconfig()
     {
-        KubernetesClientConfiguration config = WorkerCommand.LoadConfiguration(name => name == "FERRY_KUBE_API_URL" ? "http://127.0.0.1:6443/" : null);
-
-        Assert.Equal(new Uri("http://127.0.0.1:6443/"), config.Server);
+        string path = Path.Combine(Path.GetDirectoryName(_backup.Path.TrimEnd('/'))!, $"worker-{Guid.NewGuid():N}.kubeconfig");
+        File.WriteAllText(path, _sim.Kubeconfig());
+        return path;
     }
 
     private Dictionary<string, string> Environment(string pod) => new()

@@ -2,38 +2,9 @@ using Ferry.ClusterSim.Kubelet;
 
 namespace Ferry.Kube.Tests.Simulator.Kubelet;
 
-/// <summary>The launcher's pure parts: mount-path substitution and <c>$(VAR)</c> expansion.</summary>
+/// <summary>The launcher's pure parts: <c>$(VAR)</c> expansion and the sandbox script.</summary>
 public sealed class PodLauncherTests
 {
-    private static readonly Dictionary<string, string> Map = new(StringComparer.Ordinal)
-    {
-        ["/data"] = "/host/vol/data",
-        ["/data/in"] = "/host/in",
-        ["/etc/creds"] = "/host/creds",
-    };
-
-    [Theory]
-    [InlineData("/data", "/host/vol/data")]
-    [InlineData("/data/", "/host/vol/data/")]
-    [InlineData("/data/x/y.txt", "/host/vol/data/x/y.txt")]
-    [InlineData("/data/in/a", "/host/in/a")]
-    [InlineData("--dst=/data/out", "--dst=/host/vol/data/out")]
-    [InlineData("cat /etc/creds/key > /data/k; ls '/data'", "cat /host/creds/key > /host/vol/data/k; ls '/host/vol/data'")]
-    [InlineData("/database", "/database")]
-    [InlineData("/x/data", "/x/data")]
-    [InlineData("/data.bak", "/data.bak")]
-    [InlineData("s3://bucket/data", "s3://bucket/data")]
-    public void PathSubstitution_MountPaths_ReplacedOnlyAsWholePathPrefixes(string input, string expected) =>
-        Assert.Equal(expected, PodLauncher.PathSubstitution(Map)(input));
-
-    [Fact]
-    public void PathSubstitution_ReplacementContainingAMountPath_IsNotReplacedAgain()
-    {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal) { ["/a"] = "/tmp/a", ["/tmp"] = "/elsewhere" };
-
-        Assert.Equal("/tmp/a/f /elsewhere/g", PodLauncher.PathSubstitution(map)("/a/f /tmp/g"));
-    }
-
     [Theory]
     [InlineData("$(A)-$(B)", "1-two")]
     [InlineData("$$(A)", "$(A)")]
@@ -41,4 +12,24 @@ public sealed class PodLauncherTests
     [InlineData("$A $(A", "$A $(A")]
     public void Expand_VariableReferences_AsKubernetes(string input, string expected) =>
         Assert.Equal(expected, PodLauncher.Expand(input, new Dictionary<string, string>(StringComparer.Ordinal) { ["A"] = "1", ["B"] = "two" }));
+
+    [Fact]
+    public void SandboxScript_BindsEveryVolumeAtItsMountPath_ReadOnlyWhereAsked_ThenChroots()
+    {
+        var plan = new LaunchPlan(["/app/ferry", "worker"], new Dictionary<string, string>(), "/", "/pods/p1", "/pods/p1/container.log",
+            new Dictionary<string, string> { ["/data/source"] = "/vols/in", ["/app"] = "/img/app" }, TimeSpan.Zero)
+        {
+            ReadOnlyMounts = new HashSet<string> { "/data/source" },
+        };
+
+        var script = PodProcess.SandboxScript(plan);
+
+        Assert.Contains("mount -t overlay clustersim-pod -o lowerdir=/", script, StringComparison.Ordinal);
+        Assert.Equal("/run/secrets/kubernetes.io/serviceaccount", PodProcess.ResolveInRoot(Directory.ResolveLinkTarget("/var/run", false) is null ? "/run/secrets/kubernetes.io/serviceaccount" : "/var/run/secrets/kubernetes.io/serviceaccount"));
+        Assert.Contains("mount --bind '/vols/in' \"$root\"'/data/source'", script, StringComparison.Ordinal);
+        Assert.Contains("mount -o remount,bind,ro \"$root\"'/data/source'", script, StringComparison.Ordinal);
+        Assert.Contains("mount --bind '/img/app' \"$root\"'/app'", script, StringComparison.Ordinal);
+        Assert.DoesNotContain("remount,bind,ro \"$root\"'/app'", script, StringComparison.Ordinal);
+        Assert.EndsWith("exec chroot \"$root\" /bin/sh -c 'cd \"$0\" && exec \"$@\"' \"$@\"\n", script, StringComparison.Ordinal);
+    }
 }

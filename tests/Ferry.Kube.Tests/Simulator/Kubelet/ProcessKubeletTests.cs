@@ -42,9 +42,11 @@ public sealed class ProcessKubeletTests
             echo "POD_NAME=$POD_NAME"; echo "POD_NS=$POD_NS"; echo "S_USER=$S_user"; echo "HOST=$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT"
             echo "TOKEN=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)"
             echo "NAMESPACE=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)"
+            echo "WHOAMI=$(KUBECTL auth whoami -o jsonpath='{.status.userInfo.username}')"
             echo oops >&2
             """;
-        h.CreateJob(KubeletHarness.Job("env", script, container: container));
+        var kubectl = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } k ? k : "kubectl";
+        h.CreateJob(KubeletHarness.Job("env", script.Replace("KUBECTL", $"'{kubectl}'", StringComparison.Ordinal), container: container));
 
         await h.WaitForJobConditionAsync("env", "Complete");
         var pod = Assert.Single(h.PodsOf("env"));
@@ -59,9 +61,13 @@ public sealed class ProcessKubeletTests
         Assert.Contains($"POD_NAME={podName}", log);
         Assert.Contains("POD_NS=default", log);
         Assert.Contains("S_USER=alice", log);
-        Assert.Contains($"HOST=127.0.0.1:{h.Sim.Url.Port}", log);
-        Assert.Contains($"TOKEN={h.Sim.Token}", log);
+        Assert.Contains($"HOST=127.0.0.1:{h.Sim.InClusterUrl.Port}", log);
+        var token = log.Single(l => l.StartsWith("TOKEN=", StringComparison.Ordinal))["TOKEN=".Length..];
+        Assert.True(h.Sim.Auth.Tokens.Verify(token) is not null, string.Join("\n", log));
+        Assert.Equal("system:serviceaccount:default:default", (string?)h.Sim.Auth.Tokens.Verify(token)?["sub"]);
+        Assert.Equal(podName, (string?)h.Sim.Auth.Tokens.Verify(token)?["kubernetes.io"]?["pod"]?["name"]);
         Assert.Contains("NAMESPACE=default", log);
+        Assert.True(log.Contains("WHOAMI=system:serviceaccount:default:default"), string.Join("\n", log)); // kubectl's own in-cluster configuration: env, token, ca.crt
         Assert.Contains("oops", log);
     }
 
@@ -72,14 +78,14 @@ public sealed class ProcessKubeletTests
         h.CreateYaml(Secret);
         var pod = JsonNode.Parse("""{"volumes": [{"name": "creds", "secret": {"secretName": "creds"}}]}""")!.AsObject();
         var container = JsonNode.Parse("""{"volumeMounts": [{"name": "creds", "mountPath": "/etc/ferry/creds", "readOnly": true}]}""")!.AsObject();
-        h.CreateJob(KubeletHarness.Job("vol", """test "$(cat /etc/ferry/creds/password)" = s3cr3t && echo "at /etc/ferry/creds/user: $(cat /etc/ferry/creds/user)" """,
+        h.CreateJob(KubeletHarness.Job("vol", """test "$(cat /etc/ferry/creds/password)" = s3cr3t && ! touch /etc/ferry/creds/new 2>/dev/null && echo "at /etc/ferry/creds/user: $(cat /etc/ferry/creds/user)" """,
             container: container, pod: pod));
 
         await h.WaitForJobConditionAsync("vol", "Complete");
         var podName = (string)h.PodsOf("vol")[0]["metadata"]!["name"]!;
         var line = h.Kubelet.ReadLog(podName).Trim();
-        Assert.EndsWith("/user: alice", line, StringComparison.Ordinal);
-        Assert.DoesNotContain(" /etc/ferry/", line, StringComparison.Ordinal); // The mount path was replaced by the host directory.
+        Assert.Equal("at /etc/ferry/creds/user: alice", line); // at the mount path itself, read-only, in the pod's mount namespace
+        Assert.False(Directory.Exists("/etc/ferry/creds"), "the mount must not leak to the host");
     }
 
     [Fact]
@@ -374,7 +380,7 @@ public sealed class ProcessKubeletTests
             var executable = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
             var kubectl = new Kubectl(executable, kubeconfig, Path.Combine(temp.FullName, "cache"));
 
-            await kubectl.RunOkAsync("apply", "--validate=false", "-f", manifest);
+            await kubectl.RunOkAsync("apply", "-f", manifest);
             await kubectl.RunOkAsync("wait", "--for=condition=complete", "job/hello", "--timeout=30s");
             var pod = (await kubectl.RunOkAsync("get", "pods", "-l", "job-name=hello", "-o", "jsonpath={.items[0].metadata.name}")).Stdout.Trim();
             var logs = await kubectl.RunOkAsync("logs", pod);
