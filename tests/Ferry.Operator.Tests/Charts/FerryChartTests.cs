@@ -45,6 +45,9 @@ public sealed class FerryChartTests
         var role = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && !((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
         AssertAllows(role, "ferry.io", "syncjobs", "get", "list", "watch", "delete");
         AssertAllows(role, "ferry.io", "syncjobs/status", "update");
+        AssertAllows(role, "ferry.io", "syncjobs", "create");
+        AssertAllows(role, "ferry.io", "replicamirrors", "get", "list", "watch");
+        AssertAllows(role, "ferry.io", "replicamirrors/status", "update");
         AssertAllows(role, "batch", "jobs", "get", "list", "watch", "create", "patch", "delete");
         AssertAllows(role, "coordination.k8s.io", "leases", "get", "list", "watch");
         AssertAllows(role, "", "secrets", "get");
