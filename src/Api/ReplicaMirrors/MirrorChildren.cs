@@ -3,6 +3,7 @@ using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Models;
+using Ferry.Kube.Runtime;
 
 namespace Ferry.Api.ReplicaMirrors;
 
@@ -54,27 +55,9 @@ public static class MirrorChildren
                     [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
                 },
                 Annotations = annotations,
-                OwnerReferences = [ControllerReference(mirror)],
+                OwnerReferences = [Kube.Runtime.OwnerReferences.ControllerOf(mirror)],
             },
             Spec = spec,
-        };
-    }
-
-    /// <summary>The controller ownerReference of a child (what controller-runtime's <c>SetControllerReference</c>
-    /// writes).</summary>
-    /// <param name="mirror">The owner.</param>
-    /// <returns>The reference, with <c>controller</c> and <c>blockOwnerDeletion</c> true.</returns>
-    public static OwnerReference ControllerReference(ReplicaMirror mirror)
-    {
-        ArgumentNullException.ThrowIfNull(mirror);
-        return new OwnerReference
-        {
-            ApiVersion = ApiGroup.ApiVersion,
-            Kind = ReplicaMirror.KindName,
-            Name = mirror.Metadata.Name ?? "",
-            Uid = mirror.Metadata.Uid ?? "",
-            Controller = true,
-            BlockOwnerDeletion = true,
         };
     }
 
@@ -83,8 +66,7 @@ public static class MirrorChildren
     /// <param name="child">A SyncJob.</param>
     /// <param name="mirror">The mirror.</param>
     /// <returns><see langword="true"/> if the mirror is the child's controller.</returns>
-    public static bool IsControlledBy(SyncJob child, ReplicaMirror mirror) =>
-        child.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == mirror.Metadata.Uid) == true;
+    public static bool IsControlledBy(SyncJob child, ReplicaMirror mirror) => OwnerReferences.IsControlledBy(child, mirror);
 
     /// <summary>The slot a child serves (its <see cref="MirrorLabels.ScheduledTime"/> annotation), else its
     /// creationTimestamp.</summary>

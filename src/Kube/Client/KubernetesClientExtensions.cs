@@ -67,6 +67,29 @@ public static class KubernetesClientExtensions
         }
     }
 
+    /// <summary>Deletes <paramref name="value"/> with propagation <c>Background</c> and its uid as precondition, so that a
+    /// new object that took the name meanwhile is left alone; an object already gone is no error.</summary>
+    /// <typeparam name="T">The object type.</typeparam>
+    /// <param name="client">The client.</param>
+    /// <param name="type">The kind.</param>
+    /// <param name="value">The object as read (namespace, name and uid are used).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the deletion was accepted, or the object was found gone or replaced.</returns>
+    /// <exception cref="KubernetesApiException">Any other error <c>Status</c>.</exception>
+    public static async Task DeleteIfSameAsync<T>(this IKubernetesClient client, ResourceType<T> type, T value, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject
+    {
+        try
+        {
+            await client.DeleteAsync(type, value.Metadata.Namespace, value.Metadata.Name!,
+                new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = value.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
+        {
+            // Gone already, or the name belongs to a new object now.
+        }
+    }
+
     /// <summary>Lists every page (following continue tokens) into one list.</summary>
     /// <typeparam name="T">The object type.</typeparam>
     /// <param name="client">The client.</param>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
@@ -77,41 +76,16 @@ internal sealed class ReplicaMirrorOperator
     public async Task RunControllerAsync(CancellationToken cancellationToken)
     {
         await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var mirror in _mirrors.List())
-        {
-            _queue.Add(ObjectKey.Of(mirror));
-        }
-
         _logger.LogInformation("ReplicaMirror controller started with {Workers} workers (namespace: {Namespace})", _options.Concurrency, _options.Namespace ?? "all");
-        var controller = new Controller<string>(ReplicaMirrorReconciler.ControllerName, _queue, ReconcileAsync, _logger);
-        await controller.RunAsync(Math.Max(1, _options.Concurrency), cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Reconciles one key now (tests drive the reconciler directly with a fake clock).</summary>
-    /// <param name="key">The mirror's key.</param>
-    /// <param name="cancellationToken">Stops the reconcile.</param>
-    /// <returns>When to reconcile again.</returns>
-    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var result = await _reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            _metrics.Reconciled(ReplicaMirrorReconciler.ControllerName, result.Requeue || result.RequeueAfter > TimeSpan.Zero ? "requeue" : "success", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            return result;
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            _metrics.Reconciled(ReplicaMirrorReconciler.ControllerName, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            throw;
-        }
+        await MeteredController.RunAsync(ReplicaMirrorReconciler.ControllerName, _queue, _mirrors.List().Select(ObjectKey.Of), _reconciler.ReconcileAsync,
+            _metrics, _options.Concurrency, _logger, cancellationToken).ConfigureAwait(false);
     }
 
     private void EnqueueOwner(IKubernetesObject value)
     {
-        if (value.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == ReplicaMirror.KindName) is { } owner)
+        if (OwnerReferences.ControllerName(value, ReplicaMirror.KindName) is { } owner)
         {
-            _queue.Add(ObjectKey.Format(value.Metadata.Namespace, owner.Name));
+            _queue.Add(ObjectKey.Format(value.Metadata.Namespace, owner));
         }
     }
 }

@@ -255,18 +255,8 @@ internal sealed class ReplicaMirrorReconciler
         }
     }
 
-    private async Task DeleteAsync(SyncJob child, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _client.DeleteAsync(SyncJobResources.SyncJobs, child.Metadata.Namespace, child.Metadata.Name!,
-                new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = child.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
-        {
-            // Gone already, or the name belongs to a new object now.
-        }
-    }
+    private Task DeleteAsync(SyncJob child, CancellationToken cancellationToken) =>
+        _client.DeleteIfSameAsync(SyncJobResources.SyncJobs, child, cancellationToken);
 
     private TimeSpan NextReconcile(string key, MirrorPlan plan, TimeSpan writeWait)
     {

@@ -5,6 +5,7 @@ using Ferry.Api.Runs;
 using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Models;
+using Ferry.Kube.Runtime;
 using ApiResources = Ferry.Api.Sync.ResourceRequirements;
 using ApiToleration = Ferry.Api.Sync.Toleration;
 using KubeResources = Ferry.Kube.Models.ResourceRequirements;
@@ -111,7 +112,7 @@ internal static class RunnerJobBuilder
                 Namespace = ns,
                 Labels = new Dictionary<string, string>(labels),
                 Annotations = new Dictionary<string, string> { [RunnerSpecHashAnnotation] = RunnerSpecHash(runner) },
-                OwnerReferences = [ControllerReference(syncJob)],
+                OwnerReferences = [OwnerReferences.ControllerOf(syncJob)],
             },
             Spec = new JobSpec
             {
@@ -153,20 +154,6 @@ internal static class RunnerJobBuilder
         [RunLabels.SyncJob] = name,
         [RunLabels.Run] = uid,
         [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
-    };
-
-    /// <summary>A controller ownerReference to the SyncJob (<c>blockOwnerDeletion</c> set, as controller-runtime's
-    /// <c>SetControllerReference</c> does).</summary>
-    /// <param name="syncJob">The owner.</param>
-    /// <returns>The reference.</returns>
-    public static OwnerReference ControllerReference(SyncJob syncJob) => new()
-    {
-        ApiVersion = ApiGroup.ApiVersion,
-        Kind = SyncJob.KindName,
-        Name = syncJob.Metadata.Name ?? "",
-        Uid = syncJob.Metadata.Uid ?? "",
-        Controller = true,
-        BlockOwnerDeletion = true,
     };
 
     private static void AddSide(Endpoint endpoint, bool destination, List<EnvVar> env, List<Volume> volumes, List<VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
@@ -83,36 +82,14 @@ internal sealed class SyncJobOperator
     public async Task RunControllerAsync(CancellationToken cancellationToken)
     {
         await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var syncJob in _syncJobs.List())
-        {
-            _queue.Add(ObjectKey.Of(syncJob));
-        }
-
         _logger.LogInformation("SyncJob controller started with {Workers} workers (namespace: {Namespace})", _options.Concurrency, _options.Namespace ?? "all");
-        var controller = new Controller<string>(SyncJobReconciler.ControllerName, _queue, ReconcileAsync, _logger);
-        await controller.RunAsync(Math.Max(1, _options.Concurrency), cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var result = await _reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            _metrics.Reconciled(SyncJobReconciler.ControllerName, result.Requeue || result.RequeueAfter > TimeSpan.Zero ? "requeue" : "success", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            return result;
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            _metrics.Reconciled(SyncJobReconciler.ControllerName, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            throw;
-        }
+        await MeteredController.RunAsync(SyncJobReconciler.ControllerName, _queue, _syncJobs.List().Select(ObjectKey.Of), _reconciler.ReconcileAsync,
+            _metrics, _options.Concurrency, _logger, cancellationToken).ConfigureAwait(false);
     }
 
     private void EnqueueOwner(IKubernetesObject value)
     {
-        var name = value.Metadata.Labels?.GetValueOrDefault(RunLabels.SyncJob)
-            ?? value.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == SyncJob.KindName)?.Name;
+        var name = value.Metadata.Labels?.GetValueOrDefault(RunLabels.SyncJob) ?? OwnerReferences.ControllerName(value, SyncJob.KindName);
         if (!string.IsNullOrEmpty(name))
         {
             _queue.Add(ObjectKey.Format(value.Metadata.Namespace, name));

@@ -117,7 +117,7 @@ internal sealed class SyncJobReconciler
         var workers = spec.Workers ?? 1;
 
         var job = _jobs.Get(ns, RunNames.JobName(name));
-        if (job is not null && !IsControlledBy(job, syncJob))
+        if (job is not null && !OwnerReferences.IsControlledBy(job, syncJob))
         {
             _logger.LogWarning("Job {Namespace}/{Job} exists but is not controlled by SyncJob {Name} (uid {Uid}); waiting", ns, job.Metadata.Name, name, syncJob.Metadata.Uid);
             return ReconcileResult.After(_options.SpecRecheckInterval);
@@ -296,15 +296,7 @@ internal sealed class SyncJobReconciler
         if (syncJob.Spec.TtlSecondsAfterFinished is { } ttl && status.CompletionTime is { } completed && completed + TimeSpan.FromSeconds(ttl) <= now)
         {
             _logger.LogInformation("Deleting SyncJob {Key}: ttlSecondsAfterFinished ({Ttl} s) has passed since {Completion}", key, ttl, completed);
-            try
-            {
-                await _client.DeleteAsync(SyncJobResources.SyncJobs, syncJob.Metadata.Namespace, syncJob.Metadata.Name!,
-                    new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = syncJob.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
-            {
-                // Already gone, or a new SyncJob took the name.
-            }
+            await _client.DeleteIfSameAsync(SyncJobResources.SyncJobs, syncJob, cancellationToken).ConfigureAwait(false);
 
             _limiter.Forget(key);
             return ReconcileResult.Done;
@@ -421,18 +413,8 @@ internal sealed class SyncJobReconciler
         await DeleteJobAsync(job, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteJobAsync(Job job, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _client.DeleteAsync(KubeResources.Jobs, job.Metadata.Namespace, job.Metadata.Name!,
-                new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = job.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
-        {
-            // Gone already.
-        }
-    }
+    private Task DeleteJobAsync(Job job, CancellationToken cancellationToken) =>
+        _client.DeleteIfSameAsync(KubeResources.Jobs, job, cancellationToken);
 
     /// <summary>Writes the status if it changed: terminal transitions at once, others at most once per interval.</summary>
     /// <returns>Zero, or how long to wait before a coalesced write may go out.</returns>
@@ -513,9 +495,6 @@ internal sealed class SyncJobReconciler
 
     private static bool IsJobFinished(Job job) =>
         job.Status?.Conditions?.Any(c => c.Type is "Complete" or "Failed" && c.Status == ConditionStatus.True) == true;
-
-    private static bool IsControlledBy(Job job, SyncJob syncJob) =>
-        job.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == syncJob.Metadata.Uid) == true;
 
     private static SyncJobStatus Clone(SyncJobStatus? status) =>
         status is null

@@ -238,7 +238,7 @@ public sealed class OperatorHarness : IAsyncDisposable
                     [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
                 },
                 Annotations = annotations,
-                OwnerReferences = [RunnerJobBuilder.ControllerReference(syncJob)],
+                OwnerReferences = [Ferry.Kube.Runtime.OwnerReferences.ControllerOf(syncJob)],
             },
             Spec = new LeaseSpec { HolderIdentity = "ferry-x-pod1", LeaseDurationSeconds = 15, AcquireTime = renewTime, RenewTime = renewTime },
         };
