@@ -50,6 +50,7 @@ internal sealed class ReplicaMirrorReconciler
     private readonly StatusWriteLimiter _limiter;
     private readonly ConcurrentDictionary<string, CachedValidity> _validity = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Expectation> _expectations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedValidity> _refused = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="client">The API client.</param>
@@ -106,7 +107,15 @@ internal sealed class ReplicaMirrorReconciler
         }
 
         await ReplaceAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
-        await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        if (!await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false))
+        {
+            // The API server refused a child: plan again with that destination marked invalid (the children that were
+            // created are planned again and found to exist), so the status says why.
+            (validity, _) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
+            plan = MirrorPlanner.Plan(mirror, children, validity, _time);
+            await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        }
+
         var writeWait = await WriteStatusAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
         await PruneAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.After(NextReconcile(key, plan, writeWait));
@@ -119,6 +128,7 @@ internal sealed class ReplicaMirrorReconciler
         _limiter.Forget(key);
         _validity.TryRemove(key, out _);
         _expectations.TryRemove(key, out _);
+        _refused.TryRemove(key, out _);
     }
 
     private List<SyncJob> Children(ReplicaMirror mirror)
@@ -153,15 +163,38 @@ internal sealed class ReplicaMirrorReconciler
     {
         var now = _time.GetUtcNow();
         var generation = mirror.Metadata.Generation ?? 0;
+        MirrorValidity validity;
+        var fresh = false;
         if (!force && _validity.TryGetValue(key, out var cached) && cached.Uid == mirror.Metadata.Uid && cached.Generation == generation
             && now - cached.CheckedAt < (cached.Validity.IsValid ? ValidRecheckInterval : _options.SpecRecheckInterval))
         {
-            return (cached.Validity, false);
+            validity = cached.Validity;
+        }
+        else
+        {
+            validity = await _validator.ValidateAsync(mirror, cancellationToken).ConfigureAwait(false);
+            _validity[key] = new CachedValidity(mirror.Metadata.Uid, generation, validity, now);
+            fresh = true;
         }
 
-        var validity = await _validator.ValidateAsync(mirror, cancellationToken).ConfigureAwait(false);
-        _validity[key] = new CachedValidity(mirror.Metadata.Uid, generation, validity, now);
-        return (validity, true);
+        // Children the API server refused stay refused until the spec changes or the recheck interval passes.
+        if (_refused.TryGetValue(key, out var refused)
+            && (refused.Uid != mirror.Metadata.Uid || refused.Generation != generation || now - refused.CheckedAt >= _options.SpecRecheckInterval))
+        {
+            _refused.TryRemove(key, out _);
+        }
+        else if (refused is not null && validity.Mirror is null)
+        {
+            var problems = new Dictionary<string, MirrorProblem>(refused.Validity.Destinations, StringComparer.Ordinal);
+            foreach (var (destination, problem) in validity.Destinations)
+            {
+                problems[destination] = problem;
+            }
+
+            validity = new MirrorValidity(null, problems);
+        }
+
+        return (validity, fresh);
     }
 
     private async Task ReplaceAsync(ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
@@ -173,13 +206,18 @@ internal sealed class ReplicaMirrorReconciler
         }
     }
 
-    private async Task StartAsync(string key, ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
+    /// <summary>Creates the planned children.</summary>
+    /// <returns><see langword="false"/> when the API server refused one as invalid (400 or 422): its destination is then
+    /// recorded as invalid until the next recheck, so a child the schema rejects never turns into a retry loop.</returns>
+    private async Task<bool> StartAsync(string key, ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
     {
         var created = new List<string>();
+        var refused = new Dictionary<string, MirrorProblem>(StringComparer.Ordinal);
         try
         {
             foreach (var child in plan.Starts)
             {
+                var destination = child.Metadata.Labels![MirrorLabels.Destination];
                 try
                 {
                     await _client.CreateAsync(SyncJobResources.SyncJobs, child.Metadata.Namespace, child, null, cancellationToken).ConfigureAwait(false);
@@ -190,9 +228,15 @@ internal sealed class ReplicaMirrorReconciler
                     created.Add(child.Metadata.Name!);
                     continue;
                 }
+                catch (KubernetesApiException e) when (e.IsInvalid || e.Code == 400)
+                {
+                    _logger.LogWarning("The API server refused SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}: {Message}",
+                        child.Metadata.Namespace, child.Metadata.Name, destination, mirror.Metadata.Name, e.Message);
+                    refused[destination] = new MirrorProblem(Api.SyncJobs.SyncJobConditionReasons.InvalidSpec, $"the API server refused the child SyncJob: {e.Message}");
+                    continue;
+                }
 
                 created.Add(child.Metadata.Name!);
-                var destination = child.Metadata.Labels![MirrorLabels.Destination];
                 _logger.LogInformation("Created SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}", child.Metadata.Namespace, child.Metadata.Name, destination, mirror.Metadata.Name);
                 await _events.NormalAsync(mirror, MirrorEventReasons.RunStarted,
                     $"destination {destination}: started {child.Metadata.Name} for slot {child.Metadata.Annotations![MirrorLabels.ScheduledTime]} ({child.Metadata.Annotations[MirrorLabels.Trigger]})", cancellationToken).ConfigureAwait(false);
@@ -202,9 +246,17 @@ internal sealed class ReplicaMirrorReconciler
         {
             if (created.Count > 0)
             {
-                _expectations[key] = new Expectation(created, _time.GetUtcNow());
+                _expectations[key] = new Expectation([.. created.Union(_expectations.TryGetValue(key, out var earlier) ? earlier.Names : [])], _time.GetUtcNow());
             }
         }
+
+        if (refused.Count == 0)
+        {
+            return true;
+        }
+
+        _refused[key] = new CachedValidity(mirror.Metadata.Uid, mirror.Metadata.Generation ?? 0, new MirrorValidity(null, refused), _time.GetUtcNow());
+        return false;
     }
 
     /// <summary>Writes the planned status if it changed: at once when the plan is significant or a condition
@@ -275,6 +327,11 @@ internal sealed class ReplicaMirrorReconciler
         if (_validity.TryGetValue(key, out var cached) && !cached.Validity.IsValid)
         {
             next = Min(next, cached.CheckedAt + _options.SpecRecheckInterval - now);
+        }
+
+        if (_refused.TryGetValue(key, out var refused))
+        {
+            next = Min(next, refused.CheckedAt + _options.SpecRecheckInterval - now);
         }
 
         return next > TimeSpan.Zero ? next : TimeSpan.FromMilliseconds(100);

@@ -163,6 +163,36 @@ public sealed class ReplicaMirrorReconcilerTests
     }
 
     [Fact]
+    public async Task ChildRefusedByTheApiServer_DestinationNotReadyWithTheServersMessage_NoRetryLoop()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        // A SyncJob schema stricter than the mirror's (e.g. a newer CRD): children with more than 8 threads are refused.
+        h.Sim.Store.Patch(h.Sim.Store.Type("apiextensions.k8s.io", "customresourcedefinitions"), null, "syncjobs.ferry.io", crd =>
+        {
+            var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!.AsObject();
+            var rules = spec["x-kubernetes-validations"] as JsonArray ?? [];
+            rules.Add(new JsonObject { ["rule"] = "!has(self.threads) || self.threads <= 8", ["message"] = "threads above 8 are not allowed here" });
+            spec["x-kubernetes-validations"] = rules;
+            return crd;
+        });
+        await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("strict", s => s.Threads = 32));
+
+        var refused = await Eventually.MatchAsync(() => h.GetMirrorAsync("strict"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
+        Assert.Contains("threads above 8 are not allowed here", MirrorHarness.Cond(refused, ReplicaMirrorConditionTypes.Ready)!.Message, StringComparison.Ordinal);
+        Assert.All(refused!.Status!.Destinations!, d => Assert.Contains("the API server refused the child SyncJob", d.LastError, StringComparison.Ordinal));
+        Assert.Empty(await h.ChildrenAsync("strict"));
+        int Creates() => h.Log.Requests.Count(r => r.Method == "POST" && r.Path.Split('?')[0].EndsWith("/syncjobs", StringComparison.Ordinal));
+        var creates = Creates();
+        await Task.Delay(500);
+        Assert.Equal(creates, Creates());
+
+        // Fixed in the spec (a new generation): the children are created at once.
+        await h.PatchMirrorSpecAsync("strict", new JsonObject { ["threads"] = 8 });
+        await ChildrenCountAsync(h, "strict", 2);
+    }
+
+    [Fact]
     public async Task ManualTrigger_OnAScheduleThatWouldNotFire_StartsEveryDestinationAndEchoes()
     {
         await using var h = await MirrorHarness.StartAsync();
