@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 
 namespace Ferry.Kube.Client;
 
@@ -95,11 +94,11 @@ public static class KubernetesClientExtensions
                 all.Items.AddRange(page.Items);
             }
 
-            token = string.IsNullOrEmpty(page.Metadata.Continue) ? null : page.Metadata.Continue;
+            token = string.IsNullOrEmpty(page.Metadata.ContinueProperty) ? null : page.Metadata.ContinueProperty;
         }
         while (token is not null);
 
-        all.Metadata.Continue = null;
+        all.Metadata.ContinueProperty = null;
         return all;
     }
 }

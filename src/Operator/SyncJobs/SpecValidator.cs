@@ -18,7 +18,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
     /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
     public async Task<SpecValidation> ValidateAsync(SyncJob syncJob, CancellationToken cancellationToken)
     {
-        var ns = syncJob.Metadata.Namespace ?? "default";
+        var ns = syncJob.Metadata.NamespaceProperty ?? "default";
         var spec = syncJob.Spec;
         var secretKeys = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
 
@@ -80,7 +80,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             }
             else if (endpoint.Volume is { } volume)
             {
-                var claim = await client.TryGetAsync(SyncJobResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
+                var claim = await client.TryGetAsync(KubeResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
                 if (claim is null)
                 {
                     return Invalid(SyncJobConditionReasons.ClaimNotFound, $"PersistentVolumeClaim \"{volume.ClaimName}\" (spec.{side}.volume.claimName) not found in namespace \"{ns}\"");

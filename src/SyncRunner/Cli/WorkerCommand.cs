@@ -1,18 +1,22 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
+using Ferry.Api;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Jobs;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Storage;
+using k8s;
+using k8s.Authentication;
+using k8s.Models;
 using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
+using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -52,15 +56,16 @@ internal static class WorkerCommand
     }
 
     /// <summary>The API server configuration: <c>FERRY_KUBE_API_URL</c> (the cluster simulator's kubelet sets it) with
-    /// the service-account token and CA when mounted, else in-cluster configuration, else kubeconfig.</summary>
+    /// the service-account token and CA when mounted, else in-cluster configuration, else kubeconfig
+    /// (<see cref="KubeConfig.LoadDefault"/>).</summary>
     internal static KubernetesClientConfiguration LoadConfiguration(Func<string, string?> environment)
     {
         if (environment("FERRY_KUBE_API_URL") is not { Length: > 0 } url)
         {
-            return KubernetesClientConfiguration.LoadDefault();
+            return KubeConfig.LoadDefault();
         }
 
-        string account = MapPath(InClusterConfig.DefaultServiceAccountDirectory, environment("FERRY_PATH_MAP"));
+        string account = MapPath(ServiceAccountDirectory, environment("FERRY_PATH_MAP"));
         string tokenPath = Path.Combine(account, "token");
         string caPath = Path.Combine(account, "ca.crt");
         X509Certificate2Collection? cas = null;
@@ -72,9 +77,9 @@ internal static class WorkerCommand
 
         return new KubernetesClientConfiguration
         {
-            Server = new Uri(url),
-            Token = File.Exists(tokenPath) ? new FileTokenSource(tokenPath) : null,
-            CertificateAuthorities = cas,
+            Host = new Uri(url).AbsoluteUri,
+            TokenProvider = File.Exists(tokenPath) ? new TokenFileAuth(tokenPath) : null,
+            SslCaCerts = cas,
         };
     }
 
@@ -91,7 +96,7 @@ internal static class WorkerCommand
         IReadOnlyList<string>? filesFrom = null;
         try
         {
-            job = await client.GetAsync(SyncJobResources.SyncJobs, arguments.Namespace, arguments.SyncJobName, null, cancellationToken).ConfigureAwait(false);
+            job = await client.GetAsync(ApiResources.SyncJobs, arguments.Namespace, arguments.SyncJobName, null, cancellationToken).ConfigureAwait(false);
             if (job.Metadata.Uid != arguments.RunUid)
             {
                 log.Error($"the SyncJob is run {job.Metadata.Uid}, not {arguments.RunUid}: this run is over");
@@ -101,8 +106,8 @@ internal static class WorkerCommand
             SchemaDefaults.Apply(job.Spec);
             if (job.Spec.FilesFrom is { } selector)
             {
-                ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, arguments.Namespace, selector.Name, null, cancellationToken).ConfigureAwait(false);
-                filesFrom = map.Data?.GetValueOrDefault(selector.Key) is { } text
+                V1ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, arguments.Namespace, selector.Name, null, cancellationToken).ConfigureAwait(false);
+                filesFrom = map.Data.GetOrNull(selector.Key) is { } text
                     ? FileList(text)
                     : throw new ArgumentException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
             }
@@ -250,7 +255,7 @@ internal static class WorkerCommand
         {
             configuration = LoadConfiguration(Environment.GetEnvironmentVariable);
         }
-        catch (Exception e) when (e is KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
         {
             await error.WriteLineAsync($"ferry: no Kubernetes API configuration: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;
@@ -259,6 +264,9 @@ internal static class WorkerCommand
         using var client = new KubernetesClient(configuration);
         return await RunWorkerAsync(arguments, client, Environment.GetEnvironmentVariable, error, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Where a pod's service-account token, <c>ca.crt</c> and namespace are mounted.</summary>
+    private const string ServiceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount";
 
     /// <summary>Translates a mount path through the process kubelet's <c>FERRY_PATH_MAP</c> (<c>MOUNT=HOSTDIR;...</c>,
     /// longest first).</summary>

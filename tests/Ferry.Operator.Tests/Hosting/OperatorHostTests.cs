@@ -1,14 +1,16 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
-using Ferry.Kube.Models;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.SyncJobs;
 using Ferry.Operator.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.Tests.Hosting;
 
@@ -40,12 +42,12 @@ public sealed class OperatorHostTests
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
             await Eventually.MatchAsync(async () => (await http.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "/readyz 200");
 
-            using var client = new KubernetesClient(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) });
+            using var client = new KubernetesClient(new KubernetesClientConfiguration { Host = sim.Url.AbsoluteUri, AccessToken = sim.Token });
             var lease = await client.GetAsync(KubeResources.Leases, "default", "ferry-operator");
             Assert.False(string.IsNullOrEmpty(lease.Spec?.HolderIdentity));
 
-            await client.CreateAsync(SyncJobResources.SyncJobs, "default", OperatorHarness.S3ToVolume("hosted", secret: "missing"));
-            await Eventually.MatchAsync(() => client.TryGetAsync(SyncJobResources.SyncJobs, "default", "hosted"),
+            await client.CreateAsync(ApiResources.SyncJobs, "default", OperatorHarness.S3ToVolume("hosted", secret: "missing"));
+            await Eventually.MatchAsync(() => client.TryGetAsync(ApiResources.SyncJobs, "default", "hosted"),
                 s => s?.Status?.Conditions?.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False }, "the SyncJob reconciled by the host");
 
             var metrics = await http.GetAsync("/metrics");
@@ -80,7 +82,7 @@ public sealed class OperatorHostTests
             sim.Store.CreateFromYaml(File.ReadAllText(crd));
         }
 
-        KubernetesClient NewClient() => new(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) });
+        KubernetesClient NewClient() => new(new KubernetesClientConfiguration { Host = sim.Url.AbsoluteUri, AccessToken = sim.Token });
         OperatorOptions Options() => new() { Port = 0, StatusWriteInterval = TimeSpan.FromMilliseconds(200), LogFormat = "text" };
         await using var first = OperatorHost.Build(Options(), NewClient());
         await first.StartAsync();
@@ -94,8 +96,8 @@ public sealed class OperatorHostTests
         await Eventually.MatchAsync(async () => (await http1.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "leader ready");
         await Eventually.MatchAsync(async () => (await http2.GetAsync("/readyz")).StatusCode, c => c == HttpStatusCode.OK, "standby ready");
 
-        await client.CreateAsync(SyncJobResources.SyncJobs, "default", OperatorHarness.S3ToVolume("elected", secret: "missing"));
-        await Eventually.MatchAsync(() => client.TryGetAsync(SyncJobResources.SyncJobs, "default", "elected"), s => s?.Status?.Conditions is { Count: > 0 }, "reconciled");
+        await client.CreateAsync(ApiResources.SyncJobs, "default", OperatorHarness.S3ToVolume("elected", secret: "missing"));
+        await Eventually.MatchAsync(() => client.TryGetAsync(ApiResources.SyncJobs, "default", "elected"), s => s?.Status?.Conditions is { Count: > 0 }, "reconciled");
         await Eventually.MatchAsync(() => http1.GetStringAsync("/metrics"),
             t => Regex.IsMatch(t, @"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]"), "the leader's status writes counted");
         await Task.Delay(500); // time for a standby that wrongly reconciled to show it
