@@ -29,4 +29,21 @@ public sealed class MicroTimeConverterTests
         Assert.Equal(lease.Spec.RenewTime!.Value.AddTicks(-7), back.Spec!.RenewTime);
         Assert.Null(back.Spec.AcquireTime);
     }
+
+    [Fact]
+    public void LeaseAndEvent_WholeSecond_StillWriteSixFractionalDigits()
+    {
+        // KubernetesClient's own converter writes "…:05Z" for a whole second, which apimachinery's MicroTime refuses.
+        var whole = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        var lease = new V1Lease { Spec = new V1LeaseSpec { AcquireTime = whole, RenewTime = whole } };
+        var e = new Corev1Event { EventTime = whole, FirstTimestamp = whole, InvolvedObject = new V1ObjectReference(), Metadata = new V1ObjectMeta() };
+
+        var leaseJson = JsonSerializer.Serialize(lease, KubeJson.TypeInfo<V1Lease>());
+        var eventJson = JsonSerializer.Serialize(e, KubeJson.TypeInfo<Corev1Event>());
+
+        Assert.Contains("\"acquireTime\":\"2026-01-02T03:04:05.000000Z\"", leaseJson, StringComparison.Ordinal);
+        Assert.Contains("\"renewTime\":\"2026-01-02T03:04:05.000000Z\"", leaseJson, StringComparison.Ordinal);
+        Assert.Contains("\"eventTime\":\"2026-01-02T03:04:05.000000Z\"", eventJson, StringComparison.Ordinal);
+        Assert.Contains("\"firstTimestamp\":\"2026-01-02T03:04:05Z\"", eventJson, StringComparison.Ordinal); // metav1.Time: whole seconds
+    }
 }

@@ -74,6 +74,91 @@ public sealed class OperatorHostTests
     }
 
     [Fact]
+    public async Task Host_KubeconfigUserIsExecCredentialPlugin_AuthenticatesOverHttpsAndReconciles()
+    {
+        // The kubeconfig shape EKS, GKE and AKS hand out: the user is an exec plugin that prints an ExecCredential.
+        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { UseHttps = true, Token = "from-the-plugin" });
+        foreach (var crd in RepoFiles.Crds())
+        {
+            sim.Store.CreateFromYaml(File.ReadAllText(crd));
+        }
+
+        var dir = Directory.CreateTempSubdirectory("ferry-exec-plugin-");
+        try
+        {
+            var calls = Path.Combine(dir.FullName, "calls");
+            var plugin = Path.Combine(dir.FullName, "credential-plugin.sh");
+            await File.WriteAllTextAsync(plugin, $$$"""
+                #!/bin/sh
+                echo "$FERRY_PLUGIN_ARG $KUBERNETES_EXEC_INFO" >> '{{{calls}}}'
+                printf '%s' '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-the-plugin"}}'
+                """);
+            var ca = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(sim.Certificate!.ExportCertificatePem()));
+            var kubeconfig = Path.Combine(dir.FullName, "kubeconfig");
+            await File.WriteAllTextAsync(kubeconfig, $"""
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: sim
+                  cluster:
+                    server: {sim.Url.AbsoluteUri.TrimEnd('/')}
+                    certificate-authority-data: {ca}
+                users:
+                - name: plugin-user
+                  user:
+                    exec:
+                      apiVersion: client.authentication.k8s.io/v1
+                      command: /bin/sh
+                      args: ["{plugin}"]
+                      env:
+                      - name: FERRY_PLUGIN_ARG
+                        value: called
+                      interactiveMode: Never
+                contexts:
+                - name: sim
+                  context:
+                    cluster: sim
+                    user: plugin-user
+                current-context: sim
+                """);
+
+            var options = OperatorCommandLine.Parse(["--kubeconfig", kubeconfig, "--port", "0", "--status-interval", "0.2", "--log-format", "text"], _ => null);
+            await using var app = OperatorHost.Build(options);
+            await app.StartAsync();
+
+            using var client = new KubernetesClient(new KubernetesClientConfiguration
+            {
+                Host = sim.Url.AbsoluteUri,
+                AccessToken = sim.Token,
+                SslCaCerts = [System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(sim.Certificate.RawData)],
+            });
+            await Eventually.MatchAsync(() => client.TryGetAsync(KubeResources.Leases, "default", "ferry-operator"),
+                l => !string.IsNullOrEmpty(l?.Spec?.HolderIdentity), "the operator elected through the plugin's token");
+            await client.CreateAsync(ApiResources.SyncJobs, "default", OperatorHarness.S3ToVolume("exec-auth", secret: "missing"));
+            await Eventually.MatchAsync(() => client.TryGetAsync(ApiResources.SyncJobs, "default", "exec-auth"),
+                s => s?.Status?.Conditions?.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False }, "the SyncJob reconciled");
+
+            var lines = await File.ReadAllLinesAsync(calls);
+            Assert.NotEmpty(lines);
+            Assert.All(lines, l => Assert.StartsWith("called ", l, StringComparison.Ordinal));
+
+            // Without the plugin's token the same server refuses: the operator's requests were authenticated by it.
+            using var anonymous = new KubernetesClient(new KubernetesClientConfiguration
+            {
+                Host = sim.Url.AbsoluteUri,
+                SslCaCerts = [System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(sim.Certificate.RawData)],
+            });
+            var refused = await Assert.ThrowsAsync<Ferry.Kube.Errors.KubernetesApiException>(() => anonymous.GetAsync(ApiResources.SyncJobs, "default", "exec-auth"));
+            Assert.True(refused.IsForbidden);
+            await app.StopAsync();
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Host_TwoReplicas_OnlyTheLeaderReconcilesAndBothAreReady()
     {
         await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
