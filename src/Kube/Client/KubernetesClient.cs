@@ -7,19 +7,17 @@ using System.Text.Json.Nodes;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Serialization;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 
 namespace Ferry.Kube.Client;
 
-/// <summary>Ferry's <see cref="IKubernetesClient"/> on KubernetesClient: the package's configuration, credentials and
-/// HTTP pipeline (<see cref="KubernetesPipeline"/>), its models for the built-in kinds (<see cref="KubeResources"/>),
-/// and source-generated JSON for every kind.</summary>
+/// <summary>Ferry's <see cref="IKubernetesClient"/> on KubernetesClient: the package's configuration and credentials
+/// (<see cref="KubernetesTransport"/>), its models for the built-in kinds (<see cref="KubeResources"/>), and
+/// source-generated JSON for every kind.</summary>
 /// <remarks>
 /// Requests other than watches are cancelled after <see cref="KubernetesClientConfiguration.HttpClientTimeout"/>
 /// (default 100 s, measured with the injected <see cref="TimeProvider"/>); a timeout surfaces as a transient
-/// <see cref="KubernetesTransportException"/>. Error answers become <see cref="KubernetesApiException"/>
-/// (<see cref="KubernetesApiException.From"/>). List items and watch objects are decoded one by one with the caller's
+/// <see cref="KubernetesTransportException"/>. Error answers become <see cref="KubernetesApiException"/>. List items and watch objects are decoded one by one with the caller's
 /// <see cref="System.Text.Json.Serialization.Metadata.JsonTypeInfo{T}"/>; objects read and written that lack
 /// apiVersion/kind (the server strips them from list items; the package's models start without them) get them from the
 /// descriptor.
@@ -27,7 +25,7 @@ namespace Ferry.Kube.Client;
 public sealed class KubernetesClient : IKubernetesClient, IDisposable
 {
     private const string JsonMediaType = "application/json";
-    private readonly KubernetesPipeline _pipeline;
+    private readonly KubernetesTransport _transport;
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _requestTimeout;
     private readonly Uri _baseUri;
@@ -37,14 +35,15 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     /// KubernetesClient's <c>BuildConfigFromConfigFile</c>.</param>
     /// <param name="timeProvider">The clock for request timeouts; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="handlers">Handlers put in front of the package's HTTP handler (tests, proxies); the client disposes them.</param>
-    /// <exception cref="k8s.Exceptions.KubeConfigException">The configuration has no usable host.</exception>
+    /// <exception cref="k8s.Exceptions.KubeConfigException">The configuration has no usable host, or its client
+    /// certificate or key is not valid PEM.</exception>
     public KubernetesClient(KubernetesClientConfiguration config, TimeProvider? timeProvider = null, params DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _pipeline = new KubernetesPipeline(config, handlers);
+        _transport = new KubernetesTransport(config, handlers);
         _timeProvider = timeProvider ?? TimeProvider.System;
         _requestTimeout = config.HttpClientTimeout;
-        _baseUri = _pipeline.BaseUri;
+        _baseUri = _transport.BaseUri;
         DefaultNamespace = string.IsNullOrEmpty(config.Namespace) ? "default" : config.Namespace;
     }
 
@@ -219,8 +218,8 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         }
     }
 
-    /// <summary>Disposes the package's client, its handlers and certificates.</summary>
-    public void Dispose() => _pipeline.Dispose();
+    /// <summary>Disposes the HTTP client, its handlers and certificates.</summary>
+    public void Dispose() => _transport.Dispose();
 
     internal static WatchEvent<T> ParseWatchEvent<T>(ResourceType<T> type, string line)
         where T : class
@@ -376,14 +375,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         HttpResponseMessage? response = null;
         try
         {
-            try
-            {
-                response = await _pipeline.SendAsync(request, ct).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e)
-            {
-                throw KubernetesApiException.From(e);
-            }
+            response = await _transport.SendAsync(request, streaming, ct).ConfigureAwait(false);
 
             var result = await read(response, ct).ConfigureAwait(false);
             if (!ReferenceEquals(result, response))

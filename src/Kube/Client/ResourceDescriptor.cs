@@ -1,6 +1,4 @@
-using System.Reflection;
 using System.Text;
-using k8s.Models;
 
 namespace Ferry.Kube.Client;
 
@@ -13,24 +11,6 @@ namespace Ferry.Kube.Client;
 /// <remarks>Kubernetes API concepts, "Resource URIs": <c>/apis/GROUP/VERSION/namespaces/NAMESPACE/PLURAL/NAME[/SUBRESOURCE]</c>.</remarks>
 public sealed record ResourceDescriptor(string Group, string Version, string Plural, string Kind, bool Namespaced)
 {
-    /// <summary>The descriptor of a type that carries KubernetesClient's <see cref="KubernetesEntityAttribute"/>
-    /// (every model of a built-in kind, and Ferry's SyncJob and ReplicaMirror).</summary>
-    /// <typeparam name="T">The object type.</typeparam>
-    /// <param name="namespaced">Whether the kind is namespaced (the attribute does not say).</param>
-    /// <returns>Group, version, plural and kind from the attribute.</returns>
-    /// <exception cref="ArgumentException"><typeparamref name="T"/> has no <see cref="KubernetesEntityAttribute"/>, or it lacks the version, kind or plural.</exception>
-    public static ResourceDescriptor Of<T>(bool namespaced)
-    {
-        var entity = typeof(T).GetCustomAttribute<KubernetesEntityAttribute>()
-            ?? throw new ArgumentException($"{typeof(T).Name} has no [KubernetesEntity] attribute.", nameof(T));
-        if (string.IsNullOrEmpty(entity.ApiVersion) || string.IsNullOrEmpty(entity.Kind) || string.IsNullOrEmpty(entity.PluralName))
-        {
-            throw new ArgumentException($"The [KubernetesEntity] of {typeof(T).Name} needs ApiVersion, Kind and PluralName.", nameof(T));
-        }
-
-        return new ResourceDescriptor(entity.Group ?? "", entity.ApiVersion, entity.PluralName, entity.Kind, namespaced);
-    }
-
     /// <summary>The apiVersion objects of this kind carry: <c>GROUP/VERSION</c>, or <c>VERSION</c> for the core group.</summary>
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 

@@ -10,7 +10,7 @@ namespace Ferry.Kube.Errors;
 /// <remarks>Kubernetes API conventions, "HTTP Status codes" and "Response Status Kind": the reason, not the message, is
 /// the machine-readable part. The message is the server's and never contains request bodies. KubernetesClient reports an
 /// error answer as <see cref="HttpOperationException"/> with the <c>Status</c> JSON as text: <see cref="From(HttpOperationException)"/>
-/// is the one place that text is parsed.</remarks>
+/// turns it into this type, through the same parser Ferry's client uses for its own requests.</remarks>
 public sealed class KubernetesApiException : KubernetesException
 {
     /// <summary>Creates the exception from an error status.</summary>
@@ -74,7 +74,12 @@ public sealed class KubernetesApiException : KubernetesException
         return new KubernetesApiException(Parse(code, exception.Response?.Content, exception.Response?.ReasonPhrase), exception);
     }
 
-    /// <summary>Decodes an error answer's body; the HTTP code fills in a missing <c>code</c>.</summary>
+    /// <summary>The typed exception of an error answer read straight from HTTP (Ferry's own requests).</summary>
+    internal static KubernetesApiException FromResponse(int code, string? body, string? reasonPhrase) =>
+        new(Parse(code, body, reasonPhrase), null);
+
+    /// <summary>Decodes an error answer's body; the HTTP code fills in a missing <c>code</c>. The one place a
+    /// <c>Status</c> body is parsed, for <see cref="From"/> and for <see cref="Client.KubernetesClient"/>.</summary>
     internal static V1Status Parse(int code, string? body, string? reasonPhrase)
     {
         V1Status? status = null;

@@ -1,21 +1,21 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using k8s;
 using k8s.Models;
 
 namespace Ferry.Kube.Serialization;
 
-/// <summary>System.Text.Json metadata for the built-in kinds: KubernetesClient's source-generated
-/// <see cref="SourceGenerationContext"/> (camelCase, nulls omitted, its RFC 3339 time, quantity and int-or-string
-/// converters), with metav1.MicroTime fields written by <see cref="MicroTimeConverter"/>.</summary>
+/// <summary>System.Text.Json metadata for the built-in kinds: KubernetesClient's models with the package's JSON
+/// conventions (camelCase, nulls omitted, its RFC 3339 time, quantity and int-or-string converters), source-generated
+/// by <see cref="KubeJsonContext"/>, with metav1.MicroTime fields written by <see cref="MicroTimeConverter"/>.</summary>
 /// <remarks>No reflection: every type is served by generated code, which keeps the runner's start-up short.
 /// Ferry.Api brings its own context for SyncJob and ReplicaMirror and passes its
 /// <see cref="JsonTypeInfo{T}"/> through a <see cref="Client.ResourceType{T}"/>.</remarks>
 public static class KubeJson
 {
     /// <summary>The options every built-in kind is read and written with.</summary>
-    /// <value>Read-only; resolves KubernetesClient's models, <see cref="System.Text.Json.Nodes.JsonObject"/> and
-    /// <see cref="System.Text.Json.Nodes.JsonNode"/>.</value>
+    /// <value>Read-only; resolves the models Ferry uses (Lease, Status, ConfigMap, Secret, Job, Pod, Event,
+    /// PersistentVolumeClaim, CustomResourceDefinition and what they contain), <see cref="System.Text.Json.Nodes.JsonObject"/>
+    /// and <see cref="System.Text.Json.Nodes.JsonNode"/>.</value>
     public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     /// <summary>The metadata of <typeparamref name="T"/> under <see cref="Options"/>.</summary>
@@ -26,11 +26,9 @@ public static class KubeJson
 
     private static JsonSerializerOptions CreateOptions()
     {
-        var options = new JsonSerializerOptions(SourceGenerationContext.Default.Options)
+        var options = new JsonSerializerOptions(KubeJsonContext.Default.Options)
         {
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(
-                SourceGenerationContext.Default.WithAddedModifier(UseMicroTime),
-                NodeJsonContext.Default),
+            TypeInfoResolver = KubeJsonContext.Default.WithAddedModifier(UseMicroTime),
         };
         options.MakeReadOnly();
         return options;
