@@ -44,10 +44,10 @@ public sealed class SyncJob : IKubernetesObject<V1ObjectMeta>, ISpec<SyncJobSpec
     public V1ObjectMeta Metadata { get; set; } = new();
 
     /// <summary>What to sync and how.</summary>
-    /// <value>Never null in an object read from the API server (the CRD requires <c>spec</c>) or from
-    /// <see cref="Serialization.ManifestReader"/>, which refuses a document without one.</value>
-    /// <remarks>Not a C# <c>required</c> member: KubernetesClient's watch (<c>GenericClient.WatchNamespacedAsync</c>)
-    /// first decodes the stream's opening line as the watched type itself, which a required member would fail.</remarks>
+    /// <remarks>Never null in an object read from the API server (the CRD requires <c>spec</c>) or from
+    /// <see cref="Serialization.ManifestReader"/>, which refuses a document without one. Not a C# <c>required</c>
+    /// member: KubernetesClient's watch (<c>GenericClient.WatchNamespacedAsync</c>) first decodes the stream's opening
+    /// line as the watched type itself, which a required member would fail.</remarks>
     public SyncJobSpec Spec { get; set; } = null!;
 
     /// <summary>The observed state of the run, written by the operator through the <c>status</c> subresource.</summary>
