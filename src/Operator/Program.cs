@@ -25,7 +25,7 @@ try
 {
     app = OperatorHost.Build(options);
 }
-catch (Ferry.Kube.Config.KubeConfigException e)
+catch (k8s.Exceptions.KubeConfigException e)
 {
     Console.Error.WriteLine($"ferry-operator: {e.Message}");
     return 1;

@@ -2,7 +2,8 @@ using System.Globalization;
 using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Runtime;
 
 namespace Ferry.Api.ReplicaMirrors;
@@ -43,10 +44,10 @@ public static class MirrorChildren
 
         return new SyncJob
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
                 Name = MirrorNames.ChildName(name, destination.Name, slot),
-                Namespace = mirror.Metadata.Namespace,
+                NamespaceProperty = mirror.Metadata.NamespaceProperty,
                 Labels = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     [MirrorLabels.Mirror] = MirrorNames.LabelValue(name),
@@ -73,7 +74,7 @@ public static class MirrorChildren
     /// <param name="child">A child SyncJob.</param>
     /// <returns>The slot, or <see langword="null"/> when neither is known.</returns>
     public static DateTimeOffset? ScheduledTime(SyncJob child) =>
-        child.Metadata.Annotations?.GetValueOrDefault(MirrorLabels.ScheduledTime) is { } text
+        child.GetAnnotation(MirrorLabels.ScheduledTime) is { } text
         && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? time
             : child.Metadata.CreationTimestamp;

@@ -1,6 +1,6 @@
 using Ferry.Api.Common;
 using Ferry.Api.Schema;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Api.ReplicaMirrors;
 
@@ -11,7 +11,7 @@ public sealed class ReplicaMirrorStatus
 {
     /// <summary>The conditions <c>Ready</c>, <c>InSync</c>, <c>Degraded</c> and <c>Suspended</c>; one entry per type.</summary>
     [ListMapKey("type"), Items(0, 16)]
-    public List<Condition>? Conditions { get; set; }
+    public List<V1Condition>? Conditions { get; set; }
 
     /// <summary>The <c>metadata.generation</c> this status was computed from.</summary>
     [Minimum(0)]

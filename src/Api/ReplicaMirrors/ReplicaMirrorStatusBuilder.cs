@@ -2,7 +2,7 @@ using System.Globalization;
 using Ferry.Api.Common;
 using Ferry.Api.Conditions;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Api.ReplicaMirrors;
 
@@ -114,7 +114,7 @@ public static class ReplicaMirrorStatusBuilder
         return SetInSync(conditions, active, rpo, now, generation, time);
     }
 
-    private static void SetDegraded(List<Condition> conditions, List<MirrorDestinationStatus> failed, List<MirrorDestinationStatus> finished,
+    private static void SetDegraded(List<V1Condition> conditions, List<MirrorDestinationStatus> failed, List<MirrorDestinationStatus> finished,
         List<MirrorDestinationStatus> active, long generation, TimeProvider time)
     {
         if (failed.Count == 0)
@@ -132,7 +132,7 @@ public static class ReplicaMirrorStatusBuilder
         Set(conditions, ReplicaMirrorConditionTypes.Degraded, ConditionStatus.True, reason, message, generation, time);
     }
 
-    private static DateTimeOffset? SetInSync(List<Condition> conditions, List<MirrorDestinationStatus> active, TimeSpan? rpo, DateTimeOffset now, long generation, TimeProvider time)
+    private static DateTimeOffset? SetInSync(List<V1Condition> conditions, List<MirrorDestinationStatus> active, TimeSpan? rpo, DateTimeOffset now, long generation, TimeProvider time)
     {
         if (active.Count == 0)
         {
@@ -195,8 +195,8 @@ public static class ReplicaMirrorStatusBuilder
         return flip;
     }
 
-    private static void Set(List<Condition> conditions, string type, string value, string reason, string message, long generation, TimeProvider time) =>
-        conditions.SetCondition(new Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
+    private static void Set(List<V1Condition> conditions, string type, string value, string reason, string message, long generation, TimeProvider time) =>
+        conditions.SetCondition(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

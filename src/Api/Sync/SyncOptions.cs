@@ -4,6 +4,8 @@ using System.Text.Json.Serialization.Metadata;
 using Ferry.Api.Common;
 using Ferry.Api.Schema;
 using Ferry.Api.Serialization;
+using k8s.Models;
+using IntOrString = Ferry.Api.Common.IntOrString;
 
 namespace Ferry.Api.Sync;
 
@@ -32,7 +34,7 @@ public abstract class SyncOptions
 
     /// <summary>A ConfigMap key listing, one per line, the keys or prefixes (ending in <c>/</c>) to sync instead
     /// of listing the whole source (juicefs sync <c>--files-from</c>).</summary>
-    public ConfigMapKeySelector? FilesFrom { get; set; }
+    public V1ConfigMapKeySelector? FilesFrom { get; set; }
 
     /// <summary>Copy a key when the source is newer (mtime in whole seconds) even when sizes are equal, and skip it
     /// when the source is older (juicefs sync <c>--update</c>).</summary>
@@ -221,7 +223,7 @@ public abstract class SyncOptions
         ArgumentNullException.ThrowIfNull(target);
         target.Filters = Clone(Filters, ApiJsonContext.Default.ListFilterRule);
         target.MatchFullPath = MatchFullPath;
-        target.FilesFrom = Clone(FilesFrom, ApiJsonContext.Default.ConfigMapKeySelector);
+        target.FilesFrom = Clone(FilesFrom, ApiJsonContext.Default.V1ConfigMapKeySelector);
         target.Update = Update;
         target.ForceUpdate = ForceUpdate;
         target.CheckAll = CheckAll;

@@ -1,6 +1,6 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,7 +21,7 @@ public sealed class LeaderElector
     private readonly LeaderElectionOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private LeaseSpec? _observedRecord;
+    private V1LeaseSpec? _observedRecord;
     private long _observedTimestamp;
     private long _lastRenewTimestamp;
     private volatile bool _isLeader;
@@ -169,19 +169,19 @@ public sealed class LeaderElector
     /// <summary>One acquire-or-renew step.</summary>
     internal async Task<Attempt> TryAcquireOrRenewAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
+        var now = _time.GetUtcNow().UtcDateTime;
         var nowTimestamp = _time.GetTimestamp();
         var leases = KubeResources.Leases;
-        Lease lease;
+        V1Lease lease;
         try
         {
             lease = await _client.GetAsync(leases, _options.LeaseNamespace, _options.LeaseName, null, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException e) when (e.IsNotFound)
         {
-            var created = new Lease
+            var created = new V1Lease
             {
-                Metadata = new ObjectMeta { Name = _options.LeaseName, Namespace = _options.LeaseNamespace },
+                Metadata = new V1ObjectMeta { Name = _options.LeaseName, NamespaceProperty = _options.LeaseNamespace },
                 Spec = NewRecord(now, now, 0),
             };
             try
@@ -202,7 +202,7 @@ public sealed class LeaderElector
             return Attempt.Failed;
         }
 
-        var record = lease.Spec ?? new LeaseSpec();
+        var record = lease.Spec ?? new V1LeaseSpec();
         if (_observedRecord is null || !SameRecord(record, _observedRecord))
         {
             _observedRecord = Copy(record);
@@ -241,7 +241,7 @@ public sealed class LeaderElector
         }
     }
 
-    private Attempt Won(LeaseSpec record, long nowTimestamp)
+    private Attempt Won(V1LeaseSpec record, long nowTimestamp)
     {
         _observedRecord = Copy(record);
         _observedTimestamp = nowTimestamp;
@@ -262,8 +262,8 @@ public sealed class LeaderElector
                 return;
             }
 
-            var now = _time.GetUtcNow();
-            lease.Spec = new LeaseSpec
+            var now = _time.GetUtcNow().UtcDateTime;
+            lease.Spec = new V1LeaseSpec
             {
                 HolderIdentity = null,
                 LeaseDurationSeconds = 1,
@@ -280,7 +280,7 @@ public sealed class LeaderElector
         }
     }
 
-    private LeaseSpec NewRecord(DateTimeOffset acquire, DateTimeOffset renew, int transitions) => new()
+    private V1LeaseSpec NewRecord(DateTime acquire, DateTime renew, int transitions) => new()
     {
         HolderIdentity = _options.Identity,
         LeaseDurationSeconds = (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds),
@@ -289,14 +289,14 @@ public sealed class LeaderElector
         LeaseTransitions = transitions,
     };
 
-    private static bool SameRecord(LeaseSpec a, LeaseSpec b) =>
+    private static bool SameRecord(V1LeaseSpec a, V1LeaseSpec b) =>
         a.HolderIdentity == b.HolderIdentity
         && a.LeaseDurationSeconds == b.LeaseDurationSeconds
         && a.AcquireTime == b.AcquireTime
         && a.RenewTime == b.RenewTime
         && a.LeaseTransitions == b.LeaseTransitions;
 
-    private static LeaseSpec Copy(LeaseSpec s) => new()
+    private static V1LeaseSpec Copy(V1LeaseSpec s) => new()
     {
         HolderIdentity = s.HolderIdentity,
         LeaseDurationSeconds = s.LeaseDurationSeconds,

@@ -1,4 +1,5 @@
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Runtime;
 
@@ -11,10 +12,10 @@ public static class OwnerReferences
     /// <param name="owner">The owner; its apiVersion, kind, name and uid are copied.</param>
     /// <returns>The reference.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="owner"/> is null.</exception>
-    public static OwnerReference ControllerOf(IKubernetesObject owner)
+    public static V1OwnerReference ControllerOf(IKubernetesObject<V1ObjectMeta> owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        return new OwnerReference
+        return new V1OwnerReference
         {
             ApiVersion = owner.ApiVersion,
             Kind = owner.Kind,
@@ -30,7 +31,7 @@ public static class OwnerReferences
     /// <param name="dependent">The object that may be owned.</param>
     /// <param name="owner">The owner.</param>
     /// <returns><see langword="true"/> if so.</returns>
-    public static bool IsControlledBy(IKubernetesObject dependent, IKubernetesObject owner) =>
+    public static bool IsControlledBy(IKubernetesObject<V1ObjectMeta> dependent, IKubernetesObject<V1ObjectMeta> owner) =>
         dependent.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == owner.Metadata.Uid) == true;
 
     /// <summary>The name of <paramref name="dependent"/>'s controller of kind <paramref name="kind"/>, or
@@ -38,6 +39,6 @@ public static class OwnerReferences
     /// <param name="dependent">The object.</param>
     /// <param name="kind">The owner's kind, e.g. <c>ReplicaMirror</c>.</param>
     /// <returns>The owner's name.</returns>
-    public static string? ControllerName(IKubernetesObject dependent, string kind) =>
+    public static string? ControllerName(IKubernetesObject<V1ObjectMeta> dependent, string kind) =>
         dependent.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == kind)?.Name;
 }

@@ -1,6 +1,7 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Operator.Metrics;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -20,7 +21,7 @@ internal static class OperatorHost
     /// or the default chain.</param>
     /// <param name="timeProvider">The reconciler's clock; default <see cref="TimeProvider.System"/>.</param>
     /// <returns>The application.</returns>
-    /// <exception cref="KubeConfigException">No usable configuration was found.</exception>
+    /// <exception cref="k8s.Exceptions.KubeConfigException">No usable configuration was found.</exception>
     public static WebApplication Build(OperatorOptions options, IKubernetesClient? client = null, TimeProvider? timeProvider = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
@@ -46,9 +47,7 @@ internal static class OperatorHost
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        client ??= new KubernetesClient(options.Kubeconfig is { } path
-            ? KubeConfigLoader.Load(new KubeConfigOptions { Paths = [path] })
-            : KubernetesClientConfiguration.LoadDefault());
+        client ??= new KubernetesClient(KubeConfig.LoadDefault(options.Kubeconfig));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);

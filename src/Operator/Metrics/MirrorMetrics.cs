@@ -96,7 +96,7 @@ internal static class MirrorMetrics
 
     private static KeyValuePair<string, object?>[] Tags(ReplicaMirror mirror, string destination) =>
     [
-        new("namespace", mirror.Metadata.Namespace),
+        new("namespace", mirror.Metadata.NamespaceProperty),
         new("mirror", mirror.Metadata.Name),
         new("destination", destination),
     ];

@@ -77,7 +77,7 @@ internal sealed class OperatorMetrics : IDisposable
 
             foreach (var (state, value) in new[] { ("scanned", p.Scanned), ("copied", p.Copied), ("skipped", p.Skipped), ("deleted", p.Deleted), ("excluded", p.Excluded), ("failed", p.Failed) })
             {
-                yield return new Measurement<long>(value ?? 0, new("namespace", syncJob.Metadata.Namespace), new("syncjob", syncJob.Metadata.Name), new("state", state));
+                yield return new Measurement<long>(value ?? 0, new("namespace", syncJob.Metadata.NamespaceProperty), new("syncjob", syncJob.Metadata.Name), new("state", state));
             }
         }
     }
@@ -88,7 +88,7 @@ internal sealed class OperatorMetrics : IDisposable
         {
             if (syncJob.Status?.Progress is { } p)
             {
-                yield return new Measurement<long>(p.CopiedBytes ?? 0, new("namespace", syncJob.Metadata.Namespace), new("syncjob", syncJob.Metadata.Name));
+                yield return new Measurement<long>(p.CopiedBytes ?? 0, new("namespace", syncJob.Metadata.NamespaceProperty), new("syncjob", syncJob.Metadata.Name));
             }
         }
     }

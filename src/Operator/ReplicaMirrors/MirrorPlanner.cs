@@ -5,7 +5,8 @@ using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.ReplicaMirrors;
 
@@ -65,7 +66,7 @@ internal static class MirrorPlanner
         var created = MirrorTrigger.Truncate(mirror.Metadata.CreationTimestamp ?? now);
         var old = (mirror.Status?.Destinations ?? []).ToDictionary(d => d.Name, StringComparer.Ordinal);
         var byDestination = children
-            .GroupBy(c => c.Metadata.Labels?.GetValueOrDefault(MirrorLabels.Destination) ?? "", StringComparer.Ordinal)
+            .GroupBy(c => c.GetLabel(MirrorLabels.Destination) ?? "", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(c => MirrorChildren.ScheduledTime(c)).ThenBy(c => c.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
 
         var running = spec.Destinations.Sum(d => byDestination.GetValueOrDefault(d.Name)?.Count(IsRunning) ?? 0);
@@ -351,7 +352,7 @@ internal static class MirrorPlanner
     private static bool IsRunning(SyncJob child) => !MirrorChildren.IsFinished(child) && child.Metadata.DeletionTimestamp is null;
 
     private static void Set(ReplicaMirrorStatus status, string type, string value, string reason, string message, long generation, TimeProvider time) =>
-        status.Conditions!.SetCondition(new Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
+        status.Conditions!.SetCondition(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
 
     private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 

@@ -1,8 +1,10 @@
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Runtime;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.Metrics;
@@ -38,7 +40,7 @@ internal sealed class ReplicaMirrorOperator
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<ReplicaMirrorOperator>();
         var ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
-        _mirrors = new Informer<ReplicaMirror>(client, MirrorResources.ReplicaMirrors, ns, null, loggerFactory.CreateLogger<Informer<ReplicaMirror>>());
+        _mirrors = new Informer<ReplicaMirror>(client, ApiResources.ReplicaMirrors, ns, null, loggerFactory.CreateLogger<Informer<ReplicaMirror>>());
         _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1), TimeProvider = timeProvider });
         var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
             loggerFactory.CreateLogger<EventRecorder>());
@@ -81,11 +83,11 @@ internal sealed class ReplicaMirrorOperator
             _metrics, _options.Concurrency, _logger, cancellationToken).ConfigureAwait(false);
     }
 
-    private void EnqueueOwner(IKubernetesObject value)
+    private void EnqueueOwner(IKubernetesObject<V1ObjectMeta> value)
     {
         if (OwnerReferences.ControllerName(value, ReplicaMirror.KindName) is { } owner)
         {
-            _queue.Add(ObjectKey.Format(value.Metadata.Namespace, owner));
+            _queue.Add(ObjectKey.Format(value.Metadata.NamespaceProperty, owner));
         }
     }
 }

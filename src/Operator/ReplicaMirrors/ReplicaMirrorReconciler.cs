@@ -1,3 +1,4 @@
+using Ferry.Api;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Ferry.Api.Conditions;
@@ -7,7 +8,8 @@ using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Runtime;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.Metrics;
@@ -80,7 +82,7 @@ internal sealed class ReplicaMirrorReconciler
     /// <param name="key">The mirror's key.</param>
     /// <param name="cancellationToken">Stops the reconcile.</param>
     /// <returns>When to reconcile again.</returns>
-    /// <exception cref="KubernetesException">An API call failed; the controller retries with backoff.</exception>
+    /// <exception cref="Kube.Errors.KubernetesException">An API call failed; the controller retries with backoff.</exception>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var (ns, name) = ObjectKey.Parse(key);
@@ -133,10 +135,10 @@ internal sealed class ReplicaMirrorReconciler
 
     private List<SyncJob> Children(ReplicaMirror mirror)
     {
-        var ns = mirror.Metadata.Namespace;
+        var ns = mirror.Metadata.NamespaceProperty;
         var uid = mirror.Metadata.Uid;
-        return [.. _syncJobs.List().Where(s => s.Metadata.Namespace == ns
-            && s.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid
+        return [.. _syncJobs.List().Where(s => s.Metadata.NamespaceProperty == ns
+            && s.GetLabel(MirrorLabels.MirrorUid) == uid
             && MirrorChildren.IsControlledBy(s, mirror))];
     }
 
@@ -201,7 +203,7 @@ internal sealed class ReplicaMirrorReconciler
     {
         foreach (var child in plan.Replaced)
         {
-            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: replaced by a newer slot", child.Metadata.Namespace, child.Metadata.Name, mirror.Metadata.Name);
+            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: replaced by a newer slot", child.Metadata.NamespaceProperty, child.Metadata.Name, mirror.Metadata.Name);
             await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -220,7 +222,7 @@ internal sealed class ReplicaMirrorReconciler
                 var destination = child.Metadata.Labels![MirrorLabels.Destination];
                 try
                 {
-                    await _client.CreateAsync(SyncJobResources.SyncJobs, child.Metadata.Namespace, child, null, cancellationToken).ConfigureAwait(false);
+                    await _client.CreateAsync(ApiResources.SyncJobs, child.Metadata.NamespaceProperty, child, null, cancellationToken).ConfigureAwait(false);
                 }
                 catch (KubernetesApiException e) when (e.IsAlreadyExists)
                 {
@@ -231,13 +233,13 @@ internal sealed class ReplicaMirrorReconciler
                 catch (KubernetesApiException e) when (e.IsInvalid || e.Code == 400)
                 {
                     _logger.LogWarning("The API server refused SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}: {Message}",
-                        child.Metadata.Namespace, child.Metadata.Name, destination, mirror.Metadata.Name, e.Message);
+                        child.Metadata.NamespaceProperty, child.Metadata.Name, destination, mirror.Metadata.Name, e.Message);
                     refused[destination] = new MirrorProblem(Api.SyncJobs.SyncJobConditionReasons.InvalidSpec, $"the API server refused the child SyncJob: {e.Message}");
                     continue;
                 }
 
                 created.Add(child.Metadata.Name!);
-                _logger.LogInformation("Created SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}", child.Metadata.Namespace, child.Metadata.Name, destination, mirror.Metadata.Name);
+                _logger.LogInformation("Created SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}", child.Metadata.NamespaceProperty, child.Metadata.Name, destination, mirror.Metadata.Name);
                 await _events.NormalAsync(mirror, MirrorEventReasons.RunStarted,
                     $"destination {destination}: started {child.Metadata.Name} for slot {child.Metadata.Annotations![MirrorLabels.ScheduledTime]} ({child.Metadata.Annotations[MirrorLabels.Trigger]})", cancellationToken).ConfigureAwait(false);
             }
@@ -282,7 +284,7 @@ internal sealed class ReplicaMirrorReconciler
         }
 
         var body = new ReplicaMirror { ApiVersion = mirror.ApiVersion, Kind = mirror.Kind, Metadata = mirror.Metadata, Spec = mirror.Spec, Status = status };
-        await _client.ReplaceStatusAsync(MirrorResources.ReplicaMirrors, mirror.Metadata.Namespace, mirror.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
+        await _client.ReplaceStatusAsync(ApiResources.ReplicaMirrors, mirror.Metadata.NamespaceProperty, mirror.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
         _metrics.StatusWritten(ControllerName);
         foreach (var e in plan.Events)
         {
@@ -302,13 +304,13 @@ internal sealed class ReplicaMirrorReconciler
     {
         foreach (var child in plan.Pruned)
         {
-            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: past the history limit or its destination was removed", child.Metadata.Namespace, child.Metadata.Name, mirror.Metadata.Name);
+            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: past the history limit or its destination was removed", child.Metadata.NamespaceProperty, child.Metadata.Name, mirror.Metadata.Name);
             await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private Task DeleteAsync(SyncJob child, CancellationToken cancellationToken) =>
-        _client.DeleteIfSameAsync(SyncJobResources.SyncJobs, child, cancellationToken);
+        _client.DeleteIfSameAsync(ApiResources.SyncJobs, child, cancellationToken);
 
     private TimeSpan NextReconcile(string key, MirrorPlan plan, TimeSpan writeWait)
     {

@@ -1,6 +1,7 @@
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.SyncJobs;
 
@@ -15,17 +16,17 @@ internal static class RunAggregator
     /// <param name="leases">The Leases labelled with the run; others are not filtered out here.</param>
     /// <param name="now">The observer's clock, for lease expiry.</param>
     /// <returns>The run's state.</returns>
-    public static RunState Aggregate(IEnumerable<Lease> leases, DateTimeOffset now)
+    public static RunState Aggregate(IEnumerable<V1Lease> leases, DateTimeOffset now)
     {
-        Lease? scan = null;
+        V1Lease? scan = null;
         var counters = new TaskCounters();
         long total = 0, pending = 0, running = 0, done = 0, failed = 0;
         var deleteTasks = 0;
         var failedTasks = new List<(string, string?)>();
         foreach (var lease in leases.OrderBy(l => l.Metadata.Name, StringComparer.Ordinal))
         {
-            var role = lease.Metadata.Labels?.GetValueOrDefault(RunLabels.LeaseRole);
-            var annotations = lease.Metadata.Annotations ?? [];
+            var role = lease.GetLabel(RunLabels.LeaseRole);
+            var annotations = new Dictionary<string, string>(lease.Metadata.Annotations ?? new Dictionary<string, string>(), StringComparer.Ordinal);
             if (role == LeaseRoles.Scan)
             {
                 scan = lease;
@@ -66,7 +67,7 @@ internal static class RunAggregator
             }
         }
 
-        var scanAnnotations = scan?.Metadata.Annotations ?? [];
+        var scanAnnotations = new Dictionary<string, string>(scan?.Metadata.Annotations ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         var scanState = scanAnnotations.GetValueOrDefault(RunAnnotations.ScanState);
         var phase = scan is null || scanState is null
             ? SyncJobPhase.Pending
@@ -89,7 +90,7 @@ internal static class RunAggregator
     /// <param name="spec">The Lease spec.</param>
     /// <param name="now">The observer's clock.</param>
     /// <returns><see langword="true"/> if expired.</returns>
-    public static bool IsExpired(LeaseSpec? spec, DateTimeOffset now) =>
+    public static bool IsExpired(V1LeaseSpec? spec, DateTimeOffset now) =>
         spec?.RenewTime is not { } renew
         || renew + TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? RunnerContract.DefaultLeaseDurationSeconds) < now;
 }

@@ -2,6 +2,7 @@ using Ferry.Api.Endpoints;
 using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
+using k8s.Models;
 
 namespace Ferry.Operator.SyncJobs;
 
@@ -33,7 +34,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             return Invalid(SyncJobConditionReasons.InvalidSpec, "spec.source and spec.destination are the same location");
         }
 
-        return await ValidateReferencesAsync(syncJob.Metadata.Namespace ?? "default", [("spec.source", spec.Source), ("spec.destination", spec.Destination)], spec.FilesFrom, cancellationToken)
+        return await ValidateReferencesAsync(syncJob.Metadata.NamespaceProperty ?? "default", [("spec.source", spec.Source), ("spec.destination", spec.Destination)], spec.FilesFrom, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -45,7 +46,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <returns>The outcome; an invalid one names the first missing object or key and its field.</returns>
     /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
-    public async Task<SpecValidation> ValidateReferencesAsync(string @namespace, IEnumerable<(string Field, Endpoint Endpoint)> endpoints, ConfigMapKeySelector? filesFrom, CancellationToken cancellationToken)
+    public async Task<SpecValidation> ValidateReferencesAsync(string @namespace, IEnumerable<(string Field, Endpoint Endpoint)> endpoints, V1ConfigMapKeySelector? filesFrom, CancellationToken cancellationToken)
     {
         var ns = @namespace;
         var secretKeys = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
@@ -93,7 +94,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             }
             else if (endpoint.Volume is { } volume)
             {
-                var claim = await client.TryGetAsync(SyncJobResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
+                var claim = await client.TryGetAsync(KubeResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
                 if (claim is null)
                 {
                     return Invalid(SyncJobConditionReasons.ClaimNotFound, $"PersistentVolumeClaim \"{volume.ClaimName}\" ({side}.volume.claimName) not found in namespace \"{ns}\"");

@@ -1,11 +1,13 @@
+using Ferry.Api;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
 using Ferry.Kube.Runtime;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.Metrics;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Operator.SyncJobs;
@@ -18,8 +20,8 @@ namespace Ferry.Operator.SyncJobs;
 internal sealed class SyncJobOperator
 {
     private readonly Informer<SyncJob> _syncJobs;
-    private readonly Informer<Job> _jobs;
-    private readonly Informer<Lease> _leases;
+    private readonly Informer<V1Job> _jobs;
+    private readonly Informer<V1Lease> _leases;
     private readonly WorkQueue<string> _queue;
     private readonly SyncJobReconciler _reconciler;
     private readonly OperatorOptions _options;
@@ -38,9 +40,9 @@ internal sealed class SyncJobOperator
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<SyncJobOperator>();
         var ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
-        _syncJobs = new Informer<SyncJob>(client, SyncJobResources.SyncJobs, ns, null, loggerFactory.CreateLogger<Informer<SyncJob>>());
-        _jobs = new Informer<Job>(client, KubeResources.Jobs, ns, new InformerOptions { LabelSelector = RunLabels.SyncJob }, loggerFactory.CreateLogger<Informer<Job>>());
-        _leases = new Informer<Lease>(client, KubeResources.Leases, ns, new InformerOptions { LabelSelector = RunLabels.Run }, loggerFactory.CreateLogger<Informer<Lease>>());
+        _syncJobs = new Informer<SyncJob>(client, ApiResources.SyncJobs, ns, null, loggerFactory.CreateLogger<Informer<SyncJob>>());
+        _jobs = new Informer<V1Job>(client, KubeResources.Jobs, ns, new InformerOptions { LabelSelector = RunLabels.SyncJob }, loggerFactory.CreateLogger<Informer<V1Job>>());
+        _leases = new Informer<V1Lease>(client, KubeResources.Leases, ns, new InformerOptions { LabelSelector = RunLabels.Run }, loggerFactory.CreateLogger<Informer<V1Lease>>());
         _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1) });
         var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
             loggerFactory.CreateLogger<EventRecorder>());
@@ -87,12 +89,12 @@ internal sealed class SyncJobOperator
             _metrics, _options.Concurrency, _logger, cancellationToken).ConfigureAwait(false);
     }
 
-    private void EnqueueOwner(IKubernetesObject value)
+    private void EnqueueOwner(IKubernetesObject<V1ObjectMeta> value)
     {
-        var name = value.Metadata.Labels?.GetValueOrDefault(RunLabels.SyncJob) ?? OwnerReferences.ControllerName(value, SyncJob.KindName);
+        var name = value.GetLabel(RunLabels.SyncJob) ?? OwnerReferences.ControllerName(value, SyncJob.KindName);
         if (!string.IsNullOrEmpty(name))
         {
-            _queue.Add(ObjectKey.Format(value.Metadata.Namespace, name));
+            _queue.Add(ObjectKey.Format(value.Metadata.NamespaceProperty, name));
         }
     }
 }

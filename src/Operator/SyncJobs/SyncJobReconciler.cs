@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
@@ -8,10 +9,11 @@ using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
 using Ferry.Kube.Runtime;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.Metrics;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Operator.SyncJobs;
@@ -40,8 +42,8 @@ internal sealed class SyncJobReconciler
 
     private readonly IKubernetesClient _client;
     private readonly Informer<SyncJob> _syncJobs;
-    private readonly Informer<Job> _jobs;
-    private readonly Informer<Lease> _leases;
+    private readonly Informer<V1Job> _jobs;
+    private readonly Informer<V1Lease> _leases;
     private readonly OperatorOptions _options;
     private readonly EventRecorder _events;
     private readonly OperatorMetrics _metrics;
@@ -64,8 +66,8 @@ internal sealed class SyncJobReconciler
     public SyncJobReconciler(
         IKubernetesClient client,
         Informer<SyncJob> syncJobs,
-        Informer<Job> jobs,
-        Informer<Lease> leases,
+        Informer<V1Job> jobs,
+        Informer<V1Lease> leases,
         OperatorOptions options,
         EventRecorder events,
         OperatorMetrics metrics,
@@ -90,7 +92,7 @@ internal sealed class SyncJobReconciler
     /// <param name="key">The SyncJob's key.</param>
     /// <param name="cancellationToken">Stops the reconcile.</param>
     /// <returns>When to reconcile again.</returns>
-    /// <exception cref="KubernetesException">An API call failed; the controller retries with backoff.</exception>
+    /// <exception cref="Ferry.Kube.Errors.KubernetesException">An API call failed; the controller retries with backoff.</exception>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var (ns, name) = ObjectKey.Parse(key);
@@ -134,7 +136,7 @@ internal sealed class SyncJobReconciler
             // About to create the runner Job: the SyncJob cache may lag behind the Job cache (e.g. the Job was just
             // deleted after a terminal status write that the cache has not seen yet), so confirm with a fresh read that
             // the run has not ended before starting runners again.
-            var fresh = await _client.TryGetAsync(SyncJobResources.SyncJobs, ns, name, cancellationToken).ConfigureAwait(false);
+            var fresh = await _client.TryGetAsync(ApiResources.SyncJobs, ns, name, cancellationToken).ConfigureAwait(false);
             if (fresh is null || fresh.Metadata.Uid != syncJob.Metadata.Uid)
             {
                 return ReconcileResult.Done;
@@ -187,7 +189,7 @@ internal sealed class SyncJobReconciler
         }
         else if (job is not null)
         {
-            if (job.Metadata.Annotations?.GetValueOrDefault(RunnerJobBuilder.RunnerSpecHashAnnotation) is { } built
+            if (job.GetAnnotation(RunnerJobBuilder.RunnerSpecHashAnnotation) is { } built
                 && built != RunnerJobBuilder.RunnerSpecHash(spec.Runner)
                 && !IsJobFinished(job)
                 && job.Metadata.DeletionTimestamp is null)
@@ -219,7 +221,7 @@ internal sealed class SyncJobReconciler
 
         var uid = syncJob.Metadata.Uid;
         var run = RunAggregator.Aggregate(
-            _leases.List().Where(l => l.Metadata.Namespace == ns && l.Metadata.Labels?.GetValueOrDefault(RunLabels.Run) == uid),
+            _leases.List().Where(l => l.Metadata.NamespaceProperty == ns && l.GetLabel(RunLabels.Run) == uid),
             now);
         status.Progress = run.Counters.ToProgress();
         status.Tasks = run.Tasks;
@@ -286,7 +288,7 @@ internal sealed class SyncJobReconciler
         return ReconcileResult.After(next);
     }
 
-    private async Task<ReconcileResult> FinishedAsync(string key, SyncJob syncJob, SyncJobStatus status, Job? job, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FinishedAsync(string key, SyncJob syncJob, SyncJobStatus status, V1Job? job, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Failed))
         {
@@ -296,7 +298,7 @@ internal sealed class SyncJobReconciler
         if (syncJob.Spec.TtlSecondsAfterFinished is { } ttl && status.CompletionTime is { } completed && completed + TimeSpan.FromSeconds(ttl) <= now)
         {
             _logger.LogInformation("Deleting SyncJob {Key}: ttlSecondsAfterFinished ({Ttl} s) has passed since {Completion}", key, ttl, completed);
-            await _client.DeleteIfSameAsync(SyncJobResources.SyncJobs, syncJob, cancellationToken).ConfigureAwait(false);
+            await _client.DeleteIfSameAsync(ApiResources.SyncJobs, syncJob, cancellationToken).ConfigureAwait(false);
 
             _limiter.Forget(key);
             return ReconcileResult.Done;
@@ -327,7 +329,7 @@ internal sealed class SyncJobReconciler
         return ReconcileResult.Done;
     }
 
-    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, Job? job, DateTimeOffset now, DateTimeOffset? outcomeDeadline)
+    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, V1Job? job, DateTimeOffset now, DateTimeOffset? outcomeDeadline)
     {
         var spec = syncJob.Spec;
         if (run.Outcome == RunOutcomes.Failed)
@@ -370,7 +372,7 @@ internal sealed class SyncJobReconciler
 
     /// <summary>When the runner Job became Complete while no runner has recorded the run's outcome; otherwise
     /// <see langword="null"/>.</summary>
-    private static DateTimeOffset? JobCompletedWithoutOutcome(RunState run, Job? job) =>
+    private static DateTimeOffset? JobCompletedWithoutOutcome(RunState run, V1Job? job) =>
         run.Outcome is null && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } complete
             ? complete.LastTransitionTime ?? job.Status.CompletionTime ?? job.Metadata.CreationTimestamp
             : null;
@@ -380,7 +382,7 @@ internal sealed class SyncJobReconciler
         or SyncJobConditionReasons.BackoffLimitExceeded or SyncJobConditionReasons.DeadlineExceeded or SyncJobConditionReasons.InvalidSpec
         or SyncJobConditionReasons.SecretNotFound or SyncJobConditionReasons.ConfigMapNotFound or SyncJobConditionReasons.ClaimNotFound;
 
-    private async Task AlignJobAsync(Job job, int workers, bool suspended, CancellationToken cancellationToken)
+    private async Task AlignJobAsync(V1Job job, int workers, bool suspended, CancellationToken cancellationToken)
     {
         var patch = new JsonObject();
         if (job.Spec?.Parallelism != workers)
@@ -398,22 +400,22 @@ internal sealed class SyncJobReconciler
             return;
         }
 
-        _logger.LogInformation("Updating runner Job {Namespace}/{Job}: {Patch}", job.Metadata.Namespace, job.Metadata.Name, patch.ToJsonString());
-        await _client.PatchAsync(KubeResources.Jobs, job.Metadata.Namespace, job.Metadata.Name!, new JsonObject { ["spec"] = patch }, null, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Updating runner Job {Namespace}/{Job}: {Patch}", job.Metadata.NamespaceProperty, job.Metadata.Name, patch.ToJsonString());
+        await _client.PatchAsync(KubeResources.Jobs, job.Metadata.NamespaceProperty, job.Metadata.Name!, new JsonObject { ["spec"] = patch }, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task StopRunnersAsync(Job? job, CancellationToken cancellationToken)
+    private async Task StopRunnersAsync(V1Job? job, CancellationToken cancellationToken)
     {
         if (job is null || IsJobFinished(job) || job.Metadata.DeletionTimestamp is not null)
         {
             return;
         }
 
-        _logger.LogInformation("Deleting runner Job {Namespace}/{Job}: the run has failed", job.Metadata.Namespace, job.Metadata.Name);
+        _logger.LogInformation("Deleting runner Job {Namespace}/{Job}: the run has failed", job.Metadata.NamespaceProperty, job.Metadata.Name);
         await DeleteJobAsync(job, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task DeleteJobAsync(Job job, CancellationToken cancellationToken) =>
+    private Task DeleteJobAsync(V1Job job, CancellationToken cancellationToken) =>
         _client.DeleteIfSameAsync(KubeResources.Jobs, job, cancellationToken);
 
     /// <summary>Writes the status if it changed: terminal transitions at once, others at most once per interval.</summary>
@@ -442,7 +444,7 @@ internal sealed class SyncJobReconciler
             Spec = syncJob.Spec,
             Status = status,
         };
-        await _client.ReplaceStatusAsync(SyncJobResources.SyncJobs, syncJob.Metadata.Namespace, syncJob.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
+        await _client.ReplaceStatusAsync(ApiResources.SyncJobs, syncJob.Metadata.NamespaceProperty, syncJob.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
         _metrics.StatusWritten(ControllerName);
         await RecordTransitionsAsync(syncJob, oldStatus, status, cancellationToken).ConfigureAwait(false);
         return TimeSpan.Zero;
@@ -481,19 +483,19 @@ internal sealed class SyncJobReconciler
         }
     }
 
-    private static Condition? Flipped(List<Condition> before, List<Condition> after, string type)
+    private static V1Condition? Flipped(List<V1Condition> before, List<V1Condition> after, string type)
     {
         var now = after.FindCondition(type);
         return now is not null && before.FindCondition(type)?.Status != now.Status ? now : null;
     }
 
     private void SetCondition(SyncJobStatus status, string type, string value, string reason, string message, long generation) =>
-        status.Conditions!.SetCondition(new Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, _time);
+        status.Conditions!.SetCondition(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, _time);
 
     private static bool IsFinished(SyncJobStatus status) =>
         status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Complete) || status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Failed);
 
-    private static bool IsJobFinished(Job job) =>
+    private static bool IsJobFinished(V1Job job) =>
         job.Status?.Conditions?.Any(c => c.Type is "Complete" or "Failed" && c.Status == ConditionStatus.True) == true;
 
     private static SyncJobStatus Clone(SyncJobStatus? status) =>

@@ -1,17 +1,21 @@
 using System.CommandLine;
+using Ferry.Api;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Jobs;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Storage;
+using k8s;
+using k8s.Authentication;
+using k8s.Models;
 using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
+using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -63,7 +67,7 @@ internal static class WorkerCommand
         IReadOnlyList<string>? filesFrom = null;
         try
         {
-            job = await client.GetAsync(SyncJobResources.SyncJobs, arguments.Namespace, arguments.SyncJobName, null, cancellationToken).ConfigureAwait(false);
+            job = await client.GetAsync(ApiResources.SyncJobs, arguments.Namespace, arguments.SyncJobName, null, cancellationToken).ConfigureAwait(false);
             if (job.Metadata.Uid != arguments.RunUid)
             {
                 log.Error($"the SyncJob is run {job.Metadata.Uid}, not {arguments.RunUid}: this run is over");
@@ -73,8 +77,8 @@ internal static class WorkerCommand
             SchemaDefaults.Apply(job.Spec);
             if (job.Spec.FilesFrom is { } selector)
             {
-                ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, arguments.Namespace, selector.Name, null, cancellationToken).ConfigureAwait(false);
-                filesFrom = map.Data?.GetValueOrDefault(selector.Key) is { } text
+                V1ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, arguments.Namespace, selector.Name, null, cancellationToken).ConfigureAwait(false);
+                filesFrom = map.Data.GetOrNull(selector.Key) is { } text
                     ? FileList(text)
                     : throw new ArgumentException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
             }
@@ -221,9 +225,9 @@ internal static class WorkerCommand
         try
         {
             // In a pod: the service account's token, ca.crt and KUBERNETES_SERVICE_HOST/_PORT; elsewhere the kubeconfig.
-            configuration = KubernetesClientConfiguration.LoadDefault();
+            configuration = KubeConfig.LoadDefault();
         }
-        catch (Exception e) when (e is KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
         {
             await error.WriteLineAsync($"ferry: no Kubernetes API configuration: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Api.Serialization;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Serialization;
 
 namespace Ferry.SyncRunner.Jobs;
@@ -11,7 +12,7 @@ namespace Ferry.SyncRunner.Jobs;
 /// <param name="Resource">The SyncJob or ReplicaMirror.</param>
 /// <param name="Secrets">The Secrets, by name.</param>
 /// <param name="ConfigMaps">The ConfigMaps, by name.</param>
-internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<string, Secret> Secrets, Dictionary<string, ConfigMap> ConfigMaps)
+internal sealed record LocalManifests(IKubernetesObject<V1ObjectMeta> Resource, Dictionary<string, V1Secret> Secrets, Dictionary<string, V1ConfigMap> ConfigMaps)
 {
     /// <summary>Reads manifests: exactly one SyncJob or ReplicaMirror, any number of Secrets and ConfigMaps
     /// (Namespaces and PersistentVolumeClaims are ignored).</summary>
@@ -21,9 +22,9 @@ internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<str
     /// <exception cref="ManifestException">A document is malformed.</exception>
     public static LocalManifests Read(IEnumerable<(string Name, string Text)> files)
     {
-        IKubernetesObject? resource = null;
-        var secrets = new Dictionary<string, Secret>(StringComparer.Ordinal);
-        var configMaps = new Dictionary<string, ConfigMap>(StringComparer.Ordinal);
+        IKubernetesObject<V1ObjectMeta>? resource = null;
+        var secrets = new Dictionary<string, V1Secret>(StringComparer.Ordinal);
+        var configMaps = new Dictionary<string, V1ConfigMap>(StringComparer.Ordinal);
         foreach ((string file, string text) in files)
         {
             IReadOnlyList<JsonObject> documents = ManifestReader.ReadDocuments(text);
@@ -35,11 +36,11 @@ internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<str
                 switch ((apiVersion, kind))
                 {
                     case ("v1", "Secret"):
-                        Secret secret = doc.Deserialize(KubeJsonContext.Default.Secret)!;
+                        V1Secret secret = doc.Deserialize(KubeJson.TypeInfo<V1Secret>())!;
                         secrets[secret.Metadata.Name ?? ""] = secret;
                         break;
                     case ("v1", "ConfigMap"):
-                        ConfigMap map = doc.Deserialize(KubeJsonContext.Default.ConfigMap)!;
+                        V1ConfigMap map = doc.Deserialize(KubeJson.TypeInfo<V1ConfigMap>())!;
                         configMaps[map.Metadata.Name ?? ""] = map;
                         break;
                     case ("v1", "Namespace" or "PersistentVolumeClaim"):
@@ -50,7 +51,7 @@ internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<str
                             throw new ArgumentException($"{file}: document {i} is a {kind}; ferry run takes a SyncJob or a ReplicaMirror with its Secrets and ConfigMaps");
                         }
 
-                        IKubernetesObject found = ManifestReader.ToObject(doc, i);
+                        IKubernetesObject<V1ObjectMeta> found = ManifestReader.ToObject(doc, i);
                         resource = resource is null ? found : throw new ArgumentException($"{file}: more than one SyncJob or ReplicaMirror; ferry run runs one");
                         break;
                 }

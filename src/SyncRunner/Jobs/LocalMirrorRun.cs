@@ -5,7 +5,8 @@ using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Schema;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Jobs;
 
@@ -46,10 +47,10 @@ internal sealed class LocalMirrorRun
     public static LocalMirrorRun Create(ReplicaMirror mirror, LocalManifests manifests, DateTimeOffset now)
     {
         SchemaDefaults.Apply(mirror.Spec);
-        mirror.Metadata.Namespace ??= "default";
+        mirror.Metadata.NamespaceProperty ??= "default";
         mirror.Metadata.Uid ??= "local";
         mirror.Metadata.Generation ??= 1;
-        mirror.Metadata.CreationTimestamp ??= MirrorTrigger.Truncate(now);
+        mirror.Metadata.CreationTimestamp ??= MirrorTrigger.Truncate(now).UtcDateTime;
         var run = new LocalMirrorRun(mirror, MirrorTrigger.Parse(mirror.Spec), MirrorTrigger.Truncate(now));
         foreach (MirrorDestination destination in mirror.Spec.Destinations)
         {
@@ -89,7 +90,7 @@ internal sealed class LocalMirrorRun
             try
             {
                 SyncJob child = r.Run.Job;
-                child.Metadata.CreationTimestamp = Slot;
+                child.Metadata.CreationTimestamp = Slot.UtcDateTime;
                 child.Status = await r.Run.RunAsync(workers ?? child.Spec.Workers ?? 1, environments[i], line => onError?.Invoke($"{r.Destination.Name}: {line}"), time, cancellationToken)
                     .ConfigureAwait(false);
                 return (r.Destination.Name, Child: child);
@@ -118,13 +119,13 @@ internal sealed class LocalMirrorRun
         }
 
         status.LastManualTrigger = Mirror.Spec.ManualTrigger;
-        status.Conditions.SetCondition(new Condition
+        status.Conditions.SetCondition(new V1Condition
         {
             Type = ReplicaMirrorConditionTypes.Ready, Status = ConditionStatus.True, Reason = ReplicaMirrorConditionReasons.Valid,
             Message = "the spec is valid and every referenced Secret and volume was given", ObservedGeneration = generation,
         }, time);
         bool suspended = Mirror.Spec.Suspend == true;
-        status.Conditions.SetCondition(new Condition
+        status.Conditions.SetCondition(new V1Condition
         {
             Type = ReplicaMirrorConditionTypes.Suspended, Status = suspended ? ConditionStatus.True : ConditionStatus.False,
             Reason = suspended ? ReplicaMirrorConditionReasons.SuspendedBySpec : ReplicaMirrorConditionReasons.Resumed,

@@ -6,11 +6,13 @@ using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using Ferry.Kube.Client;
 using Ferry.Kube.Serialization;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
+using k8s;
+using k8s.Models;
 using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
 
 namespace Ferry.SyncRunner.Jobs;
@@ -26,7 +28,7 @@ internal sealed class LocalRun
 {
     private readonly List<string> _temporaryDirectories = [];
 
-    private LocalRun(SyncJob job, Dictionary<string, Secret> secrets, Dictionary<string, ConfigMap> configMaps)
+    private LocalRun(SyncJob job, Dictionary<string, V1Secret> secrets, Dictionary<string, V1ConfigMap> configMaps)
     {
         Job = job;
         Secrets = secrets;
@@ -37,10 +39,10 @@ internal sealed class LocalRun
     public SyncJob Job { get; }
 
     /// <summary>The Secrets of the manifests, by name.</summary>
-    public Dictionary<string, Secret> Secrets { get; }
+    public Dictionary<string, V1Secret> Secrets { get; }
 
     /// <summary>The ConfigMaps of the manifests, by name.</summary>
-    public Dictionary<string, ConfigMap> ConfigMaps { get; }
+    public Dictionary<string, V1ConfigMap> ConfigMaps { get; }
 
     /// <summary>Reads manifests: exactly one SyncJob, any number of Secrets and ConfigMaps (Namespaces and
     /// PersistentVolumeClaims are ignored).</summary>
@@ -85,7 +87,7 @@ internal sealed class LocalRun
             return null;
         }
 
-        return ConfigMaps.TryGetValue(selector.Name, out ConfigMap? map) && map.Data?.GetValueOrDefault(selector.Key) is { } text
+        return ConfigMaps.TryGetValue(selector.Name, out V1ConfigMap? map) && map.Data.GetOrNull(selector.Key) is { } text
             ? Cli.WorkerCommand.FileList(text)
             : throw new ArgumentException($"ConfigMap {selector.Name} with key {selector.Key} (spec.filesFrom) is not in the given files");
     }
@@ -145,12 +147,12 @@ internal sealed class LocalRun
         TaskCounters sum = copies.Counters.ToTaskCounters();
         sum.Add(deletes.Counters.ToTaskCounters());
         long generation = job.Metadata.Generation ?? 1;
-        Condition Make(string type, bool on, string reason, string message) => new()
+        V1Condition Make(string type, bool on, string reason, string message) => new()
         {
             Type = type,
             Status = on ? "True" : "False",
             ObservedGeneration = generation,
-            LastTransitionTime = finished,
+            LastTransitionTime = finished.UtcDateTime,
             Reason = reason,
             Message = message,
         };
@@ -194,7 +196,7 @@ internal sealed class LocalRun
         string where = destination ? "spec.destination" : "spec.source";
         if (endpoint.S3 is { CredentialsSecretRef: { } s3Ref })
         {
-            Secret secret = SecretOf(s3Ref.Name, where + ".s3.credentialsSecretRef");
+            V1Secret secret = SecretOf(s3Ref.Name, where + ".s3.credentialsSecretRef");
             env[prefix + RunnerContract.AccessKeyId] = Key(secret, s3Ref.AccessKeyIdKey ?? "accessKeyId", required: true)!;
             env[prefix + RunnerContract.SecretAccessKey] = Key(secret, s3Ref.SecretAccessKeyKey ?? "secretAccessKey", required: true)!;
             if (Key(secret, s3Ref.SessionTokenKey ?? "sessionToken", required: false) is { } token)
@@ -211,7 +213,7 @@ internal sealed class LocalRun
         else if (endpoint.Sftp is { } sftp)
         {
             SftpCredentialsSecretRef reference = sftp.CredentialsSecretRef;
-            Secret secret = SecretOf(reference.Name, where + ".sftp.credentialsSecretRef");
+            V1Secret secret = SecretOf(reference.Name, where + ".sftp.credentialsSecretRef");
             string dir = Directory.CreateTempSubdirectory("ferry-sftp-").FullName;
             _temporaryDirectories.Add(dir);
             WritePrivate(Path.Combine(dir, RunnerContract.PrivateKeyFile), Key(secret, reference.PrivateKeyKey ?? "privateKey", required: false));
@@ -224,19 +226,19 @@ internal sealed class LocalRun
         }
     }
 
-    private Secret SecretOf(string name, string where) =>
-        Secrets.TryGetValue(name, out Secret? secret)
+    private V1Secret SecretOf(string name, string where) =>
+        Secrets.TryGetValue(name, out V1Secret? secret)
             ? secret
             : throw new ArgumentException($"Secret {name} (referenced by {where}) is not in the given files: add it with another -f");
 
-    private static string? Key(Secret secret, string key, bool required)
+    private static string? Key(V1Secret secret, string key, bool required)
     {
-        if (secret.StringData?.GetValueOrDefault(key) is { } text)
+        if (secret.StringData.GetOrNull(key) is { } text)
         {
             return text;
         }
 
-        if (secret.Data?.GetValueOrDefault(key) is { } bytes)
+        if (secret.Data.GetOrNull(key) is { } bytes)
         {
             return Encoding.UTF8.GetString(bytes);
         }

@@ -2,7 +2,8 @@ using Ferry.Api.Conditions;
 using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ferry.Api.Tests.ReplicaMirrors;
@@ -14,7 +15,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
 
     private static ReplicaMirror Mirror(params string[] destinations) => new()
     {
-        Metadata = new ObjectMeta { Name = "m", Namespace = "ns", Uid = "uid-1", Generation = 4 },
+        Metadata = new V1ObjectMeta { Name = "m", NamespaceProperty = "ns", Uid = "uid-1", Generation = 4 },
         Spec = new ReplicaMirrorSpec
         {
             Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "src" } },
@@ -25,7 +26,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
 
     private static SyncJob Finished(string name, DateTimeOffset start, DateTimeOffset end, bool succeeded, string? reason = null, string? error = null, long copied = 3, long bytes = 300) => new()
     {
-        Metadata = new ObjectMeta { Name = name, CreationTimestamp = start, Annotations = new() { [MirrorLabels.ScheduledTime] = MirrorChildren.FormatTime(start) } },
+        Metadata = new V1ObjectMeta { Name = name, CreationTimestamp = start.UtcDateTime, Annotations = new Dictionary<string, string> { [MirrorLabels.ScheduledTime] = MirrorChildren.FormatTime(start) } },
         Spec = new SyncJobSpec { Source = new Endpoint(), Destination = new Endpoint() },
         Status = new SyncJobStatus
         {
@@ -36,7 +37,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
             Progress = new SyncProgress { Copied = copied, CopiedBytes = bytes, Deleted = 1, Failed = succeeded ? 0 : 2 },
             Conditions =
             [
-                new Condition { Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed, Status = ConditionStatus.True, Reason = reason ?? (succeeded ? "Succeeded" : "ObjectsFailed"), Message = "m" },
+                new V1Condition { Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed, Status = ConditionStatus.True, Reason = reason ?? (succeeded ? "Succeeded" : "ObjectsFailed"), Message = "m" },
             ],
         },
     };

@@ -6,6 +6,8 @@ using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
+using k8s.Models;
+using IntOrString = Ferry.Api.Common.IntOrString;
 
 namespace Ferry.Api.Tests.Sync;
 
@@ -33,13 +35,13 @@ public sealed class SyncOptionsTests
                 _ when type == typeof(DateTimeOffset) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
                 _ when type == typeof(IntOrString) => (IntOrString)"7%",
                 _ when type == typeof(List<FilterRule>) => new List<FilterRule> { new() { Include = "*.gz" } },
-                _ when type == typeof(ConfigMapKeySelector) => new ConfigMapKeySelector { Name = "cm", Key = "keys" },
+                _ when type == typeof(V1ConfigMapKeySelector) => new V1ConfigMapKeySelector { Name = "cm", Key = "keys" },
                 _ when type == typeof(RunnerSpec) => new RunnerSpec
                 {
                     Image = "ferry:1",
-                    NodeSelector = new() { ["zone"] = "a" },
-                    Tolerations = [new Toleration { Key = "k", Operator = "Exists" }],
-                    Resources = new ResourceRequirements { Limits = new() { ["memory"] = "1Gi" } },
+                    NodeSelector = new Dictionary<string, string>() { ["zone"] = "a" },
+                    Tolerations = [new V1Toleration { Key = "k", OperatorProperty = "Exists" }],
+                    Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("1Gi") } },
                 },
                 _ => throw new InvalidOperationException($"No test value for {property.Name} of type {type}."),
             };

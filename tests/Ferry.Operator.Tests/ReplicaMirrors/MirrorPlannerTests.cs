@@ -1,7 +1,8 @@
 using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Operator.ReplicaMirrors;
 
 namespace Ferry.Operator.Tests.ReplicaMirrors;

@@ -3,7 +3,8 @@ using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Schema;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Operator.ReplicaMirrors;
 using Microsoft.Extensions.Time.Testing;
 
@@ -29,7 +30,7 @@ internal sealed class MirrorWorld
         SchemaDefaults.Apply(spec);
         Mirror = new ReplicaMirror
         {
-            Metadata = new ObjectMeta { Name = "m", Namespace = "ns", Uid = "mirror-uid", Generation = 1, CreationTimestamp = Created },
+            Metadata = new V1ObjectMeta { Name = "m", NamespaceProperty = "ns", Uid = "mirror-uid", Generation = 1, CreationTimestamp = Created.UtcDateTime },
             Spec = spec,
         };
     }
@@ -61,7 +62,7 @@ internal sealed class MirrorWorld
         {
             Assert.DoesNotContain(Children, c => c.Metadata.Name == child.Metadata.Name);
             child.Metadata.Uid = $"child-{++_uid}";
-            child.Metadata.CreationTimestamp = Time.GetUtcNow();
+            child.Metadata.CreationTimestamp = Time.GetUtcNow().UtcDateTime;
             Children.Add(child);
         }
 
@@ -94,8 +95,8 @@ internal sealed class MirrorWorld
             Progress = new SyncProgress { Copied = copied, CopiedBytes = copied * 100, Deleted = 0, Failed = succeeded ? 0 : 1 },
             Conditions =
             [
-                new Condition { Type = SyncJobConditionTypes.SpecValid, Status = ConditionStatus.True, Reason = "Valid" },
-                new Condition
+                new V1Condition { Type = SyncJobConditionTypes.SpecValid, Status = ConditionStatus.True, Reason = "Valid" },
+                new V1Condition
                 {
                     Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed,
                     Status = ConditionStatus.True,
@@ -111,5 +112,5 @@ internal sealed class MirrorWorld
 
     public IEnumerable<MirrorEvent> EventsOf(string reason) => Events.Where(e => e.Reason == reason);
 
-    public Condition? Condition(string type) => Status.Conditions?.FindCondition(type);
+    public V1Condition? Condition(string type) => Status.Conditions?.FindCondition(type);
 }

@@ -2,7 +2,8 @@ using System.Text.Json.Nodes;
 using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Operator.Tests.Support;
 
 namespace Ferry.Operator.Tests.ReplicaMirrors;

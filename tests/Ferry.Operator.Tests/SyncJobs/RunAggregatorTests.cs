@@ -2,8 +2,9 @@ using System.Text.Json;
 using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
 using Ferry.Operator.SyncJobs;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.Tests.SyncJobs;
 
@@ -11,20 +12,20 @@ public sealed class RunAggregatorTests
 {
     private static readonly DateTimeOffset Now = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private static Lease Lease(string name, string role, Dictionary<string, string> annotations, DateTimeOffset? renew = null, int duration = 15) => new()
+    private static V1Lease Lease(string name, string role, Dictionary<string, string> annotations, DateTimeOffset? renew = null, int duration = 15) => new()
     {
-        Metadata = new ObjectMeta { Name = name, Labels = new() { [RunLabels.LeaseRole] = role }, Annotations = annotations },
-        Spec = new LeaseSpec { RenewTime = renew, LeaseDurationSeconds = duration },
+        Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string>() { [RunLabels.LeaseRole] = role }, Annotations = annotations },
+        Spec = new V1LeaseSpec { RenewTime = renew?.UtcDateTime, LeaseDurationSeconds = duration },
     };
 
-    private static Lease Task(int i, string state, TaskCounters? counters = null, DateTimeOffset? renew = null, string role = LeaseRoles.Copy) =>
+    private static V1Lease Task(int i, string state, TaskCounters? counters = null, DateTimeOffset? renew = null, string role = LeaseRoles.Copy) =>
         Lease($"t{i}", role, new()
         {
             [RunAnnotations.State] = state,
             [RunAnnotations.Counters] = JsonSerializer.Serialize(counters ?? new TaskCounters(), ApiJsonContext.Default.TaskCounters),
         }, renew);
 
-    private static Lease Scan(string state, string? outcome = null)
+    private static V1Lease Scan(string state, string? outcome = null)
     {
         var annotations = new Dictionary<string, string> { [RunAnnotations.ScanState] = state };
         if (outcome is not null)
@@ -110,7 +111,7 @@ public sealed class RunAggregatorTests
     [Fact]
     public void IsExpired_ExactlyAtRenewPlusDuration_NotExpired()
     {
-        Assert.False(RunAggregator.IsExpired(new LeaseSpec { RenewTime = Now - TimeSpan.FromSeconds(15), LeaseDurationSeconds = 15 }, Now));
-        Assert.True(RunAggregator.IsExpired(new LeaseSpec { RenewTime = Now - TimeSpan.FromSeconds(15.001), LeaseDurationSeconds = 15 }, Now));
+        Assert.False(RunAggregator.IsExpired(new V1LeaseSpec { RenewTime = (Now - TimeSpan.FromSeconds(15)).UtcDateTime, LeaseDurationSeconds = 15 }, Now));
+        Assert.True(RunAggregator.IsExpired(new V1LeaseSpec { RenewTime = (Now - TimeSpan.FromSeconds(15.001)).UtcDateTime, LeaseDurationSeconds = 15 }, Now));
     }
 }

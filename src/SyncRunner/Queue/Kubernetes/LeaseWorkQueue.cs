@@ -7,9 +7,11 @@ using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Keys;
+using k8s;
+using k8s.Models;
+using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.SyncRunner.Queue.Kubernetes;
 
@@ -68,14 +70,14 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     /// <inheritdoc/>
     public async Task<string?> GetScanCursorAsync(CancellationToken cancellationToken = default)
     {
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
+        V1Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
         return scan is null ? null : Annotation(scan, RunAnnotations.Cursor);
     }
 
     /// <inheritdoc/>
     public async Task<bool> IsScanDoneAsync(CancellationToken cancellationToken = default)
     {
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
+        V1Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
         return scan is not null && Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done;
     }
 
@@ -91,11 +93,11 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 return new ScanLease(holderIdentity) { Lost = mine.LostToken };
             }
 
-            Lease? scan = await GetScanCheckedAsync(cancellationToken).ConfigureAwait(false);
-            Lease? acquired = null;
+            V1Lease? scan = await GetScanCheckedAsync(cancellationToken).ConfigureAwait(false);
+            V1Lease? acquired = null;
             if (scan is null)
             {
-                Lease created = NewLease(_scanName, LeaseRoles.Scan);
+                V1Lease created = NewLease(_scanName, LeaseRoles.Scan);
                 created.Metadata.Annotations![RunAnnotations.ScanState] = ScanStates.Running;
                 created.Metadata.Annotations[RunAnnotations.TasksPublished] = "0";
                 Hold(created, holderIdentity, takeover: false);
@@ -199,9 +201,9 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     /// <inheritdoc/>
     public async Task<int> PublishDeleteTasksAsync(CancellationToken cancellationToken = default)
     {
-        List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-        Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
-        List<Lease> copies = Ordered(leases, LeaseRoles.Copy);
+        List<V1Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
+        V1Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
+        List<V1Lease> copies = Ordered(leases, LeaseRoles.Copy);
         if (scan is null || Annotation(scan, RunAnnotations.ScanState) != ScanStates.Done || copies.Any(c => Annotation(c, RunAnnotations.State) != TaskStates.Done))
         {
             throw new InvalidOperationException("delete tasks are published only after every copy task is done");
@@ -246,8 +248,8 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         string role = RoleOf(phase);
         while (true)
         {
-            List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-            Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
+            List<V1Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
+            V1Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
             if (scan is not null)
             {
                 MarkScanSeen();
@@ -267,7 +269,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             bool morePossible = phase == RangeTaskPhase.Copy
                 ? !scanDone
                 : scan is null || Annotation(scan, RunAnnotations.DeleteTasksPublished) is null;
-            foreach (Lease task in Ordered(leases, role))
+            foreach (V1Lease task in Ordered(leases, role))
             {
                 string? state = Annotation(task, RunAnnotations.State);
                 bool takeover = false;
@@ -334,7 +336,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             {
                 SetAnnotation(l, RunAnnotations.State, TaskStates.Done);
                 SetAnnotation(l, RunAnnotations.Counters, final.ToJson());
-                l.Spec!.RenewTime = _time.GetUtcNow();
+                l.Spec!.RenewTime = _time.GetUtcNow().UtcDateTime;
             }, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -370,11 +372,11 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     /// <inheritdoc/>
     public async Task<QueueStatus> GetStatusAsync(RangeTaskPhase phase, CancellationToken cancellationToken = default)
     {
-        List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-        Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
+        List<V1Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
+        V1Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
         var sum = new SyncCounters();
         int pending = 0, running = 0, done = 0, failed = 0;
-        foreach (Lease task in Ordered(leases, RoleOf(phase)))
+        foreach (V1Lease task in Ordered(leases, RoleOf(phase)))
         {
             sum.Add(SyncCounters.FromTaskCounters(CountersOf(task)));
             switch (Annotation(task, RunAnnotations.State))
@@ -404,7 +406,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(outcome);
         for (int attempt = 0; ; attempt++)
         {
-            Lease scan = await GetAsync(_scanName, cancellationToken).ConfigureAwait(false);
+            V1Lease scan = await GetAsync(_scanName, cancellationToken).ConfigureAwait(false);
             if (OutcomeOf(scan) is { } recorded)
             {
                 return recorded;
@@ -432,7 +434,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     /// <inheritdoc/>
     public async Task<QueueOutcome?> GetOutcomeAsync(CancellationToken cancellationToken = default)
     {
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
+        V1Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
         return scan is null ? null : OutcomeOf(scan);
     }
 
@@ -488,7 +490,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         await Task.WhenAll(loops).ConfigureAwait(false);
     }
 
-    private async Task HandBackAsync(Held held, Action<Lease> change, CancellationToken cancellationToken)
+    private async Task HandBackAsync(Held held, Action<V1Lease> change, CancellationToken cancellationToken)
     {
         try
         {
@@ -519,7 +521,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     }
 
     /// <summary>Reads the run's outcome from a scan Lease.</summary>
-    internal static QueueOutcome? OutcomeOf(Lease scan) => Annotation(scan, RunAnnotations.Outcome) switch
+    internal static QueueOutcome? OutcomeOf(V1Lease scan) => Annotation(scan, RunAnnotations.Outcome) switch
     {
         RunOutcomes.Succeeded => new QueueOutcome(true, null, null),
         RunOutcomes.Failed => new QueueOutcome(false, Annotation(scan, RunAnnotations.OutcomeReason), Annotation(scan, RunAnnotations.OutcomeCondition)),
@@ -527,9 +529,9 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     };
 
     /// <summary>Reads a task Lease's counters (zero when absent or unreadable).</summary>
-    internal static TaskCounters CountersOf(Lease task) => TaskCounters.Parse(Annotation(task, RunAnnotations.Counters)) ?? new TaskCounters();
+    internal static TaskCounters CountersOf(V1Lease task) => TaskCounters.Parse(Annotation(task, RunAnnotations.Counters)) ?? new TaskCounters();
 
-    private async Task<RangeTaskLease?> TryClaimAsync(Lease task, RangeTaskPhase phase, string holder, bool takeover, CancellationToken cancellationToken)
+    private async Task<RangeTaskLease?> TryClaimAsync(V1Lease task, RangeTaskPhase phase, string holder, bool takeover, CancellationToken cancellationToken)
     {
         int attempts = ParseInt(Annotation(task, RunAnnotations.Attempts));
         string name = task.Metadata.Name!;
@@ -554,7 +556,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         Hold(task, holder, takeover);
         SetAnnotation(task, RunAnnotations.State, TaskStates.Running);
         SetAnnotation(task, RunAnnotations.Attempts, (attempts + 1).ToString(CultureInfo.InvariantCulture));
-        Lease claimed;
+        V1Lease claimed;
         try
         {
             claimed = await ReplaceAsync(task, cancellationToken).ConfigureAwait(false);
@@ -591,7 +593,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
     private async Task CreateTaskAsync(string name, string role, KeyRange range, CancellationToken cancellationToken)
     {
-        Lease lease = NewLease(name, role);
+        V1Lease lease = NewLease(name, role);
         SetAnnotation(lease, RunAnnotations.RangeStart, range.Start);
         if (range.End is not null)
         {
@@ -600,7 +602,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
         SetAnnotation(lease, RunAnnotations.State, TaskStates.Pending);
         SetAnnotation(lease, RunAnnotations.Attempts, "0");
-        lease.Spec = new LeaseSpec { LeaseDurationSeconds = LeaseSeconds };
+        lease.Spec = new V1LeaseSpec { LeaseDurationSeconds = LeaseSeconds };
         try
         {
             await SendAsync(ct => _client.CreateAsync(KubeResources.Leases, _options.Namespace, lease, null, ct), cancellationToken).ConfigureAwait(false);
@@ -608,7 +610,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         catch (KubernetesApiException e) when (e.IsAlreadyExists)
         {
             // Published before a crash (or by another worker): fine when it is the same range.
-            Lease existing = await GetAsync(name, cancellationToken).ConfigureAwait(false);
+            V1Lease existing = await GetAsync(name, cancellationToken).ConfigureAwait(false);
             if ((Annotation(existing, RunAnnotations.RangeStart) ?? "") != range.Start || Annotation(existing, RunAnnotations.RangeEnd) != range.End)
             {
                 throw new InvalidOperationException($"task Lease {name} exists with another range than {range}");
@@ -640,8 +642,8 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
                 await WriteAsync(held, l =>
                 {
-                    l.Spec ??= new LeaseSpec();
-                    l.Spec.RenewTime = _time.GetUtcNow();
+                    l.Spec ??= new V1LeaseSpec();
+                    l.Spec.RenewTime = _time.GetUtcNow().UtcDateTime;
                     if (Role(l) != LeaseRoles.Scan)
                     {
                         WriteCheckpoint(held, l);
@@ -671,11 +673,11 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     /// <summary>Applies <paramref name="change"/> to the holder's Lease and writes it; on 409 re-reads it and retries
     /// while it is still the holder's. Throws <see cref="InvalidOperationException"/> (and cancels the holder's work)
     /// when it is not.</summary>
-    private async Task WriteAsync(Held held, Action<Lease> change, CancellationToken cancellationToken)
+    private async Task WriteAsync(Held held, Action<V1Lease> change, CancellationToken cancellationToken)
     {
         for (int attempt = 0; ; attempt++)
         {
-            Lease current = held.Current;
+            V1Lease current = held.Current;
             if (!held.StillMine(current))
             {
                 throw Lose(held, "another worker holds it");
@@ -693,7 +695,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             }
             catch (KubernetesApiException e) when (e.IsConflict && attempt < MaxWriteRetries)
             {
-                Lease? fresh = await TryGetAsync(current.Metadata.Name!, cancellationToken).ConfigureAwait(false);
+                V1Lease? fresh = await TryGetAsync(current.Metadata.Name!, cancellationToken).ConfigureAwait(false);
                 held.Current = fresh ?? throw Lose(held, "the Lease is gone");
             }
         }
@@ -712,7 +714,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         return new InvalidOperationException($"the lease on {name} was lost: {why}");
     }
 
-    private void WriteCheckpoint(Held held, Lease lease)
+    private void WriteCheckpoint(Held held, V1Lease lease)
     {
         string? key;
         TaskCounters? counters;
@@ -747,10 +749,10 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
     /// <summary>Reads the scan Lease. Throws <see cref="RunGoneException"/> when it is missing although an earlier
     /// answer, received before this request was sent, showed it: it was deleted (not merely not created yet).</summary>
-    private async Task<Lease?> GetScanCheckedAsync(CancellationToken cancellationToken)
+    private async Task<V1Lease?> GetScanCheckedAsync(CancellationToken cancellationToken)
     {
         long before = Interlocked.Read(ref _requests);
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
+        V1Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
         if (scan is not null)
         {
             MarkScanSeen();
@@ -771,7 +773,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
     /// <summary>Whether a Lease held by another worker has gone unrenewed for its duration, by this process's clock
     /// since it first saw the Lease's current <c>resourceVersion</c>.</summary>
-    private bool IsExpired(Lease lease)
+    private bool IsExpired(V1Lease lease)
     {
         string name = lease.Metadata.Name!;
         string? version = lease.Metadata.ResourceVersion;
@@ -781,13 +783,13 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         return _time.GetElapsedTime(seen.SeenAt, now) >= duration;
     }
 
-    private void Hold(Lease lease, string holder, bool takeover)
+    private void Hold(V1Lease lease, string holder, bool takeover)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        lease.Spec ??= new LeaseSpec();
+        lease.Spec ??= new V1LeaseSpec();
         lease.Spec.HolderIdentity = holder;
-        lease.Spec.AcquireTime = now;
-        lease.Spec.RenewTime = now;
+        lease.Spec.AcquireTime = now.UtcDateTime;
+        lease.Spec.RenewTime = now.UtcDateTime;
         lease.Spec.LeaseDurationSeconds = LeaseSeconds;
         if (takeover)
         {
@@ -795,12 +797,12 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         }
     }
 
-    private Lease NewLease(string name, string role) => new()
+    private V1Lease NewLease(string name, string role) => new()
     {
-        Metadata = new ObjectMeta
+        Metadata = new V1ObjectMeta
         {
             Name = name,
-            Namespace = _options.Namespace,
+            NamespaceProperty = _options.Namespace,
             Labels = new Dictionary<string, string>
             {
                 [RunLabels.SyncJob] = _options.SyncJobName,
@@ -808,10 +810,10 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 [RunLabels.LeaseRole] = role,
                 [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
             },
-            Annotations = [],
+            Annotations = new Dictionary<string, string>(),
             OwnerReferences =
             [
-                new OwnerReference
+                new V1OwnerReference
                 {
                     ApiVersion = ApiGroup.ApiVersion,
                     Kind = SyncJob.KindName,
@@ -822,23 +824,23 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 },
             ],
         },
-        Spec = new LeaseSpec { LeaseDurationSeconds = LeaseSeconds },
+        Spec = new V1LeaseSpec { LeaseDurationSeconds = LeaseSeconds },
     };
 
-    private async Task<List<Lease>> ListRunAsync(CancellationToken cancellationToken)
+    private async Task<List<V1Lease>> ListRunAsync(CancellationToken cancellationToken)
     {
-        KubeList<Lease> list = await SendAsync(
+        KubeList<V1Lease> list = await SendAsync(
             ct => _client.ListAllAsync(KubeResources.Leases, _options.Namespace, $"{RunLabels.Run}={_options.RunUid}", 500, ct), cancellationToken).ConfigureAwait(false);
         return list.Items;
     }
 
-    private Task<Lease> GetAsync(string name, CancellationToken cancellationToken) =>
+    private Task<V1Lease> GetAsync(string name, CancellationToken cancellationToken) =>
         SendAsync(ct => _client.GetAsync(KubeResources.Leases, _options.Namespace, name, null, ct), cancellationToken);
 
-    private Task<Lease?> TryGetAsync(string name, CancellationToken cancellationToken) =>
+    private Task<V1Lease?> TryGetAsync(string name, CancellationToken cancellationToken) =>
         SendAsync(ct => _client.TryGetAsync(KubeResources.Leases, _options.Namespace, name, ct), cancellationToken);
 
-    private Task<Lease> ReplaceAsync(Lease lease, CancellationToken cancellationToken) =>
+    private Task<V1Lease> ReplaceAsync(V1Lease lease, CancellationToken cancellationToken) =>
         SendAsync(ct => _client.ReplaceAsync(KubeResources.Leases, _options.Namespace, lease.Metadata.Name!, lease, null, ct), cancellationToken);
 
     /// <summary>Sends one request, retrying transient failures (no answer, 5xx, 429) a few times with backoff.</summary>
@@ -875,9 +877,9 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
     private static string RoleOf(RangeTaskPhase phase) => phase == RangeTaskPhase.Copy ? LeaseRoles.Copy : LeaseRoles.Delete;
 
-    private static string? Role(Lease lease) => lease.Metadata.Labels?.GetValueOrDefault(RunLabels.LeaseRole);
+    private static string? Role(V1Lease lease) => lease.GetLabel(RunLabels.LeaseRole);
 
-    private static List<Lease> Ordered(List<Lease> leases, string role) =>
+    private static List<V1Lease> Ordered(List<V1Lease> leases, string role) =>
         leases.Where(l => Role(l) == role).OrderBy(l => IndexOf(l.Metadata.Name!)).ThenBy(l => l.Metadata.Name, StringComparer.Ordinal).ToList();
 
     private static int IndexOf(string name)
@@ -886,9 +888,9 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         return dash >= 0 && int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int i) ? i : int.MaxValue;
     }
 
-    private static string? Annotation(Lease lease, string key) => lease.Metadata.Annotations?.GetValueOrDefault(key);
+    private static string? Annotation(V1Lease lease, string key) => lease.GetAnnotation(key);
 
-    private static void SetAnnotation(Lease lease, string key, string value) => (lease.Metadata.Annotations ??= [])[key] = value;
+    private static void SetAnnotation(V1Lease lease, string key, string value) => (lease.Metadata.Annotations ??= new Dictionary<string, string>())[key] = value;
 
     private static int ParseInt(string? text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : 0;
@@ -896,15 +898,15 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     private static string Truncate(string text) => text.Length <= MaxAnnotationText ? text : text[..MaxAnnotationText];
 
     /// <summary>A Lease this worker holds: the last version written, the checkpoint to publish, and the renewal loop.</summary>
-    private sealed class Held(Lease current, string holder, Func<Lease, bool> stillMine)
+    private sealed class Held(V1Lease current, string holder, Func<V1Lease, bool> stillMine)
     {
         private readonly CancellationTokenSource _lost = new();
 
-        public Lease Current { get; set; } = current;
+        public V1Lease Current { get; set; } = current;
 
         public string Holder { get; } = holder;
 
-        public Func<Lease, bool> StillMine { get; } = stillMine;
+        public Func<V1Lease, bool> StillMine { get; } = stillMine;
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 

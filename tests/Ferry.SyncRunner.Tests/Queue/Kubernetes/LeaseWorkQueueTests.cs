@@ -5,12 +5,13 @@ using Ferry.Api.Serialization;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Tests.Queue.Kubernetes;
 
@@ -25,7 +26,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
-        _client = new KubernetesClient(new KubernetesClientConfiguration { Server = _sim.Url });
+        _client = new KubernetesClient(new KubernetesClientConfiguration { Host = _sim.Url.AbsoluteUri });
     }
 
     public async Task DisposeAsync()
@@ -44,18 +45,18 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         await q.PublishAsync(new KeyRange("m", null));
         await q.CompleteScanAsync();
 
-        Lease first = await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 0));
+        V1Lease first = await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 0));
         Assert.Equal(Job, first.Metadata.Labels![RunLabels.SyncJob]);
         Assert.Equal(_uid, first.Metadata.Labels[RunLabels.Run]);
         Assert.Equal(LeaseRoles.Copy, first.Metadata.Labels[RunLabels.LeaseRole]);
         Assert.Equal("", first.Metadata.Annotations![RunAnnotations.RangeStart]);
         Assert.Equal("m", first.Metadata.Annotations[RunAnnotations.RangeEnd]);
         Assert.Equal(TaskStates.Pending, first.Metadata.Annotations[RunAnnotations.State]);
-        OwnerReference owner = Assert.Single(first.Metadata.OwnerReferences!);
+        V1OwnerReference owner = Assert.Single(first.Metadata.OwnerReferences!);
         Assert.Equal((Api.ApiGroup.ApiVersion, "SyncJob", Job, _uid), (owner.ApiVersion, owner.Kind, owner.Name, owner.Uid));
-        Lease second = await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 1));
+        V1Lease second = await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 1));
         Assert.False(second.Metadata.Annotations!.ContainsKey(RunAnnotations.RangeEnd));
-        Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
+        V1Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
         Assert.Equal("2", scan.Metadata.Annotations![RunAnnotations.TasksPublished]);
         Assert.Equal("done", scan.Metadata.Annotations[RunAnnotations.ScanState]);
         Assert.Equal("w1", scan.Spec!.HolderIdentity);
@@ -93,7 +94,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         Assert.Equal(24, claims.Distinct().Count());
         QueueStatus status = await a.GetStatusAsync(RangeTaskPhase.Copy);
         Assert.Equal((24, 0, 0), (status.Done, status.Pending, status.Running));
-        foreach (Lease task in await ListTasksAsync(LeaseRoles.Copy))
+        foreach (V1Lease task in await ListTasksAsync(LeaseRoles.Copy))
         {
             Assert.Equal("1", task.Metadata.Annotations![RunAnnotations.Attempts]);
         }
@@ -137,7 +138,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         Assert.Equal("k2", taken.Task.LastKey);
         Assert.Equal(2, taken.Task.Attempts);
         Assert.Equal((5, 3, 2, 500), (taken.Task.Counters.Scanned, taken.Task.Counters.Copied, taken.Task.Counters.Skipped, taken.Task.Counters.ScannedBytes));
-        Lease lease = await GetLeaseAsync(held.Task.Id);
+        V1Lease lease = await GetLeaseAsync(held.Task.Id);
         Assert.Equal("b", lease.Spec!.HolderIdentity);
         Assert.Equal(1, lease.Spec.LeaseTransitions);
 
@@ -206,7 +207,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         Assert.Equal("m", await b.GetScanCursorAsync());
         await b.PublishAsync(new KeyRange("m", null));
         await b.CompleteScanAsync();
-        Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
+        V1Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
         Assert.Equal(1, scan.Spec!.LeaseTransitions);
         Assert.Equal("2", scan.Metadata.Annotations![RunAnnotations.TasksPublished]);
         Assert.Equal("m", (await GetLeaseAsync(RunNames.TaskLease(Job, LeaseRoles.Copy, 1))).Metadata.Annotations![RunAnnotations.RangeStart]);
@@ -238,9 +239,9 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         int[] published = await Task.WhenAll(a.PublishDeleteTasksAsync(), b.PublishDeleteTasksAsync());
 
         Assert.Equal(2, published.Sum());
-        List<Lease> deletes = await ListTasksAsync(LeaseRoles.Delete);
+        List<V1Lease> deletes = await ListTasksAsync(LeaseRoles.Delete);
         Assert.Equal(new[] { ("", "m"), ("m", (string?)null) }, deletes.OrderBy(d => d.Metadata.Name, StringComparer.Ordinal)
-            .Select(d => (d.Metadata.Annotations![RunAnnotations.RangeStart], d.Metadata.Annotations.GetValueOrDefault(RunAnnotations.RangeEnd))));
+            .Select(d => (d.Metadata.Annotations![RunAnnotations.RangeStart], (string?)d.GetAnnotation(RunAnnotations.RangeEnd))));
         Assert.Equal("2", (await GetLeaseAsync(RunNames.ScanLease(Job))).Metadata.Annotations![RunAnnotations.DeleteTasksPublished]);
         Assert.Equal(0, await a.PublishDeleteTasksAsync());
     }
@@ -257,7 +258,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         QueueOutcome second = await b.SetOutcomeAsync(new QueueOutcome(true, null, null));
 
         Assert.Equal(first, second);
-        Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
+        V1Lease scan = await GetLeaseAsync(RunNames.ScanLease(Job));
         Assert.Equal(RunOutcomes.Failed, scan.Metadata.Annotations![RunAnnotations.Outcome]);
         Assert.Equal("MaxDeleteExceeded", scan.Metadata.Annotations[RunAnnotations.OutcomeCondition]);
         Assert.Equal("refusing to delete 9 keys", scan.Metadata.Annotations[RunAnnotations.OutcomeReason]);
@@ -300,7 +301,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         Assert.True(await q.FailAsync(second, "list refused again"));
 
         Assert.Null(await q.ClaimAsync(RangeTaskPhase.Copy, "c"));
-        Lease lease = await GetLeaseAsync(first.Task.Id);
+        V1Lease lease = await GetLeaseAsync(first.Task.Id);
         Assert.Equal(TaskStates.Failed, lease.Metadata.Annotations![RunAnnotations.State]);
         Assert.Equal("list refused again", lease.Metadata.Annotations[RunAnnotations.LastError]);
         Assert.Equal(3, JsonSerializer.Deserialize(lease.Metadata.Annotations[RunAnnotations.Counters], ApiJsonContext.Default.TaskCounters)!.Scanned);
@@ -321,7 +322,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
 
         await a.DisposeAsync();
 
-        Lease lease = await GetLeaseAsync(held.Task.Id);
+        V1Lease lease = await GetLeaseAsync(held.Task.Id);
         Assert.Equal((TaskStates.Pending, "0", "f", null), (lease.Metadata.Annotations![RunAnnotations.State], lease.Metadata.Annotations[RunAnnotations.Attempts],
             lease.Metadata.Annotations[RunAnnotations.LastKey], lease.Spec!.HolderIdentity));
         Assert.Null((await GetLeaseAsync(RunNames.ScanLease(Job))).Spec!.HolderIdentity);
@@ -344,7 +345,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         await a.PublishAsync(new KeyRange("", "m"));
         Assert.Equal("m", (await b.ClaimAsync(RangeTaskPhase.Copy, "b"))!.Task.Range.End);
 
-        foreach (Lease lease in (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid}" })).Items)
+        foreach (V1Lease lease in (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid}" })).Items)
         {
             await _client.DeleteAsync(KubeResources.Leases, "default", lease.Metadata.Name!);
         }
@@ -364,9 +365,9 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         MaxAttempts = maxAttempts,
     });
 
-    private Task<Lease> GetLeaseAsync(string name) => _client.GetAsync(KubeResources.Leases, "default", name);
+    private Task<V1Lease> GetLeaseAsync(string name) => _client.GetAsync(KubeResources.Leases, "default", name);
 
-    private async Task<List<Lease>> ListTasksAsync(string role) =>
+    private async Task<List<V1Lease>> ListTasksAsync(string role) =>
         (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid},{RunLabels.LeaseRole}={role}" })).Items;
 
     /// <summary>Advances a fake clock a second at a time (giving the queue's requests real time to run) until the task ends.</summary>
