@@ -173,7 +173,7 @@ internal static class MirrorPlanner
             }
 
             ds.LastScheduleTime = slot;
-            ds.LastSyncStartTime = slot;
+            ds.LastSyncStartTime = now;
             ds.Active = child.Metadata.Name;
             ds.Phase = SyncJobPhase.Pending;
             if (c.Manual is not null)
