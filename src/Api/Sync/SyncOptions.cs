@@ -67,10 +67,21 @@ public abstract class SyncOptions
     /// <value><see langword="false"/>.</value>
     public bool? IgnoreExisting { get; set; }
 
-    /// <summary>Delete each source key after its copy is verified (juicefs sync <c>--delete-src</c>). Not allowed
-    /// in a ReplicaMirror.</summary>
+    /// <summary>Delete the source keys the destination already holds equal (juicefs sync <c>--delete-src</c>): keys
+    /// copied in this run stay in the source and are deleted by the next run. With <c>dirs</c>, a directory goes after its
+    /// contents. Never in a dry run, never keys the filters leave out. Not allowed in a ReplicaMirror.</summary>
     /// <value><see langword="false"/>.</value>
+    /// <remarks>juicefs 1.3 command reference, <c>--delete-src</c>: "files won't be deleted at the first run, instead
+    /// they will be deleted at the next run". Use <c>deleteSrcAfter</c> to move keys in one run.</remarks>
     public bool? DeleteSrc { get; set; }
+
+    /// <summary>Delete each source key in the same run once the destination holds it: right after its copy succeeded
+    /// (and was verified with <c>checkNew</c>), or when the destination already held it equal (juicefs sync
+    /// <c>--delete-src-after</c> with <c>--delete-src</c>). One run moves every selected key; a failed copy keeps its key.
+    /// Not allowed in a ReplicaMirror.</summary>
+    /// <value><see langword="false"/>.</value>
+    /// <remarks>This is what <c>deleteSrc</c> did before Ferry followed juicefs 1.3.</remarks>
+    public bool? DeleteSrcAfter { get; set; }
 
     /// <summary>Delete destination keys absent from the source, after every copy succeeded and within
     /// <c>maxDelete</c> (juicefs sync <c>--delete-dst</c>).</summary>
@@ -229,6 +240,7 @@ public abstract class SyncOptions
         target.Existing = Existing;
         target.IgnoreExisting = IgnoreExisting;
         target.DeleteSrc = DeleteSrc;
+        target.DeleteSrcAfter = DeleteSrcAfter;
         target.DeleteDst = DeleteDst;
         target.Dirs = Dirs;
         target.Perms = Perms;

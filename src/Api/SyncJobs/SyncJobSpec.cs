@@ -10,6 +10,8 @@ namespace Ferry.Api.SyncJobs;
     "destination.volume.readOnly must not be true")]
 [ValidationRule("!has(self.deleteSrc) || !self.deleteSrc || !has(self.source.volume) || !has(self.source.volume.readOnly) || !self.source.volume.readOnly",
     "source.volume.readOnly must not be true with deleteSrc")]
+[ValidationRule("!has(self.deleteSrcAfter) || !self.deleteSrcAfter || !has(self.source.volume) || !has(self.source.volume.readOnly) || !self.source.volume.readOnly",
+    "source.volume.readOnly must not be true with deleteSrcAfter")]
 public sealed class SyncJobSpec : SyncOptions
 {
     /// <summary>Where keys are read from.</summary>

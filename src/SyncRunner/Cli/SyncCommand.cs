@@ -33,7 +33,16 @@ internal static class SyncCommand
     private static readonly Option<bool> CheckAll = new("--check-all") { Description = "Compare the content of every pair that looks equal and copy when it differs." };
     private static readonly Option<bool> CheckNew = new("--check-new") { Description = "Verify the content of every newly copied file." };
     private static readonly Option<bool> CheckChange = new("--check-change") { Description = "After a copy, check that the source size and mtime did not change during it; a changed source counts as failed." };
-    private static readonly Option<bool> DeleteSrc = new("--delete-src", "--deleteSrc") { Description = "Delete each source file once its copy in the destination is verified." };
+    private static readonly Option<bool> DeleteSrc = new("--delete-src", "--deleteSrc")
+    {
+        Description = "Delete source files that DST already holds equal. As in juicefs, files copied in this run stay in SRC and are deleted by the next run.",
+    };
+
+    private static readonly Option<bool> DeleteSrcAfter = new("--delete-src-after")
+    {
+        Description = "Delete each source file in this run once DST holds it: right after its copy succeeded (and was verified with --check-new), or when DST already held it equal.",
+    };
+
     private static readonly Option<bool> DeleteDst = new("--delete-dst", "--deleteDst") { Description = "Delete destination files absent in the source (never files the filters exclude), after all copies succeeded." };
     private static readonly Option<bool> Dirs = new("--dirs") { Description = "Sync directories too, including empty ones." };
     private static readonly Option<bool> Perms = new("--perms") { Description = "Preserve permission bits." };
@@ -86,7 +95,7 @@ internal static class SyncCommand
         command.Arguments.Add(Dst);
         foreach (Option o in new Option[]
         {
-            Threads, Update, ForceUpdate, Existing, IgnoreExisting, CheckAll, CheckNew, CheckChange, DeleteSrc, DeleteDst, Dirs, Perms, Links,
+            Threads, Update, ForceUpdate, Existing, IgnoreExisting, CheckAll, CheckNew, CheckChange, DeleteSrc, DeleteSrcAfter, DeleteDst, Dirs, Perms, Links,
             Include, Exclude, MatchFullPath, Dry, MinSize, MaxSize, MinAge, MaxAge, StartTime, EndTime, Start, End, Limit, FilesFrom,
             BwLimit, ListThreads, ListDepth, MaxFailure, MaxDelete, Metrics, Json, Verbose, Quiet,
         })
@@ -258,6 +267,7 @@ internal static class SyncCommand
             Existing = p.GetValue(Existing),
             IgnoreExisting = p.GetValue(IgnoreExisting),
             DeleteSrc = p.GetValue(DeleteSrc),
+            DeleteSrcAfter = p.GetValue(DeleteSrcAfter),
             DeleteDst = p.GetValue(DeleteDst),
             Dirs = p.GetValue(Dirs),
             Perms = p.GetValue(Perms),

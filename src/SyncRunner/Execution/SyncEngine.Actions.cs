@@ -95,7 +95,7 @@ public sealed partial class SyncEngine
                 counters.AddChecked();
                 if (await SameContentAsync(a.Key, cancellationToken).ConfigureAwait(false))
                 {
-                    if (_options.DeleteSrc)
+                    if (_options.DeletesEqualSource)
                     {
                         await _source.DeleteAsync(a.Key, cancellationToken).ConfigureAwait(false);
                         counters.AddDeleted();
@@ -169,6 +169,11 @@ public sealed partial class SyncEngine
         {
             case EntryKind.Directory:
                 await _destination.CreateDirectoryAsync(s.Key, put, cancellationToken).ConfigureAwait(false);
+                if (_options.DeleteSrcAfter)
+                {
+                    _sourceDirectoryDeletes.Add(s.Key);
+                }
+
                 counters.AddCopied(0);
                 return;
             case EntryKind.Symlink:
@@ -238,10 +243,10 @@ public sealed partial class SyncEngine
         counters.AddCopied(s.Size);
     }
 
-    /// <summary>With <c>--delete-src</c>, deletes the source key once the destination holds it with the same size.</summary>
+    /// <summary>With <c>--delete-src-after</c>, deletes the source key once the destination holds it with the same size.</summary>
     private async Task DeleteSourceAfterCopyAsync(ObjectEntry s, SyncCounters counters, CancellationToken cancellationToken)
     {
-        if (!_options.DeleteSrc)
+        if (!_options.DeleteSrcAfter)
         {
             return;
         }
@@ -289,6 +294,45 @@ public sealed partial class SyncEngine
         {
             ArrayPool<byte>.Shared.Return(a);
             ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+
+    /// <summary>
+    /// Deletes the source directories that <c>--delete-src</c> / <c>--delete-src-after</c> collected, deepest first, each
+    /// only when no key is left below it (an S3 directory marker would otherwise go while its keys stay). Keys that
+    /// stay (copied this run under <c>--delete-src</c>, failed, excluded) keep their directories.
+    /// </summary>
+    private async Task DeleteSourceDirectoriesAsync(CancellationToken cancellationToken)
+    {
+        string[] dirs = _sourceDirectoryDeletes.ToArray();
+        Array.Sort(dirs, KeyComparer.Utf8);
+        Array.Reverse(dirs);
+        foreach (string dir in dirs)
+        {
+            bool empty = true;
+            await foreach (ObjectEntry entry in _source.ListAsync(new ListOptions { Prefix = dir, Links = true }, cancellationToken).ConfigureAwait(false))
+            {
+                if (entry.Key != dir)
+                {
+                    empty = false;
+                    break;
+                }
+            }
+
+            if (!empty)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _source.DeleteAsync(dir, cancellationToken).ConfigureAwait(false);
+                _finished.AddDeleted();
+            }
+            catch (StorageException e) when (e.Kind == StorageErrorKind.Invalid)
+            {
+                // Not empty after all (a key appeared meanwhile): it stays.
+            }
         }
     }
 

@@ -181,7 +181,7 @@ public sealed partial class SyncEngine
                 case SyncActionKind.Copy:
                     Plan("copy", action.Key);
                     counters.AddCopied(size);
-                    if (_options.DeleteSrc && action.Source!.Kind != EntryKind.Directory)
+                    if (_options.DeleteSrcAfter && action.Source!.Kind != EntryKind.Directory)
                     {
                         Plan("delete-src", action.Key);
                     }
@@ -201,6 +201,15 @@ public sealed partial class SyncEngine
                     break;
             }
 
+            watermark.Done(action.Key);
+            return;
+        }
+
+        if (action.Kind == SyncActionKind.DeleteSrc && action.Source!.Kind == EntryKind.Directory)
+        {
+            // A directory goes after its contents: collected here, deleted at the end of the run when empty.
+            _sourceDirectoryDeletes.Add(action.Key);
+            counters.AddSkipped(size);
             watermark.Done(action.Key);
             return;
         }

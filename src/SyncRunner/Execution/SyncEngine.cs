@@ -38,6 +38,7 @@ public sealed partial class SyncEngine
     private readonly SyncCounters _finished = new();
     private readonly ConcurrentDictionary<string, SyncCounters> _active = new();
     private readonly ConcurrentBag<string> _directoryDeletes = [];
+    private readonly ConcurrentBag<string> _sourceDirectoryDeletes = [];
     private readonly ResiliencePipeline _retry;
     private readonly BandwidthLimiter? _limiter;
     private readonly bool _serverSide;
@@ -156,6 +157,12 @@ public sealed partial class SyncEngine
                     queueFailed += deleteStatus.Counters.Failed;
                     taskFailure ??= deleteStatus.Failed > 0 ? $"{deleteStatus.Failed} delete task(s) failed" : null;
                 }
+            }
+
+            if (!_sourceDirectoryDeletes.IsEmpty && !_options.DryRun && _abortReason is null && taskFailure is null
+                && queueFailed == 0 && Volatile.Read(ref _failedTotal) == 0)
+            {
+                await DeleteSourceDirectoriesAsync(abort.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_abortReason is not null && !cancellationToken.IsCancellationRequested)

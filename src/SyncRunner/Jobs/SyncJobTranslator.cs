@@ -44,6 +44,7 @@ public static class SyncJobTranslator
             Existing = spec.Existing ?? false,
             IgnoreExisting = spec.IgnoreExisting ?? false,
             DeleteSrc = spec.DeleteSrc ?? false,
+            DeleteSrcAfter = spec.DeleteSrcAfter ?? false,
             DeleteDst = spec.DeleteDst ?? false,
             Dirs = spec.Dirs ?? false,
             Perms = spec.Perms ?? false,

@@ -30,8 +30,28 @@ public sealed record SyncOptions
     /// <summary>Never update keys that exist in the destination (<c>--ignore-existing</c>). <value>Default: <see langword="false"/>.</value></summary>
     public bool IgnoreExisting { get; init; }
 
-    /// <summary>Delete each source key after its copy is verified (<c>--delete-src</c>). <value>Default: <see langword="false"/>.</value></summary>
+    /// <summary>
+    /// Delete the source keys that the destination already holds equal, as the decision finds them (<c>--delete-src</c>):
+    /// a key copied in this run stays in the source and is deleted by the next run. <value>Default: <see langword="false"/>.</value>
+    /// </summary>
+    /// <remarks>juicefs sync <c>--delete-src</c> (command reference, 1.3: "files won't be deleted at the first run, instead
+    /// they will be deleted at the next run, after files are successfully copied"). A key the decision would not copy
+    /// because the source is older (<see cref="Update"/>) is kept; with <see cref="CheckAll"/> a key is deleted only
+    /// once its content compared equal; with <see cref="Dirs"/> a directory the destination holds is deleted after its
+    /// contents, when it is empty by then. Keys the selection leaves out are never deleted; nothing is deleted in a dry
+    /// run, and no directory after a failure.</remarks>
     public bool DeleteSrc { get; init; }
+
+    /// <summary>
+    /// Delete each source key in the same run once the destination holds it (<c>--delete-src-after</c>): right after its
+    /// copy succeeded (verified with <see cref="CheckNew"/>, unchanged with <see cref="CheckChange"/>, and found in the
+    /// destination with its size), and, as <see cref="DeleteSrc"/> does, when the destination already held it equal. One
+    /// run moves every selected key. <value>Default: <see langword="false"/>.</value>
+    /// </summary>
+    /// <remarks>juicefs sync <c>--delete-src-after</c> ("delete the source object after successful processing") together
+    /// with <c>--delete-src</c>; it is what Ferry's <c>--delete-src</c> did before juicefs 1.3 parity. The same safety
+    /// rules apply: never after a failed or unverified copy, never in a dry run, a directory only after its contents.</remarks>
+    public bool DeleteSrcAfter { get; init; }
 
     /// <summary>Delete destination keys absent in the source, never keys the filters exclude (<c>--delete-dst</c>). <value>Default: <see langword="false"/>.</value></summary>
     public bool DeleteDst { get; init; }
@@ -121,6 +141,9 @@ public sealed record SyncOptions
 
     /// <summary>Only these source keys, or keys below the entries that end in <c>/</c> (<c>--files-from</c>). <value>Default: <see langword="null"/>, every key.</value></summary>
     public IReadOnlyList<string>? FilesFrom { get; init; }
+
+    /// <summary>Whether source keys the destination holds equal are deleted (<see cref="DeleteSrc"/> or <see cref="DeleteSrcAfter"/>).</summary>
+    internal bool DeletesEqualSource => DeleteSrc || DeleteSrcAfter;
 
     /// <summary>About how many source keys one range task covers, when <see cref="ListDepth"/> is 0. <value>Default: 100,000.</value></summary>
     public int TaskObjects { get; init; } = 100_000;

@@ -60,13 +60,29 @@ public class SyncCommandTests
         Directory.CreateDirectory(src.Combine("empty"));
         dst.Write("old", "o");
 
-        (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--dry", "--delete-dst", "--dirs", "--delete-src");
+        (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--dry", "--delete-dst", "--dirs", "--delete-src-after");
 
         Assert.Equal(0, code);
         Assert.Equal(new[] { "copy empty/", "copy new", "delete-src new", "delete-dst old" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.False(File.Exists(dst.Combine("new")));
         Assert.True(File.Exists(src.Combine("new")));
         Assert.True(File.Exists(dst.Combine("old")));
+    }
+
+    [Fact]
+    public async Task Sync_DryDeleteSrc_PlansOnlyKeysDestinationHolds()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("new", "n");
+        src.Write("same", "s");
+        dst.Write("same", "s");
+
+        (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--dry", "--delete-src");
+
+        Assert.Equal(0, code);
+        Assert.Equal(new[] { "copy new", "delete-src same" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(File.Exists(src.Combine("same")));
     }
 
     [Theory]
@@ -198,7 +214,7 @@ public class SyncCommandTests
         foreach (string flag in new[]
         {
             "--threads", "-p", "--update", "-u", "--force-update", "-f", "--existing", "--ignore-existing", "--check-all", "--check-new", "--check-change",
-            "--delete-src", "--delete-dst", "--dirs", "--perms", "--links", "-l", "--include", "--exclude", "--match-full-path", "--dry", "--min-size",
+            "--delete-src", "--delete-src-after", "--delete-dst", "--dirs", "--perms", "--links", "-l", "--include", "--exclude", "--match-full-path", "--dry", "--min-size",
             "--max-size", "--min-age", "--max-age", "--start-time", "--end-time", "--start", "-s", "--end", "-e", "--limit", "--files-from", "--bwlimit",
             "--list-threads", "--list-depth", "--max-failure", "--max-delete", "--metrics", "--json", "--verbose", "--quiet",
         })

@@ -283,7 +283,7 @@ public class SyncEngineTests
     }
 
     [Fact]
-    public async Task RunAsync_DeleteSrc_RemovesSourceOnlyAfterCopy()
+    public async Task RunAsync_DeleteSrcAfter_RemovesSourceOnlyAfterCopy()
     {
         using var src = new TempDirectory();
         using var dst = new TempDirectory();
@@ -291,7 +291,7 @@ public class SyncEngineTests
         src.Write("same", "s");
         dst.Write("same", "s");
 
-        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteSrc = true });
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteSrcAfter = true });
 
         Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
         Assert.Equal("x", File.ReadAllText(dst.Combine("a/x")));
