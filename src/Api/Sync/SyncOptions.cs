@@ -157,28 +157,28 @@ public abstract class SyncOptions
     /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>). May change
     /// while a SyncJob runs: the queue lets workers join and leave at any time.</summary>
     /// <value>1.</value>
-    [MutableAfterStart, Minimum(1), Maximum(1000), DefaultValue(1)]
+    [MutableAfterStart, Minimum(1), Maximum(SyncOptionLimits.MaxWorkers), DefaultValue(1)]
     public int? Workers { get; set; }
 
     /// <summary>Concurrent copy operations in each runner pod (juicefs sync <c>--threads</c>).</summary>
     /// <value>10.</value>
-    [Minimum(1), Maximum(1024), DefaultValue(10)]
+    [Minimum(1), Maximum(SyncOptionLimits.MaxThreads), DefaultValue(SyncOptionLimits.DefaultThreads)]
     public int? Threads { get; set; }
 
     /// <summary>Concurrent list operations in each runner pod (juicefs sync <c>--list-threads</c>).</summary>
     /// <value>1.</value>
-    [Minimum(1), Maximum(1024), DefaultValue(1)]
+    [Minimum(1), Maximum(SyncOptionLimits.MaxListThreads), DefaultValue(SyncOptionLimits.DefaultListThreads)]
     public int? ListThreads { get; set; }
 
     /// <summary>How many directory levels deep listing runs in parallel (juicefs sync <c>--list-depth</c>).</summary>
     /// <value>1.</value>
-    [Minimum(1), Maximum(64), DefaultValue(1)]
+    [Minimum(1), Maximum(SyncOptionLimits.MaxListDepth), DefaultValue(SyncOptionLimits.DefaultListDepth)]
     public int? ListDepth { get; set; }
 
     /// <summary>Bandwidth limit of each runner pod in Mbit/s, shared by its threads; 0 for none (juicefs sync
     /// <c>--bwlimit</c>).</summary>
     /// <value>0: unlimited.</value>
-    [Minimum(0)]
+    [Minimum(0), Maximum(SyncOptionLimits.MaxBwLimit)]
     public long? BwLimit { get; set; }
 
     /// <summary>The most destination keys a run may delete: a count, or a percentage of the destination's keys

@@ -68,9 +68,9 @@ internal static class RunCommand
 
             run = LocalRun.Read(files);
             workers = parseResult.GetValue(Workers) ?? run.Job.Spec.Workers ?? 1;
-            if (workers < 1)
+            if (workers < 1 || workers > Api.Sync.SyncOptionLimits.MaxWorkers)
             {
-                throw new ArgumentException("--workers must be at least 1");
+                throw new ArgumentException($"--workers must be between 1 and {Api.Sync.SyncOptionLimits.MaxWorkers} (got {workers})");
             }
 
             environment = run.Environment(volumes);

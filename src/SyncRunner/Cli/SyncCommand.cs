@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
@@ -25,7 +26,12 @@ internal static class SyncCommand
         Description = "Destination, same forms as SRC. SRC and DST must both end with '/' or neither.",
     };
 
-    private static readonly Option<int> Threads = new("--threads", "-p") { Description = "Concurrent copy workers.", DefaultValueFactory = _ => 10 };
+    private static readonly Option<int> Threads = new Option<int>("--threads", "-p")
+    {
+        Description = $"Concurrent copy workers (1 to {SyncOptionLimits.MaxThreads}).",
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultThreads,
+    }.Within(1, SyncOptionLimits.MaxThreads);
+
     private static readonly Option<bool> Update = new("--update", "-u") { Description = "Copy when the source mtime (whole seconds) is newer than the destination's, skip when older, ignoring size." };
     private static readonly Option<bool> ForceUpdate = new("--force-update", "-f") { Description = "Always copy, even when the destination looks up to date." };
     private static readonly Option<bool> Existing = new("--existing", "--ignore-non-existing") { Description = "Skip creating new files in the destination; only update existing ones." };
@@ -59,28 +65,31 @@ internal static class SyncCommand
     private static readonly Option<string?> EndTime = new("--end-time") { Description = "Skip files modified after TIME.", HelpName = "TIME" };
     private static readonly Option<string?> Start = new("--start", "-s") { Description = "The first KEY to sync.", HelpName = "KEY" };
     private static readonly Option<string?> End = new("--end", "-e") { Description = "The last KEY to sync (inclusive).", HelpName = "KEY" };
-    private static readonly Option<long> Limit = new("--limit") { Description = "Process at most N source keys (-1 is unlimited).", DefaultValueFactory = _ => -1 };
+    private static readonly Option<long> Limit = new Option<long>("--limit") { Description = "Process at most N source keys (-1 is unlimited).", DefaultValueFactory = _ => -1 }
+        .Within(-1, long.MaxValue);
     private static readonly Option<string?> FilesFrom = new("--files-from") { Description = "Sync only the keys listed in FILE, one per line (a line ending in '/' selects everything below it).", HelpName = "FILE" };
-    private static readonly Option<double> BwLimit = new("--bwlimit") { Description = "Limit bandwidth to N Mbit/s across all threads (0 is unlimited).", DefaultValueFactory = _ => 0 };
-    private static readonly Option<int> ListThreads = new("--list-threads")
+    private static readonly Option<double> BwLimit = new Option<double>("--bwlimit") { Description = "Limit bandwidth to N Mbit/s across all threads (0 is unlimited).", DefaultValueFactory = _ => 0 }
+        .Within(0, SyncOptionLimits.MaxBwLimit);
+    private static readonly Option<int> ListThreads = new Option<int>("--list-threads")
     {
         Description = "List the source with up to N concurrent listers (default 1: one ordered listing). With N > 1 the key space is cut at "
             + "directory prefixes down to --list-depth and up to N range tasks list and merge-join their own prefixes at once. "
             + "--limit keeps one ordered listing.",
         HelpName = "N",
-        DefaultValueFactory = _ => 1,
-    };
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultListThreads,
+    }.Within(1, SyncOptionLimits.MaxListThreads);
 
-    private static readonly Option<int> ListDepth = new("--list-depth")
+    private static readonly Option<int> ListDepth = new Option<int>("--list-depth")
     {
         Description = "With --list-threads > 1: how many directory levels are listed one level at a time to find the prefixes to list "
             + "in parallel (1: top-level directories, 2: also their sub-directories). 0 cuts the key space every 100,000 keys instead, "
             + "after one sequential listing.",
         HelpName = "N",
-        DefaultValueFactory = _ => 1,
-    };
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultListDepth,
+    }.Within(0, SyncOptionLimits.MaxListDepth);
 
-    private static readonly Option<long> MaxFailure = new("--max-failure") { Description = "Abort once N objects have failed (0 is unlimited).", DefaultValueFactory = _ => 0 };
+    private static readonly Option<long> MaxFailure = new Option<long>("--max-failure") { Description = "Abort once N objects have failed (0 or -1 is unlimited, as juicefs's -1).", DefaultValueFactory = _ => 0 }
+        .Within(-1, long.MaxValue);
     private static readonly Option<string?> MaxDelete = new("--max-delete") { Description = "Fail before deleting anything when --delete-dst would delete more than N keys or N% of the destination.", HelpName = "N|N%" };
     private static readonly Option<string?> Metrics = new("--metrics") { Description = "Serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9567).", HelpName = "ADDR" };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the closing summary as one JSON object on stdout." };
@@ -207,7 +216,12 @@ internal static class SyncCommand
                     SyncCounters c = result.Counters;
                     await stderr.WriteLineAsync(
                         $"{(options.DryRun ? "dry run: " : "")}scanned {c.Scanned} ({ProgressReporter.Bytes(c.ScannedBytes)}), copied {c.Copied} ({ProgressReporter.Bytes(c.CopiedBytes)}), " +
-                        $"checked {c.Checked}, skipped {c.Skipped} ({ProgressReporter.Bytes(c.SkippedBytes)}), deleted {c.Deleted}, excluded {c.Excluded}, extra {c.Extra}, failed {c.Failed} in {result.Elapsed.TotalSeconds:0.00}s").ConfigureAwait(false);
+                        $"checked {c.Checked}, skipped {c.Skipped} ({ProgressReporter.Bytes(c.SkippedBytes)}), deleted {c.Deleted}, excluded {c.Excluded}, extra {c.Extra}, failed {c.Failed}" +
+                        $"{(result.FailedTasks.Count > 0 ? $", failed tasks {result.FailedTasks.Count}" : "")} in {result.Elapsed.TotalSeconds:0.00}s").ConfigureAwait(false);
+                    foreach (FailedTask t in result.FailedTasks)
+                    {
+                        await stderr.WriteLineAsync($"ferry: failed task {t.Range}: {t.Reason}").ConfigureAwait(false);
+                    }
                 }
 
                 if (result.Outcome != SyncOutcome.Succeeded)
@@ -238,22 +252,25 @@ internal static class SyncCommand
 
     private static SyncOptions ReadOptions(ParseResult p)
     {
-        int threads = p.GetValue(Threads);
-        if (threads < 1)
+        long? minSize = OptionRules.Parse(p, MinSize, ValueParsers.ParseSize);
+        long? maxSize = OptionRules.Parse(p, MaxSize, ValueParsers.ParseSize);
+        if (minSize > maxSize)
         {
-            throw new ArgumentException("--threads must be at least 1");
+            throw new ArgumentException($"--min-size {minSize} is larger than --max-size {maxSize}: nothing would be selected");
         }
 
-        int listThreads = p.GetValue(ListThreads);
-        int listDepth = p.GetValue(ListDepth);
-        if (listThreads < 1)
+        TimeSpan? minAge = OptionRules.Parse(p, MinAge, ValueParsers.ParseDuration);
+        TimeSpan? maxAge = OptionRules.Parse(p, MaxAge, ValueParsers.ParseDuration);
+        if (minAge > maxAge)
         {
-            throw new ArgumentException("--list-threads must be at least 1");
+            throw new ArgumentException($"--min-age {p.GetValue(MinAge)} is longer than --max-age {p.GetValue(MaxAge)}: nothing would be selected");
         }
 
-        if (listDepth < 0)
+        DateTimeOffset? startTime = OptionRules.Parse(p, StartTime, ValueParsers.ParseTime);
+        DateTimeOffset? endTime = OptionRules.Parse(p, EndTime, ValueParsers.ParseTime);
+        if (startTime > endTime)
         {
-            throw new ArgumentException("--list-depth must be 0 or more");
+            throw new ArgumentException($"--start-time {p.GetValue(StartTime)} is after --end-time {p.GetValue(EndTime)}: nothing would be selected");
         }
 
         string? filesFrom = p.GetValue(FilesFrom);
@@ -273,25 +290,37 @@ internal static class SyncCommand
             Perms = p.GetValue(Perms),
             Links = p.GetValue(Links),
             DryRun = p.GetValue(Dry),
-            MinSize = p.GetValue(MinSize) is { } minSize ? ValueParsers.ParseSize(minSize) : null,
-            MaxSize = p.GetValue(MaxSize) is { } maxSize ? ValueParsers.ParseSize(maxSize) : null,
-            MinAge = p.GetValue(MinAge) is { } minAge ? ValueParsers.ParseDuration(minAge) : null,
-            MaxAge = p.GetValue(MaxAge) is { } maxAge ? ValueParsers.ParseDuration(maxAge) : null,
-            StartTime = p.GetValue(StartTime) is { } startTime ? ValueParsers.ParseTime(startTime) : null,
-            EndTime = p.GetValue(EndTime) is { } endTime ? ValueParsers.ParseTime(endTime) : null,
+            MinSize = minSize,
+            MaxSize = maxSize,
+            MinAge = minAge,
+            MaxAge = maxAge,
+            StartTime = startTime,
+            EndTime = endTime,
             Start = p.GetValue(Start),
             End = p.GetValue(End),
             Limit = p.GetValue(Limit),
-            Threads = threads,
-            ListThreads = listThreads,
-            ListDepth = listDepth,
-            BwLimit = Math.Max(0, p.GetValue(BwLimit)),
-            MaxDelete = p.GetValue(MaxDelete) is { } maxDelete ? ValueParsers.ParseMaxDelete(maxDelete) : null,
+            Threads = p.GetValue(Threads),
+            ListThreads = p.GetValue(ListThreads),
+            ListDepth = p.GetValue(ListDepth),
+            BwLimit = p.GetValue(BwLimit),
+            MaxDelete = p.GetValue(MaxDelete) is { } maxDelete ? MaxDeleteValue(maxDelete) : null,
             MaxFailures = Math.Max(0, p.GetValue(MaxFailure)),
             Filters = OrderedRules(p),
             MatchFullPath = p.GetValue(MatchFullPath),
             FilesFrom = filesFrom is null ? null : File.ReadAllLines(filesFrom),
         };
+    }
+
+    private static string MaxDeleteValue(string text)
+    {
+        try
+        {
+            return ValueParsers.ParseMaxDelete(text);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException("--max-delete: " + e.Message, e);
+        }
     }
 
     /// <summary>Refuses a missing local SRC and a local DST inside SRC.</summary>
@@ -339,15 +368,19 @@ internal static class SyncCommand
         }
     }
 
-    /// <summary>The <c>--json</c> summary.</summary>
+    /// <summary>The <c>--json</c> summary; <c>failedTasks</c> names each failed range task (and a failed scan) with its range and reason.</summary>
     private sealed record Summary(bool Success, string? Reason, long Scanned, long ScannedBytes, long Copied, long CopiedBytes, long Checked,
-        long Skipped, long SkippedBytes, long Deleted, long Excluded, long Extra, long Failed, double ElapsedSeconds)
+        long Skipped, long SkippedBytes, long Deleted, long Excluded, long Extra, long Failed, IReadOnlyList<FailedTaskSummary> FailedTasks, double ElapsedSeconds)
     {
         public Summary(SyncResult r)
             : this(r.Outcome == SyncOutcome.Succeeded, r.Reason, r.Counters.Scanned, r.Counters.ScannedBytes, r.Counters.Copied, r.Counters.CopiedBytes,
                 r.Counters.Checked, r.Counters.Skipped, r.Counters.SkippedBytes, r.Counters.Deleted, r.Counters.Excluded, r.Counters.Extra,
-                r.Counters.Failed, Math.Round(r.Elapsed.TotalSeconds, 3))
+                r.Counters.Failed, r.FailedTasks.Select(t => new FailedTaskSummary(t.Range.ToString(), t.Range.Start, t.Range.End, t.Reason)).ToArray(),
+                Math.Round(r.Elapsed.TotalSeconds, 3))
         {
         }
     }
+
+    /// <summary>One failed task in <c>--json</c>: the range as text (<c>[start, end)</c>), its bounds (end <see langword="null"/>: unbounded) and the reason.</summary>
+    private sealed record FailedTaskSummary(string Range, string Start, string? End, string Reason);
 }

@@ -231,9 +231,9 @@ internal static class WorkerCommand
     {
         TextWriter error = parseResult.InvocationConfiguration.Error;
         int leaseSeconds = parseResult.GetValue(LeaseDuration);
-        if (leaseSeconds < 3)
+        if (leaseSeconds is < 3 or > 86_400)
         {
-            await error.WriteLineAsync("ferry: --lease-duration must be at least 3 seconds").ConfigureAwait(false);
+            await error.WriteLineAsync($"ferry: --lease-duration must be between 3 and 86400 seconds (got {leaseSeconds})").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 

@@ -112,6 +112,7 @@ public sealed partial class SyncEngine
             if (final)
             {
                 _finished.Add(counters);
+                _failedTasks.Enqueue(new FailedTask(task.Range, e.Message));
             }
 
             _active.TryRemove(task.Id, out _);

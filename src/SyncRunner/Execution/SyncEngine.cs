@@ -39,6 +39,7 @@ public sealed partial class SyncEngine
     private readonly ConcurrentDictionary<string, SyncCounters> _active = new();
     private readonly ConcurrentBag<string> _directoryDeletes = [];
     private readonly ConcurrentBag<string> _sourceDirectoryDeletes = [];
+    private readonly ConcurrentQueue<FailedTask> _failedTasks = new();
     private readonly ResiliencePipeline _retry;
     private readonly BandwidthLimiter? _limiter;
     private readonly bool _serverSide;
@@ -185,6 +186,7 @@ public sealed partial class SyncEngine
         return new SyncResult(outcome.Succeeded ? SyncOutcome.Succeeded : SyncOutcome.Failed, final, outcome.Reason, _settings.Time.GetElapsedTime(started))
         {
             Condition = outcome.Condition,
+            FailedTasks = _failedTasks.ToArray(),
         };
     }
 
@@ -225,6 +227,7 @@ public sealed partial class SyncEngine
             {
                 string reason = $"listing the source failed: {e.Message}";
                 _abortReason ??= reason;
+                _failedTasks.Enqueue(new FailedTask(range, reason));
                 _settings.OnError?.Invoke(reason);
                 await queue.SetOutcomeAsync(new QueueOutcome(false, reason, SyncJobConditionReasons.ObjectsFailed), CancellationToken.None).ConfigureAwait(false);
                 await queue.CompleteScanAsync(CancellationToken.None).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Ferry.Api.Common;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
+using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
 using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
@@ -59,9 +60,9 @@ public static class SyncJobTranslator
             Start = string.IsNullOrEmpty(spec.Start) ? null : spec.Start,
             EndBefore = string.IsNullOrEmpty(spec.End) ? null : spec.End,
             Limit = spec.Limit ?? -1,
-            Threads = spec.Threads ?? 10,
-            ListThreads = spec.ListThreads ?? 1,
-            ListDepth = spec.ListDepth ?? 1,
+            Threads = spec.Threads ?? SyncOptionLimits.DefaultThreads,
+            ListThreads = spec.ListThreads ?? SyncOptionLimits.DefaultListThreads,
+            ListDepth = spec.ListDepth ?? SyncOptionLimits.DefaultListDepth,
             BwLimit = spec.BwLimit ?? 0,
             MaxDelete = spec.MaxDelete?.ToString(),
             MaxFailures = spec.MaxFailures ?? 100,

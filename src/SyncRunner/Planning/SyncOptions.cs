@@ -1,3 +1,4 @@
+using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
 using Ferry.SyncRunner.Filtering;
 
 namespace Ferry.SyncRunner.Planning;
@@ -103,7 +104,7 @@ public sealed record SyncOptions
     public long Limit { get; init; } = -1;
 
     /// <summary>Concurrent copy workers (<c>--threads</c>). <value>Default: 10.</value></summary>
-    public int Threads { get; init; } = 10;
+    public int Threads { get; init; } = SyncOptionLimits.DefaultThreads;
 
     /// <summary>
     /// Range tasks listed and merge-joined at once (<c>--list-threads</c>). With 1 the whole range is one task
@@ -112,7 +113,7 @@ public sealed record SyncOptions
     /// ordered listing, when <see cref="Limit"/> is set. <value>Default: 1.</value>
     /// </summary>
     /// <remarks>juicefs sync <c>--list-threads</c> (guide "并发 list").</remarks>
-    public int ListThreads { get; init; } = 1;
+    public int ListThreads { get; init; } = SyncOptionLimits.DefaultListThreads;
 
     /// <summary>
     /// How many directory levels the scan lists one level at a time to cut the key space at directory
@@ -122,7 +123,7 @@ public sealed record SyncOptions
     /// <value>Default: 1, like juicefs.</value>
     /// </summary>
     /// <remarks>juicefs sync <c>--list-depth</c> (pkg/sync <c>startProducer</c>: a prefix with fewer <c>/</c> than the depth is split).</remarks>
-    public int ListDepth { get; init; } = 1;
+    public int ListDepth { get; init; } = SyncOptionLimits.DefaultListDepth;
 
     /// <summary>Bandwidth limit shared by all threads, in Mbit/s; 0 is unlimited (<c>--bwlimit</c>). <value>Default: 0.</value></summary>
     public double BwLimit { get; init; }
