@@ -1,0 +1,200 @@
+using System.Buffers;
+using Microsoft.Win32.SafeHandles;
+
+namespace Ferry.SyncRunner.Storage.Local;
+
+/// <summary>The atomic writer: whole files appear under their name only once complete (unnamed files named with
+/// <c>linkat</c>, or a temporary name renamed), with their mode and modification time set on the open file.</summary>
+public sealed partial class FileStorage
+{
+    /// <inheritdoc/>
+    /// <remarks>
+    /// On Linux the file is written unnamed (<c>O_TMPFILE</c>) and named once complete (<see cref="UnnamedFile"/>):
+    /// nothing partial is ever visible and a killed process leaves nothing behind. An existing file is replaced by
+    /// linking under a temporary name and renaming over it. Where the file system cannot create unnamed files, the
+    /// file is written under a temporary name (<c>NAME.tmp.HEX</c>) and renamed.
+    /// </remarks>
+    public async Task PutAsync(string key, Stream content, long size, PutOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(options);
+        string path = PathForWrite(key, isDirectory: false);
+        SafeFileHandle? unnamed = null;
+        if (_unnamedFiles)
+        {
+            try
+            {
+                unnamed = UnnamedFile.TryCreate(Path.GetDirectoryName(path)!);
+            }
+            catch (IOException e)
+            {
+                throw Map(e, "write", key);
+            }
+
+            if (unnamed is null)
+            {
+                _unnamedFiles = false; // this file system cannot: temporary names from now on
+            }
+        }
+
+        if (unnamed is null)
+        {
+            await PutUnderTemporaryNameAsync(key, path, content, size, options, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using (unnamed)
+        {
+            try
+            {
+                if (size >= PreallocationThreshold)
+                {
+                    UnnamedFile.Preallocate(unnamed, size);
+                }
+
+                await WriteContentAsync(unnamed, content, options, cancellationToken).ConfigureAwait(false);
+                if (!UnnamedFile.TryLink(unnamed, path))
+                {
+                    // The key exists: name the new file temporarily, then rename it over the old one (atomic).
+                    string temp = TempPath(path);
+                    if (!UnnamedFile.TryLink(unnamed, temp))
+                    {
+                        throw new IOException($"link {temp}: the temporary name exists");
+                    }
+
+                    try
+                    {
+                        NativePath.Rename(temp, path);
+                    }
+                    catch
+                    {
+                        TryDelete(temp);
+                        throw;
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Map(e, "write", key);
+            }
+        }
+    }
+
+    private async Task PutUnderTemporaryNameAsync(string key, string path, Stream content, long size, PutOptions options, CancellationToken cancellationToken)
+    {
+        string temp = TempPath(path);
+        try
+        {
+            // Only large files are preallocated: for a small one fallocate is one more syscall and extent change
+            // than the write itself.
+            using (SafeFileHandle handle = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, size >= PreallocationThreshold ? size : 0))
+            {
+                await WriteContentAsync(handle, content, options, cancellationToken).ConfigureAwait(false);
+            }
+
+            NativePath.Rename(temp, path);
+        }
+        catch (Exception e)
+        {
+            TryDelete(temp);
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                throw Map(e, "write", key);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes the content into an open file and sets its mode and modification time. Through the handle, not a
+    /// <see cref="FileStream"/>: positioned writes (no lseek), and mode and mtime set on the open file (fchmod,
+    /// futimens) instead of by path.
+    /// </summary>
+    private static async Task WriteContentAsync(SafeFileHandle handle, Stream content, PutOptions options, CancellationToken cancellationToken)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long offset = 0;
+            int n;
+            while ((n = await content.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                RandomAccess.Write(handle, buffer.AsSpan(0, n), offset);
+                offset += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (options.Mode is { } mode && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(handle, (UnixFileMode)(mode & 0xFFF));
+        }
+
+        if (options.ModifiedTime is { } mtime)
+        {
+            NativePath.SetModifiedTime(handle, mtime);
+        }
+    }
+
+    /// <inheritdoc/>
+    public bool CanCopyFrom(IObjectStorage source) => source is FileStorage;
+
+    /// <inheritdoc/>
+    /// <remarks>Copies with the kernel's file copy (<c>copy_file_range</c>) into a temporary file, then renames.</remarks>
+    public Task CopyFromAsync(IObjectStorage source, ObjectEntry sourceEntry, string destinationKey, PutOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sourceEntry);
+        ArgumentNullException.ThrowIfNull(options);
+        if (source is not FileStorage local)
+        {
+            throw new NotSupportedException($"{DisplayName} cannot copy server-side from {source.DisplayName}");
+        }
+
+        string from = local.PathOf(sourceEntry.Key);
+        string path = PathForWrite(destinationKey, isDirectory: false);
+        string temp = TempPath(path);
+        try
+        {
+            // File.Copy keeps the source's mode and times (futimens); set them only when asked for others.
+            File.Copy(from, temp, overwrite: false);
+            Finish(temp, path, options with
+            {
+                ModifiedTime = options.ModifiedTime == sourceEntry.ModifiedTime ? null : options.ModifiedTime,
+                Mode = options.Mode == sourceEntry.Mode ? null : options.Mode,
+            });
+            return Task.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            TryDelete(temp);
+            if (e is IOException or UnauthorizedAccessException)
+            {
+                throw Map(e, "copy", destinationKey);
+            }
+
+            throw;
+        }
+    }
+
+    private static string TempPath(string path) => path + ".tmp." + Random.Shared.NextInt64(1L << 47).ToString("x12", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void Finish(string temp, string path, PutOptions options)
+    {
+        if (options.Mode is { } mode)
+        {
+            SetMode(temp, (UnixFileMode)(mode & 0xFFF));
+        }
+
+        if (options.ModifiedTime is { } mtime)
+        {
+            File.SetLastWriteTimeUtc(temp, mtime.UtcDateTime);
+        }
+
+        NativePath.Rename(temp, path);
+    }
+
+}
