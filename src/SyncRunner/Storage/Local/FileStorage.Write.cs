@@ -53,30 +53,39 @@ public sealed partial class FileStorage
                 }
 
                 await WriteContentAsync(unnamed, content, options, cancellationToken).ConfigureAwait(false);
-                if (!UnnamedFile.TryLink(unnamed, path))
-                {
-                    // The key exists: name the new file temporarily, then rename it over the old one (atomic).
-                    string temp = TempPath(path);
-                    if (!UnnamedFile.TryLink(unnamed, temp))
-                    {
-                        throw new IOException($"link {temp}: the temporary name exists");
-                    }
-
-                    try
-                    {
-                        NativePath.Rename(temp, path);
-                    }
-                    catch
-                    {
-                        TryDelete(temp);
-                        throw;
-                    }
-                }
+                Name(unnamed, path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw Map(e, "write", key);
             }
+        }
+    }
+
+    /// <summary>Gives a complete unnamed file its name; an existing file of that name is replaced atomically (the new
+    /// file is linked under a temporary name and renamed over it).</summary>
+    /// <exception cref="IOException">Linking or renaming failed.</exception>
+    private static void Name(SafeFileHandle unnamed, string path)
+    {
+        if (UnnamedFile.TryLink(unnamed, path))
+        {
+            return;
+        }
+
+        string temp = TempPath(path);
+        if (!UnnamedFile.TryLink(unnamed, temp))
+        {
+            throw new IOException($"link {temp}: the temporary name exists");
+        }
+
+        try
+        {
+            NativePath.Rename(temp, path);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
         }
     }
 
@@ -144,7 +153,11 @@ public sealed partial class FileStorage
     public bool CanCopyFrom(IObjectStorage source) => source is FileStorage;
 
     /// <inheritdoc/>
-    /// <remarks>Copies with the kernel's file copy (<c>copy_file_range</c>) into a temporary file, then renames.</remarks>
+    /// <remarks>Copies with the kernel's file copy (<c>copy_file_range</c>, a reflink where the file system shares extents)
+    /// into an unnamed file (<see cref="UnnamedFile"/>) named once complete, with the source's permission bits (less the
+    /// umask; exactly <see cref="PutOptions.Mode"/> with <c>--perms</c>) and <see cref="PutOptions.ModifiedTime"/>
+    /// (<see cref="LocalFileCopy"/>). Where the file system cannot create unnamed files: <c>File.Copy</c> into a
+    /// temporary name, then a rename.</remarks>
     public Task CopyFromAsync(IObjectStorage source, ObjectEntry sourceEntry, string destinationKey, PutOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sourceEntry);
@@ -156,6 +169,11 @@ public sealed partial class FileStorage
 
         string from = local.PathOf(sourceEntry.Key);
         string path = PathForWrite(destinationKey, isDirectory: false);
+        if (_unnamedFiles && CopyUnnamed(from, path, sourceEntry, options, destinationKey, cancellationToken))
+        {
+            return Task.CompletedTask;
+        }
+
         string temp = TempPath(path);
         try
         {
@@ -177,6 +195,36 @@ public sealed partial class FileStorage
             }
 
             throw;
+        }
+    }
+
+    /// <summary>The unnamed-file copy of <see cref="CopyFromAsync"/>.</summary>
+    /// <returns><see langword="false"/> when this file system cannot create unnamed files (nothing was written).</returns>
+    private bool CopyUnnamed(string from, string path, ObjectEntry sourceEntry, PutOptions options, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using SafeFileHandle input = LocalFileCopy.OpenRead(from);
+            using SafeFileHandle? unnamed = UnnamedFile.TryCreate(Path.GetDirectoryName(path)!, sourceEntry.Mode ?? 0x1B6);
+            if (unnamed is null)
+            {
+                _unnamedFiles = false;
+                return false;
+            }
+
+            LocalFileCopy.Copy(input, unnamed, cancellationToken);
+            if (options.Mode is { } mode && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(unnamed, (UnixFileMode)(mode & 0xFFF));
+            }
+
+            NativePath.SetModifiedTime(unnamed, options.ModifiedTime ?? sourceEntry.ModifiedTime);
+            Name(unnamed, path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Map(e, "copy", key);
         }
     }
 
