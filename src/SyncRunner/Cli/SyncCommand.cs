@@ -7,6 +7,7 @@ using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.S3;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -91,6 +92,12 @@ internal static class SyncCommand
     private static readonly Option<long> MaxFailure = new Option<long>("--max-failure") { Description = "Abort once N objects have failed (0 or -1 is unlimited, as juicefs's -1).", DefaultValueFactory = _ => 0 }
         .Within(-1, long.MaxValue);
     private static readonly Option<string?> MaxDelete = new("--max-delete") { Description = "Fail before deleting anything when --delete-dst would delete more than N keys or N% of the destination.", HelpName = "N|N%" };
+    private static readonly Option<string?> StorageClass = new("--storage-class")
+    {
+        Description = "The storage class of the objects written to an S3 DST (e.g. STANDARD_IA, GLACIER_IR): every PutObject, multipart upload and server-side copy carries it. Default: the bucket's default class.",
+        HelpName = "NAME",
+    };
+
     private static readonly Option<string?> Metrics = new("--metrics") { Description = "Serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9567).", HelpName = "ADDR" };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the closing summary as one JSON object on stdout." };
     private static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Print every action taken on stderr." };
@@ -106,7 +113,7 @@ internal static class SyncCommand
         {
             Threads, Update, ForceUpdate, Existing, IgnoreExisting, CheckAll, CheckNew, CheckChange, DeleteSrc, DeleteSrcAfter, DeleteDst, Dirs, Perms, Links,
             Include, Exclude, MatchFullPath, Dry, MinSize, MaxSize, MinAge, MaxAge, StartTime, EndTime, Start, End, Limit, FilesFrom,
-            BwLimit, ListThreads, ListDepth, MaxFailure, MaxDelete, Metrics, Json, Verbose, Quiet,
+            BwLimit, ListThreads, ListDepth, MaxFailure, MaxDelete, StorageClass, Metrics, Json, Verbose, Quiet,
         })
         {
             command.Options.Add(o);
@@ -163,6 +170,16 @@ internal static class SyncCommand
             CheckLocalPaths(src, dst);
             source = StorageFactory.Default.Create(src);
             destination = StorageFactory.Default.Create(dst);
+            if (parseResult.GetValue(StorageClass) is { } storageClass)
+            {
+                destination = await WithStorageClassAsync(destination, storageClass).ConfigureAwait(false);
+            }
+
+            if (parseResult.GetValue(Verbose))
+            {
+                string cls = destination is S3Storage s3 ? $" (storage class {s3.Options.StorageClass ?? "of the bucket's default"})" : "";
+                WriteLocked(stderr, $"ferry: {(options.DryRun ? "dry run: " : "")}sync {source.DisplayName} to {destination.DisplayName}{cls}");
+            }
             engine = new SyncEngine(source, destination, options, new SyncEngineSettings
             {
                 PlanOutput = options.DryRun ? stdout : null,
@@ -240,6 +257,28 @@ internal static class SyncCommand
                 }
             }
         }
+    }
+
+    /// <summary>The destination writing objects in <paramref name="storageClass"/>; only an S3 destination has classes.</summary>
+    /// <exception cref="ArgumentException">The name is malformed or DST is not S3.</exception>
+    private static async Task<IObjectStorage> WithStorageClassAsync(IObjectStorage destination, string storageClass)
+    {
+        if (!System.Text.RegularExpressions.Regex.IsMatch(storageClass, Ferry.Api.Common.SchemaPatterns.StorageClass))
+        {
+            await destination.DisposeAsync().ConfigureAwait(false);
+            throw new ArgumentException($"--storage-class '{storageClass}' is not a storage class name (letters, digits, '_', '-', '.'; e.g. STANDARD_IA)");
+        }
+
+        if (destination is not S3Storage s3)
+        {
+            string where = destination.DisplayName;
+            await destination.DisposeAsync().ConfigureAwait(false);
+            throw new ArgumentException($"--storage-class applies to an S3 destination; DST {where} has no storage classes");
+        }
+
+        S3Storage classed = s3.WithStorageClass(storageClass);
+        await s3.DisposeAsync().ConfigureAwait(false);
+        return classed;
     }
 
     private static void WriteLocked(TextWriter writer, string line)

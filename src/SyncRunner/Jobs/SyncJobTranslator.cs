@@ -88,7 +88,8 @@ public static class SyncJobTranslator
 
         if (endpoint.S3 is { } s3)
         {
-            return new S3Storage(S3Location.Parse(S3Url(s3, Env(RunnerContract.AccessKeyId), Env(RunnerContract.SecretAccessKey), Env(RunnerContract.SessionToken), name)));
+            var location = S3Location.Parse(S3Url(s3, Env(RunnerContract.AccessKeyId), Env(RunnerContract.SecretAccessKey), Env(RunnerContract.SessionToken), name));
+            return new S3Storage(location, new S3StorageOptions { StorageClass = destination ? s3.StorageClass : null });
         }
 
         if (endpoint.Volume is { } volume)
