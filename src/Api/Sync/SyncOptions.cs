@@ -88,6 +88,12 @@ public abstract class SyncOptions
     /// <value><see langword="false"/> in a SyncJob; <see langword="true"/> in a ReplicaMirror.</value>
     public bool? DeleteDst { get; set; }
 
+    /// <summary>Rewrite a changed destination file in place instead of writing a new file and renaming it (juicefs sync
+    /// <c>--inplace</c>): the file keeps its inode and hard links, and a reader may see it half rewritten. Meant with
+    /// <c>update</c>, for volume destinations; refused (the run fails before copying) for S3 and SFTP destinations.</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? Inplace { get; set; }
+
     /// <summary>Sync directories as well, including empty ones (juicefs sync <c>--dirs</c>).</summary>
     /// <value><see langword="false"/>.</value>
     public bool? Dirs { get; set; }
@@ -242,6 +248,7 @@ public abstract class SyncOptions
         target.DeleteSrc = DeleteSrc;
         target.DeleteSrcAfter = DeleteSrcAfter;
         target.DeleteDst = DeleteDst;
+        target.Inplace = Inplace;
         target.Dirs = Dirs;
         target.Perms = Perms;
         target.Links = Links;

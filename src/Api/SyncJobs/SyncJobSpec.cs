@@ -12,6 +12,8 @@ namespace Ferry.Api.SyncJobs;
     "source.volume.readOnly must not be true with deleteSrc")]
 [ValidationRule("!has(self.deleteSrcAfter) || !self.deleteSrcAfter || !has(self.source.volume) || !has(self.source.volume.readOnly) || !self.source.volume.readOnly",
     "source.volume.readOnly must not be true with deleteSrcAfter")]
+[ValidationRule("!has(self.inplace) || !self.inplace || has(self.destination.volume)",
+    "inplace needs a volume destination: S3 replaces whole objects, SFTP in-place writes are not implemented")]
 public sealed class SyncJobSpec : SyncOptions
 {
     /// <summary>Where keys are read from.</summary>

@@ -51,6 +51,11 @@ internal static class SyncCommand
     };
 
     private static readonly Option<bool> DeleteDst = new("--delete-dst", "--deleteDst") { Description = "Delete destination files absent in the source (never files the filters exclude), after all copies succeeded." };
+    private static readonly Option<bool> InPlace = new("--inplace")
+    {
+        Description = "Rewrite changed destination files in place (same inode, hard links kept, no temporary file; not atomic). For file destinations, meant with --update; refused for object stores.",
+    };
+
     private static readonly Option<bool> Dirs = new("--dirs") { Description = "Sync directories too, including empty ones." };
     private static readonly Option<bool> Perms = new("--perms") { Description = "Preserve permission bits." };
     private static readonly Option<bool> Links = new("--links", "-l") { Description = "Copy symbolic links as links (target kept verbatim); without it, links are followed only inside SRC." };
@@ -111,7 +116,7 @@ internal static class SyncCommand
         command.Arguments.Add(Dst);
         foreach (Option o in new Option[]
         {
-            Threads, Update, ForceUpdate, Existing, IgnoreExisting, CheckAll, CheckNew, CheckChange, DeleteSrc, DeleteSrcAfter, DeleteDst, Dirs, Perms, Links,
+            Threads, Update, ForceUpdate, Existing, IgnoreExisting, CheckAll, CheckNew, CheckChange, DeleteSrc, DeleteSrcAfter, DeleteDst, InPlace, Dirs, Perms, Links,
             Include, Exclude, MatchFullPath, Dry, MinSize, MaxSize, MinAge, MaxAge, StartTime, EndTime, Start, End, Limit, FilesFrom,
             BwLimit, ListThreads, ListDepth, MaxFailure, MaxDelete, StorageClass, Metrics, Json, Verbose, Quiet,
         })
@@ -325,6 +330,7 @@ internal static class SyncCommand
             DeleteSrc = p.GetValue(DeleteSrc),
             DeleteSrcAfter = p.GetValue(DeleteSrcAfter),
             DeleteDst = p.GetValue(DeleteDst),
+            InPlace = p.GetValue(InPlace),
             Dirs = p.GetValue(Dirs),
             Perms = p.GetValue(Perms),
             Links = p.GetValue(Links),

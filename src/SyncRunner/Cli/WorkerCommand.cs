@@ -165,13 +165,23 @@ internal static class WorkerCommand
         await using (source.ConfigureAwait(false))
         await using (destination.ConfigureAwait(false))
         {
-            var engine = new SyncEngine(source, destination, options, new SyncEngineSettings
+            SyncEngine engine;
+            try
             {
-                HolderIdentity = holder,
-                Distributed = true,
-                Time = time,
-                OnError = log.Error,
-            });
+                engine = new SyncEngine(source, destination, options, new SyncEngineSettings
+                {
+                    HolderIdentity = holder,
+                    Distributed = true,
+                    Time = time,
+                    OnError = log.Error,
+                });
+            }
+            catch (ArgumentException e)
+            {
+                log.Error(e.Message); // options the destination cannot honour (inplace on an object store)
+                return ExitCodes.Usage;
+            }
+
             using var metrics = new SyncMetrics(engine.Snapshot);
             PrometheusExporter? exporter = null;
             try

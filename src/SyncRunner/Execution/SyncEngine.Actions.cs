@@ -164,7 +164,7 @@ public sealed partial class SyncEngine
                 : s;
         }
 
-        var put = new PutOptions { ModifiedTime = s.ModifiedTime, Mode = _options.Perms ? s.Mode : null };
+        var put = new PutOptions { ModifiedTime = s.ModifiedTime, Mode = _options.Perms ? s.Mode : null, InPlace = _options.InPlace };
         switch (s.Kind)
         {
             case EntryKind.Directory:

@@ -57,7 +57,8 @@ public sealed partial class SyncEngine
     /// <param name="destination">The store to copy to.</param>
     /// <param name="options">What to sync and how.</param>
     /// <param name="settings">Reporting and timing; <see langword="null"/> for defaults.</param>
-    /// <exception cref="ArgumentException">An include/exclude pattern is invalid.</exception>
+    /// <exception cref="ArgumentException">An include/exclude pattern is invalid, or <see cref="SyncOptions.InPlace"/> is set for
+    /// a destination without <see cref="StorageCapabilities.InPlaceWrites"/>.</exception>
     public SyncEngine(IObjectStorage source, IObjectStorage destination, SyncOptions options, SyncEngineSettings? settings = null)
         : this(source, destination, options, settings, KeyFilters.Create(options.Filters, options.MatchFullPath))
     {
@@ -65,6 +66,15 @@ public sealed partial class SyncEngine
 
     internal SyncEngine(IObjectStorage source, IObjectStorage destination, SyncOptions options, SyncEngineSettings? settings, IKeyFilter filter)
     {
+        if (options.InPlace && !destination.Capabilities.HasFlag(StorageCapabilities.InPlaceWrites))
+        {
+            throw new ArgumentException(
+                $"--inplace rewrites existing files in place, which {destination.DisplayName} cannot: "
+                + (destination.Capabilities.HasFlag(StorageCapabilities.Directories)
+                    ? "in-place writes are implemented for local directories and volumes only"
+                    : "an object store replaces whole objects on every write"));
+        }
+
         _source = source;
         _destination = destination;
         _options = options;

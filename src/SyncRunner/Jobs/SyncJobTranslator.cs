@@ -47,6 +47,7 @@ public static class SyncJobTranslator
             DeleteSrc = spec.DeleteSrc ?? false,
             DeleteSrcAfter = spec.DeleteSrcAfter ?? false,
             DeleteDst = spec.DeleteDst ?? false,
+            InPlace = spec.Inplace ?? false,
             Dirs = spec.Dirs ?? false,
             Perms = spec.Perms ?? false,
             Links = spec.Links ?? false,

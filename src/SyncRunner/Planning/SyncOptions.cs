@@ -66,6 +66,13 @@ public sealed record SyncOptions
     /// <summary>Copy symbolic links as links (<c>--links</c>). <value>Default: <see langword="false"/>.</value></summary>
     public bool Links { get; init; }
 
+    /// <summary>Rewrite a changed destination file in place instead of replacing it (<c>--inplace</c>): same inode, hard
+    /// links kept, no temporary file, not atomic. Only for file destinations (local directories, volumes); object stores
+    /// are refused. <value>Default: <see langword="false"/>.</value></summary>
+    /// <remarks>juicefs sync <c>--inplace</c> (1.2): meant with <see cref="Update"/>, for destinations where a rename is
+    /// expensive or hard links must survive.</remarks>
+    public bool InPlace { get; init; }
+
     /// <summary>Plan only: copy and delete nothing (<c>--dry</c>). <value>Default: <see langword="false"/>.</value></summary>
     public bool DryRun { get; init; }
 

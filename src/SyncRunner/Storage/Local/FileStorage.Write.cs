@@ -19,6 +19,11 @@ public sealed partial class FileStorage
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(options);
         string path = PathForWrite(key, isDirectory: false);
+        if (options.InPlace && await TryPutInPlaceAsync(key, path, content, options, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         SafeFileHandle? unnamed = null;
         if (_unnamedFiles)
         {
@@ -120,12 +125,12 @@ public sealed partial class FileStorage
     /// <see cref="FileStream"/>: positioned writes (no lseek), and mode and mtime set on the open file (fchmod,
     /// futimens) instead of by path.
     /// </summary>
-    private static async Task WriteContentAsync(SafeFileHandle handle, Stream content, PutOptions options, CancellationToken cancellationToken)
+    private static async Task<long> WriteContentAsync(SafeFileHandle handle, Stream content, PutOptions options, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        long offset = 0;
         try
         {
-            long offset = 0;
             int n;
             while ((n = await content.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false)) > 0)
             {
@@ -147,6 +152,8 @@ public sealed partial class FileStorage
         {
             NativePath.SetModifiedTime(handle, mtime);
         }
+
+        return offset;
     }
 
     /// <inheritdoc/>
@@ -169,6 +176,11 @@ public sealed partial class FileStorage
 
         string from = local.PathOf(sourceEntry.Key);
         string path = PathForWrite(destinationKey, isDirectory: false);
+        if (options.InPlace && CopyInPlace(from, path, sourceEntry, options, destinationKey, cancellationToken))
+        {
+            return Task.CompletedTask;
+        }
+
         if (_unnamedFiles && CopyUnnamed(from, path, sourceEntry, options, destinationKey, cancellationToken))
         {
             return Task.CompletedTask;
@@ -195,6 +207,63 @@ public sealed partial class FileStorage
             }
 
             throw;
+        }
+    }
+
+    /// <summary><c>--inplace</c> for <see cref="PutAsync"/>: the existing file rewritten from its first byte and cut to the new
+    /// length, keeping its inode (and hard links).</summary>
+    /// <returns><see langword="false"/> when there is no regular file to rewrite (nothing was written).</returns>
+    private async Task<bool> TryPutInPlaceAsync(string key, string path, Stream content, PutOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using SafeFileHandle? file = LocalFileCopy.OpenExistingForWrite(path);
+            if (file is null)
+            {
+                return false;
+            }
+
+            long written = await WriteContentAsync(file, content, options, cancellationToken).ConfigureAwait(false);
+            LocalFileCopy.Truncate(file, written);
+            if (options.ModifiedTime is { } mtime)
+            {
+                NativePath.SetModifiedTime(file, mtime); // after the truncation, which sets the mtime to now
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Map(e, "write in place", key);
+        }
+    }
+
+    /// <summary><c>--inplace</c> for <see cref="CopyFromAsync"/>.</summary>
+    /// <returns><see langword="false"/> when there is no regular file to rewrite (nothing was written).</returns>
+    private bool CopyInPlace(string from, string path, ObjectEntry sourceEntry, PutOptions options, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using SafeFileHandle input = LocalFileCopy.OpenRead(from);
+            using SafeFileHandle? file = LocalFileCopy.OpenExistingForWrite(path);
+            if (file is null)
+            {
+                return false;
+            }
+
+            long copied = LocalFileCopy.Copy(input, file, cancellationToken);
+            LocalFileCopy.Truncate(file, copied);
+            if (options.Mode is { } mode && !OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(file, (UnixFileMode)(mode & 0xFFF));
+            }
+
+            NativePath.SetModifiedTime(file, options.ModifiedTime ?? sourceEntry.ModifiedTime);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Map(e, "copy in place", key);
         }
     }
 

@@ -66,7 +66,8 @@ public sealed partial class FileStorage : IObjectStorage, IServerSideCopy
 
     /// <inheritdoc/>
     public StorageCapabilities Capabilities =>
-        StorageCapabilities.Directories | StorageCapabilities.Modes | StorageCapabilities.Symlinks | StorageCapabilities.ModifiedTimes;
+        StorageCapabilities.Directories | StorageCapabilities.Modes | StorageCapabilities.Symlinks | StorageCapabilities.ModifiedTimes
+        | StorageCapabilities.InPlaceWrites;
 
     /// <summary>The local path of <paramref name="key"/> after validating it.</summary>
     /// <param name="key">A key; a directory key ends in <c>/</c>.</param>

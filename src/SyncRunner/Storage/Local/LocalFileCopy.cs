@@ -15,6 +15,8 @@ namespace Ferry.SyncRunner.Storage.Local;
 internal static partial class LocalFileCopy
 {
     private const int ReadOnly = 0; // O_RDONLY
+    private const int WriteOnly = 1; // O_WRONLY
+    private const int Loop = 40; // ELOOP: the last component is a symbolic link
     private const int CloseOnExec = 0x80000; // O_CLOEXEC
     private const int NoSuchFile = 2; // ENOENT
     private const int PermissionDenied = 13; // EACCES
@@ -25,6 +27,9 @@ internal static partial class LocalFileCopy
     private const int NotSupported = 95; // EOPNOTSUPP
     private const int Interrupted = 4; // EINTR
     private const long Chunk = 1L << 30;
+
+    /// <summary><c>O_NOFOLLOW</c>, which differs between architectures.</summary>
+    private static readonly int NoFollow = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
 
     /// <summary>Opens <paramref name="path"/> for reading.</summary>
     /// <exception cref="FileNotFoundException">It does not exist.</exception>
@@ -52,6 +57,54 @@ internal static partial class LocalFileCopy
             PermissionDenied or NotPermitted => new UnauthorizedAccessException(message),
             _ => new IOException(message, errno),
         };
+    }
+
+    /// <summary>Opens the existing regular file <paramref name="path"/> for writing in place, never through a symbolic link.</summary>
+    /// <returns>The file, or <see langword="null"/> when there is none, or it is a symbolic link (<c>O_NOFOLLOW</c>): the
+    /// caller writes the atomic way then.</returns>
+    /// <exception cref="IOException">It exists but cannot be opened (a directory, no permission).</exception>
+    public static SafeFileHandle? OpenExistingForWrite(string path)
+    {
+        int fd;
+        do
+        {
+            fd = open(path, WriteOnly | NoFollow | CloseOnExec, 0);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == Interrupted);
+
+        if (fd >= 0)
+        {
+            return new SafeFileHandle(fd, ownsHandle: true);
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        return errno is NoSuchFile or Loop
+            ? null
+            : throw new IOException($"open {path} for writing in place: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+    }
+
+    /// <summary>Cuts <paramref name="file"/> to <paramref name="length"/> bytes (<c>ftruncate(2)</c>): the end of an in-place
+    /// rewrite of a file that shrank.</summary>
+    /// <exception cref="IOException">The call failed.</exception>
+    public static void Truncate(SafeFileHandle file, long length)
+    {
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            if (ftruncate((int)file.DangerousGetHandle(), length) != 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"ftruncate: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Copies every byte of <paramref name="from"/> (from its start) to <paramref name="to"/> (from its start).</summary>
@@ -136,6 +189,9 @@ internal static partial class LocalFileCopy
 
     [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "ftruncate", SetLastError = true)]
+    private static partial int ftruncate(int fd, long length);
 
     [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
     private static partial nint copy_file_range(int fromFd, IntPtr fromOffset, int toFd, IntPtr toOffset, nint length, uint flags);
