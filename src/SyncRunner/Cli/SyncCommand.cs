@@ -6,6 +6,7 @@ using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
+using Ferry.SyncRunner.Queue.Checkpoints;
 using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.S3;
 
@@ -103,6 +104,21 @@ internal static class SyncCommand
         HelpName = "NAME",
     };
 
+    private static readonly Option<bool> EnableCheckpoint = new("--enable-checkpoint")
+    {
+        Description = "Save the run's progress (its range tasks and their last finished keys) in a checkpoint file, so that a run killed or failed resumes where it stopped. The file is .ferry-checkpoint.json in DST (or in --checkpoint-dir) and is deleted when the run succeeds.",
+    };
+
+    private static readonly Option<string> CheckpointInterval = new("--checkpoint-interval")
+    {
+        Description = "How often the checkpoint is saved (e.g. 10s, 1m; more than 0).",
+        HelpName = "DURATION",
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultCheckpointIntervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "s",
+    };
+
+    private static readonly Option<bool> CheckpointForceReset = new("--checkpoint-force-reset") { Description = "Ignore an existing checkpoint: start from scratch and overwrite it." };
+    private static readonly Option<string?> CheckpointDir = new("--checkpoint-dir") { Description = "Keep the checkpoint file in this local directory instead of DST.", HelpName = "DIR" };
+
     private static readonly Option<string?> Metrics = new("--metrics") { Description = "Serve Prometheus metrics on http://ADDR/metrics (e.g. 127.0.0.1:9567).", HelpName = "ADDR" };
     private static readonly Option<bool> Json = new("--json") { Description = "Print the closing summary as one JSON object on stdout." };
     private static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Print every action taken on stderr." };
@@ -118,7 +134,8 @@ internal static class SyncCommand
         {
             Threads, Update, ForceUpdate, Existing, IgnoreExisting, CheckAll, CheckNew, CheckChange, DeleteSrc, DeleteSrcAfter, DeleteDst, InPlace, Dirs, Perms, Links,
             Include, Exclude, MatchFullPath, Dry, MinSize, MaxSize, MinAge, MaxAge, StartTime, EndTime, Start, End, Limit, FilesFrom,
-            BwLimit, ListThreads, ListDepth, MaxFailure, MaxDelete, StorageClass, Metrics, Json, Verbose, Quiet,
+            BwLimit, ListThreads, ListDepth, MaxFailure, MaxDelete, StorageClass, EnableCheckpoint, CheckpointInterval, CheckpointForceReset, CheckpointDir,
+            Metrics, Json, Verbose, Quiet,
         })
         {
             command.Options.Add(o);
@@ -168,6 +185,7 @@ internal static class SyncCommand
         IObjectStorage source;
         IObjectStorage destination;
         SyncEngine engine;
+        CheckpointSession? checkpoint = null;
         try
         {
             options = ReadOptions(parseResult);
@@ -185,16 +203,36 @@ internal static class SyncCommand
                 string cls = destination is S3Storage s3 ? $" (storage class {s3.Options.StorageClass ?? "of the bucket's default"})" : "";
                 WriteLocked(stderr, $"ferry: {(options.DryRun ? "dry run: " : "")}sync {source.DisplayName} to {destination.DisplayName}{cls}");
             }
+            TimeSpan interval = CheckpointIntervalOf(parseResult);
+            if (parseResult.GetValue(EnableCheckpoint) && !options.DryRun)
+            {
+                checkpoint = await CheckpointSession.OpenAsync(
+                    source, destination, options, parseResult.GetValue(CheckpointDir), parseResult.GetValue(CheckpointForceReset), interval,
+                    TimeProvider.System, line => WriteLocked(stderr, "ferry: " + line), cancellationToken).ConfigureAwait(false);
+                if (checkpoint.ResumeMessage is { } resumed && !quiet)
+                {
+                    WriteLocked(stderr, "ferry: " + resumed);
+                }
+            }
+
             engine = new SyncEngine(source, destination, options, new SyncEngineSettings
             {
                 PlanOutput = options.DryRun ? stdout : null,
                 OnError = quiet && json ? null : line => WriteLocked(stderr, "ferry: " + line),
                 OnAction = parseResult.GetValue(Verbose) ? line => WriteLocked(stderr, line) : null,
+                CheckpointInterval = checkpoint is null ? new SyncEngineSettings().CheckpointInterval : interval,
+                HiddenKey = checkpoint?.HiddenKey,
+                ResumedCounters = checkpoint?.ResumedCounters,
             });
         }
         catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
         {
             await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
+            if (checkpoint is not null)
+            {
+                await checkpoint.DisposeAsync().ConfigureAwait(false);
+            }
+
             return ExitCodes.Usage;
         }
 
@@ -227,8 +265,24 @@ internal static class SyncCommand
             try
             {
                 bool showProgress = !quiet && !json && !options.DryRun && ReferenceEquals(stderr, Console.Error);
-                SyncResult result = await ProgressReporter.RunAsync(
-                    () => engine.RunAsync(new InProcessWorkQueue(), cancellationToken), engine.Snapshot, showProgress, TimeProvider.System).ConfigureAwait(false);
+                IWorkQueue queue = checkpoint?.Queue ?? (IWorkQueue)new InProcessWorkQueue();
+                SyncResult result;
+                try
+                {
+                    result = await ProgressReporter.RunAsync(
+                        () => engine.RunAsync(queue, cancellationToken), engine.Snapshot, showProgress, TimeProvider.System).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (checkpoint is not null)
+                {
+                    await checkpoint.FinishAsync(succeeded: false).ConfigureAwait(false);
+                    throw;
+                }
+
+                if (checkpoint is not null)
+                {
+                    await checkpoint.FinishAsync(result.Outcome == SyncOutcome.Succeeded).ConfigureAwait(false);
+                }
+
                 if (json)
                 {
                     await stdout.WriteLineAsync(JsonSerializer.Serialize(new Summary(result), JsonOptions)).ConfigureAwait(false);
@@ -256,12 +310,35 @@ internal static class SyncCommand
             }
             finally
             {
+                if (checkpoint is not null)
+                {
+                    await checkpoint.DisposeAsync().ConfigureAwait(false);
+                }
+
                 if (exporter is not null)
                 {
                     await exporter.DisposeAsync().ConfigureAwait(false);
                 }
             }
         }
+    }
+
+    /// <summary>The checkpoint interval: more than 0.</summary>
+    /// <exception cref="ArgumentException">The value is malformed or 0.</exception>
+    private static TimeSpan CheckpointIntervalOf(ParseResult p)
+    {
+        string text = p.GetValue(CheckpointInterval) ?? "";
+        TimeSpan interval;
+        try
+        {
+            interval = ValueParsers.ParseDuration(text);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+        {
+            throw new ArgumentException("--checkpoint-interval: " + e.Message, e);
+        }
+
+        return interval > TimeSpan.Zero ? interval : throw new ArgumentException($"--checkpoint-interval must be more than 0 (got {text})");
     }
 
     /// <summary>The destination writing objects in <paramref name="storageClass"/>; only an S3 destination has classes.</summary>

@@ -32,9 +32,9 @@ public sealed partial class SyncEngine
         long lastCheckpoint = _settings.Time.GetTimestamp();
         try
         {
-            IAsyncEnumerable<ObjectEntry> src = _source.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = _options.Links }, cancellationToken);
+            IAsyncEnumerable<ObjectEntry> src = Hide(_source.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = _options.Links }, cancellationToken));
             IAsyncEnumerable<ObjectEntry> dst = CountDestination(
-                Prefetch.AheadAsync(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken), 4, cancellationToken),
+                Prefetch.AheadAsync(Hide(_destination.ListAsync(new ListOptions { Start = start, End = task.Range.End, Links = true }, cancellationToken)), 4, cancellationToken),
                 counters,
                 copyPhase);
             long n = 0;
@@ -117,6 +117,21 @@ public sealed partial class SyncEngine
 
             _active.TryRemove(task.Id, out _);
             return final ? reason : null;
+        }
+    }
+
+    /// <summary>The listing without <see cref="SyncEngineSettings.HiddenKey"/> (the checkpoint file in the destination).</summary>
+    private IAsyncEnumerable<ObjectEntry> Hide(IAsyncEnumerable<ObjectEntry> entries) =>
+        _settings.HiddenKey is { } hidden ? WithoutKey(entries, hidden) : entries;
+
+    private static async IAsyncEnumerable<ObjectEntry> WithoutKey(IAsyncEnumerable<ObjectEntry> entries, string hidden)
+    {
+        await foreach (ObjectEntry e in entries.ConfigureAwait(false))
+        {
+            if (e.Key != hidden)
+            {
+                yield return e;
+            }
         }
     }
 

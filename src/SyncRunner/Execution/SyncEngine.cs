@@ -80,6 +80,11 @@ public sealed partial class SyncEngine
         _options = options;
         _settings = settings ?? new SyncEngineSettings();
         _filter = filter;
+        if (_settings.ResumedCounters is { } resumed)
+        {
+            _finished.Add(resumed);
+        }
+
         _limiter = options.BwLimit > 0 ? new BandwidthLimiter(options.BwLimit, _settings.Time) : null;
         _serverSide = _limiter is null && destination is IServerSideCopy copy && copy.CanCopyFrom(source);
         int large = Math.Clamp(_settings.LargeObjectConcurrency, 1, Math.Max(1, options.Threads));

@@ -285,7 +285,7 @@ public class SyncCommandTests
             "--threads", "-p", "--update", "-u", "--force-update", "-f", "--existing", "--ignore-existing", "--check-all", "--check-new", "--check-change",
             "--delete-src", "--delete-src-after", "--delete-dst", "--dirs", "--perms", "--links", "-l", "--include", "--exclude", "--match-full-path", "--dry", "--min-size",
             "--max-size", "--min-age", "--max-age", "--start-time", "--end-time", "--start", "-s", "--end", "-e", "--limit", "--files-from", "--bwlimit",
-            "--list-threads", "--list-depth", "--max-failure", "--max-delete", "--metrics", "--json", "--verbose", "--quiet", "--inplace", "--storage-class",
+            "--list-threads", "--list-depth", "--max-failure", "--max-delete", "--metrics", "--json", "--verbose", "--quiet", "--inplace", "--storage-class", "--enable-checkpoint", "--checkpoint-interval", "--checkpoint-force-reset", "--checkpoint-dir",
         })
         {
             Assert.Contains(flag, output, StringComparison.Ordinal);
