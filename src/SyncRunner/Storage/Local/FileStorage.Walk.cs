@@ -137,79 +137,52 @@ public sealed partial class FileStorage
         var list = new List<Child>();
         try
         {
-            var options = new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = 0, RecurseSubdirectories = false };
-            foreach (FileSystemInfo info in new DirectoryInfo(dirPath).EnumerateFileSystemInfos("*", options))
+            if (DirectoryReader.IsSupported)
             {
-                string name = info.Name;
-                if (name.Contains('\0'))
+                foreach (DirectoryReader.Entry e in DirectoryReader.Read(dirPath))
                 {
-                    continue;
+                    string childPath = dirPath == "/" ? "/" + e.Name : dirPath + "/" + e.Name;
+                    switch (e.Kind)
+                    {
+                        case EntryKind.Symlink:
+                            AddLink(list, new FileInfo(childPath), e.Name, childPath, dirKey, dirReal, links, realRoot);
+                            break;
+                        case EntryKind.Directory:
+                            list.Add(new Child(new ObjectEntry(dirKey + e.Name + "/", 0, e.ModifiedTime)
+                            {
+                                Kind = EntryKind.Directory,
+                                Mode = e.Mode,
+                            }, childPath, dirReal == "/" ? "/" + e.Name : dirReal + "/" + e.Name, false));
+                            break;
+                        default:
+                            list.Add(new Child(new ObjectEntry(dirKey + e.Name, e.Size, e.ModifiedTime) { Mode = e.Mode }, childPath, null, false));
+                            break;
+                    }
                 }
-
-                string childPath = dirPath == "/" ? "/" + name : dirPath + "/" + name;
-                bool isLink = (info.Attributes & FileAttributes.ReparsePoint) != 0;
-                if (isLink)
+            }
+            else
+            {
+                var options = new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = 0, RecurseSubdirectories = false };
+                foreach (FileSystemInfo info in new DirectoryInfo(dirPath).EnumerateFileSystemInfos("*", options))
                 {
-                    if (links)
+                    string name = info.Name;
+                    string childPath = dirPath == "/" ? "/" + name : dirPath + "/" + name;
+                    if ((info.Attributes & FileAttributes.ReparsePoint) != 0)
                     {
-                        string? target = info.LinkTarget;
-                        if (target is null)
-                        {
-                            continue;
-                        }
-
-                        list.Add(new Child(new ObjectEntry(dirKey + name, System.Text.Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc)
-                        {
-                            Kind = EntryKind.Symlink,
-                            LinkTarget = target,
-                        }, childPath, null, false));
-                        continue;
+                        AddLink(list, info, name, childPath, dirKey, dirReal, links, realRoot);
                     }
-
-                    // Follow the link only when its canonical target stays inside the root.
-                    string? real = NativePath.RealPath(childPath);
-                    if (real is null || !NativePath.IsWithin(real, realRoot))
+                    else if (info is DirectoryInfo d)
                     {
-                        continue;
-                    }
-
-                    if (Directory.Exists(real))
-                    {
-                        if (NativePath.IsWithin(dirReal, real))
-                        {
-                            continue; // a link to an ancestor: following it would loop
-                        }
-
-                        var dir = new DirectoryInfo(real);
-                        list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, dir.LastWriteTimeUtc)
+                        list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, d.LastWriteTimeUtc)
                         {
                             Kind = EntryKind.Directory,
-                            Mode = (int)dir.UnixFileMode,
-                        }, childPath, real, true));
+                            Mode = (int)d.UnixFileMode,
+                        }, childPath, dirReal == "/" ? "/" + name : dirReal + "/" + name, false));
                     }
-                    else
+                    else if (info is FileInfo f)
                     {
-                        var file = new FileInfo(real);
-                        if (file.Exists)
-                        {
-                            list.Add(new Child(new ObjectEntry(dirKey + name, file.Length, file.LastWriteTimeUtc) { Mode = (int)file.UnixFileMode }, childPath, null, false));
-                        }
+                        list.Add(new Child(new ObjectEntry(dirKey + name, f.Length, f.LastWriteTimeUtc) { Mode = (int)f.UnixFileMode }, childPath, null, false));
                     }
-
-                    continue;
-                }
-
-                if (info is DirectoryInfo d)
-                {
-                    list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, d.LastWriteTimeUtc)
-                    {
-                        Kind = EntryKind.Directory,
-                        Mode = (int)d.UnixFileMode,
-                    }, childPath, dirReal == "/" ? "/" + name : dirReal + "/" + name, false));
-                }
-                else if (info is FileInfo f)
-                {
-                    list.Add(new Child(new ObjectEntry(dirKey + name, f.Length, f.LastWriteTimeUtc) { Mode = (int)f.UnixFileMode }, childPath, null, false));
                 }
             }
         }
@@ -221,6 +194,54 @@ public sealed partial class FileStorage
         Child[] children = list.ToArray();
         Array.Sort(children, static (x, y) => KeyComparer.Utf8.Compare(x.Entry.Key, y.Entry.Key));
         return children;
+    }
+
+    /// <summary>A symbolic link: kept as a link with <c>--links</c>, else followed when its canonical target stays inside the root.</summary>
+    private static void AddLink(List<Child> list, FileSystemInfo info, string name, string childPath, string dirKey, string dirReal, bool links, string realRoot)
+    {
+        if (links)
+        {
+            string? target = info.LinkTarget;
+            if (target is not null)
+            {
+                list.Add(new Child(new ObjectEntry(dirKey + name, System.Text.Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc)
+                {
+                    Kind = EntryKind.Symlink,
+                    LinkTarget = target,
+                }, childPath, null, false));
+            }
+
+            return;
+        }
+
+        string? real = NativePath.RealPath(childPath);
+        if (real is null || !NativePath.IsWithin(real, realRoot))
+        {
+            return;
+        }
+
+        if (Directory.Exists(real))
+        {
+            if (NativePath.IsWithin(dirReal, real))
+            {
+                return; // a link to an ancestor: following it would loop
+            }
+
+            var dir = new DirectoryInfo(real);
+            list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, dir.LastWriteTimeUtc)
+            {
+                Kind = EntryKind.Directory,
+                Mode = (int)dir.UnixFileMode,
+            }, childPath, real, true));
+        }
+        else
+        {
+            var file = new FileInfo(real);
+            if (file.Exists)
+            {
+                list.Add(new Child(new ObjectEntry(dirKey + name, file.Length, file.LastWriteTimeUtc) { Mode = (int)file.UnixFileMode }, childPath, null, false));
+            }
+        }
     }
 
     private sealed record Child(ObjectEntry Entry, string Path, string? RealPath, bool FollowedLink);
