@@ -15,6 +15,8 @@ internal static class OptionRules
         return option;
     }
 
+    // Not generic: a generic method over int and long would be compiled at start-up instead of ahead of time.
+
     /// <summary>Refuses values of <paramref name="option"/> outside [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public static Option<long> Within(this Option<long> option, long min, long max)
     {
@@ -56,15 +58,14 @@ internal static class OptionRules
         }
     }
 
-    private static void Check<T>(OptionResult r, string name, T value, T min, T max)
-        where T : IComparable<T>
+    private static void Check(OptionResult r, string name, long value, long min, long max)
     {
-        if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
+        if (value < min || value > max)
         {
             r.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be between {min} and {max} (got {Text(r, value)})"));
         }
     }
 
-    private static string Text<T>(OptionResult r, T value) =>
-        r.Tokens.Count > 0 ? r.Tokens[^1].Value : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+    private static string Text(OptionResult r, double value) =>
+        r.Tokens.Count > 0 ? r.Tokens[^1].Value : value.ToString(CultureInfo.InvariantCulture);
 }

@@ -89,14 +89,16 @@ public sealed partial class SyncEngine
         _serverSide = _limiter is null && destination is IServerSideCopy copy && copy.CanCopyFrom(source);
         int large = Math.Clamp(_settings.LargeObjectConcurrency, 1, Math.Max(1, options.Threads));
         _largeSlots = new SemaphoreSlim(large, large);
-        _retry = new ResiliencePipelineBuilder { TimeProvider = _settings.Time }
+        // The first attempt runs outside the pipeline (RunOneAsync): after its transient failure, and the first delay, the
+        // pipeline makes the remaining MaxRetries - 1 retries with delays that go on doubling.
+        _retry = Math.Max(1, _settings.MaxRetries) == 1 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = _settings.Time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<StorageException>(e => e.IsTransient),
-                MaxRetryAttempts = Math.Max(1, _settings.MaxRetries),
+                MaxRetryAttempts = Math.Max(1, _settings.MaxRetries) - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                Delay = _settings.RetryDelay,
+                Delay = _settings.RetryDelay * 2,
             })
             .Build();
     }

@@ -410,6 +410,24 @@ public class SyncEngineTests
         Assert.Equal(4, hooked.Puts);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task RunAsync_AlwaysTransient_TriesOncePlusMaxRetriesThenFailsTheObject(int maxRetries)
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        var hooked = new HookedStorage(new FileStorage(dst.Path)) { BeforePut = _ => new StorageException(StorageErrorKind.Transient, "503 slow down") };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions(), new SyncEngineSettings { MaxRetries = maxRetries, RetryDelay = TimeSpan.FromMilliseconds(1) });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal(1, result.Counters.Failed);
+        Assert.Equal(1 + maxRetries, hooked.Puts);
+    }
+
     [Fact]
     public async Task RunAsync_MaxFailures_AbortsTheRun()
     {
