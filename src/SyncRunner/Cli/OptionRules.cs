@@ -15,6 +15,19 @@ internal static class OptionRules
         return option;
     }
 
+    /// <summary>Refuses values of <paramref name="option"/> outside [<paramref name="min"/>, <paramref name="max"/>] when it is given.</summary>
+    public static Option<int?> Within(this Option<int?> option, int min, int max)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is { } value)
+            {
+                Check(r, option.Name, value, min, max);
+            }
+        });
+        return option;
+    }
+
     // Not generic: a generic method over int and long would be compiled at start-up instead of ahead of time.
 
     /// <summary>Refuses values of <paramref name="option"/> outside [<paramref name="min"/>, <paramref name="max"/>].</summary>

@@ -26,7 +26,7 @@ internal static class RunCommand
         HelpName = "CLAIM=DIR",
     };
 
-    private static readonly Option<int?> Workers = new("--workers") { Description = "In-process workers (default: spec.workers).", HelpName = "N" };
+    private static readonly Option<int?> Workers = new Option<int?>("--workers") { Description = "In-process workers (default: spec.workers).", HelpName = "N" }.Within(1, Api.Sync.SyncOptionLimits.MaxWorkers);
 
     /// <summary>Creates the command.</summary>
     public static Command Create()
@@ -68,9 +68,9 @@ internal static class RunCommand
 
             run = LocalRun.Read(files);
             workers = parseResult.GetValue(Workers) ?? run.Job.Spec.Workers ?? 1;
-            if (workers < 1 || workers > Api.Sync.SyncOptionLimits.MaxWorkers)
+            if (workers < 1)
             {
-                throw new ArgumentException($"--workers must be between 1 and {Api.Sync.SyncOptionLimits.MaxWorkers} (got {workers})");
+                throw new ArgumentException("--workers must be at least 1");
             }
 
             environment = run.Environment(volumes);
