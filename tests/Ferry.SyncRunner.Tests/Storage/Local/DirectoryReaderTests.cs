@@ -46,6 +46,21 @@ public class DirectoryReaderTests
     }
 
     [Fact]
+    public void Read_MoreEntriesThanOneBatch_ReturnsEveryOne()
+    {
+        using var dir = new TempDirectory();
+        for (int i = 0; i < 5000; i++)
+        {
+            File.WriteAllBytes(dir.Combine($"a-rather-long-file-name-so-that-the-entries-fill-several-batches-{i:D5}"), []);
+        }
+
+        List<DirectoryReader.Entry> read = DirectoryReader.Read(dir.Path);
+
+        Assert.Equal(5000, read.Count);
+        Assert.Equal(5000, read.Select(e => e.Name).Distinct().Count());
+    }
+
+    [Fact]
     public void Read_MissingDirectory_ThrowsDirectoryNotFound()
     {
         using var dir = new TempDirectory();

@@ -362,6 +362,34 @@ public class FileStorageTests
     }
 
     [Fact]
+    public async Task CopyFromAsync_AcrossFileSystems_CopiesEveryByte()
+    {
+        // /dev/shm (tmpfs) and the temporary directory are different file systems here: copy_file_range refuses
+        // (EXDEV) and the bytes go through memory.
+        string shm = Directory.CreateTempSubdirectory("ferry-test-").FullName;
+        Assert.True(Directory.Exists("/dev/shm"), "this test needs /dev/shm");
+        string other = Path.Combine("/dev/shm", "ferry-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(other);
+        try
+        {
+            byte[] content = new byte[(3 * 1024 * 1024) + 5];
+            new Random(7).NextBytes(content);
+            File.WriteAllBytes(Path.Combine(other, "f"), content);
+            var src = new FileStorage(other);
+            ObjectEntry entry = (await ListAsync(src)).Single(e => e.Key == "f");
+
+            await new FileStorage(shm).CopyFromAsync(src, entry, "f", new PutOptions { ModifiedTime = entry.ModifiedTime });
+
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(shm, "f")));
+        }
+        finally
+        {
+            Directory.Delete(shm, recursive: true);
+            Directory.Delete(other, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task CopyFromAsync_SourceGone_ThrowsNotFoundAndWritesNothing()
     {
         using var a = new TempDirectory();
