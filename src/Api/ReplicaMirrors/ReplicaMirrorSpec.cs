@@ -23,6 +23,7 @@ namespace Ferry.Api.ReplicaMirrors;
 [DefaultOverride(nameof(MaxDelete), "50%")]
 [DefaultOverride(nameof(Update), true)]
 [ValidationRule("!has(self.deleteSrc) || !self.deleteSrc", "deleteSrc is not allowed in a ReplicaMirror")]
+[ValidationRule("!has(self.deleteSrcAfter) || !self.deleteSrcAfter", "deleteSrcAfter is not allowed in a ReplicaMirror")]
 [ValidationRule("self.destinations.all(d, !has(d.volume) || !has(d.volume.readOnly) || !d.volume.readOnly)",
     "a destination volume must not be readOnly")]
 [ValidationRule("!has(self.timeZone) || has(self.schedule)", "timeZone needs schedule")]

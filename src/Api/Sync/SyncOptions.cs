@@ -70,15 +70,32 @@ public abstract class SyncOptions
     /// <value><see langword="false"/>.</value>
     public bool? IgnoreExisting { get; set; }
 
-    /// <summary>Delete each source key after its copy is verified (juicefs sync <c>--delete-src</c>). Not allowed
-    /// in a ReplicaMirror.</summary>
+    /// <summary>Delete the source keys the destination already holds equal (juicefs sync <c>--delete-src</c>): keys
+    /// copied in this run stay in the source and are deleted by the next run. With <c>dirs</c>, a directory goes after its
+    /// contents. Never in a dry run, never keys the filters leave out. Not allowed in a ReplicaMirror.</summary>
     /// <value><see langword="false"/>.</value>
+    /// <remarks>juicefs 1.3 command reference, <c>--delete-src</c>: "files won't be deleted at the first run, instead
+    /// they will be deleted at the next run". Use <c>deleteSrcAfter</c> to move keys in one run.</remarks>
     public bool? DeleteSrc { get; set; }
+
+    /// <summary>Delete each source key in the same run once the destination holds it: right after its copy succeeded
+    /// (and was verified with <c>checkNew</c>), or when the destination already held it equal (juicefs sync
+    /// <c>--delete-src-after</c> with <c>--delete-src</c>). One run moves every selected key; a failed copy keeps its key.
+    /// Not allowed in a ReplicaMirror.</summary>
+    /// <value><see langword="false"/>.</value>
+    /// <remarks>This is what <c>deleteSrc</c> did before Ferry followed juicefs 1.3.</remarks>
+    public bool? DeleteSrcAfter { get; set; }
 
     /// <summary>Delete destination keys absent from the source, after every copy succeeded and within
     /// <c>maxDelete</c> (juicefs sync <c>--delete-dst</c>).</summary>
     /// <value><see langword="false"/> in a SyncJob; <see langword="true"/> in a ReplicaMirror.</value>
     public bool? DeleteDst { get; set; }
+
+    /// <summary>Rewrite a changed destination file in place instead of writing a new file and renaming it (juicefs sync
+    /// <c>--inplace</c>): the file keeps its inode and hard links, and a reader may see it half rewritten. Meant with
+    /// <c>update</c>, for volume destinations; refused (the run fails before copying) for S3 and SFTP destinations.</summary>
+    /// <value><see langword="false"/>.</value>
+    public bool? Inplace { get; set; }
 
     /// <summary>Sync directories as well, including empty ones (juicefs sync <c>--dirs</c>).</summary>
     /// <value><see langword="false"/>.</value>
@@ -149,28 +166,28 @@ public abstract class SyncOptions
     /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>). May change
     /// while a SyncJob runs: the queue lets workers join and leave at any time.</summary>
     /// <value>1.</value>
-    [MutableAfterStart, Minimum(1), Maximum(1000), DefaultValue(1)]
+    [MutableAfterStart, Minimum(1), Maximum(SyncOptionLimits.MaxWorkers), DefaultValue(1)]
     public int? Workers { get; set; }
 
     /// <summary>Concurrent copy operations in each runner pod (juicefs sync <c>--threads</c>).</summary>
     /// <value>10.</value>
-    [Minimum(1), Maximum(1024), DefaultValue(10)]
+    [Minimum(1), Maximum(SyncOptionLimits.MaxThreads), DefaultValue(SyncOptionLimits.DefaultThreads)]
     public int? Threads { get; set; }
 
     /// <summary>Concurrent list operations in each runner pod (juicefs sync <c>--list-threads</c>).</summary>
     /// <value>1.</value>
-    [Minimum(1), Maximum(1024), DefaultValue(1)]
+    [Minimum(1), Maximum(SyncOptionLimits.MaxListThreads), DefaultValue(SyncOptionLimits.DefaultListThreads)]
     public int? ListThreads { get; set; }
 
     /// <summary>How many directory levels deep listing runs in parallel (juicefs sync <c>--list-depth</c>).</summary>
     /// <value>1.</value>
-    [Minimum(1), Maximum(64), DefaultValue(1)]
+    [Minimum(1), Maximum(SyncOptionLimits.MaxListDepth), DefaultValue(SyncOptionLimits.DefaultListDepth)]
     public int? ListDepth { get; set; }
 
     /// <summary>Bandwidth limit of each runner pod in Mbit/s, shared by its threads; 0 for none (juicefs sync
     /// <c>--bwlimit</c>).</summary>
     /// <value>0: unlimited.</value>
-    [Minimum(0)]
+    [Minimum(0), Maximum(SyncOptionLimits.MaxBwLimit)]
     public long? BwLimit { get; set; }
 
     /// <summary>The most destination keys a run may delete: a count, or a percentage of the destination's keys
@@ -232,7 +249,9 @@ public abstract class SyncOptions
         target.Existing = Existing;
         target.IgnoreExisting = IgnoreExisting;
         target.DeleteSrc = DeleteSrc;
+        target.DeleteSrcAfter = DeleteSrcAfter;
         target.DeleteDst = DeleteDst;
+        target.Inplace = Inplace;
         target.Dirs = Dirs;
         target.Perms = Perms;
         target.Links = Links;

@@ -28,7 +28,7 @@ internal static class RunCommand
         HelpName = "CLAIM=DIR",
     };
 
-    private static readonly Option<int?> Workers = new("--workers") { Description = "In-process workers (default: spec.workers).", HelpName = "N" };
+    private static readonly Option<int?> Workers = new Option<int?>("--workers") { Description = "In-process workers (default: spec.workers).", HelpName = "N" }.Within(1, Api.Sync.SyncOptionLimits.MaxWorkers);
 
     /// <summary>Creates the command.</summary>
     public static Command Create()

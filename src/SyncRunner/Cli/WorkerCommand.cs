@@ -141,13 +141,23 @@ internal static class WorkerCommand
         await using (source.ConfigureAwait(false))
         await using (destination.ConfigureAwait(false))
         {
-            var engine = new SyncEngine(source, destination, options, new SyncEngineSettings
+            SyncEngine engine;
+            try
             {
-                HolderIdentity = holder,
-                Distributed = true,
-                Time = time,
-                OnError = log.Error,
-            });
+                engine = new SyncEngine(source, destination, options, new SyncEngineSettings
+                {
+                    HolderIdentity = holder,
+                    Distributed = true,
+                    Time = time,
+                    OnError = log.Error,
+                });
+            }
+            catch (ArgumentException e)
+            {
+                log.Error(e.Message); // options the destination cannot honour (inplace on an object store)
+                return ExitCodes.Usage;
+            }
+
             using var metrics = new SyncMetrics(engine.Snapshot);
             PrometheusExporter? exporter = null;
             try
@@ -207,9 +217,9 @@ internal static class WorkerCommand
     {
         TextWriter error = parseResult.InvocationConfiguration.Error;
         int leaseSeconds = parseResult.GetValue(LeaseDuration);
-        if (leaseSeconds < 3)
+        if (leaseSeconds is < 3 or > 86_400)
         {
-            await error.WriteLineAsync("ferry: --lease-duration must be at least 3 seconds").ConfigureAwait(false);
+            await error.WriteLineAsync($"ferry: --lease-duration must be between 3 and 86400 seconds (got {leaseSeconds})").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 

@@ -10,4 +10,8 @@ public sealed record SyncResult(SyncOutcome Outcome, SyncCounters Counters, stri
     /// <summary>The SyncJob <c>Failed</c> condition reason of a failed run (<c>ObjectsFailed</c>,
     /// <c>MaxDeleteExceeded</c>, <c>MaxFailuresReached</c>), or <see langword="null"/>.</summary>
     public string? Condition { get; init; }
+
+    /// <summary>The range tasks this process saw fail for good, and a failed scan, in the order they failed.
+    /// <value>Default: empty.</value></summary>
+    public IReadOnlyList<FailedTask> FailedTasks { get; init; } = [];
 }

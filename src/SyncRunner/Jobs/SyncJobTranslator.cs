@@ -2,6 +2,7 @@ using System.Globalization;
 using Ferry.Api.Common;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
+using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
 using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
@@ -44,7 +45,9 @@ public static class SyncJobTranslator
             Existing = spec.Existing ?? false,
             IgnoreExisting = spec.IgnoreExisting ?? false,
             DeleteSrc = spec.DeleteSrc ?? false,
+            DeleteSrcAfter = spec.DeleteSrcAfter ?? false,
             DeleteDst = spec.DeleteDst ?? false,
+            InPlace = spec.Inplace ?? false,
             Dirs = spec.Dirs ?? false,
             Perms = spec.Perms ?? false,
             Links = spec.Links ?? false,
@@ -58,9 +61,9 @@ public static class SyncJobTranslator
             Start = string.IsNullOrEmpty(spec.Start) ? null : spec.Start,
             EndBefore = string.IsNullOrEmpty(spec.End) ? null : spec.End,
             Limit = spec.Limit ?? -1,
-            Threads = spec.Threads ?? 10,
-            ListThreads = spec.ListThreads ?? 1,
-            ListDepth = spec.ListDepth ?? 1,
+            Threads = spec.Threads ?? SyncOptionLimits.DefaultThreads,
+            ListThreads = spec.ListThreads ?? SyncOptionLimits.DefaultListThreads,
+            ListDepth = spec.ListDepth ?? SyncOptionLimits.DefaultListDepth,
             BwLimit = spec.BwLimit ?? 0,
             MaxDelete = spec.MaxDelete?.ToString(),
             MaxFailures = spec.MaxFailures ?? 100,
@@ -86,7 +89,8 @@ public static class SyncJobTranslator
 
         if (endpoint.S3 is { } s3)
         {
-            return new S3Storage(S3Location.Parse(S3Url(s3, Env(RunnerContract.AccessKeyId), Env(RunnerContract.SecretAccessKey), Env(RunnerContract.SessionToken), name)));
+            var location = S3Location.Parse(S3Url(s3, Env(RunnerContract.AccessKeyId), Env(RunnerContract.SecretAccessKey), Env(RunnerContract.SessionToken), name));
+            return new S3Storage(location, new S3StorageOptions { StorageClass = destination ? s3.StorageClass : null });
         }
 
         if (endpoint.Volume is { } volume)

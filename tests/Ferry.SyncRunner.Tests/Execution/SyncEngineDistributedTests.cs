@@ -203,8 +203,12 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
 
         SyncResult result = await engine.RunAsync(queue).WaitAsync(TimeSpan.FromMinutes(2));
 
-        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
-        Assert.Contains(errors, e => e.Contains("lease lost", StringComparison.Ordinal));
+        // Seen once in three ./test.sh runs on a loaded machine, not yet explained: a 231 ms run with no lease lost. The message
+        // carries what the run did, so that the next one says whether it listed, copied and claimed at all.
+        string context = $"puts {Volatile.Read(ref puts)}, result {result.Outcome} {result.Reason}, scanned {result.Counters.Scanned}, copied {result.Counters.Copied}, "
+            + $"skipped {result.Counters.Skipped}, errors [{string.Join("; ", errors)}], destination files {Directory.GetFiles(dst.Path, "*", SearchOption.AllDirectories).Length}";
+        Assert.True(result.Outcome == SyncOutcome.Succeeded, context);
+        Assert.True(errors.Any(e => e.Contains("lease lost", StringComparison.Ordinal)), context);
         Assert.Equal(TreeSnapshot.Take(src.Path, withDirectories: false), TreeSnapshot.Take(dst.Path, withDirectories: false));
         QueueStatus status = await queue.GetStatusAsync(RangeTaskPhase.Copy);
         Assert.Equal((1, 0, (long)Files), (status.Done, status.Failed, status.Counters.Scanned));

@@ -76,6 +76,15 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
     /// <inheritdoc/>
     public string DisplayName => Location.DisplayName;
 
+    /// <summary>The class of written objects, or <see langword="null"/> (the request carries none: the bucket's default).</summary>
+    private S3StorageClass? StorageClass => Options.StorageClass is { } name ? S3StorageClass.FindValue(name) : null;
+
+    /// <summary>This location with objects written in <paramref name="storageClass"/> (<c>--storage-class</c>); this
+    /// storage is left as it is (dispose it).</summary>
+    /// <param name="storageClass">The class name, e.g. <c>STANDARD_IA</c>.</param>
+    /// <returns>A new storage over the same location and options.</returns>
+    internal S3Storage WithStorageClass(string storageClass) => new(Location, Options.WithStorageClass(storageClass));
+
     /// <summary>S3 keeps modification times (in metadata) but no directories, modes or symlinks.</summary>
     public StorageCapabilities Capabilities => StorageCapabilities.ModifiedTimes;
 
@@ -263,7 +272,8 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         }
         catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            throw S3Errors.ToStorageException(e, operation, key, Location);
+            string? storageClass = operation is "PutObject" or "CreateMultipartUpload" or "CopyObject" ? Options.StorageClass : null;
+            throw S3Errors.ToStorageException(e, operation, key, Location, storageClass);
         }
     }
 
