@@ -242,24 +242,15 @@ internal static class SyncCommand
         await using (destination.ConfigureAwait(false))
         {
             using var metrics = new SyncMetrics(engine.Snapshot);
-            PrometheusExporter? exporter = null;
-            if (parseResult.GetValue(Metrics) is { } address)
+            IDisposable? exporter;
+            try
             {
-                try
-                {
-                    exporter = new PrometheusExporter(metrics.Meter);
-                    exporter.Start(address);
-                }
-                catch (Exception e) when (e is ArgumentException or System.Net.HttpListenerException)
-                {
-                    await stderr.WriteLineAsync($"ferry: --metrics {address}: {e.Message}").ConfigureAwait(false);
-                    if (exporter is not null)
-                    {
-                        await exporter.DisposeAsync().ConfigureAwait(false);
-                    }
-
-                    return ExitCodes.Usage;
-                }
+                exporter = RunnerTelemetry.Start(metrics.Meter, parseResult.GetValue(Metrics), Environment.GetEnvironmentVariable);
+            }
+            catch (Exception e) when (e is ArgumentException or System.Net.HttpListenerException)
+            {
+                await stderr.WriteLineAsync($"ferry: --metrics {parseResult.GetValue(Metrics)}: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Usage;
             }
 
             try
@@ -315,10 +306,7 @@ internal static class SyncCommand
                     await checkpoint.DisposeAsync().ConfigureAwait(false);
                 }
 
-                if (exporter is not null)
-                {
-                    await exporter.DisposeAsync().ConfigureAwait(false);
-                }
+                exporter?.Dispose();
             }
         }
     }

@@ -159,14 +159,10 @@ internal static class WorkerCommand
             }
 
             using var metrics = new SyncMetrics(engine.Snapshot);
-            PrometheusExporter? exporter = null;
+            IDisposable? exporter = null;
             try
             {
-                if (arguments.MetricsAddress is { } address)
-                {
-                    exporter = new PrometheusExporter(metrics.Meter);
-                    exporter.Start(address);
-                }
+                exporter = RunnerTelemetry.Start(metrics.Meter, arguments.MetricsAddress, environment);
 
                 log.Info($"syncing {SyncJobTranslator.Describe(job.Spec.Source)} to {SyncJobTranslator.Describe(job.Spec.Destination)} "
                     + $"({options.Threads} threads, tasks of about {options.TaskObjects} keys)");
@@ -201,10 +197,7 @@ internal static class WorkerCommand
             }
             finally
             {
-                if (exporter is not null)
-                {
-                    await exporter.DisposeAsync().ConfigureAwait(false);
-                }
+                exporter?.Dispose();
             }
         }
     }

@@ -98,9 +98,30 @@ public sealed class FerryChartTests
         var queries = panels.SelectMany(p => p!["targets"]!.AsArray().Select(t => (string)t!["expr"]!)).Concat(alerts.Values).ToList();
         Assert.Contains(panels, p => ((string)p!["title"]!).Contains("Data age", StringComparison.Ordinal));
 
-        using var metrics = new Ferry.Operator.Metrics.OperatorMetrics();
-        using var exporter = new Ferry.Operator.Metrics.PrometheusTextExporter(metrics.Meter);
-        var exported = exporter.Render().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
+        using var metrics = new Ferry.Operator.Metrics.OperatorMetrics(null, "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
+        metrics.Reconciled("syncjob", "success", 0.1);
+        metrics.StatusWritten("syncjob");
+        // One SyncJob and one mirror destination with a status, so that every instrument has a series to show.
+        var syncJob = OperatorHarness.S3ToVolume("charted");
+        syncJob.Status = new Ferry.Api.SyncJobs.SyncJobStatus { Phase = Ferry.Api.SyncJobs.SyncJobPhase.Failed, Progress = new Ferry.Api.SyncJobs.SyncProgress { Copied = 1, CopiedBytes = 10 } };
+        metrics.SyncJobs = () => [syncJob];
+        var mirror = Ferry.Operator.Tests.ReplicaMirrors.MirrorHarness.S3ToVolumes("charted");
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        mirror.Status = new Ferry.Api.ReplicaMirrors.ReplicaMirrorStatus
+        {
+            Destinations =
+            [
+                new Ferry.Api.ReplicaMirrors.MirrorDestinationStatus
+                {
+                    Name = "eu", LastSuccessfulSyncStartTime = start, LastSuccessfulSyncTime = start.AddMinutes(1), ConsecutiveFailures = 0,
+                    LastResult = new Ferry.Api.ReplicaMirrors.MirrorRunResult { SyncJob = "charted-eu-1", Result = Ferry.Api.ReplicaMirrors.SyncResult.Succeeded },
+                    Totals = new Ferry.Api.ReplicaMirrors.MirrorDestinationTotals { SucceededRuns = 1, CopiedBytes = 10, MissedRuns = 0 },
+                },
+            ],
+        };
+        metrics.Mirrors = () => [mirror];
+        using var exporter = new MetricsScrape(metrics.Meter.Name);
+        var exported = exporter.Text().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
         var queried = queries.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, "ferry_[a-z_]+").Select(m => m.Value)).ToHashSet(StringComparer.Ordinal);
         Assert.True(queried.Count >= 8, string.Join(", ", queried));
         Assert.All(queried, name => Assert.True(exported.Contains(name), $"{name} is queried by the chart but ferry-operator does not export it (exports: {string.Join(", ", exported)})"));

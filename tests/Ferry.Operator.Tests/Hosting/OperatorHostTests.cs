@@ -32,7 +32,7 @@ public sealed class OperatorHostTests
         try
         {
             var options = OperatorCommandLine.Parse(["--kubeconfig", kubeconfig, "--port", "0", "--status-interval", "0.2", "--log-format", "text"], _ => null);
-            await using var app = OperatorHost.Build(options);
+            await using var app = OperatorHost.Build(options, meterName: "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
             await app.StartAsync();
             var address = Assert.Single(OperatorHost.Addresses(app));
             var port = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal)).Port;
@@ -59,7 +59,17 @@ public sealed class OperatorHostTests
                 t => Regex.IsMatch(t, @"ferry_operator_reconcile_total\{controller=""syncjob"",result=""requeue""\} [1-9]")
                     && Regex.IsMatch(t, @"ferry_operator_status_writes_total\{controller=""syncjob""\} [1-9]"),
                 "the reconcile and its status write counted in /metrics");
-            Assert.Contains("# TYPE ferry_operator_reconcile_total counter", text, StringComparison.Ordinal);
+            // The exposition, pinned: names, types and units as the instruments define them, seconds buckets, no scope or
+            // target labels (OpenTelemetry's Prometheus exporter as configured by OperatorTelemetry).
+            Assert.Contains("# TYPE ferry_operator_reconcile_total counter\n", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE ferry_operator_reconcile_duration_seconds histogram\n", text, StringComparison.Ordinal);
+            Assert.Contains("ferry_operator_reconcile_duration_seconds_bucket{controller=\"syncjob\",le=\"0.005\"} ", text, StringComparison.Ordinal);
+            Assert.Contains("ferry_operator_reconcile_duration_seconds_bucket{controller=\"syncjob\",le=\"10\"} ", text, StringComparison.Ordinal);
+            Assert.Contains("ferry_operator_reconcile_duration_seconds_bucket{controller=\"syncjob\",le=\"+Inf\"} ", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE ferry_operator_syncjobs gauge\n", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE ferry_operator_status_writes_total counter\n", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("otel_scope", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("target_info", text, StringComparison.Ordinal);
             Assert.Matches(@"ferry_operator_reconcile_total\{controller=""syncjob"",result=""requeue""\} [1-9]", text);
             Assert.Contains("ferry_operator_reconcile_duration_seconds_count{controller=\"syncjob\"}", text, StringComparison.Ordinal);
             Assert.Contains("ferry_operator_syncjobs{phase=\"Pending\"} 1", text, StringComparison.Ordinal);
@@ -123,7 +133,7 @@ public sealed class OperatorHostTests
                 """);
 
             var options = OperatorCommandLine.Parse(["--kubeconfig", kubeconfig, "--port", "0", "--status-interval", "0.2", "--log-format", "text"], _ => null);
-            await using var app = OperatorHost.Build(options);
+            await using var app = OperatorHost.Build(options, meterName: "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
             await app.StartAsync();
 
             using var client = new KubernetesClient(new KubernetesClientConfiguration
@@ -169,11 +179,11 @@ public sealed class OperatorHostTests
 
         KubernetesClient NewClient() => new(new KubernetesClientConfiguration { Host = sim.Url.AbsoluteUri, AccessToken = sim.Token });
         OperatorOptions Options() => new() { Port = 0, StatusWriteInterval = TimeSpan.FromMilliseconds(200), LogFormat = "text" };
-        await using var first = OperatorHost.Build(Options(), NewClient());
+        await using var first = OperatorHost.Build(Options(), NewClient(), meterName: "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
         await first.StartAsync();
         using var client = NewClient();
         await Eventually.MatchAsync(() => client.TryGetAsync(KubeResources.Leases, "default", "ferry-operator"), l => !string.IsNullOrEmpty(l?.Spec?.HolderIdentity), "a leader");
-        await using var second = OperatorHost.Build(Options(), NewClient());
+        await using var second = OperatorHost.Build(Options(), NewClient(), meterName: "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
         await second.StartAsync();
 
         using var http1 = new HttpClient { BaseAddress = BaseAddress(first) };

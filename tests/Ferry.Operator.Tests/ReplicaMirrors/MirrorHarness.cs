@@ -32,7 +32,7 @@ public sealed class MirrorHarness : IAsyncDisposable
     private CancellationTokenSource _run = new();
     private Task _tasks = Task.CompletedTask;
     private OperatorMetrics? _metrics;
-    private PrometheusTextExporter? _exporter;
+    private MetricsScrape? _exporter;
 
     private MirrorHarness(ClusterSimulator sim, FakeTimeProvider time, RequestLog log, KubernetesClient client, OperatorOptions options)
     {
@@ -92,12 +92,12 @@ public sealed class MirrorHarness : IAsyncDisposable
         Start();
     }
 
-    public string MetricsText() => _exporter?.Render() ?? "";
+    public string MetricsText() => _exporter?.Text() ?? "";
 
     private void Start()
     {
-        _metrics = new OperatorMetrics(Time);
-        _exporter = new PrometheusTextExporter(_metrics.Meter);
+        _metrics = new OperatorMetrics(Time, "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
+        _exporter = new MetricsScrape(_metrics.Meter.Name);
         var syncJobs = new Informer<SyncJob>(Client, ApiResources.SyncJobs, null);
         var op = new ReplicaMirrorOperator(Client, syncJobs, Options, _metrics, Time, NullLoggerFactory.Instance);
         var token = _run.Token;

@@ -80,14 +80,14 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     private KubernetesClient? _testClient;
 
-    public string MetricsText() => _exporter?.Render() ?? "";
+    public string MetricsText() => _exporter?.Text() ?? "";
 
-    private PrometheusTextExporter? _exporter;
+    private MetricsScrape? _exporter;
 
     private void Start()
     {
-        _metrics = new OperatorMetrics();
-        _exporter = new PrometheusTextExporter(_metrics.Meter);
+        _metrics = new OperatorMetrics(null, "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
+        _exporter = new MetricsScrape(_metrics.Meter.Name);
         var op = new SyncJobOperator(Client, Options, _metrics, Clock, NullLoggerFactory.Instance);
         _informers = op.RunInformersAsync(_restart.Token);
         _controller = op.RunControllerAsync(_restart.Token);
