@@ -72,7 +72,8 @@ internal static class ReplicaSetController
     private static JsonObject PodFor(JsonObject rs)
     {
         var template = rs["spec"]?["template"]?.DeepClone() as JsonObject ?? [];
-        var meta = (template["metadata"] ??= new JsonObject()).AsObject();
+        var meta = template["metadata"] as JsonObject ?? [];
+        template.Remove("metadata");
         var name = JsonValues.String(rs["metadata"]?["name"]) ?? "";
         meta.Remove("name");
         meta["generateName"] = name + "-";

@@ -65,8 +65,10 @@ internal static class Workloads
 
     public static string Now() => DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Records a core/v1 Event on <paramref name="obj"/> (once per reason and message).</summary>
-    public static void RecordEvent(ClusterStore store, JsonObject obj, string reason, string message, bool warning = false)
+    /// <summary>Records a core/v1 Event on <paramref name="obj"/> (once per reason and message), from
+    /// <paramref name="component"/>.</summary>
+    public static void RecordEvent(ClusterStore store, JsonObject obj, string reason, string message, bool warning = false,
+        string component = "clustersim-controller-manager")
     {
         var ns = JsonValues.String(obj["metadata"]?["namespace"]) ?? "default";
         var name = JsonValues.String(obj["metadata"]?["name"]) ?? "";
@@ -87,7 +89,7 @@ internal static class Workloads
                 ["reason"] = reason,
                 ["message"] = message,
                 ["type"] = warning ? "Warning" : "Normal",
-                ["source"] = new JsonObject { ["component"] = "clustersim-controller-manager" },
+                ["source"] = new JsonObject { ["component"] = component },
                 ["firstTimestamp"] = Now(),
                 ["lastTimestamp"] = Now(),
                 ["count"] = 1,

@@ -549,8 +549,19 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private static async Task<DeleteOptions> ReadDeleteOptionsAsync(HttpRequest request, CancellationToken ct)
     {
-        var text = await ReadTextAsync(request, ct);
-        var body = string.IsNullOrWhiteSpace(text) ? null : ParseJson(text) as JsonObject;
+        JsonObject? body;
+        if ((request.ContentType ?? "").Split(';')[0].Trim() == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, ct);
+            body = buffer.Length == 0 ? null : ProtobufDecoder.Decode(buffer.ToArray());
+        }
+        else
+        {
+            var text = await ReadTextAsync(request, ct);
+            body = string.IsNullOrWhiteSpace(text) ? null : ParseJson(text) as JsonObject;
+        }
+
         string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         var policy = Str(body?["propagationPolicy"]) ?? (request.Query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
         if (policy is null && body?["orphanDependents"] is JsonValue orphan && orphan.TryGetValue<bool>(out var o))
