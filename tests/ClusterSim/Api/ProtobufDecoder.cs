@@ -202,6 +202,8 @@ internal static class ProtobufDecoder
 
     private static StatusException Unsupported(string message) => new(415, "UnsupportedMediaType", message);
 
+    /// <summary>ObjectMeta; empty strings (which gogo protobuf writes for Go's zero values) are left out, as JSON's
+    /// <c>omitempty</c> does.</summary>
     private static JsonObject ObjectMeta(ReadOnlyMemory<byte> meta)
     {
         var m = new JsonObject();
@@ -209,16 +211,16 @@ internal static class ProtobufDecoder
         {
             switch (field, value)
             {
-                case (1, ReadOnlyMemory<byte> v):
+                case (1, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["name"] = Str(v);
                     break;
-                case (2, ReadOnlyMemory<byte> v):
+                case (2, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["generateName"] = Str(v);
                     break;
-                case (3, ReadOnlyMemory<byte> v):
+                case (3, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["namespace"] = Str(v);
                     break;
-                case (6, ReadOnlyMemory<byte> v):
+                case (6, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["resourceVersion"] = Str(v);
                     break;
                 case (11, ReadOnlyMemory<byte> v):
