@@ -39,7 +39,7 @@ internal static class ReplicaSetController
             {
                 try
                 {
-                    active.Add(store.Create(store.Type("", "pods"), "v1", ns, PodFor(rs)));
+                    active.Add(store.Create(store.Type("", "pods"), "v1", ns, PodFor(rs), WriteOptions.By(Workloads.ControllerManager)));
                 }
                 catch (StatusException e)
                 {

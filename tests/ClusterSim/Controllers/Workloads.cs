@@ -8,6 +8,9 @@ namespace Ferry.ClusterSim.Controllers;
 /// <summary>Helpers the workload controllers share: ownership, readiness, status writes and Events.</summary>
 internal static class Workloads
 {
+    /// <summary>The field manager of the controllers' writes, as kube-controller-manager records them.</summary>
+    public const string ControllerManager = "kube-controller-manager";
+
     public static string? ControllerUid(JsonObject obj) =>
         (obj["metadata"]?["ownerReferences"] as JsonArray ?? []).OfType<JsonObject>()
             .Where(r => JsonValues.Bool(r["controller"]) == true).Select(r => JsonValues.String(r["uid"])).FirstOrDefault();
@@ -39,7 +42,7 @@ internal static class Workloads
 
         try
         {
-            store.SetStatus("apps", plural, JsonValues.String(obj["metadata"]?["namespace"]), JsonValues.String(obj["metadata"]?["name"])!, status);
+            store.SetStatus("apps", plural, JsonValues.String(obj["metadata"]?["namespace"]), JsonValues.String(obj["metadata"]?["name"])!, status, ControllerManager);
         }
         catch (StatusException e) when (e.Code is 404 or 409)
         {

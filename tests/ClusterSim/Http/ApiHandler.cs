@@ -221,7 +221,19 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             throw StatusException.BadRequest($"fieldValidation parameter unsupported: {validation}");
         }
 
-        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation) { IsPatch = patch };
+        var manager = request.Query["fieldManager"].ToString();
+        if (manager.Length > 128)
+        {
+            throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [new FieldError("FieldValueTooLong", "fieldManager", "Too long: may not be more than 128 bytes")]);
+        }
+
+        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation)
+        {
+            IsPatch = patch,
+            // The API server's default manager: the User-Agent up to its first '/' (e.g. "kubectl", "helm", "ferry").
+            FieldManager = manager.Length > 0 ? manager : request.Headers.UserAgent.ToString().Split('/')[0],
+            Force = IsTrue(request.Query["force"]),
+        };
     }
 
     private static void AddWarnings(HttpContext context, WriteOptions options)
@@ -443,6 +455,11 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         var text = await ReadTextAsync(request, context.RequestAborted);
         var status = route.Subresource == "status";
         var writeOptions = ReadWriteOptions(request, patch: !contentType.StartsWith("application/apply-patch", StringComparison.Ordinal));
+        if (writeOptions.Force && writeOptions.IsPatch)
+        {
+            throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [FieldError.Forbidden("force", "may not be specified for non-apply patch")]);
+        }
+
         JsonObject result;
         switch (contentType)
         {

@@ -77,7 +77,8 @@ internal sealed record ContainerProbe(
         int Count(string name, long fallback) => (int)Math.Max(1, JsonValues.Long(probe[name]) ?? fallback);
         return new ContainerProbe(kind, scheme, host, port, path.StartsWith('/') ? path : "/" + path, headers,
             Seconds("initialDelaySeconds", 0, 0), Seconds("periodSeconds", 10, 1), Seconds("timeoutSeconds", 1, 1),
-            kind == "Readiness" ? Count("successThreshold", 1) : 1, Count("failureThreshold", 3)) { Error = error };
+            kind == "Readiness" ? Count("successThreshold", 1) : 1, Count("failureThreshold", 3))
+        { Error = error };
     }
 
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;

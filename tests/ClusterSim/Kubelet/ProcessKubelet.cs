@@ -368,7 +368,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
                 }
 
                 return current;
-            }, status: true);
+            }, status: true, options: WriteOptions.By("kubelet"));
         }
         catch (StatusException e) when (e.Code is 404 or 409)
         {
@@ -439,7 +439,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
 
                 current["status"] = status;
                 return current;
-            }, status: true);
+            }, status: true, options: WriteOptions.By("kubelet"));
         }
         catch (StatusException e) when (e.Code is 404 or 409)
         {

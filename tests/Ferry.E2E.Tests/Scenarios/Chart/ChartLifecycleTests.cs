@@ -30,6 +30,12 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
         Assert.True((long?)deployment["status"]?["updatedReplicas"] == 1, context);
         Assert.Contains(deployment["status"]!["conditions"]!.AsArray(), c => (string?)c!["type"] == "Available" && (string?)c["status"] == "True");
 
+        // Helm 4 applied it server-side: helm owns the spec it rendered, the controller the status it wrote.
+        var owners = deployment["metadata"]!["managedFields"]!.AsArray();
+        JsonNode helm = Assert.Single(owners, e => (string?)e!["manager"] == "helm" && (string?)e["operation"] == "Apply")!;
+        Assert.NotNull(helm["fieldsV1"]!["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!["k:{\"name\":\"operator\"}"]!["f:args"]);
+        Assert.Contains(owners, e => (string?)e!["manager"] == "kube-controller-manager" && (string?)e["subresource"] == "status" && e["fieldsV1"]!["f:status"] is not null);
+
         JsonObject pod = Assert.Single(chart.OperatorPods());
         string podName = (string)pod["metadata"]!["name"]!;
         Assert.Equal(ChartCluster.OperatorServiceAccount, (string?)pod["spec"]!["serviceAccountName"]);
