@@ -163,8 +163,18 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
         string oldPod = (string)before["metadata"]!["name"]!;
         string oldReplicaSet = (string)before["metadata"]!["ownerReferences"]![0]!["name"]!;
 
-        await chart.HelmOkAsync(["upgrade", ChartCluster.Release, Helm.Chart, "--namespace", ChartCluster.ReleaseNamespace, "--wait", "--timeout", "180s",
-            .. ChartCluster.Set([.. chart.InstallValues, "operator.statusIntervalSeconds=3"])]);
+        string[] upgrade = ["upgrade", ChartCluster.Release, Helm.Chart, "--namespace", ChartCluster.ReleaseNamespace, "--wait", "--timeout", "180s",
+            .. ChartCluster.Set([.. chart.InstallValues, "operator.statusIntervalSeconds=3"])];
+
+        // Someone relabelled the Deployment by hand: Helm's server-side apply meets the field kubectl now owns.
+        await Cluster.Kubectl.RunOkAsync("label", "deployment", ChartCluster.Release, "-n", ChartCluster.ReleaseNamespace, "app.kubernetes.io/version=hand-edited", "--overwrite");
+        Kubectl.Result refused = await chart.HelmAsync(upgrade);
+        Assert.True(refused.ExitCode != 0, refused.ToString());
+        Assert.Contains("conflict with \"kubectl-label\" using apps/v1: .metadata.labels.app.kubernetes.io/version", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal(oldPod, (string?)Assert.Single(chart.OperatorPods())["metadata"]!["name"]);
+
+        await chart.HelmOkAsync([.. upgrade, "--force-conflicts"]);
+        Assert.NotEqual("hand-edited", (string?)chart.Deployment()["metadata"]!["labels"]!["app.kubernetes.io/version"]); // forced: the chart's value again
 
         string context = Cluster.Describe(ChartCluster.ReleaseNamespace);
         JsonObject deployment = chart.Deployment();
