@@ -205,7 +205,7 @@ public sealed class ClientOnSimulatorTests
         Assert.Equal("2", second.Data!["a"]);
         Assert.False(second.Data.ContainsKey("b"));
 
-        // Another manager applying a field of its own (forced here, though nothing conflicts) adds to the object.
+        // The simulator never reports apply conflicts between managers (tests/README.md), so only forcing is checked here.
         var other = new ConfigMap { Metadata = new ObjectMeta { Name = "applied", Namespace = "default" }, Data = new() { ["c"] = "other" } };
         var forced = await client.ApplyAsync(KubeResources.ConfigMaps, "default", "applied", other, new ApplyOptions("someone-else") { Force = true });
         Assert.Equal(("2", "other"), (forced.Data!["a"], forced.Data["c"]));
