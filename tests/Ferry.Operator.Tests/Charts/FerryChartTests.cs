@@ -127,6 +127,16 @@ public sealed class FerryChartTests
         Assert.All(queried, name => Assert.True(exported.Contains(name), $"{name} is queried by the chart but ferry-operator does not export it (exports: {string.Join(", ", exported)})"));
     }
 
+    [Fact]
+    public async Task Template_OperatorStrategy_KubernetesDefaultUnlessSet()
+    {
+        var defaults = Assert.Single(await RenderAsync("--namespace", "ferry-system"), o => (string?)o["kind"] == "Deployment");
+        var recreate = Assert.Single(await RenderAsync("--namespace", "ferry-system", "--set", "operator.strategy.type=Recreate"), o => (string?)o["kind"] == "Deployment");
+
+        Assert.Null(defaults["spec"]!["strategy"]);
+        Assert.Equal("Recreate", (string?)recreate["spec"]!["strategy"]!["type"]);
+    }
+
     private static void AssertAllows(JsonNode role, string group, string resource, params string[] verbs)
     {
         var rules = role["rules"]!.AsArray();
