@@ -29,7 +29,7 @@ namespace Ferry.Api.ReplicaMirrors;
 [ValidationRule("!has(self.timeZone) || has(self.schedule)", "timeZone needs schedule")]
 [ValidationRule("!has(self.startingDeadlineSeconds) || has(self.schedule) || has(self.interval)",
     "startingDeadlineSeconds needs schedule or interval")]
-public sealed class ReplicaMirrorSpec : SyncOptions
+public sealed class ReplicaMirrorSpec : SyncOptionsSpec
 {
     /// <summary>Where keys are read from.</summary>
     public required Endpoint Source { get; set; }

@@ -1,6 +1,6 @@
 namespace Ferry.Api.Sync;
 
-/// <summary>The defaults and bounds of the numeric sync options, defined once: the CRD schema (<see cref="SyncOptions"/>'s
+/// <summary>The defaults and bounds of the numeric sync options, defined once: the CRD schema (<see cref="SyncOptionsSpec"/>'s
 /// attributes), the <c>ferry sync</c> command line (which refuses a value outside them with exit code 2 and the option's
 /// name) and the engine's defaults all read them.</summary>
 /// <remarks>Defaults follow <c>juicefs sync</c> (<c>--threads 10</c>, <c>--list-threads 1</c>, <c>--list-depth 1</c>,

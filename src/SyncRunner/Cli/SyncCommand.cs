@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
-using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
+using Ferry.Api.Sync;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;

@@ -8,13 +8,13 @@ using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Jobs;
+using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Storage;
 using k8s;
 using k8s.Authentication;
 using k8s.Models;
-using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
 using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.SyncRunner.Cli;
@@ -110,7 +110,7 @@ internal static class WorkerCommand
             Log = log.Info,
         });
 
-        EngineOptions options;
+        SyncOptions options;
         IObjectStorage source;
         IObjectStorage destination;
         try

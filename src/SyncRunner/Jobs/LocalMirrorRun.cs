@@ -139,7 +139,7 @@ internal sealed class LocalMirrorRun
     /// <param name="status">The status from <see cref="RunAsync"/>.</param>
     /// <returns><see langword="true"/> when none failed.</returns>
     public static bool Succeeded(ReplicaMirrorStatus status) =>
-        status.Destinations?.All(d => d.LastResult is null || d.LastResult.Result == SyncResult.Succeeded) != false;
+        status.Destinations?.All(d => d.LastResult is null || d.LastResult.Result == MirrorSyncResult.Succeeded) != false;
 
     /// <summary>The status as indented JSON.</summary>
     /// <param name="status">The status.</param>

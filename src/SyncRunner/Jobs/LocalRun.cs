@@ -9,11 +9,11 @@ using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Serialization;
 using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
 using k8s;
 using k8s.Models;
-using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
 
 namespace Ferry.SyncRunner.Jobs;
 
@@ -96,7 +96,7 @@ internal sealed class LocalRun
     /// <returns>The status the operator would write.</returns>
     public async Task<SyncJobStatus> RunAsync(int workers, IReadOnlyDictionary<string, string> environment, Action<string>? onError, TimeProvider time, CancellationToken cancellationToken)
     {
-        EngineOptions options = SyncJobTranslator.ToOptions(Job.Spec, FilesFrom());
+        SyncOptions options = SyncJobTranslator.ToOptions(Job.Spec, FilesFrom());
         string? Env(string name) => environment.GetValueOrDefault(name);
         var queue = new InProcessWorkQueue();
         DateTimeOffset started = time.GetUtcNow();

@@ -2,7 +2,7 @@ using System.Globalization;
 using Ferry.Api.Common;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
-using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
@@ -10,12 +10,10 @@ using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.Local;
 using Ferry.SyncRunner.Storage.S3;
 using Ferry.SyncRunner.Storage.Sftp;
-using ApiFilterRule = Ferry.Api.Sync.FilterRule;
-using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
 
 namespace Ferry.SyncRunner.Jobs;
 
-/// <summary>Turns a SyncJob spec into what the engine runs: <see cref="EngineOptions"/> and the source and
+/// <summary>Turns a SyncJob spec into what the engine runs: <see cref="SyncOptions"/> and the source and
 /// destination <see cref="IObjectStorage"/>, with credentials taken from the runner pod's environment as
 /// <see cref="RunnerContract"/> defines it.</summary>
 /// <remarks>Field meanings follow the juicefs sync flags the API documents (<c>update</c> is <c>--update</c>, ...).
@@ -29,10 +27,10 @@ public static class SyncJobTranslator
     /// has none.</param>
     /// <returns>The options.</returns>
     /// <exception cref="FormatException">A size or duration is malformed.</exception>
-    public static EngineOptions ToOptions(SyncJobSpec spec, IReadOnlyList<string>? filesFrom = null)
+    public static SyncOptions ToOptions(SyncJobSpec spec, IReadOnlyList<string>? filesFrom = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new EngineOptions
+        return new SyncOptions
         {
             Filters = (spec.Filters ?? []).Select(ToRule).ToArray(),
             MatchFullPath = spec.MatchFullPath ?? false,
@@ -173,7 +171,7 @@ public static class SyncJobTranslator
         return $"s3://{credentials}{s3.Bucket}/{s3.Prefix}?endpoint={Uri.EscapeDataString(endpoint)}&region={Uri.EscapeDataString(region)}";
     }
 
-    private static FilterRule ToRule(ApiFilterRule rule) => rule.Include is { } include
+    private static FilterRule ToRule(FilterRuleSpec rule) => rule.Include is { } include
         ? new FilterRule(FilterAction.Include, include)
         : new FilterRule(FilterAction.Exclude, rule.Exclude ?? throw new ArgumentException("a filter rule names neither include nor exclude"));
 

@@ -1,4 +1,4 @@
-using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
+using Ferry.Api.Sync;
 using Ferry.SyncRunner.Filtering;
 
 namespace Ferry.SyncRunner.Planning;

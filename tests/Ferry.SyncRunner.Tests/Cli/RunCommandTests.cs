@@ -175,7 +175,7 @@ public class RunCommandTests
         Assert.Equal(source, TreeSnapshot.Take(far.Combine("replica"), withDirectories: false));
         Assert.Empty(Directory.EnumerateFileSystemEntries(paused.Path));
         var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
-        Assert.Equal(Ferry.Api.ReplicaMirrors.SyncResult.Succeeded, status.LastSyncResult);
+        Assert.Equal(Ferry.Api.ReplicaMirrors.MirrorSyncResult.Succeeded, status.LastSyncResult);
         Assert.Equal(["near", "far", "paused"], status.Destinations!.Select(d => d.Name));
         var farStatus = status.Destinations![1];
         Assert.Equal(1L, farStatus.LastResult!.Deleted);
@@ -205,7 +205,7 @@ public class RunCommandTests
 
         Assert.Equal(1, code);
         var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
-        Assert.Equal(Ferry.Api.ReplicaMirrors.SyncResult.PartiallyFailed, status.LastSyncResult);
+        Assert.Equal(Ferry.Api.ReplicaMirrors.MirrorSyncResult.PartiallyFailed, status.LastSyncResult);
         Assert.Equal("MaxDeleteExceeded", status.Destinations!.Single(d => d.Name == "far").LastResult!.Reason);
         Assert.Contains(status.Conditions!, c => c is { Type: "Degraded", Status: "True", Reason: "MaxDeleteExceeded" });
         Assert.All(Enumerable.Range(0, 4), i => Assert.True(File.Exists(far.Combine($"replica/extra{i}.jpg"))));

@@ -11,7 +11,7 @@ using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.S3;
 using Ferry.SyncRunner.Storage.Sftp;
 using Ferry.SyncRunner.Tests.Support;
-using ApiFilterRule = Ferry.Api.Sync.FilterRule;
+using Ferry.Api.Sync;
 
 namespace Ferry.SyncRunner.Tests.Jobs;
 
@@ -37,7 +37,7 @@ public class SyncJobTranslatorTests
     public void ToOptions_EveryField_MapsToTheJuicefsFlag()
     {
         SyncJobSpec spec = Spec();
-        spec.Filters = [new ApiFilterRule { Exclude = "*.tmp" }, new ApiFilterRule { Include = "/train/**" }, new ApiFilterRule { Exclude = "*" }];
+        spec.Filters = [new FilterRuleSpec { Exclude = "*.tmp" }, new FilterRuleSpec { Include = "/train/**" }, new FilterRuleSpec { Exclude = "*" }];
         spec.MatchFullPath = true;
         spec.Update = true;
         spec.CheckNew = true;

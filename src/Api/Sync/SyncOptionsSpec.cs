@@ -19,13 +19,13 @@ namespace Ferry.Api.Sync;
     "startTime must be before endTime")]
 [ValidationRule("!has(self.start) || !has(self.end) || self.end == '' || self.start < self.end",
     "start must sort before end")]
-public abstract class SyncOptions
+public abstract class SyncOptionsSpec
 {
     /// <summary>Ordered include/exclude rules; the first rule that matches a key decides (juicefs sync
     /// <c>--include</c>/<c>--exclude</c>).</summary>
     /// <value>None: every key is selected.</value>
     [Items(0, 256)]
-    public List<FilterRule>? Filters { get; set; }
+    public List<FilterRuleSpec>? Filters { get; set; }
 
     /// <summary>Match each rule against the key's full path instead of layer by layer (juicefs sync
     /// <c>--match-full-path</c>).</summary>
@@ -235,10 +235,10 @@ public abstract class SyncOptions
     /// spec into the spec of a child SyncJob. Lists and nested objects are deep copies.</summary>
     /// <param name="target">The object to overwrite; its own fields (source, destination, schedule…) stay.</param>
     /// <exception cref="ArgumentNullException"><paramref name="target"/> is null.</exception>
-    public void CopyOptionsTo(SyncOptions target)
+    public void CopyOptionsTo(SyncOptionsSpec target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        target.Filters = Clone(Filters, ApiJsonContext.Default.ListFilterRule);
+        target.Filters = Clone(Filters, ApiJsonContext.Default.ListFilterRuleSpec);
         target.MatchFullPath = MatchFullPath;
         target.FilesFrom = Clone(FilesFrom, ApiJsonContext.Default.V1ConfigMapKeySelector);
         target.Update = Update;
