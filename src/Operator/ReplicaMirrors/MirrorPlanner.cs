@@ -288,8 +288,8 @@ internal static class MirrorPlanner
     private static void PlanPruning(MirrorPlan plan, ReplicaMirror mirror, Dictionary<string, MirrorDestinationStatus> recorded, Dictionary<string, List<SyncJob>> byDestination)
     {
         var spec = mirror.Spec;
-        var keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? 3;
-        var keepFailed = spec.FailedRunsHistoryLimit ?? 1;
+        var keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultSuccessfulRunsHistoryLimit;
+        var keepFailed = spec.FailedRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultFailedRunsHistoryLimit;
         var names = spec.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (destination, kids) in byDestination)
         {

@@ -5,6 +5,7 @@ using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
@@ -116,7 +117,7 @@ internal sealed class SyncJobReconciler
         status.Conditions ??= [];
         var spec = syncJob.Spec;
         var suspended = spec.Suspend == true;
-        var workers = spec.Workers ?? 1;
+        var workers = spec.Workers ?? SyncOptionLimits.DefaultWorkers;
 
         var job = _jobs.Get(ns, RunNames.JobName(name));
         if (job is not null && !OwnerReferences.IsControlledBy(job, syncJob))
@@ -344,7 +345,7 @@ internal sealed class SyncJobReconciler
             return (SyncJobConditionReasons.ObjectsFailed, $"task {task} failed on every attempt" + (string.IsNullOrEmpty(error) ? "" : ": " + error));
         }
 
-        if (spec.MaxFailures is { } maxFailures && status.Progress?.Failed >= maxFailures)
+        if (spec.MaxFailures is { } maxFailures && maxFailures > 0 && status.Progress?.Failed >= maxFailures)
         {
             return (SyncJobConditionReasons.MaxFailuresReached, string.Create(CultureInfo.InvariantCulture, $"{status.Progress.Failed} object(s) failed; maxFailures is {maxFailures}"));
         }

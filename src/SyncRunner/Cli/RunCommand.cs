@@ -93,7 +93,7 @@ internal static class RunCommand
         {
             LocalRun run = LocalRun.For(job, manifests);
             Dictionary<string, string> environment = run.Environment(volumes);
-            status = await run.RunAsync(workers ?? run.Job.Spec.Workers ?? 1, environment, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            status = await run.RunAsync(workers ?? run.Job.Spec.Workers ?? Api.Sync.SyncOptionLimits.DefaultWorkers, environment, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
         {

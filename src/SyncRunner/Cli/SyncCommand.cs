@@ -72,8 +72,11 @@ internal static class SyncCommand
     private static readonly Option<string?> EndTime = new("--end-time") { Description = "Skip files modified after TIME.", HelpName = "TIME" };
     private static readonly Option<string?> Start = new("--start", "-s") { Description = "The first KEY to sync.", HelpName = "KEY" };
     private static readonly Option<string?> End = new("--end", "-e") { Description = "The last KEY to sync (inclusive).", HelpName = "KEY" };
-    private static readonly Option<long> Limit = new Option<long>("--limit") { Description = "Process at most N source keys (-1 is unlimited).", DefaultValueFactory = _ => -1 }
-        .Within(-1, long.MaxValue);
+    private static readonly Option<long> Limit = new Option<long>("--limit")
+    {
+        Description = "Process at most N source keys (-1 is unlimited, 0 processes none).",
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultLimit,
+    }.Within(-1, long.MaxValue);
     private static readonly Option<string?> FilesFrom = new("--files-from") { Description = "Sync only the keys listed in FILE, one per line (a line ending in '/' selects everything below it).", HelpName = "FILE" };
     private static readonly Option<double> BwLimit = new Option<double>("--bwlimit") { Description = "Limit bandwidth to N Mbit/s across all threads (0 is unlimited).", DefaultValueFactory = _ => 0 }
         .Within(0, SyncOptionLimits.MaxBwLimit);
@@ -89,14 +92,17 @@ internal static class SyncCommand
     private static readonly Option<int> ListDepth = new Option<int>("--list-depth")
     {
         Description = "With --list-threads > 1: how many directory levels are listed one level at a time to find the prefixes to list "
-            + "in parallel (1: top-level directories, 2: also their sub-directories). 0 cuts the key space every 100,000 keys instead, "
-            + "after one sequential listing.",
+            + "in parallel (1: top-level directories, 2: also their sub-directories). 0 cuts the key space every "
+            + SyncOptionLimits.DefaultTaskObjects.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " keys instead, after one sequential listing.",
         HelpName = "N",
         DefaultValueFactory = _ => SyncOptionLimits.DefaultListDepth,
-    }.Within(0, SyncOptionLimits.MaxListDepth);
+    }.Within(SyncOptionLimits.MinListDepth, SyncOptionLimits.MaxListDepth);
 
-    private static readonly Option<long> MaxFailure = new Option<long>("--max-failure") { Description = "Abort once N objects have failed (0 or -1 is unlimited, as juicefs's -1).", DefaultValueFactory = _ => 0 }
-        .Within(-1, long.MaxValue);
+    private static readonly Option<long> MaxFailure = new Option<long>("--max-failure")
+    {
+        Description = "Abort once N objects have failed (-1 or 0 is unlimited, as in juicefs).",
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultMaxFailures,
+    }.Within(SyncOptionLimits.MinMaxFailures, long.MaxValue);
     private static readonly Option<string?> MaxDelete = new("--max-delete") { Description = "Fail before deleting anything when --delete-dst would delete more than N keys or N% of the destination.", HelpName = "N|N%" };
     private static readonly Option<string?> StorageClass = new("--storage-class")
     {
@@ -371,7 +377,9 @@ internal static class SyncCommand
         }
     }
 
-    private static SyncOptions ReadOptions(ParseResult p)
+    /// <summary>The engine options of a parsed <c>ferry sync</c> command line.</summary>
+    /// <exception cref="ArgumentException">An option's value is malformed, or two bounds select nothing.</exception>
+    internal static SyncOptions ReadOptions(ParseResult p)
     {
         long? minSize = OptionRules.Parse(p, MinSize, ValueParsers.ParseSize);
         long? maxSize = OptionRules.Parse(p, MaxSize, ValueParsers.ParseSize);
@@ -426,7 +434,7 @@ internal static class SyncCommand
             ListDepth = p.GetValue(ListDepth),
             BwLimit = p.GetValue(BwLimit),
             MaxDelete = p.GetValue(MaxDelete) is { } maxDelete ? MaxDeleteValue(maxDelete) : null,
-            MaxFailures = Math.Max(0, p.GetValue(MaxFailure)),
+            MaxFailures = p.GetValue(MaxFailure),
             Filters = OrderedRules(p),
             MatchFullPath = p.GetValue(MatchFullPath),
             FilesFrom = filesFrom is null ? null : File.ReadAllLines(filesFrom),

@@ -91,7 +91,7 @@ internal sealed class LocalMirrorRun
             {
                 SyncJob child = r.Run.Job;
                 child.Metadata.CreationTimestamp = Slot.UtcDateTime;
-                child.Status = await r.Run.RunAsync(workers ?? child.Spec.Workers ?? 1, environments[i], line => onError?.Invoke($"{r.Destination.Name}: {line}"), time, cancellationToken)
+                child.Status = await r.Run.RunAsync(workers ?? child.Spec.Workers ?? Api.Sync.SyncOptionLimits.DefaultWorkers, environments[i], line => onError?.Invoke($"{r.Destination.Name}: {line}"), time, cancellationToken)
                     .ConfigureAwait(false);
                 return (r.Destination.Name, Child: child);
             }

@@ -197,9 +197,9 @@ internal sealed class LocalRun
         if (endpoint.S3 is { CredentialsSecretRef: { } s3Ref })
         {
             V1Secret secret = SecretOf(s3Ref.Name, where + ".s3.credentialsSecretRef");
-            env[prefix + RunnerContract.AccessKeyId] = Key(secret, s3Ref.AccessKeyIdKey ?? "accessKeyId", required: true)!;
-            env[prefix + RunnerContract.SecretAccessKey] = Key(secret, s3Ref.SecretAccessKeyKey ?? "secretAccessKey", required: true)!;
-            if (Key(secret, s3Ref.SessionTokenKey ?? "sessionToken", required: false) is { } token)
+            env[prefix + RunnerContract.AccessKeyId] = Key(secret, s3Ref.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, required: true)!;
+            env[prefix + RunnerContract.SecretAccessKey] = Key(secret, s3Ref.SecretAccessKeyKey ?? S3CredentialsSecretRef.DefaultSecretAccessKeyKey, required: true)!;
+            if (Key(secret, s3Ref.SessionTokenKey ?? S3CredentialsSecretRef.DefaultSessionTokenKey, required: false) is { } token)
             {
                 env[prefix + RunnerContract.SessionToken] = token;
             }
@@ -216,10 +216,10 @@ internal sealed class LocalRun
             V1Secret secret = SecretOf(reference.Name, where + ".sftp.credentialsSecretRef");
             string dir = Directory.CreateTempSubdirectory("ferry-sftp-").FullName;
             _temporaryDirectories.Add(dir);
-            WritePrivate(Path.Combine(dir, RunnerContract.PrivateKeyFile), Key(secret, reference.PrivateKeyKey ?? "privateKey", required: false));
-            WritePrivate(Path.Combine(dir, RunnerContract.KnownHostsFile), Key(secret, reference.KnownHostsKey ?? "knownHosts", required: false));
+            WritePrivate(Path.Combine(dir, RunnerContract.PrivateKeyFile), Key(secret, reference.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey, required: false));
+            WritePrivate(Path.Combine(dir, RunnerContract.KnownHostsFile), Key(secret, reference.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey, required: false));
             env[prefix + RunnerContract.SftpSecretDir] = dir;
-            if (Key(secret, reference.PasswordKey ?? "password", required: false) is { } password)
+            if (Key(secret, reference.PasswordKey ?? SftpCredentialsSecretRef.DefaultPasswordKey, required: false) is { } password)
             {
                 env[prefix + RunnerContract.SftpPassword] = password;
             }

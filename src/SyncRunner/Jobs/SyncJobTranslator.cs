@@ -21,8 +21,10 @@ namespace Ferry.SyncRunner.Jobs;
 /// display name masks them), SFTP passwords go to ssh through <c>SSH_ASKPASS</c>.</remarks>
 public static class SyncJobTranslator
 {
-    /// <summary>The engine options of a spec. Apply <see cref="Api.Schema.SchemaDefaults.Apply"/> to the spec first.</summary>
-    /// <param name="spec">The SyncJob spec (defaults applied).</param>
+    /// <summary>The engine options of a spec: every field means what the <c>ferry sync</c> flag of the same juicefs name
+    /// means, and a field the spec leaves out gets the engine's default (the same as the CRD's <c>default</c>, both from
+    /// <see cref="SyncOptionLimits"/>).</summary>
+    /// <param name="spec">The SyncJob spec, with or without <see cref="Api.Schema.SchemaDefaults.Apply"/>.</param>
     /// <param name="filesFrom">The lines of the <c>filesFrom</c> ConfigMap key, or <see langword="null"/> when the spec
     /// has none.</param>
     /// <returns>The options.</returns>
@@ -30,6 +32,7 @@ public static class SyncJobTranslator
     public static SyncOptions ToOptions(SyncJobSpec spec, IReadOnlyList<string>? filesFrom = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        var defaults = new SyncOptions();
         return new SyncOptions
         {
             Filters = (spec.Filters ?? []).Select(ToRule).ToArray(),
@@ -57,16 +60,16 @@ public static class SyncJobTranslator
             StartTime = spec.StartTime,
             EndTime = spec.EndTime,
             Start = string.IsNullOrEmpty(spec.Start) ? null : spec.Start,
-            EndBefore = string.IsNullOrEmpty(spec.End) ? null : spec.End,
-            Limit = spec.Limit ?? -1,
-            Threads = spec.Threads ?? SyncOptionLimits.DefaultThreads,
-            ListThreads = spec.ListThreads ?? SyncOptionLimits.DefaultListThreads,
-            ListDepth = spec.ListDepth ?? SyncOptionLimits.DefaultListDepth,
-            BwLimit = spec.BwLimit ?? 0,
+            End = string.IsNullOrEmpty(spec.End) ? null : spec.End,
+            Limit = spec.Limit ?? defaults.Limit,
+            Threads = spec.Threads ?? defaults.Threads,
+            ListThreads = spec.ListThreads ?? defaults.ListThreads,
+            ListDepth = spec.ListDepth ?? defaults.ListDepth,
+            BwLimit = spec.BwLimit ?? defaults.BwLimit,
             MaxDelete = spec.MaxDelete?.ToString(),
-            MaxFailures = spec.MaxFailures ?? 100,
-            TaskObjects = (int)Math.Clamp(spec.TaskObjects ?? 10_000, 1, int.MaxValue),
-            TaskBytes = spec.TaskBytes is { } taskBytes ? ByteQuantity.ToBytes(taskBytes) : 8L << 30,
+            MaxFailures = spec.MaxFailures ?? defaults.MaxFailures,
+            TaskObjects = spec.TaskObjects is { } taskObjects ? (int)Math.Clamp(taskObjects, 1, int.MaxValue) : defaults.TaskObjects,
+            TaskBytes = spec.TaskBytes is { } taskBytes ? ByteQuantity.ToBytes(taskBytes) : defaults.TaskBytes,
         };
     }
 
@@ -146,7 +149,7 @@ public static class SyncJobTranslator
         {
             { S3: { } s3 } => $"s3://{s3.Bucket}/{s3.Prefix}",
             { Volume: { } v } => $"volume://{v.ClaimName}/{v.Path}",
-            { Sftp: { } s } => $"sftp://{s.User}@{s.Host}:{(s.Port ?? 22).ToString(CultureInfo.InvariantCulture)}/{s.Path}",
+            { Sftp: { } s } => $"sftp://{s.User}@{s.Host}:{(s.Port ?? SftpEndpoint.DefaultPort).ToString(CultureInfo.InvariantCulture)}/{s.Path}",
             _ => "(none)",
         };
     }

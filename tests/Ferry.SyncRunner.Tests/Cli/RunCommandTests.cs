@@ -57,6 +57,29 @@ public class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_StartAndEnd_CopyTheKeysFerrySyncCopies_EndIncluded()
+    {
+        using var data = new TempDirectory();
+        using var backup = new TempDirectory();
+        using var local = new TempDirectory();
+        using var files = new TempDirectory();
+        foreach (string key in new[] { "a", "b", "c", "d", "d0", "e" })
+        {
+            data.Write("photos/" + key, key);
+        }
+
+        string manifest = files.Write("syncjob.yaml", Manifest + "\n  start: b\n  end: d\n");
+
+        (int code, _, string stderr) = await RunAsync("run", "-f", manifest, "--volume", $"data={data.Path}", "--volume", $"backup={backup.Path}");
+        (int syncCode, _, string syncErr) = await RunAsync("sync", "--start", "b", "--end", "d", data.Combine("photos") + "/", local.Path + "/");
+
+        Assert.True(code == 0, stderr);
+        Assert.True(syncCode == 0, syncErr);
+        Assert.Equal(["b", "c", "d"], Directory.GetFiles(backup.Combine("copy")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(TreeSnapshot.Take(local.Path, withDirectories: false), TreeSnapshot.Take(backup.Combine("copy"), withDirectories: false));
+    }
+
+    [Fact]
     public async Task Run_MaxDeleteExceeded_FailedStatusAndExitCode_NothingDeleted()
     {
         using var data = new TempDirectory();
