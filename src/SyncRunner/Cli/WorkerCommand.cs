@@ -173,7 +173,7 @@ internal static class WorkerCommand
                 SyncResult result = await engine.RunAsync(queue, cancellationToken).ConfigureAwait(false);
                 QueueStatus copies = await queue.GetStatusAsync(RangeTaskPhase.Copy, cancellationToken).ConfigureAwait(false);
                 SyncCounters mine = result.Counters;
-                log.Info($"queue finished: run {(result.Outcome == SyncOutcome.Succeeded ? RunOutcomes.Succeeded : $"{RunOutcomes.Failed} ({result.Condition}: {result.Reason})")}; "
+                log.Info($"queue finished: run {(result.Outcome == SyncOutcome.Succeeded ? RunOutcomes.Succeeded : $"{RunOutcomes.Failed} ({result.Failure}: {result.Reason})")}; "
                     + $"{copies.Done + copies.Failed} copy task(s), run scanned {copies.Counters.Scanned}, copied {copies.Counters.Copied}; "
                     + $"this worker copied {mine.Copied} ({mine.CopiedBytes} bytes), skipped {mine.Skipped}, failed {mine.Failed} in {result.Elapsed.TotalSeconds:0.0}s");
                 return ExitCodes.Success;

@@ -137,53 +137,38 @@ internal sealed class LocalRun
 
         QueueStatus copies = await queue.GetStatusAsync(RangeTaskPhase.Copy, cancellationToken).ConfigureAwait(false);
         QueueStatus deletes = await queue.GetStatusAsync(RangeTaskPhase.Delete, cancellationToken).ConfigureAwait(false);
-        QueueOutcome outcome = await queue.GetOutcomeAsync(cancellationToken).ConfigureAwait(false) ?? new QueueOutcome(false, "no outcome was recorded", SyncJobConditionReasons.ObjectsFailed);
-        return Status(Job, workers, copies, deletes, outcome, started, time.GetUtcNow());
+        QueueOutcome outcome = await queue.GetOutcomeAsync(cancellationToken).ConfigureAwait(false) ?? new QueueOutcome(false, "no outcome was recorded", RunFailureKind.ObjectsFailed);
+        return Status(Job, workers, copies, deletes, outcome, started, time);
     }
 
-    /// <summary>The status of a finished run as the operator writes it.</summary>
-    internal static SyncJobStatus Status(SyncJob job, int workers, QueueStatus copies, QueueStatus deletes, QueueOutcome outcome, DateTimeOffset started, DateTimeOffset finished)
+    /// <summary>The status of a finished run as the operator writes it (<see cref="SyncJobStatusBuilder"/>).</summary>
+    internal static SyncJobStatus Status(SyncJob job, int workers, QueueStatus copies, QueueStatus deletes, QueueOutcome outcome, DateTimeOffset started, TimeProvider time)
     {
         TaskCounters sum = copies.Counters.ToTaskCounters();
         sum.Add(deletes.Counters.ToTaskCounters());
         long generation = job.Metadata.Generation ?? 1;
-        V1Condition Make(string type, bool on, string reason, string message) => new()
+        var status = new SyncJobStatus { ObservedGeneration = generation };
+        SyncJobStatusBuilder.SetSpecValid(status, SyncJobConditionReasons.Valid, "the spec is valid and every referenced Secret, ConfigMap and volume was given", generation, time);
+        SyncJobStatusBuilder.SetStarted(status, started);
+        var tasks = new TaskCounts
         {
-            Type = type,
-            Status = on ? "True" : "False",
-            ObservedGeneration = generation,
-            LastTransitionTime = finished.UtcDateTime,
-            Reason = reason,
-            Message = message,
+            Total = copies.Pending + copies.Running + copies.Done + copies.Failed + deletes.Pending + deletes.Running + deletes.Done + deletes.Failed,
+            Pending = copies.Pending + deletes.Pending,
+            Running = copies.Running + deletes.Running,
+            Done = copies.Done + deletes.Done,
+            Failed = copies.Failed + deletes.Failed,
         };
+        SyncJobStatusBuilder.SetProgress(status, SyncJobPhase.Running, tasks, sum.ToProgress(), new WorkerCounts { Desired = workers, Active = 0 });
+        if (outcome.Succeeded)
+        {
+            SyncJobStatusBuilder.SetSucceeded(status, generation, time);
+        }
+        else
+        {
+            SyncJobStatusBuilder.SetFailed(status, SyncJobStatusBuilder.FailureReason(outcome.Failure ?? RunFailureKind.ObjectsFailed), outcome.Reason ?? "the run failed", generation, time);
+        }
 
-        string reason = outcome.Succeeded ? SyncJobConditionReasons.Succeeded : outcome.Condition ?? SyncJobConditionReasons.ObjectsFailed;
-        string message = outcome.Succeeded ? $"{sum.Copied} object(s) copied, {sum.Skipped} up to date, {sum.Deleted} deleted" : outcome.Reason ?? "the run failed";
-        return new SyncJobStatus
-        {
-            Phase = outcome.Succeeded ? SyncJobPhase.Succeeded : SyncJobPhase.Failed,
-            ObservedGeneration = generation,
-            StartTime = started,
-            CompletionTime = finished,
-            Conditions =
-            [
-                Make(SyncJobConditionTypes.SpecValid, true, SyncJobConditionReasons.Valid, "the spec is valid"),
-                Make(SyncJobConditionTypes.Progressing, false, reason, message),
-                Make(SyncJobConditionTypes.Complete, outcome.Succeeded, reason, message),
-                Make(SyncJobConditionTypes.Failed, !outcome.Succeeded, reason, message),
-            ],
-            Workers = new WorkerCounts { Desired = workers, Active = 0 },
-            Tasks = new TaskCounts
-            {
-                Total = copies.Pending + copies.Running + copies.Done + copies.Failed + deletes.Pending + deletes.Running + deletes.Done + deletes.Failed,
-                Pending = copies.Pending + deletes.Pending,
-                Running = copies.Running + deletes.Running,
-                Done = copies.Done + deletes.Done,
-                Failed = copies.Failed + deletes.Failed,
-            },
-            Progress = sum.ToProgress(),
-            LastError = outcome.Succeeded ? null : outcome.Reason,
-        };
+        return status;
     }
 
     /// <summary>The status as indented JSON.</summary>

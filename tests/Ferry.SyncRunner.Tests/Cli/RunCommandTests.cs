@@ -50,7 +50,7 @@ public class RunCommandTests
         Assert.Equal(SyncJobPhase.Succeeded, status.Phase);
         Assert.Equal((57L, 57L, 1L, 0L), (status.Progress!.Scanned, status.Progress.Copied, status.Progress.Deleted, status.Progress.Failed));
         Assert.Equal(Enumerable.Range(0, 57).Sum(i => (long)i), status.Progress.CopiedBytes);
-        Assert.Equal((3, 0), (status.Workers!.Desired, status.Workers.Active));
+        Assert.Equal((0, 0), (status.Workers!.Desired, status.Workers.Active)); // a finished run wants no workers, as the operator writes it
         Assert.True(status.Tasks!.Done > 2);
         Assert.Equal(status.Tasks.Total, status.Tasks.Done);
         Assert.Contains(status.Conditions!, c => c is { Type: "Complete", Status: "True", Reason: "Succeeded" });
@@ -96,6 +96,9 @@ public class RunCommandTests
         SyncJobStatus status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.SyncJobStatus)!;
         Assert.Equal(SyncJobPhase.Failed, status.Phase);
         Assert.Contains(status.Conditions!, c => c is { Type: "Failed", Status: "True", Reason: "MaxDeleteExceeded" });
+        Assert.Contains(status.Conditions!, c => c is { Type: "Progressing", Status: "False", Reason: "MaxDeleteExceeded" });
+        Assert.DoesNotContain(status.Conditions!, c => c.Type == "Complete"); // as the operator writes it: no Complete=False
+        Assert.StartsWith("refusing to delete", status.LastError, StringComparison.Ordinal);
         Assert.True(File.Exists(backup.Combine("copy/x")) && File.Exists(backup.Combine("copy/y")));
     }
 
