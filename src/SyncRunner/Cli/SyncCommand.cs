@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using Ferry.Api;
 using Ferry.Api.Sync;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Filtering;
+using Ferry.SyncRunner.Jobs;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Checkpoints;
@@ -188,17 +190,17 @@ internal static class SyncCommand
         bool quiet = parseResult.GetValue(Quiet);
         bool json = parseResult.GetValue(Json);
         SyncOptions options;
-        IObjectStorage source;
-        IObjectStorage destination;
+        IObjectStorage? source = null;
+        IObjectStorage? destination = null;
         SyncEngine engine;
         CheckpointSession? checkpoint = null;
         try
         {
             options = ReadOptions(parseResult);
-            StorageFactory.CheckTrailingSlashes(src, dst);
+            UserInput.Check(() => StorageFactory.CheckTrailingSlashes(src, dst));
             CheckLocalPaths(src, dst);
-            source = StorageFactory.Default.Create(src);
-            destination = StorageFactory.Default.Create(dst);
+            source = UserInput.Open(() => StorageFactory.Default.Create(src));
+            destination = UserInput.Open(() => StorageFactory.Default.Create(dst));
             if (parseResult.GetValue(StorageClass) is { } storageClass)
             {
                 destination = await WithStorageClassAsync(destination, storageClass).ConfigureAwait(false);
@@ -231,12 +233,20 @@ internal static class SyncCommand
                 ResumedCounters = checkpoint?.ResumedCounters,
             });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
+        catch (ConfigurationException e)
         {
             await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
             if (checkpoint is not null)
             {
                 await checkpoint.DisposeAsync().ConfigureAwait(false);
+            }
+
+            foreach (IObjectStorage? opened in new[] { source, destination })
+            {
+                if (opened is not null)
+                {
+                    await opened.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
             return ExitCodes.Usage;
@@ -330,7 +340,7 @@ internal static class SyncCommand
     }
 
     /// <summary>The checkpoint interval: more than 0.</summary>
-    /// <exception cref="ArgumentException">The value is malformed or 0.</exception>
+    /// <exception cref="ConfigurationException">The value is malformed or 0.</exception>
     private static TimeSpan CheckpointIntervalOf(ParseResult p)
     {
         string text = p.GetValue(CheckpointInterval) ?? "";
@@ -341,27 +351,27 @@ internal static class SyncCommand
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new ArgumentException("--checkpoint-interval: " + e.Message, e);
+            throw new ConfigurationException("--checkpoint-interval: " + e.Message, e);
         }
 
-        return interval > TimeSpan.Zero ? interval : throw new ArgumentException($"--checkpoint-interval must be more than 0 (got {text})");
+        return interval > TimeSpan.Zero ? interval : throw new ConfigurationException($"--checkpoint-interval must be more than 0 (got {text})");
     }
 
     /// <summary>The destination writing objects in <paramref name="storageClass"/>; only an S3 destination has classes.</summary>
-    /// <exception cref="ArgumentException">The name is malformed or DST is not S3.</exception>
+    /// <exception cref="ConfigurationException">The name is malformed or DST is not S3.</exception>
     private static async Task<IObjectStorage> WithStorageClassAsync(IObjectStorage destination, string storageClass)
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(storageClass, Ferry.Api.Common.SchemaPatterns.StorageClass))
         {
             await destination.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentException($"--storage-class '{storageClass}' is not a storage class name (letters, digits, '_', '-', '.'; e.g. STANDARD_IA)");
+            throw new ConfigurationException($"--storage-class '{storageClass}' is not a storage class name (letters, digits, '_', '-', '.'; e.g. STANDARD_IA)");
         }
 
         if (destination is not S3Storage s3)
         {
             string where = destination.DisplayName;
             await destination.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentException($"--storage-class applies to an S3 destination; DST {where} has no storage classes");
+            throw new ConfigurationException($"--storage-class applies to an S3 destination; DST {where} has no storage classes");
         }
 
         S3Storage classed = s3.WithStorageClass(storageClass);
@@ -378,28 +388,29 @@ internal static class SyncCommand
     }
 
     /// <summary>The engine options of a parsed <c>ferry sync</c> command line.</summary>
-    /// <exception cref="ArgumentException">An option's value is malformed, or two bounds select nothing.</exception>
+    /// <exception cref="ConfigurationException">An option's value is malformed, two bounds select nothing, or the
+    /// <c>--files-from</c> file cannot be read.</exception>
     internal static SyncOptions ReadOptions(ParseResult p)
     {
         long? minSize = OptionRules.Parse(p, MinSize, ValueParsers.ParseSize);
         long? maxSize = OptionRules.Parse(p, MaxSize, ValueParsers.ParseSize);
         if (minSize > maxSize)
         {
-            throw new ArgumentException($"--min-size {minSize} is larger than --max-size {maxSize}: nothing would be selected");
+            throw new ConfigurationException($"--min-size {minSize} is larger than --max-size {maxSize}: nothing would be selected");
         }
 
         TimeSpan? minAge = OptionRules.Parse(p, MinAge, ValueParsers.ParseDuration);
         TimeSpan? maxAge = OptionRules.Parse(p, MaxAge, ValueParsers.ParseDuration);
         if (minAge > maxAge)
         {
-            throw new ArgumentException($"--min-age {p.GetValue(MinAge)} is longer than --max-age {p.GetValue(MaxAge)}: nothing would be selected");
+            throw new ConfigurationException($"--min-age {p.GetValue(MinAge)} is longer than --max-age {p.GetValue(MaxAge)}: nothing would be selected");
         }
 
         DateTimeOffset? startTime = OptionRules.Parse(p, StartTime, ValueParsers.ParseTime);
         DateTimeOffset? endTime = OptionRules.Parse(p, EndTime, ValueParsers.ParseTime);
         if (startTime > endTime)
         {
-            throw new ArgumentException($"--start-time {p.GetValue(StartTime)} is after --end-time {p.GetValue(EndTime)}: nothing would be selected");
+            throw new ConfigurationException($"--start-time {p.GetValue(StartTime)} is after --end-time {p.GetValue(EndTime)}: nothing would be selected");
         }
 
         string? filesFrom = p.GetValue(FilesFrom);
@@ -437,8 +448,22 @@ internal static class SyncCommand
             MaxFailures = p.GetValue(MaxFailure),
             Filters = OrderedRules(p),
             MatchFullPath = p.GetValue(MatchFullPath),
-            FilesFrom = filesFrom is null ? null : File.ReadAllLines(filesFrom),
+            FilesFrom = filesFrom is null ? null : ReadFilesFrom(filesFrom),
         };
+    }
+
+    /// <summary>The lines of the <c>--files-from</c> file.</summary>
+    /// <exception cref="ConfigurationException">The file cannot be read.</exception>
+    private static string[] ReadFilesFrom(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"--files-from {path}: {e.Message}", e);
+        }
     }
 
     private static string MaxDeleteValue(string text)
@@ -449,7 +474,7 @@ internal static class SyncCommand
         }
         catch (FormatException e)
         {
-            throw new ArgumentException("--max-delete: " + e.Message, e);
+            throw new ConfigurationException("--max-delete: " + e.Message, e);
         }
     }
 
@@ -466,7 +491,7 @@ internal static class SyncCommand
         {
             if (!Directory.Exists(srcPath))
             {
-                throw new ArgumentException($"SRC {srcPath} does not exist or is not a directory");
+                throw new ConfigurationException($"SRC {srcPath} does not exist or is not a directory");
             }
         }
         else
@@ -475,7 +500,7 @@ internal static class SyncCommand
             string name = Path.GetFileName(srcPath);
             if (!Directory.Exists(parent) || (!Path.Exists(srcPath) && !Directory.EnumerateFileSystemEntries(parent, name + "*").Any()))
             {
-                throw new ArgumentException($"SRC {srcPath} does not exist");
+                throw new ConfigurationException($"SRC {srcPath} does not exist");
             }
         }
 
@@ -489,12 +514,12 @@ internal static class SyncCommand
         string dstDir = dstPath.EndsWith('/') ? dstPath : dstPath + "/";
         if (dstDir.StartsWith(srcDir, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"DST {dstPath} is inside SRC {srcPath}");
+            throw new ConfigurationException($"DST {dstPath} is inside SRC {srcPath}");
         }
 
         if (!srcPath.EndsWith('/') && dstPath.StartsWith(srcPath, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"DST {dstPath} starts with the SRC prefix {srcPath}: its keys would be copied into themselves");
+            throw new ConfigurationException($"DST {dstPath} starts with the SRC prefix {srcPath}: its keys would be copied into themselves");
         }
     }
 

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using Ferry.Api;
 using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Planning;
@@ -57,8 +58,8 @@ public sealed partial class SyncEngine
     /// <param name="destination">The store to copy to.</param>
     /// <param name="options">What to sync and how.</param>
     /// <param name="settings">Reporting and timing; <see langword="null"/> for defaults.</param>
-    /// <exception cref="ArgumentException">An include/exclude pattern is invalid, or <see cref="SyncOptions.InPlace"/> is set for
-    /// a destination without <see cref="StorageCapabilities.InPlaceWrites"/>.</exception>
+    /// <exception cref="ConfigurationException">An include/exclude pattern is invalid (<see cref="Filtering.FilterPatternException"/>),
+    /// or <see cref="SyncOptions.InPlace"/> is set for a destination without <see cref="StorageCapabilities.InPlaceWrites"/>.</exception>
     public SyncEngine(IObjectStorage source, IObjectStorage destination, SyncOptions options, SyncEngineSettings? settings = null)
         : this(source, destination, options, settings, KeyFilters.Create(options.Filters, options.MatchFullPath))
     {
@@ -68,7 +69,7 @@ public sealed partial class SyncEngine
     {
         if (options.InPlace && !destination.Capabilities.HasFlag(StorageCapabilities.InPlaceWrites))
         {
-            throw new ArgumentException(
+            throw new ConfigurationException(
                 $"--inplace rewrites existing files in place, which {destination.DisplayName} cannot: "
                 + (destination.Capabilities.HasFlag(StorageCapabilities.Directories)
                     ? "in-place writes are implemented for local directories and volumes only"

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
@@ -46,14 +47,14 @@ internal sealed class LocalRun
 
     /// <summary>Reads manifests: exactly one SyncJob, any number of Secrets and ConfigMaps (Namespaces and
     /// PersistentVolumeClaims are ignored).</summary>
-    /// <exception cref="ArgumentException">No SyncJob, several, or a document of another kind.</exception>
+    /// <exception cref="ConfigurationException">No SyncJob, several, or a document of another kind.</exception>
     /// <exception cref="ManifestException">A document is malformed.</exception>
     public static LocalRun Read(IEnumerable<(string Name, string Text)> files)
     {
         LocalManifests manifests = LocalManifests.Read(files);
         return manifests.Resource as SyncJob is { } job
             ? For(job, manifests)
-            : throw new ArgumentException($"the given files hold a {manifests.Resource.Kind}, not a SyncJob");
+            : throw new ConfigurationException($"the given files hold a {manifests.Resource.Kind}, not a SyncJob");
     }
 
     /// <summary>A local run of <paramref name="job"/> with the Secrets and ConfigMaps of <paramref name="manifests"/>;
@@ -69,7 +70,7 @@ internal sealed class LocalRun
 
     /// <summary>The runner environment a pod of this SyncJob would get: credentials from the Secrets, volume roots
     /// from <paramref name="volumes"/>; SFTP key files are written to private temporary directories.</summary>
-    /// <exception cref="ArgumentException">A referenced Secret, Secret key or volume mapping is missing.</exception>
+    /// <exception cref="ConfigurationException">A referenced Secret, Secret key or volume mapping is missing.</exception>
     public Dictionary<string, string> Environment(IReadOnlyDictionary<string, string> volumes)
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -79,7 +80,7 @@ internal sealed class LocalRun
     }
 
     /// <summary>The <c>filesFrom</c> list from the manifests' ConfigMap, or <see langword="null"/>.</summary>
-    /// <exception cref="ArgumentException">The ConfigMap or its key is missing.</exception>
+    /// <exception cref="ConfigurationException">The ConfigMap or its key is missing.</exception>
     public IReadOnlyList<string>? FilesFrom()
     {
         if (Job.Spec.FilesFrom is not { } selector)
@@ -89,11 +90,13 @@ internal sealed class LocalRun
 
         return ConfigMaps.TryGetValue(selector.Name, out V1ConfigMap? map) && map.Data.GetOrNull(selector.Key) is { } text
             ? Cli.WorkerCommand.FileList(text)
-            : throw new ArgumentException($"ConfigMap {selector.Name} with key {selector.Key} (spec.filesFrom) is not in the given files");
+            : throw new ConfigurationException($"ConfigMap {selector.Name} with key {selector.Key} (spec.filesFrom) is not in the given files");
     }
 
     /// <summary>Runs the SyncJob with <paramref name="workers"/> engines on one in-process queue.</summary>
     /// <returns>The status the operator would write.</returns>
+    /// <exception cref="ConfigurationException">The spec, its <c>filesFrom</c> list or a side cannot be used (e.g. a
+    /// volume directory that does not exist, a credential the spec needs is missing).</exception>
     public async Task<SyncJobStatus> RunAsync(int workers, IReadOnlyDictionary<string, string> environment, Action<string>? onError, TimeProvider time, CancellationToken cancellationToken)
     {
         SyncOptions options = SyncJobTranslator.ToOptions(Job.Spec, FilesFrom());
@@ -106,9 +109,9 @@ internal sealed class LocalRun
             var runs = new List<Task<SyncResult>>();
             for (int i = 0; i < workers; i++)
             {
-                IObjectStorage source = SyncJobTranslator.CreateStorage(Job.Spec.Source, false, Env);
+                IObjectStorage source = UserInput.Open(() => SyncJobTranslator.CreateStorage(Job.Spec.Source, false, Env));
                 storages.Add(source);
-                IObjectStorage destination = SyncJobTranslator.CreateStorage(Job.Spec.Destination, true, Env);
+                IObjectStorage destination = UserInput.Open(() => SyncJobTranslator.CreateStorage(Job.Spec.Destination, true, Env));
                 storages.Add(destination);
                 var engine = new SyncEngine(source, destination, options, new SyncEngineSettings
                 {
@@ -193,7 +196,7 @@ internal sealed class LocalRun
         {
             env[prefix + RunnerContract.Root] = volumes.TryGetValue(volume.ClaimName, out string? dir)
                 ? Path.GetFullPath(dir)
-                : throw new ArgumentException($"{where}.volume.claimName {volume.ClaimName}: give its directory with --volume {volume.ClaimName}=DIR");
+                : throw new ConfigurationException($"{where}.volume.claimName {volume.ClaimName}: give its directory with --volume {volume.ClaimName}=DIR");
         }
         else if (endpoint.Sftp is { } sftp)
         {
@@ -214,7 +217,7 @@ internal sealed class LocalRun
     private V1Secret SecretOf(string name, string where) =>
         Secrets.TryGetValue(name, out V1Secret? secret)
             ? secret
-            : throw new ArgumentException($"Secret {name} (referenced by {where}) is not in the given files: add it with another -f");
+            : throw new ConfigurationException($"Secret {name} (referenced by {where}) is not in the given files: add it with another -f");
 
     private static string? Key(V1Secret secret, string key, bool required)
     {
@@ -228,7 +231,7 @@ internal sealed class LocalRun
             return Encoding.UTF8.GetString(bytes);
         }
 
-        return required ? throw new ArgumentException($"Secret {secret.Metadata.Name} has no key {key}") : null;
+        return required ? throw new ConfigurationException($"Secret {secret.Metadata.Name} has no key {key}") : null;
     }
 
     private static void WritePrivate(string path, string? content)

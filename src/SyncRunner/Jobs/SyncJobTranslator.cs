@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ferry.Api;
 using Ferry.Api.Common;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
@@ -28,7 +29,8 @@ public static class SyncJobTranslator
     /// <param name="filesFrom">The lines of the <c>filesFrom</c> ConfigMap key, or <see langword="null"/> when the spec
     /// has none.</param>
     /// <returns>The options.</returns>
-    /// <exception cref="FormatException">A size or duration is malformed.</exception>
+    /// <exception cref="ConfigurationException">A size or duration is malformed, or a filter rule names neither include
+    /// nor exclude (the message names the field).</exception>
     public static SyncOptions ToOptions(SyncJobSpec spec, IReadOnlyList<string>? filesFrom = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -53,10 +55,10 @@ public static class SyncJobTranslator
             Perms = spec.Perms ?? false,
             Links = spec.Links ?? false,
             DryRun = spec.DryRun ?? false,
-            MinSize = spec.MinSize is { } minSize ? ByteQuantity.ToBytes(minSize) : null,
-            MaxSize = spec.MaxSize is { } maxSize ? ByteQuantity.ToBytes(maxSize) : null,
-            MinAge = spec.MinAge is { } minAge ? GoDuration.Parse(minAge) : null,
-            MaxAge = spec.MaxAge is { } maxAge ? GoDuration.Parse(maxAge) : null,
+            MinSize = spec.MinSize is { } minSize ? Field("spec.minSize", () => ByteQuantity.ToBytes(minSize)) : null,
+            MaxSize = spec.MaxSize is { } maxSize ? Field("spec.maxSize", () => ByteQuantity.ToBytes(maxSize)) : null,
+            MinAge = spec.MinAge is { } minAge ? Field("spec.minAge", () => GoDuration.Parse(minAge)) : null,
+            MaxAge = spec.MaxAge is { } maxAge ? Field("spec.maxAge", () => GoDuration.Parse(maxAge)) : null,
             StartTime = spec.StartTime,
             EndTime = spec.EndTime,
             Start = string.IsNullOrEmpty(spec.Start) ? null : spec.Start,
@@ -69,7 +71,7 @@ public static class SyncJobTranslator
             MaxDelete = spec.MaxDelete?.ToString(),
             MaxFailures = spec.MaxFailures ?? defaults.MaxFailures,
             TaskObjects = spec.TaskObjects is { } taskObjects ? (int)Math.Clamp(taskObjects, 1, int.MaxValue) : defaults.TaskObjects,
-            TaskBytes = spec.TaskBytes is { } taskBytes ? ByteQuantity.ToBytes(taskBytes) : defaults.TaskBytes,
+            TaskBytes = spec.TaskBytes is { } taskBytes ? Field("spec.taskBytes", () => ByteQuantity.ToBytes(taskBytes)) : defaults.TaskBytes,
         };
     }
 
@@ -176,7 +178,20 @@ public static class SyncJobTranslator
 
     private static FilterRule ToRule(FilterRuleSpec rule) => rule.Include is { } include
         ? new FilterRule(FilterAction.Include, include)
-        : new FilterRule(FilterAction.Exclude, rule.Exclude ?? throw new ArgumentException("a filter rule names neither include nor exclude"));
+        : new FilterRule(FilterAction.Exclude, rule.Exclude ?? throw new ConfigurationException("spec.filters: a rule names neither include nor exclude"));
+
+    /// <summary>Parses one field's value; a malformed one is a <see cref="ConfigurationException"/> naming the field.</summary>
+    private static T Field<T>(string field, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new ConfigurationException($"{field}: {e.Message}", e);
+        }
+    }
 
     private static string? ExistingFile(string path) => File.Exists(path) ? path : null;
 
