@@ -10,7 +10,7 @@ namespace Ferry.Api.ReplicaMirrors;
 
 /// <summary>Builds and reads the child SyncJobs of a <see cref="ReplicaMirror"/>: one per run of one destination.</summary>
 /// <remarks>The operator and <c>ferry run -f mirror.yaml</c> both build children here, so a local run uses exactly the
-/// spec the operator would create. A child copies every sync option of the mirror (<see cref="Sync.SyncOptions.CopyOptionsTo"/>),
+/// spec the operator would create. A child copies every sync option of the mirror (<see cref="Sync.SyncOptionsSpec.CopyOptionsTo"/>),
 /// has the mirror's source and the destination's endpoint, a controller ownerReference to the mirror (garbage
 /// collection removes it with the mirror) and the labels and annotations of <see cref="MirrorLabels"/>.</remarks>
 public static class MirrorChildren

@@ -31,7 +31,7 @@ public sealed class ReplicaMirrorStatus
 
     /// <summary>Over the destinations that are not suspended: <c>Succeeded</c> when every one's last finished run
     /// succeeded, <c>PartiallyFailed</c> when some did, <c>Failed</c> when none did.</summary>
-    public SyncResult? LastSyncResult { get; set; }
+    public MirrorSyncResult? LastSyncResult { get; set; }
 
     /// <summary>When the next run of any destination is due; absent while suspended, back to back or manual-only.</summary>
     [Format("date-time")]

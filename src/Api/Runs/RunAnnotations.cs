@@ -53,7 +53,7 @@ public static class RunAnnotations
     /// <summary>Scan: the human-readable reason of a failed outcome (no secrets).</summary>
     public const string OutcomeReason = "ferry.io/outcome-reason";
 
-    /// <summary>Scan: the <c>Failed</c> condition reason of a failed outcome, one of
-    /// <see cref="SyncJobs.SyncJobConditionReasons"/> (e.g. <c>MaxDeleteExceeded</c>).</summary>
+    /// <summary>Scan: why a failed outcome failed, the name of a <see cref="RunFailureKind"/> (e.g.
+    /// <c>MaxDeleteExceeded</c>; read with <see cref="RunOutcomes.FailureKind"/>).</summary>
     public const string OutcomeCondition = "ferry.io/outcome-condition";
 }

@@ -14,7 +14,7 @@ namespace Ferry.Api.SyncJobs;
     "source.volume.readOnly must not be true with deleteSrcAfter")]
 [ValidationRule("!has(self.inplace) || !self.inplace || has(self.destination.volume)",
     "inplace needs a volume destination: S3 replaces whole objects, SFTP in-place writes are not implemented")]
-public sealed class SyncJobSpec : SyncOptions
+public sealed class SyncJobSpec : SyncOptionsSpec
 {
     /// <summary>Where keys are read from.</summary>
     public required Endpoint Source { get; set; }

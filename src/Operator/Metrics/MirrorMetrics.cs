@@ -91,7 +91,7 @@ internal static class MirrorMetrics
             return destination.LastSuccessfulSyncStartTime is { } start && now - start <= limit ? 1 : 0;
         }
 
-        return destination.LastResult?.Result == SyncResult.Succeeded ? 1 : 0;
+        return destination.LastResult?.Result == MirrorSyncResult.Succeeded ? 1 : 0;
     }
 
     private static KeyValuePair<string, object?>[] Tags(ReplicaMirror mirror, string destination) =>

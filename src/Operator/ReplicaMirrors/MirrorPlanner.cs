@@ -95,7 +95,7 @@ internal static class MirrorPlanner
             var waitingChild = active?.Status?.Conditions?.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } childInvalid
                 ? childInvalid.Message
                 : null;
-            ds.LastError = problem?.Message ?? waitingChild ?? (ds.LastResult is { Result: SyncResult.Failed } failed ? failed.Message ?? ds.LastError : null);
+            ds.LastError = problem?.Message ?? waitingChild ?? (ds.LastResult is { Result: MirrorSyncResult.Failed } failed ? failed.Message ?? ds.LastError : null);
             ds.NextSyncTime = null;
             if (trigger is null || problem is not null || spec.Suspend == true || destination.Suspend == true)
             {
@@ -268,7 +268,7 @@ internal static class MirrorPlanner
 
             var result = ReplicaMirrorStatusBuilder.RecordFinished(ds, child, now);
             plan.Significant = true;
-            if (result.Result == SyncResult.Succeeded)
+            if (result.Result == MirrorSyncResult.Succeeded)
             {
                 plan.Events.Add(new MirrorEvent(false, MirrorEventReasons.RunSucceeded, string.Create(CultureInfo.InvariantCulture,
                     $"destination {ds.Name}: {result.SyncJob} succeeded in {ds.LastSyncDuration}: {result.Copied} object(s) copied ({result.CopiedBytes} bytes), {result.Deleted} deleted")));
@@ -288,8 +288,8 @@ internal static class MirrorPlanner
     private static void PlanPruning(MirrorPlan plan, ReplicaMirror mirror, Dictionary<string, MirrorDestinationStatus> recorded, Dictionary<string, List<SyncJob>> byDestination)
     {
         var spec = mirror.Spec;
-        var keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? 3;
-        var keepFailed = spec.FailedRunsHistoryLimit ?? 1;
+        var keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultSuccessfulRunsHistoryLimit;
+        var keepFailed = spec.FailedRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultFailedRunsHistoryLimit;
         var names = spec.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (destination, kids) in byDestination)
         {

@@ -113,8 +113,8 @@ internal static class RunnerJobBuilder
             },
             Spec = new V1JobSpec
             {
-                Parallelism = spec.Workers ?? 1,
-                BackoffLimit = spec.BackoffLimit ?? 6,
+                Parallelism = spec.Workers ?? SyncOptionLimits.DefaultWorkers,
+                BackoffLimit = spec.BackoffLimit ?? SyncOptionLimits.DefaultBackoffLimit,
                 ActiveDeadlineSeconds = spec.ActiveDeadlineSeconds,
                 Suspend = spec.Suspend == true ? true : null,
                 Template = new V1PodTemplateSpec
@@ -159,9 +159,9 @@ internal static class RunnerJobBuilder
         var volumeName = destination ? "destination" : "source";
         if (endpoint.S3?.CredentialsSecretRef is { } s3)
         {
-            env.Add(SecretEnv(prefix + RunnerContract.AccessKeyId, s3.Name, s3.AccessKeyIdKey ?? "accessKeyId", optional: false));
-            env.Add(SecretEnv(prefix + RunnerContract.SecretAccessKey, s3.Name, s3.SecretAccessKeyKey ?? "secretAccessKey", optional: false));
-            env.Add(SecretEnv(prefix + RunnerContract.SessionToken, s3.Name, s3.SessionTokenKey ?? "sessionToken", optional: true));
+            env.Add(SecretEnv(prefix + RunnerContract.AccessKeyId, s3.Name, s3.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, optional: false));
+            env.Add(SecretEnv(prefix + RunnerContract.SecretAccessKey, s3.Name, s3.SecretAccessKeyKey ?? S3CredentialsSecretRef.DefaultSecretAccessKeyKey, optional: false));
+            env.Add(SecretEnv(prefix + RunnerContract.SessionToken, s3.Name, s3.SessionTokenKey ?? S3CredentialsSecretRef.DefaultSessionTokenKey, optional: true));
         }
         else if (endpoint.Volume is { } volume)
         {
@@ -178,8 +178,8 @@ internal static class RunnerJobBuilder
         {
             var secretRef = sftp.CredentialsSecretRef;
             var keys = secretKeys.GetValueOrDefault(secretRef.Name) ?? new HashSet<string>();
-            var privateKey = secretRef.PrivateKeyKey ?? "privateKey";
-            var knownHosts = secretRef.KnownHostsKey ?? "knownHosts";
+            var privateKey = secretRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
+            var knownHosts = secretRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
             var items = new List<V1KeyToPath> { new() { Key = knownHosts, Path = RunnerContract.KnownHostsFile } };
             if (keys.Contains(privateKey))
             {
@@ -195,7 +195,7 @@ internal static class RunnerJobBuilder
             });
             mounts.Add(new V1VolumeMount { Name = secretVolume, MountPath = mountPath, ReadOnlyProperty = true });
             env.Add(new V1EnvVar { Name = prefix + RunnerContract.SftpSecretDir, Value = mountPath });
-            env.Add(SecretEnv(prefix + RunnerContract.SftpPassword, secretRef.Name, secretRef.PasswordKey ?? "password", optional: true));
+            env.Add(SecretEnv(prefix + RunnerContract.SftpPassword, secretRef.Name, secretRef.PasswordKey ?? SftpCredentialsSecretRef.DefaultPasswordKey, optional: true));
         }
     }
 

@@ -61,7 +61,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{s3Ref.Name}\" ({field}) not found in namespace \"{ns}\"");
                 }
 
-                foreach (var (key, name) in new[] { (s3Ref.AccessKeyIdKey ?? "accessKeyId", "accessKeyIdKey"), (s3Ref.SecretAccessKeyKey ?? "secretAccessKey", "secretAccessKeyKey") })
+                foreach (var (key, name) in new[] { (s3Ref.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, "accessKeyIdKey"), (s3Ref.SecretAccessKeyKey ?? S3CredentialsSecretRef.DefaultSecretAccessKeyKey, "secretAccessKeyKey") })
                 {
                     if (!keys.Contains(key))
                     {
@@ -79,14 +79,14 @@ internal sealed class SpecValidator(IKubernetesClient client)
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" ({field}) not found in namespace \"{ns}\"");
                 }
 
-                var knownHosts = sftpRef.KnownHostsKey ?? "knownHosts";
+                var knownHosts = sftpRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
                 if (!keys.Contains(knownHosts))
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" has no key \"{knownHosts}\" ({field}.knownHostsKey); host keys are always verified");
                 }
 
-                var privateKey = sftpRef.PrivateKeyKey ?? "privateKey";
-                var password = sftpRef.PasswordKey ?? "password";
+                var privateKey = sftpRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
+                var password = sftpRef.PasswordKey ?? SftpCredentialsSecretRef.DefaultPasswordKey;
                 if (!keys.Contains(privateKey) && !keys.Contains(password))
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" has neither key \"{privateKey}\" nor key \"{password}\" ({field})");
@@ -160,7 +160,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             : (a.S3, b.S3) is ({ } sa, { } sb)
                 ? sa.Bucket == sb.Bucket && (sa.Endpoint ?? "") == (sb.Endpoint ?? "") && (sa.Prefix ?? "") == (sb.Prefix ?? "")
                 : (a.Sftp, b.Sftp) is ({ } fa, { } fb)
-                  && fa.Host == fb.Host && (fa.Port ?? 22) == (fb.Port ?? 22) && Normalize(fa.Path) == Normalize(fb.Path);
+                  && fa.Host == fb.Host && (fa.Port ?? SftpEndpoint.DefaultPort) == (fb.Port ?? SftpEndpoint.DefaultPort) && Normalize(fa.Path) == Normalize(fb.Path);
 
     private static string Normalize(string? path) => (path ?? "").Trim('/');
 

@@ -5,6 +5,7 @@ using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
@@ -24,7 +25,8 @@ namespace Ferry.Operator.SyncJobs;
 /// <para>The controller-runtime contract (STYLE.md): the reconcile gets a key, reads the SyncJob, its Job and its
 /// Leases from the informers' caches, is idempotent and level-triggered, and writes status only through the
 /// <c>status</c> subresource (with the resourceVersion read, so a stale cache ends in a 409 and a retry), with
-/// <c>observedGeneration</c>. Conditions go through <see cref="ConditionListExtensions.SetCondition"/>.</para>
+/// <c>observedGeneration</c>. Status fields and conditions are computed by <see cref="SyncJobStatusBuilder"/>, the same
+/// code that gives <c>ferry run</c> its status.</para>
 /// <para>Status writes of a running SyncJob are coalesced to at most one per
 /// <see cref="OperatorOptions.StatusWriteInterval"/>; a terminal transition is written at once.</para>
 /// <para>On <c>Failed</c> the runner Job is deleted (propagation Background) unless it has finished by itself, so
@@ -116,7 +118,7 @@ internal sealed class SyncJobReconciler
         status.Conditions ??= [];
         var spec = syncJob.Spec;
         var suspended = spec.Suspend == true;
-        var workers = spec.Workers ?? 1;
+        var workers = spec.Workers ?? SyncOptionLimits.DefaultWorkers;
 
         var job = _jobs.Get(ns, RunNames.JobName(name));
         if (job is not null && !OwnerReferences.IsControlledBy(job, syncJob))
@@ -125,7 +127,7 @@ internal sealed class SyncJobReconciler
             return ReconcileResult.After(_options.SpecRecheckInterval);
         }
 
-        if (IsFinished(status))
+        if (SyncJobStatusBuilder.IsFinished(status))
         {
             return await FinishedAsync(key, syncJob, status, job, now, cancellationToken).ConfigureAwait(false);
         }
@@ -142,8 +144,7 @@ internal sealed class SyncJobReconciler
                 return ReconcileResult.Done;
             }
 
-            if (fresh.Status?.Conditions is { } freshConditions
-                && (freshConditions.IsConditionTrue(SyncJobConditionTypes.Complete) || freshConditions.IsConditionTrue(SyncJobConditionTypes.Failed)))
+            if (SyncJobStatusBuilder.IsFinished(fresh.Status))
             {
                 return ReconcileResult.After(TimeSpan.FromMilliseconds(500));
             }
@@ -151,21 +152,12 @@ internal sealed class SyncJobReconciler
             validation = await _validator.ValidateAsync(syncJob, cancellationToken).ConfigureAwait(false);
             if (!validation.Valid)
             {
-                SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.False, validation.Reason, validation.Message, generation);
-                SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, validation.Reason, "waiting for a valid spec", generation);
-                status.Phase ??= SyncJobPhase.Pending;
-                status.LastError = validation.Message;
-                status.Workers = new WorkerCounts { Desired = 0, Active = 0 };
+                SyncJobStatusBuilder.SetSpecInvalid(status, validation.Reason, validation.Message, generation, _time);
                 var wait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(Min(_options.SpecRecheckInterval, wait));
             }
 
-            if (status.Conditions.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } wasInvalid && status.LastError == wasInvalid.Message)
-            {
-                status.LastError = null;
-            }
-
-            SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.True, validation.Reason, validation.Message, generation);
+            SyncJobStatusBuilder.SetSpecValid(status, validation.Reason, validation.Message, generation, _time);
         }
 
         if (job is null && !(suspended && status.StartTime is null))
@@ -207,37 +199,23 @@ internal sealed class SyncJobReconciler
 
         if (job is not null)
         {
-            status.StartTime ??= Truncate(job.Metadata.CreationTimestamp ?? now);
+            SyncJobStatusBuilder.SetStarted(status, job.Metadata.CreationTimestamp ?? now);
         }
 
-        if (suspended)
-        {
-            SetCondition(status, SyncJobConditionTypes.Suspended, ConditionStatus.True, SyncJobConditionReasons.SuspendedBySpec, "spec.suspend is true: no runner pods run", generation);
-        }
-        else if (status.Conditions.FindCondition(SyncJobConditionTypes.Suspended) is not null)
-        {
-            SetCondition(status, SyncJobConditionTypes.Suspended, ConditionStatus.False, SyncJobConditionReasons.Resumed, "spec.suspend is false: the run goes on", generation);
-        }
+        SyncJobStatusBuilder.SetSuspended(status, suspended, generation, _time);
 
         var uid = syncJob.Metadata.Uid;
         var run = RunAggregator.Aggregate(
             _leases.List().Where(l => l.Metadata.NamespaceProperty == ns && l.GetLabel(RunLabels.Run) == uid),
             now);
-        status.Progress = run.Counters.ToProgress();
-        status.Tasks = run.Tasks;
-        status.Workers = new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 };
-        status.Phase = run.Phase;
+        SyncJobStatusBuilder.SetProgress(status, run.Phase, run.Tasks, run.Counters.ToProgress(),
+            new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 });
 
         var outcomeDeadline = JobCompletedWithoutOutcome(run, job) is { } completedAt ? completedAt + TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds) : (DateTimeOffset?)null;
         var failure = DecideFailure(syncJob, status, run, job, now, outcomeDeadline);
         if (failure is { } f)
         {
-            status.Phase = SyncJobPhase.Failed;
-            status.CompletionTime = Truncate(now);
-            status.LastError = f.Message;
-            status.Workers.Desired = 0;
-            SetCondition(status, SyncJobConditionTypes.Failed, ConditionStatus.True, f.Reason, f.Message, generation);
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, f.Reason, "the run has ended", generation);
+            SyncJobStatusBuilder.SetFailed(status, f.Reason, f.Message, generation, _time);
             await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: true, cancellationToken).ConfigureAwait(false);
             await StopRunnersAsync(job, cancellationToken).ConfigureAwait(false);
             return TtlRequeue(spec, status, now);
@@ -245,32 +223,12 @@ internal sealed class SyncJobReconciler
 
         if (run.Outcome == RunOutcomes.Succeeded && run.AllTasksDone)
         {
-            status.Phase = SyncJobPhase.Succeeded;
-            status.CompletionTime = Truncate(now);
-            status.Workers.Desired = 0;
-            var message = string.Create(CultureInfo.InvariantCulture,
-                $"{run.Tasks.Done} task(s) done: {status.Progress.Copied} object(s) copied ({status.Progress.CopiedBytes} bytes), {status.Progress.Skipped} skipped, {status.Progress.Deleted} deleted");
-            SetCondition(status, SyncJobConditionTypes.Complete, ConditionStatus.True, SyncJobConditionReasons.Succeeded, message, generation);
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, SyncJobConditionReasons.Succeeded, "the run has ended", generation);
+            SyncJobStatusBuilder.SetSucceeded(status, generation, _time);
             await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: true, cancellationToken).ConfigureAwait(false);
             return TtlRequeue(spec, status, now);
         }
 
-        if (suspended)
-        {
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, SyncJobConditionReasons.SuspendedBySpec, "suspended", generation);
-        }
-        else
-        {
-            var (reason, text) = run.Phase switch
-            {
-                SyncJobPhase.Pending => (SyncJobConditionReasons.Pending, "waiting for a runner to start the scan"),
-                SyncJobPhase.Scanning => (SyncJobConditionReasons.Scanning, "listing the source and publishing tasks"),
-                _ when run.Deleting => (SyncJobConditionReasons.Deleting, "working on delete tasks"),
-                _ => (SyncJobConditionReasons.Copying, "working on copy tasks"),
-            };
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.True, reason, text, generation);
-        }
+        SyncJobStatusBuilder.SetProgressing(status, run.Deleting, suspended, generation, _time);
 
         var writeWait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
         var next = Min(_options.ResyncInterval, writeWait);
@@ -334,8 +292,7 @@ internal sealed class SyncJobReconciler
         var spec = syncJob.Spec;
         if (run.Outcome == RunOutcomes.Failed)
         {
-            var reason = IsKnownReason(run.OutcomeCondition) ? run.OutcomeCondition! : SyncJobConditionReasons.ObjectsFailed;
-            return (reason, run.OutcomeReason ?? "the runners reported a failed run");
+            return (SyncJobStatusBuilder.FailureReason(RunOutcomes.FailureKind(run.OutcomeCondition)), run.OutcomeReason ?? "the runners reported a failed run");
         }
 
         if (run.FailedTasks.Count > 0)
@@ -344,7 +301,7 @@ internal sealed class SyncJobReconciler
             return (SyncJobConditionReasons.ObjectsFailed, $"task {task} failed on every attempt" + (string.IsNullOrEmpty(error) ? "" : ": " + error));
         }
 
-        if (spec.MaxFailures is { } maxFailures && status.Progress?.Failed >= maxFailures)
+        if (spec.MaxFailures is { } maxFailures && maxFailures > 0 && status.Progress?.Failed >= maxFailures)
         {
             return (SyncJobConditionReasons.MaxFailuresReached, string.Create(CultureInfo.InvariantCulture, $"{status.Progress.Failed} object(s) failed; maxFailures is {maxFailures}"));
         }
@@ -376,11 +333,6 @@ internal sealed class SyncJobReconciler
         run.Outcome is null && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } complete
             ? complete.LastTransitionTime ?? job.Status.CompletionTime ?? job.Metadata.CreationTimestamp
             : null;
-
-    private static bool IsKnownReason(string? reason) => reason is
-        SyncJobConditionReasons.ObjectsFailed or SyncJobConditionReasons.MaxFailuresReached or SyncJobConditionReasons.MaxDeleteExceeded
-        or SyncJobConditionReasons.BackoffLimitExceeded or SyncJobConditionReasons.DeadlineExceeded or SyncJobConditionReasons.InvalidSpec
-        or SyncJobConditionReasons.SecretNotFound or SyncJobConditionReasons.ConfigMapNotFound or SyncJobConditionReasons.ClaimNotFound;
 
     private async Task AlignJobAsync(V1Job job, int workers, bool suspended, CancellationToken cancellationToken)
     {
@@ -489,12 +441,6 @@ internal sealed class SyncJobReconciler
         return now is not null && before.FindCondition(type)?.Status != now.Status ? now : null;
     }
 
-    private void SetCondition(SyncJobStatus status, string type, string value, string reason, string message, long generation) =>
-        status.Conditions!.SetCondition(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, _time);
-
-    private static bool IsFinished(SyncJobStatus status) =>
-        status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Complete) || status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Failed);
-
     private static bool IsJobFinished(V1Job job) =>
         job.Status?.Conditions?.Any(c => c.Type is "Complete" or "Failed" && c.Status == ConditionStatus.True) == true;
 
@@ -505,9 +451,6 @@ internal sealed class SyncJobReconciler
 
     private static string Serialize(SyncJobStatus? status) =>
         status is null ? "" : JsonSerializer.Serialize(status, ApiJsonContext.Default.SyncJobStatus);
-
-    private static DateTimeOffset Truncate(DateTimeOffset time) =>
-        new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Ferry.Api;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -52,7 +53,7 @@ internal static class OptionRules
     }
 
     /// <summary>Parses a text option with <paramref name="parse"/>; a malformed value fails with the option's name.</summary>
-    /// <exception cref="ArgumentException">The value is malformed or out of range.</exception>
+    /// <exception cref="ConfigurationException">The value is malformed or out of range.</exception>
     public static T? Parse<T>(ParseResult result, Option<string?> option, Func<string, T> parse)
         where T : struct
     {
@@ -67,7 +68,7 @@ internal static class OptionRules
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new ArgumentException($"{option.Name}: {e.Message}", e);
+            throw new ConfigurationException($"{option.Name}: {e.Message}", e);
         }
     }
 

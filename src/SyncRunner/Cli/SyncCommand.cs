@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
-using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
+using Ferry.Api;
+using Ferry.Api.Sync;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Filtering;
+using Ferry.SyncRunner.Jobs;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Checkpoints;
@@ -72,8 +74,11 @@ internal static class SyncCommand
     private static readonly Option<string?> EndTime = new("--end-time") { Description = "Skip files modified after TIME.", HelpName = "TIME" };
     private static readonly Option<string?> Start = new("--start", "-s") { Description = "The first KEY to sync.", HelpName = "KEY" };
     private static readonly Option<string?> End = new("--end", "-e") { Description = "The last KEY to sync (inclusive).", HelpName = "KEY" };
-    private static readonly Option<long> Limit = new Option<long>("--limit") { Description = "Process at most N source keys (-1 is unlimited).", DefaultValueFactory = _ => -1 }
-        .Within(-1, long.MaxValue);
+    private static readonly Option<long> Limit = new Option<long>("--limit")
+    {
+        Description = "Process at most N source keys (-1 is unlimited, 0 processes none).",
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultLimit,
+    }.Within(-1, long.MaxValue);
     private static readonly Option<string?> FilesFrom = new("--files-from") { Description = "Sync only the keys listed in FILE, one per line (a line ending in '/' selects everything below it).", HelpName = "FILE" };
     private static readonly Option<double> BwLimit = new Option<double>("--bwlimit") { Description = "Limit bandwidth to N Mbit/s across all threads (0 is unlimited).", DefaultValueFactory = _ => 0 }
         .Within(0, SyncOptionLimits.MaxBwLimit);
@@ -89,14 +94,17 @@ internal static class SyncCommand
     private static readonly Option<int> ListDepth = new Option<int>("--list-depth")
     {
         Description = "With --list-threads > 1: how many directory levels are listed one level at a time to find the prefixes to list "
-            + "in parallel (1: top-level directories, 2: also their sub-directories). 0 cuts the key space every 100,000 keys instead, "
-            + "after one sequential listing.",
+            + "in parallel (1: top-level directories, 2: also their sub-directories). 0 cuts the key space every "
+            + SyncOptionLimits.DefaultTaskObjects.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " keys instead, after one sequential listing.",
         HelpName = "N",
         DefaultValueFactory = _ => SyncOptionLimits.DefaultListDepth,
-    }.Within(0, SyncOptionLimits.MaxListDepth);
+    }.Within(SyncOptionLimits.MinListDepth, SyncOptionLimits.MaxListDepth);
 
-    private static readonly Option<long> MaxFailure = new Option<long>("--max-failure") { Description = "Abort once N objects have failed (0 or -1 is unlimited, as juicefs's -1).", DefaultValueFactory = _ => 0 }
-        .Within(-1, long.MaxValue);
+    private static readonly Option<long> MaxFailure = new Option<long>("--max-failure")
+    {
+        Description = "Abort once N objects have failed (-1 or 0 is unlimited, as in juicefs).",
+        DefaultValueFactory = _ => SyncOptionLimits.DefaultMaxFailures,
+    }.Within(SyncOptionLimits.MinMaxFailures, long.MaxValue);
     private static readonly Option<string?> MaxDelete = new("--max-delete") { Description = "Fail before deleting anything when --delete-dst would delete more than N keys or N% of the destination.", HelpName = "N|N%" };
     private static readonly Option<string?> StorageClass = new("--storage-class")
     {
@@ -182,17 +190,17 @@ internal static class SyncCommand
         bool quiet = parseResult.GetValue(Quiet);
         bool json = parseResult.GetValue(Json);
         SyncOptions options;
-        IObjectStorage source;
-        IObjectStorage destination;
+        IObjectStorage? source = null;
+        IObjectStorage? destination = null;
         SyncEngine engine;
         CheckpointSession? checkpoint = null;
         try
         {
             options = ReadOptions(parseResult);
-            StorageFactory.CheckTrailingSlashes(src, dst);
+            UserInput.Check(() => StorageFactory.CheckTrailingSlashes(src, dst));
             CheckLocalPaths(src, dst);
-            source = StorageFactory.Default.Create(src);
-            destination = StorageFactory.Default.Create(dst);
+            source = UserInput.Open(() => StorageFactory.Default.Create(src));
+            destination = UserInput.Open(() => StorageFactory.Default.Create(dst));
             if (parseResult.GetValue(StorageClass) is { } storageClass)
             {
                 destination = await WithStorageClassAsync(destination, storageClass).ConfigureAwait(false);
@@ -225,12 +233,20 @@ internal static class SyncCommand
                 ResumedCounters = checkpoint?.ResumedCounters,
             });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
+        catch (ConfigurationException e)
         {
             await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
             if (checkpoint is not null)
             {
                 await checkpoint.DisposeAsync().ConfigureAwait(false);
+            }
+
+            foreach (IObjectStorage? opened in new[] { source, destination })
+            {
+                if (opened is not null)
+                {
+                    await opened.DisposeAsync().ConfigureAwait(false);
+                }
             }
 
             return ExitCodes.Usage;
@@ -312,7 +328,7 @@ internal static class SyncCommand
     }
 
     /// <summary>The checkpoint interval: more than 0.</summary>
-    /// <exception cref="ArgumentException">The value is malformed or 0.</exception>
+    /// <exception cref="ConfigurationException">The value is malformed or 0.</exception>
     private static TimeSpan CheckpointIntervalOf(ParseResult p)
     {
         string text = p.GetValue(CheckpointInterval) ?? "";
@@ -323,27 +339,27 @@ internal static class SyncCommand
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new ArgumentException("--checkpoint-interval: " + e.Message, e);
+            throw new ConfigurationException("--checkpoint-interval: " + e.Message, e);
         }
 
-        return interval > TimeSpan.Zero ? interval : throw new ArgumentException($"--checkpoint-interval must be more than 0 (got {text})");
+        return interval > TimeSpan.Zero ? interval : throw new ConfigurationException($"--checkpoint-interval must be more than 0 (got {text})");
     }
 
     /// <summary>The destination writing objects in <paramref name="storageClass"/>; only an S3 destination has classes.</summary>
-    /// <exception cref="ArgumentException">The name is malformed or DST is not S3.</exception>
+    /// <exception cref="ConfigurationException">The name is malformed or DST is not S3.</exception>
     private static async Task<IObjectStorage> WithStorageClassAsync(IObjectStorage destination, string storageClass)
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(storageClass, Ferry.Api.Common.SchemaPatterns.StorageClass))
         {
             await destination.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentException($"--storage-class '{storageClass}' is not a storage class name (letters, digits, '_', '-', '.'; e.g. STANDARD_IA)");
+            throw new ConfigurationException($"--storage-class '{storageClass}' is not a storage class name (letters, digits, '_', '-', '.'; e.g. STANDARD_IA)");
         }
 
         if (destination is not S3Storage s3)
         {
             string where = destination.DisplayName;
             await destination.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentException($"--storage-class applies to an S3 destination; DST {where} has no storage classes");
+            throw new ConfigurationException($"--storage-class applies to an S3 destination; DST {where} has no storage classes");
         }
 
         S3Storage classed = s3.WithStorageClass(storageClass);
@@ -359,27 +375,30 @@ internal static class SyncCommand
         }
     }
 
-    private static SyncOptions ReadOptions(ParseResult p)
+    /// <summary>The engine options of a parsed <c>ferry sync</c> command line.</summary>
+    /// <exception cref="ConfigurationException">An option's value is malformed, two bounds select nothing, or the
+    /// <c>--files-from</c> file cannot be read.</exception>
+    internal static SyncOptions ReadOptions(ParseResult p)
     {
         long? minSize = OptionRules.Parse(p, MinSize, ValueParsers.ParseSize);
         long? maxSize = OptionRules.Parse(p, MaxSize, ValueParsers.ParseSize);
         if (minSize > maxSize)
         {
-            throw new ArgumentException($"--min-size {minSize} is larger than --max-size {maxSize}: nothing would be selected");
+            throw new ConfigurationException($"--min-size {minSize} is larger than --max-size {maxSize}: nothing would be selected");
         }
 
         TimeSpan? minAge = OptionRules.Parse(p, MinAge, ValueParsers.ParseDuration);
         TimeSpan? maxAge = OptionRules.Parse(p, MaxAge, ValueParsers.ParseDuration);
         if (minAge > maxAge)
         {
-            throw new ArgumentException($"--min-age {p.GetValue(MinAge)} is longer than --max-age {p.GetValue(MaxAge)}: nothing would be selected");
+            throw new ConfigurationException($"--min-age {p.GetValue(MinAge)} is longer than --max-age {p.GetValue(MaxAge)}: nothing would be selected");
         }
 
         DateTimeOffset? startTime = OptionRules.Parse(p, StartTime, ValueParsers.ParseTime);
         DateTimeOffset? endTime = OptionRules.Parse(p, EndTime, ValueParsers.ParseTime);
         if (startTime > endTime)
         {
-            throw new ArgumentException($"--start-time {p.GetValue(StartTime)} is after --end-time {p.GetValue(EndTime)}: nothing would be selected");
+            throw new ConfigurationException($"--start-time {p.GetValue(StartTime)} is after --end-time {p.GetValue(EndTime)}: nothing would be selected");
         }
 
         string? filesFrom = p.GetValue(FilesFrom);
@@ -414,11 +433,25 @@ internal static class SyncCommand
             ListDepth = p.GetValue(ListDepth),
             BwLimit = p.GetValue(BwLimit),
             MaxDelete = p.GetValue(MaxDelete) is { } maxDelete ? MaxDeleteValue(maxDelete) : null,
-            MaxFailures = Math.Max(0, p.GetValue(MaxFailure)),
+            MaxFailures = p.GetValue(MaxFailure),
             Filters = OrderedRules(p),
             MatchFullPath = p.GetValue(MatchFullPath),
-            FilesFrom = filesFrom is null ? null : File.ReadAllLines(filesFrom),
+            FilesFrom = filesFrom is null ? null : ReadFilesFrom(filesFrom),
         };
+    }
+
+    /// <summary>The lines of the <c>--files-from</c> file.</summary>
+    /// <exception cref="ConfigurationException">The file cannot be read.</exception>
+    private static string[] ReadFilesFrom(string path)
+    {
+        try
+        {
+            return File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationException($"--files-from {path}: {e.Message}", e);
+        }
     }
 
     private static string MaxDeleteValue(string text)
@@ -429,7 +462,7 @@ internal static class SyncCommand
         }
         catch (FormatException e)
         {
-            throw new ArgumentException("--max-delete: " + e.Message, e);
+            throw new ConfigurationException("--max-delete: " + e.Message, e);
         }
     }
 
@@ -446,7 +479,7 @@ internal static class SyncCommand
         {
             if (!Directory.Exists(srcPath))
             {
-                throw new ArgumentException($"SRC {srcPath} does not exist or is not a directory");
+                throw new ConfigurationException($"SRC {srcPath} does not exist or is not a directory");
             }
         }
         else
@@ -455,7 +488,7 @@ internal static class SyncCommand
             string name = Path.GetFileName(srcPath);
             if (!Directory.Exists(parent) || (!Path.Exists(srcPath) && !Directory.EnumerateFileSystemEntries(parent, name + "*").Any()))
             {
-                throw new ArgumentException($"SRC {srcPath} does not exist");
+                throw new ConfigurationException($"SRC {srcPath} does not exist");
             }
         }
 
@@ -469,12 +502,12 @@ internal static class SyncCommand
         string dstDir = dstPath.EndsWith('/') ? dstPath : dstPath + "/";
         if (dstDir.StartsWith(srcDir, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"DST {dstPath} is inside SRC {srcPath}");
+            throw new ConfigurationException($"DST {dstPath} is inside SRC {srcPath}");
         }
 
         if (!srcPath.EndsWith('/') && dstPath.StartsWith(srcPath, StringComparison.Ordinal))
         {
-            throw new ArgumentException($"DST {dstPath} starts with the SRC prefix {srcPath}: its keys would be copied into themselves");
+            throw new ConfigurationException($"DST {dstPath} starts with the SRC prefix {srcPath}: its keys would be copied into themselves");
         }
     }
 

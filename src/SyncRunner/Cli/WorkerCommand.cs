@@ -8,13 +8,13 @@ using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Jobs;
+using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Storage;
 using k8s;
 using k8s.Authentication;
 using k8s.Models;
-using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
 using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.SyncRunner.Cli;
@@ -62,7 +62,23 @@ internal static class WorkerCommand
             : environment("HOSTNAME") is { Length: > 0 } host ? host
             : $"{Environment.MachineName}-{Environment.ProcessId}";
         var log = new WorkerLog(error, $"{arguments.Namespace}/{arguments.SyncJobName}", holder, time);
+        try
+        {
+            return await WorkAsync(arguments, client, environment, holder, log, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConfigurationException e)
+        {
+            log.Error(e.Message);
+            return ExitCodes.Usage;
+        }
+    }
 
+    /// <summary>Reads the SyncJob and works on its queue to the end.</summary>
+    /// <exception cref="ConfigurationException">The spec, its <c>filesFrom</c> ConfigMap, a credential or a mount cannot
+    /// be used.</exception>
+    private static async Task<int> WorkAsync(WorkerArguments arguments, IKubernetesClient client, Func<string, string?> environment, string holder, WorkerLog log, CancellationToken cancellationToken)
+    {
+        TimeProvider time = arguments.Time;
         SyncJob job;
         IReadOnlyList<string>? filesFrom = null;
         try
@@ -80,7 +96,7 @@ internal static class WorkerCommand
                 V1ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, arguments.Namespace, selector.Name, null, cancellationToken).ConfigureAwait(false);
                 filesFrom = map.Data.GetOrNull(selector.Key) is { } text
                     ? FileList(text)
-                    : throw new ArgumentException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
+                    : throw new ConfigurationException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
             }
         }
         catch (KubernetesApiException e) when (e.IsNotFound)
@@ -92,11 +108,6 @@ internal static class WorkerCommand
         {
             log.Error($"reading the SyncJob failed: {e.Message}");
             return ExitCodes.Failed;
-        }
-        catch (ArgumentException e)
-        {
-            log.Error(e.Message);
-            return ExitCodes.Usage;
         }
 
         await using var queue = new LeaseWorkQueue(client, new LeaseWorkQueueOptions
@@ -110,7 +121,7 @@ internal static class WorkerCommand
             Log = log.Info,
         });
 
-        EngineOptions options;
+        SyncOptions options;
         IObjectStorage source;
         IObjectStorage destination;
         try
@@ -122,13 +133,8 @@ internal static class WorkerCommand
             }
 
             options = SyncJobTranslator.ToOptions(job.Spec, filesFrom);
-            source = SyncJobTranslator.CreateStorage(job.Spec.Source, destination: false, environment);
-            destination = SyncJobTranslator.CreateStorage(job.Spec.Destination, destination: true, environment);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
-        {
-            log.Error(e.Message);
-            return ExitCodes.Usage;
+            source = UserInput.Open(() => SyncJobTranslator.CreateStorage(job.Spec.Source, destination: false, environment));
+            destination = UserInput.Open(() => SyncJobTranslator.CreateStorage(job.Spec.Destination, destination: true, environment));
         }
         catch (KubernetesException e)
         {
@@ -141,22 +147,13 @@ internal static class WorkerCommand
         await using (source.ConfigureAwait(false))
         await using (destination.ConfigureAwait(false))
         {
-            SyncEngine engine;
-            try
+            SyncEngine engine = new(source, destination, options, new SyncEngineSettings
             {
-                engine = new SyncEngine(source, destination, options, new SyncEngineSettings
-                {
-                    HolderIdentity = holder,
-                    Distributed = true,
-                    Time = time,
-                    OnError = log.Error,
-                });
-            }
-            catch (ArgumentException e)
-            {
-                log.Error(e.Message); // options the destination cannot honour (inplace on an object store)
-                return ExitCodes.Usage;
-            }
+                HolderIdentity = holder,
+                Distributed = true,
+                Time = time,
+                OnError = log.Error,
+            });
 
             using var metrics = new SyncMetrics(engine.Snapshot);
             IDisposable? exporter = null;
@@ -169,7 +166,7 @@ internal static class WorkerCommand
                 SyncResult result = await engine.RunAsync(queue, cancellationToken).ConfigureAwait(false);
                 QueueStatus copies = await queue.GetStatusAsync(RangeTaskPhase.Copy, cancellationToken).ConfigureAwait(false);
                 SyncCounters mine = result.Counters;
-                log.Info($"queue finished: run {(result.Outcome == SyncOutcome.Succeeded ? RunOutcomes.Succeeded : $"{RunOutcomes.Failed} ({result.Condition}: {result.Reason})")}; "
+                log.Info($"queue finished: run {(result.Outcome == SyncOutcome.Succeeded ? RunOutcomes.Succeeded : $"{RunOutcomes.Failed} ({result.Failure}: {result.Reason})")}; "
                     + $"{copies.Done + copies.Failed} copy task(s), run scanned {copies.Counters.Scanned}, copied {copies.Counters.Copied}; "
                     + $"this worker copied {mine.Copied} ({mine.CopiedBytes} bytes), skipped {mine.Skipped}, failed {mine.Failed} in {result.Elapsed.TotalSeconds:0.0}s");
                 return ExitCodes.Success;

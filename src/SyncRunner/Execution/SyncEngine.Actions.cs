@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using Ferry.Api.SyncJobs;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
@@ -79,7 +79,7 @@ public sealed partial class SyncEngine
             if (_options.MaxFailures > 0 && failed >= _options.MaxFailures && _abortReason is null)
             {
                 _abortReason = $"aborted after {failed} failed object(s) (--max-failure {_options.MaxFailures})";
-                _abortCondition = SyncJobConditionReasons.MaxFailuresReached;
+                _abortFailure = RunFailureKind.MaxFailuresReached;
                 await abort.CancelAsync().ConfigureAwait(false);
             }
         }

@@ -3,7 +3,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
-using Ferry.Api.SyncJobs;
+using Ferry.Api;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
@@ -50,15 +51,15 @@ public sealed partial class SyncEngine
     private long _pending;
     private long _failedTotal;
     private string? _abortReason;
-    private string? _abortCondition;
+    private RunFailureKind? _abortFailure;
 
     /// <summary>Creates the engine.</summary>
     /// <param name="source">The store to copy from.</param>
     /// <param name="destination">The store to copy to.</param>
     /// <param name="options">What to sync and how.</param>
     /// <param name="settings">Reporting and timing; <see langword="null"/> for defaults.</param>
-    /// <exception cref="ArgumentException">An include/exclude pattern is invalid, or <see cref="SyncOptions.InPlace"/> is set for
-    /// a destination without <see cref="StorageCapabilities.InPlaceWrites"/>.</exception>
+    /// <exception cref="ConfigurationException">An include/exclude pattern is invalid (<see cref="Filtering.FilterPatternException"/>),
+    /// or <see cref="SyncOptions.InPlace"/> is set for a destination without <see cref="StorageCapabilities.InPlaceWrites"/>.</exception>
     public SyncEngine(IObjectStorage source, IObjectStorage destination, SyncOptions options, SyncEngineSettings? settings = null)
         : this(source, destination, options, settings, KeyFilters.Create(options.Filters, options.MatchFullPath))
     {
@@ -68,7 +69,7 @@ public sealed partial class SyncEngine
     {
         if (options.InPlace && !destination.Capabilities.HasFlag(StorageCapabilities.InPlaceWrites))
         {
-            throw new ArgumentException(
+            throw new ConfigurationException(
                 $"--inplace rewrites existing files in place, which {destination.DisplayName} cannot: "
                 + (destination.Capabilities.HasFlag(StorageCapabilities.Directories)
                     ? "in-place writes are implemented for local directories and volumes only"
@@ -164,7 +165,7 @@ public sealed partial class SyncEngine
                 if (ExceedsMaxDelete(all.DeleteCandidates, all.DestinationKeys, out long allowed))
                 {
                     _abortReason = $"refusing to delete {all.DeleteCandidates} destination key(s): more than --max-delete {_options.MaxDelete} ({allowed}); nothing was deleted";
-                    _abortCondition = SyncJobConditionReasons.MaxDeleteExceeded;
+                    _abortFailure = RunFailureKind.MaxDeleteExceeded;
                 }
                 else if (all.DeleteCandidates > 0 && !_options.DryRun)
                 {
@@ -196,13 +197,13 @@ public sealed partial class SyncEngine
         SyncCounters final = Snapshot();
         long failedObjects = Math.Max(final.Failed, queueFailed);
         string? reason = _abortReason ?? taskFailure ?? (failedObjects > 0 ? $"{failedObjects} object(s) failed" : null);
-        string? condition = reason is null ? null : _abortCondition ?? SyncJobConditionReasons.ObjectsFailed;
+        RunFailureKind? failure = reason is null ? null : _abortFailure ?? RunFailureKind.ObjectsFailed;
 
         // The first worker to get here records the run's outcome; the others report the recorded one.
-        QueueOutcome outcome = await queue.SetOutcomeAsync(new QueueOutcome(reason is null, reason, condition), CancellationToken.None).ConfigureAwait(false);
+        QueueOutcome outcome = await queue.SetOutcomeAsync(new QueueOutcome(reason is null, reason, failure), CancellationToken.None).ConfigureAwait(false);
         return new SyncResult(outcome.Succeeded ? SyncOutcome.Succeeded : SyncOutcome.Failed, final, outcome.Reason, _settings.Time.GetElapsedTime(started))
         {
-            Condition = outcome.Condition,
+            Failure = outcome.Failure,
             FailedTasks = _failedTasks.ToArray(),
         };
     }
@@ -246,7 +247,7 @@ public sealed partial class SyncEngine
                 _abortReason ??= reason;
                 _failedTasks.Enqueue(new FailedTask(range, reason));
                 _settings.OnError?.Invoke(reason);
-                await queue.SetOutcomeAsync(new QueueOutcome(false, reason, SyncJobConditionReasons.ObjectsFailed), CancellationToken.None).ConfigureAwait(false);
+                await queue.SetOutcomeAsync(new QueueOutcome(false, reason, RunFailureKind.ObjectsFailed), CancellationToken.None).ConfigureAwait(false);
                 await queue.CompleteScanAsync(CancellationToken.None).ConfigureAwait(false);
                 return;
             }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Serialization;
 using k8s;
 using k8s.Models;
@@ -18,7 +19,7 @@ internal sealed record LocalManifests(IKubernetesObject<V1ObjectMeta> Resource, 
     /// (Namespaces and PersistentVolumeClaims are ignored).</summary>
     /// <param name="files">File names (for messages) and their YAML or JSON text.</param>
     /// <returns>The documents.</returns>
-    /// <exception cref="ArgumentException">No Ferry resource, several, or a document of another kind.</exception>
+    /// <exception cref="ConfigurationException">No Ferry resource, several, or a document of another kind.</exception>
     /// <exception cref="ManifestException">A document is malformed.</exception>
     public static LocalManifests Read(IEnumerable<(string Name, string Text)> files)
     {
@@ -48,16 +49,16 @@ internal sealed record LocalManifests(IKubernetesObject<V1ObjectMeta> Resource, 
                     default:
                         if (!ManifestReader.IsFerryObject(doc))
                         {
-                            throw new ArgumentException($"{file}: document {i} is a {kind}; ferry run takes a SyncJob or a ReplicaMirror with its Secrets and ConfigMaps");
+                            throw new ConfigurationException($"{file}: document {i} is a {kind}; ferry run takes a SyncJob or a ReplicaMirror with its Secrets and ConfigMaps");
                         }
 
                         IKubernetesObject<V1ObjectMeta> found = ManifestReader.ToObject(doc, i);
-                        resource = resource is null ? found : throw new ArgumentException($"{file}: more than one SyncJob or ReplicaMirror; ferry run runs one");
+                        resource = resource is null ? found : throw new ConfigurationException($"{file}: more than one SyncJob or ReplicaMirror; ferry run runs one");
                         break;
                 }
             }
         }
 
-        return new LocalManifests(resource ?? throw new ArgumentException("no SyncJob or ReplicaMirror in the given files"), secrets, configMaps);
+        return new LocalManifests(resource ?? throw new ConfigurationException("no SyncJob or ReplicaMirror in the given files"), secrets, configMaps);
     }
 }

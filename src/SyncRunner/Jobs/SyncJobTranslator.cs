@@ -1,8 +1,9 @@
 using System.Globalization;
+using Ferry.Api;
 using Ferry.Api.Common;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
-using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
@@ -10,12 +11,10 @@ using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.Local;
 using Ferry.SyncRunner.Storage.S3;
 using Ferry.SyncRunner.Storage.Sftp;
-using ApiFilterRule = Ferry.Api.Sync.FilterRule;
-using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
 
 namespace Ferry.SyncRunner.Jobs;
 
-/// <summary>Turns a SyncJob spec into what the engine runs: <see cref="EngineOptions"/> and the source and
+/// <summary>Turns a SyncJob spec into what the engine runs: <see cref="SyncOptions"/> and the source and
 /// destination <see cref="IObjectStorage"/>, with credentials taken from the runner pod's environment as
 /// <see cref="RunnerContract"/> defines it.</summary>
 /// <remarks>Field meanings follow the juicefs sync flags the API documents (<c>update</c> is <c>--update</c>, ...).
@@ -23,16 +22,20 @@ namespace Ferry.SyncRunner.Jobs;
 /// display name masks them), SFTP passwords go to ssh through <c>SSH_ASKPASS</c>.</remarks>
 public static class SyncJobTranslator
 {
-    /// <summary>The engine options of a spec. Apply <see cref="Api.Schema.SchemaDefaults.Apply"/> to the spec first.</summary>
-    /// <param name="spec">The SyncJob spec (defaults applied).</param>
+    /// <summary>The engine options of a spec: every field means what the <c>ferry sync</c> flag of the same juicefs name
+    /// means, and a field the spec leaves out gets the engine's default (the same as the CRD's <c>default</c>, both from
+    /// <see cref="SyncOptionLimits"/>).</summary>
+    /// <param name="spec">The SyncJob spec, with or without <see cref="Api.Schema.SchemaDefaults.Apply"/>.</param>
     /// <param name="filesFrom">The lines of the <c>filesFrom</c> ConfigMap key, or <see langword="null"/> when the spec
     /// has none.</param>
     /// <returns>The options.</returns>
-    /// <exception cref="FormatException">A size or duration is malformed.</exception>
-    public static EngineOptions ToOptions(SyncJobSpec spec, IReadOnlyList<string>? filesFrom = null)
+    /// <exception cref="ConfigurationException">A size or duration is malformed, or a filter rule names neither include
+    /// nor exclude (the message names the field).</exception>
+    public static SyncOptions ToOptions(SyncJobSpec spec, IReadOnlyList<string>? filesFrom = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new EngineOptions
+        var defaults = new SyncOptions();
+        return new SyncOptions
         {
             Filters = (spec.Filters ?? []).Select(ToRule).ToArray(),
             MatchFullPath = spec.MatchFullPath ?? false,
@@ -52,23 +55,23 @@ public static class SyncJobTranslator
             Perms = spec.Perms ?? false,
             Links = spec.Links ?? false,
             DryRun = spec.DryRun ?? false,
-            MinSize = spec.MinSize is { } minSize ? ByteQuantity.ToBytes(minSize) : null,
-            MaxSize = spec.MaxSize is { } maxSize ? ByteQuantity.ToBytes(maxSize) : null,
-            MinAge = spec.MinAge is { } minAge ? GoDuration.Parse(minAge) : null,
-            MaxAge = spec.MaxAge is { } maxAge ? GoDuration.Parse(maxAge) : null,
+            MinSize = spec.MinSize is { } minSize ? Field("spec.minSize", () => ByteQuantity.ToBytes(minSize)) : null,
+            MaxSize = spec.MaxSize is { } maxSize ? Field("spec.maxSize", () => ByteQuantity.ToBytes(maxSize)) : null,
+            MinAge = spec.MinAge is { } minAge ? Field("spec.minAge", () => GoDuration.Parse(minAge)) : null,
+            MaxAge = spec.MaxAge is { } maxAge ? Field("spec.maxAge", () => GoDuration.Parse(maxAge)) : null,
             StartTime = spec.StartTime,
             EndTime = spec.EndTime,
             Start = string.IsNullOrEmpty(spec.Start) ? null : spec.Start,
-            EndBefore = string.IsNullOrEmpty(spec.End) ? null : spec.End,
-            Limit = spec.Limit ?? -1,
-            Threads = spec.Threads ?? SyncOptionLimits.DefaultThreads,
-            ListThreads = spec.ListThreads ?? SyncOptionLimits.DefaultListThreads,
-            ListDepth = spec.ListDepth ?? SyncOptionLimits.DefaultListDepth,
-            BwLimit = spec.BwLimit ?? 0,
+            End = string.IsNullOrEmpty(spec.End) ? null : spec.End,
+            Limit = spec.Limit ?? defaults.Limit,
+            Threads = spec.Threads ?? defaults.Threads,
+            ListThreads = spec.ListThreads ?? defaults.ListThreads,
+            ListDepth = spec.ListDepth ?? defaults.ListDepth,
+            BwLimit = spec.BwLimit ?? defaults.BwLimit,
             MaxDelete = spec.MaxDelete?.ToString(),
-            MaxFailures = spec.MaxFailures ?? 100,
-            TaskObjects = (int)Math.Clamp(spec.TaskObjects ?? 10_000, 1, int.MaxValue),
-            TaskBytes = spec.TaskBytes is { } taskBytes ? ByteQuantity.ToBytes(taskBytes) : 8L << 30,
+            MaxFailures = spec.MaxFailures ?? defaults.MaxFailures,
+            TaskObjects = spec.TaskObjects is { } taskObjects ? (int)Math.Clamp(taskObjects, 1, int.MaxValue) : defaults.TaskObjects,
+            TaskBytes = spec.TaskBytes is { } taskBytes ? Field("spec.taskBytes", () => ByteQuantity.ToBytes(taskBytes)) : defaults.TaskBytes,
         };
     }
 
@@ -148,7 +151,7 @@ public static class SyncJobTranslator
         {
             { S3: { } s3 } => $"s3://{s3.Bucket}/{s3.Prefix}",
             { Volume: { } v } => $"volume://{v.ClaimName}/{v.Path}",
-            { Sftp: { } s } => $"sftp://{s.User}@{s.Host}:{(s.Port ?? 22).ToString(CultureInfo.InvariantCulture)}/{s.Path}",
+            { Sftp: { } s } => $"sftp://{s.User}@{s.Host}:{(s.Port ?? SftpEndpoint.DefaultPort).ToString(CultureInfo.InvariantCulture)}/{s.Path}",
             _ => "(none)",
         };
     }
@@ -173,9 +176,22 @@ public static class SyncJobTranslator
         return $"s3://{credentials}{s3.Bucket}/{s3.Prefix}?endpoint={Uri.EscapeDataString(endpoint)}&region={Uri.EscapeDataString(region)}";
     }
 
-    private static FilterRule ToRule(ApiFilterRule rule) => rule.Include is { } include
+    private static FilterRule ToRule(FilterRuleSpec rule) => rule.Include is { } include
         ? new FilterRule(FilterAction.Include, include)
-        : new FilterRule(FilterAction.Exclude, rule.Exclude ?? throw new ArgumentException("a filter rule names neither include nor exclude"));
+        : new FilterRule(FilterAction.Exclude, rule.Exclude ?? throw new ConfigurationException("spec.filters: a rule names neither include nor exclude"));
+
+    /// <summary>Parses one field's value; a malformed one is a <see cref="ConfigurationException"/> naming the field.</summary>
+    private static T Field<T>(string field, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new ConfigurationException($"{field}: {e.Message}", e);
+        }
+    }
 
     private static string? ExistingFile(string path) => File.Exists(path) ? path : null;
 

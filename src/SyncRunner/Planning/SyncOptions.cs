@@ -1,4 +1,4 @@
-using SyncOptionLimits = Ferry.Api.Sync.SyncOptionLimits;
+using Ferry.Api.Sync;
 using Ferry.SyncRunner.Filtering;
 
 namespace Ferry.SyncRunner.Planning;
@@ -100,15 +100,11 @@ public sealed record SyncOptions
     /// <summary>The first key to sync, inclusive (<c>--start</c>). <value>Default: <see langword="null"/>, from the beginning.</value></summary>
     public string? Start { get; init; }
 
-    /// <summary>The last key to sync, inclusive as in juicefs (<c>--end</c>). <value>Default: <see langword="null"/>, to the end.</value></summary>
+    /// <summary>The last key to sync, inclusive as in juicefs (<c>--end</c>, a SyncJob's <c>end</c>). <value>Default: <see langword="null"/>, to the end.</value></summary>
     public string? End { get; init; }
 
-    /// <summary>The key to stop at, exclusive (a SyncJob's <c>end</c>); used when <see cref="End"/> is not set.
-    /// <value>Default: <see langword="null"/> or empty, no end.</value></summary>
-    public string? EndBefore { get; init; }
-
-    /// <summary>Process at most this many source keys; -1 is unlimited (<c>--limit</c>). <value>Default: -1.</value></summary>
-    public long Limit { get; init; } = -1;
+    /// <summary>Process at most this many source keys; -1 is unlimited, 0 processes none (<c>--limit</c>). <value>Default: -1 (<see cref="SyncOptionLimits.DefaultLimit"/>).</value></summary>
+    public long Limit { get; init; } = SyncOptionLimits.DefaultLimit;
 
     /// <summary>Concurrent copy workers (<c>--threads</c>). <value>Default: 10.</value></summary>
     public int Threads { get; init; } = SyncOptionLimits.DefaultThreads;
@@ -138,8 +134,10 @@ public sealed record SyncOptions
     /// <summary>Most destination keys a run may delete: a count (<c>"100"</c>) or a percentage of the destination (<c>"10%"</c>); exceeding it fails the run before the first delete (<c>--max-delete</c>). <value>Default: <see langword="null"/>, unlimited.</value></summary>
     public string? MaxDelete { get; init; }
 
-    /// <summary>Abort the run once this many objects have failed; 0 is unlimited (<c>--max-failure</c>). <value>Default: 0.</value></summary>
-    public long MaxFailures { get; init; }
+    /// <summary>Abort the run once this many objects have failed; -1 or 0 is unlimited (<c>--max-failure</c>, a SyncJob's <c>maxFailures</c>). <value>Default: -1 (<see cref="SyncOptionLimits.DefaultMaxFailures"/>).</value></summary>
+    /// <remarks>juicefs sync <c>--max-failure</c>: "max number of allowed failed files (-1 for unlimited)"; like juicefs,
+    /// any value below 1 sets no limit.</remarks>
+    public long MaxFailures { get; init; } = SyncOptionLimits.DefaultMaxFailures;
 
     /// <summary>Ordered include/exclude rules (<c>--include</c>, <c>--exclude</c>). <value>Default: empty, everything is synced.</value></summary>
     public IReadOnlyList<FilterRule> Filters { get; init; } = [];
@@ -153,9 +151,12 @@ public sealed record SyncOptions
     /// <summary>Whether source keys the destination holds equal are deleted (<see cref="DeleteSrc"/> or <see cref="DeleteSrcAfter"/>).</summary>
     internal bool DeletesEqualSource => DeleteSrc || DeleteSrcAfter;
 
-    /// <summary>About how many source keys one range task covers, when <see cref="ListDepth"/> is 0. <value>Default: 100,000.</value></summary>
-    public int TaskObjects { get; init; } = 100_000;
+    /// <summary>About how many source keys one range task covers when the scan cuts by count (<see cref="ListDepth"/> 0,
+    /// or <see cref="ListThreads"/> 1 in a distributed run; a SyncJob's <c>taskObjects</c>). <value>Default: 10,000
+    /// (<see cref="SyncOptionLimits.DefaultTaskObjects"/>).</value></summary>
+    public int TaskObjects { get; init; } = SyncOptionLimits.DefaultTaskObjects;
 
-    /// <summary>About how many source bytes one range task covers, when <see cref="ListDepth"/> is 0. <value>Default: 64 GiB.</value></summary>
-    public long TaskBytes { get; init; } = 64L << 30;
+    /// <summary>About how many source bytes one range task covers at most when the scan cuts by count (a SyncJob's
+    /// <c>taskBytes</c>). <value>Default: 8 GiB (<see cref="SyncOptionLimits.DefaultTaskBytes"/>).</value></summary>
+    public long TaskBytes { get; init; } = SyncOptionLimits.DefaultTaskBytes;
 }

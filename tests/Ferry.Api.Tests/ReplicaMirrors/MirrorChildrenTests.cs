@@ -25,7 +25,7 @@ public sealed class MirrorChildrenTests
                     new MirrorDestination { Name = "eu-west", Suspend = false, ConcurrencyPolicy = ConcurrencyPolicy.Replace, Volume = new VolumeEndpoint { ClaimName = "replica", Path = "eu" } },
                 ],
                 Interval = "15m",
-                Filters = [new FilterRule { Exclude = "tmp/" }],
+                Filters = [new FilterRuleSpec { Exclude = "tmp/" }],
                 CheckNew = true,
                 Threads = 32,
                 Workers = 2,

@@ -20,7 +20,7 @@ public sealed class ApiJsonContextTests
         {
             Source = new Endpoint { S3 = new S3Endpoint { Bucket = "src", ForcePathStyle = true } },
             Destination = new Endpoint { Sftp = new SftpEndpoint { Host = "h", User = "u", CredentialsSecretRef = new() { Name = "s" } } },
-            Filters = [new FilterRule { Exclude = "*.tmp" }],
+            Filters = [new FilterRuleSpec { Exclude = "*.tmp" }],
             DeleteDst = true,
         },
     };
@@ -69,7 +69,7 @@ public sealed class ApiJsonContextTests
             },
             Status = new ReplicaMirrorStatus
             {
-                LastSyncResult = SyncResult.PartiallyFailed,
+                LastSyncResult = MirrorSyncResult.PartiallyFailed,
                 Destinations = [new MirrorDestinationStatus { Name = "eu", Phase = SyncJobPhase.Failed, LastError = "boom" }],
             },
         };

@@ -46,7 +46,7 @@ public sealed class ReplicaMirrorReconcilerTests
         h.FinishChild(children[0].Metadata.Name!, succeeded: true);
         h.FinishChild(children[1].Metadata.Name!, succeeded: true);
         var synced = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True, "InSync");
-        Assert.Equal(SyncResult.Succeeded, synced!.Status!.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Succeeded, synced!.Status!.LastSyncResult);
         Assert.All(synced.Status.Destinations!, d =>
         {
             Assert.Null(d.Active);
@@ -155,7 +155,7 @@ public sealed class ReplicaMirrorReconcilerTests
         string Of(string destination) => children.Single(c => c.Metadata.Labels![MirrorLabels.Destination] == destination).Metadata.Name!;
         h.FinishChild(Of("eu"), succeeded: true);
         h.FinishChild(Of("ap"), succeeded: false, error: "AccessDenied: signature mismatch");
-        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("restart"), m => m?.Status?.LastSyncResult == SyncResult.PartiallyFailed, "PartiallyFailed");
+        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("restart"), m => m?.Status?.LastSyncResult == MirrorSyncResult.PartiallyFailed, "PartiallyFailed");
         Assert.Equal(ConditionStatus.True, MirrorHarness.Cond(mirror, ReplicaMirrorConditionTypes.Degraded)!.Status);
         Assert.Equal(2, (await h.ChildrenAsync("restart")).Count);
         var metrics = h.MetricsText();

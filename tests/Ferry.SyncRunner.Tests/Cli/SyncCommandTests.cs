@@ -121,6 +121,21 @@ public class SyncCommandTests
     }
 
     [Fact]
+    public async Task Sync_FilesFromMissing_ExitsTwoNamingTheOption_AndCopiesNothing()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "a");
+
+        (int code, _, string err) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--files-from", src.Combine("no-such-list"));
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("ferry: --files-from ", err, StringComparison.Ordinal);
+        Assert.Contains("no-such-list", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(dst.Combine("a")));
+    }
+
+    [Fact]
     public async Task Sync_DestinationInsideSource_ExitsTwoAndWritesNothing()
     {
         using var src = new TempDirectory();

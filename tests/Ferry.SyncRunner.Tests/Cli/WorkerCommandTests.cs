@@ -3,6 +3,7 @@ using System.Text.Json;
 using Ferry.Api;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
@@ -106,6 +107,27 @@ public sealed class WorkerCommandTests : IAsyncLifetime
         Assert.Equal((2, 2, 2), (wrongRun, noMount, noJob));
         Assert.Contains("this run is over", log.ToString(), StringComparison.Ordinal);
         Assert.Contains("not mounted", log.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunWorkerAsync_SpecItCannotRun_UsageExitNamingTheProblem_NothingCopied()
+    {
+        await _client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "keyless" },
+            Data = new Dictionary<string, string> { ["other"] = "0/f00\n" },
+        });
+        SyncJob noKey = await CreateSyncJobAsync("nokey", spec => spec.FilesFrom = new V1ConfigMapKeySelector { Name = "keyless", Key = "keys" });
+        SyncJob badPattern = await CreateSyncJobAsync("pattern", spec => spec.Filters = [new FilterRuleSpec { Exclude = "[abc" }]);
+        var log = new StringWriter();
+
+        int missingKey = await WorkerCommand.RunWorkerAsync(Arguments(noKey), _client, Environment("w").GetValueOrDefault, log, CancellationToken.None);
+        int invalidPattern = await WorkerCommand.RunWorkerAsync(Arguments(badPattern), _client, Environment("w").GetValueOrDefault, log, CancellationToken.None);
+
+        Assert.Equal((2, 2), (missingKey, invalidPattern));
+        Assert.Contains("ConfigMap keyless has no key keys (spec.filesFrom)", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("invalid pattern", log.ToString(), StringComparison.Ordinal); // the JSON log escapes the quotes around [abc
+        Assert.False(Directory.Exists(_backup.Combine("out")) && Directory.EnumerateFileSystemEntries(_backup.Combine("out")).Any());
     }
 
     [Fact]

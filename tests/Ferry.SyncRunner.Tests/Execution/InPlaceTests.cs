@@ -1,3 +1,4 @@
+using Ferry.Api;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
@@ -70,7 +71,7 @@ public class InPlaceTests
     {
         using var src = new TempDirectory();
 
-        var e = Assert.Throws<ArgumentException>(() => new SyncEngine(new FileStorage(src.Path), new MemoryStorage(), new SyncOptions { InPlace = true }));
+        var e = Assert.Throws<ConfigurationException>(() => new SyncEngine(new FileStorage(src.Path), new MemoryStorage(), new SyncOptions { InPlace = true }));
 
         Assert.Contains("--inplace", e.Message, StringComparison.Ordinal);
         Assert.Contains("object store", e.Message, StringComparison.Ordinal);

@@ -102,7 +102,7 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
         SyncResult[] results = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => RunWorkerAsync(run, $"w{i}", src.Path, dst.Path, options)))
             .WaitAsync(TimeSpan.FromMinutes(3));
 
-        Assert.All(results, r => Assert.Equal((SyncOutcome.Failed, "MaxDeleteExceeded"), (r.Outcome, r.Condition)));
+        Assert.All(results, r => Assert.Equal((SyncOutcome.Failed, RunFailureKind.MaxDeleteExceeded), (r.Outcome, r.Failure)));
         Assert.All(Enumerable.Range(0, 5), i => Assert.True(File.Exists(dst.Combine($"zz-extra-{i}"))));
         V1Lease scan = await _client.GetAsync(KubeResources.Leases, "default", RunNames.ScanLease("job"));
         Assert.Equal(RunOutcomes.Failed, scan.Metadata.Annotations![RunAnnotations.Outcome]);

@@ -11,7 +11,7 @@ using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.S3;
 using Ferry.SyncRunner.Storage.Sftp;
 using Ferry.SyncRunner.Tests.Support;
-using ApiFilterRule = Ferry.Api.Sync.FilterRule;
+using Ferry.Api.Sync;
 
 namespace Ferry.SyncRunner.Tests.Jobs;
 
@@ -27,7 +27,7 @@ public class SyncJobTranslatorTests
 
         SyncOptions o = SyncJobTranslator.ToOptions(spec);
 
-        Assert.Equal((10, 1, 1, 100L, 10_000, 8L << 30, -1L), (o.Threads, o.ListThreads, o.ListDepth, o.MaxFailures, o.TaskObjects, o.TaskBytes, o.Limit));
+        Assert.Equal((10, 1, 1, -1L, 10_000, 8L << 30, -1L), (o.Threads, o.ListThreads, o.ListDepth, o.MaxFailures, o.TaskObjects, o.TaskBytes, o.Limit));
         Assert.False(o.DeleteDst || o.Update || o.DryRun || o.MatchFullPath);
         Assert.Null(o.MaxDelete);
         Assert.Equal(KeyRange.All, KeySelection.RangeOf(o));
@@ -37,7 +37,7 @@ public class SyncJobTranslatorTests
     public void ToOptions_EveryField_MapsToTheJuicefsFlag()
     {
         SyncJobSpec spec = Spec();
-        spec.Filters = [new ApiFilterRule { Exclude = "*.tmp" }, new ApiFilterRule { Include = "/train/**" }, new ApiFilterRule { Exclude = "*" }];
+        spec.Filters = [new FilterRuleSpec { Exclude = "*.tmp" }, new FilterRuleSpec { Include = "/train/**" }, new FilterRuleSpec { Exclude = "*" }];
         spec.MatchFullPath = true;
         spec.Update = true;
         spec.CheckNew = true;
@@ -67,7 +67,7 @@ public class SyncJobTranslatorTests
         Assert.Equal(("5%", 1L, 4L << 30, TimeSpan.FromMinutes(90)), (o.MaxDelete, o.MinSize, o.MaxSize, o.MinAge));
         Assert.Equal((16, 4, 2, 800.0, 20_000, 16L << 30, 50L, 7L), (o.Threads, o.ListThreads, o.ListDepth, o.BwLimit, o.TaskObjects, o.TaskBytes, o.MaxFailures, o.Limit));
         Assert.Equal(new[] { "a/", "b" }, o.FilesFrom);
-        Assert.Equal(new KeyRange("b", "m"), KeySelection.RangeOf(o)); // a SyncJob's end is exclusive
+        Assert.Equal(new KeyRange("b", "m\0"), KeySelection.RangeOf(o)); // a SyncJob's end is inclusive, as juicefs's --end
     }
 
     [Fact]

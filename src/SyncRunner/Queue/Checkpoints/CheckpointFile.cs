@@ -96,7 +96,7 @@ internal sealed class CheckpointFile : IAsyncDisposable
             ["start-time"] = o.StartTime?.ToString("O", CultureInfo.InvariantCulture) ?? "",
             ["end-time"] = o.EndTime?.ToString("O", CultureInfo.InvariantCulture) ?? "",
             ["start"] = o.Start ?? "",
-            ["end"] = o.End ?? o.EndBefore ?? "",
+            ["end"] = o.End ?? "",
             ["limit"] = N<long>(o.Limit),
             ["max-delete"] = o.MaxDelete ?? "",
             ["match-full-path"] = B(o.MatchFullPath),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ferry.Api;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Storage;
@@ -52,8 +53,8 @@ internal sealed class CheckpointSession : IAsyncDisposable
     /// <param name="onError">Told about failed saves.</param>
     /// <param name="cancellationToken">Cancels reading the checkpoint.</param>
     /// <returns>The session.</returns>
-    /// <exception cref="ArgumentException">The checkpoint belongs to another sync, or is not a checkpoint.</exception>
-    /// <exception cref="StorageException">The checkpoint could not be read.</exception>
+    /// <exception cref="ConfigurationException">The checkpoint belongs to another sync, is not a checkpoint, or could not
+    /// be read.</exception>
     public static async Task<CheckpointSession> OpenAsync(
         IObjectStorage source, IObjectStorage destination, SyncOptions options, string? directory, bool forceReset, TimeSpan interval,
         TimeProvider time, Action<string>? onError, CancellationToken cancellationToken)
@@ -78,7 +79,7 @@ internal sealed class CheckpointSession : IAsyncDisposable
             {
                 if (CheckpointFile.Mismatch(saved, header.Source, header.Destination, header.Options) is { } difference)
                 {
-                    throw new ArgumentException(
+                    throw new ConfigurationException(
                         $"checkpoint {file.Location} was made by another sync: {difference}; run that sync again to resume it, or start this one over with --checkpoint-force-reset");
                 }
 
@@ -86,10 +87,10 @@ internal sealed class CheckpointSession : IAsyncDisposable
                 message = Describe(file, saved, resumed);
             }
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or StorageException)
         {
             await file.DisposeAsync().ConfigureAwait(false);
-            throw new ArgumentException(e.Message, e);
+            throw new ConfigurationException(e is StorageException ? $"checkpoint {file.Location} could not be read: {e.Message}" : e.Message, e);
         }
         catch
         {

@@ -416,13 +416,13 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             if (!outcome.Succeeded)
             {
                 SetAnnotation(scan, RunAnnotations.OutcomeReason, Truncate(outcome.Reason ?? "the run failed"));
-                SetAnnotation(scan, RunAnnotations.OutcomeCondition, outcome.Condition ?? SyncJobConditionReasons.ObjectsFailed);
+                SetAnnotation(scan, RunAnnotations.OutcomeCondition, (outcome.Failure ?? RunFailureKind.ObjectsFailed).ToString());
             }
 
             try
             {
                 await ReplaceAsync(scan, cancellationToken).ConfigureAwait(false);
-                Log($"run outcome: {(outcome.Succeeded ? RunOutcomes.Succeeded : RunOutcomes.Failed + " (" + outcome.Condition + ")")}");
+                Log($"run outcome: {(outcome.Succeeded ? RunOutcomes.Succeeded : RunOutcomes.Failed + " (" + outcome.Failure + ")")}");
                 return outcome;
             }
             catch (KubernetesApiException e) when (e.IsConflict && attempt < MaxWriteRetries)
@@ -524,7 +524,7 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     internal static QueueOutcome? OutcomeOf(V1Lease scan) => Annotation(scan, RunAnnotations.Outcome) switch
     {
         RunOutcomes.Succeeded => new QueueOutcome(true, null, null),
-        RunOutcomes.Failed => new QueueOutcome(false, Annotation(scan, RunAnnotations.OutcomeReason), Annotation(scan, RunAnnotations.OutcomeCondition)),
+        RunOutcomes.Failed => new QueueOutcome(false, Annotation(scan, RunAnnotations.OutcomeReason), RunOutcomes.FailureKind(Annotation(scan, RunAnnotations.OutcomeCondition))),
         _ => null,
     };
 

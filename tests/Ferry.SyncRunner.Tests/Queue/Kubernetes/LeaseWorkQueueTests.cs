@@ -254,7 +254,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         await a.AcquireScanAsync("a");
         await a.CompleteScanAsync();
 
-        QueueOutcome first = await a.SetOutcomeAsync(new QueueOutcome(false, "refusing to delete 9 keys", "MaxDeleteExceeded"));
+        QueueOutcome first = await a.SetOutcomeAsync(new QueueOutcome(false, "refusing to delete 9 keys", RunFailureKind.MaxDeleteExceeded));
         QueueOutcome second = await b.SetOutcomeAsync(new QueueOutcome(true, null, null));
 
         Assert.Equal(first, second);
@@ -275,7 +275,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         await a.CompleteScanAsync();
         Assert.NotNull(await a.ClaimAsync(RangeTaskPhase.Copy, "a"));
 
-        await a.SetOutcomeAsync(new QueueOutcome(false, "aborted after 100 failed object(s)", "MaxFailuresReached"));
+        await a.SetOutcomeAsync(new QueueOutcome(false, "aborted after 100 failed object(s)", RunFailureKind.MaxFailuresReached));
 
         Assert.Null(await a.ClaimAsync(RangeTaskPhase.Copy, "b"));
         Assert.Equal(1, (await a.GetStatusAsync(RangeTaskPhase.Copy)).Pending);

@@ -11,9 +11,9 @@ using IntOrString = Ferry.Api.Common.IntOrString;
 
 namespace Ferry.Api.Tests.Sync;
 
-public sealed class SyncOptionsTests
+public sealed class SyncOptionsSpecTests
 {
-    /// <summary>Gives every SyncOptions property a non-null value by reflection, so a property added later without
+    /// <summary>Gives every SyncOptionsSpec property a non-null value by reflection, so a property added later without
     /// a line in CopyOptionsTo fails this test.</summary>
     private static ReplicaMirrorSpec MirrorWithEveryOption()
     {
@@ -23,7 +23,7 @@ public sealed class SyncOptionsTests
             Destinations = [new MirrorDestination { Name = "eu", S3 = new S3Endpoint { Bucket = "eu" } }],
             Schedule = "@hourly",
         };
-        foreach (var property in typeof(SyncOptions).GetProperties())
+        foreach (var property in typeof(SyncOptionsSpec).GetProperties())
         {
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             object value = type switch
@@ -34,7 +34,7 @@ public sealed class SyncOptionsTests
                 _ when type == typeof(string) => "x" + property.Name,
                 _ when type == typeof(DateTimeOffset) => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
                 _ when type == typeof(IntOrString) => (IntOrString)"7%",
-                _ when type == typeof(List<FilterRule>) => new List<FilterRule> { new() { Include = "*.gz" } },
+                _ when type == typeof(List<FilterRuleSpec>) => new List<FilterRuleSpec> { new() { Include = "*.gz" } },
                 _ when type == typeof(V1ConfigMapKeySelector) => new V1ConfigMapKeySelector { Name = "cm", Key = "keys" },
                 _ when type == typeof(RunnerSpec) => new RunnerSpec
                 {
@@ -51,7 +51,7 @@ public sealed class SyncOptionsTests
         return spec;
     }
 
-    private static JsonObject Options(SyncOptions options)
+    private static JsonObject Options(SyncOptionsSpec options)
     {
         var json = options switch
         {
@@ -59,7 +59,7 @@ public sealed class SyncOptionsTests
             ReplicaMirrorSpec mirror => JsonSerializer.SerializeToNode(mirror, ApiJsonContext.Default.ReplicaMirrorSpec)!.AsObject(),
             _ => throw new InvalidOperationException(),
         };
-        var names = typeof(SyncOptions).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
+        var names = typeof(SyncOptionsSpec).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
         foreach (var key in json.Select(p => p.Key).Where(k => !names.Contains(k)).ToList())
         {
             json.Remove(key);
@@ -82,7 +82,7 @@ public sealed class SyncOptionsTests
         mirror.CopyOptionsTo(child);
 
         var expected = Options(mirror);
-        Assert.Equal(typeof(SyncOptions).GetProperties().Length, expected.Count);
+        Assert.Equal(typeof(SyncOptionsSpec).GetProperties().Length, expected.Count);
         Assert.True(JsonNode.DeepEquals(expected, Options(child)), $"{expected.ToJsonString()}\n{Options(child).ToJsonString()}");
         Assert.True(child.Suspend);
     }

@@ -17,15 +17,15 @@ namespace Ferry.Api.Sync;
     "existing and ignoreExisting together would select nothing")]
 [ValidationRule("!has(self.startTime) || !has(self.endTime) || self.startTime < self.endTime",
     "startTime must be before endTime")]
-[ValidationRule("!has(self.start) || !has(self.end) || self.end == '' || self.start < self.end",
-    "start must sort before end")]
-public abstract class SyncOptions
+[ValidationRule("!has(self.start) || !has(self.end) || self.end == '' || self.start <= self.end",
+    "start must not sort after end")]
+public abstract class SyncOptionsSpec
 {
     /// <summary>Ordered include/exclude rules; the first rule that matches a key decides (juicefs sync
     /// <c>--include</c>/<c>--exclude</c>).</summary>
     /// <value>None: every key is selected.</value>
     [Items(0, 256)]
-    public List<FilterRule>? Filters { get; set; }
+    public List<FilterRuleSpec>? Filters { get; set; }
 
     /// <summary>Match each rule against the key's full path instead of layer by layer (juicefs sync
     /// <c>--match-full-path</c>).</summary>
@@ -55,9 +55,11 @@ public abstract class SyncOptions
     /// <value><see langword="false"/>.</value>
     public bool? CheckNew { get; set; }
 
-    /// <summary>Compare the content of keys whose size or mtime changed before copying them (juicefs sync
-    /// <c>--check-change</c>).</summary>
+    /// <summary>After copying a key, check that the source's size and mtime did not change while it was copied; a key
+    /// that changed counts as failed (juicefs sync <c>--check-change</c>).</summary>
     /// <value><see langword="false"/>.</value>
+    /// <remarks>juicefs 1.3 <c>checkChange</c>: the source is read again (HEAD) after the copy and compared with the
+    /// listing's size and mtime.</remarks>
     public bool? CheckChange { get; set; }
 
     /// <summary>Only update keys that already exist in the destination; never create new ones (juicefs sync
@@ -142,7 +144,7 @@ public abstract class SyncOptions
     [Format("date-time")]
     public DateTimeOffset? StartTime { get; set; }
 
-    /// <summary>Skip objects modified at or after this time, RFC 3339 (juicefs sync <c>--end-time</c>).</summary>
+    /// <summary>Skip objects modified after this time, RFC 3339 (juicefs sync <c>--end-time</c>).</summary>
     /// <value>No bound.</value>
     [Format("date-time")]
     public DateTimeOffset? EndTime { get; set; }
@@ -152,12 +154,14 @@ public abstract class SyncOptions
     [Length(0, 1024)]
     public string? Start { get; set; }
 
-    /// <summary>The key to stop at, exclusive, relative to the source prefix (juicefs sync <c>--end</c>).</summary>
+    /// <summary>The last key to sync, inclusive, relative to the source prefix (juicefs sync <c>--end</c>).</summary>
     /// <value>Empty: to the last key.</value>
+    /// <remarks>juicefs compares <c>key &gt; end</c> to stop, so <c>end</c> itself is synced; before Ferry followed
+    /// juicefs here, a SyncJob's <c>end</c> was exclusive.</remarks>
     [Length(0, 1024)]
     public string? End { get; set; }
 
-    /// <summary>The most objects to sync; the run stops selecting keys after this many (juicefs sync
+    /// <summary>The most objects to sync; the run stops selecting keys after this many, and 0 selects none (juicefs sync
     /// <c>--limit</c>).</summary>
     /// <value>No limit.</value>
     [Minimum(0)]
@@ -166,7 +170,7 @@ public abstract class SyncOptions
     /// <summary>Runner pods that share the work through the lease queue (the Job's <c>parallelism</c>). May change
     /// while a SyncJob runs: the queue lets workers join and leave at any time.</summary>
     /// <value>1.</value>
-    [MutableAfterStart, Minimum(1), Maximum(SyncOptionLimits.MaxWorkers), DefaultValue(1)]
+    [MutableAfterStart, Minimum(1), Maximum(SyncOptionLimits.MaxWorkers), DefaultValue(SyncOptionLimits.DefaultWorkers)]
     public int? Workers { get; set; }
 
     /// <summary>Concurrent copy operations in each runner pod (juicefs sync <c>--threads</c>).</summary>
@@ -179,9 +183,10 @@ public abstract class SyncOptions
     [Minimum(1), Maximum(SyncOptionLimits.MaxListThreads), DefaultValue(SyncOptionLimits.DefaultListThreads)]
     public int? ListThreads { get; set; }
 
-    /// <summary>How many directory levels deep listing runs in parallel (juicefs sync <c>--list-depth</c>).</summary>
+    /// <summary>How many directory levels deep listing runs in parallel (juicefs sync <c>--list-depth</c>); 0 lists no
+    /// level in parallel and cuts the key space every <c>taskObjects</c> keys instead.</summary>
     /// <value>1.</value>
-    [Minimum(1), Maximum(SyncOptionLimits.MaxListDepth), DefaultValue(SyncOptionLimits.DefaultListDepth)]
+    [Minimum(SyncOptionLimits.MinListDepth), Maximum(SyncOptionLimits.MaxListDepth), DefaultValue(SyncOptionLimits.DefaultListDepth)]
     public int? ListDepth { get; set; }
 
     /// <summary>Bandwidth limit of each runner pod in Mbit/s, shared by its threads; 0 for none (juicefs sync
@@ -191,34 +196,35 @@ public abstract class SyncOptions
     public long? BwLimit { get; set; }
 
     /// <summary>The most destination keys a run may delete: a count, or a percentage of the destination's keys
-    /// such as <c>10%</c>. A run that would delete more fails before deleting anything.</summary>
+    /// such as <c>10%</c>; a run that would delete more fails before deleting anything (ferry sync <c>--max-delete</c>;
+    /// juicefs has no such flag).</summary>
     /// <value>No limit in a SyncJob; <c>50%</c> in a ReplicaMirror, a guard against mirroring an emptied source.</value>
     /// <remarks>Like rclone's <c>--max-delete</c>, checked once the scan has counted the deletions (DESIGN.md,
     /// "Deletes come last").</remarks>
     [Minimum(0), Length(2, 4), Pattern(SchemaPatterns.Percentage)]
     public IntOrString? MaxDelete { get; set; }
 
-    /// <summary>The run stops once this many objects have failed after their retries. A run that ends with fewer
-    /// failures still ends Failed.</summary>
-    /// <value>100.</value>
-    [Minimum(1), DefaultValue(100)]
+    /// <summary>The run stops once this many objects have failed after their retries; -1 or 0 for no limit (juicefs sync
+    /// <c>--max-failure</c>). A run that ends with fewer failures still ends Failed.</summary>
+    /// <value>-1: no limit, the run goes on past failed objects.</value>
+    [Minimum(SyncOptionLimits.MinMaxFailures), DefaultValue(SyncOptionLimits.DefaultMaxFailures)]
     public long? MaxFailures { get; set; }
 
     /// <summary>The scan cuts the key space into tasks of about this many keys.</summary>
     /// <value>10000.</value>
-    [Minimum(1), DefaultValue(10000)]
+    [Minimum(1), DefaultValue(SyncOptionLimits.DefaultTaskObjects)]
     public long? TaskObjects { get; set; }
 
     /// <summary>The scan also ends a task once it holds about this many bytes; an integer or a quantity such as
     /// <c>8Gi</c>.</summary>
     /// <value><c>8Gi</c>.</value>
-    [Minimum(1), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity), DefaultValue("8Gi")]
+    [Minimum(1), Length(1, 64), Pattern(SchemaPatterns.ByteQuantity), DefaultValue(SyncOptionLimits.DefaultTaskBytesQuantity)]
     public IntOrString? TaskBytes { get; set; }
 
     /// <summary>How many times failed runner pods are replaced before the run is marked Failed (the Job's
     /// <c>backoffLimit</c>).</summary>
     /// <value>6.</value>
-    [Minimum(0), Maximum(100), DefaultValue(6)]
+    [Minimum(0), Maximum(SyncOptionLimits.MaxBackoffLimit), DefaultValue(SyncOptionLimits.DefaultBackoffLimit)]
     public int? BackoffLimit { get; set; }
 
     /// <summary>Seconds a run may take from its start before it is stopped and marked Failed.</summary>
@@ -235,10 +241,10 @@ public abstract class SyncOptions
     /// spec into the spec of a child SyncJob. Lists and nested objects are deep copies.</summary>
     /// <param name="target">The object to overwrite; its own fields (source, destination, schedule…) stay.</param>
     /// <exception cref="ArgumentNullException"><paramref name="target"/> is null.</exception>
-    public void CopyOptionsTo(SyncOptions target)
+    public void CopyOptionsTo(SyncOptionsSpec target)
     {
         ArgumentNullException.ThrowIfNull(target);
-        target.Filters = Clone(Filters, ApiJsonContext.Default.ListFilterRule);
+        target.Filters = Clone(Filters, ApiJsonContext.Default.ListFilterRuleSpec);
         target.MatchFullPath = MatchFullPath;
         target.FilesFrom = Clone(FilesFrom, ApiJsonContext.Default.V1ConfigMapKeySelector);
         target.Update = Update;

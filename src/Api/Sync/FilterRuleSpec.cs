@@ -7,7 +7,7 @@ namespace Ferry.Api.Sync;
 /// at the root and a trailing <c>/</c> to match directories only (juicefs sync guide, "过滤"/filtering: layer-by-layer
 /// mode by default, full-path mode with <c>matchFullPath</c>).</remarks>
 [ExactlyOneOf(nameof(Include), nameof(Exclude))]
-public sealed class FilterRule
+public sealed class FilterRuleSpec
 {
     /// <summary>Sync keys that match this pattern (juicefs sync <c>--include</c>).</summary>
     [Length(1, 1024)]

@@ -1,7 +1,7 @@
 namespace Ferry.Api.ReplicaMirrors;
 
 /// <summary>How a mirror run ended.</summary>
-public enum SyncResult
+public enum MirrorSyncResult
 {
     /// <summary>Every destination's SyncJob succeeded.</summary>
     Succeeded,
