@@ -9,6 +9,7 @@ using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
+using Ferry.Kube.Leases;
 using Ferry.Kube.Runtime;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.Metrics;
@@ -52,6 +53,7 @@ internal sealed class SyncJobReconciler
     private readonly SpecValidator _validator;
     private readonly StatusWriteLimiter _limiter;
     private readonly RunnerJobSettings _settings;
+    private readonly LeaseObserver _leaseObserver;
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="client">The API client.</param>
@@ -61,7 +63,8 @@ internal sealed class SyncJobReconciler
     /// <param name="options">Operator settings.</param>
     /// <param name="events">Writes Events on the SyncJobs.</param>
     /// <param name="metrics">Counts status writes.</param>
-    /// <param name="timeProvider">The clock for lease expiry, deadlines, TTLs and the status write interval.</param>
+    /// <param name="timeProvider">The clock for lease expiry (from when the Lease informer delivered a record), deadlines,
+    /// TTLs and the status write interval.</param>
     /// <param name="logger">Logger.</param>
     public SyncJobReconciler(
         IKubernetesClient client,
@@ -86,6 +89,11 @@ internal sealed class SyncJobReconciler
         _validator = new SpecValidator(client);
         _limiter = new StatusWriteLimiter(options.StatusWriteInterval, timeProvider);
         _settings = new RunnerJobSettings(options.RunnerImage, options.LeaseDurationSeconds, options.RunnerServiceAccountName);
+        // Lease expiry by this process's own observation: a record is seen when the informer delivers it.
+        _leaseObserver = new LeaseObserver(timeProvider, TimeSpan.FromSeconds(Math.Max(1, options.LeaseDurationSeconds)));
+        leases.Added += l => _leaseObserver.Observe(l);
+        leases.Updated += (_, l) => _leaseObserver.Observe(l);
+        leases.Deleted += _leaseObserver.Forget;
     }
 
     /// <summary>Reconciles the SyncJob with key <c>namespace/name</c>.</summary>
@@ -222,7 +230,7 @@ internal sealed class SyncJobReconciler
         var uid = syncJob.Metadata.Uid;
         var run = RunAggregator.Aggregate(
             _leases.List().Where(l => l.Metadata.NamespaceProperty == ns && l.GetLabel(RunLabels.Run) == uid),
-            now);
+            _leaseObserver);
         status.Progress = run.Counters.ToProgress();
         status.Tasks = run.Tasks;
         status.Workers = new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 };
