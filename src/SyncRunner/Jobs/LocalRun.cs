@@ -144,8 +144,8 @@ internal sealed class LocalRun
     /// <summary>The status of a finished run as the operator writes it.</summary>
     internal static SyncJobStatus Status(SyncJob job, int workers, QueueStatus copies, QueueStatus deletes, QueueOutcome outcome, DateTimeOffset started, DateTimeOffset finished)
     {
-        TaskCounters sum = copies.Counters.ToTaskCounters();
-        sum.Add(deletes.Counters.ToTaskCounters());
+        TaskCounters sum = copies.Counters.Clone();
+        sum.Add(deletes.Counters);
         long generation = job.Metadata.Generation ?? 1;
         V1Condition Make(string type, bool on, string reason, string message) => new()
         {
