@@ -11,7 +11,7 @@ using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
 using Ferry.Kube.Leases;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using k8s;
 using k8s.Models;

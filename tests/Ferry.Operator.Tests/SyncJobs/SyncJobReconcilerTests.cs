@@ -24,7 +24,7 @@ public sealed class SyncJobReconcilerTests
 
     private static bool IsTrue(SyncJob? s, string type) => Cond(s, type)?.Status == ConditionStatus.True;
 
-    private static async Task<(OperatorHarness H, SyncJob S)> StartValidAsync(string name, Action<SyncJob>? edit = null, Action<Ferry.Operator.Hosting.OperatorOptions>? configure = null)
+    private static async Task<(OperatorHarness H, SyncJob S)> StartValidAsync(string name, Action<SyncJob>? edit = null, Action<Ferry.Operator.Controllers.OperatorOptions>? configure = null)
     {
         var h = await OperatorHarness.StartAsync(configure);
         await h.CreateS3SecretAsync(secretKey: SecretValue);
