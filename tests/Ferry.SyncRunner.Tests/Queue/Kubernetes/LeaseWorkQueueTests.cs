@@ -350,10 +350,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         var timeB = new SkewedClock(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
         await using LeaseWorkQueue a = Queue(timeA);
         await using LeaseWorkQueue b = Queue(timeB);
-        await a.AcquireScanAsync("a");
-        await a.PublishAsync(KeyRange.All);
-        await a.CompleteScanAsync();
-        RangeTaskLease held = (await a.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        RangeTaskLease held = await ClaimTheOnlyTaskAsync(a, "a");
         Task<RangeTaskLease?> claim = b.ClaimAsync(RangeTaskPhase.Copy, "b");
 
         // Nine renewals of A (45 s, three lease durations); B's clock moves 5 s with each and B lists about once a second.
@@ -379,10 +376,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
         var timeB = new SkewedClock(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
         await using LeaseWorkQueue a = Queue(timeA);
         await using LeaseWorkQueue b = Queue(timeB);
-        await a.AcquireScanAsync("a");
-        await a.PublishAsync(KeyRange.All);
-        await a.CompleteScanAsync();
-        RangeTaskLease held = (await a.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        RangeTaskLease held = await ClaimTheOnlyTaskAsync(a, "a");
         await a.AbandonAsync();   // A stops renewing, as a crashed worker would
 
         DateTimeOffset started = timeB.GetUtcNow();
@@ -399,10 +393,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     public async Task CompleteAsync_AfterCompletion_IsMisuse_NotALostLease()
     {
         await using LeaseWorkQueue q = Queue(TimeProvider.System);
-        await q.AcquireScanAsync("a");
-        await q.PublishAsync(KeyRange.All);
-        await q.CompleteScanAsync();
-        RangeTaskLease lease = (await q.ClaimAsync(RangeTaskPhase.Copy, "a"))!;
+        RangeTaskLease lease = await ClaimTheOnlyTaskAsync(q, "a");
         await q.CompleteAsync(lease, new TaskCounters { Scanned = 1 });
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => q.CheckpointAsync(lease, "x", new TaskCounters()));
@@ -494,6 +485,15 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
 
     private async Task<List<V1Lease>> ListTasksAsync(string role) =>
         (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={_uid},{RunLabels.LeaseRole}={role}" })).Items;
+
+    /// <summary>Scans one task over the whole key space with <paramref name="q"/> and claims it as <paramref name="holder"/>.</summary>
+    private static async Task<RangeTaskLease> ClaimTheOnlyTaskAsync(LeaseWorkQueue q, string holder)
+    {
+        await q.AcquireScanAsync(holder);
+        await q.PublishAsync(KeyRange.All);
+        await q.CompleteScanAsync();
+        return (await q.ClaimAsync(RangeTaskPhase.Copy, holder))!;
+    }
 
     /// <summary>Advances A's clock a second at a time until A has renewed the Lease once (its resourceVersion changed).</summary>
     private async Task RenewOnceAsync(SkewedClock time, string name)
