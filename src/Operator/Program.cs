@@ -1,4 +1,5 @@
 // ferry-operator: the SyncJob and ReplicaMirror controllers (DESIGN.md, "Distributed work"), with /healthz, /readyz and /metrics.
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Hosting;
 using Microsoft.Extensions.Hosting;
 

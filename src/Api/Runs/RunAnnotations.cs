@@ -11,6 +11,8 @@ namespace Ferry.Api.Runs;
 /// <see cref="LastKey"/>, <see cref="Counters"/>, <see cref="LastError"/>. Scan Lease: <see cref="Cursor"/>,
 /// <see cref="ScanState"/>, <see cref="TasksPublished"/>, <see cref="DeleteTasksPublished"/>, <see cref="Outcome"/>,
 /// <see cref="OutcomeReason"/>, <see cref="OutcomeCondition"/>.</para>
+/// <para>These keys are read and written only through <see cref="TaskLeaseFields"/> and <see cref="ScanLeaseFields"/>
+/// (formats in <see cref="LeaseAnnotations"/>), by the runner's queue and the operator alike.</para>
 /// </remarks>
 public static class RunAnnotations
 {

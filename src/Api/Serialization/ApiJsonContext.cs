@@ -25,4 +25,7 @@ namespace Ferry.Api.Serialization;
 [JsonSerializable(typeof(SyncJobList))]
 [JsonSerializable(typeof(ReplicaMirrorList))]
 [JsonSerializable(typeof(Ferry.Api.Runs.TaskCounters))]
+// metadata.managedFields[].fieldsV1 is typed object in k8s.Models: read, it is a JsonElement, which writing it back
+// looks up here.
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

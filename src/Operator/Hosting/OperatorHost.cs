@@ -1,5 +1,6 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using k8s;
 using Microsoft.AspNetCore.Builder;

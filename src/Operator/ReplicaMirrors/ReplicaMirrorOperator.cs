@@ -6,7 +6,7 @@ using Ferry.Kube.Events;
 using k8s;
 using k8s.Models;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Microsoft.Extensions.Logging;
 

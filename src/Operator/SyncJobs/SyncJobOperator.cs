@@ -4,7 +4,7 @@ using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Events;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using k8s;
 using k8s.Models;

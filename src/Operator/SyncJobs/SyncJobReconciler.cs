@@ -10,8 +10,9 @@ using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
+using Ferry.Kube.Leases;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using k8s;
 using k8s.Models;
@@ -54,6 +55,7 @@ internal sealed class SyncJobReconciler
     private readonly SpecValidator _validator;
     private readonly StatusWriteLimiter _limiter;
     private readonly RunnerJobSettings _settings;
+    private readonly LeaseObserver _leaseObserver;
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="client">The API client.</param>
@@ -63,7 +65,8 @@ internal sealed class SyncJobReconciler
     /// <param name="options">Operator settings.</param>
     /// <param name="events">Writes Events on the SyncJobs.</param>
     /// <param name="metrics">Counts status writes.</param>
-    /// <param name="timeProvider">The clock for lease expiry, deadlines, TTLs and the status write interval.</param>
+    /// <param name="timeProvider">The clock for lease expiry (from when the Lease informer delivered a record), deadlines,
+    /// TTLs and the status write interval.</param>
     /// <param name="logger">Logger.</param>
     public SyncJobReconciler(
         IKubernetesClient client,
@@ -88,6 +91,11 @@ internal sealed class SyncJobReconciler
         _validator = new SpecValidator(client);
         _limiter = new StatusWriteLimiter(options.StatusWriteInterval, timeProvider);
         _settings = new RunnerJobSettings(options.RunnerImage, options.LeaseDurationSeconds, options.RunnerServiceAccountName);
+        // Lease expiry by this process's own observation: a record is seen when the informer delivers it.
+        _leaseObserver = new LeaseObserver(timeProvider, TimeSpan.FromSeconds(Math.Max(1, options.LeaseDurationSeconds)));
+        leases.Added += l => _leaseObserver.Observe(l);
+        leases.Updated += (_, l) => _leaseObserver.Observe(l);
+        leases.Deleted += _leaseObserver.Forget;
     }
 
     /// <summary>Reconciles the SyncJob with key <c>namespace/name</c>.</summary>
@@ -207,7 +215,7 @@ internal sealed class SyncJobReconciler
         var uid = syncJob.Metadata.Uid;
         var run = RunAggregator.Aggregate(
             _leases.List().Where(l => l.Metadata.NamespaceProperty == ns && l.GetLabel(RunLabels.Run) == uid),
-            now);
+            _leaseObserver);
         SyncJobStatusBuilder.SetProgress(status, run.Phase, run.Tasks, run.Counters.ToProgress(),
             new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 });
 
@@ -292,7 +300,7 @@ internal sealed class SyncJobReconciler
         var spec = syncJob.Spec;
         if (run.Outcome == RunOutcomes.Failed)
         {
-            return (SyncJobStatusBuilder.FailureReason(RunOutcomes.FailureKind(run.OutcomeCondition)), run.OutcomeReason ?? "the runners reported a failed run");
+            return (SyncJobStatusBuilder.FailureReason(run.OutcomeFailure ?? RunFailureKind.ObjectsFailed), run.OutcomeReason ?? "the runners reported a failed run");
         }
 
         if (run.FailedTasks.Count > 0)

@@ -20,7 +20,7 @@ public sealed partial class SyncEngine
     private async Task<string?> RunTaskAsync(IWorkQueue queue, RangeTaskLease lease, SyncPlanner planner, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
         RangeTask task = lease.Task;
-        SyncCounters counters = task.Counters.Clone();
+        SyncCounters counters = SyncCounters.FromTaskCounters(task.Counters);
         _active[task.Id] = counters;
         var watermark = new Watermark();
         var run = new TaskRun(counters, watermark);
@@ -64,7 +64,7 @@ public sealed partial class SyncEngine
                         await watermark.DrainAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
                         if (watermark.LastKey is { } last)
                         {
-                            await queue.CheckpointAsync(lease, last, counters, cancellationToken).ConfigureAwait(false);
+                            await queue.CheckpointAsync(lease, last, counters.ToTaskCounters(), cancellationToken).ConfigureAwait(false);
                         }
 
                         lastCheckpoint = _settings.Time.GetTimestamp();
@@ -74,12 +74,12 @@ public sealed partial class SyncEngine
 
             await FlushAsync(run, work, cancellationToken).ConfigureAwait(false);
             await watermark.DrainAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-            await queue.CompleteAsync(lease, counters, cancellationToken).ConfigureAwait(false);
+            await queue.CompleteAsync(lease, counters.ToTaskCounters(), cancellationToken).ConfigureAwait(false);
             _finished.Add(counters);
             _active.TryRemove(task.Id, out _);
             return null;
         }
-        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && lease.Lost.IsCancellationRequested && !phaseToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or LeaseLostException && lease.Lost.IsCancellationRequested && !phaseToken.IsCancellationRequested)
         {
             // Another worker took the task over: stop without failing it; its new holder redoes the keys after the
             // last published checkpoint, and this attempt's counters are dropped.

@@ -83,7 +83,7 @@ public sealed partial class SyncEngine
         _filter = filter;
         if (_settings.ResumedCounters is { } resumed)
         {
-            _finished.Add(resumed);
+            _finished.Add(SyncCounters.FromTaskCounters(resumed));
         }
 
         _limiter = options.BwLimit > 0 ? new BandwidthLimiter(options.BwLimit, _settings.Time) : null;
@@ -156,7 +156,7 @@ public sealed partial class SyncEngine
 
             // Queue-wide numbers: with many workers this process saw only its own tasks.
             QueueStatus copyStatus = await queue.GetStatusAsync(RangeTaskPhase.Copy, abort.Token).ConfigureAwait(false);
-            SyncCounters all = copyStatus.Counters;
+            TaskCounters all = copyStatus.Counters;
             queueFailed = all.Failed;
             taskFailure ??= copyStatus.Failed > 0 ? $"{copyStatus.Failed} range task(s) failed" : null;
             QueueOutcome? decided = await queue.GetOutcomeAsync(abort.Token).ConfigureAwait(false);
@@ -237,7 +237,7 @@ public sealed partial class SyncEngine
 
                 return;
             }
-            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException && hold.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is OperationCanceledException or LeaseLostException && hold.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
                 _settings.OnError?.Invoke("the scan lease was lost; another worker continues the scan");
             }

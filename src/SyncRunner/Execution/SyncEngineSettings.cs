@@ -1,3 +1,5 @@
+using Ferry.Api.Runs;
+
 namespace Ferry.SyncRunner.Execution;
 
 /// <summary>How a <see cref="SyncEngine"/> reports and keeps time; everything optional.</summary>
@@ -36,7 +38,7 @@ public sealed record SyncEngineSettings
     /// <summary>Counters of range tasks a checkpoint says were done before this process started: they carry over into
     /// <see cref="SyncEngine.Snapshot"/> and the result, so that a resumed run's summary equals an uninterrupted run's.
     /// <value>Default: <see langword="null"/>, none.</value></summary>
-    public SyncCounters? ResumedCounters { get; init; }
+    public TaskCounters? ResumedCounters { get; init; }
 
     /// <summary>How many keys a task plans between two checkpoint opportunities (tests lower it).</summary>
     internal int CheckpointEveryKeys { get; init; } = 1024;

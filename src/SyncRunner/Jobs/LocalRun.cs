@@ -147,8 +147,8 @@ internal sealed class LocalRun
     /// <summary>The status of a finished run as the operator writes it (<see cref="SyncJobStatusBuilder"/>).</summary>
     internal static SyncJobStatus Status(SyncJob job, int workers, QueueStatus copies, QueueStatus deletes, QueueOutcome outcome, DateTimeOffset started, TimeProvider time)
     {
-        TaskCounters sum = copies.Counters.ToTaskCounters();
-        sum.Add(deletes.Counters.ToTaskCounters());
+        TaskCounters sum = copies.Counters.Clone();
+        sum.Add(deletes.Counters);
         long generation = job.Metadata.Generation ?? 1;
         var status = new SyncJobStatus { ObservedGeneration = generation };
         SyncJobStatusBuilder.SetSpecValid(status, SyncJobConditionReasons.Valid, "the spec is valid and every referenced Secret, ConfigMap and volume was given", generation, time);

@@ -1,4 +1,4 @@
-using Ferry.SyncRunner.Execution;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 
 namespace Ferry.SyncRunner.Queue;
@@ -128,7 +128,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public Task CheckpointAsync(RangeTaskLease lease, string lastKey, SyncCounters counters, CancellationToken cancellationToken = default)
+    public Task CheckpointAsync(RangeTaskLease lease, string lastKey, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(counters);
@@ -137,7 +137,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public Task CompleteAsync(RangeTaskLease lease, SyncCounters counters, CancellationToken cancellationToken = default)
+    public Task CompleteAsync(RangeTaskLease lease, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(counters);
@@ -162,7 +162,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
     {
         lock (_lock)
         {
-            var sum = new SyncCounters();
+            var sum = new TaskCounters();
             int pending = 0, running = 0, done = 0, failed = 0;
             foreach (RangeTask t in _tasks.Where(t => t.Phase == phase))
             {
@@ -287,7 +287,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
             int i = _tasks.FindIndex(t => t.Id == lease.Task.Id);
             if (i < 0 || _tasks[i].State != RangeTaskState.Running || _tasks[i].Attempts != lease.Task.Attempts)
             {
-                throw new InvalidOperationException($"the lease on task {lease.Task.Id} was lost");
+                throw new InvalidOperationException($"no lease is held on task {lease.Task.Id} (completed, failed or not claimed)");
             }
 
             _tasks[i] = change(_tasks[i]);

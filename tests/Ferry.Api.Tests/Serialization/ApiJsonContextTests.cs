@@ -54,6 +54,25 @@ public sealed class ApiJsonContextTests
     }
 
     [Fact]
+    public void RoundTrip_SyncJobWithManagedFields_KeepsFieldsV1()
+    {
+        const string fieldsV1 = """{"f:spec":{"f:deleteDst":{}}}""";
+        var json = JsonSerializer.Serialize(NewJob(), ApiJsonContext.Default.SyncJob).Replace(
+            "\"metadata\":{\"name\":\"j\"",
+            $$"""
+            "metadata":{"managedFields":[{"manager":"kubectl","operation":"Apply","fieldsType":"FieldsV1","fieldsV1":{{fieldsV1}}}],"name":"j"
+            """,
+            StringComparison.Ordinal);
+
+        var job = JsonSerializer.Deserialize(json, ApiJsonContext.Default.SyncJob)!;
+        var again = JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob)!;
+
+        var entry = again["metadata"]!["managedFields"]![0]!;
+        Assert.Equal("kubectl", (string?)entry["manager"]);
+        Assert.Equal(fieldsV1, entry["fieldsV1"]!.ToJsonString());
+    }
+
+    [Fact]
     public void RoundTrip_ReplicaMirror_KeepsEverything()
     {
         var mirror = new ReplicaMirror

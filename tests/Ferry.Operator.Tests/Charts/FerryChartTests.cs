@@ -114,7 +114,7 @@ public sealed class FerryChartTests
                 new Ferry.Api.ReplicaMirrors.MirrorDestinationStatus
                 {
                     Name = "eu", LastSuccessfulSyncStartTime = start, LastSuccessfulSyncTime = start.AddMinutes(1), ConsecutiveFailures = 0,
-                    LastResult = new Ferry.Api.ReplicaMirrors.MirrorRunResult { SyncJob = "charted-eu-1", Result = Ferry.Api.ReplicaMirrors.SyncResult.Succeeded },
+                    LastResult = new Ferry.Api.ReplicaMirrors.MirrorRunResult { SyncJob = "charted-eu-1", Result = Ferry.Api.ReplicaMirrors.MirrorSyncResult.Succeeded },
                     Totals = new Ferry.Api.ReplicaMirrors.MirrorDestinationTotals { SucceededRuns = 1, CopiedBytes = 10, MissedRuns = 0 },
                 },
             ],

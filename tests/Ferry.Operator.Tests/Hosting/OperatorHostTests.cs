@@ -6,6 +6,7 @@ using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.SyncJobs;
 using Ferry.Operator.Tests.Support;

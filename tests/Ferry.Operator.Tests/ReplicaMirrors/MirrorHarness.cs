@@ -11,7 +11,7 @@ using Ferry.Kube.Client;
 using k8s;
 using k8s.Models;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Ferry.Operator.ReplicaMirrors;
 using Ferry.Operator.SyncJobs;

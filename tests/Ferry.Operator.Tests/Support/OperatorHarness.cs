@@ -10,7 +10,7 @@ using Ferry.ClusterSim.Kubelet;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Serialization;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Ferry.Operator.SyncJobs;
 using k8s;

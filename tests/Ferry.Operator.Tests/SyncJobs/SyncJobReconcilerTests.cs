@@ -24,7 +24,7 @@ public sealed class SyncJobReconcilerTests
 
     private static bool IsTrue(SyncJob? s, string type) => Cond(s, type)?.Status == ConditionStatus.True;
 
-    private static async Task<(OperatorHarness H, SyncJob S)> StartValidAsync(string name, Action<SyncJob>? edit = null, Action<Ferry.Operator.Hosting.OperatorOptions>? configure = null)
+    private static async Task<(OperatorHarness H, SyncJob S)> StartValidAsync(string name, Action<SyncJob>? edit = null, Action<Ferry.Operator.Controllers.OperatorOptions>? configure = null)
     {
         var h = await OperatorHarness.StartAsync(configure);
         await h.CreateS3SecretAsync(secretKey: SecretValue);
@@ -195,12 +195,21 @@ public sealed class SyncJobReconcilerTests
         var now = h.Clock.GetUtcNow();
         await h.PutScanLeaseAsync(s, "running", 3);
         await h.PutTaskLeaseAsync(s, 0, TaskStates.Done, new TaskCounters { Scanned = 10, ScannedBytes = 1000, Copied = 7, CopiedBytes = 700, Skipped = 3 });
-        await h.PutTaskLeaseAsync(s, 1, TaskStates.Running, new TaskCounters { Scanned = 5, ScannedBytes = 500, Copied = 5, CopiedBytes = 500 }, now);
+        var renewing = new TaskCounters { Scanned = 5, ScannedBytes = 500, Copied = 5, CopiedBytes = 500 };
+        await h.PutTaskLeaseAsync(s, 1, TaskStates.Running, renewing, now);
+        // Task 2's holder runs on a node whose clock is a minute behind: its renewTime alone never makes it expired.
         await h.PutTaskLeaseAsync(s, 2, TaskStates.Running, new TaskCounters { Scanned = 2, Copied = 1, Failed = 1 }, now - TimeSpan.FromSeconds(60));
         h.SetJobStatus("progress", new V1JobStatus { Active = 2 });
 
-        var scanning = await Eventually.MatchAsync(() => h.GetSyncJobAsync("progress"),
+        var seen = await Eventually.MatchAsync(() => h.GetSyncJobAsync("progress"),
             x => x?.Status?.Progress?.Scanned == 17 && x.Status.Workers?.Active == 2, "summed progress");
+        Assert.Equal((0L, 2L), (seen!.Status!.Tasks!.Pending!.Value, seen.Status.Tasks.Running!.Value));
+
+        // A lease duration later on the operator's clock task 1 has been renewed and task 2 has not: task 2 has expired.
+        h.Clock.Advance(TimeSpan.FromSeconds(16));
+        await h.PutTaskLeaseAsync(s, 1, TaskStates.Running, renewing, h.Clock.GetUtcNow() - TimeSpan.FromSeconds(60));
+        var scanning = await Eventually.MatchAsync(() => h.GetSyncJobAsync("progress"),
+            x => x?.Status?.Tasks?.Pending == 1, "the unrenewed task counted as pending");
         var st = scanning!.Status!;
         Assert.Equal(SyncJobPhase.Scanning, st.Phase);
         Assert.Equal((3L, 1L, 1L, 1L, 0L), (st.Tasks!.Total!.Value, st.Tasks.Pending!.Value, st.Tasks.Running!.Value, st.Tasks.Done!.Value, st.Tasks.Failed!.Value));

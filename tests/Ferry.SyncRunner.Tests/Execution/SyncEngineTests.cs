@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Keys;
@@ -664,12 +665,7 @@ public class SyncEngineTests
         await queue.PublishAsync(Ferry.SyncRunner.Keys.KeyRange.All);
         await queue.CompleteScanAsync();
         RangeTaskLease lost = (await queue.ClaimAsync(RangeTaskPhase.Copy, "crashed-worker"))!;
-        var before = new SyncCounters();
-        foreach (string k in new[] { "a", "b", "c" })
-        {
-            before.AddScanned(1);
-            before.AddCopied(1);
-        }
+        var before = new TaskCounters { Scanned = 3, ScannedBytes = 3, Copied = 3, CopiedBytes = 3 };
 
         await queue.CheckpointAsync(lost, "c", before);
         await queue.FailAsync(lost, "worker lost its lease");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ferry.Api;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Storage;
@@ -18,7 +19,7 @@ internal sealed class CheckpointSession : IAsyncDisposable
 {
     private readonly CheckpointFile _file;
 
-    private CheckpointSession(CheckpointFile file, CheckpointedWorkQueue queue, SyncCounters? resumed, string? resumeMessage)
+    private CheckpointSession(CheckpointFile file, CheckpointedWorkQueue queue, TaskCounters? resumed, string? resumeMessage)
     {
         _file = file;
         Queue = queue;
@@ -29,9 +30,9 @@ internal sealed class CheckpointSession : IAsyncDisposable
     /// <summary>The run's queue.</summary>
     public CheckpointedWorkQueue Queue { get; }
 
-    /// <summary>The counters of the tasks done before this run (see <see cref="SyncEngineSettings.ResumedCounters"/>), or
+    /// <summary>The counters of the tasks done before this run (the engine's <c>SyncEngineSettings.ResumedCounters</c>), or
     /// <see langword="null"/> when the run starts afresh.</summary>
-    public SyncCounters? ResumedCounters { get; }
+    public TaskCounters? ResumedCounters { get; }
 
     /// <summary>One line saying that and where the run resumes, or <see langword="null"/> when it starts afresh.</summary>
     public string? ResumeMessage { get; }
@@ -70,7 +71,7 @@ internal sealed class CheckpointSession : IAsyncDisposable
             Options = CheckpointFile.Fingerprint(options),
         };
         var inner = new InProcessWorkQueue();
-        SyncCounters? resumed = null;
+        TaskCounters? resumed = null;
         string? message = null;
         try
         {
@@ -126,13 +127,13 @@ internal sealed class CheckpointSession : IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _file.DisposeAsync();
 
-    private static string Describe(CheckpointFile file, CheckpointDocument saved, SyncCounters done)
+    private static string Describe(CheckpointFile file, CheckpointDocument saved, TaskCounters done)
     {
         int total = saved.Tasks.Count;
         int finished = saved.Tasks.Count(t => t.State == RangeTaskState.Done);
         string after = string.Join(", ", saved.Tasks.Where(t => t.State != RangeTaskState.Done && t.LastKey is not null).Select(t => $"'{t.LastKey}'"));
         long keys = done.Scanned + saved.Tasks.Where(t => t.State != RangeTaskState.Done)
-            .Sum(t => Ferry.Api.Runs.TaskCounters.Parse(t.Counters?.ToJsonString())?.Scanned ?? 0);
+            .Sum(t => TaskCounters.Parse(t.Counters?.ToJsonString())?.Scanned ?? 0);
         return string.Create(CultureInfo.InvariantCulture, $"resuming from checkpoint {file.Location} of {saved.SavedAt:u}: {finished} of {total} range task(s) done, {keys} key(s) finished; ")
             + (after.Length > 0 ? $"the rest continues after {after}" : "the rest starts at its beginning")
             + (saved.ScanDone ? "" : "; the scan continues from its cursor");

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Ferry.Api.Runs;
-using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Keys;
 
 namespace Ferry.SyncRunner.Queue.Checkpoints;
@@ -13,7 +12,7 @@ namespace Ferry.SyncRunner.Queue.Checkpoints;
 /// listed again, a task that was running resumes after its last finished key with the counters up to it.
 /// </summary>
 /// <remarks>The checkpoints are the ones the Lease queue keeps in its task Leases (DESIGN.md, "Checkpoints inside a
-/// task"); the engine writes them every <see cref="SyncEngineSettings.CheckpointInterval"/> after the keys planned so
+/// task"); the engine writes them every <c>SyncEngineSettings.CheckpointInterval</c> after the keys planned so
 /// far have finished. A failed save is reported and the run goes on (the previous checkpoint stays whole).</remarks>
 internal sealed class CheckpointedWorkQueue : IWorkQueue
 {
@@ -67,7 +66,7 @@ internal sealed class CheckpointedWorkQueue : IWorkQueue
                 End = t.Range.End,
                 State = t.State,
                 LastKey = t.LastKey,
-                Counters = JsonNode.Parse(t.Counters.ToTaskCounters().ToJson()),
+                Counters = JsonNode.Parse(t.Counters.ToJson()),
                 LastError = t.LastError,
             }).ToList(),
         };
@@ -75,15 +74,15 @@ internal sealed class CheckpointedWorkQueue : IWorkQueue
 
     /// <summary>Starts <paramref name="queue"/> from <paramref name="saved"/> (see <see cref="InProcessWorkQueue.Restore"/>).</summary>
     /// <returns>The counters of the tasks that were done: they carry over into this run's summary.</returns>
-    public static SyncCounters Restore(InProcessWorkQueue queue, CheckpointDocument saved)
+    public static TaskCounters Restore(InProcessWorkQueue queue, CheckpointDocument saved)
     {
         ArgumentNullException.ThrowIfNull(queue);
         ArgumentNullException.ThrowIfNull(saved);
-        var done = new SyncCounters();
+        var done = new TaskCounters();
         var tasks = new List<RangeTask>();
         foreach (CheckpointDocument.TaskEntry e in saved.Tasks)
         {
-            SyncCounters counters = SyncCounters.FromTaskCounters(TaskCounters.Parse(e.Counters?.ToJsonString()) ?? new TaskCounters());
+            TaskCounters counters = TaskCounters.Parse(e.Counters?.ToJsonString()) ?? new TaskCounters();
             var task = new RangeTask(e.Id, e.Phase, new KeyRange(e.Start, e.End)) { State = e.State, LastKey = e.LastKey, Counters = counters, LastError = e.LastError };
             if (e.State == RangeTaskState.Done)
             {
@@ -157,14 +156,14 @@ internal sealed class CheckpointedWorkQueue : IWorkQueue
         _inner.ClaimAsync(phase, holderIdentity, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task CheckpointAsync(RangeTaskLease lease, string lastKey, SyncCounters counters, CancellationToken cancellationToken = default)
+    public async Task CheckpointAsync(RangeTaskLease lease, string lastKey, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         await _inner.CheckpointAsync(lease, lastKey, counters, cancellationToken).ConfigureAwait(false);
         await SaveIfDueAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public async Task CompleteAsync(RangeTaskLease lease, SyncCounters counters, CancellationToken cancellationToken = default)
+    public async Task CompleteAsync(RangeTaskLease lease, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         await _inner.CompleteAsync(lease, counters, cancellationToken).ConfigureAwait(false);
         await SaveIfDueAsync(cancellationToken).ConfigureAwait(false);

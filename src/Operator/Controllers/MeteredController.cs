@@ -3,7 +3,7 @@ using Ferry.Kube.Runtime;
 using Ferry.Operator.Metrics;
 using Microsoft.Extensions.Logging;
 
-namespace Ferry.Operator.Hosting;
+namespace Ferry.Operator.Controllers;
 
 /// <summary>Runs one controller's reconcile workers the way both of ferry-operator's controllers do: every cached key
 /// queued once at start (controller-runtime's initial list), each reconcile timed and counted in

@@ -1,6 +1,6 @@
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 
-namespace Ferry.Operator.Tests.Hosting;
+namespace Ferry.Operator.Tests.Controllers;
 
 public sealed class OperatorOptionsTests
 {

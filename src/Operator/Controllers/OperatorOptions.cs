@@ -1,6 +1,6 @@
 using Ferry.Api.Runs;
 
-namespace Ferry.Operator.Hosting;
+namespace Ferry.Operator.Controllers;
 
 /// <summary>Settings of <c>ferry-operator</c>, from its command line and environment.</summary>
 /// <remarks>Defaults follow controller-runtime's manager where one exists (leader election on, a Lease in the
