@@ -8,6 +8,7 @@ using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Checkpoints;
 using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.Local;
 using Ferry.SyncRunner.Storage.S3;
 
 namespace Ferry.SyncRunner.Cli;
@@ -189,7 +190,7 @@ internal static class SyncCommand
         try
         {
             options = ReadOptions(parseResult);
-            StorageFactory.CheckTrailingSlashes(src, dst);
+            StorageFactory.Default.CheckTrailingSlashes(src, dst);
             CheckLocalPaths(src, dst);
             source = StorageFactory.Default.Create(src);
             destination = StorageFactory.Default.Create(dst);
@@ -448,7 +449,7 @@ internal static class SyncCommand
     /// <summary>Refuses a missing local SRC and a local DST inside SRC.</summary>
     private static void CheckLocalPaths(string src, string dst)
     {
-        string? srcPath = StorageFactory.LocalPathOf(src);
+        string? srcPath = LocalStorageProvider.LocalPathOf(src);
         if (srcPath is null)
         {
             return;
@@ -471,7 +472,7 @@ internal static class SyncCommand
             }
         }
 
-        string? dstPath = StorageFactory.LocalPathOf(dst);
+        string? dstPath = LocalStorageProvider.LocalPathOf(dst);
         if (dstPath is null)
         {
             return;

@@ -68,40 +68,6 @@ public sealed class SftpStorage : IObjectStorage
     /// <summary>Live SFTP sessions (ssh processes) in the pool.</summary>
     internal IReadOnlyList<SftpChannel> Channels => _pool.Channels;
 
-    /// <summary>Whether <paramref name="url"/> names an SFTP location (<c>sftp://…</c> or <c>user@host:path</c>).</summary>
-    /// <param name="url">A location as typed by a user.</param>
-    /// <returns><see langword="true"/> when <see cref="Create"/> accepts it.</returns>
-    public static bool CanCreate(string url) => SftpLocation.IsSftp(url);
-
-    /// <summary>The factory the storage registry calls: parses the URL and creates the storage.</summary>
-    /// <param name="url"><c>sftp://[user[:password]@]host[:port]/path[?identity=FILE&amp;known-hosts=FILE]</c> or
-    /// <c>[“]user[:password][”]@host[:port]:path</c>.</param>
-    /// <returns>The storage; no connection is made until the first operation.</returns>
-    /// <exception cref="FormatException">The URL is not an SFTP location (the message never contains a password).</exception>
-    public static SftpStorage Create(string url) => new(SftpLocation.Parse(url));
-
-    /// <summary>
-    /// The factory <see cref="StorageFactory"/> registers for <c>sftp://</c> and <c>user@host:path</c>: a location
-    /// whose path ends in <c>/</c> (or is empty, the home directory) is a directory; any other is a key prefix
-    /// inside its parent directory, as for local paths.
-    /// </summary>
-    /// <param name="location">The location exactly as the user wrote it.</param>
-    /// <returns>The store: an <see cref="SftpStorage"/>, or a prefix view of one.</returns>
-    /// <exception cref="FormatException">The location is not an SFTP location (the message never contains a password).</exception>
-    /// <remarks>juicefs sync guide: a SRC/DST without a trailing <c>/</c> is a prefix, not a directory.</remarks>
-    public static IObjectStorage Open(string location)
-    {
-        SftpLocation parsed = SftpLocation.Parse(location);
-        if (parsed.NamesDirectory)
-        {
-            return new SftpStorage(parsed);
-        }
-
-        int slash = parsed.Path.LastIndexOf('/');
-        string parent = slash >= 0 ? parsed.Path[..(slash + 1)] : "";
-        return new PrefixedStorage(new SftpStorage(parsed with { Path = parent }), parsed.Path[(slash + 1)..]);
-    }
-
     /// <inheritdoc/>
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
