@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
-using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Storage.Local;
 
 namespace Ferry.SyncRunner.Storage.Sftp;
@@ -14,21 +12,18 @@ namespace Ferry.SyncRunner.Storage.Sftp;
 /// <remarks>
 /// <para>Authentication, host keys (<c>known_hosts</c>, strict by default) and ssh_config are OpenSSH's; a
 /// password is passed through <c>SSH_ASKPASS</c>, never on a command line (DESIGN.md, "SFTP").</para>
-/// <para>Listing is directory-based but yields the same stream as the other backends: each directory is
-/// read whole, its children sorted by key (<c>name</c> for files, <c>name/</c> for directories) in
-/// <see cref="KeyComparer.Utf8"/> order, a directory's key comes before its contents, and sub-trees
-/// outside the prefix or the [start, end) range are not read.</para>
-/// <para>Symbolic links: with <see cref="ListOptions.Links"/> they are listed as links (target from
-/// READLINK). Otherwise a link is followed only when its resolved path (REALPATH) lies inside the storage
-/// root; links that lead outside, dangling links and links that would loop back into a directory being
-/// listed are skipped.</para>
+/// <para>Listing is the local backend's walk (<see cref="Walk.SortedTreeWalk"/>) over SFTP directory reads: each
+/// directory is read whole, its children sorted by key, a directory's key before its contents, sub-trees outside the
+/// prefix or the [start, end) range not read. Symbolic links: with <see cref="ListOptions.Links"/> they are listed as
+/// links (target from READLINK); otherwise a link is followed only when its resolved path (REALPATH) lies inside the
+/// storage root and does not lead back to a directory being listed; dangling links are skipped.</para>
 /// <para>Writes go to <c>name.tmp.&lt;random&gt;</c>, get their mode and mtime with FSETSTAT, and are renamed
 /// over the final name with <c>posix-rename@openssh.com</c> (atomic replace, as the juicefs sync guide
 /// describes for file destinations); on failure the temporary file is removed when the session still works.
 /// Without posix-rename an existing target is removed first (not atomic).</para>
 /// <para>Symbolic links' own mtimes are not kept (SFTP v3 SETSTAT follows links), as in juicefs sync.</para>
 /// </remarks>
-public sealed class SftpStorage : IObjectStorage
+public sealed partial class SftpStorage : IObjectStorage
 {
     /// <summary>
     /// Local files of at least this many bytes are sent by <c>splice</c> (<see cref="WriteSplicedAsync"/>); smaller
@@ -67,82 +62,6 @@ public sealed class SftpStorage : IObjectStorage
 
     /// <summary>Live SFTP sessions (ssh processes) in the pool.</summary>
     internal IReadOnlyList<SftpChannel> Channels => _pool.Channels;
-
-    /// <inheritdoc/>
-    public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-
-        // Every key under a prefix "a/b/c" lies in directory "a/b/": start there when no link is on the way.
-        string startDirectory = await DirectoryToStartAsync(options.Prefix, cancellationToken).ConfigureAwait(false);
-        List<ObjectEntry>? top = await ReadChildrenAsync(startDirectory, cancellationToken, options.Links).ConfigureAwait(false);
-        if (top is null)
-        {
-            yield break; // the root (or the prefix's directory) does not exist: an empty listing
-        }
-
-        var stack = new Stack<Frame>();
-        stack.Push(new Frame(top));
-        while (stack.Count > 0)
-        {
-            Frame frame = stack.Peek();
-            if (frame.Index >= frame.Children.Count)
-            {
-                stack.Pop();
-                continue;
-            }
-
-            ObjectEntry entry = frame.Children[frame.Index++];
-            string key = entry.Key;
-            if (options.End is not null && KeyComparer.Utf8.Compare(key, options.End) >= 0)
-            {
-                yield break; // everything after sorts at or past the end
-            }
-
-            if (key.StartsWith(options.Prefix, StringComparison.Ordinal)
-                && KeyComparer.Utf8.Compare(key, options.Start) >= 0
-                && (options.Recursive || IsShallow(key, options.Prefix)))
-            {
-                yield return entry;
-            }
-
-            if (entry.Kind == EntryKind.Directory && ShouldDescend(key, options))
-            {
-                List<ObjectEntry>? children = await ReadChildrenAsync(key, cancellationToken, options.Links).ConfigureAwait(false);
-                if (children is not null)
-                {
-                    stack.Push(new Frame(children));
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The deepest directory that holds every key with <paramref name="prefix"/>, when the path to it has no
-    /// symbolic link (its REALPATH is its own path); otherwise the root, so links are treated as listing does.
-    /// </summary>
-    private async Task<string> DirectoryToStartAsync(string prefix, CancellationToken cancellationToken)
-    {
-        int slash = prefix.LastIndexOf('/');
-        if (slash <= 0)
-        {
-            return "";
-        }
-
-        string directory = prefix[..(slash + 1)];
-        string path = await PathOfAsync(directory, cancellationToken).ConfigureAwait(false);
-        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            string realRoot = (await RealRootAsync(lease.Channel, cancellationToken).ConfigureAwait(false))!;
-            string real = await lease.Channel.RealPathAsync(path, cancellationToken).ConfigureAwait(false);
-            return real == realRoot.TrimEnd('/') + "/" + directory.TrimEnd('/') ? directory : "";
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            return ""; // let the walk find out (an empty listing, or a root that does not exist)
-        }
-    }
 
     /// <inheritdoc/>
     public async Task<ObjectEntry?> HeadAsync(string key, CancellationToken cancellationToken = default)
@@ -410,30 +329,6 @@ public sealed class SftpStorage : IObjectStorage
         return path.Length > 1 ? path.TrimEnd('/') : path;
     }
 
-    private static bool IsShallow(string key, string prefix)
-    {
-        int slash = key.IndexOf('/', prefix.Length);
-        return slash < 0 || slash == key.Length - 1;
-    }
-
-    private static bool ShouldDescend(string dirKey, ListOptions options)
-    {
-        bool prefixIsInside = options.Prefix.StartsWith(dirKey, StringComparison.Ordinal);
-        if (!prefixIsInside && !dirKey.StartsWith(options.Prefix, StringComparison.Ordinal))
-        {
-            return false; // the sub-tree and the prefix do not meet
-        }
-
-        if (!options.Recursive && !prefixIsInside)
-        {
-            return false;
-        }
-
-        // Every key under dirKey sorts after dirKey and, unless the start lies inside the sub-tree, on the
-        // same side of the start as dirKey itself.
-        return KeyComparer.Utf8.Compare(dirKey, options.Start) >= 0 || options.Start.StartsWith(dirKey, StringComparison.Ordinal);
-    }
-
     private static string ParentOf(string path)
     {
         int slash = path.LastIndexOf('/');
@@ -601,119 +496,5 @@ public sealed class SftpStorage : IObjectStorage
         {
             _rootGate.Release();
         }
-    }
-
-    private async Task<string?> RealRootAsync(SftpChannel channel, CancellationToken cancellationToken)
-    {
-        if (_realRoot is null)
-        {
-            string root = await RootAsync(cancellationToken).ConfigureAwait(false);
-            _realRoot = (await channel.RealPathAsync(root.Length > 1 ? root.TrimEnd('/') : root, cancellationToken).ConfigureAwait(false)).TrimEnd('/');
-        }
-
-        return _realRoot;
-    }
-
-    /// <summary>
-    /// Reads one directory and returns its children as entries sorted by key, or <see langword="null"/>
-    /// when it does not exist. Symbolic links are listed or followed as the class remarks describe.
-    /// </summary>
-    private async Task<List<ObjectEntry>?> ReadChildrenAsync(string dirKey, CancellationToken cancellationToken, bool links)
-    {
-        string path = await PathOfAsync(dirKey, cancellationToken).ConfigureAwait(false);
-        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        SftpChannel channel = lease.Channel;
-        List<SftpName> names;
-        try
-        {
-            names = await channel.ReadWholeDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            return null;
-        }
-
-        var entries = new List<ObjectEntry>(names.Count);
-        Task<string>? realDirectory = null;
-        var linkTasks = new List<Task<ObjectEntry?>>();
-        foreach (SftpName name in names)
-        {
-            SftpAttributes a = name.Attributes;
-            string key = dirKey + name.FileName;
-            if (a.IsDirectory)
-            {
-                entries.Add(ToEntry(key + "/", a));
-            }
-            else if (a.IsRegularFile)
-            {
-                entries.Add(ToEntry(key, a));
-            }
-            else if (a.IsSymlink)
-            {
-                linkTasks.Add(links ? ReadLinkEntryAsync(channel, key, path + "/" + name.FileName, a, cancellationToken) : FollowLinkAsync(channel, key, path + "/" + name.FileName, realDirectory ??= channel.RealPathAsync(path, cancellationToken), cancellationToken));
-            }
-
-            // sockets, FIFOs and devices are not objects: skipped
-        }
-
-        foreach (ObjectEntry? linked in await Task.WhenAll(linkTasks).ConfigureAwait(false))
-        {
-            if (linked is not null)
-            {
-                entries.Add(linked);
-            }
-        }
-
-        entries.Sort((x, y) => KeyComparer.Utf8.Compare(x.Key, y.Key));
-        return entries;
-    }
-
-    private static async Task<ObjectEntry?> ReadLinkEntryAsync(SftpChannel channel, string key, string path, SftpAttributes attributes, CancellationToken cancellationToken)
-    {
-        string target = await channel.ReadLinkAsync(path, cancellationToken).ConfigureAwait(false);
-        return LinkEntry(key, attributes, target);
-    }
-
-    private async Task<ObjectEntry?> FollowLinkAsync(SftpChannel channel, string key, string path, Task<string> realDirectory, CancellationToken cancellationToken)
-    {
-        string resolved;
-        SftpAttributes target;
-        try
-        {
-            resolved = (await channel.RealPathAsync(path, cancellationToken).ConfigureAwait(false)).TrimEnd('/');
-            target = await channel.StatAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            return null; // dangling
-        }
-
-        string realRoot = (await RealRootAsync(channel, cancellationToken).ConfigureAwait(false))!;
-        if (!(resolved + "/").StartsWith(realRoot + "/", StringComparison.Ordinal) || resolved == realRoot)
-        {
-            return null; // leads outside the root (or to the root itself)
-        }
-
-        if (target.IsRegularFile)
-        {
-            return ToEntry(key, target);
-        }
-
-        if (target.IsDirectory)
-        {
-            // A link to the directory being listed or to one of its ancestors would loop forever.
-            string current = (await realDirectory.ConfigureAwait(false)).TrimEnd('/');
-            bool loops = (current + "/").StartsWith(resolved + "/", StringComparison.Ordinal);
-            return loops ? null : ToEntry(key + "/", target);
-        }
-
-        return null;
-    }
-
-    private sealed class Frame(List<ObjectEntry> children)
-    {
-        public List<ObjectEntry> Children { get; } = children;
-
-        public int Index { get; set; }
     }
 }

@@ -248,9 +248,45 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         Assert.Equal(5, followed.Single(e => e.Key == "link-file").Size);
 
         Assert.Empty(await ListAsync(new ListOptions { Prefix = "link-dir/", Links = true })); // a link is not descended
-        Assert.Equal(["link-dir/", "link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/" })).Select(e => e.Key));
+        Assert.Equal(["link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/" })).Select(e => e.Key));
         Assert.Equal(["link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/f" })).Select(e => e.Key));
         Assert.Equal(["real/file"], (await ListAsync(new ListOptions { Prefix = "real/f", Links = true })).Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task List_SameTreeAsTheLocalBackend_SameListing_EvenWithLinksLeadingToEachOther()
+    {
+        await PutAsync("real/file", "12345", new PutOptions());
+        await PutAsync("real/sub/deep", "d", new PutOptions());
+        await PutAsync("a/f", "f", new PutOptions());
+        await PutAsync("b/g", "gg", new PutOptions());
+        await PutAsync("top", "t", new PutOptions());
+        await _storage.CreateSymlinkAsync("link-file", "real/file");
+        await _storage.CreateSymlinkAsync("link-dir", "real");
+        await _storage.CreateSymlinkAsync("link-out", "/etc");
+        await _storage.CreateSymlinkAsync("link-dangling", "nowhere");
+        await _storage.CreateSymlinkAsync("real/loop", "..");
+        await _storage.CreateSymlinkAsync("a/x", "../b"); // a/x -> b and b/y -> a: a walk that does not remember
+        await _storage.CreateSymlinkAsync("b/y", "../a"); // where it is goes round for ever
+        await using var local = new FileStorage(_root);
+        ListOptions[] cases =
+        [
+            new(), new() { Links = true }, new() { Prefix = "link-dir/" }, new() { Prefix = "a/x/" }, new() { Prefix = "a/", Recursive = false },
+            new() { Start = "b/", End = "real/sub/" }, new() { Prefix = "link-dir/s", Links = true }, new() { Prefix = "b/y/x/" },
+        ];
+
+        foreach (ListOptions options in cases)
+        {
+            List<ObjectEntry> expected = await ToListAsync(local.ListAsync(options));
+            List<ObjectEntry> listed = await ListAsync(options);
+            Assert.True(
+                expected.Select(e => (e.Key, e.Kind, e.Size)).SequenceEqual(listed.Select(e => (e.Key, e.Kind, e.Size))),
+                $"{options}: local {string.Join(",", expected.Select(e => e.Key))}, sftp {string.Join(",", listed.Select(e => e.Key))}");
+        }
+
+        Assert.Equal(
+            ["a/", "a/f", "a/x/", "a/x/g", "a/x/y/", "b/", "b/g", "b/y/", "b/y/f", "b/y/x/", "link-dir/", "link-dir/file", "link-dir/sub/", "link-dir/sub/deep", "link-file", "real/", "real/file", "real/sub/", "real/sub/deep", "top"],
+            (await ListAsync(new ListOptions())).Select(e => e.Key));
     }
 
     [Fact]
