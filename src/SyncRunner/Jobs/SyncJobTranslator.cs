@@ -12,7 +12,7 @@ namespace Ferry.SyncRunner.Jobs;
 
 /// <summary>Turns a SyncJob spec into what the engine runs: <see cref="EngineOptions"/> and the source and
 /// destination <see cref="IObjectStorage"/>, opened by the storage backend of each endpoint's kind with the credentials
-/// the runner contract puts into the pod's environment (<see cref="IStorageProvider.Create(Endpoint, SyncJobSide)"/>).</summary>
+/// the runner contract puts into the pod's environment (<see cref="StorageProvider.Create(Endpoint, SyncJobSide)"/>).</summary>
 /// <remarks>Field meanings follow the juicefs sync flags the API documents (<c>update</c> is <c>--update</c>, ...).
 /// Credentials are never put in anything that is printed.</remarks>
 public static class SyncJobTranslator

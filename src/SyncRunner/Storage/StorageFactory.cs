@@ -3,7 +3,7 @@ using Ferry.Api.Endpoints;
 namespace Ferry.SyncRunner.Storage;
 
 /// <summary>
-/// Opens stores through the backends it is given (<see cref="IStorageProvider"/>): a <c>SRC</c>/<c>DST</c> string by
+/// Opens stores through the backends it is given (<see cref="StorageProvider"/>): a <c>SRC</c>/<c>DST</c> string by
 /// its URL scheme, or by the backend that serves it without one; a SyncJob endpoint by the backend of its kind.
 /// The factory knows no backend by name.
 /// </summary>
@@ -16,17 +16,17 @@ namespace Ferry.SyncRunner.Storage;
 /// </remarks>
 public sealed class StorageFactory
 {
-    private readonly IStorageProvider[] _providers;
-    private readonly Dictionary<string, IStorageProvider> _byScheme = new(StringComparer.OrdinalIgnoreCase);
+    private readonly StorageProvider[] _providers;
+    private readonly Dictionary<string, StorageProvider> _byScheme = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Creates a factory over <paramref name="providers"/>.</summary>
     /// <param name="providers">The backends, each with schemes of its own.</param>
     /// <exception cref="ArgumentException">Two backends claim the same scheme or endpoint kind.</exception>
-    public StorageFactory(IEnumerable<IStorageProvider> providers)
+    public StorageFactory(IEnumerable<StorageProvider> providers)
     {
         ArgumentNullException.ThrowIfNull(providers);
         _providers = providers.ToArray();
-        foreach (IStorageProvider provider in _providers)
+        foreach (StorageProvider provider in _providers)
         {
             foreach (string scheme in provider.Schemes)
             {
@@ -44,11 +44,11 @@ public sealed class StorageFactory
     }
 
     /// <summary>The factory the CLI and the runner use: every backend built into <c>ferry</c>
-    /// (<see cref="StorageProviderAttribute"/>).</summary>
-    public static StorageFactory Default { get; } = new(StorageProviderAttribute.ProvidersIn(typeof(StorageFactory).Assembly));
+    /// (<see cref="RegisterStorageProviderAttribute"/>).</summary>
+    public static StorageFactory Default { get; } = new(RegisterStorageProviderAttribute.ProvidersIn(typeof(StorageFactory).Assembly));
 
     /// <summary>The backends, as given.</summary>
-    public IReadOnlyList<IStorageProvider> Providers => _providers;
+    public IReadOnlyList<StorageProvider> Providers => _providers;
 
     /// <summary>Checks the juicefs rule that SRC and DST both end in <c>/</c> or neither does.</summary>
     /// <param name="source">The SRC string.</param>
@@ -120,12 +120,12 @@ public sealed class StorageFactory
     /// <param name="side">Which side it is and the runner pod's environment for it.</param>
     /// <returns>The storage.</returns>
     /// <exception cref="ArgumentException">The endpoint names no kind a backend serves, or its backend cannot use it
-    /// (see <see cref="IStorageProvider.Create(Endpoint, SyncJobSide)"/>).</exception>
+    /// (see <see cref="StorageProvider.Create(Endpoint, SyncJobSide)"/>).</exception>
     public IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(side);
-        IStorageProvider provider = Array.Find(_providers, p => p.Serves(endpoint))
+        StorageProvider provider = Array.Find(_providers, p => p.Serves(endpoint))
             ?? throw new ArgumentException($"the {side.Name} endpoint names none of {string.Join(", ", _providers.Select(p => p.EndpointKind))}");
         return provider.Create(endpoint, side);
     }
@@ -140,7 +140,7 @@ public sealed class StorageFactory
         return Array.Find(_providers, p => p.Serves(endpoint))?.Describe(endpoint) ?? "(none)";
     }
 
-    private IStorageProvider? ProviderOf(string location)
+    private StorageProvider? ProviderOf(string location)
     {
         int i = location.IndexOf("://", StringComparison.Ordinal);
         return i > 0

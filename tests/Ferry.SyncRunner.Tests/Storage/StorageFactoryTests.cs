@@ -91,28 +91,22 @@ public class StorageFactoryTests
     }
 
     /// <summary>A backend for <c>fake://</c> and every location with a <c>:</c> but no scheme.</summary>
-    private sealed class FakeProvider : IStorageProvider
+    private sealed class FakeProvider() : StorageProvider(["fake"], "fake")
     {
         public List<string> Created { get; } = [];
 
-        public IReadOnlyList<string> Schemes { get; } = ["fake"];
+        public override bool ServesWithoutScheme(string location) => location.Contains(':');
 
-        public string EndpointKind => "fake";
-
-        public bool ServesWithoutScheme(string location) => location.Contains(':');
-
-        public bool NamesDirectory(string location) => location.EndsWith('/');
-
-        public IObjectStorage Create(string location)
+        public override IObjectStorage Create(string location)
         {
             Created.Add(location);
             return new Support.MemoryStorage();
         }
 
-        public bool Serves(Endpoint endpoint) => false;
+        public override bool Serves(Endpoint endpoint) => false;
 
-        public IObjectStorage Create(Endpoint endpoint, SyncJobSide side) => throw new NotSupportedException();
+        public override IObjectStorage Create(Endpoint endpoint, SyncJobSide side) => throw new NotSupportedException();
 
-        public string Describe(Endpoint endpoint) => throw new NotSupportedException();
+        public override string Describe(Endpoint endpoint) => throw new NotSupportedException();
     }
 }

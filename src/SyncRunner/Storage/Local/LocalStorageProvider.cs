@@ -1,9 +1,7 @@
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
-using Ferry.SyncRunner.Storage;
-using Ferry.SyncRunner.Storage.Local;
 
-[assembly: StorageProvider(typeof(LocalStorageProvider))]
+[assembly: Ferry.SyncRunner.Storage.RegisterStorageProvider(typeof(Ferry.SyncRunner.Storage.Local.LocalStorageProvider))]
 
 namespace Ferry.SyncRunner.Storage.Local;
 
@@ -12,15 +10,9 @@ namespace Ferry.SyncRunner.Storage.Local;
 /// <remarks>juicefs sync: a location without <c>://</c> and without <c>:</c> is a local path; a path that does not end
 /// in <c>/</c> is a key prefix inside its parent directory (<c>ferry sync ./te ~/mnt/ab</c>). A volume's mount path
 /// comes from <c>FERRY_SIDE_ROOT</c> (<see cref="RunnerContract"/>).</remarks>
-public sealed class LocalStorageProvider : IStorageProvider
+public sealed class LocalStorageProvider() : StorageProvider(["file"], "volume")
 {
     private const string UrlPrefix = "file://";
-
-    /// <inheritdoc/>
-    public IReadOnlyList<string> Schemes { get; } = ["file"];
-
-    /// <inheritdoc/>
-    public string EndpointKind => "volume";
 
     /// <summary>The absolute local path of a local location (with its trailing <c>/</c> kept), or
     /// <see langword="null"/> for a location of another backend.</summary>
@@ -51,14 +43,14 @@ public sealed class LocalStorageProvider : IStorageProvider
     }
 
     /// <inheritdoc/>
-    public bool ServesWithoutScheme(string location) => !location.Contains(':');
+    public override bool ServesWithoutScheme(string location) => !location.Contains(':');
 
     /// <inheritdoc/>
     /// <remarks>A local path has no query: a <c>?</c> is part of a file name.</remarks>
-    public bool NamesDirectory(string location) => location.EndsWith('/');
+    public override bool NamesDirectory(string location) => location.EndsWith('/');
 
     /// <inheritdoc/>
-    public IObjectStorage Create(string location)
+    public override IObjectStorage Create(string location)
     {
         string path = LocalPathOf(location) ?? throw new ArgumentException($"not a local path or file:// URL: '{location}'");
         if (path.EndsWith('/'))
@@ -71,12 +63,12 @@ public sealed class LocalStorageProvider : IStorageProvider
     }
 
     /// <inheritdoc/>
-    public bool Serves(Endpoint endpoint) => endpoint.Volume is not null;
+    public override bool Serves(Endpoint endpoint) => endpoint.Volume is not null;
 
     /// <inheritdoc/>
     /// <remarks>The volume is mounted at <c>FERRY_SIDE_ROOT</c>, else at <see cref="RunnerContract.VolumeMountPath"/>.
     /// A destination's path is created; a source's must exist.</remarks>
-    public IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
+    public override IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
     {
         VolumeEndpoint volume = endpoint.Volume ?? throw new ArgumentException($"the {side.Name} endpoint is not a volume");
         string root = side.Variable(RunnerContract.Root) ?? RunnerContract.VolumeMountPath(side.IsDestination);
@@ -99,5 +91,5 @@ public sealed class LocalStorageProvider : IStorageProvider
     }
 
     /// <inheritdoc/>
-    public string Describe(Endpoint endpoint) => $"volume://{endpoint.Volume?.ClaimName}/{endpoint.Volume?.Path}";
+    public override string Describe(Endpoint endpoint) => $"volume://{endpoint.Volume?.ClaimName}/{endpoint.Volume?.Path}";
 }

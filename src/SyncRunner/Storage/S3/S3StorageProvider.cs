@@ -1,9 +1,7 @@
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
-using Ferry.SyncRunner.Storage;
-using Ferry.SyncRunner.Storage.S3;
 
-[assembly: StorageProvider(typeof(S3StorageProvider))]
+[assembly: Ferry.SyncRunner.Storage.RegisterStorageProvider(typeof(Ferry.SyncRunner.Storage.S3.S3StorageProvider))]
 
 namespace Ferry.SyncRunner.Storage.S3;
 
@@ -12,41 +10,25 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// <remarks>An endpoint's credentials come from <c>FERRY_SIDE_ACCESS_KEY_ID</c> and <c>FERRY_SIDE_SECRET_ACCESS_KEY</c>
 /// (<see cref="RunnerContract"/>), or, when neither is set, from the AWS default chain. An S3 location keeps its prefix
 /// itself: a URL without a trailing <c>/</c> is a prefix of key names (juicefs sync guide).</remarks>
-public sealed class S3StorageProvider : IStorageProvider
+public sealed class S3StorageProvider() : StorageProvider(["s3", "minio"], "s3")
 {
-    /// <inheritdoc/>
-    public IReadOnlyList<string> Schemes { get; } = ["s3", "minio"];
-
-    /// <inheritdoc/>
-    public string EndpointKind => "s3";
-
-    /// <inheritdoc/>
-    public bool ServesWithoutScheme(string location) => false;
-
-    /// <inheritdoc/>
-    public bool NamesDirectory(string location)
-    {
-        int query = location.IndexOf('?', StringComparison.Ordinal);
-        return (query >= 0 ? location[..query] : location).EndsWith('/');
-    }
-
     /// <inheritdoc/>
     /// <remarks>Modification times come from the URL's <c>mtime=</c> parameter, else from
     /// <see cref="S3ModifiedTimeSource.Metadata"/>.</remarks>
-    public IObjectStorage Create(string location)
+    public override IObjectStorage Create(string location)
     {
         S3Location parsed = S3Location.Parse(location);
         return new S3Storage(parsed, new S3StorageOptions { ModifiedTimeSource = parsed.ModifiedTimeSource ?? S3ModifiedTimeSource.Metadata });
     }
 
     /// <inheritdoc/>
-    public bool Serves(Endpoint endpoint) => endpoint.S3 is not null;
+    public override bool Serves(Endpoint endpoint) => endpoint.S3 is not null;
 
     /// <inheritdoc/>
     /// <remarks>The bucket is addressed in path style at the endpoint, or at AWS's regional endpoint
     /// (<c>https://s3.REGION.amazonaws.com</c>) when the spec names none, so that bucket names with dots are not taken
     /// for host names. A destination writes in the spec's <c>storageClass</c>. Session tokens are refused.</remarks>
-    public IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
+    public override IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
     {
         S3Endpoint s3 = endpoint.S3 ?? throw new ArgumentException($"the {side.Name} endpoint is not s3");
         string? accessKeyId = side.Variable(RunnerContract.AccessKeyId);
@@ -77,5 +59,5 @@ public sealed class S3StorageProvider : IStorageProvider
     }
 
     /// <inheritdoc/>
-    public string Describe(Endpoint endpoint) => $"s3://{endpoint.S3?.Bucket}/{endpoint.S3?.Prefix}";
+    public override string Describe(Endpoint endpoint) => $"s3://{endpoint.S3?.Bucket}/{endpoint.S3?.Prefix}";
 }

@@ -1,9 +1,7 @@
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
-using Ferry.SyncRunner.Storage;
-using Ferry.SyncRunner.Storage.Sftp;
 
-[assembly: StorageProvider(typeof(SftpStorageProvider))]
+[assembly: Ferry.SyncRunner.Storage.RegisterStorageProvider(typeof(Ferry.SyncRunner.Storage.Sftp.SftpStorageProvider))]
 
 namespace Ferry.SyncRunner.Storage.Sftp;
 
@@ -12,27 +10,21 @@ namespace Ferry.SyncRunner.Storage.Sftp;
 /// <remarks>An endpoint's private key and <c>known_hosts</c> are files in the Secret directory
 /// <c>FERRY_SIDE_SFTP_SECRET_DIR</c>, its password is <c>FERRY_SIDE_SFTP_PASSWORD</c> (<see cref="RunnerContract"/>);
 /// the password reaches ssh through <c>SSH_ASKPASS</c> only.</remarks>
-public sealed class SftpStorageProvider : IStorageProvider
+public sealed class SftpStorageProvider() : StorageProvider(["sftp"], "sftp")
 {
     /// <inheritdoc/>
-    public IReadOnlyList<string> Schemes { get; } = ["sftp"];
-
-    /// <inheritdoc/>
-    public string EndpointKind => "sftp";
-
-    /// <inheritdoc/>
     /// <remarks>juicefs sync: a location without <c>://</c> but with <c>:</c> is an SSH location.</remarks>
-    public bool ServesWithoutScheme(string location) => location.Contains(':');
+    public override bool ServesWithoutScheme(string location) => location.Contains(':');
 
     /// <inheritdoc/>
-    public bool NamesDirectory(string location) =>
+    public override bool NamesDirectory(string location) =>
         SftpLocation.TryParse(location, out SftpLocation? sftp) ? sftp.NamesDirectory : location.EndsWith('/');
 
     /// <inheritdoc/>
     /// <remarks>A location whose path ends in <c>/</c> (or is empty, the home directory) is a directory; any other is a
     /// key prefix inside its parent directory, as for local paths (juicefs sync guide).</remarks>
     /// <exception cref="FormatException">The location is not an SFTP location (the message never contains a password).</exception>
-    public IObjectStorage Create(string location)
+    public override IObjectStorage Create(string location)
     {
         SftpLocation parsed = SftpLocation.Parse(location);
         if (parsed.NamesDirectory)
@@ -46,12 +38,12 @@ public sealed class SftpStorageProvider : IStorageProvider
     }
 
     /// <inheritdoc/>
-    public bool Serves(Endpoint endpoint) => endpoint.Sftp is not null;
+    public override bool Serves(Endpoint endpoint) => endpoint.Sftp is not null;
 
     /// <inheritdoc/>
     /// <remarks>ssh refuses a private key that others can read, and a Secret volume may mount it so: such a key is
     /// copied to a private temporary file (mode 0600).</remarks>
-    public IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
+    public override IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
     {
         SftpEndpoint sftp = endpoint.Sftp ?? throw new ArgumentException($"the {side.Name} endpoint is not sftp");
         string? secretDir = side.Variable(RunnerContract.SftpSecretDir);
@@ -73,7 +65,7 @@ public sealed class SftpStorageProvider : IStorageProvider
     }
 
     /// <inheritdoc/>
-    public string Describe(Endpoint endpoint) => endpoint.Sftp is { } s
+    public override string Describe(Endpoint endpoint) => endpoint.Sftp is { } s
         ? $"sftp://{s.User}@{s.Host}:{(s.Port ?? 22).ToString(System.Globalization.CultureInfo.InvariantCulture)}/{s.Path}"
         : "(none)";
 
