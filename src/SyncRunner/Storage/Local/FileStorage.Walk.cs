@@ -7,11 +7,8 @@ namespace Ferry.SyncRunner.Storage.Local;
 public sealed partial class FileStorage : ITreeReader
 {
     /// <inheritdoc/>
-    public IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return SortedTreeWalk.ListAsync(this, options, cancellationToken);
-    }
+    public IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, CancellationToken cancellationToken = default) =>
+        SortedTreeWalk.ListAsync(this, options, cancellationToken);
 
     /// <inheritdoc/>
     ValueTask<string?> ITreeReader.RealRootAsync(CancellationToken cancellationToken) => new(_realRoot ??= NativePath.RealPath(Root));

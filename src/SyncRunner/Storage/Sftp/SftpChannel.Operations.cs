@@ -161,12 +161,8 @@ internal sealed partial class SftpChannel
         return ExpectStatusAsync(_mux.SendAsync(packet, id, cancellationToken), "rename", newPath);
     }
 
-    public async Task<string> ReadLinkAsync(string path, CancellationToken cancellationToken)
-    {
-        var packet = _mux.Begin(SftpPacketType.ReadLink, out uint id);
-        packet.WriteString(path);
-        return await ExpectSingleNameAsync(_mux.SendAsync(packet, id, cancellationToken), "readlink", path).ConfigureAwait(false);
-    }
+    public Task<string> ReadLinkAsync(string path, CancellationToken cancellationToken) =>
+        PathNameAsync(SftpPacketType.ReadLink, "readlink", path, cancellationToken);
 
     /// <summary>Creates a symbolic link at <paramref name="linkPath"/> pointing to <paramref name="targetPath"/>.</summary>
     /// <remarks>
@@ -182,12 +178,8 @@ internal sealed partial class SftpChannel
     }
 
     /// <summary>Canonicalises a path on the server (OpenSSH resolves symbolic links too).</summary>
-    public async Task<string> RealPathAsync(string path, CancellationToken cancellationToken)
-    {
-        var packet = _mux.Begin(SftpPacketType.RealPath, out uint id);
-        packet.WriteString(path);
-        return await ExpectSingleNameAsync(_mux.SendAsync(packet, id, cancellationToken), "realpath", path).ConfigureAwait(false);
-    }
+    public Task<string> RealPathAsync(string path, CancellationToken cancellationToken) =>
+        PathNameAsync(SftpPacketType.RealPath, "realpath", path, cancellationToken);
 
     /// <summary>Closes a handle, ignoring failures, also of a closed session (used on error and dispose paths).</summary>
     public async Task CloseQuietlyAsync(byte[] handle)
@@ -295,25 +287,13 @@ internal sealed partial class SftpChannel
     private async Task<byte[]> ExpectHandleAsync(Task<SftpReply> request, string operation, string path)
     {
         using SftpReply reply = await request.ConfigureAwait(false);
-        if (reply.Type == SftpPacketType.Handle)
-        {
-            return reply.ReadBytes();
-        }
-
-        SftpStatusCode code = ReadStatus(reply, out string message);
-        throw StatusError(code == SftpStatusCode.Ok ? SftpStatusCode.BadMessage : code, message, operation, path);
+        return reply.Type == SftpPacketType.Handle ? reply.ReadBytes() : throw NotTheReply(reply, operation, path);
     }
 
     private async Task<SftpAttributes> ExpectAttributesAsync(Task<SftpReply> request, string operation, string path)
     {
         using SftpReply reply = await request.ConfigureAwait(false);
-        if (reply.Type == SftpPacketType.Attrs)
-        {
-            return reply.ReadAttributes();
-        }
-
-        SftpStatusCode code = ReadStatus(reply, out string message);
-        throw StatusError(code == SftpStatusCode.Ok ? SftpStatusCode.BadMessage : code, message, operation, path);
+        return reply.Type == SftpPacketType.Attrs ? reply.ReadAttributes() : throw NotTheReply(reply, operation, path);
     }
 
     private async Task<string> ExpectSingleNameAsync(Task<SftpReply> request, string operation, string path)
@@ -329,11 +309,18 @@ internal sealed partial class SftpChannel
         }
         else
         {
-            SftpStatusCode code = ReadStatus(reply, out string message);
-            throw StatusError(code == SftpStatusCode.Ok ? SftpStatusCode.BadMessage : code, message, operation, path);
+            throw NotTheReply(reply, operation, path);
         }
 
         throw StatusError(SftpStatusCode.BadMessage, "expected one name", operation, path);
+    }
+
+    /// <summary>The error a STATUS reply in place of the data a request asked for stands for (an OK status there is a
+    /// malformed reply).</summary>
+    private StorageException NotTheReply(SftpReply reply, string operation, string path)
+    {
+        SftpStatusCode code = ReadStatus(reply, out string message);
+        return StatusError(code == SftpStatusCode.Ok ? SftpStatusCode.BadMessage : code, message, operation, path);
     }
 
     private Task<SftpAttributes> PathAttributesAsync(SftpPacketType type, string path, CancellationToken cancellationToken)
@@ -341,6 +328,13 @@ internal sealed partial class SftpChannel
         var packet = _mux.Begin(type, out uint id);
         packet.WriteString(path);
         return ExpectAttributesAsync(_mux.SendAsync(packet, id, cancellationToken), type == SftpPacketType.Stat ? "stat" : "lstat", path);
+    }
+
+    private Task<string> PathNameAsync(SftpPacketType type, string operation, string path, CancellationToken cancellationToken)
+    {
+        var packet = _mux.Begin(type, out uint id);
+        packet.WriteString(path);
+        return ExpectSingleNameAsync(_mux.SendAsync(packet, id, cancellationToken), operation, path);
     }
 
     private Task PathStatusAsync(SftpPacketType type, string operation, string path, CancellationToken cancellationToken)

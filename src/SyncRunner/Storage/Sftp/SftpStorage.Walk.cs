@@ -7,11 +7,8 @@ namespace Ferry.SyncRunner.Storage.Sftp;
 public sealed partial class SftpStorage : ITreeReader
 {
     /// <inheritdoc/>
-    public IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return SortedTreeWalk.ListAsync(this, options, cancellationToken);
-    }
+    public IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, CancellationToken cancellationToken = default) =>
+        SortedTreeWalk.ListAsync(this, options, cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>One REALPATH per storage; OpenSSH resolves a path whose last component does not exist yet, so a
