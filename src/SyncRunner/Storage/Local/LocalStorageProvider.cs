@@ -22,7 +22,7 @@ public sealed class LocalStorageProvider() : StorageProvider(["file"], "volume")
     {
         ArgumentNullException.ThrowIfNull(location);
         bool url = location.StartsWith(UrlPrefix, StringComparison.OrdinalIgnoreCase);
-        if (!url && (location.Contains("://", StringComparison.Ordinal) || location.Contains(':')))
+        if (!url && location.Contains(':'))
         {
             return null;
         }
