@@ -10,6 +10,7 @@ using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Checkpoints;
 using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.Local;
 using Ferry.SyncRunner.Storage.S3;
 
 namespace Ferry.SyncRunner.Cli;
@@ -197,7 +198,7 @@ internal static class SyncCommand
         try
         {
             options = ReadOptions(parseResult);
-            UserInput.Check(() => StorageFactory.CheckTrailingSlashes(src, dst));
+            UserInput.Check(() => StorageFactory.Default.CheckTrailingSlashes(src, dst));
             CheckLocalPaths(src, dst);
             source = UserInput.Open(() => StorageFactory.Default.Create(src));
             destination = UserInput.Open(() => StorageFactory.Default.Create(dst));
@@ -469,7 +470,7 @@ internal static class SyncCommand
     /// <summary>Refuses a missing local SRC and a local DST inside SRC.</summary>
     private static void CheckLocalPaths(string src, string dst)
     {
-        string? srcPath = StorageFactory.LocalPathOf(src);
+        string? srcPath = LocalStorageProvider.LocalPathOf(src);
         if (srcPath is null)
         {
             return;
@@ -492,7 +493,7 @@ internal static class SyncCommand
             }
         }
 
-        string? dstPath = StorageFactory.LocalPathOf(dst);
+        string? dstPath = LocalStorageProvider.LocalPathOf(dst);
         if (dstPath is null)
         {
             return;

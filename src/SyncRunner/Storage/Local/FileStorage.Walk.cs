@@ -1,161 +1,46 @@
-using System.Runtime.CompilerServices;
-using Ferry.SyncRunner.Keys;
+using Ferry.SyncRunner.Storage.Walk;
 
 namespace Ferry.SyncRunner.Storage.Local;
 
-/// <summary>The walk: a depth-first listing in UTF-8 byte order, each directory's children read and sorted once.</summary>
-public sealed partial class FileStorage
+/// <summary>The listing: <see cref="SortedTreeWalk"/> over this directory reader (getdents64 + fstatat through
+/// <see cref="DirectoryReader"/>, <see cref="DirectoryInfo"/> where that is not supported).</summary>
+public sealed partial class FileStorage : ITreeReader
 {
     /// <inheritdoc/>
-    public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, CancellationToken cancellationToken = default) =>
+        SortedTreeWalk.ListAsync(this, options, cancellationToken);
+
+    /// <inheritdoc/>
+    ValueTask<string?> ITreeReader.RealRootAsync(CancellationToken cancellationToken) => new(_realRoot ??= NativePath.RealPath(Root));
+
+    /// <inheritdoc/>
+    /// <remarks>The trailing <c>/</c> makes <c>realpath(3)</c> refuse anything but a directory.</remarks>
+    ValueTask<string?> ITreeReader.RealPathAsync(string directoryKey, CancellationToken cancellationToken) =>
+        new(NativePath.RealPath(PathOf(directoryKey) + "/"));
+
+    /// <inheritdoc/>
+    ValueTask<List<TreeEntry>?> ITreeReader.ReadAsync(string directoryKey, string realPath, bool links, string realRoot, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        foreach (ObjectEntry entry in List(options, cancellationToken))
-        {
-            yield return entry;
-        }
-
-        await Task.CompletedTask.ConfigureAwait(false);
-    }
-
-    /// <summary>The synchronous walk behind <see cref="ListAsync"/>.</summary>
-    internal IEnumerable<ObjectEntry> List(ListOptions options, CancellationToken cancellationToken)
-    {
-        string prefix = options.Prefix;
-        string start = options.Start;
-        string? end = options.End;
-        string baseKey = prefix[..(prefix.LastIndexOf('/') + 1)];
-        string basePath = baseKey.Length == 0 ? Root : PathOf(baseKey);
-        if (!Directory.Exists(basePath))
-        {
-            yield break;
-        }
-
-        string realRoot = RealRoot();
-        string? baseReal = NativePath.RealPath(basePath);
-        if (baseReal is null || !NativePath.IsWithin(baseReal, realRoot))
-        {
-            yield break;
-        }
-
-        var stack = new Stack<Frame>();
-        stack.Push(new Frame(ReadChildren(basePath, baseKey, baseReal, options.Links, realRoot), baseReal));
-        while (stack.Count > 0)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Frame frame = stack.Peek();
-            if (frame.Index == frame.Children.Length)
-            {
-                stack.Pop();
-                continue;
-            }
-
-            Child child = frame.Children[frame.Index++];
-            string key = child.Entry.Key;
-            if (end is not null && KeyComparer.Utf8.Compare(key, end) >= 0)
-            {
-                yield break;
-            }
-
-            if (child.Entry.Kind == EntryKind.Directory)
-            {
-                bool beforeStart = KeyComparer.Utf8.Compare(key, start) < 0;
-                if (beforeStart && !start.StartsWith(key, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                bool inPrefix = key.StartsWith(prefix, StringComparison.Ordinal);
-                if (!inPrefix && !prefix.StartsWith(key, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                if (inPrefix && !beforeStart)
-                {
-                    yield return child.Entry;
-                }
-
-                if (options.Recursive && child.RealPath is not null)
-                {
-                    if (IsLoop(stack, child.RealPath))
-                    {
-                        continue;
-                    }
-
-                    Child[] children;
-                    try
-                    {
-                        children = ReadChildren(child.Path, key, child.RealPath, options.Links, realRoot);
-                    }
-                    catch (StorageException) when (child.FollowedLink)
-                    {
-                        continue;
-                    }
-
-                    stack.Push(new Frame(children, child.RealPath));
-                }
-            }
-            else if (KeyComparer.Utf8.Compare(key, start) >= 0 && key.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                yield return child.Entry;
-            }
-        }
-    }
-
-    private static bool IsLoop(Stack<Frame> stack, string realPath)
-    {
-        foreach (Frame f in stack)
-        {
-            if (f.RealPath == realPath)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private string RealRoot()
-    {
-        if (_realRoot is null)
-        {
-            string? real = NativePath.RealPath(Root);
-            if (real is null)
-            {
-                return Root;
-            }
-
-            _realRoot = real;
-        }
-
-        return _realRoot;
-    }
-
-    private Child[] ReadChildren(string dirPath, string dirKey, string dirReal, bool links, string realRoot)
-    {
-        var list = new List<Child>();
+        var list = new List<TreeEntry>();
         try
         {
             if (DirectoryReader.IsSupported)
             {
-                foreach (DirectoryReader.Entry e in DirectoryReader.Read(dirPath))
+                foreach (DirectoryReader.Entry e in DirectoryReader.Read(realPath))
                 {
-                    string childPath = dirPath == "/" ? "/" + e.Name : dirPath + "/" + e.Name;
                     switch (e.Kind)
                     {
                         case EntryKind.Symlink:
-                            AddLink(list, new FileInfo(childPath), e.Name, childPath, dirKey, dirReal, links, realRoot);
+                            string linkPath = SortedTreeWalk.Join(realPath, e.Name);
+                            AddLink(list, new FileInfo(linkPath), directoryKey + e.Name, linkPath, realPath, links, realRoot);
                             break;
                         case EntryKind.Directory:
-                            list.Add(new Child(new ObjectEntry(dirKey + e.Name + "/", 0, e.ModifiedTime)
-                            {
-                                Kind = EntryKind.Directory,
-                                Mode = e.Mode,
-                            }, childPath, dirReal == "/" ? "/" + e.Name : dirReal + "/" + e.Name, false));
+                            list.Add(new TreeEntry(
+                                new ObjectEntry(directoryKey + e.Name + "/", 0, e.ModifiedTime) { Kind = EntryKind.Directory, Mode = e.Mode },
+                                SortedTreeWalk.Join(realPath, e.Name)));
                             break;
                         default:
-                            list.Add(new Child(new ObjectEntry(dirKey + e.Name, e.Size, e.ModifiedTime) { Mode = e.Mode }, childPath, null, false));
+                            list.Add(new TreeEntry(new ObjectEntry(directoryKey + e.Name, e.Size, e.ModifiedTime) { Mode = e.Mode }));
                             break;
                     }
                 }
@@ -163,95 +48,74 @@ public sealed partial class FileStorage
             else
             {
                 var options = new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = 0, RecurseSubdirectories = false };
-                foreach (FileSystemInfo info in new DirectoryInfo(dirPath).EnumerateFileSystemInfos("*", options))
+                foreach (FileSystemInfo info in new DirectoryInfo(realPath).EnumerateFileSystemInfos("*", options))
                 {
-                    string name = info.Name;
-                    string childPath = dirPath == "/" ? "/" + name : dirPath + "/" + name;
+                    string key = directoryKey + info.Name;
                     if ((info.Attributes & FileAttributes.ReparsePoint) != 0)
                     {
-                        AddLink(list, info, name, childPath, dirKey, dirReal, links, realRoot);
+                        AddLink(list, info, key, SortedTreeWalk.Join(realPath, info.Name), realPath, links, realRoot);
                     }
                     else if (info is DirectoryInfo d)
                     {
-                        list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, d.LastWriteTimeUtc)
-                        {
-                            Kind = EntryKind.Directory,
-                            Mode = (int)d.UnixFileMode,
-                        }, childPath, dirReal == "/" ? "/" + name : dirReal + "/" + name, false));
+                        list.Add(new TreeEntry(
+                            new ObjectEntry(key + "/", 0, d.LastWriteTimeUtc) { Kind = EntryKind.Directory, Mode = (int)d.UnixFileMode },
+                            SortedTreeWalk.Join(realPath, info.Name)));
                     }
                     else if (info is FileInfo f)
                     {
-                        list.Add(new Child(new ObjectEntry(dirKey + name, f.Length, f.LastWriteTimeUtc) { Mode = (int)f.UnixFileMode }, childPath, null, false));
+                        list.Add(new TreeEntry(new ObjectEntry(key, f.Length, f.LastWriteTimeUtc) { Mode = (int)f.UnixFileMode }));
                     }
                 }
             }
         }
+        catch (DirectoryNotFoundException)
+        {
+            return new((List<TreeEntry>?)null); // removed since it was listed
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Map(e, "list", dirKey.Length == 0 ? "/" : dirKey);
+            throw Map(e, "list", directoryKey.Length == 0 ? "/" : directoryKey);
         }
 
-        Child[] children = list.ToArray();
-        Array.Sort(children, static (x, y) => KeyComparer.Utf8.Compare(x.Entry.Key, y.Entry.Key));
-        return children;
+        return new(list);
     }
 
-    /// <summary>A symbolic link: kept as a link with <c>--links</c>, else followed when its canonical target stays inside the root.</summary>
-    private static void AddLink(List<Child> list, FileSystemInfo info, string name, string childPath, string dirKey, string dirReal, bool links, string realRoot)
+    /// <summary>A symbolic link: kept as a link with <c>--links</c>, else followed where <see cref="SortedTreeWalk.MayFollow"/> allows.</summary>
+    private static void AddLink(List<TreeEntry> list, FileSystemInfo info, string key, string linkPath, string directoryReal, bool links, string realRoot)
     {
         if (links)
         {
-            string? target = info.LinkTarget;
-            if (target is not null)
+            if (info.LinkTarget is { } target)
             {
-                list.Add(new Child(new ObjectEntry(dirKey + name, System.Text.Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc)
+                list.Add(new TreeEntry(new ObjectEntry(key, System.Text.Encoding.UTF8.GetByteCount(target), info.LastWriteTimeUtc)
                 {
                     Kind = EntryKind.Symlink,
                     LinkTarget = target,
-                }, childPath, null, false));
+                }));
             }
 
             return;
         }
 
-        string? real = NativePath.RealPath(childPath);
-        if (real is null || !NativePath.IsWithin(real, realRoot))
+        if (NativePath.RealPath(linkPath) is not { } real)
+        {
+            return; // dangling
+        }
+
+        bool isDirectory = Directory.Exists(real);
+        if (!SortedTreeWalk.MayFollow(real, isDirectory, directoryReal, realRoot))
         {
             return;
         }
 
-        if (Directory.Exists(real))
+        if (isDirectory)
         {
-            if (NativePath.IsWithin(dirReal, real))
-            {
-                return; // a link to an ancestor: following it would loop
-            }
-
             var dir = new DirectoryInfo(real);
-            list.Add(new Child(new ObjectEntry(dirKey + name + "/", 0, dir.LastWriteTimeUtc)
-            {
-                Kind = EntryKind.Directory,
-                Mode = (int)dir.UnixFileMode,
-            }, childPath, real, true));
+            list.Add(new TreeEntry(new ObjectEntry(key + "/", 0, dir.LastWriteTimeUtc) { Kind = EntryKind.Directory, Mode = (int)dir.UnixFileMode }, real, FollowedLink: true));
         }
-        else
+        else if (new FileInfo(real) is { Exists: true } file)
         {
-            var file = new FileInfo(real);
-            if (file.Exists)
-            {
-                list.Add(new Child(new ObjectEntry(dirKey + name, file.Length, file.LastWriteTimeUtc) { Mode = (int)file.UnixFileMode }, childPath, null, false));
-            }
+            list.Add(new TreeEntry(new ObjectEntry(key, file.Length, file.LastWriteTimeUtc) { Mode = (int)file.UnixFileMode }));
         }
-    }
-
-    private sealed record Child(ObjectEntry Entry, string Path, string? RealPath, bool FollowedLink);
-
-    private sealed class Frame(Child[] children, string realPath)
-    {
-        public Child[] Children { get; } = children;
-
-        public string RealPath { get; } = realPath;
-
-        public int Index { get; set; }
     }
 }

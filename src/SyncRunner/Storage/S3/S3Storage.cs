@@ -88,16 +88,6 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
     /// <summary>S3 keeps modification times (in metadata) but no directories, modes or symlinks.</summary>
     public StorageCapabilities Capabilities => StorageCapabilities.ModifiedTimes;
 
-    /// <summary>Opens an <c>s3://</c> or <c>minio://</c> URL with default options; the factory the CLI registers.</summary>
-    /// <param name="url">The URL (see <see cref="S3Location"/>).</param>
-    /// <returns>The storage.</returns>
-    /// <exception cref="FormatException">The URL is malformed (the message masks credentials).</exception>
-    public static S3Storage Create(string url)
-    {
-        S3Location location = S3Location.Parse(url);
-        return new S3Storage(location, new S3StorageOptions { ModifiedTimeSource = location.ModifiedTimeSource ?? S3ModifiedTimeSource.Metadata });
-    }
-
     /// <inheritdoc/>
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -249,7 +249,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task ListAsync_LastModifiedSource_ReportsUploadTimeAndHeadAgrees()
     {
         string bucket = await Server.CreateBucketAsync();
-        await using S3Storage s3 = S3Storage.Create(Server.Url(bucket, "lm/") + "&mtime=lastmodified");
+        await using var s3 = Assert.IsType<S3Storage>(StorageFactory.Default.Create(Server.Url(bucket, "lm/") + "&mtime=lastmodified"));
         var mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero);
         DateTimeOffset before = DateTimeOffset.UtcNow.AddMinutes(-5);
         await s3.PutAsync("f", new MemoryStream([1]), 1, new PutOptions { ModifiedTime = mtime });

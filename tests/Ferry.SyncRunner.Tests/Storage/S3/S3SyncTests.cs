@@ -271,8 +271,8 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         await viaS3.PutAsync("k", new MemoryStream([7]), 1, new PutOptions());
 
         Assert.IsType<S3Storage>(viaMinio);
-        StorageFactory.CheckTrailingSlashes("/local/dir/", Server.Url(bucket, "m/"));
-        Assert.Throws<ArgumentException>(() => StorageFactory.CheckTrailingSlashes("/local/dir", Server.Url(bucket, "m/")));
+        StorageFactory.Default.CheckTrailingSlashes("/local/dir/", Server.Url(bucket, "m/"));
+        Assert.Throws<ArgumentException>(() => StorageFactory.Default.CheckTrailingSlashes("/local/dir", Server.Url(bucket, "m/")));
         Assert.Equal([7], await S3StorageTests.ReadAllAsync(viaMinio, "k"));
         Assert.DoesNotContain(Server.SecretKey, viaMinio.DisplayName, StringComparison.Ordinal);
         Assert.DoesNotContain(Uri.EscapeDataString(Server.SecretKey), viaS3.DisplayName, StringComparison.Ordinal);
