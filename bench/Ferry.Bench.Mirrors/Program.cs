@@ -71,7 +71,7 @@ for (int m = 0; m < o.Mirrors; m++)
 sim.Store.CreateFromYaml(mirrors.ToString());
 using var stop = new CancellationTokenSource();
 long completed = 0;
-Task completer = Task.Run(async () =>
+var completer = Task.Run(async () =>
 {
     ResourceType syncJobs = sim.Store.Type("ferry.io", "syncjobs");
     while (!stop.IsCancellationRequested)
@@ -123,7 +123,7 @@ op.Kill();
 await op.WaitForExitAsync();
 
 ResourceType mirrorType = sim.Store.Type("ferry.io", "replicamirrors");
-var all = sim.Store.List(mirrorType, "bench", ListOptions.All).Items;
+IReadOnlyList<JsonObject> all = sim.Store.List(mirrorType, "bench", ListOptions.All).Items;
 int inSync = all.Count(m => m["status"]?["conditions"] is JsonArray c && c.Any(x => (string?)x?["type"] == "InSync" && (string?)x?["status"] == "True"));
 long missed = all.Sum(m => (long?)m["status"]?["missedIntervals"] ?? 0);
 long total = counts.Values.Sum(c => c.Count);
@@ -135,7 +135,7 @@ table.AppendLine(CultureInfo.InvariantCulture, $"| measured | {minutes:F1} min a
 table.AppendLine(CultureInfo.InvariantCulture, $"| runs completed per minute | {runs / minutes:F0} (expected {o.Mirrors * o.Destinations / Duration(o.Interval).TotalMinutes:F0}) |");
 table.AppendLine(CultureInfo.InvariantCulture, $"| operator API requests per minute (all, not counting watch streams) | {(total - watches) / minutes:F0} ({(total - watches) / minutes / o.Mirrors:F1} per mirror) |");
 table.AppendLine(CultureInfo.InvariantCulture, $"| ... per run | {(total - watches) / Math.Max(1.0, runs):F1} |");
-foreach (var group in counts.Where(c => c.Key.Verb != "watch").GroupBy(c => $"{c.Key.Verb} {c.Key.Resource}{(c.Key.Subresource is null ? "" : "/" + c.Key.Subresource)}").OrderByDescending(g => g.Sum(x => x.Value.Count)))
+foreach (IGrouping<string, KeyValuePair<RequestCounter.Key, RequestCounter.Counts>>? group in counts.Where(c => c.Key.Verb != "watch").GroupBy(c => $"{c.Key.Verb} {c.Key.Resource}{(c.Key.Subresource is null ? "" : "/" + c.Key.Subresource)}").OrderByDescending(g => g.Sum(x => x.Value.Count)))
 {
     table.AppendLine(CultureInfo.InvariantCulture, $"| &nbsp; {group.Key} per minute | {group.Sum(x => x.Value.Count) / minutes:F1} |");
 }

@@ -13,8 +13,8 @@ if (args.Length < 1)
 
 long gib = args.Length > 1 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var stop = new TaskCompletionSource();
-using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
-using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
 
 await using RadosgwServer server = await RadosgwServer.StartAsync(gib << 30);
 string temp = args[0] + ".tmp";

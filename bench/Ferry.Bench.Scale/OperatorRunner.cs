@@ -216,7 +216,7 @@ internal sealed class OperatorRunner : IRunner
         };
         // Queue diagnostics: tasks claimed more than once (taken over after a lease expired), and the pods' logs.
         ResourceType leases = _sim.Store.Type("coordination.k8s.io", "leases");
-        List<JsonObject> copyTasks = _sim.Store.List(leases, ns, ListOptions.All).Items
+        var copyTasks = _sim.Store.List(leases, ns, ListOptions.All).Items
             .Where(l => l["metadata"]?["labels"]?["ferry.io/lease"]?.GetValue<string>() == "copy").ToList();
         result.TasksRetried = copyTasks.Count(l => long.TryParse(l["metadata"]?["annotations"]?["ferry.io/attempts"]?.GetValue<string>(), out long a) && a > 1);
         string logs = Path.Combine(_options.Work, "ferry-scalebench-logs", ns);

@@ -194,7 +194,7 @@ internal static class Report
     public static string Format(BenchOptions options, List<RunResult> results)
     {
         var text = new StringBuilder();
-        var inv = CultureInfo.InvariantCulture;
+        CultureInfo inv = CultureInfo.InvariantCulture;
         double mib = options.Objects * (double)options.ObjectSize / (1024 * 1024);
         text.Append(inv, $"mode {options.Mode}; {options.Objects} objects x {options.ObjectSize} B ({mib:F1} MiB); S3 latency {options.LatencyMs} ms/request; threads {options.Threads} per worker; taskObjects {options.TaskObjects}; {Environment.ProcessorCount} cores\n\n");
         text.Append("| run | workers | seconds | objects/s | MiB/s | speed-up vs 1 | outcome | verified | start-up (s) | tasks | S3 req | API req | API req/task | lease req (409) | status writes | status writes/s | min gap (s) |\n");

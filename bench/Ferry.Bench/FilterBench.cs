@@ -8,7 +8,7 @@ internal static class FilterBench
 {
     public static void Run(int keys)
     {
-        var list = Keys(keys).ToArray();
+        string[] list = Keys(keys).ToArray();
         (string Name, FilterRule[] Rules, bool Full)[] cases =
         [
             ("exclude *.o (layer)", [FilterRule.Exclude("*.o")], false),
@@ -19,8 +19,8 @@ internal static class FilterBench
         foreach (var (name, rules, full) in cases)
         {
             var set = FilterRuleSet.Create(rules, full);
-            var included = 0;
-            foreach (var k in list.Take(10_000))
+            int included = 0;
+            foreach (string? k in list.Take(10_000))
             {
                 included += set.Includes(k) ? 1 : 0; // warm up
             }
@@ -28,7 +28,7 @@ internal static class FilterBench
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             included = 0;
-            foreach (var k in list)
+            foreach (string? k in list)
             {
                 included += set.Includes(k) ? 1 : 0;
             }
@@ -43,7 +43,7 @@ internal static class FilterBench
     internal static IEnumerable<string> Keys(int n)
     {
         string[] ext = [".c", ".h", ".o", ".gz"];
-        for (var i = 0; i < n; i++)
+        for (int i = 0; i < n; i++)
         {
             yield return $"d{i / 10_000:D3}/s{i / 100 % 100:D2}/file-{i:D8}{ext[i % 4]}";
         }

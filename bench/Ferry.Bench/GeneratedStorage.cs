@@ -20,11 +20,11 @@ internal sealed class GeneratedStorage(string name, long count, long size) : IOb
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await Task.Yield();
-        var start = options.Start.Length > 0 && string.CompareOrdinal(options.Start, options.Prefix) > 0 ? options.Start : options.Prefix;
-        for (var i = FirstAtOrAfter(start); i < count; i++)
+        string start = options.Start.Length > 0 && string.CompareOrdinal(options.Start, options.Prefix) > 0 ? options.Start : options.Prefix;
+        for (long i = FirstAtOrAfter(start); i < count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = Key(i);
+            string key = Key(i);
             if (!key.StartsWith(options.Prefix, StringComparison.Ordinal))
             {
                 if (string.CompareOrdinal(key, options.Prefix) > 0)
@@ -46,7 +46,7 @@ internal sealed class GeneratedStorage(string name, long count, long size) : IOb
 
     public Task<ObjectEntry?> HeadAsync(string key, CancellationToken cancellationToken = default)
     {
-        var i = FirstAtOrAfter(key);
+        long i = FirstAtOrAfter(key);
         return Task.FromResult(i < count && Key(i) == key ? new ObjectEntry(key, size, Mtime) : null);
     }
 
@@ -76,7 +76,7 @@ internal sealed class GeneratedStorage(string name, long count, long size) : IOb
         long lo = 0, hi = count;
         while (lo < hi)
         {
-            var mid = lo + ((hi - lo) / 2);
+            long mid = lo + ((hi - lo) / 2);
             if (string.CompareOrdinal(Key(mid), s) < 0)
             {
                 lo = mid + 1;

@@ -13,7 +13,7 @@ internal static class PlanBench
 {
     public static async Task<int> RunAsync(long keys, string mode)
     {
-        var before = Status("VmRSS");
+        long before = Status("VmRSS");
         var source = new GeneratedStorage("gen-src", keys, 4096);
         // same: the destination holds the same keys (a no-op resync: every key is compared and skipped).
         // empty: the destination is empty and the run is --dry (every key is planned as a copy).
@@ -36,7 +36,7 @@ internal static class PlanBench
     // A field of /proc/self/status in KiB (VmHWM is the peak resident set size).
     private static long Status(string field)
     {
-        foreach (var line in File.ReadLines("/proc/self/status"))
+        foreach (string line in File.ReadLines("/proc/self/status"))
         {
             if (line.StartsWith(field + ":", StringComparison.Ordinal))
             {

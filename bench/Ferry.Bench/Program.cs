@@ -2,7 +2,7 @@ using Ferry.Bench;
 
 // ferry-bench filters [N]          Includes() throughput
 // ferry-bench plan N [same|empty]  merge-join planning over N generated keys per side; prints peak RSS
-var mode = args.Length > 0 ? args[0] : "filters";
+string mode = args.Length > 0 ? args[0] : "filters";
 switch (mode)
 {
     case "filters":
@@ -16,10 +16,10 @@ switch (mode)
         // stdin: one case per line, "RULES<TAB>KEYS", rules "+pat"/"-pat" and keys separated by U+001F;
         // stdout: per line, one character per key: 1 sync, 0 exclude (layer-by-layer mode; "full" as
         // the second argument for full-path mode). For comparing with rsync's filter in bench scripts.
-        var full = args.Length > 1 && args[1] == "full";
+        bool full = args.Length > 1 && args[1] == "full";
         while (Console.ReadLine() is { } line)
         {
-            var parts = line.Split('\t');
+            string[] parts = line.Split('\t');
             var rules = parts[0].Split('\u001f', StringSplitOptions.RemoveEmptyEntries)
                 .Select(r => new Ferry.SyncRunner.Filtering.FilterRule(r[0] == '+' ? Ferry.SyncRunner.Filtering.FilterAction.Include : Ferry.SyncRunner.Filtering.FilterAction.Exclude, r[1..]))
                 .ToList();

@@ -35,7 +35,7 @@ catch (k8s.Exceptions.KubeConfigException e)
 await using (app)
 {
     await app.StartAsync();
-    foreach (var address in OperatorHost.Addresses(app))
+    foreach (string address in OperatorHost.Addresses(app))
     {
         Console.WriteLine($"listening on {address}");
     }

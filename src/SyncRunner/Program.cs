@@ -9,7 +9,7 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 // Kubernetes stops a runner pod with SIGTERM: stop cleanly (temporary files are removed, nothing half-written stays).
-using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
 {
     context.Cancel = true;
     cancel.Cancel();

@@ -65,10 +65,10 @@ public sealed class ClusterSimulator : IAsyncDisposable
     public static async Task<ClusterSimulator> StartAsync(SimulatorOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SimulatorOptions();
-        var certificate = options.UseHttps ? CreateCertificate() : null;
-        var inClusterCertificate = certificate ?? SharedInClusterCertificate.Value;
+        X509Certificate2? certificate = options.UseHttps ? CreateCertificate() : null;
+        X509Certificate2 inClusterCertificate = certificate ?? SharedInClusterCertificate.Value;
         var store = new ClusterStore(options.TimeProvider, options.WatchHistorySize, options.Kubelet, inClusterCertificate.ExportCertificatePem());
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "ClusterSim", ContentRootPath = AppContext.BaseDirectory });
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "ClusterSim", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
@@ -87,7 +87,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
                 k.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(inClusterCertificate));
             }
         });
-        var app = builder.Build();
+        WebApplication app = builder.Build();
         string address = "";
         var auth = new ClusterAuth(store, options);
         var handler = new ApiHandler(store, options, auth, () => address, options.Token ?? DefaultToken);
@@ -97,8 +97,8 @@ public sealed class ClusterSimulator : IAsyncDisposable
         await app.StartAsync(cancellationToken);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
             .Select(a => new Uri(a.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/")).ToList();
-        var url = bound.First(u => u.Scheme == (certificate is null ? "http" : "https"));
-        var inClusterUrl = bound.First(u => u.Scheme == "https");
+        Uri url = bound.First(u => u.Scheme == (certificate is null ? "http" : "https"));
+        Uri inClusterUrl = bound.First(u => u.Scheme == "https");
         address = $"{url.Host}:{url.Port}";
         var simulator = new ClusterSimulator(app, options, store, url, certificate)
         {
@@ -135,7 +135,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
-        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7));
+        using X509Certificate2 cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7));
         return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
     }
 
@@ -143,8 +143,8 @@ public sealed class ClusterSimulator : IAsyncDisposable
     /// <c>ferry-sim</c> with namespace <c>default</c>; with HTTPS, the certificate as <c>certificate-authority-data</c>.</summary>
     public string Kubeconfig()
     {
-        var server = Url.ToString().TrimEnd('/');
-        var ca = Certificate is null ? "" : $"\n    certificate-authority-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(Certificate.ExportCertificatePem()))}";
+        string server = Url.ToString().TrimEnd('/');
+        string ca = Certificate is null ? "" : $"\n    certificate-authority-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(Certificate.ExportCertificatePem()))}";
         return $"""
             apiVersion: v1
             kind: Config

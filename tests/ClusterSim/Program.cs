@@ -13,9 +13,9 @@ internal static class Program
     {
         var options = new SimulatorOptions();
         string? kubeconfig = null;
-        var kubelet = false;
+        bool kubelet = false;
         var kubeletOptions = new Kubelet.ProcessKubeletOptions();
-        for (var i = 0; i < args.Length; i++)
+        for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
@@ -45,8 +45,8 @@ internal static class Program
                     kubeletOptions.WorkDirectory = Path.GetFullPath(Next());
                     break;
                 case "--image-map":
-                    var mapping = Next();
-                    var equals = mapping.IndexOf('=', StringComparison.Ordinal);
+                    string mapping = Next();
+                    int equals = mapping.IndexOf('=', StringComparison.Ordinal);
                     if (equals <= 0)
                     {
                         await Console.Error.WriteLineAsync("--image-map needs IMAGE=EXECUTABLE");
@@ -77,7 +77,7 @@ internal static class Program
             c.Cancel = true;
             stop.Cancel();
         });
-        await using var sim = await ClusterSimulator.StartAsync(options, stop.Token);
+        await using ClusterSimulator sim = await ClusterSimulator.StartAsync(options, stop.Token);
         if (kubeconfig is not null)
         {
             await sim.WriteKubeconfigAsync(kubeconfig, stop.Token);

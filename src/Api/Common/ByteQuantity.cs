@@ -35,7 +35,7 @@ public static class ByteQuantity
     public static long Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var digits = 0;
+        int digits = 0;
         while (digits < text.Length && char.IsAsciiDigit(text[digits]))
         {
             digits++;
@@ -63,7 +63,7 @@ public static class ByteQuantity
             throw new FormatException($"'{text}' is not a byte size such as 4096, 64Mi or 1G.");
         }
 
-        var number = long.Parse(text.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture);
+        long number = long.Parse(text.AsSpan(0, digits), NumberStyles.None, CultureInfo.InvariantCulture);
         return checked(number * multiplier);
     }
 }

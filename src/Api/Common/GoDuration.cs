@@ -30,28 +30,28 @@ public static class GoDuration
         }
 
         decimal ticks = 0;
-        var i = 0;
+        int i = 0;
         while (i < text.Length)
         {
-            var start = i;
+            int start = i;
             while (i < text.Length && (char.IsAsciiDigit(text[i]) || text[i] == '.'))
             {
                 i++;
             }
 
             if (i == start || !decimal.TryParse(text.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint,
-                    CultureInfo.InvariantCulture, out var number))
+                    CultureInfo.InvariantCulture, out decimal number))
             {
                 throw new FormatException($"'{text}' is not a duration such as 90s or 1h30m.");
             }
 
-            var unitStart = i;
+            int unitStart = i;
             while (i < text.Length && !char.IsAsciiDigit(text[i]) && text[i] != '.')
             {
                 i++;
             }
 
-            var unitTicks = text[unitStart..i] switch
+            decimal unitTicks = text[unitStart..i] switch
             {
                 "ns" => 0.01m,
                 "us" or "µs" or "μs" => TimeSpan.TicksPerMicrosecond,
@@ -77,7 +77,7 @@ public static class GoDuration
     public static string Format(TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        var ticks = duration.Ticks;
+        long ticks = duration.Ticks;
         if (ticks == 0)
         {
             return "0s";
@@ -99,8 +99,8 @@ public static class GoDuration
         }
 
         var builder = new StringBuilder();
-        var hours = ticks / TimeSpan.TicksPerHour;
-        var minutes = ticks % TimeSpan.TicksPerHour / TimeSpan.TicksPerMinute;
+        long hours = ticks / TimeSpan.TicksPerHour;
+        long minutes = ticks % TimeSpan.TicksPerHour / TimeSpan.TicksPerMinute;
         if (hours > 0)
         {
             builder.Append(hours.ToString(CultureInfo.InvariantCulture)).Append('h');

@@ -62,7 +62,7 @@ public sealed record IntOrString
         }
 
         if (!IsPercent || !long.TryParse(StringValue.AsSpan(0, StringValue!.Length - 1), NumberStyles.None,
-                CultureInfo.InvariantCulture, out var percent))
+                CultureInfo.InvariantCulture, out long percent))
         {
             throw new FormatException($"'{StringValue}' is neither an integer nor a percentage such as '10%'.");
         }

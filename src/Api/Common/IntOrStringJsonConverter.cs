@@ -11,7 +11,7 @@ public sealed class IntOrStringJsonConverter : JsonConverter<IntOrString>
     public override IntOrString Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType switch
         {
-            JsonTokenType.Number when reader.TryGetInt64(out var n) => IntOrString.FromInt(n),
+            JsonTokenType.Number when reader.TryGetInt64(out long n) => IntOrString.FromInt(n),
             JsonTokenType.String => IntOrString.FromString(reader.GetString()!),
             _ => throw new JsonException($"Expected an integer or a string, found {reader.TokenType}."),
         };

@@ -17,7 +17,7 @@ public static class ConditionListExtensions
     {
         ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(type);
-        foreach (var condition in conditions)
+        foreach (V1Condition condition in conditions)
         {
             if (string.Equals(condition.Type, type, StringComparison.Ordinal))
             {
@@ -53,7 +53,7 @@ public static class ConditionListExtensions
         ArgumentNullException.ThrowIfNull(newCondition);
         ArgumentNullException.ThrowIfNull(timeProvider);
 
-        var existing = conditions.FindCondition(newCondition.Type);
+        V1Condition? existing = conditions.FindCondition(newCondition.Type);
         if (existing is null)
         {
             conditions.Add(new V1Condition
@@ -68,7 +68,7 @@ public static class ConditionListExtensions
             return true;
         }
 
-        var changed = false;
+        bool changed = false;
         if (existing.Status != newCondition.Status)
         {
             existing.Status = newCondition.Status;
@@ -106,8 +106,8 @@ public static class ConditionListExtensions
     {
         ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(type);
-        var removed = false;
-        for (var i = conditions.Count - 1; i >= 0; i--)
+        bool removed = false;
+        for (int i = conditions.Count - 1; i >= 0; i--)
         {
             if (string.Equals(conditions[i].Type, type, StringComparison.Ordinal))
             {
@@ -126,7 +126,7 @@ public static class ConditionListExtensions
             return condition.LastTransitionTime;
         }
 
-        var now = timeProvider.GetUtcNow().UtcTicks;
+        long now = timeProvider.GetUtcNow().UtcTicks;
         return new DateTime(now - (now % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
     }
 }

@@ -29,7 +29,7 @@ public static class MirrorChildren
         ArgumentNullException.ThrowIfNull(mirror);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(trigger);
-        var name = mirror.Metadata.Name ?? throw new ArgumentException("The mirror has no name.", nameof(mirror));
+        string name = mirror.Metadata.Name ?? throw new ArgumentException("The mirror has no name.", nameof(mirror));
         var spec = new SyncJobSpec { Source = mirror.Spec.Source, Destination = destination.ToEndpoint() };
         mirror.Spec.CopyOptionsTo(spec);
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -75,7 +75,7 @@ public static class MirrorChildren
     /// <returns>The slot, or <see langword="null"/> when neither is known.</returns>
     public static DateTimeOffset? ScheduledTime(SyncJob child) =>
         child.GetAnnotation(MirrorLabels.ScheduledTime) is { } text
-        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out DateTimeOffset time)
             ? time
             : child.Metadata.CreationTimestamp;
 

@@ -24,15 +24,15 @@ public static class MirrorNames
     {
         ArgumentException.ThrowIfNullOrEmpty(mirror);
         ArgumentException.ThrowIfNullOrEmpty(destination);
-        var stem = $"{mirror}-{destination}";
-        var time = slot.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        string stem = $"{mirror}-{destination}";
+        string time = slot.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         if (stem.Length + 1 + time.Length <= MaxName)
         {
             return $"{stem}-{time}";
         }
 
-        var hash = Hash(stem, 8);
-        var keep = MaxName - time.Length - hash.Length - 2;
+        string hash = Hash(stem, 8);
+        int keep = MaxName - time.Length - hash.Length - 2;
         return $"{stem[..keep].TrimEnd('-', '.')}-{hash}-{time}";
     }
 

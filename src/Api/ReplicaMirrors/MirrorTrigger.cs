@@ -82,7 +82,7 @@ public sealed class MirrorTrigger
         }
 
         TimeSpan? deadline = spec.StartingDeadlineSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
-        var zone = TimeZoneInfo.Utc;
+        TimeZoneInfo zone = TimeZoneInfo.Utc;
         if (spec.TimeZone is { } zoneName)
         {
             try
@@ -112,7 +112,7 @@ public sealed class MirrorTrigger
 
         if (spec.Interval is { } intervalText)
         {
-            var interval = ParseDuration(intervalText, "spec.interval");
+            TimeSpan interval = ParseDuration(intervalText, "spec.interval");
             if (interval < TimeSpan.FromSeconds(1) || interval.Ticks % TimeSpan.TicksPerSecond != 0)
             {
                 throw new FormatException($"spec.interval: \"{intervalText}\" must be a whole number of seconds, at least 1s");
@@ -181,8 +181,8 @@ public sealed class MirrorTrigger
                 next = NextAfter(now);
                 break;
             case MirrorTriggerKind.Interval:
-                var interval = Interval!.Value;
-                var first = lastScheduleTime is { } last ? Truncate(last) + interval : created;
+                TimeSpan interval = Interval!.Value;
+                DateTimeOffset first = lastScheduleTime is { } last ? Truncate(last) + interval : created;
                 if (first > now)
                 {
                     return new SlotDecision(null, null, 0, first);
@@ -221,7 +221,7 @@ public sealed class MirrorTrigger
     {
         DateTimeOffset? latest = null;
         long count = 0;
-        var cursor = after;
+        DateTimeOffset cursor = after;
         while (count < MaxCountedSlots && NextAfter(cursor) is { } occurrence && occurrence <= now)
         {
             latest = occurrence;
@@ -235,11 +235,11 @@ public sealed class MirrorTrigger
         }
 
         // Too many to step through: find the latest by looking back from now in growing windows.
-        foreach (var window in SearchWindows)
+        foreach (TimeSpan window in SearchWindows)
         {
-            var from = now - window > cursor ? now - window : cursor;
+            DateTimeOffset from = now - window > cursor ? now - window : cursor;
             DateTimeOffset? found = null;
-            var probe = from;
+            DateTimeOffset probe = from;
             while (NextAfter(probe) is { } occurrence && occurrence <= now)
             {
                 found = occurrence;

@@ -25,12 +25,12 @@ public static class ReplicaMirrorStatusBuilder
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(child);
-        var succeeded = MirrorChildren.Succeeded(child);
-        var status = child.Status;
-        var progress = status?.Progress;
-        var completion = MirrorTrigger.Truncate(status?.CompletionTime ?? now);
-        var start = MirrorTrigger.Truncate(status?.StartTime ?? child.Metadata.CreationTimestamp ?? MirrorChildren.ScheduledTime(child) ?? completion);
-        var condition = status?.Conditions?.FindCondition(succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed);
+        bool succeeded = MirrorChildren.Succeeded(child);
+        SyncJobStatus? status = child.Status;
+        SyncProgress? progress = status?.Progress;
+        DateTimeOffset completion = MirrorTrigger.Truncate(status?.CompletionTime ?? now);
+        DateTimeOffset start = MirrorTrigger.Truncate(status?.StartTime ?? child.Metadata.CreationTimestamp ?? MirrorChildren.ScheduledTime(child) ?? completion);
+        V1Condition? condition = status?.Conditions?.FindCondition(succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed);
         var result = new MirrorRunResult
         {
             SyncJob = child.Metadata.Name ?? "",
@@ -49,7 +49,7 @@ public static class ReplicaMirrorStatusBuilder
         destination.LastSyncStartTime = start;
         destination.LastSyncTime = completion;
         destination.LastSyncDuration = GoDuration.Format(completion > start ? completion - start : TimeSpan.Zero);
-        var totals = destination.Totals ??= new MirrorDestinationTotals();
+        MirrorDestinationTotals totals = destination.Totals ??= new MirrorDestinationTotals();
         totals.CopiedObjects = (totals.CopiedObjects ?? 0) + result.Copied;
         totals.CopiedBytes = (totals.CopiedBytes ?? 0) + result.CopiedBytes;
         totals.DeletedObjects = (totals.DeletedObjects ?? 0) + result.Deleted;
@@ -86,13 +86,13 @@ public static class ReplicaMirrorStatusBuilder
         ArgumentNullException.ThrowIfNull(mirror);
         ArgumentNullException.ThrowIfNull(status);
         ArgumentNullException.ThrowIfNull(time);
-        var now = time.GetUtcNow();
-        var destinations = status.Destinations ??= [];
+        DateTimeOffset now = time.GetUtcNow();
+        List<MirrorDestinationStatus> destinations = status.Destinations ??= [];
         var suspended = mirror.Spec.Destinations.Where(d => d.Suspend == true).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         var active = destinations.Where(d => !suspended.Contains(d.Name)).ToList();
 
         status.LastScheduleTime = destinations.Max(d => d.LastScheduleTime);
-        var lastFinished = destinations.Where(d => d.LastSyncTime is not null).MaxBy(d => d.LastSyncTime);
+        MirrorDestinationStatus? lastFinished = destinations.Where(d => d.LastSyncTime is not null).MaxBy(d => d.LastSyncTime);
         status.LastSyncTime = lastFinished?.LastSyncTime;
         status.LastSyncDuration = lastFinished?.LastSyncDuration;
         status.NextSyncTime = destinations.Where(d => d.NextSyncTime is not null).Min(d => d.NextSyncTime);
@@ -108,8 +108,8 @@ public static class ReplicaMirrorStatusBuilder
             ? GoDuration.Format(Max(TimeSpan.Zero, MirrorTrigger.Truncate(now) - active.Min(d => d.LastSuccessfulSyncStartTime)!.Value))
             : null;
 
-        var conditions = status.Conditions ??= [];
-        var generation = mirror.Metadata.Generation ?? 0;
+        List<V1Condition> conditions = status.Conditions ??= [];
+        long generation = mirror.Metadata.Generation ?? 0;
         SetDegraded(conditions, failed, finished, active, generation, time);
         return SetInSync(conditions, active, rpo, now, generation, time);
     }
@@ -124,10 +124,10 @@ public static class ReplicaMirrorStatusBuilder
             return;
         }
 
-        var reason = failed.Any(d => d.LastResult!.Reason == SyncJobConditionReasons.MaxDeleteExceeded)
+        string reason = failed.Any(d => d.LastResult!.Reason == SyncJobConditionReasons.MaxDeleteExceeded)
             ? ReplicaMirrorConditionReasons.MaxDeleteExceeded
             : failed.Count == active.Count && finished.Count == active.Count ? ReplicaMirrorConditionReasons.SyncFailed : ReplicaMirrorConditionReasons.SyncPartiallyFailed;
-        var message = string.Join("; ", failed.Select(d => string.Create(CultureInfo.InvariantCulture,
+        string message = string.Join("; ", failed.Select(d => string.Create(CultureInfo.InvariantCulture,
             $"{d.Name}: {d.ConsecutiveFailures ?? 1} failed run(s) in a row, last {d.LastResult!.SyncJob}: {d.LastError ?? d.LastResult.Reason}")));
         Set(conditions, ReplicaMirrorConditionTypes.Degraded, ConditionStatus.True, reason, message, generation, time);
     }
@@ -143,7 +143,7 @@ public static class ReplicaMirrorStatusBuilder
         var pending = active.Where(d => d.LastSuccessfulSyncStartTime is null && d.LastResult?.Result != MirrorSyncResult.Failed).Select(d => d.Name).ToList();
         var outOfSync = new List<string>();
         DateTimeOffset? flip = null;
-        foreach (var d in active)
+        foreach (MirrorDestinationStatus d in active)
         {
             if (rpo is { } limit)
             {
@@ -157,7 +157,7 @@ public static class ReplicaMirrorStatusBuilder
                     continue;
                 }
 
-                var age = now - fresh;
+                TimeSpan age = now - fresh;
                 if (age > limit)
                 {
                     outOfSync.Add(string.Create(CultureInfo.InvariantCulture, $"{d.Name}: data {GoDuration.Format(Truncate(age))} old"));
@@ -173,11 +173,11 @@ public static class ReplicaMirrorStatusBuilder
             }
         }
 
-        var rpoText = rpo is { } r ? GoDuration.Format(r) : null;
+        string? rpoText = rpo is { } r ? GoDuration.Format(r) : null;
         if (outOfSync.Count > 0)
         {
-            var reason = rpo is null ? ReplicaMirrorConditionReasons.SyncFailed : ReplicaMirrorConditionReasons.RpoExceeded;
-            var message = (rpoText is null ? "" : $"rpo {rpoText}: ") + string.Join("; ", outOfSync);
+            string reason = rpo is null ? ReplicaMirrorConditionReasons.SyncFailed : ReplicaMirrorConditionReasons.RpoExceeded;
+            string message = (rpoText is null ? "" : $"rpo {rpoText}: ") + string.Join("; ", outOfSync);
             Set(conditions, ReplicaMirrorConditionTypes.InSync, ConditionStatus.False, reason, message, generation, time);
             return null;
         }

@@ -44,7 +44,7 @@ public sealed class CrdGenerator
     /// <exception cref="ArgumentException">The type lacks one of the attributes.</exception>
     public static string FileName(Type resourceType)
     {
-        var (entity, _) = Resource(resourceType);
+        (KubernetesEntityAttribute? entity, CustomResourceAttribute _) = Resource(resourceType);
         return $"{entity.Group}_{entity.PluralName}.yaml";
     }
 
@@ -63,8 +63,8 @@ public sealed class CrdGenerator
     /// <exception cref="FileNotFoundException">An assembly's XML documentation file is missing.</exception>
     public JsonObject Generate(Type resourceType)
     {
-        var (entity, resource) = Resource(resourceType);
-        var singular = entity.Kind.ToLowerInvariant();
+        (KubernetesEntityAttribute? entity, CustomResourceAttribute? resource) = Resource(resourceType);
+        string singular = entity.Kind.ToLowerInvariant();
         var names = new JsonObject
         {
             ["categories"] = Strings(resource.Categories),
@@ -85,7 +85,7 @@ public sealed class CrdGenerator
         }
 
         var columns = new JsonArray();
-        foreach (var column in resourceType.GetCustomAttributes<PrinterColumnAttribute>())
+        foreach (PrinterColumnAttribute column in resourceType.GetCustomAttributes<PrinterColumnAttribute>())
         {
             var entry = new JsonObject();
             if (column.Description.Length > 0)
@@ -135,9 +135,9 @@ public sealed class CrdGenerator
 
     private JsonObject RootSchema(Type resourceType)
     {
-        var spec = resourceType.GetProperty("Spec") ??
+        PropertyInfo spec = resourceType.GetProperty("Spec") ??
             throw new ArgumentException($"{resourceType.Name} has no Spec property.", nameof(resourceType));
-        var status = resourceType.GetProperty("Status");
+        PropertyInfo? status = resourceType.GetProperty("Status");
         var properties = new JsonObject
         {
             ["apiVersion"] = new JsonObject
@@ -177,9 +177,9 @@ public sealed class CrdGenerator
     private static string ImmutableSpecRule(Type specType, ImmutableSpecAttribute immutable)
     {
         var comparisons = new List<string>();
-        foreach (var property in Properties(specType).Where(p => !p.IsDefined(typeof(MutableAfterStartAttribute))))
+        foreach (PropertyInfo? property in Properties(specType).Where(p => !p.IsDefined(typeof(MutableAfterStartAttribute))))
         {
-            var name = JsonName(property);
+            string name = JsonName(property);
             comparisons.Add(IsRequired(property)
                 ? $"self.spec.{name} == oldSelf.spec.{name}"
                 : $"(has(self.spec.{name}) ? has(oldSelf.spec.{name}) && self.spec.{name} == oldSelf.spec.{name} : !has(oldSelf.spec.{name}))");
@@ -191,15 +191,15 @@ public sealed class CrdGenerator
     private JsonObject PropertySchema(PropertyInfo property, IReadOnlyDictionary<string, object> defaultOverrides)
     {
         var schema = new JsonObject { ["description"] = _docs.Describe(property) };
-        foreach (var (key, value) in TypeSchema(property.PropertyType))
+        foreach ((string? key, JsonNode? value) in TypeSchema(property.PropertyType))
         {
             schema[key] = value?.DeepClone();
         }
 
-        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        var isMap = IsDictionary(type, out _);
+        Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        bool isMap = IsDictionary(type, out _);
 
-        var defaultValue = defaultOverrides.TryGetValue(property.Name, out var overridden)
+        object? defaultValue = defaultOverrides.TryGetValue(property.Name, out object? overridden)
             ? overridden
             : property.GetCustomAttribute<DefaultValueAttribute>()?.Value;
         if (defaultValue is not null)
@@ -246,7 +246,7 @@ public sealed class CrdGenerator
 
         if (property.GetCustomAttribute<ItemsAttribute>() is { } items)
         {
-            var (minKey, maxKey) = isMap ? ("minProperties", "maxProperties") : ("minItems", "maxItems");
+            (string? minKey, string? maxKey) = isMap ? ("minProperties", "maxProperties") : ("minItems", "maxItems");
             if (items.Min > 0)
             {
                 schema[minKey] = (long)items.Min;
@@ -264,8 +264,8 @@ public sealed class CrdGenerator
         var rules = property.GetCustomAttributes<ValidationRuleAttribute>().Select(r => Rule(r.Rule, r.Message)).ToList();
         if (rules.Count > 0)
         {
-            var existing = schema["x-kubernetes-validations"] as JsonArray ?? [];
-            foreach (var rule in rules)
+            JsonArray existing = schema["x-kubernetes-validations"] as JsonArray ?? [];
+            foreach (JsonObject? rule in rules)
             {
                 existing.Add(rule);
             }
@@ -333,12 +333,12 @@ public sealed class CrdGenerator
             return new JsonObject { ["enum"] = Strings(Enum.GetNames(type)), ["type"] = "string" };
         }
 
-        if (IsDictionary(type, out var valueType))
+        if (IsDictionary(type, out Type? valueType))
         {
             return new JsonObject { ["additionalProperties"] = TypeSchema(valueType), ["type"] = "object" };
         }
 
-        if (IsList(type, out var itemType))
+        if (IsList(type, out Type? itemType))
         {
             return new JsonObject { ["items"] = TypeSchema(itemType), ["type"] = "array" };
         }
@@ -367,9 +367,9 @@ public sealed class CrdGenerator
             .ToDictionary(o => o.Property, o => o.Value, StringComparer.Ordinal);
         var properties = new JsonObject();
         var required = new List<string>();
-        foreach (var property in Properties(type))
+        foreach (PropertyInfo property in Properties(type))
         {
-            var name = JsonName(property);
+            string name = JsonName(property);
             properties[name] = PropertySchema(property, overrides);
             if (IsRequired(property))
             {
@@ -392,9 +392,9 @@ public sealed class CrdGenerator
         {
             var fields = exclusive.Properties.Select(p => JsonName(type.GetProperty(p)!)).ToList();
             var pairs = new JsonArray();
-            for (var i = 0; i < fields.Count; i++)
+            for (int i = 0; i < fields.Count; i++)
             {
-                for (var j = i + 1; j < fields.Count; j++)
+                for (int j = i + 1; j < fields.Count; j++)
                 {
                     pairs.Add(new JsonObject { ["not"] = new JsonObject { ["required"] = Strings([fields[i], fields[j]]) } });
                 }
@@ -414,7 +414,7 @@ public sealed class CrdGenerator
                 $"at most one of {Join(fields, "or")} may be set"));
         }
 
-        foreach (var rule in type.GetCustomAttributes<ValidationRuleAttribute>(inherit: true))
+        foreach (ValidationRuleAttribute rule in type.GetCustomAttributes<ValidationRuleAttribute>(inherit: true))
         {
             rules.Add(Rule(rule.Rule, rule.Message));
         }
@@ -440,7 +440,7 @@ public sealed class CrdGenerator
     /// fields, list and map types), for the models Ferry's API embeds.</summary>
     private JsonObject UpstreamSchema(Type type)
     {
-        var schema = ObjectSchema(type);
+        JsonObject schema = ObjectSchema(type);
         var properties = (JsonObject)schema["properties"]!;
         if (type == typeof(V1ResourceRequirements))
         {
@@ -475,7 +475,7 @@ public sealed class CrdGenerator
     /// <summary>metav1.Condition's schema, with the validation the upstream type declares.</summary>
     private JsonObject ConditionSchema()
     {
-        var schema = ObjectSchema(typeof(V1Condition));
+        JsonObject schema = ObjectSchema(typeof(V1Condition));
         var properties = (JsonObject)schema["properties"]!;
         properties["type"]!["maxLength"] = 316;
         properties["type"]!["pattern"] = @"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$";
@@ -485,7 +485,7 @@ public sealed class CrdGenerator
         properties["reason"]!["pattern"] = "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$";
         properties["message"]!["maxLength"] = 32768;
         properties["observedGeneration"]!["minimum"] = 0;
-        foreach (var (name, property) in properties.ToList())
+        foreach ((string? name, JsonNode? property) in properties.ToList())
         {
             properties[name] = Sorted((JsonObject)property!.DeepClone());
         }
@@ -547,7 +547,7 @@ public sealed class CrdGenerator
     private static JsonObject Sorted(JsonObject schema)
     {
         var sorted = new JsonObject();
-        foreach (var (key, value) in schema.OrderBy(p => p.Key, StringComparer.Ordinal).ToList())
+        foreach ((string? key, JsonNode? value) in schema.OrderBy(p => p.Key, StringComparer.Ordinal).ToList())
         {
             schema.Remove(key);
             sorted[key] = value;

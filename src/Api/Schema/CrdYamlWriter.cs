@@ -33,7 +33,7 @@ internal static partial class CrdYamlWriter
         {
             case JsonObject obj:
                 emitter.Emit(new MappingStart(null, null, true, obj.Count == 0 ? MappingStyle.Flow : MappingStyle.Block));
-                foreach (var (key, value) in obj)
+                foreach ((string? key, JsonNode? value) in obj)
                 {
                     String(emitter, key);
                     Node(emitter, value);
@@ -43,7 +43,7 @@ internal static partial class CrdYamlWriter
                 break;
             case JsonArray array:
                 emitter.Emit(new SequenceStart(null, null, true, array.Count == 0 ? SequenceStyle.Flow : SequenceStyle.Block));
-                foreach (var item in array)
+                foreach (JsonNode? item in array)
                 {
                     Node(emitter, item);
                 }
@@ -64,7 +64,7 @@ internal static partial class CrdYamlWriter
 
     private static void String(IEmitter emitter, string text)
     {
-        var style = text.Length == 0 || NonString().IsMatch(text) ? ScalarStyle.DoubleQuoted : ScalarStyle.Any;
+        ScalarStyle style = text.Length == 0 || NonString().IsMatch(text) ? ScalarStyle.DoubleQuoted : ScalarStyle.Any;
         emitter.Emit(new Scalar(null, null, text, style, style == ScalarStyle.Any, true));
     }
 

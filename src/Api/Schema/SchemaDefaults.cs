@@ -19,20 +19,20 @@ public static class SchemaDefaults
     public static void Apply(object value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var type = value.GetType();
+        Type type = value.GetType();
         var overrides = type.GetCustomAttributes<DefaultOverrideAttribute>()
             .ToDictionary(o => o.Property, o => o.Value, StringComparer.Ordinal);
-        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
             if (property.GetIndexParameters().Length > 0 || property.GetMethod is null)
             {
                 continue;
             }
 
-            var current = property.GetValue(value);
+            object? current = property.GetValue(value);
             if (current is null && property.SetMethod is not null)
             {
-                var defaultValue = overrides.TryGetValue(property.Name, out var overridden)
+                object? defaultValue = overrides.TryGetValue(property.Name, out object? overridden)
                     ? overridden
                     : property.GetCustomAttribute<DefaultValueAttribute>()?.Value;
                 if (defaultValue is not null)
@@ -47,7 +47,7 @@ public static class SchemaDefaults
                 case string or IntOrString or null:
                     break;
                 case IList list:
-                    foreach (var item in list)
+                    foreach (object? item in list)
                     {
                         if (item is not null && IsApiType(item.GetType()))
                         {
@@ -73,7 +73,7 @@ public static class SchemaDefaults
 
     private static object Convert(object value, Type propertyType)
     {
-        var type = Nullable.GetUnderlyingType(propertyType) ?? propertyType;
+        Type type = Nullable.GetUnderlyingType(propertyType) ?? propertyType;
         return (type, value) switch
         {
             _ when type == typeof(IntOrString) && value is string s => IntOrString.FromString(s),

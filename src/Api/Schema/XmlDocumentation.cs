@@ -19,15 +19,15 @@ internal sealed partial class XmlDocumentation
     /// <summary>The description of a property: its summary, then "Default: " and its value text if it has one.</summary>
     public string Describe(PropertyInfo property)
     {
-        var declaring = property.DeclaringType!;
+        Type declaring = property.DeclaringType!;
         return Render(Member(declaring.Assembly, "P:" + Name(declaring) + "." + property.Name), includeValue: true);
     }
 
     private XElement? Member(Assembly assembly, string id)
     {
-        if (!_byAssembly.TryGetValue(assembly, out var members))
+        if (!_byAssembly.TryGetValue(assembly, out Dictionary<string, XElement>? members))
         {
-            var path = Path.ChangeExtension(assembly.Location, ".xml");
+            string path = Path.ChangeExtension(assembly.Location, ".xml");
             if (!File.Exists(path))
             {
                 throw new FileNotFoundException(
@@ -51,7 +51,7 @@ internal sealed partial class XmlDocumentation
             return "";
         }
 
-        var text = Text(member.Element("summary"));
+        string text = Text(member.Element("summary"));
         if (includeValue && member.Element("value") is { } value)
         {
             text += " Default: " + DefaultText(Text(value));
@@ -69,7 +69,7 @@ internal sealed partial class XmlDocumentation
             value = char.ToLowerInvariant(value[0]) + value[1..];
         }
 
-        var explained = Explained().Match(value);
+        Match explained = Explained().Match(value);
         return explained.Success ? $"{explained.Groups[1].Value} ({explained.Groups[2].Value})." : value;
     }
 
@@ -87,7 +87,7 @@ internal sealed partial class XmlDocumentation
 
     private static void Append(XElement element, StringBuilder builder)
     {
-        foreach (var node in element.Nodes())
+        foreach (XNode node in element.Nodes())
         {
             switch (node)
             {
@@ -119,8 +119,8 @@ internal sealed partial class XmlDocumentation
             return see.Value;
         }
 
-        var cref = (string?)see.Attribute("cref") ?? "";
-        var name = cref[(cref.LastIndexOf('.') + 1)..];
+        string cref = (string?)see.Attribute("cref") ?? "";
+        string name = cref[(cref.LastIndexOf('.') + 1)..];
         return cref.StartsWith("P:", StringComparison.Ordinal) || cref.StartsWith("F:", StringComparison.Ordinal)
             ? JsonNamingPolicy.CamelCase.ConvertName(name)
             : name;

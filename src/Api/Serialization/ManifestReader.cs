@@ -44,9 +44,9 @@ public static partial class ManifestReader
         }
 
         var result = new List<JsonObject>();
-        for (var i = 0; i < stream.Documents.Count; i++)
+        for (int i = 0; i < stream.Documents.Count; i++)
         {
-            var root = stream.Documents[i].RootNode;
+            YamlNode root = stream.Documents[i].RootNode;
             if (root is YamlScalarNode { Style: ScalarStyle.Plain } empty && IsNull(empty.Value))
             {
                 continue;
@@ -60,7 +60,7 @@ public static partial class ManifestReader
             if (obj["apiVersion"]?.GetValue<string>() == "v1" && obj["kind"]?.GetValue<string>() == "List" &&
                 obj["items"] is JsonArray items)
             {
-                foreach (var item in items)
+                foreach (JsonNode? item in items)
                 {
                     if (item is JsonObject itemObject)
                     {
@@ -90,9 +90,9 @@ public static partial class ManifestReader
     /// or it does not fit its type (a wrong value type, a missing required field).</exception>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Read(TextReader reader)
     {
-        var documents = ReadDocuments(reader);
+        IReadOnlyList<JsonObject> documents = ReadDocuments(reader);
         var result = new List<IKubernetesObject<V1ObjectMeta>>(documents.Count);
-        for (var i = 0; i < documents.Count; i++)
+        for (int i = 0; i < documents.Count; i++)
         {
             result.Add(ToObject(documents[i], i));
         }
@@ -122,8 +122,8 @@ public static partial class ManifestReader
     public static IKubernetesObject<V1ObjectMeta> ToObject(JsonObject document, int documentIndex = 0)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var apiVersion = StringOrNull(document["apiVersion"]);
-        var kind = StringOrNull(document["kind"]);
+        string? apiVersion = StringOrNull(document["apiVersion"]);
+        string? kind = StringOrNull(document["kind"]);
         return (apiVersion, kind) switch
         {
             (ApiGroup.ApiVersion, SyncJob.KindName) => Deserialize(document, ApiJsonContext.Default.SyncJob, documentIndex),
@@ -160,7 +160,7 @@ public static partial class ManifestReader
     }
 
     private static string? StringOrNull(JsonNode? node) =>
-        node is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;
+        node is JsonValue value && value.TryGetValue<string>(out string? s) ? s : null;
 
     private static JsonNode? ToJson(YamlNode node, int index)
     {
@@ -169,7 +169,7 @@ public static partial class ManifestReader
             case YamlMappingNode mapping:
                 {
                     var obj = new JsonObject();
-                    foreach (var (keyNode, valueNode) in mapping.Children)
+                    foreach ((YamlNode? keyNode, YamlNode? valueNode) in mapping.Children)
                     {
                         if (keyNode is not YamlScalarNode keyScalar || KeyText(keyScalar) is not { } key)
                         {
@@ -192,7 +192,7 @@ public static partial class ManifestReader
             case YamlSequenceNode sequence:
                 {
                     var array = new JsonArray();
-                    foreach (var item in sequence.Children)
+                    foreach (YamlNode item in sequence.Children)
                     {
                         array.Add(ToJson(item, index));
                     }
@@ -210,7 +210,7 @@ public static partial class ManifestReader
 
     private static JsonNode? Scalar(YamlScalarNode scalar)
     {
-        var text = scalar.Value ?? "";
+        string text = scalar.Value ?? "";
         if (scalar.Style != ScalarStyle.Plain || scalar.Tag == "tag:yaml.org,2002:str")
         {
             return JsonValue.Create(text);
@@ -235,7 +235,7 @@ public static partial class ManifestReader
         }
 
         if (FloatPattern().IsMatch(text) &&
-            double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            double.TryParse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.Float, CultureInfo.InvariantCulture, out double number))
         {
             return JsonValue.Create(number);
         }
@@ -256,14 +256,14 @@ public static partial class ManifestReader
     /// <c>0b</c> binary, <c>0o</c> or leading-zero octal, with optional sign and <c>_</c> separators.</summary>
     private static long? Integer(string text)
     {
-        var match = IntegerPattern().Match(text);
+        Match match = IntegerPattern().Match(text);
         if (!match.Success)
         {
             return null;
         }
 
-        var digits = match.Groups["digits"].Value.Replace("_", "", StringComparison.Ordinal);
-        var radix = match.Groups["prefix"].Value switch
+        string digits = match.Groups["digits"].Value.Replace("_", "", StringComparison.Ordinal);
+        int radix = match.Groups["prefix"].Value switch
         {
             "0x" => 16,
             "0b" => 2,
@@ -277,7 +277,7 @@ public static partial class ManifestReader
 
         try
         {
-            var magnitude = radix == 10
+            long magnitude = radix == 10
                 ? long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture)
                 : System.Convert.ToInt64(digits, radix);
             return text[0] == '-' ? -magnitude : magnitude;

@@ -132,7 +132,7 @@ public static class SyncJobStatusBuilder
             return;
         }
 
-        var (reason, message) = status.Phase switch
+        (string? reason, string? message) = status.Phase switch
         {
             SyncJobPhase.Pending or null => (SyncJobConditionReasons.Pending, "waiting for a runner to start the scan"),
             SyncJobPhase.Scanning => (SyncJobConditionReasons.Scanning, "listing the source and publishing tasks"),
@@ -153,8 +153,8 @@ public static class SyncJobStatusBuilder
     {
         ArgumentNullException.ThrowIfNull(status);
         ArgumentNullException.ThrowIfNull(time);
-        var progress = status.Progress ?? new SyncProgress();
-        var message = string.Create(CultureInfo.InvariantCulture,
+        SyncProgress progress = status.Progress ?? new SyncProgress();
+        string message = string.Create(CultureInfo.InvariantCulture,
             $"{status.Tasks?.Done ?? 0} task(s) done: {progress.Copied ?? 0} object(s) copied ({progress.CopiedBytes ?? 0} bytes), {progress.Skipped ?? 0} skipped, {progress.Deleted ?? 0} deleted");
         Finish(status, SyncJobPhase.Succeeded, time);
         Set(status, SyncJobConditionTypes.Complete, ConditionStatus.True, SyncJobConditionReasons.Succeeded, message, generation, time);

@@ -56,7 +56,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(type);
-        var path = type.Descriptor.Path(@namespace, name, subresource);
+        string path = type.Descriptor.Path(@namespace, name, subresource);
         return await SendForObjectAsync(type, HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -65,31 +65,31 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(type);
-        var query = new QueryBuilder()
+        QueryBuilder query = new QueryBuilder()
             .Add("labelSelector", options?.LabelSelector)
             .Add("fieldSelector", options?.FieldSelector)
             .Add("limit", options?.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Add("continue", options?.Continue)
             .Add("resourceVersion", options?.ResourceVersion);
-        var path = type.Descriptor.Path(@namespace) + query;
-        using var request = NewRequest(HttpMethod.Get, path, null);
+        string path = type.Descriptor.Path(@namespace) + query;
+        using HttpRequestMessage request = NewRequest(HttpMethod.Get, path, null);
         return await SendAsync(request, async (response, ct) =>
         {
-            using var doc = await ReadJsonAsync(response, ct).ConfigureAwait(false);
-            var root = doc.RootElement;
+            using JsonDocument doc = await ReadJsonAsync(response, ct).ConfigureAwait(false);
+            JsonElement root = doc.RootElement;
             var list = new KubeList<T>
             {
-                ApiVersion = root.TryGetProperty("apiVersion", out var av) ? av.GetString() : null,
-                Kind = root.TryGetProperty("kind", out var k) ? k.GetString() : null,
+                ApiVersion = root.TryGetProperty("apiVersion", out JsonElement av) ? av.GetString() : null,
+                Kind = root.TryGetProperty("kind", out JsonElement k) ? k.GetString() : null,
             };
-            if (root.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+            if (root.TryGetProperty("metadata", out JsonElement meta) && meta.ValueKind == JsonValueKind.Object)
             {
                 list.Metadata = meta.Deserialize(KubeJson.TypeInfo<V1ListMeta>()) ?? new V1ListMeta();
             }
 
-            if (root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
+            if (root.TryGetProperty("items", out JsonElement items) && items.ValueKind == JsonValueKind.Array)
             {
-                foreach (var item in items.EnumerateArray())
+                foreach (JsonElement item in items.EnumerateArray())
                 {
                     list.Items.Add(Decode(type, item));
                 }
@@ -105,7 +105,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(value);
-        var path = type.Descriptor.Path(@namespace) + WriteQuery(options);
+        string path = type.Descriptor.Path(@namespace) + WriteQuery(options);
         return SendForObjectAsync(type, HttpMethod.Post, path, Serialize(type, value, JsonMediaType), cancellationToken);
     }
 
@@ -115,7 +115,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(value);
-        var path = type.Descriptor.Path(@namespace, name, options?.Subresource) + WriteQuery(options);
+        string path = type.Descriptor.Path(@namespace, name, options?.Subresource) + WriteQuery(options);
         return SendForObjectAsync(type, HttpMethod.Put, path, Serialize(type, value, JsonMediaType), cancellationToken);
     }
 
@@ -125,7 +125,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(patch);
-        var path = type.Descriptor.Path(@namespace, name, options?.Subresource) + WriteQuery(options);
+        string path = type.Descriptor.Path(@namespace, name, options?.Subresource) + WriteQuery(options);
         var content = new StringContent(patch.ToJsonString(), Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/merge-patch+json");
         return SendForObjectAsync(type, HttpMethod.Patch, path, content, cancellationToken);
@@ -139,11 +139,11 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.FieldManager);
-        var query = new QueryBuilder()
+        QueryBuilder query = new QueryBuilder()
             .Add("fieldManager", options.FieldManager)
             .Add("force", options.Force ? "true" : null)
             .Add("dryRun", options.DryRun ? "All" : null);
-        var path = type.Descriptor.Path(@namespace, name, options.Subresource) + query;
+        string path = type.Descriptor.Path(@namespace, name, options.Subresource) + query;
         return SendForObjectAsync(type, HttpMethod.Patch, path, Serialize(type, value, "application/apply-patch+yaml"), cancellationToken);
     }
 
@@ -152,7 +152,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(type);
-        var path = type.Descriptor.Path(@namespace, name);
+        string path = type.Descriptor.Path(@namespace, name);
         HttpContent? content = null;
         if (options is not null)
         {
@@ -171,7 +171,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             content.Headers.ContentType = new MediaTypeHeaderValue(JsonMediaType);
         }
 
-        using var request = NewRequest(HttpMethod.Delete, path, content);
+        using HttpRequestMessage request = NewRequest(HttpMethod.Delete, path, content);
         await SendAsync(request, static (_, _) => Task.FromResult(true), streaming: false, cancellationToken).ConfigureAwait(false);
     }
 
@@ -181,15 +181,15 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(type);
         options ??= new WatchOptions();
-        var query = new QueryBuilder()
+        QueryBuilder query = new QueryBuilder()
             .Add("watch", "true")
             .Add("resourceVersion", options.ResourceVersion)
             .Add("allowWatchBookmarks", options.AllowWatchBookmarks ? "true" : null)
             .Add("labelSelector", options.LabelSelector)
             .Add("fieldSelector", options.FieldSelector)
             .Add("timeoutSeconds", options.TimeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var request = NewRequest(HttpMethod.Get, type.Descriptor.Path(@namespace) + query, null);
-        using var response = await SendAsync(request, static (r, _) => Task.FromResult(r), streaming: true, cancellationToken).ConfigureAwait(false);
+        using HttpRequestMessage request = NewRequest(HttpMethod.Get, type.Descriptor.Path(@namespace) + query, null);
+        using HttpResponseMessage response = await SendAsync(request, static (r, _) => Task.FromResult(r), streaming: true, cancellationToken).ConfigureAwait(false);
         Stream stream;
         try
         {
@@ -203,7 +203,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         using var reader = new StreamReader(stream, Encoding.UTF8);
         while (true)
         {
-            var line = await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false);
+            string? line = await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false);
             if (line is null)
             {
                 yield break;
@@ -236,9 +236,9 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
 
         using (doc)
         {
-            var root = doc.RootElement;
-            var typeText = root.TryGetProperty("type", out var t) ? t.GetString() : null;
-            var eventType = typeText switch
+            JsonElement root = doc.RootElement;
+            string? typeText = root.TryGetProperty("type", out JsonElement t) ? t.GetString() : null;
+            WatchEventType eventType = typeText switch
             {
                 "ADDED" => WatchEventType.Added,
                 "MODIFIED" => WatchEventType.Modified,
@@ -247,7 +247,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
                 "ERROR" => WatchEventType.Error,
                 _ => throw new KubernetesTransportException($"Unknown watch event type \"{typeText}\"."),
             };
-            if (!root.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object)
+            if (!root.TryGetProperty("object", out JsonElement obj) || obj.ValueKind != JsonValueKind.Object)
             {
                 throw new KubernetesTransportException($"A {typeText} watch event has no object.");
             }
@@ -258,11 +258,11 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             }
 
             string? rv = null, ns = null, name = null;
-            if (obj.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
+            if (obj.TryGetProperty("metadata", out JsonElement meta) && meta.ValueKind == JsonValueKind.Object)
             {
-                rv = meta.TryGetProperty("resourceVersion", out var v) ? v.GetString() : null;
-                ns = meta.TryGetProperty("namespace", out var n) ? n.GetString() : null;
-                name = meta.TryGetProperty("name", out var nm) ? nm.GetString() : null;
+                rv = meta.TryGetProperty("resourceVersion", out JsonElement v) ? v.GetString() : null;
+                ns = meta.TryGetProperty("namespace", out JsonElement n) ? n.GetString() : null;
+                name = meta.TryGetProperty("name", out JsonElement nm) ? nm.GetString() : null;
             }
 
             return new WatchEvent<T>
@@ -346,10 +346,10 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     private async Task<T> SendForObjectAsync<T>(ResourceType<T> type, HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
         where T : class
     {
-        using var request = NewRequest(method, path, content);
+        using HttpRequestMessage request = NewRequest(method, path, content);
         return await SendAsync(request, async (response, ct) =>
         {
-            using var doc = await ReadJsonAsync(response, ct).ConfigureAwait(false);
+            using JsonDocument doc = await ReadJsonAsync(response, ct).ConfigureAwait(false);
             return Decode(type, doc.RootElement);
         }, streaming: false, cancellationToken).ConfigureAwait(false);
     }
@@ -367,17 +367,17 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         bool streaming,
         CancellationToken cancellationToken)
     {
-        using var timeout = streaming ? null : new CancellationTokenSource(_requestTimeout, _timeProvider);
-        using var linked = timeout is null
+        using CancellationTokenSource? timeout = streaming ? null : new CancellationTokenSource(_requestTimeout, _timeProvider);
+        using CancellationTokenSource linked = timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        var ct = linked.Token;
+        CancellationToken ct = linked.Token;
         HttpResponseMessage? response = null;
         try
         {
             response = await _transport.SendAsync(request, streaming, ct).ConfigureAwait(false);
 
-            var result = await read(response, ct).ConfigureAwait(false);
+            TResult? result = await read(response, ct).ConfigureAwait(false);
             if (!ReferenceEquals(result, response))
             {
                 response.Dispose();
@@ -406,7 +406,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
 
     private static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        Stream stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             return await JsonDocument.ParseAsync(stream, default, cancellationToken).ConfigureAwait(false);

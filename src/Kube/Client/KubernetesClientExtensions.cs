@@ -108,7 +108,7 @@ public static class KubernetesClientExtensions
         string? token = null;
         do
         {
-            var page = await client.ListAsync(type, @namespace, new KubeListOptions { LabelSelector = labelSelector, Limit = pageSize, Continue = token }, cancellationToken)
+            KubeList<T> page = await client.ListAsync(type, @namespace, new KubeListOptions { LabelSelector = labelSelector, Limit = pageSize, Continue = token }, cancellationToken)
                 .ConfigureAwait(false);
             if (all is null)
             {

@@ -31,7 +31,7 @@ internal sealed class KubernetesTransport : IDisposable
     public KubernetesTransport(KubernetesClientConfiguration config, DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (string.IsNullOrWhiteSpace(config.Host) || !Uri.TryCreate(config.Host, UriKind.Absolute, out var host))
+        if (string.IsNullOrWhiteSpace(config.Host) || !Uri.TryCreate(config.Host, UriKind.Absolute, out Uri? host))
         {
             throw new KubeConfigException($"The API server host \"{config.Host}\" is not an absolute URL.");
         }
@@ -69,7 +69,7 @@ internal sealed class KubernetesTransport : IDisposable
         }
 
         HttpMessageHandler first = handler;
-        for (var i = handlers.Length - 1; i >= 0; i--)
+        for (int i = handlers.Length - 1; i >= 0; i--)
         {
             handlers[i].InnerHandler = first;
             first = handlers[i];
@@ -91,7 +91,7 @@ internal sealed class KubernetesTransport : IDisposable
             await _credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var response = await _http.SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken)
+        HttpResponseMessage response = await _http.SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, cancellationToken)
             .ConfigureAwait(false);
         if (response.IsSuccessStatusCode)
         {
@@ -118,7 +118,7 @@ internal sealed class KubernetesTransport : IDisposable
     {
         _http.Dispose();
         _clientCertificate?.Dispose();
-        foreach (var authority in _authorities ?? [])
+        foreach (X509Certificate2 authority in _authorities ?? [])
         {
             authority.Dispose();
         }
@@ -183,7 +183,7 @@ internal sealed class KubernetesTransport : IDisposable
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.ExtraStore.AddRange(authorities);
-        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        X509Certificate2 leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return chain.Build(leaf);
     }
 }

@@ -12,5 +12,5 @@ public static class ModelDictionaryExtensions
     /// <returns>The value, or <see langword="null"/>.</returns>
     public static TValue? GetOrNull<TValue>(this IDictionary<string, TValue>? map, string key)
         where TValue : class =>
-        map is not null && map.TryGetValue(key, out var value) ? value : null;
+        map is not null && map.TryGetValue(key, out TValue? value) ? value : null;
 }

@@ -70,7 +70,7 @@ public sealed class KubernetesApiException : KubernetesException
     public static KubernetesApiException From(HttpOperationException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var code = (int)(exception.Response?.StatusCode ?? 0);
+        int code = (int)(exception.Response?.StatusCode ?? 0);
         return new KubernetesApiException(Parse(code, exception.Response?.Content, exception.Response?.ReasonPhrase), exception);
     }
 
@@ -131,7 +131,7 @@ public sealed class KubernetesApiException : KubernetesException
 
     private static string Describe(V1Status status)
     {
-        var what = status.Details is { Name: { } name } d ? $" ({d.Kind ?? d.Group ?? "object"} \"{name}\")" : "";
+        string what = status.Details is { Name: { } name } d ? $" ({d.Kind ?? d.Group ?? "object"} \"{name}\")" : "";
         return $"Kubernetes API error {status.Code} {status.Reason}{what}: {status.Message}";
     }
 }

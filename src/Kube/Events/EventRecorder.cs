@@ -68,20 +68,20 @@ public sealed class EventRecorder
     public async Task RecordAsync(IKubernetesObject<V1ObjectMeta> involved, string type, string reason, string message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(involved);
-        var name = involved.Metadata.Name ?? throw new ArgumentException("The involved object has no name.", nameof(involved));
-        var ns = string.IsNullOrEmpty(involved.Metadata.NamespaceProperty) ? "default" : involved.Metadata.NamespaceProperty;
+        string name = involved.Metadata.Name ?? throw new ArgumentException("The involved object has no name.", nameof(involved));
+        string ns = string.IsNullOrEmpty(involved.Metadata.NamespaceProperty) ? "default" : involved.Metadata.NamespaceProperty;
         if (message.Length > MaxMessageLength)
         {
             message = message[..(MaxMessageLength - 3)] + "...";
         }
 
-        var now = _options.TimeProvider.GetUtcNow();
-        var key = string.Join('\0', involved.Kind, involved.Metadata.NamespaceProperty, name, involved.Metadata.Uid, type, reason, message);
+        DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+        string key = string.Join('\0', involved.Kind, involved.Metadata.NamespaceProperty, name, involved.Metadata.Uid, type, reason, message);
         try
         {
-            if (_recent.TryGetValue(key, out var seen) && now - seen.Last < _options.AggregationWindow)
+            if (_recent.TryGetValue(key, out (string Namespace, string Name, int Count, DateTimeOffset Last) seen) && now - seen.Last < _options.AggregationWindow)
             {
-                var count = seen.Count + 1;
+                int count = seen.Count + 1;
                 var patch = new JsonObject
                 {
                     ["count"] = count,
@@ -99,7 +99,7 @@ public sealed class EventRecorder
                 }
             }
 
-            var eventName = $"{name}.{UniqueNanoseconds(now):x}";
+            string eventName = $"{name}.{UniqueNanoseconds(now):x}";
             var value = new Corev1Event
             {
                 Metadata = new V1ObjectMeta { Name = eventName, NamespaceProperty = ns },
@@ -136,11 +136,11 @@ public sealed class EventRecorder
     /// recorded within one clock tick (or on a clock that stands still) never get the same name.</summary>
     private long UniqueNanoseconds(DateTimeOffset now)
     {
-        var nanos = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+        long nanos = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
         while (true)
         {
-            var last = Interlocked.Read(ref _lastNanos);
-            var next = nanos > last ? nanos : last + 1;
+            long last = Interlocked.Read(ref _lastNanos);
+            long next = nanos > last ? nanos : last + 1;
             if (Interlocked.CompareExchange(ref _lastNanos, next, last) == last)
             {
                 return next;
@@ -159,7 +159,7 @@ public sealed class EventRecorder
             return;
         }
 
-        foreach (var (key, value) in _recent)
+        foreach ((string? key, (string Namespace, string Name, int Count, DateTimeOffset Last) value) in _recent)
         {
             if (now - value.Last >= _options.AggregationWindow)
             {

@@ -66,7 +66,7 @@ public sealed class LeaderElector
         }
 
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var work = _options.OnStartedLeading is { } start
+        Task work = _options.OnStartedLeading is { } start
             ? Task.Run(() => start(leading.Token), CancellationToken.None)
             : Task.CompletedTask;
         try
@@ -133,7 +133,7 @@ public sealed class LeaderElector
                 return;
             }
 
-            var attempt = await TryAttemptAsync(cancellationToken).ConfigureAwait(false);
+            Attempt attempt = await TryAttemptAsync(cancellationToken).ConfigureAwait(false);
             if (attempt == Attempt.Cancelled)
             {
                 return;
@@ -170,9 +170,9 @@ public sealed class LeaderElector
     /// <summary>One acquire-or-renew step.</summary>
     internal async Task<Attempt> TryAcquireOrRenewAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow().UtcDateTime;
-        var nowTimestamp = _time.GetTimestamp();
-        var leases = KubeResources.Leases;
+        DateTime now = _time.GetUtcNow().UtcDateTime;
+        long nowTimestamp = _time.GetTimestamp();
+        ResourceType<V1Lease> leases = KubeResources.Leases;
         V1Lease lease;
         try
         {
@@ -203,8 +203,8 @@ public sealed class LeaderElector
             return Attempt.Failed;
         }
 
-        var record = lease.Spec ?? new V1LeaseSpec();
-        var expired = _observer.IsExpired(lease);
+        V1LeaseSpec record = lease.Spec ?? new V1LeaseSpec();
+        bool expired = _observer.IsExpired(lease);
         if (record.HolderIdentity != _observedLeader)
         {
             _observedLeader = record.HolderIdentity;
@@ -214,8 +214,8 @@ public sealed class LeaderElector
             }
         }
 
-        var holder = record.HolderIdentity;
-        var mine = holder == _options.Identity;
+        string holder = record.HolderIdentity;
+        bool mine = holder == _options.Identity;
         if (!mine && !string.IsNullOrEmpty(holder) && !expired)
         {
             _isLeader = false;
@@ -227,7 +227,7 @@ public sealed class LeaderElector
             : NewRecord(now, now, (record.LeaseTransitions ?? 0) + 1);
         try
         {
-            var updated = await _client.ReplaceAsync(leases, _options.LeaseNamespace, _options.LeaseName, lease, null, cancellationToken).ConfigureAwait(false);
+            V1Lease updated = await _client.ReplaceAsync(leases, _options.LeaseNamespace, _options.LeaseName, lease, null, cancellationToken).ConfigureAwait(false);
             return Won(updated, nowTimestamp);
         }
         catch (KubernetesException e)
@@ -251,13 +251,13 @@ public sealed class LeaderElector
         using var timeout = new CancellationTokenSource(_options.RenewDeadline, _time);
         try
         {
-            var lease = await _client.GetAsync(KubeResources.Leases, _options.LeaseNamespace, _options.LeaseName, null, timeout.Token).ConfigureAwait(false);
+            V1Lease lease = await _client.GetAsync(KubeResources.Leases, _options.LeaseNamespace, _options.LeaseName, null, timeout.Token).ConfigureAwait(false);
             if (lease.Spec?.HolderIdentity != _options.Identity)
             {
                 return;
             }
 
-            var now = _time.GetUtcNow().UtcDateTime;
+            DateTime now = _time.GetUtcNow().UtcDateTime;
             lease.Spec = new V1LeaseSpec
             {
                 HolderIdentity = null,

@@ -34,9 +34,9 @@ public sealed class Controller<TKey>(
     public async Task RunAsync(int workers, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
-        using var stop = cancellationToken.Register(queue.ShutDown);
+        using CancellationTokenRegistration stop = cancellationToken.Register(queue.ShutDown);
         var tasks = new Task[workers];
-        for (var i = 0; i < workers; i++)
+        for (int i = 0; i < workers; i++)
         {
             tasks[i] = Task.Run(() => WorkerAsync(cancellationToken), CancellationToken.None);
         }
@@ -55,16 +55,16 @@ public sealed class Controller<TKey>(
     /// <returns><see langword="false"/> once the queue is shut down.</returns>
     internal async Task<bool> ProcessNextAsync(CancellationToken cancellationToken)
     {
-        var item = await queue.GetAsync(CancellationToken.None).ConfigureAwait(false);
+        WorkItem<TKey>? item = await queue.GetAsync(CancellationToken.None).ConfigureAwait(false);
         if (item is not { } work)
         {
             return false;
         }
 
-        var key = work.Key;
+        TKey key = work.Key;
         try
         {
-            var result = await reconcile(key, cancellationToken).ConfigureAwait(false);
+            ReconcileResult result = await reconcile(key, cancellationToken).ConfigureAwait(false);
             if (result.RequeueAfter > TimeSpan.Zero)
             {
                 queue.Forget(key);
@@ -90,7 +90,7 @@ public sealed class Controller<TKey>(
         }
         catch (Exception e)
         {
-            var delay = queue.AddRateLimited(key);
+            TimeSpan delay = queue.AddRateLimited(key);
             _logger.LogWarning(e, "{Controller}: reconcile of {Key} failed; retrying in {Delay}", name, key, delay);
         }
         finally

@@ -87,16 +87,16 @@ public sealed class Informer<T>
     /// <returns>A task that completes when the informer has stopped.</returns>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var time = _options.TimeProvider;
-        var backoff = _options.InitialBackoff;
-        var needList = true;
+        TimeProvider time = _options.TimeProvider;
+        TimeSpan backoff = _options.InitialBackoff;
+        bool needList = true;
         Task resync = _options.ResyncPeriod is { } period ? ResyncLoopAsync(period, cancellationToken) : Task.CompletedTask;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var delay = TimeSpan.Zero;
-                var justListed = false;
+                TimeSpan delay = TimeSpan.Zero;
+                bool justListed = false;
                 try
                 {
                     if (needList)
@@ -106,8 +106,8 @@ public sealed class Informer<T>
                         justListed = true;
                     }
 
-                    var started = time.GetTimestamp();
-                    var (status, events) = await WatchAsync(cancellationToken).ConfigureAwait(false);
+                    long started = time.GetTimestamp();
+                    (V1Status? status, int events) = await WatchAsync(cancellationToken).ConfigureAwait(false);
                     if (status is not null)
                     {
                         backoff = _options.InitialBackoff;
@@ -178,14 +178,14 @@ public sealed class Informer<T>
         string? resourceVersion;
         do
         {
-            var page = await _client.ListAsync(_type, _namespace, new KubeListOptions
+            KubeList<T> page = await _client.ListAsync(_type, _namespace, new KubeListOptions
             {
                 LabelSelector = _options.LabelSelector,
                 FieldSelector = _options.FieldSelector,
                 Limit = _options.PageSize,
                 Continue = continueToken,
             }, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.Items)
+            foreach (T item in page.Items)
             {
                 fresh[ObjectKey.Of(item)] = item;
             }
@@ -198,7 +198,7 @@ public sealed class Informer<T>
         await _handlerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            foreach (var (key, old) in _cache)
+            foreach ((string? key, T? old) in _cache)
             {
                 if (!fresh.ContainsKey(key) && _cache.TryRemove(key, out _))
                 {
@@ -206,9 +206,9 @@ public sealed class Informer<T>
                 }
             }
 
-            foreach (var (key, item) in fresh)
+            foreach ((string? key, T? item) in fresh)
             {
-                if (_cache.TryGetValue(key, out var old))
+                if (_cache.TryGetValue(key, out T? old))
                 {
                     _cache[key] = item;
                     if (old.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
@@ -237,7 +237,7 @@ public sealed class Informer<T>
     /// and the number of events received.</summary>
     private async Task<(V1Status? Error, int Events)> WatchAsync(CancellationToken cancellationToken)
     {
-        var count = 0;
+        int count = 0;
         var options = new WatchOptions
         {
             ResourceVersion = _lastResourceVersion,
@@ -246,11 +246,11 @@ public sealed class Informer<T>
             AllowWatchBookmarks = true,
             TimeoutSeconds = _options.WatchTimeoutSeconds,
         };
-        await foreach (var e in _client.WatchAsync(_type, _namespace, options, cancellationToken).ConfigureAwait(false))
+        await foreach (WatchEvent<T>? e in _client.WatchAsync(_type, _namespace, options, cancellationToken).ConfigureAwait(false))
         {
             if (e.Type == WatchEventType.Error)
             {
-                var status = e.Status ?? new V1Status { Code = 500, Reason = "InternalError", Message = "ERROR event without a Status" };
+                V1Status status = e.Status ?? new V1Status { Code = 500, Reason = "InternalError", Message = "ERROR event without a Status" };
                 _logger.LogInformation("Watch of {Kind} ended with ERROR {Code} {Reason}: {Message}", _type.Descriptor.Kind, status.Code, status.Reason, status.Message);
                 Raise(() => WatchError?.Invoke(status));
                 return (status, count);
@@ -276,12 +276,12 @@ public sealed class Informer<T>
     {
         if (e.Type != WatchEventType.Bookmark && e.Object is { } obj)
         {
-            var key = ObjectKey.Of(obj);
+            string key = ObjectKey.Of(obj);
             switch (e.Type)
             {
                 case WatchEventType.Added:
                 case WatchEventType.Modified:
-                    if (_cache.TryGetValue(key, out var old))
+                    if (_cache.TryGetValue(key, out T? old))
                     {
                         _cache[key] = obj;
                         Raise(() => Updated?.Invoke(old, obj));
@@ -294,7 +294,7 @@ public sealed class Informer<T>
 
                     break;
                 case WatchEventType.Deleted:
-                    _cache.TryRemove(key, out var last);
+                    _cache.TryRemove(key, out T? last);
                     Raise(() => Deleted?.Invoke(obj ?? last!));
                     break;
             }
@@ -319,7 +319,7 @@ public sealed class Informer<T>
             await _handlerGate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                foreach (var item in _cache.Values)
+                foreach (T item in _cache.Values)
                 {
                     Raise(() => Updated?.Invoke(item, item));
                 }

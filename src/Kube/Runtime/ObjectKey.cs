@@ -21,7 +21,7 @@ public static class ObjectKey
     public static string Of(IKubernetesObject<V1ObjectMeta> value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var name = value.Metadata?.Name;
+        string? name = value.Metadata?.Name;
         ArgumentException.ThrowIfNullOrEmpty(name, nameof(value));
         return Format(value.Metadata!.NamespaceProperty, name);
     }
@@ -32,7 +32,7 @@ public static class ObjectKey
     public static (string? Namespace, string Name) Parse(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        int slash = key.IndexOf('/', StringComparison.Ordinal);
         return slash < 0 ? (null, key) : (key[..slash], key[(slash + 1)..]);
     }
 }

@@ -79,9 +79,9 @@ public sealed class WorkQueue<TKey> : IDisposable
                 return;
             }
 
-            var time = _options.TimeProvider;
-            var due = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
-            if (_delayed.TryGetValue(key, out var existing))
+            TimeProvider time = _options.TimeProvider;
+            long due = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
+            if (_delayed.TryGetValue(key, out (ITimer Timer, long Due) existing))
             {
                 if (existing.Due <= due)
                 {
@@ -91,7 +91,7 @@ public sealed class WorkQueue<TKey> : IDisposable
                 existing.Timer.Dispose();
             }
 
-            var timer = time.CreateTimer(static state => ((DelayedAdd)state!).Fire(), new DelayedAdd(this, key, due), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            ITimer timer = time.CreateTimer(static state => ((DelayedAdd)state!).Fire(), new DelayedAdd(this, key, due), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _delayed[key] = (timer, due);
             timer.Change(delay, Timeout.InfiniteTimeSpan);
         }
@@ -106,7 +106,7 @@ public sealed class WorkQueue<TKey> : IDisposable
         TimeSpan delay;
         lock (_gate)
         {
-            _failures.TryGetValue(key, out var failures);
+            _failures.TryGetValue(key, out int failures);
             _failures[key] = failures + 1;
             delay = Backoff(failures);
         }
@@ -156,10 +156,10 @@ public sealed class WorkQueue<TKey> : IDisposable
 
             cancellationToken.ThrowIfCancellationRequested();
             var waiter = new TaskCompletionSource<WorkItem<TKey>?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var node = _waiters.AddLast(waiter);
+            LinkedListNode<TaskCompletionSource<WorkItem<TKey>?>> node = _waiters.AddLast(waiter);
             if (cancellationToken.CanBeCanceled)
             {
-                var registration = cancellationToken.Register(() =>
+                CancellationTokenRegistration registration = cancellationToken.Register(() =>
                 {
                     lock (_gate)
                     {
@@ -199,7 +199,7 @@ public sealed class WorkQueue<TKey> : IDisposable
         {
             _shutDown = true;
             _queue.Clear();
-            foreach (var (timer, _) in _delayed.Values)
+            foreach ((ITimer? timer, long _) in _delayed.Values)
             {
                 timer.Dispose();
             }
@@ -218,8 +218,8 @@ public sealed class WorkQueue<TKey> : IDisposable
 
     private TimeSpan Backoff(int failures)
     {
-        var factor = Math.Pow(2, Math.Min(failures, 62));
-        var ticks = _options.BaseDelay.Ticks * factor;
+        double factor = Math.Pow(2, Math.Min(failures, 62));
+        double ticks = _options.BaseDelay.Ticks * factor;
         return ticks >= _options.MaxDelay.Ticks ? _options.MaxDelay : TimeSpan.FromTicks((long)ticks);
     }
 
@@ -242,7 +242,7 @@ public sealed class WorkQueue<TKey> : IDisposable
         while (_waiters.First is { } first)
         {
             _waiters.RemoveFirst();
-            var item = TakeLocked();
+            WorkItem<TKey> item = TakeLocked();
             if (first.Value.TrySetResult(item))
             {
                 return;
@@ -255,7 +255,7 @@ public sealed class WorkQueue<TKey> : IDisposable
 
     private WorkItem<TKey> TakeLocked()
     {
-        var key = _queue.Dequeue();
+        TKey key = _queue.Dequeue();
         _processing.Add(key);
         _dirty.Remove(key);
         return new WorkItem<TKey>(key);
@@ -265,10 +265,10 @@ public sealed class WorkQueue<TKey> : IDisposable
     {
         _processing.Remove(key);
         _dirty.Add(key);
-        var rest = _queue.ToArray();
+        TKey[] rest = _queue.ToArray();
         _queue.Clear();
         _queue.Enqueue(key);
-        foreach (var k in rest)
+        foreach (TKey k in rest)
         {
             _queue.Enqueue(k);
         }
@@ -280,7 +280,7 @@ public sealed class WorkQueue<TKey> : IDisposable
         {
             lock (queue._gate)
             {
-                if (queue._delayed.TryGetValue(key, out var entry) && entry.Due == due)
+                if (queue._delayed.TryGetValue(key, out (ITimer Timer, long Due) entry) && entry.Due == due)
                 {
                     queue._delayed.Remove(key);
                     entry.Timer.Dispose();

@@ -39,7 +39,7 @@ public static class KubeJson
         string[] fields = type.Type == typeof(V1LeaseSpec) ? ["acquireTime", "renewTime"]
             : type.Type == typeof(Corev1Event) ? ["eventTime"]
             : [];
-        foreach (var property in type.Properties)
+        foreach (JsonPropertyInfo property in type.Properties)
         {
             if (Array.IndexOf(fields, property.Name) >= 0)
             {

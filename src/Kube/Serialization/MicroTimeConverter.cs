@@ -19,7 +19,7 @@ public sealed class MicroTimeConverter : JsonConverter<DateTime?>
             return null;
         }
 
-        var text = reader.GetString();
+        string? text = reader.GetString();
         return string.IsNullOrEmpty(text)
             ? null
             : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind).UtcDateTime;
@@ -42,7 +42,7 @@ public sealed class MicroTimeConverter : JsonConverter<DateTime?>
     /// <returns>The RFC 3339 text.</returns>
     public static string Format(DateTime value)
     {
-        var utc = value.Kind switch
+        DateTime utc = value.Kind switch
         {
             DateTimeKind.Local => value.ToUniversalTime(),
             DateTimeKind.Unspecified => DateTime.SpecifyKind(value, DateTimeKind.Utc),

@@ -23,7 +23,7 @@ internal static class MeteredController
     public static Task RunAsync(string name, WorkQueue<string> queue, IEnumerable<string> keys, Func<string, CancellationToken, Task<ReconcileResult>> reconcile,
         OperatorMetrics metrics, int concurrency, ILogger logger, CancellationToken cancellationToken)
     {
-        foreach (var key in keys)
+        foreach (string key in keys)
         {
             queue.Add(key);
         }
@@ -33,10 +33,10 @@ internal static class MeteredController
 
         async Task<ReconcileResult> MeasuredAsync(string key, CancellationToken token)
         {
-            var started = Stopwatch.GetTimestamp();
+            long started = Stopwatch.GetTimestamp();
             try
             {
-                var result = await reconcile(key, token).ConfigureAwait(false);
+                ReconcileResult result = await reconcile(key, token).ConfigureAwait(false);
                 metrics.Reconciled(name, result.Requeue || result.RequeueAfter > TimeSpan.Zero ? "requeue" : "success", Stopwatch.GetElapsedTime(started).TotalSeconds);
                 return result;
             }

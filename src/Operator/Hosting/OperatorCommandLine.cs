@@ -51,9 +51,9 @@ internal static class OperatorCommandLine
             options.RunnerImage = image;
         }
 
-        for (var i = 0; i < args.Count; i++)
+        for (int i = 0; i < args.Count; i++)
         {
-            var arg = args[i];
+            string arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
                 throw new FormatException($"unexpected argument \"{arg}\"");
@@ -61,7 +61,7 @@ internal static class OperatorCommandLine
 
             string flag;
             string? inline = null;
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            int eq = arg.IndexOf('=', StringComparison.Ordinal);
             if (eq > 0)
             {
                 flag = arg[2..eq];
@@ -115,7 +115,7 @@ internal static class OperatorCommandLine
 
                     break;
                 case "log-format":
-                    var format = Value();
+                    string format = Value();
                     options.LogFormat = format is "json" or "text" ? format : throw new FormatException("--log-format must be json or text");
                     break;
                 default: throw new FormatException($"unknown option --{flag}");
@@ -126,12 +126,12 @@ internal static class OperatorCommandLine
     }
 
     private static int Int(string text, string name, int min, int max) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
             ? value
             : throw new FormatException($"{name} must be an integer from {min} to {max}, not \"{text}\"");
 
     private static TimeSpan Seconds(string text, string name) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= 86400
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value > 0 && value <= 86400
             ? TimeSpan.FromSeconds(value)
             : throw new FormatException($"{name} must be a positive number of seconds, not \"{text}\"");
 

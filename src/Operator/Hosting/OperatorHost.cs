@@ -27,7 +27,7 @@ internal static class OperatorHost
     /// <exception cref="k8s.Exceptions.KubeConfigException">No usable configuration was found.</exception>
     public static WebApplication Build(OperatorOptions options, IKubernetesClient? client = null, TimeProvider? timeProvider = null, string? meterName = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(options.Port));
         builder.Logging.ClearProviders();
         if (string.Equals(options.LogFormat, "text", StringComparison.OrdinalIgnoreCase))
@@ -60,7 +60,7 @@ internal static class OperatorHost
         builder.Services.AddSingleton<HealthState>();
         builder.Services.AddHostedService<OperatorService>();
 
-        var app = builder.Build();
+        WebApplication app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok\n"));
         app.MapGet("/readyz", (HealthState health) => health.Ready
             ? Results.Text("ok\n")

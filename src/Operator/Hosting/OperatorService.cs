@@ -52,8 +52,8 @@ internal sealed class OperatorService(
             }
             else
             {
-                var identity = $"{Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName}_{Guid.NewGuid():N}";
-                var ns = options.LeaderElectionNamespace ?? DefaultNamespace();
+                string identity = $"{Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName}_{Guid.NewGuid():N}";
+                string ns = options.LeaderElectionNamespace ?? DefaultNamespace();
                 var elector = new LeaderElector(client, new LeaderElectionOptions
                 {
                     LeaseNamespace = ns,

@@ -40,7 +40,7 @@ internal static class MirrorMetrics
 
     private static IEnumerable<Measurement<double>> Observe(Func<IEnumerable<ReplicaMirror>> mirrors, Func<ReplicaMirror, MirrorDestinationStatus, double?> value)
     {
-        foreach (var (mirror, destination) in Destinations(mirrors))
+        foreach ((ReplicaMirror? mirror, MirrorDestinationStatus? destination) in Destinations(mirrors))
         {
             if (value(mirror, destination) is { } v)
             {
@@ -51,9 +51,9 @@ internal static class MirrorMetrics
 
     private static IEnumerable<Measurement<long>> ObserveRuns(Func<IEnumerable<ReplicaMirror>> mirrors)
     {
-        foreach (var (mirror, destination) in Destinations(mirrors))
+        foreach ((ReplicaMirror? mirror, MirrorDestinationStatus? destination) in Destinations(mirrors))
         {
-            var tags = Tags(mirror, destination.Name);
+            KeyValuePair<string, object?>[] tags = Tags(mirror, destination.Name);
             yield return new Measurement<long>(destination.Totals?.SucceededRuns ?? 0, [.. tags, new("result", "succeeded")]);
             yield return new Measurement<long>(destination.Totals?.FailedRuns ?? 0, [.. tags, new("result", "failed")]);
         }
@@ -61,10 +61,10 @@ internal static class MirrorMetrics
 
     private static IEnumerable<(ReplicaMirror Mirror, MirrorDestinationStatus Destination)> Destinations(Func<IEnumerable<ReplicaMirror>> mirrors)
     {
-        foreach (var mirror in mirrors())
+        foreach (ReplicaMirror mirror in mirrors())
         {
             var names = mirror.Spec.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-            foreach (var destination in mirror.Status?.Destinations ?? [])
+            foreach (MirrorDestinationStatus destination in mirror.Status?.Destinations ?? [])
             {
                 if (names.Contains(destination.Name))
                 {

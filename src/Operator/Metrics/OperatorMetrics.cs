@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Ferry.Api.SyncJobs;
 
 namespace Ferry.Operator.Metrics;
 
@@ -70,14 +71,14 @@ internal sealed class OperatorMetrics : IDisposable
 
     private IEnumerable<Measurement<long>> ObserveSyncJobObjects()
     {
-        foreach (var syncJob in SyncJobs?.Invoke() ?? [])
+        foreach (SyncJob syncJob in SyncJobs?.Invoke() ?? [])
         {
             if (syncJob.Status?.Progress is not { } p)
             {
                 continue;
             }
 
-            foreach (var (state, value) in new[] { ("scanned", p.Scanned), ("copied", p.Copied), ("skipped", p.Skipped), ("deleted", p.Deleted), ("excluded", p.Excluded), ("failed", p.Failed) })
+            foreach ((string? state, long? value) in new[] { ("scanned", p.Scanned), ("copied", p.Copied), ("skipped", p.Skipped), ("deleted", p.Deleted), ("excluded", p.Excluded), ("failed", p.Failed) })
             {
                 yield return new Measurement<long>(value ?? 0, new("namespace", syncJob.Metadata.NamespaceProperty), new("syncjob", syncJob.Metadata.Name), new("state", state));
             }
@@ -86,7 +87,7 @@ internal sealed class OperatorMetrics : IDisposable
 
     private IEnumerable<Measurement<long>> ObserveSyncJobBytes()
     {
-        foreach (var syncJob in SyncJobs?.Invoke() ?? [])
+        foreach (SyncJob syncJob in SyncJobs?.Invoke() ?? [])
         {
             if (syncJob.Status?.Progress is { } p)
             {
@@ -105,9 +106,9 @@ internal sealed class OperatorMetrics : IDisposable
             ["Succeeded"] = 0,
             ["Failed"] = 0,
         };
-        foreach (var syncJob in SyncJobs?.Invoke() ?? [])
+        foreach (SyncJob syncJob in SyncJobs?.Invoke() ?? [])
         {
-            var key = syncJob.Status?.Phase?.ToString() ?? "Pending";
+            string key = syncJob.Status?.Phase?.ToString() ?? "Pending";
             counts[key] = counts.GetValueOrDefault(key) + 1;
         }
 

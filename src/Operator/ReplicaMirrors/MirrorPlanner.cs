@@ -40,10 +40,10 @@ internal static class MirrorPlanner
     /// <returns>The plan.</returns>
     public static MirrorPlan Plan(ReplicaMirror mirror, IReadOnlyList<SyncJob> children, MirrorValidity validity, TimeProvider time)
     {
-        var now = MirrorTrigger.Truncate(time.GetUtcNow());
-        var spec = mirror.Spec;
-        var generation = mirror.Metadata.Generation ?? 0;
-        var status = Clone(mirror.Status);
+        DateTimeOffset now = MirrorTrigger.Truncate(time.GetUtcNow());
+        ReplicaMirrorSpec spec = mirror.Spec;
+        long generation = mirror.Metadata.Generation ?? 0;
+        ReplicaMirrorStatus status = Clone(mirror.Status);
         status.ObservedGeneration = generation;
         status.Conditions ??= [];
         var plan = new MirrorPlan { Status = status };
@@ -63,26 +63,26 @@ internal static class MirrorPlanner
             trigger = null;
         }
 
-        var created = MirrorTrigger.Truncate(mirror.Metadata.CreationTimestamp ?? now);
+        DateTimeOffset created = MirrorTrigger.Truncate(mirror.Metadata.CreationTimestamp ?? now);
         var old = (mirror.Status?.Destinations ?? []).ToDictionary(d => d.Name, StringComparer.Ordinal);
         var byDestination = children
             .GroupBy(c => c.GetLabel(MirrorLabels.Destination) ?? "", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(c => MirrorChildren.ScheduledTime(c)).ThenBy(c => c.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
 
-        var running = spec.Destinations.Sum(d => byDestination.GetValueOrDefault(d.Name)?.Count(IsRunning) ?? 0);
-        var maxParallel = spec.MaxParallelDestinations ?? spec.Destinations.Count;
+        int running = spec.Destinations.Sum(d => byDestination.GetValueOrDefault(d.Name)?.Count(IsRunning) ?? 0);
+        int maxParallel = spec.MaxParallelDestinations ?? spec.Destinations.Count;
         var candidates = new List<Candidate>();
         var destinations = new List<MirrorDestinationStatus>();
         var missedNotes = new List<string>();
 
-        foreach (var destination in spec.Destinations)
+        foreach (MirrorDestination destination in spec.Destinations)
         {
-            var ds = old.TryGetValue(destination.Name, out var previous) ? Clone(previous) : new MirrorDestinationStatus { Name = destination.Name };
+            MirrorDestinationStatus ds = old.TryGetValue(destination.Name, out MirrorDestinationStatus? previous) ? Clone(previous) : new MirrorDestinationStatus { Name = destination.Name };
             destinations.Add(ds);
-            var kids = byDestination.GetValueOrDefault(destination.Name) ?? [];
+            List<SyncJob> kids = byDestination.GetValueOrDefault(destination.Name) ?? [];
             RecordFinished(plan, ds, kids, now);
 
-            var active = kids.LastOrDefault(IsRunning);
+            SyncJob? active = kids.LastOrDefault(IsRunning);
             ds.Active = active?.Metadata.Name;
             ds.Phase = (active ?? kids.LastOrDefault())?.Status?.Phase ?? (active is null ? ds.Phase : SyncJobPhase.Pending);
             if (active is not null)
@@ -91,8 +91,8 @@ internal static class MirrorPlanner
             }
 
             ds.LastScheduleTime = Max(ds.LastScheduleTime, kids.Select(MirrorChildren.ScheduledTime).Max());
-            var problem = validity.Mirror ?? validity.Destinations.GetValueOrDefault(destination.Name);
-            var waitingChild = active?.Status?.Conditions?.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } childInvalid
+            MirrorProblem? problem = validity.Mirror ?? validity.Destinations.GetValueOrDefault(destination.Name);
+            string? waitingChild = active?.Status?.Conditions?.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } childInvalid
                 ? childInvalid.Message
                 : null;
             ds.LastError = problem?.Message ?? waitingChild ?? (ds.LastResult is { Result: MirrorSyncResult.Failed } failed ? failed.Message ?? ds.LastError : null);
@@ -102,19 +102,19 @@ internal static class MirrorPlanner
                 continue;
             }
 
-            var decision = Decide(trigger, ds, active, created, now);
+            SlotDecision decision = Decide(trigger, ds, active, created, now);
             ds.NextSyncTime = decision.Next;
-            var manual = spec.ManualTrigger is { } token && token != ds.LastManualTrigger ? token : null;
+            string? manual = spec.ManualTrigger is { } token && token != ds.LastManualTrigger ? token : null;
             if (decision.Consumed is not null || manual is not null)
             {
                 candidates.Add(new Candidate(destination, ds, active, decision, manual));
             }
         }
 
-        foreach (var c in candidates.OrderBy(c => c.Decision.Run ?? c.Decision.Consumed ?? now).ThenBy(c => spec.Destinations.IndexOf(c.Destination)))
+        foreach (Candidate? c in candidates.OrderBy(c => c.Decision.Run ?? c.Decision.Consumed ?? now).ThenBy(c => spec.Destinations.IndexOf(c.Destination)))
         {
-            var ds = c.Status;
-            var decision = c.Decision;
+            MirrorDestinationStatus ds = c.Status;
+            SlotDecision decision = c.Decision;
             if (decision.Run is null && decision.Consumed is { } late && c.Manual is null)
             {
                 // The latest slot was noticed past startingDeadlineSeconds: it does not run, scheduling goes on.
@@ -125,13 +125,13 @@ internal static class MirrorPlanner
                 continue;
             }
 
-            var slot = decision.Run ?? now;
+            DateTimeOffset slot = decision.Run ?? now;
             if (ds.LastScheduleTime is { } cursor && slot <= cursor)
             {
                 slot = cursor + TimeSpan.FromSeconds(1);
             }
 
-            var policy = c.Destination.ConcurrencyPolicy ?? spec.ConcurrencyPolicy ?? ConcurrencyPolicy.Forbid;
+            ConcurrencyPolicy policy = c.Destination.ConcurrencyPolicy ?? spec.ConcurrencyPolicy ?? ConcurrencyPolicy.Forbid;
             if (c.Active is { } busy)
             {
                 if (policy == ConcurrencyPolicy.Forbid)
@@ -161,8 +161,8 @@ internal static class MirrorPlanner
                 continue;
             }
 
-            var triggerName = decision.Run is null ? "manual" : trigger!.AnnotationValue;
-            var child = MirrorChildren.Build(mirror, c.Destination, slot, triggerName, c.Manual);
+            string triggerName = decision.Run is null ? "manual" : trigger!.AnnotationValue;
+            SyncJob child = MirrorChildren.Build(mirror, c.Destination, slot, triggerName, c.Manual);
             plan.Starts.Add(child);
             running++;
             plan.Significant = true;
@@ -205,8 +205,8 @@ internal static class MirrorPlanner
         Set(status, ReplicaMirrorConditionTypes.Suspended, spec.Suspend == true ? ConditionStatus.True : ConditionStatus.False,
             spec.Suspend == true ? ReplicaMirrorConditionReasons.SuspendedBySpec : ReplicaMirrorConditionReasons.Resumed,
             spec.Suspend == true ? "spec.suspend is true: no new runs start" : "spec.suspend is false", generation, time);
-        var rpo = trigger?.Rpo(spec, now);
-        var flip = ReplicaMirrorStatusBuilder.Summarize(mirror, status, rpo, time);
+        TimeSpan? rpo = trigger?.Rpo(spec, now);
+        DateTimeOffset? flip = ReplicaMirrorStatusBuilder.Summarize(mirror, status, rpo, time);
         // A destination waiting for a place (nextSyncTime <= now) is looked at again when a run ends.
         plan.WakeAt = Min(destinations.Where(d => d.NextSyncTime > now).Min(d => d.NextSyncTime), flip);
 
@@ -224,8 +224,8 @@ internal static class MirrorPlanner
             return TimeSpan.Zero;
         }
 
-        var doublings = Math.Min(consecutiveFailures - 1, 20);
-        var delay = BackToBackInitialBackoff * Math.Pow(2, doublings);
+        long doublings = Math.Min(consecutiveFailures - 1, 20);
+        TimeSpan delay = BackToBackInitialBackoff * Math.Pow(2, doublings);
         return delay > BackToBackMaxBackoff ? BackToBackMaxBackoff : delay;
     }
 
@@ -258,15 +258,15 @@ internal static class MirrorPlanner
 
     private static void RecordFinished(MirrorPlan plan, MirrorDestinationStatus ds, List<SyncJob> kids, DateTimeOffset now)
     {
-        foreach (var child in kids.Where(MirrorChildren.IsFinished))
+        foreach (SyncJob? child in kids.Where(MirrorChildren.IsFinished))
         {
-            var scheduled = MirrorChildren.ScheduledTime(child);
+            DateTimeOffset? scheduled = MirrorChildren.ScheduledTime(child);
             if (ds.LastResult is { } last && (child.Metadata.Name == last.SyncJob || scheduled <= last.ScheduledTime))
             {
                 continue;
             }
 
-            var result = ReplicaMirrorStatusBuilder.RecordFinished(ds, child, now);
+            MirrorRunResult result = ReplicaMirrorStatusBuilder.RecordFinished(ds, child, now);
             plan.Significant = true;
             if (result.Result == MirrorSyncResult.Succeeded)
             {
@@ -287,11 +287,11 @@ internal static class MirrorPlanner
 
     private static void PlanPruning(MirrorPlan plan, ReplicaMirror mirror, Dictionary<string, MirrorDestinationStatus> recorded, Dictionary<string, List<SyncJob>> byDestination)
     {
-        var spec = mirror.Spec;
-        var keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultSuccessfulRunsHistoryLimit;
-        var keepFailed = spec.FailedRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultFailedRunsHistoryLimit;
+        ReplicaMirrorSpec spec = mirror.Spec;
+        int keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultSuccessfulRunsHistoryLimit;
+        int keepFailed = spec.FailedRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultFailedRunsHistoryLimit;
         var names = spec.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var (destination, kids) in byDestination)
+        foreach ((string? destination, List<SyncJob>? kids) in byDestination)
         {
             if (!names.Contains(destination))
             {
@@ -327,8 +327,8 @@ internal static class MirrorPlanner
         }
         else if (validity.Destinations.Count > 0)
         {
-            var first = validity.Destinations.OrderBy(p => p.Key, StringComparer.Ordinal).First();
-            var message = string.Join("; ", validity.Destinations.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"destination {p.Key} does not run: {p.Value.Message}"));
+            KeyValuePair<string, MirrorProblem> first = validity.Destinations.OrderBy(p => p.Key, StringComparer.Ordinal).First();
+            string message = string.Join("; ", validity.Destinations.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"destination {p.Key} does not run: {p.Value.Message}"));
             Set(status, ReplicaMirrorConditionTypes.Ready, ConditionStatus.False, first.Value.Reason, message, generation, time);
         }
         else
@@ -345,7 +345,7 @@ internal static class MirrorPlanner
             return;
         }
 
-        var totals = ds.Totals ??= new MirrorDestinationTotals();
+        MirrorDestinationTotals totals = ds.Totals ??= new MirrorDestinationTotals();
         totals.MissedRuns = (totals.MissedRuns ?? 0) + missed;
     }
 

@@ -22,8 +22,8 @@ internal sealed class MirrorValidator(SpecValidator references)
     /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
     public async Task<MirrorValidity> ValidateAsync(ReplicaMirror mirror, CancellationToken cancellationToken)
     {
-        var spec = mirror.Spec;
-        var ns = mirror.Metadata.NamespaceProperty ?? "default";
+        ReplicaMirrorSpec spec = mirror.Spec;
+        string ns = mirror.Metadata.NamespaceProperty ?? "default";
         try
         {
             MirrorTrigger.Parse(spec);
@@ -43,16 +43,16 @@ internal sealed class MirrorValidator(SpecValidator references)
             return Whole(SyncJobConditionReasons.InvalidSpec, $"spec.destinations: the name \"{duplicate.Key}\" is used more than once");
         }
 
-        var source = await references.ValidateReferencesAsync(ns, [("spec.source", spec.Source)], spec.FilesFrom, cancellationToken).ConfigureAwait(false);
+        SpecValidation source = await references.ValidateReferencesAsync(ns, [("spec.source", spec.Source)], spec.FilesFrom, cancellationToken).ConfigureAwait(false);
         if (!source.Valid)
         {
             return Whole(source.Reason, source.Message);
         }
 
         var problems = new Dictionary<string, MirrorProblem>(StringComparer.Ordinal);
-        foreach (var destination in spec.Destinations)
+        foreach (MirrorDestination destination in spec.Destinations)
         {
-            var field = $"spec.destinations[{destination.Name}]";
+            string field = $"spec.destinations[{destination.Name}]";
             if (SpecValidator.ShapeError(destination, field) is { } shape)
             {
                 problems[destination.Name] = new MirrorProblem(SyncJobConditionReasons.InvalidSpec, shape);
@@ -65,7 +65,7 @@ internal sealed class MirrorValidator(SpecValidator references)
                 continue;
             }
 
-            var result = await references.ValidateReferencesAsync(ns, [(field, (Endpoint)destination)], null, cancellationToken).ConfigureAwait(false);
+            SpecValidation result = await references.ValidateReferencesAsync(ns, [(field, (Endpoint)destination)], null, cancellationToken).ConfigureAwait(false);
             if (!result.Valid)
             {
                 problems[destination.Name] = new MirrorProblem(result.Reason, result.Message);

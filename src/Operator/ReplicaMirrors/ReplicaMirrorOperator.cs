@@ -39,7 +39,7 @@ internal sealed class ReplicaMirrorOperator
         _options = options;
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<ReplicaMirrorOperator>();
-        var ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
+        string? ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
         _mirrors = new Informer<ReplicaMirror>(client, ApiResources.ReplicaMirrors, ns, null, loggerFactory.CreateLogger<Informer<ReplicaMirror>>());
         _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1), TimeProvider = timeProvider });
         var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },

@@ -85,22 +85,22 @@ internal sealed class ReplicaMirrorReconciler
     /// <exception cref="Kube.Errors.KubernetesException">An API call failed; the controller retries with backoff.</exception>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
-        var (ns, name) = ObjectKey.Parse(key);
-        var mirror = _mirrors.Get(ns, name);
+        (string? ns, string? name) = ObjectKey.Parse(key);
+        ReplicaMirror? mirror = _mirrors.Get(ns, name);
         if (mirror is null || mirror.Metadata.DeletionTimestamp is not null)
         {
             Forget(key);
             return ReconcileResult.Done;
         }
 
-        var children = Children(mirror);
+        List<SyncJob> children = Children(mirror);
         if (Pending(key, children) is { } wait)
         {
             return ReconcileResult.After(wait);
         }
 
-        var (validity, fresh) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
-        var plan = MirrorPlanner.Plan(mirror, children, validity, _time);
+        (MirrorValidity? validity, bool fresh) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
+        MirrorPlan plan = MirrorPlanner.Plan(mirror, children, validity, _time);
         if (plan.Starts.Count > 0 && !fresh)
         {
             // A Secret or claim may have gone since the last check: never start a run that cannot work.
@@ -118,7 +118,7 @@ internal sealed class ReplicaMirrorReconciler
             await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
         }
 
-        var writeWait = await WriteStatusAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        TimeSpan writeWait = await WriteStatusAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
         await PruneAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.After(NextReconcile(key, plan, writeWait));
     }
@@ -135,8 +135,8 @@ internal sealed class ReplicaMirrorReconciler
 
     private List<SyncJob> Children(ReplicaMirror mirror)
     {
-        var ns = mirror.Metadata.NamespaceProperty;
-        var uid = mirror.Metadata.Uid;
+        string ns = mirror.Metadata.NamespaceProperty;
+        string uid = mirror.Metadata.Uid;
         return [.. _syncJobs.List().Where(s => s.Metadata.NamespaceProperty == ns
             && s.GetLabel(MirrorLabels.MirrorUid) == uid
             && MirrorChildren.IsControlledBy(s, mirror))];
@@ -146,7 +146,7 @@ internal sealed class ReplicaMirrorReconciler
     /// <see langword="null"/> to go on.</summary>
     private TimeSpan? Pending(string key, List<SyncJob> children)
     {
-        if (!_expectations.TryGetValue(key, out var expected))
+        if (!_expectations.TryGetValue(key, out Expectation? expected))
         {
             return null;
         }
@@ -163,11 +163,11 @@ internal sealed class ReplicaMirrorReconciler
 
     private async Task<(MirrorValidity Validity, bool Fresh)> ValidityAsync(string key, ReplicaMirror mirror, bool force, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        var generation = mirror.Metadata.Generation ?? 0;
+        DateTimeOffset now = _time.GetUtcNow();
+        long generation = mirror.Metadata.Generation ?? 0;
         MirrorValidity validity;
-        var fresh = false;
-        if (!force && _validity.TryGetValue(key, out var cached) && cached.Uid == mirror.Metadata.Uid && cached.Generation == generation
+        bool fresh = false;
+        if (!force && _validity.TryGetValue(key, out CachedValidity? cached) && cached.Uid == mirror.Metadata.Uid && cached.Generation == generation
             && now - cached.CheckedAt < (cached.Validity.IsValid ? ValidRecheckInterval : _options.SpecRecheckInterval))
         {
             validity = cached.Validity;
@@ -180,7 +180,7 @@ internal sealed class ReplicaMirrorReconciler
         }
 
         // Children the API server refused stay refused until the spec changes or the recheck interval passes.
-        if (_refused.TryGetValue(key, out var refused)
+        if (_refused.TryGetValue(key, out CachedValidity? refused)
             && (refused.Uid != mirror.Metadata.Uid || refused.Generation != generation || now - refused.CheckedAt >= _options.SpecRecheckInterval))
         {
             _refused.TryRemove(key, out _);
@@ -188,7 +188,7 @@ internal sealed class ReplicaMirrorReconciler
         else if (refused is not null && validity.Mirror is null)
         {
             var problems = new Dictionary<string, MirrorProblem>(refused.Validity.Destinations, StringComparer.Ordinal);
-            foreach (var (destination, problem) in validity.Destinations)
+            foreach ((string? destination, MirrorProblem? problem) in validity.Destinations)
             {
                 problems[destination] = problem;
             }
@@ -201,7 +201,7 @@ internal sealed class ReplicaMirrorReconciler
 
     private async Task ReplaceAsync(ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
     {
-        foreach (var child in plan.Replaced)
+        foreach (SyncJob child in plan.Replaced)
         {
             _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: replaced by a newer slot", child.Metadata.NamespaceProperty, child.Metadata.Name, mirror.Metadata.Name);
             await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
@@ -217,9 +217,9 @@ internal sealed class ReplicaMirrorReconciler
         var refused = new Dictionary<string, MirrorProblem>(StringComparer.Ordinal);
         try
         {
-            foreach (var child in plan.Starts)
+            foreach (SyncJob child in plan.Starts)
             {
-                var destination = child.Metadata.Labels![MirrorLabels.Destination];
+                string destination = child.Metadata.Labels![MirrorLabels.Destination];
                 try
                 {
                     await _client.CreateAsync(ApiResources.SyncJobs, child.Metadata.NamespaceProperty, child, null, cancellationToken).ConfigureAwait(false);
@@ -248,7 +248,7 @@ internal sealed class ReplicaMirrorReconciler
         {
             if (created.Count > 0)
             {
-                _expectations[key] = new Expectation([.. created.Union(_expectations.TryGetValue(key, out var earlier) ? earlier.Names : [])], _time.GetUtcNow());
+                _expectations[key] = new Expectation([.. created.Union(_expectations.TryGetValue(key, out Expectation? earlier) ? earlier.Names : [])], _time.GetUtcNow());
             }
         }
 
@@ -266,19 +266,19 @@ internal sealed class ReplicaMirrorReconciler
     /// <returns>Zero, or how long until a coalesced write may go out.</returns>
     private async Task<TimeSpan> WriteStatusAsync(string key, ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
     {
-        var oldStatus = mirror.Status;
-        var status = plan.Status;
+        ReplicaMirrorStatus? oldStatus = mirror.Status;
+        ReplicaMirrorStatus status = plan.Status;
         if (Comparable(oldStatus) == Comparable(status))
         {
             return TimeSpan.Zero;
         }
 
-        var immediate = plan.Significant || plan.Events.Count > 0 || oldStatus?.ObservedGeneration != status.ObservedGeneration || Flipped(oldStatus, status);
+        bool immediate = plan.Significant || plan.Events.Count > 0 || oldStatus?.ObservedGeneration != status.ObservedGeneration || Flipped(oldStatus, status);
         if (immediate)
         {
             _limiter.Record(key);
         }
-        else if (!_limiter.TryAcquire(key, out var wait))
+        else if (!_limiter.TryAcquire(key, out TimeSpan wait))
         {
             return wait;
         }
@@ -286,7 +286,7 @@ internal sealed class ReplicaMirrorReconciler
         var body = new ReplicaMirror { ApiVersion = mirror.ApiVersion, Kind = mirror.Kind, Metadata = mirror.Metadata, Spec = mirror.Spec, Status = status };
         await _client.ReplaceStatusAsync(ApiResources.ReplicaMirrors, mirror.Metadata.NamespaceProperty, mirror.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
         _metrics.StatusWritten(ControllerName);
-        foreach (var e in plan.Events)
+        foreach (MirrorEvent e in plan.Events)
         {
             await _events.RecordAsync(mirror, e.Warning ? "Warning" : "Normal", e.Reason, e.Message, cancellationToken).ConfigureAwait(false);
         }
@@ -302,7 +302,7 @@ internal sealed class ReplicaMirrorReconciler
 
     private async Task PruneAsync(ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
     {
-        foreach (var child in plan.Pruned)
+        foreach (SyncJob child in plan.Pruned)
         {
             _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: past the history limit or its destination was removed", child.Metadata.NamespaceProperty, child.Metadata.Name, mirror.Metadata.Name);
             await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
@@ -314,8 +314,8 @@ internal sealed class ReplicaMirrorReconciler
 
     private TimeSpan NextReconcile(string key, MirrorPlan plan, TimeSpan writeWait)
     {
-        var now = _time.GetUtcNow();
-        var next = _options.ResyncInterval;
+        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan next = _options.ResyncInterval;
         if (plan.WakeAt is { } wake)
         {
             next = Min(next, wake - now);
@@ -326,12 +326,12 @@ internal sealed class ReplicaMirrorReconciler
             next = Min(next, writeWait);
         }
 
-        if (_validity.TryGetValue(key, out var cached) && !cached.Validity.IsValid)
+        if (_validity.TryGetValue(key, out CachedValidity? cached) && !cached.Validity.IsValid)
         {
             next = Min(next, cached.CheckedAt + _options.SpecRecheckInterval - now);
         }
 
-        if (_refused.TryGetValue(key, out var refused))
+        if (_refused.TryGetValue(key, out CachedValidity? refused))
         {
             next = Min(next, refused.CheckedAt + _options.SpecRecheckInterval - now);
         }

@@ -24,11 +24,11 @@ internal static class RunAggregator
         ScanLeaseFields? scan = null;
         var counters = new TaskCounters();
         long total = 0, pending = 0, running = 0, done = 0, failed = 0;
-        var deleteTasks = 0;
+        int deleteTasks = 0;
         var failedTasks = new List<(string, string?)>();
-        foreach (var lease in leases.OrderBy(l => l.Metadata.Name, StringComparer.Ordinal))
+        foreach (V1Lease? lease in leases.OrderBy(l => l.Metadata.Name, StringComparer.Ordinal))
         {
-            var role = RunLeases.Role(lease);
+            string? role = RunLeases.Role(lease);
             if (role == LeaseRoles.Scan)
             {
                 scan = new ScanLeaseFields(lease);
@@ -70,10 +70,10 @@ internal static class RunAggregator
             }
         }
 
-        var phase = scan?.ScanState is null
+        SyncJobPhase phase = scan?.ScanState is null
             ? SyncJobPhase.Pending
             : scan.IsDone ? SyncJobPhase.Running : SyncJobPhase.Scanning;
-        var deleting = phase == SyncJobPhase.Running
+        bool deleting = phase == SyncJobPhase.Running
             && (deleteTasks > 0 || scan?.DeleteTasksPublished is not null);
         return new RunState(
             phase,

@@ -42,7 +42,7 @@ internal static class RunnerJobBuilder
     /// <returns>The hash.</returns>
     public static string RunnerSpecHash(RunnerSpec? runner)
     {
-        var json = runner is null ? "null" : System.Text.Json.JsonSerializer.Serialize(runner, Ferry.Api.Serialization.ApiJsonContext.Default.RunnerSpec);
+        string json = runner is null ? "null" : System.Text.Json.JsonSerializer.Serialize(runner, Ferry.Api.Serialization.ApiJsonContext.Default.RunnerSpec);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(json)))[..16];
     }
 
@@ -57,11 +57,11 @@ internal static class RunnerJobBuilder
     {
         ArgumentNullException.ThrowIfNull(syncJob);
         ArgumentNullException.ThrowIfNull(settings);
-        var name = syncJob.Metadata.Name ?? throw new ArgumentException("The SyncJob has no name.", nameof(syncJob));
-        var uid = syncJob.Metadata.Uid ?? throw new ArgumentException("The SyncJob has no uid.", nameof(syncJob));
-        var ns = syncJob.Metadata.NamespaceProperty ?? "default";
-        var spec = syncJob.Spec;
-        var runner = spec.Runner;
+        string name = syncJob.Metadata.Name ?? throw new ArgumentException("The SyncJob has no name.", nameof(syncJob));
+        string uid = syncJob.Metadata.Uid ?? throw new ArgumentException("The SyncJob has no uid.", nameof(syncJob));
+        string ns = syncJob.Metadata.NamespaceProperty ?? "default";
+        SyncJobSpec spec = syncJob.Spec;
+        RunnerSpec? runner = spec.Runner;
 
         var env = new List<V1EnvVar>
         {
@@ -73,7 +73,7 @@ internal static class RunnerJobBuilder
         AddSide(spec.Source, destination: false, env, volumes, mounts, secretKeys);
         AddSide(spec.Destination, destination: true, env, volumes, mounts, secretKeys);
 
-        var labels = Labels(name, uid);
+        Dictionary<string, string> labels = Labels(name, uid);
         var container = new V1Container
         {
             Name = RunnerContract.ContainerName,
@@ -155,8 +155,8 @@ internal static class RunnerJobBuilder
 
     private static void AddSide(Endpoint endpoint, bool destination, List<V1EnvVar> env, List<V1Volume> volumes, List<V1VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
     {
-        var prefix = RunnerContract.Side(destination);
-        var volumeName = destination ? "destination" : "source";
+        string prefix = RunnerContract.Side(destination);
+        string volumeName = destination ? "destination" : "source";
         if (endpoint.S3?.CredentialsSecretRef is { } s3)
         {
             env.Add(SecretEnv(prefix + RunnerContract.AccessKeyId, s3.Name, s3.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, optional: false));
@@ -165,7 +165,7 @@ internal static class RunnerJobBuilder
         }
         else if (endpoint.Volume is { } volume)
         {
-            var mountPath = RunnerContract.VolumeMountPath(destination);
+            string mountPath = RunnerContract.VolumeMountPath(destination);
             volumes.Add(new V1Volume
             {
                 Name = volumeName,
@@ -176,18 +176,18 @@ internal static class RunnerJobBuilder
         }
         else if (endpoint.Sftp is { } sftp)
         {
-            var secretRef = sftp.CredentialsSecretRef;
-            var keys = secretKeys.GetValueOrDefault(secretRef.Name) ?? new HashSet<string>();
-            var privateKey = secretRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
-            var knownHosts = secretRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
+            SftpCredentialsSecretRef secretRef = sftp.CredentialsSecretRef;
+            IReadOnlySet<string> keys = secretKeys.GetValueOrDefault(secretRef.Name) ?? new HashSet<string>();
+            string privateKey = secretRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
+            string knownHosts = secretRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
             var items = new List<V1KeyToPath> { new() { Key = knownHosts, Path = RunnerContract.KnownHostsFile } };
             if (keys.Contains(privateKey))
             {
                 items.Insert(0, new V1KeyToPath { Key = privateKey, Path = RunnerContract.PrivateKeyFile });
             }
 
-            var secretVolume = volumeName + "-sftp";
-            var mountPath = RunnerContract.SftpSecretMountPath(destination);
+            string secretVolume = volumeName + "-sftp";
+            string mountPath = RunnerContract.SftpSecretMountPath(destination);
             volumes.Add(new V1Volume
             {
                 Name = secretVolume,

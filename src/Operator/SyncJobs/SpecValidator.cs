@@ -20,8 +20,8 @@ internal sealed class SpecValidator(IKubernetesClient client)
     /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
     public async Task<SpecValidation> ValidateAsync(SyncJob syncJob, CancellationToken cancellationToken)
     {
-        var spec = syncJob.Spec;
-        foreach (var (side, endpoint) in new[] { ("source", spec.Source), ("destination", spec.Destination) })
+        SyncJobSpec spec = syncJob.Spec;
+        foreach ((string? side, Endpoint? endpoint) in new[] { ("source", spec.Source), ("destination", spec.Destination) })
         {
             if (ShapeError(endpoint, $"spec.{side}") is { } shape)
             {
@@ -48,20 +48,20 @@ internal sealed class SpecValidator(IKubernetesClient client)
     /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
     public async Task<SpecValidation> ValidateReferencesAsync(string @namespace, IEnumerable<(string Field, Endpoint Endpoint)> endpoints, V1ConfigMapKeySelector? filesFrom, CancellationToken cancellationToken)
     {
-        var ns = @namespace;
+        string ns = @namespace;
         var secretKeys = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
-        foreach (var (side, endpoint) in endpoints)
+        foreach ((string? side, Endpoint? endpoint) in endpoints)
         {
             if (endpoint.S3?.CredentialsSecretRef is { } s3Ref)
             {
-                var keys = await SecretKeysAsync(ns, s3Ref.Name, secretKeys, cancellationToken).ConfigureAwait(false);
-                var field = $"{side}.s3.credentialsSecretRef";
+                IReadOnlySet<string>? keys = await SecretKeysAsync(ns, s3Ref.Name, secretKeys, cancellationToken).ConfigureAwait(false);
+                string field = $"{side}.s3.credentialsSecretRef";
                 if (keys is null)
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{s3Ref.Name}\" ({field}) not found in namespace \"{ns}\"");
                 }
 
-                foreach (var (key, name) in new[] { (s3Ref.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, "accessKeyIdKey"), (s3Ref.SecretAccessKeyKey ?? S3CredentialsSecretRef.DefaultSecretAccessKeyKey, "secretAccessKeyKey") })
+                foreach ((string? key, string? name) in new[] { (s3Ref.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, "accessKeyIdKey"), (s3Ref.SecretAccessKeyKey ?? S3CredentialsSecretRef.DefaultSecretAccessKeyKey, "secretAccessKeyKey") })
                 {
                     if (!keys.Contains(key))
                     {
@@ -71,22 +71,22 @@ internal sealed class SpecValidator(IKubernetesClient client)
             }
             else if (endpoint.Sftp is { } sftp)
             {
-                var sftpRef = sftp.CredentialsSecretRef;
-                var field = $"{side}.sftp.credentialsSecretRef";
-                var keys = await SecretKeysAsync(ns, sftpRef.Name, secretKeys, cancellationToken).ConfigureAwait(false);
+                SftpCredentialsSecretRef sftpRef = sftp.CredentialsSecretRef;
+                string field = $"{side}.sftp.credentialsSecretRef";
+                IReadOnlySet<string>? keys = await SecretKeysAsync(ns, sftpRef.Name, secretKeys, cancellationToken).ConfigureAwait(false);
                 if (keys is null)
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" ({field}) not found in namespace \"{ns}\"");
                 }
 
-                var knownHosts = sftpRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
+                string knownHosts = sftpRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
                 if (!keys.Contains(knownHosts))
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" has no key \"{knownHosts}\" ({field}.knownHostsKey); host keys are always verified");
                 }
 
-                var privateKey = sftpRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
-                var password = sftpRef.PasswordKey ?? SftpCredentialsSecretRef.DefaultPasswordKey;
+                string privateKey = sftpRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
+                string password = sftpRef.PasswordKey ?? SftpCredentialsSecretRef.DefaultPasswordKey;
                 if (!keys.Contains(privateKey) && !keys.Contains(password))
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" has neither key \"{privateKey}\" nor key \"{password}\" ({field})");
@@ -94,7 +94,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             }
             else if (endpoint.Volume is { } volume)
             {
-                var claim = await client.TryGetAsync(KubeResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
+                V1PersistentVolumeClaim? claim = await client.TryGetAsync(KubeResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
                 if (claim is null)
                 {
                     return Invalid(SyncJobConditionReasons.ClaimNotFound, $"PersistentVolumeClaim \"{volume.ClaimName}\" ({side}.volume.claimName) not found in namespace \"{ns}\"");
@@ -104,7 +104,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
 
         if (filesFrom is not null)
         {
-            var configMap = await client.TryGetAsync(KubeResources.ConfigMaps, ns, filesFrom.Name, cancellationToken).ConfigureAwait(false);
+            V1ConfigMap? configMap = await client.TryGetAsync(KubeResources.ConfigMaps, ns, filesFrom.Name, cancellationToken).ConfigureAwait(false);
             if (configMap is null)
             {
                 return Invalid(SyncJobConditionReasons.ConfigMapNotFound, $"ConfigMap \"{filesFrom.Name}\" (spec.filesFrom) not found in namespace \"{ns}\"");
@@ -125,18 +125,18 @@ internal sealed class SpecValidator(IKubernetesClient client)
     /// <returns>The problem, or <see langword="null"/>.</returns>
     public static string? ShapeError(Endpoint endpoint, string field)
     {
-        var count = (endpoint.S3 is null ? 0 : 1) + (endpoint.Volume is null ? 0 : 1) + (endpoint.Sftp is null ? 0 : 1);
+        int count = (endpoint.S3 is null ? 0 : 1) + (endpoint.Volume is null ? 0 : 1) + (endpoint.Sftp is null ? 0 : 1);
         return count == 1 ? null : $"{field} must set exactly one of s3, volume and sftp";
     }
 
     private async Task<IReadOnlySet<string>?> SecretKeysAsync(string ns, string name, Dictionary<string, IReadOnlySet<string>> seen, CancellationToken cancellationToken)
     {
-        if (seen.TryGetValue(name, out var known))
+        if (seen.TryGetValue(name, out IReadOnlySet<string>? known))
         {
             return known;
         }
 
-        var secret = await client.TryGetAsync(KubeResources.Secrets, ns, name, cancellationToken).ConfigureAwait(false);
+        V1Secret? secret = await client.TryGetAsync(KubeResources.Secrets, ns, name, cancellationToken).ConfigureAwait(false);
         if (secret is null)
         {
             return null;

@@ -16,8 +16,8 @@ internal sealed class StatusWriteLimiter(TimeSpan interval, TimeProvider timePro
     /// <returns><see langword="true"/> if the caller may write now (the write time is recorded).</returns>
     public bool TryAcquire(string key, out TimeSpan wait)
     {
-        var now = timeProvider.GetUtcNow();
-        if (_lastWrite.TryGetValue(key, out var last) && now - last < interval)
+        DateTimeOffset now = timeProvider.GetUtcNow();
+        if (_lastWrite.TryGetValue(key, out DateTimeOffset last) && now - last < interval)
         {
             wait = interval - (now - last);
             return false;

@@ -39,7 +39,7 @@ internal sealed class SyncJobOperator
         _options = options;
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<SyncJobOperator>();
-        var ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
+        string? ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
         _syncJobs = new Informer<SyncJob>(client, ApiResources.SyncJobs, ns, null, loggerFactory.CreateLogger<Informer<SyncJob>>());
         _jobs = new Informer<V1Job>(client, KubeResources.Jobs, ns, new InformerOptions { LabelSelector = RunLabels.SyncJob }, loggerFactory.CreateLogger<Informer<V1Job>>());
         _leases = new Informer<V1Lease>(client, KubeResources.Leases, ns, new InformerOptions { LabelSelector = RunLabels.Run }, loggerFactory.CreateLogger<Informer<V1Lease>>());
@@ -91,7 +91,7 @@ internal sealed class SyncJobOperator
 
     private void EnqueueOwner(IKubernetesObject<V1ObjectMeta> value)
     {
-        var name = value.GetLabel(RunLabels.SyncJob) ?? OwnerReferences.ControllerName(value, SyncJob.KindName);
+        string? name = value.GetLabel(RunLabels.SyncJob) ?? OwnerReferences.ControllerName(value, SyncJob.KindName);
         if (!string.IsNullOrEmpty(name))
         {
             _queue.Add(ObjectKey.Format(value.Metadata.NamespaceProperty, name));

@@ -105,8 +105,8 @@ internal sealed class SyncJobReconciler
     /// <exception cref="Ferry.Kube.Errors.KubernetesException">An API call failed; the controller retries with backoff.</exception>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
-        var (ns, name) = ObjectKey.Parse(key);
-        var syncJob = _syncJobs.Get(ns, name);
+        (string? ns, string? name) = ObjectKey.Parse(key);
+        SyncJob? syncJob = _syncJobs.Get(ns, name);
         if (syncJob is null)
         {
             _limiter.Forget(key);
@@ -118,17 +118,17 @@ internal sealed class SyncJobReconciler
             return ReconcileResult.Done;
         }
 
-        var now = _time.GetUtcNow();
-        var oldStatus = syncJob.Status;
-        var status = Clone(oldStatus);
-        var generation = syncJob.Metadata.Generation ?? 0;
+        DateTimeOffset now = _time.GetUtcNow();
+        SyncJobStatus? oldStatus = syncJob.Status;
+        SyncJobStatus status = Clone(oldStatus);
+        long generation = syncJob.Metadata.Generation ?? 0;
         status.ObservedGeneration = generation;
         status.Conditions ??= [];
-        var spec = syncJob.Spec;
-        var suspended = spec.Suspend == true;
-        var workers = spec.Workers ?? SyncOptionLimits.DefaultWorkers;
+        SyncJobSpec spec = syncJob.Spec;
+        bool suspended = spec.Suspend == true;
+        int workers = spec.Workers ?? SyncOptionLimits.DefaultWorkers;
 
-        var job = _jobs.Get(ns, RunNames.JobName(name));
+        V1Job? job = _jobs.Get(ns, RunNames.JobName(name));
         if (job is not null && !OwnerReferences.IsControlledBy(job, syncJob))
         {
             _logger.LogWarning("Job {Namespace}/{Job} exists but is not controlled by SyncJob {Name} (uid {Uid}); waiting", ns, job.Metadata.Name, name, syncJob.Metadata.Uid);
@@ -146,7 +146,7 @@ internal sealed class SyncJobReconciler
             // About to create the runner Job: the SyncJob cache may lag behind the Job cache (e.g. the Job was just
             // deleted after a terminal status write that the cache has not seen yet), so confirm with a fresh read that
             // the run has not ended before starting runners again.
-            var fresh = await _client.TryGetAsync(ApiResources.SyncJobs, ns, name, cancellationToken).ConfigureAwait(false);
+            SyncJob? fresh = await _client.TryGetAsync(ApiResources.SyncJobs, ns, name, cancellationToken).ConfigureAwait(false);
             if (fresh is null || fresh.Metadata.Uid != syncJob.Metadata.Uid)
             {
                 return ReconcileResult.Done;
@@ -161,7 +161,7 @@ internal sealed class SyncJobReconciler
             if (!validation.Valid)
             {
                 SyncJobStatusBuilder.SetSpecInvalid(status, validation.Reason, validation.Message, generation, _time);
-                var wait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
+                TimeSpan wait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(Min(_options.SpecRecheckInterval, wait));
             }
 
@@ -170,7 +170,7 @@ internal sealed class SyncJobReconciler
 
         if (job is null && !(suspended && status.StartTime is null))
         {
-            var desired = RunnerJobBuilder.Build(syncJob, _settings, validation!.SecretKeys);
+            V1Job desired = RunnerJobBuilder.Build(syncJob, _settings, validation!.SecretKeys);
             try
             {
                 job = await _client.CreateAsync(KubeResources.Jobs, ns, desired, null, cancellationToken).ConfigureAwait(false);
@@ -212,15 +212,15 @@ internal sealed class SyncJobReconciler
 
         SyncJobStatusBuilder.SetSuspended(status, suspended, generation, _time);
 
-        var uid = syncJob.Metadata.Uid;
-        var run = RunAggregator.Aggregate(
+        string uid = syncJob.Metadata.Uid;
+        RunState run = RunAggregator.Aggregate(
             _leases.List().Where(l => l.Metadata.NamespaceProperty == ns && l.GetLabel(RunLabels.Run) == uid),
             _leaseObserver);
         SyncJobStatusBuilder.SetProgress(status, run.Phase, run.Tasks, run.Counters.ToProgress(),
             new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 });
 
-        var outcomeDeadline = JobCompletedWithoutOutcome(run, job) is { } completedAt ? completedAt + TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds) : (DateTimeOffset?)null;
-        var failure = DecideFailure(syncJob, status, run, job, now, outcomeDeadline);
+        DateTimeOffset? outcomeDeadline = JobCompletedWithoutOutcome(run, job) is { } completedAt ? completedAt + TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds) : (DateTimeOffset?)null;
+        (string Reason, string Message)? failure = DecideFailure(syncJob, status, run, job, now, outcomeDeadline);
         if (failure is { } f)
         {
             SyncJobStatusBuilder.SetFailed(status, f.Reason, f.Message, generation, _time);
@@ -238,8 +238,8 @@ internal sealed class SyncJobReconciler
 
         SyncJobStatusBuilder.SetProgressing(status, run.Deleting, suspended, generation, _time);
 
-        var writeWait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
-        var next = Min(_options.ResyncInterval, writeWait);
+        TimeSpan writeWait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
+        TimeSpan next = Min(_options.ResyncInterval, writeWait);
         if (spec.ActiveDeadlineSeconds is { } deadline && status.StartTime is { } start)
         {
             next = Min(next, start + TimeSpan.FromSeconds(deadline) - now);
@@ -270,12 +270,12 @@ internal sealed class SyncJobReconciler
             return ReconcileResult.Done;
         }
 
-        var active = job?.Status?.Active ?? 0;
+        int active = job?.Status?.Active ?? 0;
         if (status.Workers?.Active != active)
         {
             status.Workers ??= new WorkerCounts { Desired = 0 };
             status.Workers.Active = active;
-            var wait = await WriteStatusAsync(key, syncJob, syncJob.Status, status, terminal: false, cancellationToken).ConfigureAwait(false);
+            TimeSpan wait = await WriteStatusAsync(key, syncJob, syncJob.Status, status, terminal: false, cancellationToken).ConfigureAwait(false);
             if (wait > TimeSpan.Zero)
             {
                 return ReconcileResult.After(Min(wait, TtlRequeue(syncJob.Spec, status, now).RequeueAfter));
@@ -297,7 +297,7 @@ internal sealed class SyncJobReconciler
 
     private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, V1Job? job, DateTimeOffset now, DateTimeOffset? outcomeDeadline)
     {
-        var spec = syncJob.Spec;
+        SyncJobSpec spec = syncJob.Spec;
         if (run.Outcome == RunOutcomes.Failed)
         {
             return (SyncJobStatusBuilder.FailureReason(run.OutcomeFailure ?? RunFailureKind.ObjectsFailed), run.OutcomeReason ?? "the runners reported a failed run");
@@ -305,7 +305,7 @@ internal sealed class SyncJobReconciler
 
         if (run.FailedTasks.Count > 0)
         {
-            var (task, error) = run.FailedTasks[0];
+            (string? task, string? error) = run.FailedTasks[0];
             return (SyncJobConditionReasons.ObjectsFailed, $"task {task} failed on every attempt" + (string.IsNullOrEmpty(error) ? "" : ": " + error));
         }
 
@@ -321,7 +321,7 @@ internal sealed class SyncJobReconciler
 
         if (job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Failed" && c.Status == ConditionStatus.True) is { } jobFailed)
         {
-            var reason = jobFailed.Reason == "DeadlineExceeded" ? SyncJobConditionReasons.DeadlineExceeded : SyncJobConditionReasons.BackoffLimitExceeded;
+            string reason = jobFailed.Reason == "DeadlineExceeded" ? SyncJobConditionReasons.DeadlineExceeded : SyncJobConditionReasons.BackoffLimitExceeded;
             return (reason, $"runner Job {job.Metadata.Name} failed ({jobFailed.Reason}): {jobFailed.Message}");
         }
 
@@ -391,7 +391,7 @@ internal sealed class SyncJobReconciler
         {
             _limiter.Record(key);
         }
-        else if (!_limiter.TryAcquire(key, out var wait))
+        else if (!_limiter.TryAcquire(key, out TimeSpan wait))
         {
             return wait;
         }
@@ -412,8 +412,8 @@ internal sealed class SyncJobReconciler
 
     private async Task RecordTransitionsAsync(SyncJob syncJob, SyncJobStatus? oldStatus, SyncJobStatus status, CancellationToken cancellationToken)
     {
-        var before = oldStatus?.Conditions ?? [];
-        var after = status.Conditions ?? [];
+        List<V1Condition> before = oldStatus?.Conditions ?? [];
+        List<V1Condition> after = status.Conditions ?? [];
         if (after.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } invalid
             && (before.FindCondition(SyncJobConditionTypes.SpecValid) is not { Status: ConditionStatus.False } old || old.Reason != invalid.Reason || old.Message != invalid.Message))
         {
@@ -445,7 +445,7 @@ internal sealed class SyncJobReconciler
 
     private static V1Condition? Flipped(List<V1Condition> before, List<V1Condition> after, string type)
     {
-        var now = after.FindCondition(type);
+        V1Condition? now = after.FindCondition(type);
         return now is not null && before.FindCondition(type)?.Status != now.Status ? now : null;
     }
 

@@ -52,8 +52,8 @@ internal static class MatchCommand
 
         command.SetAction(parseResult =>
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
+            TextWriter output = parseResult.InvocationConfiguration.Output;
+            TextWriter error = parseResult.InvocationConfiguration.Error;
             FilterRuleSet rules;
             try
             {
@@ -65,7 +65,7 @@ internal static class MatchCommand
                 return ExitCodes.Usage;
             }
 
-            foreach (var key in parseResult.GetValue(keys) ?? [])
+            foreach (string? key in parseResult.GetValue(keys) ?? [])
             {
                 output.WriteLine($"{key}\t{(rules.Includes(key) ? "sync" : "exclude")}");
             }
@@ -86,7 +86,7 @@ internal static class MatchCommand
     internal static IReadOnlyList<FilterRule> ReadRules(ParseResult parseResult, Option<string[]> include, Option<string[]> exclude)
     {
         var position = new Dictionary<Token, int>(ReferenceEqualityComparer.Instance);
-        for (var i = 0; i < parseResult.Tokens.Count; i++)
+        for (int i = 0; i < parseResult.Tokens.Count; i++)
         {
             position[parseResult.Tokens[i]] = i;
         }
@@ -98,9 +98,9 @@ internal static class MatchCommand
 
         void Collect(OptionResult? result, FilterAction action)
         {
-            foreach (var token in result?.Tokens ?? [])
+            foreach (Token token in result?.Tokens ?? [])
             {
-                rules.Add((position.TryGetValue(token, out var p) ? p : int.MaxValue, new FilterRule(action, token.Value)));
+                rules.Add((position.TryGetValue(token, out int p) ? p : int.MaxValue, new FilterRule(action, token.Value)));
             }
         }
     }

@@ -65,7 +65,7 @@ internal static class RunCommand
                 volumes[mapping[..eq]] = mapping[(eq + 1)..];
             }
 
-            LocalManifests manifests = LocalManifests.Read(files);
+            var manifests = LocalManifests.Read(files);
             return manifests.Resource is ReplicaMirror mirror
                 ? await RunMirrorAsync(mirror, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false)
                 : await RunSyncJobAsync((SyncJob)manifests.Resource, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false);
@@ -79,7 +79,7 @@ internal static class RunCommand
 
     private static async Task<int> RunSyncJobAsync(SyncJob job, LocalManifests manifests, Dictionary<string, string> volumes, int? workers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        LocalRun run = LocalRun.For(job, manifests);
+        var run = LocalRun.For(job, manifests);
         Dictionary<string, string> environment = run.Environment(volumes);
         SyncJobStatus status = await run.RunAsync(workers ?? run.Job.Spec.Workers ?? Api.Sync.SyncOptionLimits.DefaultWorkers, environment, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync(LocalRun.ToJson(status)).ConfigureAwait(false);
@@ -88,7 +88,7 @@ internal static class RunCommand
 
     private static async Task<int> RunMirrorAsync(ReplicaMirror mirror, LocalManifests manifests, Dictionary<string, string> volumes, int? workers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        LocalMirrorRun run = LocalMirrorRun.Create(mirror, manifests, TimeProvider.System.GetUtcNow());
+        var run = LocalMirrorRun.Create(mirror, manifests, TimeProvider.System.GetUtcNow());
         IReadOnlyList<Dictionary<string, string>> environments = run.Environments(volumes);
         ReplicaMirrorStatus status = await run.RunAsync(workers, environments, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync(LocalMirrorRun.ToJson(status)).ConfigureAwait(false);

@@ -13,7 +13,7 @@ internal static class Prefetch
     {
         var channel = Channel.CreateBounded<T[]>(new BoundedChannelOptions(chunks) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task producer = Task.Run(
+        var producer = Task.Run(
             async () =>
             {
                 try

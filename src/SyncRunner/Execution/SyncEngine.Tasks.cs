@@ -20,7 +20,7 @@ public sealed partial class SyncEngine
     private async Task<string?> RunTaskAsync(IWorkQueue queue, RangeTaskLease lease, SyncPlanner planner, ChannelWriter<Batch> work, CancellationToken cancellationToken)
     {
         RangeTask task = lease.Task;
-        SyncCounters counters = SyncCounters.FromTaskCounters(task.Counters);
+        var counters = SyncCounters.FromTaskCounters(task.Counters);
         _active[task.Id] = counters;
         var watermark = new Watermark();
         var run = new TaskRun(counters, watermark);

@@ -45,17 +45,17 @@ internal sealed class FilterPattern
             && segments[0].All(t => t.IsStar)
             && (!isAnchored || segments[0].Any(t => t.Kind == GlobTokenKind.DoubleStar));
 
-        var last = segments[^1];
+        List<GlobToken> last = segments[^1];
         if (last.Count > 0 && last[^1].Kind == GlobTokenKind.DoubleStar)
         {
             // Pattern = Q** : any path with a prefix matching Q (at an allowed start) matches.
-            var q = Join(segments);
+            List<GlobToken> q = Join(segments);
             q.RemoveAt(q.Count - 1);
             prefixAutomaton = new GlobAutomaton(q, restartAfterSlash: !isAnchored);
         }
 
         // Only full-path pruning (ExcludesSubtree) needs these; built on first use.
-        var leading = isAnchored
+        List<List<GlobToken>> leading = isAnchored
             ? segments.TakeWhile(s => s.All(t => t.Kind != GlobTokenKind.DoubleStar)).ToList()
             : [];
         leadingSegmentAutomata = new Lazy<GlobAutomaton[]>(() => leading.Select(s => new GlobAutomaton(s, restartAfterSlash: false)).ToArray());
@@ -89,9 +89,9 @@ internal sealed class FilterPattern
             throw new FilterPatternException(pattern, "the pattern is empty");
         }
 
-        var tokens = Tokenize(pattern);
+        List<GlobToken> tokens = Tokenize(pattern);
         var segments = new List<List<GlobToken>> { new() };
-        foreach (var token in tokens)
+        foreach (GlobToken token in tokens)
         {
             if (token.Kind == GlobTokenKind.Slash)
             {
@@ -103,14 +103,14 @@ internal sealed class FilterPattern
             }
         }
 
-        var isAnchored = tokens[0].Kind == GlobTokenKind.Slash;
+        bool isAnchored = tokens[0].Kind == GlobTokenKind.Slash;
         if (isAnchored)
         {
             segments.RemoveAt(0);
         }
 
-        var lastSegment = segments[^1];
-        var isDirectoryPattern = lastSegment.Count == 0
+        List<GlobToken> lastSegment = segments[^1];
+        bool isDirectoryPattern = lastSegment.Count == 0
             || (lastSegment.Count == 1 && lastSegment[0].Kind == GlobTokenKind.DoubleStar && lastSegment[0].Value == 3);
 
         // An unanchored pattern must start at a segment boundary; a leading "**/" may match zero or more
@@ -151,9 +151,9 @@ internal sealed class FilterPattern
         }
 
         string[] dirSegments = directory.Length == 0 ? [] : directory[..^1].Split('/');
-        var k = dirSegments.Length;
-        var leading = leadingSegmentAutomata.Value;
-        for (var i = 0; i < Math.Min(segmentCount, k); i++)
+        int k = dirSegments.Length;
+        GlobAutomaton[] leading = leadingSegmentAutomata.Value;
+        for (int i = 0; i < Math.Min(segmentCount, k); i++)
         {
             if (i >= leading.Length)
             {
@@ -177,7 +177,7 @@ internal sealed class FilterPattern
     private static List<GlobToken> Join(List<List<GlobToken>> segments)
     {
         var joined = new List<GlobToken>();
-        for (var i = 0; i < segments.Count; i++)
+        for (int i = 0; i < segments.Count; i++)
         {
             if (i > 0)
             {
@@ -193,7 +193,7 @@ internal sealed class FilterPattern
     private static List<GlobToken> Tokenize(string pattern)
     {
         var tokens = new List<GlobToken>();
-        var i = 0;
+        int i = 0;
         while (i < pattern.Length)
         {
             switch (pattern[i])
@@ -205,11 +205,11 @@ internal sealed class FilterPattern
                     }
 
                     i++;
-                    var escaped = ReadRune(pattern, ref i);
+                    int escaped = ReadRune(pattern, ref i);
                     tokens.Add(escaped == '/' ? GlobToken.Slash : new GlobToken(GlobTokenKind.Literal, escaped));
                     break;
                 case '*':
-                    var stars = 0;
+                    int stars = 0;
                     while (i < pattern.Length && pattern[i] == '*')
                     {
                         stars++;
@@ -241,9 +241,9 @@ internal sealed class FilterPattern
     // i points at '['; on return it points past the closing ']'.
     private static GlobToken ParseClass(string pattern, ref int i)
     {
-        var open = i;
-        var j = i + 1;
-        var negated = false;
+        int open = i;
+        int j = i + 1;
+        bool negated = false;
         if (j < pattern.Length && pattern[j] is '!' or '^')
         {
             negated = true;
@@ -251,7 +251,7 @@ internal sealed class FilterPattern
         }
 
         var ranges = new List<(int Lo, int Hi)>();
-        var first = true;
+        bool first = true;
         while (true)
         {
             if (j >= pattern.Length)
@@ -266,11 +266,11 @@ internal sealed class FilterPattern
             }
 
             first = false;
-            var lo = ReadClassChar(pattern, ref j, open);
+            int lo = ReadClassChar(pattern, ref j, open);
             if (j + 1 < pattern.Length && pattern[j] == '-' && pattern[j + 1] != ']')
             {
                 j++;
-                var hi = ReadClassChar(pattern, ref j, open);
+                int hi = ReadClassChar(pattern, ref j, open);
                 if (hi < lo)
                 {
                     throw new FilterPatternException(pattern, $"reversed range '{char.ConvertFromUtf32(lo)}-{char.ConvertFromUtf32(hi)}' in the class at offset {open}");
@@ -306,7 +306,7 @@ internal sealed class FilterPattern
     // Reads one Unicode scalar value (a surrogate pair counts as one; a lone surrogate as itself).
     private static int ReadRune(string pattern, ref int i)
     {
-        if (Rune.DecodeFromUtf16(pattern.AsSpan(i), out var rune, out var consumed) == System.Buffers.OperationStatus.Done)
+        if (Rune.DecodeFromUtf16(pattern.AsSpan(i), out Rune rune, out int consumed) == System.Buffers.OperationStatus.Done)
         {
             i += consumed;
             return rune.Value;

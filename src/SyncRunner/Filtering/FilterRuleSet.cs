@@ -57,9 +57,9 @@ public sealed class FilterRuleSet
     public static FilterRuleSet Create(IReadOnlyList<FilterRule> rules, bool matchFullPath)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        var copy = rules.ToArray();
+        FilterRule[] copy = rules.ToArray();
         var compiled = new CompiledRule[copy.Length];
-        for (var i = 0; i < copy.Length; i++)
+        for (int i = 0; i < copy.Length; i++)
         {
             ArgumentNullException.ThrowIfNull(copy[i], nameof(rules));
             compiled[i] = new CompiledRule(copy[i].Action == FilterAction.Include, FilterPattern.Parse(copy[i].Pattern));
@@ -80,7 +80,7 @@ public sealed class FilterRuleSet
             return true;
         }
 
-        var span = key.AsSpan().TrimStart('/');
+        ReadOnlySpan<char> span = key.AsSpan().TrimStart('/');
         return MatchFullPath ? IncludesFullPath(span) : IncludesLayered(span, useCache: true);
     }
 
@@ -106,7 +106,7 @@ public sealed class FilterRuleSet
             return false;
         }
 
-        var directory = directoryKey.TrimStart('/');
+        string directory = directoryKey.TrimStart('/');
         if (directory.Length > 0 && directory[^1] != '/')
         {
             directory += "/";
@@ -117,7 +117,7 @@ public sealed class FilterRuleSet
             return directory.Length > 0 && !IncludesLayered(directory, useCache: false);
         }
 
-        foreach (var rule in compiled)
+        foreach (CompiledRule rule in compiled)
         {
             if (rule.Include)
             {
@@ -141,7 +141,7 @@ public sealed class FilterRuleSet
 
     private bool IncludesFullPath(ReadOnlySpan<char> key)
     {
-        foreach (var rule in compiled)
+        foreach (CompiledRule rule in compiled)
         {
             if (rule.Pattern.IsMatch(key))
             {
@@ -155,9 +155,9 @@ public sealed class FilterRuleSet
     private bool IncludesLayered(ReadOnlySpan<char> key, bool useCache)
     {
         // The final layer is the whole key without a trailing '/'; a directory key's final layer is a directory layer.
-        var finalIsDirectory = key.Length > 0 && key[^1] == '/';
-        var finalEnd = finalIsDirectory ? key.Length - 1 : key.Length;
-        var parentSlash = key[..finalEnd].LastIndexOf('/');
+        bool finalIsDirectory = key.Length > 0 && key[^1] == '/';
+        int finalEnd = finalIsDirectory ? key.Length - 1 : key.Length;
+        int parentSlash = key[..finalEnd].LastIndexOf('/');
         if (parentSlash >= 0 && !ParentLayersPass(key[..(parentSlash + 1)], useCache))
         {
             return false;
@@ -170,15 +170,15 @@ public sealed class FilterRuleSet
     // parent: the parent directory of a key's final layer, ending in '/'.
     private bool ParentLayersPass(ReadOnlySpan<char> parent, bool useCache)
     {
-        var cache = useCache ? parentCache ??= new ParentCache() : null;
+        ParentCache? cache = useCache ? parentCache ??= new ParentCache() : null;
         if (cache is not null && ReferenceEquals(cache.Owner, this) && parent.SequenceEqual(cache.Parent))
         {
             return cache.Pass;
         }
 
-        var pass = true;
-        var segmentStart = 0;
-        for (var i = 0; i < parent.Length; i++)
+        bool pass = true;
+        int segmentStart = 0;
+        for (int i = 0; i < parent.Length; i++)
         {
             if (parent[i] != '/')
             {
@@ -208,9 +208,9 @@ public sealed class FilterRuleSet
     // first matching rule, or null.
     private FilterAction? EvaluateLayer(ReadOnlySpan<char> path, int end, bool isDirectory)
     {
-        foreach (var rule in compiled)
+        foreach (CompiledRule rule in compiled)
         {
-            var layer = isDirectory && rule.Pattern.IsDirectoryPattern ? path[..(end + 1)] : path[..end];
+            ReadOnlySpan<char> layer = isDirectory && rule.Pattern.IsDirectoryPattern ? path[..(end + 1)] : path[..end];
             if (rule.Pattern.IsMatch(layer))
             {
                 return rule.Include ? FilterAction.Include : FilterAction.Exclude;

@@ -37,9 +37,9 @@ internal sealed class GlobAutomaton
         starMask = new ulong[words];
         doubleStarMask = new ulong[words];
         asciiMasks = new ulong[Ascii * words];
-        for (var i = 0; i < this.tokens.Length; i++)
+        for (int i = 0; i < this.tokens.Length; i++)
         {
-            var token = this.tokens[i];
+            GlobToken token = this.tokens[i];
             if (token.IsStar)
             {
                 SetBit(starMask, i);
@@ -51,7 +51,7 @@ internal sealed class GlobAutomaton
                 continue;
             }
 
-            for (var c = 0; c < Ascii; c++)
+            for (int c = 0; c < Ascii; c++)
             {
                 if (token.Accepts(c))
                 {
@@ -75,14 +75,14 @@ internal sealed class GlobAutomaton
 
     private bool Run(ReadOnlySpan<char> path, bool stopAtFirstAccept)
     {
-        var accept = tokens.Length;
+        int accept = tokens.Length;
         if (words == 1)
         {
-            var acceptBit = 1UL << accept;
-            var star = starMask[0];
-            var doubleStar = doubleStarMask[0];
-            var state = Close(1UL, star);
-            for (var p = 0; p < path.Length;)
+            ulong acceptBit = 1UL << accept;
+            ulong star = starMask[0];
+            ulong doubleStar = doubleStarMask[0];
+            ulong state = Close(1UL, star);
+            for (int p = 0; p < path.Length;)
             {
                 if (stopAtFirstAccept && (state & acceptBit) != 0)
                 {
@@ -97,7 +97,7 @@ internal sealed class GlobAutomaton
                 }
                 else
                 {
-                    var value = ReadScalar(path, ref p);
+                    int value = ReadScalar(path, ref p);
                     state = ((state << 1) & OneMask(value)) | (state & star);
                 }
 
@@ -110,7 +110,7 @@ internal sealed class GlobAutomaton
                 if (state == 0)
                 {
                     // Dead: only a restart after the next '/' can match (unanchored), if there is one.
-                    var slash = restartAfterSlash ? path[p..].IndexOf('/') : -1;
+                    int slash = restartAfterSlash ? path[p..].IndexOf('/') : -1;
                     if (slash < 0)
                     {
                         return false;
@@ -130,7 +130,7 @@ internal sealed class GlobAutomaton
     // One Unicode scalar value; a lone surrogate is read as itself (as the pattern parser does).
     private static int ReadScalar(ReadOnlySpan<char> path, ref int p)
     {
-        if (Rune.DecodeFromUtf16(path[p..], out var rune, out var consumed) == System.Buffers.OperationStatus.Done)
+        if (Rune.DecodeFromUtf16(path[p..], out Rune rune, out int consumed) == System.Buffers.OperationStatus.Done)
         {
             p += consumed;
             return rune.Value;
@@ -143,8 +143,8 @@ internal sealed class GlobAutomaton
 
     private ulong OneMask(int c)
     {
-        var mask = 0UL;
-        for (var i = 0; i < tokens.Length; i++)
+        ulong mask = 0UL;
+        for (int i = 0; i < tokens.Length; i++)
         {
             if (!tokens[i].IsStar && tokens[i].Accepts(c))
             {
@@ -158,14 +158,14 @@ internal sealed class GlobAutomaton
     // The same automaton over several 64-bit words, for patterns of 64 tokens or more.
     private bool RunWide(ReadOnlySpan<char> path, bool stopAtFirstAccept)
     {
-        var accept = tokens.Length;
+        int accept = tokens.Length;
         Span<ulong> state = stackalloc ulong[words];
         Span<ulong> next = stackalloc ulong[words];
         Span<ulong> one = stackalloc ulong[words];
         state.Clear();
         state[0] = 1UL;
         CloseWide(state);
-        for (var p = 0; p < path.Length;)
+        for (int p = 0; p < path.Length;)
         {
             if (stopAtFirstAccept && Has(state, accept))
             {
@@ -181,9 +181,9 @@ internal sealed class GlobAutomaton
             }
             else
             {
-                var value = ReadScalar(path, ref p);
+                int value = ReadScalar(path, ref p);
                 one.Clear();
-                for (var i = 0; i < tokens.Length; i++)
+                for (int i = 0; i < tokens.Length; i++)
                 {
                     if (!tokens[i].IsStar && tokens[i].Accepts(value))
                     {
@@ -194,10 +194,10 @@ internal sealed class GlobAutomaton
                 oneMask = one;
             }
 
-            var keep = c == '/' ? doubleStarMask : starMask;
-            var carry = 0UL;
-            var any = 0UL;
-            for (var w = 0; w < words; w++)
+            ulong[] keep = c == '/' ? doubleStarMask : starMask;
+            ulong carry = 0UL;
+            ulong any = 0UL;
+            for (int w = 0; w < words; w++)
             {
                 next[w] = (((state[w] << 1) | carry) & oneMask[w]) | (state[w] & keep[w]);
                 carry = state[w] >> 63;
@@ -209,7 +209,7 @@ internal sealed class GlobAutomaton
             }
 
             CloseWide(next);
-            for (var w = 0; w < words; w++)
+            for (int w = 0; w < words; w++)
             {
                 any |= next[w];
             }
@@ -217,7 +217,7 @@ internal sealed class GlobAutomaton
             next.CopyTo(state);
             if (any == 0)
             {
-                var slash = restartAfterSlash ? path[p..].IndexOf('/') : -1;
+                int slash = restartAfterSlash ? path[p..].IndexOf('/') : -1;
                 if (slash < 0)
                 {
                     return false;
@@ -235,10 +235,10 @@ internal sealed class GlobAutomaton
 
     private void CloseWide(Span<ulong> state)
     {
-        var carry = 0UL;
-        for (var w = 0; w < words; w++)
+        ulong carry = 0UL;
+        for (int w = 0; w < words; w++)
         {
-            var moved = state[w] & starMask[w];
+            ulong moved = state[w] & starMask[w];
             state[w] |= (moved << 1) | carry;
             carry = moved >> 63;
         }

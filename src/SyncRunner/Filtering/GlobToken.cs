@@ -26,7 +26,7 @@ internal sealed record GlobToken(GlobTokenKind Kind, int Value = 0, (int Lo, int
 
     private bool InRanges(int c)
     {
-        foreach (var (lo, hi) in Ranges!)
+        foreach ((int lo, int hi) in Ranges!)
         {
             if (lo <= c && c <= hi)
             {

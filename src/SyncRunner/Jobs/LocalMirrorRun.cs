@@ -95,7 +95,7 @@ internal sealed class LocalMirrorRun
     public async Task<ReplicaMirrorStatus> RunAsync(int? workers, IReadOnlyList<Dictionary<string, string>> environments, Action<string>? onError, TimeProvider time, CancellationToken cancellationToken)
     {
         using var places = new SemaphoreSlim(Mirror.Spec.MaxParallelDestinations ?? Math.Max(1, _runs.Count));
-        var finished = await Task.WhenAll(_runs.Select(async (r, i) =>
+        (string Name, SyncJob Child)[] finished = await Task.WhenAll(_runs.Select(async (r, i) =>
         {
             await places.WaitAsync(cancellationToken).ConfigureAwait(false);
             try

@@ -51,7 +51,7 @@ internal sealed class LocalRun
     /// <exception cref="ManifestException">A document is malformed.</exception>
     public static LocalRun Read(IEnumerable<(string Name, string Text)> files)
     {
-        LocalManifests manifests = LocalManifests.Read(files);
+        var manifests = LocalManifests.Read(files);
         return manifests.Resource as SyncJob is { } job
             ? For(job, manifests)
             : throw new ConfigurationException($"the given files hold a {manifests.Resource.Kind}, not a SyncJob");

@@ -26,7 +26,7 @@ internal sealed class PrefixedStorage(IObjectStorage inner, string prefix) : IOb
 
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var innerOptions = options with
+        ListOptions innerOptions = options with
         {
             Prefix = Prefix + options.Prefix,
             Start = Prefix + options.Start,

@@ -9,13 +9,13 @@ internal static class JsonValues
 {
     public static long? Long(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
-            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out decimal d)
             ? (long)d
             : null;
 
     public static double? Double(JsonNode? node) =>
         node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
-            && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
+            && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d)
             ? d
             : null;
 

@@ -24,11 +24,11 @@ internal static class ProtobufDecoder
 
         string apiVersion = "", kind = "";
         byte[] raw = [];
-        foreach (var (field, value) in Fields(body.AsMemory(Magic.Length)))
+        foreach ((int field, object? value) in Fields(body.AsMemory(Magic.Length)))
         {
             if (field == 1 && value is ReadOnlyMemory<byte> typeMeta)
             {
-                foreach (var (f, v) in Fields(typeMeta))
+                foreach ((int f, object? v) in Fields(typeMeta))
                 {
                     if (f == 1)
                     {
@@ -47,7 +47,7 @@ internal static class ProtobufDecoder
         }
 
         var obj = new JsonObject { ["apiVersion"] = apiVersion, ["kind"] = kind };
-        foreach (var (field, value) in Fields(raw))
+        foreach ((int field, object? value) in Fields(raw))
         {
             switch (kind, field, value)
             {
@@ -115,7 +115,7 @@ internal static class ProtobufDecoder
                 break;
             case (2, ReadOnlyMemory<byte> preconditions):
                 var result = new JsonObject();
-                foreach (var (f, v) in Fields(preconditions))
+                foreach ((int f, object? v) in Fields(preconditions))
                 {
                     if (f is 1 or 2)
                     {
@@ -142,7 +142,7 @@ internal static class ProtobufDecoder
     private static JsonObject AccessReviewSpec(ReadOnlyMemory<byte> spec)
     {
         var result = new JsonObject();
-        foreach (var (field, value) in Fields(spec))
+        foreach ((int field, object? value) in Fields(spec))
         {
             if (value is not ReadOnlyMemory<byte> message)
             {
@@ -151,7 +151,7 @@ internal static class ProtobufDecoder
 
             string[] names = field == 1 ? ["namespace", "verb", "group", "version", "resource", "subresource", "name"] : ["path", "verb"];
             var attributes = new JsonObject();
-            foreach (var (f, v) in Fields(message))
+            foreach ((int f, object? v) in Fields(message))
             {
                 if (f >= 1 && f <= names.Length && v is ReadOnlyMemory<byte>)
                 {
@@ -171,7 +171,7 @@ internal static class ProtobufDecoder
     {
         var audiences = new JsonArray();
         var result = new JsonObject { ["audiences"] = audiences };
-        foreach (var (field, value) in Fields(spec))
+        foreach ((int field, object? value) in Fields(spec))
         {
             switch (field, value)
             {
@@ -184,7 +184,7 @@ internal static class ProtobufDecoder
                 case (3, ReadOnlyMemory<byte> bound):
                     var reference = new JsonObject();
                     string[] names = ["kind", "apiVersion", "name", "uid"];
-                    foreach (var (f, v) in Fields(bound))
+                    foreach ((int f, object? v) in Fields(bound))
                     {
                         if (f >= 1 && f <= 4)
                         {
@@ -207,7 +207,7 @@ internal static class ProtobufDecoder
     private static JsonObject ObjectMeta(ReadOnlyMemory<byte> meta)
     {
         var m = new JsonObject();
-        foreach (var (field, value) in Fields(meta))
+        foreach ((int field, object? value) in Fields(meta))
         {
             switch (field, value)
             {
@@ -241,7 +241,7 @@ internal static class ProtobufDecoder
     private static void AddEntry(JsonObject target, string property, ReadOnlyMemory<byte> entry, bool base64)
     {
         string key = "", value = "";
-        foreach (var (f, v) in Fields(entry))
+        foreach ((int f, object? v) in Fields(entry))
         {
             if (f == 1)
             {
@@ -262,11 +262,11 @@ internal static class ProtobufDecoder
     /// fields are skipped.</summary>
     private static IEnumerable<(int Field, object Value)> Fields(ReadOnlyMemory<byte> message)
     {
-        var position = 0;
+        int position = 0;
         while (position < message.Length)
         {
-            var key = ReadVarint(message.Span, ref position);
-            var field = (int)(key >> 3);
+            ulong key = ReadVarint(message.Span, ref position);
+            int field = (int)(key >> 3);
             switch (key & 7)
             {
                 case 0:
@@ -277,7 +277,7 @@ internal static class ProtobufDecoder
                     break;
                 case 2:
                     {
-                        var length = (int)ReadVarint(message.Span, ref position);
+                        int length = (int)ReadVarint(message.Span, ref position);
                         if (length < 0 || position + length > message.Length)
                         {
                             throw Unsupported("truncated protobuf body");
@@ -300,14 +300,14 @@ internal static class ProtobufDecoder
     private static ulong ReadVarint(ReadOnlySpan<byte> span, ref int position)
     {
         ulong result = 0;
-        for (var shift = 0; shift < 64; shift += 7)
+        for (int shift = 0; shift < 64; shift += 7)
         {
             if (position >= span.Length)
             {
                 throw Unsupported("truncated protobuf body");
             }
 
-            var b = span[position++];
+            byte b = span[position++];
             result |= (ulong)(b & 0x7F) << shift;
             if ((b & 0x80) == 0)
             {

@@ -48,15 +48,15 @@ public sealed class StatusException(int code, string reason, string message, Jso
     internal static StatusException Invalid(string kind, string group, string name, IReadOnlyList<FieldError> causes)
     {
         var list = new JsonArray();
-        foreach (var c in causes)
+        foreach (FieldError c in causes)
         {
             list.Add(new JsonObject { ["reason"] = c.Reason, ["message"] = c.Message, ["field"] = c.Field });
         }
 
-        var text = causes.Count == 1
+        string text = causes.Count == 1
             ? causes[0].ToString()
             : "[" + string.Join(", ", causes.Select(c => c.ToString())) + "]";
-        var qualified = group.Length == 0 ? kind : $"{kind}.{group}";
+        string qualified = group.Length == 0 ? kind : $"{kind}.{group}";
         return new StatusException(422, "Invalid", $"{qualified} \"{name}\" is invalid: {text}",
             new JsonObject { ["name"] = name, ["group"] = group, ["kind"] = kind, ["causes"] = list });
     }

@@ -18,7 +18,7 @@ internal static class StrictJson
             throw new JsonException("empty body");
         }
 
-        var node = ReadValue(ref reader, "", duplicates);
+        JsonNode? node = ReadValue(ref reader, "", duplicates);
         if (reader.Read())
         {
             throw new JsonException("unexpected data after the top-level value");
@@ -36,10 +36,10 @@ internal static class StrictJson
                     var obj = new JsonObject();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                     {
-                        var name = reader.GetString()!;
+                        string name = reader.GetString()!;
                         reader.Read();
-                        var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                        var value = ReadValue(ref reader, childPath, duplicates);
+                        string childPath = path.Length == 0 ? name : $"{path}.{name}";
+                        JsonNode? value = ReadValue(ref reader, childPath, duplicates);
                         if (obj.ContainsKey(name))
                         {
                             duplicates.Add(childPath);
@@ -55,7 +55,7 @@ internal static class StrictJson
             case JsonTokenType.StartArray:
                 {
                     var array = new JsonArray();
-                    var i = 0;
+                    int i = 0;
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
                         array.Add(ReadValue(ref reader, $"{path}[{i++}]", duplicates));

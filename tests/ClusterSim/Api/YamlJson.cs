@@ -13,7 +13,7 @@ internal static partial class YamlJson
     /// <exception cref="StatusException">400 BadRequest when the text is not YAML.</exception>
     public static JsonNode? Parse(string text)
     {
-        var trimmed = text.TrimStart();
+        string trimmed = text.TrimStart();
         if (trimmed.StartsWith('{') || trimmed.StartsWith('['))
         {
             try
@@ -73,7 +73,7 @@ internal static partial class YamlJson
             case YamlMappingNode map:
                 {
                     var o = new JsonObject();
-                    foreach (var (k, v) in map.Children)
+                    foreach ((YamlNode? k, YamlNode? v) in map.Children)
                     {
                         o[((YamlScalarNode)k).Value ?? ""] = Convert(v);
                     }
@@ -89,7 +89,7 @@ internal static partial class YamlJson
                     return JsonValue.Create(s.Value ?? "");
                 }
 
-                var text = s.Value ?? "";
+                string text = s.Value ?? "";
                 if (text is "" or "~" or "null" or "Null" or "NULL")
                 {
                     return null;
@@ -105,12 +105,12 @@ internal static partial class YamlJson
                     return JsonValue.Create(false);
                 }
 
-                if (IntegerPattern().IsMatch(text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+                if (IntegerPattern().IsMatch(text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l))
                 {
                     return JsonValue.Create(l);
                 }
 
-                if (FloatPattern().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+                if (FloatPattern().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
                 {
                     return JsonValue.Create(d);
                 }

@@ -30,8 +30,8 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
     /// <exception cref="StatusException">401 for a missing, expired or unknown token; 403 for impersonation not allowed.</exception>
     public UserInfo Authenticate(HttpRequest request, string adminToken)
     {
-        var header = request.Headers.Authorization.ToString();
-        var bearer = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : null;
+        string header = request.Headers.Authorization.ToString();
+        string? bearer = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : null;
         UserInfo user;
         if (bearer is not null && bearer != adminToken && ServiceAccountTokens.LooksLikeJwt(bearer))
         {
@@ -58,12 +58,12 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
             return null;
         }
 
-        var ns = JsonValues.String(claims["kubernetes.io"]?["namespace"]) ?? "";
-        var name = JsonValues.String(claims["kubernetes.io"]?["serviceaccount"]?["name"]) ?? "";
-        var uid = JsonValues.String(claims["kubernetes.io"]?["serviceaccount"]?["uid"]) ?? "";
+        string ns = JsonValues.String(claims["kubernetes.io"]?["namespace"]) ?? "";
+        string name = JsonValues.String(claims["kubernetes.io"]?["serviceaccount"]?["name"]) ?? "";
+        string uid = JsonValues.String(claims["kubernetes.io"]?["serviceaccount"]?["uid"]) ?? "";
         try
         {
-            var account = store.Get(store.Type("", "serviceaccounts"), ns, name);
+            JsonObject account = store.Get(store.Type("", "serviceaccounts"), ns, name);
             return JsonValues.String(account["metadata"]?["uid"]) == uid ? UserInfo.ServiceAccount(ns, name, uid) : null;
         }
         catch (StatusException e) when (e.Code == 404)
@@ -74,7 +74,7 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
 
     private UserInfo Impersonate(HttpRequest request, UserInfo user)
     {
-        var name = request.Headers["Impersonate-User"].ToString();
+        string name = request.Headers["Impersonate-User"].ToString();
         var groups = request.Headers["Impersonate-Group"].Where(g => !string.IsNullOrEmpty(g)).Select(g => g!).ToList();
         if (name.Length == 0 && groups.Count == 0)
         {
@@ -95,7 +95,7 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
             Require(user, new RequestAttributes("impersonate", "", "users", null, null, name, request.Path));
         }
 
-        foreach (var group in groups)
+        foreach (string? group in groups)
         {
             Require(user, new RequestAttributes("impersonate", "", "groups", null, null, group, request.Path));
         }
@@ -117,9 +117,9 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
     /// <exception cref="StatusException">404 when the service account does not exist; 422 for a lifetime under 10 minutes.</exception>
     public JsonObject TokenRequest(string ns, string name, JsonObject body)
     {
-        var account = store.Get(store.Type("", "serviceaccounts"), ns, name);
-        var spec = body["spec"] as JsonObject ?? [];
-        var seconds = JsonValues.Long(spec["expirationSeconds"]) ?? ServiceAccountTokens.DefaultExpirationSeconds;
+        JsonObject account = store.Get(store.Type("", "serviceaccounts"), ns, name);
+        JsonObject spec = body["spec"] as JsonObject ?? [];
+        long seconds = JsonValues.Long(spec["expirationSeconds"]) ?? ServiceAccountTokens.DefaultExpirationSeconds;
         if (seconds < 600)
         {
             throw StatusException.Invalid("TokenRequest", "authentication.k8s.io", name,
@@ -133,8 +133,8 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
             pod = (JsonValues.String(bound["name"]) ?? "", JsonValues.String(bound["uid"]) ?? "");
         }
 
-        var (token, expires) = Tokens.Issue(ns, name, JsonValues.String(account["metadata"]?["uid"]) ?? "", audiences, seconds, pod);
-        var result = body.DeepClone().AsObject();
+        (string? token, DateTimeOffset expires) = Tokens.Issue(ns, name, JsonValues.String(account["metadata"]?["uid"]) ?? "", audiences, seconds, pod);
+        JsonObject result = body.DeepClone().AsObject();
         result["apiVersion"] = "authentication.k8s.io/v1";
         result["kind"] = "TokenRequest";
         result["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns, ["creationTimestamp"] = null };
@@ -148,7 +148,7 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
     /// <summary>Answers a SelfSubjectAccessReview: <c>status.allowed</c> for the attributes in its spec.</summary>
     public JsonObject AccessReview(UserInfo user, JsonObject body)
     {
-        var spec = body["spec"] as JsonObject ?? [];
+        JsonObject spec = body["spec"] as JsonObject ?? [];
         RequestAttributes attributes;
         if (spec["resourceAttributes"] is JsonObject r)
         {
@@ -157,12 +157,12 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
         }
         else
         {
-            var n = spec["nonResourceAttributes"] as JsonObject ?? [];
+            JsonObject n = spec["nonResourceAttributes"] as JsonObject ?? [];
             attributes = new RequestAttributes(JsonValues.String(n["verb"]) ?? "", "", null, null, null, null, JsonValues.String(n["path"]) ?? "");
         }
 
-        var result = Review(body, "authorization.k8s.io/v1", "SelfSubjectAccessReview");
-        var allowed = Authorizer.Allows(user, attributes);
+        JsonObject result = Review(body, "authorization.k8s.io/v1", "SelfSubjectAccessReview");
+        bool allowed = Authorizer.Allows(user, attributes);
         result["status"] = allowed ? new JsonObject { ["allowed"] = true, ["reason"] = "RBAC: allowed" } : new JsonObject { ["allowed"] = false };
         return result;
     }
@@ -170,19 +170,19 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
     /// <summary>Answers a SelfSubjectRulesReview: the rules that apply in <c>spec.namespace</c>.</summary>
     public JsonObject RulesReview(UserInfo user, JsonObject body)
     {
-        var ns = JsonValues.String(body["spec"]?["namespace"]);
+        string? ns = JsonValues.String(body["spec"]?["namespace"]);
         var resourceRules = new JsonArray();
         var nonResourceRules = new JsonArray();
         IEnumerable<JsonObject> rules = user.IsMaster
             ? BootstrapPolicy.ClusterRoles().First()["rules"]!.AsArray().OfType<JsonObject>()
             : Authorizer.Rules(user, ns);
-        foreach (var rule in rules)
+        foreach (JsonObject rule in rules)
         {
-            var copy = rule.DeepClone().AsObject();
+            JsonObject copy = rule.DeepClone().AsObject();
             (copy.ContainsKey("nonResourceURLs") ? nonResourceRules : resourceRules).Add(copy);
         }
 
-        var result = Review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview");
+        JsonObject result = Review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview");
         result["status"] = new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = false };
         return result;
     }
@@ -190,7 +190,7 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
     /// <summary>Answers a SelfSubjectReview (<c>kubectl auth whoami</c>).</summary>
     public JsonObject WhoAmI(UserInfo user, JsonObject body)
     {
-        var result = Review(body, "authentication.k8s.io/v1", "SelfSubjectReview");
+        JsonObject result = Review(body, "authentication.k8s.io/v1", "SelfSubjectReview");
         var info = new JsonObject { ["username"] = user.Name, ["groups"] = new JsonArray(user.Groups.Select(g => (JsonNode)JsonValue.Create(g)).ToArray()) };
         if (user.Uid.Length > 0)
         {
@@ -203,7 +203,7 @@ public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : 
 
     private static JsonObject Review(JsonObject body, string apiVersion, string kind)
     {
-        var result = body.DeepClone().AsObject();
+        JsonObject result = body.DeepClone().AsObject();
         result["apiVersion"] = apiVersion;
         result["kind"] = kind;
         result["metadata"] = new JsonObject { ["creationTimestamp"] = null };

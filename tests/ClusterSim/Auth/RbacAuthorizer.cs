@@ -23,7 +23,7 @@ public sealed class RbacAuthorizer(ClusterStore store)
     public IReadOnlyList<JsonObject> Rules(UserInfo user, string? ns)
     {
         var rules = new List<JsonObject>();
-        foreach (var binding in List("clusterrolebindings", null))
+        foreach (JsonObject binding in List("clusterrolebindings", null))
         {
             if (Bound(binding, user) && RoleRules(binding, null) is { } found)
             {
@@ -33,7 +33,7 @@ public sealed class RbacAuthorizer(ClusterStore store)
 
         if (ns is not null)
         {
-            foreach (var binding in List("rolebindings", ns))
+            foreach (JsonObject binding in List("rolebindings", ns))
             {
                 if (Bound(binding, user) && RoleRules(binding, ns) is { } found)
                 {
@@ -50,12 +50,12 @@ public sealed class RbacAuthorizer(ClusterStore store)
 
     private IEnumerable<JsonObject>? RoleRules(JsonObject binding, string? ns)
     {
-        var kind = JsonValues.String(binding["roleRef"]?["kind"]);
-        var name = JsonValues.String(binding["roleRef"]?["name"]) ?? "";
-        var (plural, roleNs) = kind == "Role" && ns is not null ? ("roles", ns) : ("clusterroles", (string?)null);
+        string? kind = JsonValues.String(binding["roleRef"]?["kind"]);
+        string name = JsonValues.String(binding["roleRef"]?["name"]) ?? "";
+        (string? plural, string? roleNs) = kind == "Role" && ns is not null ? ("roles", ns) : ("clusterroles", (string?)null);
         try
         {
-            var role = store.Get(store.Type("rbac.authorization.k8s.io", plural), roleNs, name);
+            JsonObject role = store.Get(store.Type("rbac.authorization.k8s.io", plural), roleNs, name);
             return (role["rules"] as JsonArray ?? []).OfType<JsonObject>();
         }
         catch (StatusException e) when (e.Code == 404)
@@ -66,14 +66,14 @@ public sealed class RbacAuthorizer(ClusterStore store)
 
     private static bool Bound(JsonObject binding, UserInfo user)
     {
-        var bindingNs = JsonValues.String(binding["metadata"]?["namespace"]);
-        foreach (var subject in (binding["subjects"] as JsonArray ?? []).OfType<JsonObject>())
+        string? bindingNs = JsonValues.String(binding["metadata"]?["namespace"]);
+        foreach (JsonObject subject in (binding["subjects"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var name = JsonValues.String(subject["name"]) ?? "";
+            string name = JsonValues.String(subject["name"]) ?? "";
             switch (JsonValues.String(subject["kind"]))
             {
                 case "ServiceAccount":
-                    var ns = JsonValues.String(subject["namespace"]) ?? bindingNs;
+                    string? ns = JsonValues.String(subject["namespace"]) ?? bindingNs;
                     if (user.Name == $"system:serviceaccount:{ns}:{name}")
                     {
                         return true;
@@ -107,7 +107,7 @@ public sealed class RbacAuthorizer(ClusterStore store)
             return false;
         }
 
-        var combined = request.Subresource is null ? request.Resource! : $"{request.Resource}/{request.Subresource}";
+        string combined = request.Subresource is null ? request.Resource! : $"{request.Resource}/{request.Subresource}";
         var resources = (rule["resources"] as JsonArray ?? []).Select(JsonValues.String).ToList();
         if (!resources.Any(r => r == "*" || r == combined || (request.Subresource is not null && (r == $"*/{request.Subresource}" || r == $"{request.Resource}/*"))))
         {
@@ -129,12 +129,12 @@ public sealed class RbacAuthorizer(ClusterStore store)
             return new StatusException(403, "Forbidden", $"forbidden: User \"{user.Name}\" cannot {request.Verb} path \"{request.Path}\"", new JsonObject());
         }
 
-        var resource = request.Subresource is null ? request.Resource! : $"{request.Resource}/{request.Subresource}";
-        var why = request.Namespace is { Length: > 0 } ns
+        string resource = request.Subresource is null ? request.Resource! : $"{request.Resource}/{request.Subresource}";
+        string why = request.Namespace is { Length: > 0 } ns
             ? $"User \"{user.Name}\" cannot {request.Verb} resource \"{resource}\" in API group \"{request.Group}\" in the namespace \"{ns}\""
             : $"User \"{user.Name}\" cannot {request.Verb} resource \"{resource}\" in API group \"{request.Group}\" at the cluster scope";
-        var qualified = request.Group.Length == 0 ? request.Resource! : $"{request.Resource}.{request.Group}";
-        var subject = request.Name is { Length: > 0 } name ? $"{qualified} \"{name}\"" : qualified;
+        string qualified = request.Group.Length == 0 ? request.Resource! : $"{request.Resource}.{request.Group}";
+        string subject = request.Name is { Length: > 0 } name ? $"{qualified} \"{name}\"" : qualified;
         return new StatusException(403, "Forbidden", $"{subject} is forbidden: {why}",
             new JsonObject { ["name"] = request.Name, ["group"] = request.Group, ["kind"] = request.Resource });
     }

@@ -28,8 +28,8 @@ public sealed class ServiceAccountTokens(TimeProvider time) : IDisposable
     /// <returns>The token and its expiry.</returns>
     public (string Token, DateTimeOffset Expires) Issue(string ns, string name, string uid, IReadOnlyList<string> audiences, long expirationSeconds, (string Name, string Uid)? pod = null)
     {
-        var now = time.GetUtcNow();
-        var expires = now.AddSeconds(expirationSeconds);
+        DateTimeOffset now = time.GetUtcNow();
+        DateTimeOffset expires = now.AddSeconds(expirationSeconds);
         var k8s = new JsonObject
         {
             ["namespace"] = ns,
@@ -51,9 +51,9 @@ public sealed class ServiceAccountTokens(TimeProvider time) : IDisposable
             ["nbf"] = now.ToUnixTimeSeconds(),
             ["sub"] = $"system:serviceaccount:{ns}:{name}",
         };
-        var header = Base64Url(Encoding.UTF8.GetBytes("{\"alg\":\"RS256\",\"kid\":\"clustersim\"}"));
-        var payload = Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
-        var signature = _key.SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        string header = Base64Url(Encoding.UTF8.GetBytes("{\"alg\":\"RS256\",\"kid\":\"clustersim\"}"));
+        string payload = Base64Url(Encoding.UTF8.GetBytes(claims.ToJsonString()));
+        byte[] signature = _key.SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return ($"{header}.{payload}.{Base64Url(signature)}", expires);
     }
 
@@ -64,7 +64,7 @@ public sealed class ServiceAccountTokens(TimeProvider time) : IDisposable
     /// <summary>The claims of a token signed by this simulator and not expired, or null.</summary>
     public JsonObject? Verify(string token)
     {
-        var parts = token.Split('.');
+        string[] parts = token.Split('.');
         if (parts.Length != 3)
         {
             return null;
@@ -78,7 +78,7 @@ public sealed class ServiceAccountTokens(TimeProvider time) : IDisposable
             }
 
             var claims = JsonNode.Parse(FromBase64Url(parts[1])) as JsonObject;
-            var exp = JsonValues.Long(claims?["exp"]) ?? 0;
+            long exp = JsonValues.Long(claims?["exp"]) ?? 0;
             return exp > time.GetUtcNow().ToUnixTimeSeconds() ? claims : null;
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException)
@@ -91,7 +91,7 @@ public sealed class ServiceAccountTokens(TimeProvider time) : IDisposable
 
     private static byte[] FromBase64Url(string text)
     {
-        var s = text.Replace('-', '+').Replace('_', '/');
+        string s = text.Replace('-', '+').Replace('_', '/');
         return Convert.FromBase64String(s.PadRight(s.Length + ((4 - (s.Length % 4)) % 4), '='));
     }
 

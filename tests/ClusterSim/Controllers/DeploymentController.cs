@@ -23,16 +23,16 @@ internal static class DeploymentController
 
     public static void Reconcile(ClusterStore store)
     {
-        var deployments = store.List(store.Type("apps", "deployments"), null, ListOptions.All).Items;
+        IReadOnlyList<JsonObject> deployments = store.List(store.Type("apps", "deployments"), null, ListOptions.All).Items;
         if (deployments.Count == 0)
         {
             return;
         }
 
-        var replicaSets = store.List(store.Type("apps", "replicasets"), null, ListOptions.All).Items;
-        foreach (var deployment in deployments.Where(d => d["metadata"]?["deletionTimestamp"] is null))
+        IReadOnlyList<JsonObject> replicaSets = store.List(store.Type("apps", "replicasets"), null, ListOptions.All).Items;
+        foreach (JsonObject? deployment in deployments.Where(d => d["metadata"]?["deletionTimestamp"] is null))
         {
-            var uid = JsonValues.String(deployment["metadata"]?["uid"]);
+            string? uid = JsonValues.String(deployment["metadata"]?["uid"]);
             var owned = replicaSets.Where(rs => Workloads.ControllerUid(rs) == uid).ToList();
             Reconcile(store, deployment, owned);
         }
@@ -40,17 +40,17 @@ internal static class DeploymentController
 
     private static void Reconcile(ClusterStore store, JsonObject deployment, List<JsonObject> owned)
     {
-        var ns = JsonValues.String(deployment["metadata"]?["namespace"]);
-        var name = JsonValues.String(deployment["metadata"]?["name"])!;
-        var spec = deployment["spec"] as JsonObject ?? [];
-        var desired = (int)(JsonValues.Long(spec["replicas"]) ?? 1);
-        var hash = TemplateHash(spec["template"]);
-        var newName = $"{name}-{hash}";
-        var newRs = owned.FirstOrDefault(rs => JsonValues.String(rs["metadata"]?["name"]) == newName);
+        string? ns = JsonValues.String(deployment["metadata"]?["namespace"]);
+        string name = JsonValues.String(deployment["metadata"]?["name"])!;
+        JsonObject spec = deployment["spec"] as JsonObject ?? [];
+        int desired = (int)(JsonValues.Long(spec["replicas"]) ?? 1);
+        string hash = TemplateHash(spec["template"]);
+        string newName = $"{name}-{hash}";
+        JsonObject? newRs = owned.FirstOrDefault(rs => JsonValues.String(rs["metadata"]?["name"]) == newName);
         var old = owned.Where(rs => !ReferenceEquals(rs, newRs)).ToList();
         if (newRs is null)
         {
-            var revision = owned.Select(Revision).DefaultIfEmpty(0).Max() + 1;
+            long revision = owned.Select(Revision).DefaultIfEmpty(0).Max() + 1;
             try
             {
                 newRs = store.Create(store.Type("apps", "replicasets"), "v1", ns, NewReplicaSet(deployment, newName, hash, revision), WriteOptions.By(Workloads.ControllerManager));
@@ -61,10 +61,10 @@ internal static class DeploymentController
             }
         }
 
-        var strategy = spec["strategy"] as JsonObject ?? [];
-        var recreate = JsonValues.String(strategy["type"]) == "Recreate";
-        var surge = recreate ? 0 : Scaled(strategy["rollingUpdate"]?["maxSurge"], desired, roundUp: true);
-        var unavailable = recreate ? desired : Scaled(strategy["rollingUpdate"]?["maxUnavailable"], desired, roundUp: false);
+        JsonObject strategy = spec["strategy"] as JsonObject ?? [];
+        bool recreate = JsonValues.String(strategy["type"]) == "Recreate";
+        int surge = recreate ? 0 : Scaled(strategy["rollingUpdate"]?["maxSurge"], desired, roundUp: true);
+        int unavailable = recreate ? desired : Scaled(strategy["rollingUpdate"]?["maxUnavailable"], desired, roundUp: false);
         if (!recreate && surge == 0 && unavailable == 0)
         {
             unavailable = 1;
@@ -76,7 +76,7 @@ internal static class DeploymentController
 
         if (recreate)
         {
-            foreach (var rs in old.Where(rs => Spec(rs) > 0))
+            foreach (JsonObject? rs in old.Where(rs => Spec(rs) > 0))
             {
                 Scale(store, rs, 0);
             }
@@ -88,7 +88,7 @@ internal static class DeploymentController
         }
         else
         {
-            var total = owned.Sum(Spec) + (owned.Contains(newRs) ? 0 : Spec(newRs));
+            int total = owned.Sum(Spec) + (owned.Contains(newRs) ? 0 : Spec(newRs));
             if (Spec(newRs) < desired && total < desired + surge)
             {
                 Scale(store, newRs, Math.Min(desired, Spec(newRs) + (desired + surge - total)));
@@ -98,12 +98,12 @@ internal static class DeploymentController
                 Scale(store, newRs, desired);
             }
 
-            var available = Ready(newRs) + old.Sum(Ready);
-            var removable = available - (desired - unavailable);
-            foreach (var rs in old.Where(rs => Spec(rs) > 0))
+            int available = Ready(newRs) + old.Sum(Ready);
+            int removable = available - (desired - unavailable);
+            foreach (JsonObject? rs in old.Where(rs => Spec(rs) > 0))
             {
-                var unready = Math.Max(0, Spec(rs) - Ready(rs));
-                var cut = Math.Min(Spec(rs), unready + Math.Max(0, removable));
+                int unready = Math.Max(0, Spec(rs) - Ready(rs));
+                int cut = Math.Min(Spec(rs), unready + Math.Max(0, removable));
                 removable -= Math.Max(0, cut - unready);
                 if (cut > 0)
                 {
@@ -112,8 +112,8 @@ internal static class DeploymentController
             }
         }
 
-        var limit = (int)(JsonValues.Long(spec["revisionHistoryLimit"]) ?? 10);
-        foreach (var stale in old.Where(rs => Spec(rs) == 0 && Current(rs) == 0).OrderByDescending(Revision).Skip(limit).ToList())
+        int limit = (int)(JsonValues.Long(spec["revisionHistoryLimit"]) ?? 10);
+        foreach (JsonObject? stale in old.Where(rs => Spec(rs) == 0 && Current(rs) == 0).OrderByDescending(Revision).Skip(limit).ToList())
         {
             try
             {
@@ -131,14 +131,14 @@ internal static class DeploymentController
     {
         long Field(JsonObject rs, string field) => JsonValues.Long(rs["status"]?[field]) ?? 0;
         var all = old.Append(newRs).ToList();
-        var replicas = all.Sum(rs => Field(rs, "replicas"));
-        var updated = Field(newRs, "replicas");
-        var ready = all.Sum(rs => Field(rs, "readyReplicas"));
-        var available = all.Sum(rs => Field(rs, "availableReplicas"));
-        var newName = JsonValues.String(newRs["metadata"]?["name"]);
-        var complete = updated == desired && replicas == desired && Field(newRs, "availableReplicas") == desired;
-        var minimum = available >= desired - maxUnavailable;
-        var now = Workloads.Now();
+        long replicas = all.Sum(rs => Field(rs, "replicas"));
+        long updated = Field(newRs, "replicas");
+        long ready = all.Sum(rs => Field(rs, "readyReplicas"));
+        long available = all.Sum(rs => Field(rs, "availableReplicas"));
+        string? newName = JsonValues.String(newRs["metadata"]?["name"]);
+        bool complete = updated == desired && replicas == desired && Field(newRs, "availableReplicas") == desired;
+        bool minimum = available >= desired - maxUnavailable;
+        string now = Workloads.Now();
         var status = new JsonObject
         {
             ["observedGeneration"] = JsonValues.Long(deployment["metadata"]?["generation"]) ?? 1,
@@ -178,7 +178,7 @@ internal static class DeploymentController
             {
                 store.Patch(store.Type("apps", "deployments"), JsonValues.String(deployment["metadata"]?["namespace"]), JsonValues.String(deployment["metadata"]?["name"])!, current =>
                 {
-                    var annotations = ((current["metadata"]!["annotations"] ??= new JsonObject())).AsObject();
+                    JsonObject annotations = ((current["metadata"]!["annotations"] ??= new JsonObject())).AsObject();
                     annotations[RevisionAnnotation] = Revision(newRs).ToString(CultureInfo.InvariantCulture);
                     return current;
                 }, options: WriteOptions.By(Workloads.ControllerManager));
@@ -190,7 +190,7 @@ internal static class DeploymentController
     }
 
     private static long Revision(JsonObject rs) =>
-        long.TryParse(JsonValues.String(rs["metadata"]?["annotations"]?[RevisionAnnotation]), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0;
+        long.TryParse(JsonValues.String(rs["metadata"]?["annotations"]?[RevisionAnnotation]), NumberStyles.None, CultureInfo.InvariantCulture, out long r) ? r : 0;
 
     private static void Scale(ClusterStore store, JsonObject rs, int replicas)
     {
@@ -216,8 +216,8 @@ internal static class DeploymentController
             return (int)absolute;
         }
 
-        var text = JsonValues.String(value) ?? "25%";
-        var percent = double.Parse(text.TrimEnd('%'), CultureInfo.InvariantCulture) / 100 * desired;
+        string text = JsonValues.String(value) ?? "25%";
+        double percent = double.Parse(text.TrimEnd('%'), CultureInfo.InvariantCulture) / 100 * desired;
         return (int)(roundUp ? Math.Ceiling(percent) : Math.Floor(percent));
     }
 
@@ -225,9 +225,9 @@ internal static class DeploymentController
     internal static string TemplateHash(JsonNode? template)
     {
         const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(template?.ToJsonString() ?? "null"));
-        var chars = new char[10];
-        for (var i = 0; i < chars.Length; i++)
+        byte[] bytes = SHA256.HashData(Encoding.UTF8.GetBytes(template?.ToJsonString() ?? "null"));
+        char[] chars = new char[10];
+        for (int i = 0; i < chars.Length; i++)
         {
             chars[i] = alphabet[bytes[i] % alphabet.Length];
         }
@@ -237,13 +237,13 @@ internal static class DeploymentController
 
     private static JsonObject NewReplicaSet(JsonObject deployment, string name, string hash, long revision)
     {
-        var spec = deployment["spec"] as JsonObject ?? [];
-        var template = spec["template"]?.DeepClone() as JsonObject ?? [];
-        var templateMeta = (template["metadata"] ??= new JsonObject()).AsObject();
+        JsonObject spec = deployment["spec"] as JsonObject ?? [];
+        JsonObject template = spec["template"]?.DeepClone() as JsonObject ?? [];
+        JsonObject templateMeta = (template["metadata"] ??= new JsonObject()).AsObject();
         ((templateMeta["labels"] ??= new JsonObject()).AsObject())[TemplateHashLabel] = hash;
-        var selector = spec["selector"]?.DeepClone() as JsonObject ?? [];
+        JsonObject selector = spec["selector"]?.DeepClone() as JsonObject ?? [];
         ((selector["matchLabels"] ??= new JsonObject()).AsObject())[TemplateHashLabel] = hash;
-        var labels = templateMeta["labels"]!.DeepClone();
+        JsonNode labels = templateMeta["labels"]!.DeepClone();
         return new JsonObject
         {
             ["apiVersion"] = "apps/v1",

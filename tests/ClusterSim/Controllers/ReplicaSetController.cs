@@ -16,26 +16,26 @@ internal static class ReplicaSetController
 {
     public static void Reconcile(ClusterStore store)
     {
-        var replicaSets = store.List(store.Type("apps", "replicasets"), null, ListOptions.All).Items;
+        IReadOnlyList<JsonObject> replicaSets = store.List(store.Type("apps", "replicasets"), null, ListOptions.All).Items;
         if (replicaSets.Count == 0)
         {
             return;
         }
 
-        var pods = store.List(store.Type("", "pods"), null, ListOptions.All).Items;
-        foreach (var rs in replicaSets)
+        IReadOnlyList<JsonObject> pods = store.List(store.Type("", "pods"), null, ListOptions.All).Items;
+        foreach (JsonObject rs in replicaSets)
         {
             if (rs["metadata"]?["deletionTimestamp"] is not null)
             {
                 continue;
             }
 
-            var uid = JsonValues.String(rs["metadata"]?["uid"]);
-            var ns = JsonValues.String(rs["metadata"]?["namespace"]);
+            string? uid = JsonValues.String(rs["metadata"]?["uid"]);
+            string? ns = JsonValues.String(rs["metadata"]?["namespace"]);
             var owned = pods.Where(p => Workloads.ControllerUid(p) == uid).ToList();
             var active = owned.Where(IsActive).ToList();
-            var desired = (int)(JsonValues.Long(rs["spec"]?["replicas"]) ?? 1);
-            for (var i = active.Count; i < desired; i++)
+            int desired = (int)(JsonValues.Long(rs["spec"]?["replicas"]) ?? 1);
+            for (int i = active.Count; i < desired; i++)
             {
                 try
                 {
@@ -48,13 +48,13 @@ internal static class ReplicaSetController
                 }
             }
 
-            foreach (var surplus in active.OrderBy(Workloads.IsReady).ThenByDescending(p => JsonValues.String(p["metadata"]?["creationTimestamp"]), StringComparer.Ordinal).Take(Math.Max(0, active.Count - desired)).ToList())
+            foreach (JsonObject? surplus in active.OrderBy(Workloads.IsReady).ThenByDescending(p => JsonValues.String(p["metadata"]?["creationTimestamp"]), StringComparer.Ordinal).Take(Math.Max(0, active.Count - desired)).ToList())
             {
                 Workloads.DeletePod(store, surplus);
                 active.Remove(surplus);
             }
 
-            var ready = active.Count(Workloads.IsReady);
+            int ready = active.Count(Workloads.IsReady);
             Workloads.WriteStatus(store, "replicasets", rs, new JsonObject
             {
                 ["replicas"] = active.Count,
@@ -71,10 +71,10 @@ internal static class ReplicaSetController
 
     private static JsonObject PodFor(JsonObject rs)
     {
-        var template = rs["spec"]?["template"]?.DeepClone() as JsonObject ?? [];
-        var meta = template["metadata"] as JsonObject ?? [];
+        JsonObject template = rs["spec"]?["template"]?.DeepClone() as JsonObject ?? [];
+        JsonObject meta = template["metadata"] as JsonObject ?? [];
         template.Remove("metadata");
-        var name = JsonValues.String(rs["metadata"]?["name"]) ?? "";
+        string name = JsonValues.String(rs["metadata"]?["name"]) ?? "";
         meta.Remove("name");
         meta["generateName"] = name + "-";
         meta["ownerReferences"] = new JsonArray(new JsonObject

@@ -57,7 +57,7 @@ internal static class Workloads
             return null;
         }
 
-        foreach (var c in (copy["conditions"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject c in (copy["conditions"] as JsonArray ?? []).OfType<JsonObject>())
         {
             c.Remove("lastTransitionTime");
             c.Remove("lastUpdateTime");
@@ -73,9 +73,9 @@ internal static class Workloads
     public static void RecordEvent(ClusterStore store, JsonObject obj, string reason, string message, bool warning = false,
         string component = "clustersim-controller-manager")
     {
-        var ns = JsonValues.String(obj["metadata"]?["namespace"]) ?? "default";
-        var name = JsonValues.String(obj["metadata"]?["name"]) ?? "";
-        var eventName = $"{name}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(reason + message)))[..12]}";
+        string ns = JsonValues.String(obj["metadata"]?["namespace"]) ?? "default";
+        string name = JsonValues.String(obj["metadata"]?["name"]) ?? "";
+        string eventName = $"{name}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(reason + message)))[..12]}";
         try
         {
             store.Create(store.Type("", "events"), "v1", ns, new JsonObject

@@ -76,7 +76,7 @@ public sealed class FaultInjector
 
     internal bool ShouldConflict(string plural, string group)
     {
-        if ((ConflictRates.TryGetValue(plural, out var rate) || ConflictRates.TryGetValue($"{plural}.{group}", out rate)) && Roll(rate))
+        if ((ConflictRates.TryGetValue(plural, out double rate) || ConflictRates.TryGetValue($"{plural}.{group}", out rate)) && Roll(rate))
         {
             Interlocked.Increment(ref _injectedConflicts);
             return true;

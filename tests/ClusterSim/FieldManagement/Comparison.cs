@@ -24,9 +24,9 @@ internal sealed record Comparison(FieldSet Added, FieldSet Modified, FieldSet Re
     public static FieldSet Restrict(FieldSet set, FieldSet scope, bool inside)
     {
         var result = new FieldSet();
-        foreach (var path in set.Paths())
+        foreach (IReadOnlyList<string> path in set.Paths())
         {
-            var under = Enumerable.Range(0, path.Count + 1).Any(i => scope.Contains(path.Take(i).ToArray()));
+            bool under = Enumerable.Range(0, path.Count + 1).Any(i => scope.Contains(path.Take(i).ToArray()));
             if (under == inside)
             {
                 result.Insert(path);

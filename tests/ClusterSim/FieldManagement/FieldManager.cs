@@ -30,7 +30,7 @@ internal static class FieldManager
         set.Insert(["f:apiVersion"]);
         set.Insert(["f:kind"]);
         set.Insert(["f:metadata"]);
-        foreach (var field in new[] { "name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds" })
+        foreach (string? field in new[] { "name", "namespace", "creationTimestamp", "selfLink", "uid", "clusterName", "generation", "managedFields", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds" })
         {
             set.Insert(["f:metadata", "f:" + field]);
         }
@@ -61,19 +61,19 @@ internal static class FieldManager
     /// create) to <paramref name="result"/>, starting from <paramref name="entries"/>.</summary>
     public static JsonArray Update(FieldWriter writer, JsonObject? live, JsonObject result, List<ManagedFieldsEntry> entries, string now)
     {
-        var changes = Diff(writer, live, result);
+        Comparison changes = Diff(writer, live, result);
         if (changes.IsSame)
         {
             return ManagedFieldsEntry.Encode(entries);
         }
 
-        var changed = changes.Changed;
-        foreach (var entry in entries)
+        FieldSet changed = changes.Changed;
+        foreach (ManagedFieldsEntry entry in entries)
         {
             entry.Fields = entry.Fields.Difference(changed).Difference(changes.Removed);
         }
 
-        var self = Find(entries, writer, ManagedFieldsEntry.Update);
+        ManagedFieldsEntry self = Find(entries, writer, ManagedFieldsEntry.Update);
         self.Fields = self.Fields.Union(changed);
         self.Time = now;
         return ManagedFieldsEntry.Encode(entries);
@@ -86,17 +86,17 @@ internal static class FieldManager
     /// forced.</exception>
     public static (JsonObject Merged, JsonArray ManagedFields) Apply(FieldWriter writer, JsonObject? live, JsonObject config, bool force, string now)
     {
-        var entries = ManagedFieldsEntry.Decode(live?["metadata"]?["managedFields"]);
-        var cleanLive = Clean(live) ?? new JsonObject();
-        var cleanConfig = Clean(config)!;
-        var merged = TypedFields.Merge(cleanLive, cleanConfig, writer.Root);
-        var applied = Scope(writer, TypedFields.ToFieldSet(cleanConfig, writer.Root).Difference(Stripped));
-        var existing = entries.FirstOrDefault(e => e.Is(writer.Manager, ManagedFieldsEntry.Apply, writer.ApiVersion, writer.Subresource));
+        List<ManagedFieldsEntry> entries = ManagedFieldsEntry.Decode(live?["metadata"]?["managedFields"]);
+        JsonObject cleanLive = Clean(live) ?? new JsonObject();
+        JsonObject cleanConfig = Clean(config)!;
+        JsonObject merged = TypedFields.Merge(cleanLive, cleanConfig, writer.Root);
+        FieldSet applied = Scope(writer, TypedFields.ToFieldSet(cleanConfig, writer.Root).Difference(Stripped));
+        ManagedFieldsEntry? existing = entries.FirstOrDefault(e => e.Is(writer.Manager, ManagedFieldsEntry.Apply, writer.ApiVersion, writer.Subresource));
         var others = entries.Where(e => !ReferenceEquals(e, existing)).ToList();
         if (existing is not null)
         {
-            var owned = others.Aggregate(applied, (set, e) => set.Union(e.Fields));
-            foreach (var path in existing.Fields.Difference(owned).Paths().ToList())
+            FieldSet owned = others.Aggregate(applied, (set, e) => set.Union(e.Fields));
+            foreach (IReadOnlyList<string>? path in existing.Fields.Difference(owned).Paths().ToList())
             {
                 if (!owned.ContainsOrUnder(path))
                 {
@@ -105,21 +105,21 @@ internal static class FieldManager
             }
         }
 
-        var changes = Diff(writer, live is null ? null : cleanLive, merged);
-        var changed = changes.Changed;
+        Comparison changes = Diff(writer, live is null ? null : cleanLive, merged);
+        FieldSet changed = changes.Changed;
         var conflicts = others.Select(e => (Entry: e, Fields: e.Fields.Intersection(changed))).Where(c => !c.Fields.IsEmpty).ToList();
         if (conflicts.Count > 0 && !force)
         {
             throw ConflictError(conflicts);
         }
 
-        foreach (var entry in others)
+        foreach (ManagedFieldsEntry? entry in others)
         {
             entry.Fields = entry.Fields.Difference(changed).Difference(changes.Removed);
         }
 
-        var self = existing ?? Find(entries, writer, ManagedFieldsEntry.Apply);
-        var before = existing?.Fields.ToFieldsV1().ToJsonString();
+        ManagedFieldsEntry self = existing ?? Find(entries, writer, ManagedFieldsEntry.Apply);
+        string? before = existing?.Fields.ToFieldsV1().ToJsonString();
         self.Fields = applied;
         self.ApiVersion = writer.ApiVersion;
         if (!changes.IsSame || existing is null || before != applied.ToFieldsV1().ToJsonString())
@@ -132,7 +132,7 @@ internal static class FieldManager
 
     private static ManagedFieldsEntry Find(List<ManagedFieldsEntry> entries, FieldWriter writer, string operation)
     {
-        var entry = entries.FirstOrDefault(e => e.Is(writer.Manager, operation, writer.ApiVersion, writer.Subresource));
+        ManagedFieldsEntry? entry = entries.FirstOrDefault(e => e.Is(writer.Manager, operation, writer.ApiVersion, writer.Subresource));
         if (entry is null)
         {
             entry = new ManagedFieldsEntry { Manager = writer.Manager, Operation = operation, ApiVersion = writer.ApiVersion, Subresource = writer.Subresource };
@@ -145,7 +145,7 @@ internal static class FieldManager
     /// <summary>The change, without the fields nobody owns and outside the writer's part of the object.</summary>
     private static Comparison Diff(FieldWriter writer, JsonObject? before, JsonObject after)
     {
-        var changes = TypedFields.Compare(Clean(before), Clean(after), writer.Root, structs: writer.Type.IsCustom).Without(Stripped);
+        Comparison changes = TypedFields.Compare(Clean(before), Clean(after), writer.Root, structs: writer.Type.IsCustom).Without(Stripped);
         return writer.Type.HasStatus ? changes.Restricted(Status, inside: writer.Subresource == "status") : changes;
     }
 
@@ -160,7 +160,7 @@ internal static class FieldManager
             return null;
         }
 
-        var copy = obj.DeepClone().AsObject();
+        JsonObject copy = obj.DeepClone().AsObject();
         (copy["metadata"] as JsonObject)?.Remove("managedFields");
         return copy;
     }
@@ -172,7 +172,7 @@ internal static class FieldManager
     {
         var all = conflicts.SelectMany(c => c.Fields.Paths().Select(p => (Manager: c.Entry.Describe(), Path: FieldSet.Render(p)))).ToList();
         var causes = new JsonArray();
-        foreach (var (manager, path) in all)
+        foreach ((string? manager, string? path) in all)
         {
             causes.Add(new JsonObject { ["reason"] = "FieldManagerConflict", ["message"] = $"conflict with {manager}", ["field"] = path });
         }
@@ -184,7 +184,7 @@ internal static class FieldManager
         }
         else
         {
-            var lines = all.GroupBy(c => c.Manager).OrderBy(g => g.Key, StringComparer.Ordinal)
+            IEnumerable<string> lines = all.GroupBy(c => c.Manager).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .SelectMany(g => g.Select(c => "- " + c.Path).Prepend($"conflicts with {g.Key}:"));
             message = $"Apply failed with {all.Count} conflicts: {string.Join("\n", lines)}";
         }

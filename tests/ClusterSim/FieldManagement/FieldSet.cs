@@ -23,7 +23,7 @@ internal sealed class FieldSet
     /// <summary>The child for <paramref name="element"/>, created when absent.</summary>
     public FieldSet Child(string element)
     {
-        if (!_children.TryGetValue(element, out var child))
+        if (!_children.TryGetValue(element, out FieldSet? child))
         {
             child = new FieldSet();
             _children[element] = child;
@@ -38,8 +38,8 @@ internal sealed class FieldSet
     /// <summary>Adds the path <paramref name="path"/> (a sequence of elements; empty: this node).</summary>
     public void Insert(IEnumerable<string> path)
     {
-        var node = this;
-        foreach (var element in path)
+        FieldSet node = this;
+        foreach (string element in path)
         {
             node = node.Child(element);
         }
@@ -50,8 +50,8 @@ internal sealed class FieldSet
     /// <summary>Whether <paramref name="path"/> is in the set.</summary>
     public bool Contains(IReadOnlyList<string> path)
     {
-        var node = this;
-        foreach (var element in path)
+        FieldSet node = this;
+        foreach (string element in path)
         {
             if (node.Find(element) is not { } next)
             {
@@ -67,8 +67,8 @@ internal sealed class FieldSet
     /// <summary>Whether the set holds <paramref name="path"/> or any path below it.</summary>
     public bool ContainsOrUnder(IReadOnlyList<string> path)
     {
-        var node = this;
-        foreach (var element in path)
+        FieldSet node = this;
+        foreach (string element in path)
         {
             if (node.Find(element) is not { } next)
             {
@@ -94,10 +94,10 @@ internal sealed class FieldSet
                 yield return path.ToArray();
             }
 
-            foreach (var (element, child) in node._children)
+            foreach ((string? element, FieldSet? child) in node._children)
             {
                 path.Add(element);
-                foreach (var p in Walk(child, path))
+                foreach (IReadOnlyList<string> p in Walk(child, path))
                 {
                     yield return p;
                 }
@@ -111,7 +111,7 @@ internal sealed class FieldSet
     public FieldSet Clone()
     {
         var copy = new FieldSet { Member = Member };
-        foreach (var (element, child) in _children)
+        foreach ((string? element, FieldSet? child) in _children)
         {
             copy._children[element] = child.Clone();
         }
@@ -122,7 +122,7 @@ internal sealed class FieldSet
     /// <summary>The paths in this set or <paramref name="other"/>.</summary>
     public FieldSet Union(FieldSet other)
     {
-        var result = Clone();
+        FieldSet result = Clone();
         result.UnionWith(other);
         return result;
     }
@@ -130,7 +130,7 @@ internal sealed class FieldSet
     private void UnionWith(FieldSet other)
     {
         Member |= other.Member;
-        foreach (var (element, child) in other._children)
+        foreach ((string? element, FieldSet? child) in other._children)
         {
             Child(element).UnionWith(child);
         }
@@ -140,9 +140,9 @@ internal sealed class FieldSet
     public FieldSet Difference(FieldSet other)
     {
         var result = new FieldSet { Member = Member && !other.Member };
-        foreach (var (element, child) in _children)
+        foreach ((string? element, FieldSet? child) in _children)
         {
-            var rest = other.Find(element) is { } o ? child.Difference(o) : child.Clone();
+            FieldSet rest = other.Find(element) is { } o ? child.Difference(o) : child.Clone();
             if (!rest.IsEmpty)
             {
                 result._children[element] = rest;
@@ -156,7 +156,7 @@ internal sealed class FieldSet
     public FieldSet Intersection(FieldSet other)
     {
         var result = new FieldSet { Member = Member && other.Member };
-        foreach (var (element, child) in _children)
+        foreach ((string? element, FieldSet? child) in _children)
         {
             if (other.Find(element) is { } o && child.Intersection(o) is { IsEmpty: false } both)
             {
@@ -182,7 +182,7 @@ internal sealed class FieldSet
             return set;
         }
 
-        foreach (var (key, value) in o)
+        foreach ((string? key, JsonNode? value) in o)
         {
             if (key == ".")
             {
@@ -207,7 +207,7 @@ internal sealed class FieldSet
             result["."] = new JsonObject();
         }
 
-        foreach (var (element, child) in children)
+        foreach ((string? element, FieldSet? child) in children)
         {
             result[element] = child.ToFieldsV1();
         }

@@ -46,23 +46,23 @@ internal readonly struct FieldType
             return Untyped;
         }
 
-        var s = handle.Resolve();
-        var e = s.Element;
+        SchemaHandle s = handle.Resolve();
+        JsonElement e = s.Element;
         if (e.ValueKind != JsonValueKind.Object)
         {
             return Untyped;
         }
 
-        if (e.TryGetProperty("x-kubernetes-int-or-string", out var ios) && ios.ValueKind == JsonValueKind.True)
+        if (e.TryGetProperty("x-kubernetes-int-or-string", out JsonElement ios) && ios.ValueKind == JsonValueKind.True)
         {
             return new FieldType(FieldKind.Scalar, s);
         }
 
-        var type = e.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        string? type = e.TryGetProperty("type", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
         if (type == "array" || s.Items is not null)
         {
-            var listType = s.ListType;
-            if (listType is null && e.TryGetProperty("x-kubernetes-patch-strategy", out var strategy) && (strategy.GetString() ?? "").Split(',').Contains("merge"))
+            string? listType = s.ListType;
+            if (listType is null && e.TryGetProperty("x-kubernetes-patch-strategy", out JsonElement strategy) && (strategy.GetString() ?? "").Split(',').Contains("merge"))
             {
                 listType = s.PatchMergeKey is not null ? "map" : "set";
             }
@@ -137,11 +137,11 @@ internal readonly struct FieldType
         {
             case FieldKind.ListMap:
                 {
-                    var itemSchema = _schema!.Value.Items;
+                    SchemaHandle? itemSchema = _schema!.Value.Items;
                     var key = new JsonObject();
-                    foreach (var name in Keys.Order(StringComparer.Ordinal))
+                    foreach (string? name in Keys.Order(StringComparer.Ordinal))
                     {
-                        var value = item?[name]?.DeepClone() ?? Default(itemSchema?.Property(name));
+                        JsonNode? value = item?[name]?.DeepClone() ?? Default(itemSchema?.Property(name));
                         if (value is not null)
                         {
                             key[name] = value;
@@ -159,5 +159,5 @@ internal readonly struct FieldType
     }
 
     private static JsonNode? Default(SchemaHandle? schema) =>
-        schema is { } s && s.Element.ValueKind == JsonValueKind.Object && s.Element.TryGetProperty("default", out var d) ? JsonNode.Parse(d.GetRawText()) : null;
+        schema is { } s && s.Element.ValueKind == JsonValueKind.Object && s.Element.TryGetProperty("default", out JsonElement d) ? JsonNode.Parse(d.GetRawText()) : null;
 }

@@ -38,7 +38,7 @@ internal sealed class ManagedFieldsEntry
     /// <c>"kubelet" with subresource "status" using v1</c>.</summary>
     public string Describe()
     {
-        var text = Quote(Manager);
+        string text = Quote(Manager);
         if (!string.IsNullOrEmpty(Subresource))
         {
             text += $" with subresource {Quote(Subresource)}";
@@ -53,9 +53,9 @@ internal sealed class ManagedFieldsEntry
     public static List<ManagedFieldsEntry> Decode(JsonNode? managedFields)
     {
         var entries = new List<ManagedFieldsEntry>();
-        foreach (var item in (managedFields as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject item in (managedFields as JsonArray ?? []).OfType<JsonObject>())
         {
-            if (item["operation"] is JsonValue op && op.TryGetValue<string>(out var operation) && operation is Apply or Update)
+            if (item["operation"] is JsonValue op && op.TryGetValue<string>(out string? operation) && operation is Apply or Update)
             {
                 entries.Add(new ManagedFieldsEntry
                 {
@@ -76,9 +76,9 @@ internal sealed class ManagedFieldsEntry
     public static JsonArray Encode(IEnumerable<ManagedFieldsEntry> entries)
     {
         static long Seconds(string? time) =>
-            DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t.ToUnixTimeSeconds() : 0;
+            DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset t) ? t.ToUnixTimeSeconds() : 0;
         var array = new JsonArray();
-        foreach (var e in entries.Where(e => !e.Fields.IsEmpty)
+        foreach (ManagedFieldsEntry? e in entries.Where(e => !e.Fields.IsEmpty)
                      .OrderBy(e => e.Operation, StringComparer.Ordinal).ThenBy(e => Seconds(e.Time))
                      .ThenBy(e => e.Manager, StringComparer.Ordinal).ThenBy(e => e.ApiVersion, StringComparer.Ordinal)
                      .ThenBy(e => e.Subresource ?? "", StringComparer.Ordinal))
@@ -107,5 +107,5 @@ internal sealed class ManagedFieldsEntry
         return array;
     }
 
-    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out string? s) ? s : null;
 }

@@ -30,7 +30,7 @@ internal static class TypedFields
         switch (type.Kind)
         {
             case FieldKind.Struct or FieldKind.Map or FieldKind.Untyped when value is JsonObject o:
-                foreach (var (key, child) in o)
+                foreach ((string? key, JsonNode? child) in o)
                 {
                     path.Add("f:" + key);
                     Visit(child, Child(type, key, root), path, set);
@@ -44,7 +44,7 @@ internal static class TypedFields
 
                 return;
             case FieldKind.ListSet or FieldKind.ListMap when value is JsonArray a:
-                for (var i = 0; i < a.Count; i++)
+                for (int i = 0; i < a.Count; i++)
                 {
                     path.Add(type.ItemElement(a[i], i));
                     Visit(a[i], type.Items, path, set);
@@ -96,11 +96,11 @@ internal static class TypedFields
                         }
                     }
 
-                    foreach (var key in (left ?? []).Select(p => p.Key).Union((right ?? []).Select(p => p.Key)).ToList())
+                    foreach (string? key in (left ?? []).Select(p => p.Key).Union((right ?? []).Select(p => p.Key)).ToList())
                     {
                         path.Add("f:" + key);
-                        var inA = left?.ContainsKey(key) == true;
-                        var inB = right?.ContainsKey(key) == true;
+                        bool inA = left?.ContainsKey(key) == true;
+                        bool inB = right?.ContainsKey(key) == true;
                         Diff(inA, inA ? left![key] : null, inB, inB ? right![key] : null, Child(type, key, root), path, result, structs);
                         path.RemoveAt(path.Count - 1);
                     }
@@ -110,20 +110,20 @@ internal static class TypedFields
 
             case FieldKind.ListSet or FieldKind.ListMap when (!hasA || a is JsonArray) && (!hasB || b is JsonArray):
                 {
-                    var left = a as JsonArray ?? [];
-                    var right = b as JsonArray ?? [];
+                    JsonArray left = a as JsonArray ?? [];
+                    JsonArray right = b as JsonArray ?? [];
                     if (left.Count == 0 && right.Count == 0)
                     {
                         Leaf(hasA, a, hasB, b, path, result);
                         return;
                     }
 
-                    var before = Items(left, type);
-                    var after = Items(right, type);
-                    foreach (var (element, item) in after)
+                    Dictionary<string, JsonNode?> before = Items(left, type);
+                    Dictionary<string, JsonNode?> after = Items(right, type);
+                    foreach ((string? element, JsonNode? item) in after)
                     {
                         path.Add(element);
-                        var existed = before.TryGetValue(element, out var old);
+                        bool existed = before.TryGetValue(element, out JsonNode? old);
                         if (!existed)
                         {
                             result.Added.Insert(path);
@@ -133,7 +133,7 @@ internal static class TypedFields
                         path.RemoveAt(path.Count - 1);
                     }
 
-                    foreach (var (element, item) in before.Where(p => !after.ContainsKey(p.Key)))
+                    foreach ((string? element, JsonNode? item) in before.Where(p => !after.ContainsKey(p.Key)))
                     {
                         path.Add(element);
                         result.Removed.Insert(path);
@@ -169,7 +169,7 @@ internal static class TypedFields
     private static Dictionary<string, JsonNode?> Items(JsonArray list, FieldType type)
     {
         var items = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        for (var i = 0; i < list.Count; i++)
+        for (int i = 0; i < list.Count; i++)
         {
             items.TryAdd(type.ItemElement(list[i], i), list[i]);
         }
@@ -189,8 +189,8 @@ internal static class TypedFields
         {
             case FieldKind.Struct or FieldKind.Map or FieldKind.Untyped when config is JsonObject co:
                 {
-                    var result = live as JsonObject ?? new JsonObject();
-                    foreach (var (key, value) in co)
+                    JsonObject result = live as JsonObject ?? new JsonObject();
+                    foreach ((string? key, JsonNode? value) in co)
                     {
                         result[key] = Merge(result[key]?.DeepClone(), value, Child(type, key, root));
                     }
@@ -202,9 +202,9 @@ internal static class TypedFields
                 {
                     var incoming = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
                     var order = new List<string>();
-                    for (var i = 0; i < ca.Count; i++)
+                    for (int i = 0; i < ca.Count; i++)
                     {
-                        var element = type.ItemElement(ca[i], i);
+                        string element = type.ItemElement(ca[i], i);
                         if (incoming.TryAdd(element, ca[i]))
                         {
                             order.Add(element);
@@ -212,13 +212,13 @@ internal static class TypedFields
                     }
 
                     var result = new JsonArray();
-                    for (var i = 0; i < la.Count; i++)
+                    for (int i = 0; i < la.Count; i++)
                     {
-                        var element = type.ItemElement(la[i], i);
-                        result.Add(incoming.Remove(element, out var c) ? Merge(la[i]?.DeepClone(), c, type.Items) : la[i]?.DeepClone());
+                        string element = type.ItemElement(la[i], i);
+                        result.Add(incoming.Remove(element, out JsonNode? c) ? Merge(la[i]?.DeepClone(), c, type.Items) : la[i]?.DeepClone());
                     }
 
-                    foreach (var element in order.Where(incoming.ContainsKey))
+                    foreach (string? element in order.Where(incoming.ContainsKey))
                     {
                         result.Add(incoming[element]?.DeepClone());
                     }
@@ -240,15 +240,15 @@ internal static class TypedFields
         }
 
         JsonNode? node = obj;
-        var current = type;
-        var root = true;
-        for (var i = 0; i < path.Count; i++)
+        FieldType current = type;
+        bool root = true;
+        for (int i = 0; i < path.Count; i++)
         {
-            var element = path[i];
-            var last = i == path.Count - 1;
+            string element = path[i];
+            bool last = i == path.Count - 1;
             if (element.StartsWith("f:", StringComparison.Ordinal) && node is JsonObject o)
             {
-                var name = element[2..];
+                string name = element[2..];
                 if (last)
                 {
                     o.Remove(name);
@@ -260,7 +260,7 @@ internal static class TypedFields
             }
             else if (node is JsonArray a)
             {
-                var index = Enumerable.Range(0, a.Count).FirstOrDefault(j => current.ItemElement(a[j], j) == element, -1);
+                int index = Enumerable.Range(0, a.Count).FirstOrDefault(j => current.ItemElement(a[j], j) == element, -1);
                 if (index < 0)
                 {
                     return;

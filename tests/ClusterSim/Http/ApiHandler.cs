@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim.Api;
 using Ferry.ClusterSim.Auth;
+using Ferry.ClusterSim.Faults;
 using Ferry.ClusterSim.OpenApi;
 using Ferry.ClusterSim.Patching;
 using Ferry.ClusterSim.Resources;
@@ -23,20 +24,20 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     public async Task HandleAsync(HttpContext context)
     {
-        var request = context.Request;
-        var ct = context.RequestAborted;
+        HttpRequest request = context.Request;
+        CancellationToken ct = context.RequestAborted;
         try
         {
-            var faults = options.Faults;
+            FaultInjector faults = options.Faults;
             if (faults.Latency > TimeSpan.Zero)
             {
                 await Task.Delay(faults.Latency, options.TimeProvider, ct);
             }
 
-            var user = auth.Authenticate(request, adminToken);
-            var path = (request.Path.Value ?? "/").TrimEnd('/');
-            var route = Parse(path);
-            var watch = route is not null && (route.Watch || IsTrue(request.Query["watch"]));
+            UserInfo user = auth.Authenticate(request, adminToken);
+            string path = (request.Path.Value ?? "/").TrimEnd('/');
+            Route? route = Parse(path);
+            bool watch = route is not null && (route.Watch || IsTrue(request.Query["watch"]));
             auth.Require(user, Attributes(request, route, path, watch));
             if (route is null && await TryDiscoveryAsync(context, path))
             {
@@ -64,7 +65,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                 case "GET" when route.Subresource == "log" && route.Name is not null:
                     {
                         store.Get(route.Type, route.Namespace, route.Name);
-                        var log = options.Kubelet is Kubelet.ProcessKubelet kubelet ? kubelet.ReadLog(route.Name, route.Namespace ?? "default") : "";
+                        string log = options.Kubelet is Kubelet.ProcessKubelet kubelet ? kubelet.ReadLog(route.Name, route.Namespace ?? "default") : "";
                         context.Response.StatusCode = 200;
                         context.Response.ContentType = "text/plain";
                         await context.Response.WriteAsync(log, ct);
@@ -84,9 +85,9 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                     break;
                 case "POST" when route.Name is null:
                     {
-                        var writeOptions = ReadWriteOptions(request);
-                        var body = await ReadObjectAsync(request, writeOptions, ct);
-                        var created = store.Create(route.Type, route.Version, route.Namespace, body, writeOptions);
+                        WriteOptions writeOptions = ReadWriteOptions(request);
+                        JsonObject body = await ReadObjectAsync(request, writeOptions, ct);
+                        JsonObject created = store.Create(route.Type, route.Version, route.Namespace, body, writeOptions);
                         AddWarnings(context, writeOptions);
                         await WriteObjectAsync(context, 201, route, created);
                         break;
@@ -95,9 +96,9 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                 case "PUT" when route.Name is not null:
                     {
                         InjectConflict(route);
-                        var writeOptions = ReadWriteOptions(request);
-                        var body = await ReadObjectAsync(request, writeOptions, ct);
-                        var updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", writeOptions);
+                        WriteOptions writeOptions = ReadWriteOptions(request);
+                        JsonObject body = await ReadObjectAsync(request, writeOptions, ct);
+                        JsonObject updated = store.Replace(route.Type, route.Namespace, route.Name, body, route.Subresource == "status", writeOptions);
                         AddWarnings(context, writeOptions);
                         await WriteObjectAsync(context, 200, route, updated);
                         break;
@@ -109,16 +110,16 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                     break;
                 case "DELETE" when route.Name is not null && route.Subresource is null:
                     {
-                        var deleteOptions = await ReadDeleteOptionsAsync(request, ct);
-                        var (obj, removed) = store.Delete(route.Type, route.Namespace, route.Name, deleteOptions);
+                        DeleteOptions deleteOptions = await ReadDeleteOptionsAsync(request, ct);
+                        (JsonObject? obj, bool removed) = store.Delete(route.Type, route.Namespace, route.Name, deleteOptions);
                         await WriteObjectAsync(context, removed || deleteOptions.DryRun ? 200 : 202, route, obj);
                         break;
                     }
 
                 case "DELETE" when route.Name is null:
                     {
-                        var deleteOptions = await ReadDeleteOptionsAsync(request, ct);
-                        var items = store.DeleteCollection(route.Type, route.Namespace, ReadListOptions(request), deleteOptions);
+                        DeleteOptions deleteOptions = await ReadDeleteOptionsAsync(request, ct);
+                        IReadOnlyList<JsonObject> items = store.DeleteCollection(route.Type, route.Namespace, ReadListOptions(request), deleteOptions);
                         await WriteAsync(context, 200, ListDocument(route, items, store.ResourceVersion, null, null));
                         break;
                     }
@@ -169,13 +170,13 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             return new RequestAttributes(request.Method.ToLowerInvariant(), "", null, null, null, null, path.Length == 0 ? "/" : path);
         }
 
-        var name = route.Name;
+        string? name = route.Name;
         if (name is null && request.Method == "GET" && request.Query["fieldSelector"].ToString() is { Length: > 0 } selector)
         {
             name = selector.Split(',').Select(s => s.Trim()).Where(s => s.StartsWith("metadata.name=", StringComparison.Ordinal)).Select(s => s["metadata.name=".Length..].TrimStart('=')).FirstOrDefault();
         }
 
-        var verb = request.Method switch
+        string verb = request.Method switch
         {
             "GET" when watch => "watch",
             "GET" when route.Name is null => "list",
@@ -198,8 +199,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             throw StatusException.MethodNotAllowed("the server does not allow this method on the requested resource");
         }
 
-        var body = await ReadObjectAsync(context.Request, ReadWriteOptions(context.Request), context.RequestAborted);
-        var answer = route.Type.Plural switch
+        JsonObject body = await ReadObjectAsync(context.Request, ReadWriteOptions(context.Request), context.RequestAborted);
+        JsonObject answer = route.Type.Plural switch
         {
             "serviceaccounts" => auth.TokenRequest(route.Namespace ?? "default", route.Name!, body),
             "selfsubjectaccessreviews" => auth.AccessReview(user, body),
@@ -215,13 +216,13 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private static WriteOptions ReadWriteOptions(HttpRequest request, bool patch = false)
     {
-        var validation = request.Query["fieldValidation"].ToString();
+        string validation = request.Query["fieldValidation"].ToString();
         if (validation is not ("" or "Ignore" or "Warn" or "Strict"))
         {
             throw StatusException.BadRequest($"fieldValidation parameter unsupported: {validation}");
         }
 
-        var manager = request.Query["fieldManager"].ToString();
+        string manager = request.Query["fieldManager"].ToString();
         if (manager.Length > 128)
         {
             throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [new FieldError("FieldValueTooLong", "fieldManager", "Too long: may not be more than 128 bytes")]);
@@ -238,7 +239,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private static void AddWarnings(HttpContext context, WriteOptions options)
     {
-        foreach (var w in options.Warnings)
+        foreach (string w in options.Warnings)
         {
             context.Response.Headers.Append("Warning", $"299 - \"{w.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
         }
@@ -276,7 +277,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
         if (doc is null)
         {
-            var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            string[] s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
             doc = s switch
             {
                 ["api", var v] => Discovery.ResourceList(store.Registry, "", v),
@@ -309,7 +310,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private Route? Parse(string path)
     {
-        var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string[] s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         string group, version;
         string[] rest;
         if (s.Length >= 3 && s[0] == "api")
@@ -325,7 +326,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             return null;
         }
 
-        var watch = false;
+        bool watch = false;
         if (rest[0] == "watch")
         {
             watch = true;
@@ -344,13 +345,13 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             return null;
         }
 
-        var type = store.Registry.Find(group, version, rest[0]);
+        ResourceType? type = store.Registry.Find(group, version, rest[0]);
         if (type is null)
         {
             return null;
         }
 
-        var sub = rest.ElementAtOrDefault(2);
+        string? sub = rest.ElementAtOrDefault(2);
         if (sub is not null && !(sub == "status" && type.FindVersion(version)!.StatusSubresource)
             && !(sub == "log" && type.Group.Length == 0 && type.Plural == "pods")
             && !(sub == "token" && type.Group.Length == 0 && type.Plural == "serviceaccounts"))
@@ -363,7 +364,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private static ListOptions ReadListOptions(HttpRequest request)
     {
-        var limit = int.TryParse(request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : 0;
+        int limit = int.TryParse(request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out int l) ? l : 0;
         return new ListOptions(LabelSelector.Parse(request.Query["labelSelector"]), FieldSelector.Parse(request.Query["fieldSelector"]),
             limit, request.Query["continue"].ToString() is { Length: > 0 } c ? c : null);
     }
@@ -386,7 +387,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         Present(route, obj);
         if (WantsTable(context.Request) && context.Request.Method == "GET")
         {
-            var table = TableConverter.Convert(route.Type, route.Version, [obj], new JsonObject { ["resourceVersion"] = obj["metadata"]?["resourceVersion"]?.DeepClone() },
+            JsonObject table = TableConverter.Convert(route.Type, route.Version, [obj], new JsonObject { ["resourceVersion"] = obj["metadata"]?["resourceVersion"]?.DeepClone() },
                 context.Request.Query["includeObject"].ToString(), options.TimeProvider.GetUtcNow());
             await WriteAsync(context, code, table, TableContentType);
             return;
@@ -427,12 +428,12 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private async Task ListAsync(HttpContext context, Route route)
     {
-        var request = context.Request;
-        var result = store.List(route.Type, route.Namespace, ReadListOptions(request));
-        var doc = ListDocument(route, result.Items, result.ResourceVersion, result.Continue, result.RemainingItemCount);
+        HttpRequest request = context.Request;
+        ListResult result = store.List(route.Type, route.Namespace, ReadListOptions(request));
+        JsonObject doc = ListDocument(route, result.Items, result.ResourceVersion, result.Continue, result.RemainingItemCount);
         if (WantsTable(request))
         {
-            var table = TableConverter.Convert(route.Type, route.Version, result.Items, doc["metadata"]!.DeepClone().AsObject(),
+            JsonObject table = TableConverter.Convert(route.Type, route.Version, result.Items, doc["metadata"]!.DeepClone().AsObject(),
                 request.Query["includeObject"].ToString(), options.TimeProvider.GetUtcNow());
             await WriteAsync(context, 200, table, TableContentType);
             return;
@@ -450,11 +451,11 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private async Task PatchAsync(HttpContext context, Route route)
     {
-        var request = context.Request;
-        var contentType = (request.ContentType ?? "").Split(';')[0].Trim();
-        var text = await ReadTextAsync(request, context.RequestAborted);
-        var status = route.Subresource == "status";
-        var writeOptions = ReadWriteOptions(request, patch: !contentType.StartsWith("application/apply-patch", StringComparison.Ordinal));
+        HttpRequest request = context.Request;
+        string contentType = (request.ContentType ?? "").Split(';')[0].Trim();
+        string text = await ReadTextAsync(request, context.RequestAborted);
+        bool status = route.Subresource == "status";
+        WriteOptions writeOptions = ReadWriteOptions(request, patch: !contentType.StartsWith("application/apply-patch", StringComparison.Ordinal));
         if (writeOptions.Force && writeOptions.IsPatch)
         {
             throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [FieldError.Forbidden("force", "may not be specified for non-apply patch")]);
@@ -465,20 +466,20 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         {
             case "application/apply-patch+yaml" or "application/apply-patch+json":
                 {
-                    var fieldManager = request.Query["fieldManager"].ToString();
+                    string fieldManager = request.Query["fieldManager"].ToString();
                     if (fieldManager.Length == 0)
                     {
                         throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [new FieldError("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")]);
                     }
 
-                    var config = YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the apply patch must be an object");
+                    JsonObject config = YamlJson.Parse(text) as JsonObject ?? throw StatusException.BadRequest("the apply patch must be an object");
                     result = store.Apply(route.Type, route.Version, route.Namespace, route.Name!, config, fieldManager, status, writeOptions);
                     break;
                 }
 
             case "application/merge-patch+json":
                 {
-                    var patch = ParseJson(text, writeOptions.Duplicates);
+                    JsonNode? patch = ParseJson(text, writeOptions.Duplicates);
                     result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.Apply(current, patch) as JsonObject
                         ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                     break;
@@ -492,7 +493,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                             $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
                     }
 
-                    var patch = ParseJson(text, writeOptions.Duplicates);
+                    JsonNode? patch = ParseJson(text, writeOptions.Duplicates);
                     result = store.Patch(route.Type, route.Namespace, route.Name!, current => MergePatch.ApplyStrategic(current, patch) as JsonObject
                         ?? throw StatusException.BadRequest("the patch must be an object"), status, writeOptions);
                     break;
@@ -500,7 +501,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
             case "application/json-patch+json":
                 {
-                    var operations = ParseJson(text) as JsonArray ?? throw StatusException.BadRequest("a JSON patch must be an array of operations");
+                    JsonArray operations = ParseJson(text) as JsonArray ?? throw StatusException.BadRequest("a JSON patch must be an array of operations");
                     result = store.Patch(route.Type, route.Namespace, route.Name!, current => JsonPatch.Apply(current, operations) as JsonObject
                         ?? throw StatusException.BadRequest("the patch must leave an object"), status, writeOptions);
                     break;
@@ -534,7 +535,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private static async Task<JsonObject> ReadObjectAsync(HttpRequest request, WriteOptions options, CancellationToken ct)
     {
-        var contentType = (request.ContentType ?? "application/json").Split(';')[0].Trim();
+        string contentType = (request.ContentType ?? "application/json").Split(';')[0].Trim();
         if (contentType == "application/vnd.kubernetes.protobuf")
         {
             using var buffer = new MemoryStream();
@@ -548,7 +549,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                 $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
         }
 
-        var text = await ReadTextAsync(request, ct);
+        string text = await ReadTextAsync(request, ct);
         if (contentType is "application/json" or "")
         {
             try
@@ -575,13 +576,13 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         }
         else
         {
-            var text = await ReadTextAsync(request, ct);
+            string text = await ReadTextAsync(request, ct);
             body = string.IsNullOrWhiteSpace(text) ? null : ParseJson(text) as JsonObject;
         }
 
-        string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        var policy = Str(body?["propagationPolicy"]) ?? (request.Query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
-        if (policy is null && body?["orphanDependents"] is JsonValue orphan && orphan.TryGetValue<bool>(out var o))
+        string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out string? s) ? s : null;
+        string? policy = Str(body?["propagationPolicy"]) ?? (request.Query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
+        if (policy is null && body?["orphanDependents"] is JsonValue orphan && orphan.TryGetValue<bool>(out bool o))
         {
             policy = o ? "Orphan" : "Background";
         }
@@ -591,7 +592,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             throw StatusException.Invalid("DeleteOptions", "meta.k8s.io", "", [FieldError.NotSupported("propagationPolicy", $"\"{policy}\"", ["Foreground", "Background", "Orphan", "nil"])]);
         }
 
-        var dryRun = IsDryRun(request) || (body?["dryRun"] is JsonArray d && d.Any(x => Str(x) == "All"));
+        bool dryRun = IsDryRun(request) || (body?["dryRun"] is JsonArray d && d.Any(x => Str(x) == "All"));
         return new DeleteOptions(policy, Str(body?["preconditions"]?["uid"]), Str(body?["preconditions"]?["resourceVersion"]), dryRun);
     }
 
@@ -604,8 +605,8 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private async Task WatchAsync(HttpContext context, Route route)
     {
-        var request = context.Request;
-        var query = request.Query;
+        HttpRequest request = context.Request;
+        IQueryCollection query = request.Query;
         var fields = FieldSelector.Parse(query["fieldSelector"]);
         if (route.Name is not null)
         {
@@ -613,16 +614,16 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         }
 
         var labels = LabelSelector.Parse(query["labelSelector"]);
-        var bookmarks = IsTrue(query["allowWatchBookmarks"]);
-        var sendInitial = IsTrue(query["sendInitialEvents"]);
-        var table = WantsTable(request);
-        var includeObject = query["includeObject"].ToString();
-        var time = options.TimeProvider;
-        var timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+        bool bookmarks = IsTrue(query["allowWatchBookmarks"]);
+        bool sendInitial = IsTrue(query["sendInitialEvents"]);
+        bool table = WantsTable(request);
+        string includeObject = query["includeObject"].ToString();
+        TimeProvider time = options.TimeProvider;
+        TimeSpan timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : options.MaxWatchTimeout;
 
-        var response = context.Response;
+        HttpResponse response = context.Response;
         response.StatusCode = 200;
         response.ContentType = table ? TableContentType : "application/json";
         response.Headers.CacheControl = "no-cache, private";
@@ -642,10 +643,10 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         {
             await response.StartAsync(context.RequestAborted);
             await response.Body.FlushAsync(context.RequestAborted);
-            var start = time.GetUtcNow();
-            var end = start + timeout;
-            var nextBookmark = start + options.BookmarkInterval;
-            using var dropTimer = options.Faults.DropWatchesAfter is { } dropAfter
+            DateTimeOffset start = time.GetUtcNow();
+            DateTimeOffset end = start + timeout;
+            DateTimeOffset nextBookmark = start + options.BookmarkInterval;
+            using CancellationTokenSource dropTimer = options.Faults.DropWatchesAfter is { } dropAfter
                 ? new CancellationTokenSource(dropAfter, time)
                 : new CancellationTokenSource();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, subscription.Dropped, dropTimer.Token);
@@ -653,14 +654,14 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             {
                 while (true)
                 {
-                    while (subscription.Reader.TryRead(out var e))
+                    while (subscription.Reader.TryRead(out WatchEvent? e))
                     {
                         if (e.Type == "BOOKMARK" && !bookmarks)
                         {
                             continue;
                         }
 
-                        var obj = e.Object.DeepClone().AsObject();
+                        JsonObject obj = e.Object.DeepClone().AsObject();
                         if (e.Type != "BOOKMARK")
                         {
                             Present(route, obj);
@@ -674,7 +675,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                         await WriteEventAsync(response, new JsonObject { ["type"] = e.Type, ["object"] = obj }, stop.Token);
                     }
 
-                    var now = time.GetUtcNow();
+                    DateTimeOffset now = time.GetUtcNow();
                     if (now >= end)
                     {
                         break;
@@ -686,7 +687,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
                         nextBookmark = now + options.BookmarkInterval;
                     }
 
-                    var wait = (bookmarks && nextBookmark < end ? nextBookmark : end) - now;
+                    TimeSpan wait = (bookmarks && nextBookmark < end ? nextBookmark : end) - now;
                     using var waitTimer = new CancellationTokenSource(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1), time);
                     using var waitStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, waitTimer.Token);
                     try

@@ -28,16 +28,16 @@ internal static class Discovery
     private static List<(string Group, List<string> Versions)> Groups(ResourceRegistry registry)
     {
         var groups = new List<(string Group, List<string> Versions)>();
-        foreach (var t in registry.Types.Where(t => t.Group.Length > 0))
+        foreach (ResourceType? t in registry.Types.Where(t => t.Group.Length > 0))
         {
-            var entry = groups.FirstOrDefault(g => g.Group == t.Group);
+            (string Group, List<string> Versions) entry = groups.FirstOrDefault(g => g.Group == t.Group);
             if (entry.Group is null)
             {
                 entry = (t.Group, new List<string>());
                 groups.Add(entry);
             }
 
-            foreach (var v in t.Versions.Select(v => v.Name).Where(v => !entry.Versions.Contains(v)))
+            foreach (string? v in t.Versions.Select(v => v.Name).Where(v => !entry.Versions.Contains(v)))
             {
                 entry.Versions.Add(v);
             }
@@ -66,13 +66,13 @@ internal static class Discovery
 
     public static JsonObject? GroupDocument(ResourceRegistry registry, string group)
     {
-        var g = Groups(registry).FirstOrDefault(x => x.Group == group);
+        (string Group, List<string> Versions) g = Groups(registry).FirstOrDefault(x => x.Group == group);
         if (g.Group is null)
         {
             return null;
         }
 
-        var doc = Group(g.Group, g.Versions);
+        JsonObject doc = Group(g.Group, g.Versions);
         doc["kind"] = "APIGroup";
         doc["apiVersion"] = "v1";
         return doc;
@@ -87,7 +87,7 @@ internal static class Discovery
         }
 
         var resources = new JsonArray();
-        foreach (var t in types)
+        foreach (ResourceType? t in types)
         {
             var r = new JsonObject
             {
@@ -108,7 +108,7 @@ internal static class Discovery
             }
 
             resources.Add(r);
-            foreach (var (sub, verbs) in Subresources(t))
+            foreach ((string? sub, string[]? verbs) in Subresources(t))
             {
                 resources.Add(new JsonObject
                 {

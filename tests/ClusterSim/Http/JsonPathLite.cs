@@ -10,7 +10,7 @@ internal static class JsonPathLite
     /// <summary>The values <paramref name="path"/> selects in <paramref name="root"/>, in document order.</summary>
     public static List<JsonNode?> Select(JsonNode? root, string path)
     {
-        var p = path.Trim();
+        string p = path.Trim();
         if (p.StartsWith('{') && p.EndsWith('}'))
         {
             p = p[1..^1];
@@ -22,30 +22,30 @@ internal static class JsonPathLite
         }
 
         var current = new List<JsonNode?> { root };
-        var i = 0;
+        int i = 0;
         while (i < p.Length && current.Count > 0)
         {
             if (p[i] == '.')
             {
-                var start = ++i;
+                int start = ++i;
                 while (i < p.Length && p[i] != '.' && p[i] != '[')
                 {
                     i++;
                 }
 
-                var name = p[start..i];
+                string name = p[start..i];
                 if (name.Length == 0)
                 {
                     continue;
                 }
 
-                current = current.Select(n => n is JsonObject o && o.TryGetPropertyValue(name, out var v) ? (true, v) : (false, null))
+                current = current.Select(n => n is JsonObject o && o.TryGetPropertyValue(name, out JsonNode? v) ? (true, v) : (false, null))
                     .Where(x => x.Item1).Select(x => x.Item2).ToList();
             }
             else if (p[i] == '[')
             {
-                var end = FindClose(p, i);
-                var inner = p[(i + 1)..end];
+                int end = FindClose(p, i);
+                string inner = p[(i + 1)..end];
                 i = end + 1;
                 current = Index(current, inner);
             }
@@ -60,11 +60,11 @@ internal static class JsonPathLite
 
     private static int FindClose(string p, int open)
     {
-        var depth = 0;
-        var quote = '\0';
-        for (var i = open; i < p.Length; i++)
+        int depth = 0;
+        char quote = '\0';
+        for (int i = open; i < p.Length; i++)
         {
-            var c = p[i];
+            char c = p[i];
             if (quote != '\0')
             {
                 if (c == quote)
@@ -92,15 +92,15 @@ internal static class JsonPathLite
     private static List<JsonNode?> Index(List<JsonNode?> nodes, string inner)
     {
         var result = new List<JsonNode?>();
-        foreach (var node in nodes.OfType<JsonArray>())
+        foreach (JsonArray node in nodes.OfType<JsonArray>())
         {
             if (inner == "*")
             {
                 result.AddRange(node);
             }
-            else if (int.TryParse(inner, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var index))
+            else if (int.TryParse(inner, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int index))
             {
-                var at = index < 0 ? node.Count + index : index;
+                int at = index < 0 ? node.Count + index : index;
                 if (at >= 0 && at < node.Count)
                 {
                     result.Add(node[at]);
@@ -108,12 +108,12 @@ internal static class JsonPathLite
             }
             else if (inner.StartsWith("?(", StringComparison.Ordinal) && inner.EndsWith(')'))
             {
-                var expr = inner[2..^1];
-                var (field, op, literal) = ParseFilter(expr);
-                foreach (var item in node)
+                string expr = inner[2..^1];
+                (string? field, string? op, string? literal) = ParseFilter(expr);
+                foreach (JsonNode? item in node)
                 {
-                    var value = Select(item, field.StartsWith('@') ? field[1..] : field).FirstOrDefault();
-                    var text = value is JsonValue v && v.TryGetValue<string>(out var s) ? s : value?.ToJsonString();
+                    JsonNode? value = Select(item, field.StartsWith('@') ? field[1..] : field).FirstOrDefault();
+                    string? text = value is JsonValue v && v.TryGetValue<string>(out string? s) ? s : value?.ToJsonString();
                     if ((op == "==" && text == literal) || (op == "!=" && text != literal))
                     {
                         result.Add(item);
@@ -127,12 +127,12 @@ internal static class JsonPathLite
 
     private static (string Field, string Op, string Literal) ParseFilter(string expr)
     {
-        foreach (var op in new[] { "==", "!=" })
+        foreach (string? op in new[] { "==", "!=" })
         {
-            var at = expr.IndexOf(op, StringComparison.Ordinal);
+            int at = expr.IndexOf(op, StringComparison.Ordinal);
             if (at > 0)
             {
-                var literal = expr[(at + op.Length)..].Trim().Trim('"', '\'');
+                string literal = expr[(at + op.Length)..].Trim().Trim('"', '\'');
                 return (expr[..at].Trim(), op, literal);
             }
         }

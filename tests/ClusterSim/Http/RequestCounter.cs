@@ -81,7 +81,7 @@ public sealed class RequestCounter(TimeProvider timeProvider)
     {
         var items = new JsonArray();
         long total = 0;
-        foreach (var (key, counts) in Snapshot().OrderBy(e => e.Key.ToString(), StringComparer.Ordinal))
+        foreach ((Key key, Counts counts) in Snapshot().OrderBy(e => e.Key.ToString(), StringComparer.Ordinal))
         {
             total += counts.Count;
             items.Add(new JsonObject
@@ -108,7 +108,7 @@ public sealed class RequestCounter(TimeProvider timeProvider)
     {
         var text = new StringBuilder();
         long total = 0;
-        foreach (var (key, counts) in Snapshot().OrderBy(e => e.Key.ToString(), StringComparer.Ordinal))
+        foreach ((Key key, Counts counts) in Snapshot().OrderBy(e => e.Key.ToString(), StringComparer.Ordinal))
         {
             total += counts.Count;
             text.Append(CultureInfo.InvariantCulture, $"{counts.Count,8} {counts.Errors,6} {key}\n");
@@ -124,7 +124,7 @@ public sealed class RequestCounter(TimeProvider timeProvider)
     /// <returns>The key.</returns>
     internal static Key Classify(string method, string path, string? watchQuery)
     {
-        var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string[] s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         string group;
         string[] rest;
         if (s.Length >= 3 && s[0] == "api")
@@ -140,7 +140,7 @@ public sealed class RequestCounter(TimeProvider timeProvider)
             return new Key(method.ToUpperInvariant(), "", "/" + string.Join('/', s), null, null);
         }
 
-        var watch = watchQuery is "true" or "1" or "True";
+        bool watch = watchQuery is "true" or "1" or "True";
         if (rest[0] == "watch")
         {
             watch = true;
@@ -159,8 +159,8 @@ public sealed class RequestCounter(TimeProvider timeProvider)
             return new Key(method.ToUpperInvariant(), "", "/" + string.Join('/', s), null, null);
         }
 
-        var named = rest.Length >= 2;
-        var verb = method.ToUpperInvariant() switch
+        bool named = rest.Length >= 2;
+        string verb = method.ToUpperInvariant() switch
         {
             "GET" or "HEAD" when watch => "watch",
             "GET" or "HEAD" => named ? "get" : "list",
@@ -179,7 +179,7 @@ public sealed class RequestCounter(TimeProvider timeProvider)
     /// <returns>A task that completes with the response.</returns>
     internal async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        var request = context.Request;
+        HttpRequest request = context.Request;
         if (request.Path.Value?.TrimEnd('/') == DebugPath)
         {
             if (HttpMethods.IsDelete(request.Method))
@@ -194,8 +194,8 @@ public sealed class RequestCounter(TimeProvider timeProvider)
             return;
         }
 
-        var key = Classify(request.Method, request.Path.Value ?? "/", request.Query["watch"]);
-        var entry = _entries.GetOrAdd(key, _ => new Entry());
+        Key key = Classify(request.Method, request.Path.Value ?? "/", request.Query["watch"]);
+        Entry entry = _entries.GetOrAdd(key, _ => new Entry());
         entry.Add(timeProvider.GetUtcNow());
         try
         {

@@ -19,13 +19,13 @@ internal static class TableConverter
     {
         var columns = new JsonArray { Column("Name", "string", "name", "Name must be unique within a namespace.", 0) };
         var cells = new List<Func<JsonObject, JsonNode?>> { o => o["metadata"]?["name"]?.DeepClone() };
-        var printerColumns = type.FindVersion(version)?.PrinterColumns;
+        JsonArray? printerColumns = type.FindVersion(version)?.PrinterColumns;
         if (printerColumns is { Count: > 0 })
         {
-            foreach (var c in printerColumns.OfType<JsonObject>())
+            foreach (JsonObject c in printerColumns.OfType<JsonObject>())
             {
-                var colType = c["type"]?.GetValue<string>() ?? "string";
-                var path = c["jsonPath"]?.GetValue<string>() ?? "";
+                string colType = c["type"]?.GetValue<string>() ?? "string";
+                string path = c["jsonPath"]?.GetValue<string>() ?? "";
                 columns.Add(Column(c["name"]?.GetValue<string>() ?? "", colType == "date" ? "string" : colType,
                     c["format"]?.GetValue<string>() ?? "", c["description"]?.GetValue<string>() ?? "", (int)(JsonValues.Long(c["priority"]) ?? 0)));
                 cells.Add(o => Cell(o, path, colType, now));
@@ -44,7 +44,7 @@ internal static class TableConverter
         }
 
         var rows = new JsonArray();
-        foreach (var o in objects)
+        foreach (JsonObject o in objects)
         {
             var row = new JsonObject { ["cells"] = new JsonArray(cells.Select(f => f(o)).ToArray()) };
             switch (includeObject)
@@ -88,15 +88,15 @@ internal static class TableConverter
 
     private static JsonNode? Cell(JsonObject obj, string path, string type, DateTimeOffset now)
     {
-        var values = JsonPathLite.Select(obj, path);
+        List<JsonNode?> values = JsonPathLite.Select(obj, path);
         if (values.Count == 0 || values[0] is null)
         {
             return null;
         }
 
-        var value = values[0]!;
-        if (type == "date" && value is JsonValue v && v.TryGetValue<string>(out var s)
-            && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+        JsonNode value = values[0]!;
+        if (type == "date" && value is JsonValue v && v.TryGetValue<string>(out string? s)
+            && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset t))
         {
             return HumanDuration(now - t);
         }
@@ -112,7 +112,7 @@ internal static class TableConverter
     /// <summary>A short age like <c>45s</c>, <c>3m20s</c>, <c>5h</c>, <c>2d3h</c>, the form kubectl shows.</summary>
     internal static string HumanDuration(TimeSpan d)
     {
-        var seconds = (long)d.TotalSeconds;
+        long seconds = (long)d.TotalSeconds;
         if (seconds < -1)
         {
             return "<invalid>";
@@ -128,7 +128,7 @@ internal static class TableConverter
             return $"{seconds}s";
         }
 
-        var minutes = seconds / 60;
+        long minutes = seconds / 60;
         if (minutes < 10)
         {
             return seconds % 60 == 0 ? $"{minutes}m" : $"{minutes}m{seconds % 60}s";
@@ -139,7 +139,7 @@ internal static class TableConverter
             return $"{minutes}m";
         }
 
-        var hours = minutes / 60;
+        long hours = minutes / 60;
         if (hours < 8)
         {
             return minutes % 60 == 0 ? $"{hours}h" : $"{hours}h{minutes % 60}m";
@@ -160,8 +160,8 @@ internal static class TableConverter
             return $"{hours / 24}d";
         }
 
-        var years = hours / 24 / 365;
-        var days = hours / 24 % 365;
+        long years = hours / 24 / 365;
+        long days = hours / 24 % 365;
         return hours < 24 * 365 * 8 && days != 0 ? $"{years}y{days}d" : $"{years}y";
     }
 }

@@ -43,16 +43,16 @@ internal sealed record ContainerProbe(
             return null;
         }
 
-        var kind = field switch
+        string kind = field switch
         {
             "startupProbe" => "Startup",
             "livenessProbe" => "Liveness",
             _ => "Readiness",
         };
         string? scheme = null;
-        var host = "127.0.0.1";
-        var path = "/";
-        var port = 0;
+        string host = "127.0.0.1";
+        string path = "/";
+        int port = 0;
         var headers = new List<KeyValuePair<string, string>>();
         string? error = null;
         if (probe["httpGet"] is JsonObject http)
@@ -61,7 +61,7 @@ internal sealed record ContainerProbe(
             host = NonEmpty(JsonValues.String(http["host"])) ?? host;
             path = NonEmpty(JsonValues.String(http["path"])) ?? path;
             (port, error) = ResolvePort(container, http["port"]);
-            foreach (var header in (http["httpHeaders"] as JsonArray ?? []).OfType<JsonObject>())
+            foreach (JsonObject header in (http["httpHeaders"] as JsonArray ?? []).OfType<JsonObject>())
             {
                 headers.Add(new(JsonValues.String(header["name"]) ?? "", JsonValues.String(header["value"]) ?? ""));
             }
@@ -90,13 +90,13 @@ internal sealed record ContainerProbe(
             return ((int)number, null);
         }
 
-        var name = JsonValues.String(port) ?? "";
-        if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        string name = JsonValues.String(port) ?? "";
+        if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed))
         {
             return (parsed, null);
         }
 
-        foreach (var declared in (container["ports"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject declared in (container["ports"] as JsonArray ?? []).OfType<JsonObject>())
         {
             if (JsonValues.String(declared["name"]) == name && JsonValues.Long(declared["containerPort"]) is { } p)
             {

@@ -20,12 +20,12 @@ internal sealed class JobController(ProcessKubelet kubelet)
 
     public void Reconcile(ClusterStore store)
     {
-        var jobs = store.List(store.Type("batch", "jobs"), null, ListOptions.All).Items;
-        var pods = store.List(store.Type("", "pods"), null, ListOptions.All).Items;
+        IReadOnlyList<JsonObject> jobs = store.List(store.Type("batch", "jobs"), null, ListOptions.All).Items;
+        IReadOnlyList<JsonObject> pods = store.List(store.Type("", "pods"), null, ListOptions.All).Items;
         var live = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var job in jobs)
+        foreach (JsonObject job in jobs)
         {
-            var uid = JsonValues.String(job["metadata"]?["uid"])!;
+            string uid = JsonValues.String(job["metadata"]?["uid"])!;
             live.Add(uid);
             var owned = pods.Where(p => Owner(p) == uid).ToList();
             if (job["metadata"]?["deletionTimestamp"] is not null)
@@ -37,7 +37,7 @@ internal sealed class JobController(ProcessKubelet kubelet)
             ReconcileJob(store, job, uid, owned);
         }
 
-        foreach (var uid in _records.Keys.Where(u => !live.Contains(u)).ToList())
+        foreach (string? uid in _records.Keys.Where(u => !live.Contains(u)).ToList())
         {
             _records.TryRemove(uid, out _);
         }
@@ -46,7 +46,7 @@ internal sealed class JobController(ProcessKubelet kubelet)
     /// <summary>A Job was removed (whatever the propagation policy): its Pods are deleted, which kills their processes.</summary>
     public void OnJobRemoved(ClusterStore store, JsonObject job)
     {
-        var uid = JsonValues.String(job["metadata"]?["uid"]) ?? "";
+        string uid = JsonValues.String(job["metadata"]?["uid"]) ?? "";
         var pods = store.List(store.Type("", "pods"), JsonValues.String(job["metadata"]?["namespace"]), ListOptions.All).Items
             .Where(p => JsonValues.String(p["metadata"]?["labels"]?["controller-uid"]) == uid || Owner(p) == uid)
             .ToList();
@@ -55,11 +55,11 @@ internal sealed class JobController(ProcessKubelet kubelet)
 
     private void ReconcileJob(ClusterStore store, JsonObject job, string uid, List<JsonObject> owned)
     {
-        var record = _records.GetOrAdd(uid, _ => new JobRecord());
-        var spec = job["spec"] as JsonObject ?? [];
-        var current = job["status"] as JsonObject ?? [];
-        var status = current.DeepClone().AsObject();
-        var conditions = status["conditions"] as JsonArray ?? [];
+        JobRecord record = _records.GetOrAdd(uid, _ => new JobRecord());
+        JsonObject spec = job["spec"] as JsonObject ?? [];
+        JsonObject current = job["status"] as JsonObject ?? [];
+        JsonObject status = current.DeepClone().AsObject();
+        JsonArray conditions = status["conditions"] as JsonArray ?? [];
         if (conditions.OfType<JsonObject>().Any(c => JsonValues.String(c["type"]) is "Complete" or "Failed" && JsonValues.String(c["status"]) == "True"))
         {
             return;
@@ -67,10 +67,10 @@ internal sealed class JobController(ProcessKubelet kubelet)
 
         var active = new List<JsonObject>();
         var presentUids = new HashSet<string>(StringComparer.Ordinal);
-        var ready = 0;
-        foreach (var pod in owned)
+        int ready = 0;
+        foreach (JsonObject pod in owned)
         {
-            var podUid = JsonValues.String(pod["metadata"]?["uid"])!;
+            string podUid = JsonValues.String(pod["metadata"]?["uid"])!;
             presentUids.Add(podUid);
             switch (JsonValues.String(pod["status"]?["phase"]))
             {
@@ -94,7 +94,7 @@ internal sealed class JobController(ProcessKubelet kubelet)
             }
         }
 
-        foreach (var created in record.Created)
+        foreach (string created in record.Created)
         {
             if (!presentUids.Contains(created) && !record.Succeeded.Contains(created) && !record.DeletedByController.Contains(created))
             {
@@ -102,13 +102,13 @@ internal sealed class JobController(ProcessKubelet kubelet)
             }
         }
 
-        var now = DateTimeOffset.UtcNow;
-        var parallelism = (int)(JsonValues.Long(spec["parallelism"]) ?? 1);
-        var completions = JsonValues.Long(spec["completions"]);
-        var backoffLimit = JsonValues.Long(spec["backoffLimit"]) ?? 6;
-        var deadline = JsonValues.Long(spec["activeDeadlineSeconds"]);
-        var succeeded = record.Succeeded.Count;
-        var failed = record.Failed.Count;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        int parallelism = (int)(JsonValues.Long(spec["parallelism"]) ?? 1);
+        long? completions = JsonValues.Long(spec["completions"]);
+        long backoffLimit = JsonValues.Long(spec["backoffLimit"]) ?? 6;
+        long? deadline = JsonValues.Long(spec["activeDeadlineSeconds"]);
+        int succeeded = record.Succeeded.Count;
+        int failed = record.Failed.Count;
 
         if (JsonValues.Bool(spec["suspend"]) == true)
         {
@@ -151,13 +151,13 @@ internal sealed class JobController(ProcessKubelet kubelet)
             }
             else
             {
-                var want = completions is null
+                int want = completions is null
                     ? (succeeded > 0 ? 0 : parallelism)
                     : (int)Math.Min(parallelism, completions.Value - succeeded);
-                for (var i = active.Count; i < want; i++)
+                for (int i = active.Count; i < want; i++)
                 {
-                    var pod = store.Create(store.Type("", "pods"), "v1", JsonValues.String(job["metadata"]?["namespace"]), PodFor(job), WriteOptions.By(Controllers.Workloads.ControllerManager));
-                    var podUid = JsonValues.String(pod["metadata"]?["uid"])!;
+                    JsonObject pod = store.Create(store.Type("", "pods"), "v1", JsonValues.String(job["metadata"]?["namespace"]), PodFor(job), WriteOptions.By(Controllers.Workloads.ControllerManager));
+                    string podUid = JsonValues.String(pod["metadata"]?["uid"])!;
                     record.Created.Add(podUid);
                     active.Add(pod);
                 }
@@ -192,9 +192,9 @@ internal sealed class JobController(ProcessKubelet kubelet)
 
     private void DeletePods(ClusterStore store, IEnumerable<JsonObject> pods, JobRecord record)
     {
-        foreach (var pod in pods)
+        foreach (JsonObject pod in pods)
         {
-            var meta = pod["metadata"]!;
+            JsonNode meta = pod["metadata"]!;
             record.DeletedByController.Add(JsonValues.String(meta["uid"])!);
             try
             {
@@ -211,11 +211,11 @@ internal sealed class JobController(ProcessKubelet kubelet)
 
     private static JsonObject PodFor(JsonObject job)
     {
-        var meta = job["metadata"]!;
-        var name = JsonValues.String(meta["name"])!;
-        var uid = JsonValues.String(meta["uid"])!;
-        var template = job["spec"]?["template"] as JsonObject ?? [];
-        var labels = template["metadata"]?["labels"]?.DeepClone() as JsonObject ?? [];
+        JsonNode meta = job["metadata"]!;
+        string name = JsonValues.String(meta["name"])!;
+        string uid = JsonValues.String(meta["uid"])!;
+        JsonObject template = job["spec"]?["template"] as JsonObject ?? [];
+        JsonObject labels = template["metadata"]?["labels"]?.DeepClone() as JsonObject ?? [];
         labels["controller-uid"] = uid;
         labels["job-name"] = name;
         labels["batch.kubernetes.io/controller-uid"] = uid;
@@ -265,13 +265,13 @@ internal sealed class JobController(ProcessKubelet kubelet)
             status["conditions"] = conditions;
         }
 
-        var existing = Condition(status, type);
+        JsonObject? existing = Condition(status, type);
         if (existing is not null && JsonValues.String(existing["status"]) == value)
         {
             return;
         }
 
-        var stamp = ProcessKubelet.Timestamp(now);
+        string stamp = ProcessKubelet.Timestamp(now);
         var condition = new JsonObject
         {
             ["type"] = type,

@@ -16,8 +16,8 @@ internal static class NativeSignals
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var close = stat.LastIndexOf(')');
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            int close = stat.LastIndexOf(')');
             return close > 0 && close + 2 < stat.Length && stat[close + 2] is not ('Z' or 'X');
         }
         catch (IOException)

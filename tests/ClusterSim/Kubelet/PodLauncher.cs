@@ -33,36 +33,36 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
     private LaunchPlan PlanCore(ClusterStore store, ClusterSimulator? simulator, JsonObject pod)
     {
-        var meta = pod["metadata"]!.AsObject();
-        var ns = JsonValues.String(meta["namespace"]) ?? "default";
-        var name = JsonValues.String(meta["name"])!;
-        var uid = JsonValues.String(meta["uid"])!;
-        var spec = pod["spec"] as JsonObject ?? [];
-        var container = (spec["containers"] as JsonArray)?.FirstOrDefault() as JsonObject
+        JsonObject meta = pod["metadata"]!.AsObject();
+        string ns = JsonValues.String(meta["namespace"]) ?? "default";
+        string name = JsonValues.String(meta["name"])!;
+        string uid = JsonValues.String(meta["uid"])!;
+        JsonObject spec = pod["spec"] as JsonObject ?? [];
+        JsonObject container = (spec["containers"] as JsonArray)?.FirstOrDefault() as JsonObject
             ?? throw new PodConfigException("CreateContainerConfigError", "the pod has no containers");
-        var podDirectory = Path.Combine(workDirectory, $"{ns}_{name}_{uid}");
+        string podDirectory = Path.Combine(workDirectory, $"{ns}_{name}_{uid}");
         Directory.CreateDirectory(podDirectory);
 
         // Volumes: name -> host directory.
         var volumes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var volume in (spec["volumes"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject volume in (spec["volumes"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var volumeName = JsonValues.String(volume["name"]) ?? "";
+            string volumeName = JsonValues.String(volume["name"]) ?? "";
             volumes[volumeName] = MaterialiseVolume(store, simulator, pod, ns, podDirectory, volumeName, volume);
         }
 
         var mounts = new Dictionary<string, string>(StringComparer.Ordinal);
         var readOnly = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var mount in (container["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject mount in (container["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var volumeName = JsonValues.String(mount["name"]) ?? "";
-            var mountPath = (JsonValues.String(mount["mountPath"]) ?? "").TrimEnd('/');
-            if (!volumes.TryGetValue(volumeName, out var hostDirectory))
+            string volumeName = JsonValues.String(mount["name"]) ?? "";
+            string mountPath = (JsonValues.String(mount["mountPath"]) ?? "").TrimEnd('/');
+            if (!volumes.TryGetValue(volumeName, out string? hostDirectory))
             {
                 throw new PodConfigException("CreateContainerConfigError", $"volume \"{volumeName}\" of a volumeMount is not defined");
             }
 
-            var subPath = JsonValues.String(mount["subPath"]);
+            string? subPath = JsonValues.String(mount["subPath"]);
             if (!string.IsNullOrEmpty(subPath))
             {
                 hostDirectory = Path.Combine(hostDirectory, subPath);
@@ -79,20 +79,20 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
             }
         }
 
-        var image = JsonValues.String(container["image"]) ?? "";
-        var mapped = FindImage(image);
-        var env = ResolveEnvironment(store, simulator, pod, ns, name, container);
+        string image = JsonValues.String(container["image"]) ?? "";
+        string? mapped = FindImage(image);
+        Dictionary<string, string> env = ResolveEnvironment(store, simulator, pod, ns, name, container);
         if (mapped is { } imageDirectory && Directory.Exists(imageDirectory))
         {
             mounts[ImageRoot] = imageDirectory;
-            foreach (var (key, value) in ImageEnvironment())
+            foreach ((string? key, string? value) in ImageEnvironment())
             {
                 env.TryAdd(key, value);
             }
         }
 
-        var command = StringList(container["command"]);
-        var args = StringList(container["args"]);
+        List<string> command = StringList(container["command"]);
+        List<string> args = StringList(container["args"]);
         var argv = new List<string>();
         if (command.Count > 0)
         {
@@ -104,8 +104,8 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         }
 
         argv.AddRange(args.Select(a => Expand(a, env)));
-        var workingDir = JsonValues.String(container["workingDir"]);
-        var grace = JsonValues.Long(spec["terminationGracePeriodSeconds"]) is { } seconds
+        string? workingDir = JsonValues.String(container["workingDir"]);
+        TimeSpan grace = JsonValues.Long(spec["terminationGracePeriodSeconds"]) is { } seconds
             ? TimeSpan.FromSeconds(seconds)
             : options.DefaultGracePeriod;
         return new LaunchPlan(argv, env, string.IsNullOrEmpty(workingDir) ? "/" : workingDir, podDirectory, Path.Combine(podDirectory, "container.log"), mounts, grace) { ReadOnlyMounts = readOnly };
@@ -145,16 +145,16 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
     private string MaterialiseVolume(ClusterStore store, ClusterSimulator? simulator, JsonObject pod, string ns, string podDirectory, string volumeName, JsonObject volume)
     {
-        var local = Path.Combine(podDirectory, "volumes", volumeName);
+        string local = Path.Combine(podDirectory, "volumes", volumeName);
         if (volume["persistentVolumeClaim"] is JsonObject claim)
         {
-            var claimName = JsonValues.String(claim["claimName"]) ?? "";
+            string claimName = JsonValues.String(claim["claimName"]) ?? "";
             if (options.VolumesDirectory is null)
             {
                 throw new PodConfigException("CreateContainerConfigError", $"persistentvolumeclaim \"{claimName}\": the kubelet has no volumes directory");
             }
 
-            var directory = Path.Combine(options.VolumesDirectory, claimName);
+            string directory = Path.Combine(options.VolumesDirectory, claimName);
             Directory.CreateDirectory(directory);
             return directory;
         }
@@ -167,19 +167,19 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         Directory.CreateDirectory(local);
         if (volume["projected"] is JsonObject projected)
         {
-            foreach (var source in (projected["sources"] as JsonArray ?? []).OfType<JsonObject>())
+            foreach (JsonObject source in (projected["sources"] as JsonArray ?? []).OfType<JsonObject>())
             {
                 ProjectSource(store, simulator, pod, ns, local, source);
             }
         }
         else if (volume["secret"] is JsonObject secret)
         {
-            var data = SourceData(store, ns, "secrets", JsonValues.String(secret["secretName"]) ?? "", secret["optional"], binary: true);
+            Dictionary<string, byte[]> data = SourceData(store, ns, "secrets", JsonValues.String(secret["secretName"]) ?? "", secret["optional"], binary: true);
             WriteItems(local, data, secret["items"] as JsonArray);
         }
         else if (volume["configMap"] is JsonObject configMap)
         {
-            var data = SourceData(store, ns, "configmaps", JsonValues.String(configMap["name"]) ?? "", configMap["optional"], binary: false);
+            Dictionary<string, byte[]> data = SourceData(store, ns, "configmaps", JsonValues.String(configMap["name"]) ?? "", configMap["optional"], binary: false);
             WriteItems(local, data, configMap["items"] as JsonArray);
         }
 
@@ -198,7 +198,7 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
                 throw new PodConfigException("CreateContainerConfigError", "the kubelet is not attached to a simulator: no token issuer");
             }
 
-            var account = JsonValues.String(pod["spec"]?["serviceAccountName"]) ?? "default";
+            string account = JsonValues.String(pod["spec"]?["serviceAccountName"]) ?? "default";
             JsonObject sa;
             try
             {
@@ -209,15 +209,15 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
                 throw new PodConfigException("CreateContainerConfigError", $"serviceaccount \"{account}\" not found");
             }
 
-            var audience = JsonValues.String(tokenSource["audience"]);
-            var (token, _) = simulator.Auth.Tokens.Issue(ns, account, JsonValues.String(sa["metadata"]?["uid"]) ?? "", audience is { Length: > 0 } ? [audience] : [],
+            string? audience = JsonValues.String(tokenSource["audience"]);
+            (string? token, DateTimeOffset _) = simulator.Auth.Tokens.Issue(ns, account, JsonValues.String(sa["metadata"]?["uid"]) ?? "", audience is { Length: > 0 } ? [audience] : [],
                 JsonValues.Long(tokenSource["expirationSeconds"]) ?? 3607, (JsonValues.String(pod["metadata"]?["name"]) ?? "", JsonValues.String(pod["metadata"]?["uid"]) ?? ""));
             File.WriteAllText(Path.Combine(directory, JsonValues.String(tokenSource["path"]) ?? "token"), token);
         }
         else if (source["configMap"] is JsonObject configMap)
         {
-            var mapName = JsonValues.String(configMap["name"]) ?? "";
-            var data = mapName == Admission.RootCaConfigMap && !Exists(store, "configmaps", ns, mapName)
+            string mapName = JsonValues.String(configMap["name"]) ?? "";
+            Dictionary<string, byte[]> data = mapName == Admission.RootCaConfigMap && !Exists(store, "configmaps", ns, mapName)
                 ? new Dictionary<string, byte[]> { ["ca.crt"] = Encoding.UTF8.GetBytes(store.ClusterCaPem) }
                 : SourceData(store, ns, "configmaps", mapName, configMap["optional"], binary: false);
             WriteItems(directory, data, configMap["items"] as JsonArray);
@@ -228,12 +228,12 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         }
         else if (source["downwardAPI"] is JsonObject downward)
         {
-            foreach (var item in (downward["items"] as JsonArray ?? []).OfType<JsonObject>())
+            foreach (JsonObject item in (downward["items"] as JsonArray ?? []).OfType<JsonObject>())
             {
                 if (item["fieldRef"] is JsonObject fieldRef)
                 {
-                    var value = ValueFrom(store, pod, ns, new JsonObject { ["fieldRef"] = fieldRef.DeepClone() }) ?? "";
-                    var file = Path.Combine(directory, JsonValues.String(item["path"]) ?? "");
+                    string value = ValueFrom(store, pod, ns, new JsonObject { ["fieldRef"] = fieldRef.DeepClone() }) ?? "";
+                    string file = Path.Combine(directory, JsonValues.String(item["path"]) ?? "");
                     Directory.CreateDirectory(Path.GetDirectoryName(file)!);
                     File.WriteAllText(file, value);
                 }
@@ -256,17 +256,17 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
     private static void WriteItems(string directory, Dictionary<string, byte[]> data, JsonArray? items)
     {
-        var selected = items is null
+        IEnumerable<(string Key, string Path)> selected = items is null
             ? data.Select(p => (p.Key, Path: p.Key))
             : items.OfType<JsonObject>().Select(i => (Key: JsonValues.String(i["key"]) ?? "", Path: JsonValues.String(i["path"]) ?? ""));
-        foreach (var (key, path) in selected)
+        foreach ((string? key, string? path) in selected)
         {
-            if (!data.TryGetValue(key, out var bytes))
+            if (!data.TryGetValue(key, out byte[]? bytes))
             {
                 throw new PodConfigException("CreateContainerConfigError", $"couldn't find key {key} in the volume source");
             }
 
-            var file = Path.Combine(directory, path);
+            string file = Path.Combine(directory, path);
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             File.WriteAllBytes(file, bytes);
         }
@@ -291,15 +291,15 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
             throw new PodConfigException("CreateContainerConfigError", $"{(binary ? "secret" : "configmap")} \"{name}\" not found");
         }
 
-        foreach (var (key, value) in obj["data"] as JsonObject ?? [])
+        foreach ((string? key, JsonNode? value) in obj["data"] as JsonObject ?? [])
         {
-            var text = JsonValues.String(value) ?? "";
+            string text = JsonValues.String(value) ?? "";
             result[key] = binary ? Convert.FromBase64String(text) : Encoding.UTF8.GetBytes(text);
         }
 
         if (!binary)
         {
-            foreach (var (key, value) in obj["binaryData"] as JsonObject ?? [])
+            foreach ((string? key, JsonNode? value) in obj["binaryData"] as JsonObject ?? [])
             {
                 result[key] = Convert.FromBase64String(JsonValues.String(value) ?? "");
             }
@@ -317,7 +317,7 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
         };
         if (simulator is not null)
         {
-            var api = simulator.InClusterUrl;
+            Uri api = simulator.InClusterUrl;
             env["KUBERNETES_SERVICE_HOST"] = api.Host;
             env["KUBERNETES_SERVICE_PORT"] = api.Port.ToString(CultureInfo.InvariantCulture);
             env["KUBERNETES_SERVICE_PORT_HTTPS"] = api.Port.ToString(CultureInfo.InvariantCulture);
@@ -325,20 +325,20 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
             env["KUBERNETES_PORT_443_TCP"] = $"tcp://{api.Host}:{api.Port}";
         }
 
-        foreach (var source in (container["envFrom"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject source in (container["envFrom"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var prefix = JsonValues.String(source["prefix"]) ?? "";
-            var (plural, reference) = source["secretRef"] is JsonObject s ? ("secrets", s) : ("configmaps", source["configMapRef"] as JsonObject ?? []);
-            var data = SourceData(store, ns, plural, JsonValues.String(reference["name"]) ?? "", reference["optional"], plural == "secrets");
-            foreach (var (key, bytes) in data)
+            string prefix = JsonValues.String(source["prefix"]) ?? "";
+            (string? plural, JsonObject? reference) = source["secretRef"] is JsonObject s ? ("secrets", s) : ("configmaps", source["configMapRef"] as JsonObject ?? []);
+            Dictionary<string, byte[]> data = SourceData(store, ns, plural, JsonValues.String(reference["name"]) ?? "", reference["optional"], plural == "secrets");
+            foreach ((string? key, byte[]? bytes) in data)
             {
                 env[prefix + key] = Encoding.UTF8.GetString(bytes);
             }
         }
 
-        foreach (var variable in (container["env"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject variable in (container["env"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            var key = JsonValues.String(variable["name"]) ?? "";
+            string key = JsonValues.String(variable["name"]) ?? "";
             if (variable["valueFrom"] is JsonObject from)
             {
                 if (ValueFrom(store, pod, ns, from) is { } value)
@@ -357,13 +357,13 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
     private static string? ValueFrom(ClusterStore store, JsonObject pod, string ns, JsonObject from)
     {
-        foreach (var (plural, field) in new[] { ("secrets", "secretKeyRef"), ("configmaps", "configMapKeyRef") })
+        foreach ((string? plural, string? field) in new[] { ("secrets", "secretKeyRef"), ("configmaps", "configMapKeyRef") })
         {
             if (from[field] is JsonObject reference)
             {
-                var data = SourceData(store, ns, plural, JsonValues.String(reference["name"]) ?? "", reference["optional"], plural == "secrets");
-                var key = JsonValues.String(reference["key"]) ?? "";
-                if (data.TryGetValue(key, out var bytes))
+                Dictionary<string, byte[]> data = SourceData(store, ns, plural, JsonValues.String(reference["name"]) ?? "", reference["optional"], plural == "secrets");
+                string key = JsonValues.String(reference["key"]) ?? "";
+                if (data.TryGetValue(key, out byte[]? bytes))
                 {
                     return Encoding.UTF8.GetString(bytes);
                 }
@@ -379,8 +379,8 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
 
         if (from["fieldRef"] is JsonObject fieldRef)
         {
-            var path = JsonValues.String(fieldRef["fieldPath"]) ?? "";
-            var label = Regex.Match(path, @"^metadata\.(labels|annotations)\['([^']*)'\]$", RegexOptions.CultureInvariant);
+            string path = JsonValues.String(fieldRef["fieldPath"]) ?? "";
+            Match label = Regex.Match(path, @"^metadata\.(labels|annotations)\['([^']*)'\]$", RegexOptions.CultureInvariant);
             return label.Success
                 ? JsonValues.String(pod["metadata"]?[label.Groups[1].Value]?[label.Groups[2].Value]) ?? ""
                 : path switch
@@ -401,7 +401,7 @@ internal sealed class PodLauncher(ProcessKubeletOptions options, string workDire
     /// <summary>Kubernetes' <c>$(VAR)</c> expansion: defined variables are replaced, <c>$$</c> is a literal <c>$</c>,
     /// undefined references stay as written.</summary>
     internal static string Expand(string text, IReadOnlyDictionary<string, string> env) =>
-        VariableReference.Replace(text, m => m.Value == "$$" ? "$" : env.TryGetValue(m.Groups[1].Value, out var v) ? v : m.Value);
+        VariableReference.Replace(text, m => m.Value == "$$" ? "$" : env.TryGetValue(m.Groups[1].Value, out string? v) ? v : m.Value);
 
     private static List<string> StringList(JsonNode? node) => (node as JsonArray ?? []).Select(n => JsonValues.String(n) ?? "").ToList();
 }

@@ -125,11 +125,11 @@ internal sealed class PodProber : IAsyncDisposable
     private async Task<bool> RunAsync(ContainerProbe probe, Func<bool, int, Verdict> judge, CancellationToken cancellationToken)
     {
         await Task.Delay(probe.InitialDelay, cancellationToken).ConfigureAwait(false);
-        var streak = 0;
+        int streak = 0;
         bool? last = null;
         while (true)
         {
-            var (ok, message) = await ProbeAsync(probe, cancellationToken).ConfigureAwait(false);
+            (bool ok, string? message) = await ProbeAsync(probe, cancellationToken).ConfigureAwait(false);
             streak = last == ok ? streak + 1 : 1;
             last = ok;
             if (!ok)
@@ -176,7 +176,7 @@ internal sealed class PodProber : IAsyncDisposable
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(probe.Timeout);
-        var address = $"{probe.Host}:{probe.Port}";
+        string address = $"{probe.Host}:{probe.Port}";
         if (!probe.IsHttp)
         {
             try
@@ -195,21 +195,21 @@ internal sealed class PodProber : IAsyncDisposable
             }
         }
 
-        var url = $"{probe.Scheme!.ToLowerInvariant()}://{address}{probe.Path}";
+        string url = $"{probe.Scheme!.ToLowerInvariant()}://{address}{probe.Path}";
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.ConnectionClose = true;
             request.Headers.TryAddWithoutValidation("User-Agent", "kube-probe/1.32");
             request.Headers.TryAddWithoutValidation("Accept", "*/*");
-            foreach (var (name, value) in probe.Headers)
+            foreach ((string? name, string? value) in probe.Headers)
             {
                 request.Headers.Remove(name);
                 request.Headers.TryAddWithoutValidation(name, value);
             }
 
-            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            var code = (int)response.StatusCode;
+            using HttpResponseMessage response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            int code = (int)response.StatusCode;
             return code is >= 200 and < 400 ? (true, "") : (false, $"HTTP probe failed with statuscode: {code}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -218,7 +218,7 @@ internal sealed class PodProber : IAsyncDisposable
         }
         catch (HttpRequestException e)
         {
-            var detail = e.InnerException is SocketException s ? $"dial tcp {address}: connect: {Describe(s)}" : e.Message;
+            string detail = e.InnerException is SocketException s ? $"dial tcp {address}: connect: {Describe(s)}" : e.Message;
             return (false, $"Get \"{url}\": {detail}");
         }
     }

@@ -59,7 +59,7 @@ internal sealed class PodProcess : IDisposable
         };
         if (!inheritEnvironment)
         {
-            var path = info.Environment.TryGetValue("PATH", out var p) ? p : null;
+            string? path = info.Environment.TryGetValue("PATH", out string? p) ? p : null;
             info.Environment.Clear();
             if (path is not null)
             {
@@ -67,14 +67,14 @@ internal sealed class PodProcess : IDisposable
             }
         }
 
-        foreach (var (key, value) in plan.Environment)
+        foreach ((string? key, string? value) in plan.Environment)
         {
             info.Environment[key] = value;
         }
 
         // setsid execs (no fork: a child of .NET is not a group leader), then sh redirects and execs unshare, which
         // execs the sandbox script in the new mount namespace, which execs chroot and the command: one pid throughout.
-        var script = Path.Combine(plan.PodDirectory, "sandbox.sh");
+        string script = Path.Combine(plan.PodDirectory, "sandbox.sh");
         File.WriteAllText(script, SandboxScript(plan));
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add("-c");
@@ -87,7 +87,7 @@ internal sealed class PodProcess : IDisposable
         info.ArgumentList.Add("/bin/sh");
         info.ArgumentList.Add(script);
         info.ArgumentList.Add(plan.WorkingDirectory);
-        foreach (var arg in plan.Argv)
+        foreach (string arg in plan.Argv)
         {
             info.ArgumentList.Add(arg);
         }
@@ -112,9 +112,9 @@ internal sealed class PodProcess : IDisposable
     {
         var parts = new Queue<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
         var resolved = new List<string>();
-        for (var hops = 0; parts.Count > 0 && hops < 64;)
+        for (int hops = 0; parts.Count > 0 && hops < 64;)
         {
-            var part = parts.Dequeue();
+            string part = parts.Dequeue();
             if (part == ".")
             {
                 continue;
@@ -130,8 +130,8 @@ internal sealed class PodProcess : IDisposable
                 continue;
             }
 
-            var candidate = "/" + string.Join('/', resolved.Append(part));
-            var target = new FileInfo(candidate).LinkTarget;
+            string candidate = "/" + string.Join('/', resolved.Append(part));
+            string? target = new FileInfo(candidate).LinkTarget;
             if (target is null)
             {
                 resolved.Add(part);
@@ -144,7 +144,7 @@ internal sealed class PodProcess : IDisposable
                 resolved.Clear();
             }
 
-            foreach (var p in parts.ToList())
+            foreach (string? p in parts.ToList())
             {
                 target += "/" + p;
             }
@@ -161,8 +161,8 @@ internal sealed class PodProcess : IDisposable
     /// Its arguments are the working directory and the argv.</summary>
     internal static string SandboxScript(LaunchPlan plan)
     {
-        var layers = Path.Combine(plan.PodDirectory, "layers");
-        var root = Path.Combine(plan.PodDirectory, "root");
+        string layers = Path.Combine(plan.PodDirectory, "layers");
+        string root = Path.Combine(plan.PodDirectory, "root");
         var text = new System.Text.StringBuilder();
         text.Append("set -e\n");
         text.Append($"layers={Quote(layers)}; root={Quote(root)}\n");
@@ -178,9 +178,9 @@ internal sealed class PodProcess : IDisposable
         text.Append("  [ -d \"$m\" ] || continue\n");
         text.Append("  mkdir -p \"$root$m\" && mount --rbind \"$m\" \"$root$m\" && done=\"$done $m\"\n");
         text.Append("done\n");
-        foreach (var (mountPath, host) in plan.Mounts.OrderBy(m => m.Key.Length))
+        foreach ((string? mountPath, string? host) in plan.Mounts.OrderBy(m => m.Key.Length))
         {
-            var target = "\"$root\"" + Quote(ResolveInRoot(mountPath));
+            string target = "\"$root\"" + Quote(ResolveInRoot(mountPath));
             text.Append($"if [ -d {Quote(host)} ]; then mkdir -p {target}; else mkdir -p \"$(dirname {target})\"; touch {target}; fi\n");
             text.Append($"mount --bind {Quote(host)} {target}\n");
             if (plan.ReadOnlyMounts.Contains(mountPath))

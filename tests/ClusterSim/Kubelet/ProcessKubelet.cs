@@ -82,7 +82,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
     public void OnDeleted(ClusterStore store, ResourceType type, JsonObject obj)
     {
         EnsureStarted(store);
-        var uid = JsonValues.String(obj["metadata"]?["uid"]) ?? "";
+        string uid = JsonValues.String(obj["metadata"]?["uid"]) ?? "";
         if (type.Plural == "pods")
         {
             StopPod(uid);
@@ -109,7 +109,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
     /// started. Logs outlive the pod until the kubelet is disposed.</summary>
     public string ReadLog(string name, string @namespace = "default")
     {
-        var path = LogPath(name, @namespace);
+        string? path = LogPath(name, @namespace);
         if (path is null || !File.Exists(path))
         {
             return "";
@@ -123,7 +123,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
     /// <summary>The path of a pod's log file (the newest pod of that name), or null when it never started.</summary>
     public string? LogPath(string name, string @namespace = "default")
     {
-        var directory = Directory.Exists(_workDirectory)
+        DirectoryInfo? directory = Directory.Exists(_workDirectory)
             ? Directory.EnumerateDirectories(_workDirectory, $"{@namespace}_{name}_*").Select(d => new DirectoryInfo(d)).MaxBy(d => d.CreationTimeUtc)
             : null;
         return directory is null ? null : Path.Combine(directory.FullName, "container.log");
@@ -179,12 +179,12 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
 
     private void ReconcilePods(ClusterStore store)
     {
-        var pods = store.List(store.Type("", "pods"), null, ListOptions.All).Items;
+        IReadOnlyList<JsonObject> pods = store.List(store.Type("", "pods"), null, ListOptions.All).Items;
         var present = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pod in pods)
+        foreach (JsonObject pod in pods)
         {
-            var meta = pod["metadata"]!;
-            var uid = JsonValues.String(meta["uid"])!;
+            JsonNode meta = pod["metadata"]!;
+            string uid = JsonValues.String(meta["uid"])!;
             present.Add(uid);
             if (meta["deletionTimestamp"] is not null)
             {
@@ -192,7 +192,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
                 continue;
             }
 
-            var phase = JsonValues.String(pod["status"]?["phase"]);
+            string? phase = JsonValues.String(pod["status"]?["phase"]);
             if (phase is "Succeeded" or "Failed" || _processes.ContainsKey(uid) || _finished.ContainsKey(uid))
             {
                 continue;
@@ -201,7 +201,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
             StartPod(store, pod);
         }
 
-        foreach (var (uid, _) in _processes)
+        foreach ((string? uid, PodProcess _) in _processes)
         {
             if (!present.Contains(uid))
             {
@@ -212,20 +212,20 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
 
     private void StartPod(ClusterStore store, JsonObject pod)
     {
-        var meta = pod["metadata"]!;
-        var ns = JsonValues.String(meta["namespace"]) ?? "default";
-        var name = JsonValues.String(meta["name"])!;
-        var uid = JsonValues.String(meta["uid"])!;
-        var container = pod["spec"]?["containers"]?[0];
-        var containerName = JsonValues.String(container?["name"]) ?? "main";
-        var image = JsonValues.String(container?["image"]) ?? "";
-        var ports = HostPorts(container as JsonObject);
+        JsonNode meta = pod["metadata"]!;
+        string ns = JsonValues.String(meta["namespace"]) ?? "default";
+        string name = JsonValues.String(meta["name"])!;
+        string uid = JsonValues.String(meta["uid"])!;
+        JsonNode? container = pod["spec"]?["containers"]?[0];
+        string containerName = JsonValues.String(container?["name"]) ?? "main";
+        string image = JsonValues.String(container?["image"]) ?? "";
+        IReadOnlySet<string> ports = HostPorts(container as JsonObject);
         if (PortsInUse(uid, ports) is { } taken)
         {
             // One node with the host's network: like the scheduler's NodePorts filter, a pod waits while another pod's
             // process holds a port it declares (e.g. the old pod of a rolling update, until it has exited).
-            var message = $"0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports ({taken}).";
-            if (!_waiting.TryGetValue(uid, out var before) || before != message)
+            string message = $"0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports ({taken}).";
+            if (!_waiting.TryGetValue(uid, out string? before) || before != message)
             {
                 _waiting[uid] = message;
                 WritePodStatus(store, ns, name, new JsonObject
@@ -258,7 +258,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
         }
         catch (PodConfigException e)
         {
-            if (_waiting.TryGetValue(uid, out var previous) && previous == e.Message)
+            if (_waiting.TryGetValue(uid, out string? previous) && previous == e.Message)
             {
                 return;
             }
@@ -293,7 +293,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
         _podDirectories[uid] = plan.PodDirectory;
         _hostPorts[uid] = ports;
         _processes[uid] = process;
-        var started = Timestamp(process.StartedAt);
+        string started = Timestamp(process.StartedAt);
         var prober = new PodProber(startup, liveness, readiness,
             (isStarted, isReady) => WriteProbeStatus(store, ns, name, uid, isStarted, isReady),
             message => RecordPodEvent(store, pod, "Unhealthy", message),
@@ -302,7 +302,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
                 RecordPodEvent(store, pod, "Killing", $"Container {containerName} {reason}, will be stopped (the process kubelet does not restart containers)");
                 _stops.Add(process.StopAsync(process.Plan.GracePeriod));
             });
-        var (initiallyStarted, initiallyReady) = prober.Initial;
+        (bool initiallyStarted, bool initiallyReady) = prober.Initial;
         WritePodStatus(store, ns, name, new JsonObject
         {
             ["phase"] = "Running",
@@ -351,8 +351,8 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
                     return current;
                 }
 
-                var value = ready ? "True" : "False";
-                foreach (var condition in (current["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>())
+                string value = ready ? "True" : "False";
+                foreach (JsonObject condition in (current["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>())
                 {
                     if (JsonValues.String(condition["type"]) is "Ready" or "ContainersReady" && JsonValues.String(condition["status"]) != value)
                     {
@@ -383,8 +383,8 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
     {
         await process.Exited.ConfigureAwait(false);
         process.Signal(PodSignal.SIGKILL); // The container ends with its main process: take the rest of the group down.
-        var exitCode = process.ExitCode;
-        if (_probers.TryRemove(process.Uid, out var prober))
+        int exitCode = process.ExitCode;
+        if (_probers.TryRemove(process.Uid, out PodProber? prober))
         {
             await prober.DisposeAsync().ConfigureAwait(false);
         }
@@ -392,7 +392,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
         _finished[process.Uid] = 1;
         _processes.TryRemove(process.Uid, out _);
         _hostPorts.TryRemove(process.Uid, out _);
-        var started = Timestamp(process.StartedAt);
+        string started = Timestamp(process.StartedAt);
         WritePodStatus(store, process.Namespace, process.Name, new JsonObject
         {
             ["phase"] = exitCode == 0 ? "Succeeded" : "Failed",
@@ -419,7 +419,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
 
     private void StopPod(string uid)
     {
-        if (_processes.TryGetValue(uid, out var process) && !process.Stopping)
+        if (_processes.TryGetValue(uid, out PodProcess? process) && !process.Stopping)
         {
             _stops.Add(process.StopAsync(process.Plan.GracePeriod));
         }
@@ -429,7 +429,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
     {
         try
         {
-            var pods = store.Type("", "pods");
+            ResourceType pods = store.Type("", "pods");
             store.Patch(pods, ns, name, current =>
             {
                 if (uid is not null && JsonValues.String(current["metadata"]?["uid"]) != uid)
@@ -449,8 +449,8 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
 
     private static JsonArray Conditions(bool ready)
     {
-        var now = Timestamp(DateTimeOffset.UtcNow);
-        var value = ready ? "True" : "False";
+        string now = Timestamp(DateTimeOffset.UtcNow);
+        string value = ready ? "True" : "False";
         return new JsonArray(
             new JsonObject { ["type"] = "PodScheduled", ["status"] = "True", ["lastTransitionTime"] = now },
             new JsonObject { ["type"] = "Initialized", ["status"] = "True", ["lastTransitionTime"] = now },
@@ -495,7 +495,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
             await _loop.ConfigureAwait(false);
         }
 
-        foreach (var prober in _probers.Values)
+        foreach (PodProber prober in _probers.Values)
         {
             await prober.DisposeAsync().ConfigureAwait(false);
         }

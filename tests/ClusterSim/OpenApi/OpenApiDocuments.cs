@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim.Resources;
 
@@ -27,15 +28,15 @@ internal static class OpenApiDocuments
 
     private static readonly Lazy<JsonObject> MetaComponents = new(() =>
     {
-        var schemas = UpstreamOpenApi.Document("apis/apps/v1")!.RootElement.GetProperty("components").GetProperty("schemas");
+        JsonElement schemas = UpstreamOpenApi.Document("apis/apps/v1")!.RootElement.GetProperty("components").GetProperty("schemas");
         var names = new SortedSet<string>(MetaSchemas, StringComparer.Ordinal);
-        foreach (var name in MetaSchemas)
+        foreach (string name in MetaSchemas)
         {
             UpstreamOpenApi.CollectRefs(schemas.GetProperty(name), schemas, names);
         }
 
         var result = new JsonObject();
-        foreach (var name in names)
+        foreach (string name in names)
         {
             result[name] = JsonNode.Parse(schemas.GetProperty(name).GetRawText());
         }
@@ -49,7 +50,7 @@ internal static class OpenApiDocuments
     public static JsonObject Index(ResourceRegistry registry)
     {
         var paths = new JsonObject();
-        foreach (var gv in GroupVersions(registry))
+        foreach (string gv in GroupVersions(registry))
         {
             if (Document(registry, gv) is { } text)
             {
@@ -71,7 +72,7 @@ internal static class OpenApiDocuments
     /// nothing is served there.</summary>
     public static string? Document(ResourceRegistry registry, string groupVersionPath)
     {
-        var (group, version) = groupVersionPath.Split('/') switch
+        (string? group, string? version) = groupVersionPath.Split('/') switch
         {
             ["api", var v] => ("", v),
             ["apis", var g, var v] => (g, v),
@@ -99,20 +100,20 @@ internal static class OpenApiDocuments
 
     private static JsonObject CustomDocument(List<ResourceType> types, string version)
     {
-        var schemas = MetaComponents.Value.DeepClone().AsObject();
+        JsonObject schemas = MetaComponents.Value.DeepClone().AsObject();
         var paths = new JsonObject();
-        foreach (var t in types)
+        foreach (ResourceType t in types)
         {
-            var reversed = string.Join('.', t.Group.Split('.').Reverse());
-            var kindName = $"{reversed}.{version}.{t.Kind}";
-            var listName = $"{reversed}.{version}.{t.ListKind}";
+            string reversed = string.Join('.', t.Group.Split('.').Reverse());
+            string kindName = $"{reversed}.{version}.{t.Kind}";
+            string listName = $"{reversed}.{version}.{t.ListKind}";
             schemas[kindName] = KindSchema(t, version);
             schemas[listName] = ListSchema(t, version, kindName);
             var gvk = new JsonObject { ["group"] = t.Group, ["kind"] = t.Kind, ["version"] = version };
-            var root = $"/apis/{t.Group}/{version}/";
-            var collection = root + (t.Namespaced ? "namespaces/{namespace}/" : "") + t.Plural;
-            var kindRef = UpstreamOpenApi.SchemaRefPrefix + kindName;
-            var listRef = UpstreamOpenApi.SchemaRefPrefix + listName;
+            string root = $"/apis/{t.Group}/{version}/";
+            string collection = root + (t.Namespaced ? "namespaces/{namespace}/" : "") + t.Plural;
+            string kindRef = UpstreamOpenApi.SchemaRefPrefix + kindName;
+            string listRef = UpstreamOpenApi.SchemaRefPrefix + listName;
             paths[collection] = new JsonObject
             {
                 ["get"] = Operation($"list{t.Kind}", "list", gvk, listRef, []),
@@ -160,8 +161,8 @@ internal static class OpenApiDocuments
 
     private static JsonObject KindSchema(ResourceType t, string version)
     {
-        var schema = t.FindVersion(version)!.Schema?.DeepClone().AsObject() ?? new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true };
-        var properties = (schema["properties"] ??= new JsonObject()).AsObject();
+        JsonObject schema = t.FindVersion(version)!.Schema?.DeepClone().AsObject() ?? new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true };
+        JsonObject properties = (schema["properties"] ??= new JsonObject()).AsObject();
         properties["apiVersion"] = new JsonObject
         {
             ["description"] = "APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources",
@@ -261,7 +262,7 @@ internal static class OpenApiDocuments
     private static JsonObject PatchBody()
     {
         var content = new JsonObject();
-        foreach (var media in new[] { "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json" })
+        foreach (string? media in new[] { "application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json" })
         {
             content[media] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.Patch" } };
         }

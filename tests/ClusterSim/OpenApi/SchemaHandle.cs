@@ -10,15 +10,15 @@ internal readonly record struct SchemaHandle(JsonElement Element, JsonElement Sc
     /// <summary>The schema with references followed.</summary>
     public SchemaHandle Resolve()
     {
-        var current = Element;
-        for (var i = 0; i < 32 && current.ValueKind == JsonValueKind.Object; i++)
+        JsonElement current = Element;
+        for (int i = 0; i < 32 && current.ValueKind == JsonValueKind.Object; i++)
         {
-            if (current.TryGetProperty("$ref", out var r) && r.GetString() is { } target && target.StartsWith(UpstreamOpenApi.SchemaRefPrefix, StringComparison.Ordinal)
-                && Schemas.TryGetProperty(target[UpstreamOpenApi.SchemaRefPrefix.Length..], out var next))
+            if (current.TryGetProperty("$ref", out JsonElement r) && r.GetString() is { } target && target.StartsWith(UpstreamOpenApi.SchemaRefPrefix, StringComparison.Ordinal)
+                && Schemas.TryGetProperty(target[UpstreamOpenApi.SchemaRefPrefix.Length..], out JsonElement next))
             {
                 current = next;
             }
-            else if (current.TryGetProperty("allOf", out var all) && all.GetArrayLength() == 1)
+            else if (current.TryGetProperty("allOf", out JsonElement all) && all.GetArrayLength() == 1)
             {
                 current = all[0];
             }
@@ -32,10 +32,10 @@ internal readonly record struct SchemaHandle(JsonElement Element, JsonElement Sc
     }
 
     private string? Text(string name) =>
-        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private SchemaHandle? Child(string name) =>
-        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Object
             ? new SchemaHandle(v, Schemas).Resolve()
             : null;
 
@@ -44,7 +44,7 @@ internal readonly record struct SchemaHandle(JsonElement Element, JsonElement Sc
 
     /// <summary>The schema of property <paramref name="name"/>, or null when it is not declared.</summary>
     public SchemaHandle? Property(string name) =>
-        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("properties", out var props) && props.TryGetProperty(name, out var p)
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("properties", out JsonElement props) && props.TryGetProperty(name, out JsonElement p)
             ? new SchemaHandle(p, Schemas).Resolve()
             : null;
 
@@ -56,7 +56,7 @@ internal readonly record struct SchemaHandle(JsonElement Element, JsonElement Sc
 
     /// <summary><c>x-kubernetes-preserve-unknown-fields: true</c>.</summary>
     public bool PreservesUnknownFields =>
-        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("x-kubernetes-preserve-unknown-fields", out var v) && v.ValueKind == JsonValueKind.True;
+        Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("x-kubernetes-preserve-unknown-fields", out JsonElement v) && v.ValueKind == JsonValueKind.True;
 
     /// <summary><c>x-kubernetes-list-type</c> (<c>atomic</c>, <c>set</c>, <c>map</c>), or null.</summary>
     public string? ListType => Text("x-kubernetes-list-type");
@@ -72,7 +72,7 @@ internal readonly record struct SchemaHandle(JsonElement Element, JsonElement Sc
     {
         get
         {
-            if (Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("x-kubernetes-list-map-keys", out var keys) && keys.ValueKind == JsonValueKind.Array)
+            if (Element.ValueKind == JsonValueKind.Object && Element.TryGetProperty("x-kubernetes-list-map-keys", out JsonElement keys) && keys.ValueKind == JsonValueKind.Array)
             {
                 return keys.EnumerateArray().Select(k => k.GetString() ?? "").ToList();
             }

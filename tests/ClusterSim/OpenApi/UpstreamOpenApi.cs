@@ -27,8 +27,8 @@ internal static class UpstreamOpenApi
 
     private static JsonDocument? Load(string groupVersionPath)
     {
-        var name = $"openapi/{groupVersionPath.Replace("/", "__", StringComparison.Ordinal)}_openapi.json";
-        using var stream = typeof(UpstreamOpenApi).Assembly.GetManifestResourceStream(name);
+        string name = $"openapi/{groupVersionPath.Replace("/", "__", StringComparison.Ordinal)}_openapi.json";
+        using Stream? stream = typeof(UpstreamOpenApi).Assembly.GetManifestResourceStream(name);
         return stream is null ? null : JsonDocument.Parse(stream);
     }
 
@@ -37,16 +37,16 @@ internal static class UpstreamOpenApi
     public static SchemaHandle? KindSchema(string group, string version, string kind) =>
         Kinds.GetOrAdd((group, version, kind), key =>
         {
-            var doc = Document(GroupVersionPath(key.Item1, key.Item2));
+            JsonDocument? doc = Document(GroupVersionPath(key.Item1, key.Item2));
             if (doc is null)
             {
                 return null;
             }
 
-            var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
-            foreach (var schema in schemas.EnumerateObject())
+            JsonElement schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+            foreach (JsonProperty schema in schemas.EnumerateObject())
             {
-                if (schema.Value.TryGetProperty("x-kubernetes-group-version-kind", out var gvks) && gvks.EnumerateArray().Any(g =>
+                if (schema.Value.TryGetProperty("x-kubernetes-group-version-kind", out JsonElement gvks) && gvks.EnumerateArray().Any(g =>
                         g.GetProperty("group").GetString() == key.Item1 && g.GetProperty("version").GetString() == key.Item2 && g.GetProperty("kind").GetString() == key.Item3))
                 {
                     return new SchemaHandle(schema.Value, schemas);
@@ -61,7 +61,7 @@ internal static class UpstreamOpenApi
 
     private static SchemaHandle Named(string groupVersionPath, string name)
     {
-        var schemas = Document(groupVersionPath)!.RootElement.GetProperty("components").GetProperty("schemas");
+        JsonElement schemas = Document(groupVersionPath)!.RootElement.GetProperty("components").GetProperty("schemas");
         return new SchemaHandle(schemas.GetProperty(name), schemas);
     }
 
@@ -70,25 +70,25 @@ internal static class UpstreamOpenApi
     /// <returns>The document as JSON text, or null when the group version is not bundled.</returns>
     public static string? ServedDocument(string groupVersionPath, IReadOnlyCollection<ResourceType> served)
     {
-        var key = groupVersionPath + "|" + string.Join(',', served.Select(t => t.Plural).Order(StringComparer.Ordinal));
+        string key = groupVersionPath + "|" + string.Join(',', served.Select(t => t.Plural).Order(StringComparer.Ordinal));
         return Served.GetOrAdd(key, _ => new Lazy<string?>(() => BuildServed(groupVersionPath, served))).Value;
     }
 
     private static string? BuildServed(string groupVersionPath, IReadOnlyCollection<ResourceType> served)
     {
-        var doc = Document(groupVersionPath);
+        JsonDocument? doc = Document(groupVersionPath);
         if (doc is null)
         {
             return null;
         }
 
-        var root = doc.RootElement;
-        var prefix = "/" + groupVersionPath + "/";
+        JsonElement root = doc.RootElement;
+        string prefix = "/" + groupVersionPath + "/";
         var plurals = served.Select(t => t.Plural).ToHashSet(StringComparer.Ordinal);
         var paths = root.GetProperty("paths").EnumerateObject().Where(p => IsServedPath(p.Name, prefix, plurals)).ToList();
-        var schemas = root.GetProperty("components").GetProperty("schemas");
+        JsonElement schemas = root.GetProperty("components").GetProperty("schemas");
         var needed = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var p in paths)
+        foreach (JsonProperty p in paths)
         {
             CollectRefs(p.Value, schemas, needed);
         }
@@ -99,7 +99,7 @@ internal static class UpstreamOpenApi
             w.WriteStartObject();
             w.WriteStartObject("components");
             w.WriteStartObject("schemas");
-            foreach (var name in needed)
+            foreach (string name in needed)
             {
                 w.WritePropertyName(name);
                 schemas.GetProperty(name).WriteTo(w);
@@ -113,7 +113,7 @@ internal static class UpstreamOpenApi
             root.GetProperty("info").WriteTo(w);
             w.WriteString("openapi", root.GetProperty("openapi").GetString());
             w.WriteStartObject("paths");
-            foreach (var p in paths)
+            foreach (JsonProperty p in paths)
             {
                 p.WriteTo(w);
             }
@@ -134,7 +134,7 @@ internal static class UpstreamOpenApi
             return false;
         }
 
-        var segments = path[prefix.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+        List<string> segments = path[prefix.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
         if (segments.Count > 0 && segments[0] == "watch")
         {
             segments.RemoveAt(0);
@@ -154,12 +154,12 @@ internal static class UpstreamOpenApi
         switch (node.ValueKind)
         {
             case JsonValueKind.Object:
-                foreach (var p in node.EnumerateObject())
+                foreach (JsonProperty p in node.EnumerateObject())
                 {
                     if (p.Name == "$ref" && p.Value.ValueKind == JsonValueKind.String && p.Value.GetString() is { } r && r.StartsWith(SchemaRefPrefix, StringComparison.Ordinal))
                     {
-                        var name = r[SchemaRefPrefix.Length..];
-                        if (names.Add(name) && schemas.TryGetProperty(name, out var target))
+                        string name = r[SchemaRefPrefix.Length..];
+                        if (names.Add(name) && schemas.TryGetProperty(name, out JsonElement target))
                         {
                             CollectRefs(target, schemas, names);
                         }
@@ -172,7 +172,7 @@ internal static class UpstreamOpenApi
 
                 break;
             case JsonValueKind.Array:
-                foreach (var item in node.EnumerateArray())
+                foreach (JsonElement item in node.EnumerateArray())
                 {
                     CollectRefs(item, schemas, names);
                 }

@@ -12,10 +12,10 @@ internal static class JsonPatch
     public static JsonNode Apply(JsonNode document, JsonArray operations)
     {
         var root = new JsonObject { ["doc"] = document };
-        foreach (var op in operations.OfType<JsonObject>())
+        foreach (JsonObject op in operations.OfType<JsonObject>())
         {
-            var kind = op["op"]?.GetValue<string>();
-            var path = "/doc" + (op["path"]?.GetValue<string>() ?? "");
+            string? kind = op["op"]?.GetValue<string>();
+            string path = "/doc" + (op["path"]?.GetValue<string>() ?? "");
             switch (kind)
             {
                 case "add":
@@ -30,8 +30,8 @@ internal static class JsonPatch
                     break;
                 case "move":
                     {
-                        var from = "/doc" + op["from"]?.GetValue<string>();
-                        var value = Remove(root, from);
+                        string from = "/doc" + op["from"]?.GetValue<string>();
+                        JsonNode? value = Remove(root, from);
                         Add(root, path, value);
                         break;
                     }
@@ -51,7 +51,7 @@ internal static class JsonPatch
             }
         }
 
-        var result = root["doc"]!;
+        JsonNode result = root["doc"]!;
         root.Remove("doc");
         return result;
     }
@@ -65,12 +65,12 @@ internal static class JsonPatch
     private static JsonNode? Get(JsonNode root, string pointer)
     {
         JsonNode? node = root;
-        foreach (var s in Split(pointer))
+        foreach (string s in Split(pointer))
         {
             node = node switch
             {
                 JsonObject o when o.ContainsKey(s) => o[s],
-                JsonArray a when int.TryParse(s, CultureInfo.InvariantCulture, out var i) && i >= 0 && i < a.Count => a[i],
+                JsonArray a when int.TryParse(s, CultureInfo.InvariantCulture, out int i) && i >= 0 && i < a.Count => a[i],
                 _ => throw Fail($"path {pointer[4..]} does not exist"),
             };
         }
@@ -80,14 +80,14 @@ internal static class JsonPatch
 
     private static (JsonNode Parent, string Last) Parent(JsonNode root, string pointer)
     {
-        var parts = Split(pointer);
-        var parentPointer = "/" + string.Join('/', parts[..^1].Select(p => p.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)));
+        string[] parts = Split(pointer);
+        string parentPointer = "/" + string.Join('/', parts[..^1].Select(p => p.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)));
         return (Get(root, parentPointer) ?? throw Fail($"path {pointer[4..]} does not exist"), parts[^1]);
     }
 
     private static void Add(JsonNode root, string pointer, JsonNode? value)
     {
-        var (parent, last) = Parent(root, pointer);
+        (JsonNode? parent, string? last) = Parent(root, pointer);
         switch (parent)
         {
             case JsonObject o:
@@ -96,7 +96,7 @@ internal static class JsonPatch
             case JsonArray a when last == "-":
                 a.Add(value);
                 break;
-            case JsonArray a when int.TryParse(last, CultureInfo.InvariantCulture, out var i) && i >= 0 && i <= a.Count:
+            case JsonArray a when int.TryParse(last, CultureInfo.InvariantCulture, out int i) && i >= 0 && i <= a.Count:
                 a.Insert(i, value);
                 break;
             default:
@@ -106,19 +106,19 @@ internal static class JsonPatch
 
     private static JsonNode? Remove(JsonNode root, string pointer)
     {
-        var (parent, last) = Parent(root, pointer);
+        (JsonNode? parent, string? last) = Parent(root, pointer);
         switch (parent)
         {
             case JsonObject o when o.ContainsKey(last):
                 {
-                    var value = o[last];
+                    JsonNode? value = o[last];
                     o.Remove(last);
                     return value;
                 }
 
-            case JsonArray a when int.TryParse(last, CultureInfo.InvariantCulture, out var i) && i >= 0 && i < a.Count:
+            case JsonArray a when int.TryParse(last, CultureInfo.InvariantCulture, out int i) && i >= 0 && i < a.Count:
                 {
-                    var value = a[i];
+                    JsonNode? value = a[i];
                     a.RemoveAt(i);
                     return value;
                 }

@@ -13,8 +13,8 @@ internal static class MergePatch
             return patch?.DeepClone();
         }
 
-        var result = target as JsonObject ?? new JsonObject();
-        foreach (var (key, value) in patchObject)
+        JsonObject result = target as JsonObject ?? new JsonObject();
+        foreach ((string? key, JsonNode? value) in patchObject)
         {
             if (value is null)
             {
@@ -40,16 +40,16 @@ internal static class MergePatch
         {
             case JsonObject po:
                 {
-                    var directive = po["$patch"]?.GetValue<string>();
+                    string? directive = po["$patch"]?.GetValue<string>();
                     if (directive == "replace")
                     {
-                        var clean = po.DeepClone().AsObject();
+                        JsonObject clean = po.DeepClone().AsObject();
                         clean.Remove("$patch");
                         return StripDirectives(clean);
                     }
 
-                    var result = target as JsonObject ?? new JsonObject();
-                    foreach (var (key, value) in po)
+                    JsonObject result = target as JsonObject ?? new JsonObject();
+                    foreach ((string? key, JsonNode? value) in po)
                     {
                         if (key.StartsWith('$'))
                         {
@@ -73,10 +73,10 @@ internal static class MergePatch
                 {
                     var result = new JsonArray();
                     var patchByName = pa.OfType<JsonObject>().ToDictionary(o => o["name"]!.GetValue<string>());
-                    foreach (var item in ta.OfType<JsonObject>())
+                    foreach (JsonObject item in ta.OfType<JsonObject>())
                     {
-                        var name = item["name"]!.GetValue<string>();
-                        if (patchByName.Remove(name, out var p))
+                        string name = item["name"]!.GetValue<string>();
+                        if (patchByName.Remove(name, out JsonObject? p))
                         {
                             if (p["$patch"]?.GetValue<string>() != "delete")
                             {
@@ -89,7 +89,7 @@ internal static class MergePatch
                         }
                     }
 
-                    foreach (var p in pa.OfType<JsonObject>().Where(p => patchByName.ContainsKey(p["name"]!.GetValue<string>())))
+                    foreach (JsonObject? p in pa.OfType<JsonObject>().Where(p => patchByName.ContainsKey(p["name"]!.GetValue<string>())))
                     {
                         if (p["$patch"]?.GetValue<string>() != "delete")
                         {
@@ -112,12 +112,12 @@ internal static class MergePatch
     {
         if (node is JsonObject o)
         {
-            foreach (var key in o.Select(p => p.Key).Where(k => k.StartsWith('$')).ToList())
+            foreach (string? key in o.Select(p => p.Key).Where(k => k.StartsWith('$')).ToList())
             {
                 o.Remove(key);
             }
 
-            foreach (var (_, v) in o)
+            foreach ((string _, JsonNode? v) in o)
             {
                 if (v is not null)
                 {
@@ -127,7 +127,7 @@ internal static class MergePatch
         }
         else if (node is JsonArray a)
         {
-            foreach (var v in a)
+            foreach (JsonNode? v in a)
             {
                 if (v is not null)
                 {

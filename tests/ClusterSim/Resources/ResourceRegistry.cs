@@ -48,9 +48,9 @@ public sealed class ResourceRegistry
     /// <summary>The kind for an <c>apiVersion</c> and <c>kind</c> pair, or <see langword="null"/>.</summary>
     public ResourceType? FindByKind(string apiVersion, string kind)
     {
-        var slash = apiVersion.IndexOf('/');
-        var group = slash < 0 ? "" : apiVersion[..slash];
-        var version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
+        int slash = apiVersion.IndexOf('/');
+        string group = slash < 0 ? "" : apiVersion[..slash];
+        string version = slash < 0 ? apiVersion : apiVersion[(slash + 1)..];
         lock (_gate)
         {
             return _types.FirstOrDefault(t => t.Group == group && t.Kind == kind && t.FindVersion(version) is not null);
@@ -78,14 +78,14 @@ public sealed class ResourceRegistry
     /// <exception cref="StatusException">422 Invalid when required CRD fields are missing.</exception>
     internal static ResourceType FromCrd(JsonObject crd)
     {
-        var name = crd["metadata"]?["name"]?.GetValue<string>() ?? "";
+        string name = crd["metadata"]?["name"]?.GetValue<string>() ?? "";
         var errors = new List<FieldError>();
         var spec = crd["spec"] as JsonObject;
-        var group = spec?["group"]?.GetValue<string>() ?? "";
+        string group = spec?["group"]?.GetValue<string>() ?? "";
         var names = spec?["names"] as JsonObject;
-        var plural = names?["plural"]?.GetValue<string>() ?? "";
-        var kind = names?["kind"]?.GetValue<string>() ?? "";
-        var scope = spec?["scope"]?.GetValue<string>() ?? "";
+        string plural = names?["plural"]?.GetValue<string>() ?? "";
+        string kind = names?["kind"]?.GetValue<string>() ?? "";
+        string scope = spec?["scope"]?.GetValue<string>() ?? "";
         if (group.Length == 0)
         {
             errors.Add(FieldError.Required("spec.group"));
@@ -112,13 +112,13 @@ public sealed class ResourceRegistry
         }
 
         var versions = new List<ResourceVersion>();
-        var storageCount = 0;
+        int storageCount = 0;
         if (spec?["versions"] is JsonArray vs)
         {
-            foreach (var v in vs.OfType<JsonObject>())
+            foreach (JsonObject v in vs.OfType<JsonObject>())
             {
-                var served = JsonValues.Bool(v["served"]) ?? false;
-                var storage = JsonValues.Bool(v["storage"]) ?? false;
+                bool served = JsonValues.Bool(v["served"]) ?? false;
+                bool storage = JsonValues.Bool(v["storage"]) ?? false;
                 if (storage)
                 {
                     storageCount++;

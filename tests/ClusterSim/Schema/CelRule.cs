@@ -35,7 +35,7 @@ internal sealed class CelRule
         try
         {
             var parser = new Parser(Tokenize(r));
-            var root = parser.ParseExpression();
+            Node root = parser.ParseExpression();
             return parser.AtEnd ? new CelRule(root, Regex.IsMatch(r, @"\boldSelf\b")) : null;
         }
         catch (FormatException)
@@ -87,7 +87,7 @@ internal sealed class CelRule
     {
         public object? Lookup(string name)
         {
-            for (var b = Binding; b is not null; b = b.Value.Parent.Binding)
+            for ((string Name, object? Value, Env Parent)? b = Binding; b is not null; b = b.Value.Parent.Binding)
             {
                 if (b.Value.Name == name)
                 {
@@ -114,7 +114,7 @@ internal sealed class CelRule
             JsonValueKind.String => v.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number when long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) => l,
+            JsonValueKind.Number when long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l) => l,
             JsonValueKind.Number => double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture),
             _ => null,
         },
@@ -131,8 +131,8 @@ internal sealed class CelRule
                 return env.Lookup(i.Name);
             case Select s:
                 {
-                    var target = Eval(s.Target, env);
-                    return target is JsonObject o && o.TryGetPropertyValue(s.Field, out var v)
+                    object? target = Eval(s.Target, env);
+                    return target is JsonObject o && o.TryGetPropertyValue(s.Field, out JsonNode? v)
                         ? FromJson(v)
                         : throw new CelError($"no such key: {s.Field}");
                 }
@@ -160,12 +160,12 @@ internal sealed class CelRule
                 return list.Items.Select(i => Eval(i, env)).ToList();
             case Index ix:
                 {
-                    var target = Eval(ix.Target, env);
-                    var key = Eval(ix.Key, env);
+                    object? target = Eval(ix.Target, env);
+                    object? key = Eval(ix.Key, env);
                     return (target, key) switch
                     {
                         (List<object?> l, long n) when n >= 0 && n < l.Count => l[(int)n],
-                        (JsonObject o, string k) when o.TryGetPropertyValue(k, out var v) => FromJson(v),
+                        (JsonObject o, string k) when o.TryGetPropertyValue(k, out JsonNode? v) => FromJson(v),
                         _ => throw new CelError("index out of range"),
                     };
                 }
@@ -181,7 +181,7 @@ internal sealed class CelRule
 
     private static object? EvalMacro(Macro m, Env env)
     {
-        var items = Eval(m.Target, env) switch
+        List<object?> items = Eval(m.Target, env) switch
         {
             List<object?> l => l,
             JsonObject o => o.Select(p => (object?)p.Key).ToList(),
@@ -201,7 +201,7 @@ internal sealed class CelRule
 
     private static object? EvalCall(Call c, Env env)
     {
-        var target = c.Target is null ? null : Eval(c.Target, env);
+        object? target = c.Target is null ? null : Eval(c.Target, env);
         var args = c.Args.Select(a => Eval(a, env)).ToList();
         return (c.Function, target, args) switch
         {
@@ -256,7 +256,7 @@ internal sealed class CelRule
                 };
         }
 
-        var cmp = (left, right) switch
+        int cmp = (left, right) switch
         {
             (long a, long b) => a.CompareTo(b),
             (double a, double b) => a.CompareTo(b),
@@ -289,10 +289,10 @@ internal sealed class CelRule
     private static List<string> Tokenize(string text)
     {
         var tokens = new List<string>();
-        var i = 0;
+        int i = 0;
         while (i < text.Length)
         {
-            var c = text[i];
+            char c = text[i];
             if (char.IsWhiteSpace(c))
             {
                 i++;
@@ -326,7 +326,7 @@ internal sealed class CelRule
             }
             else if (char.IsLetter(c) || c == '_')
             {
-                var start = i;
+                int start = i;
                 while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] == '_'))
                 {
                     i++;
@@ -336,7 +336,7 @@ internal sealed class CelRule
             }
             else if (char.IsDigit(c))
             {
-                var start = i;
+                int start = i;
                 while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '.' && i + 1 < text.Length && char.IsDigit(text[i + 1])))
                 {
                     i++;
@@ -346,7 +346,7 @@ internal sealed class CelRule
             }
             else
             {
-                var two = i + 1 < text.Length ? text.Substring(i, 2) : "";
+                string two = i + 1 < text.Length ? text.Substring(i, 2) : "";
                 if (two is "&&" or "||" or "==" or "!=" or "<=" or ">=")
                 {
                     tokens.Add(two);
@@ -388,21 +388,21 @@ internal sealed class CelRule
 
         public Node ParseExpression()
         {
-            var test = ParseOr();
+            Node test = ParseOr();
             if (Peek != "?")
             {
                 return test;
             }
 
             Next();
-            var then = ParseOr();
+            Node then = ParseOr();
             Expect(":");
             return new Conditional(test, then, ParseExpression());
         }
 
         private Node ParseOr()
         {
-            var left = ParseAnd();
+            Node left = ParseAnd();
             while (Peek == "||")
             {
                 Next();
@@ -414,7 +414,7 @@ internal sealed class CelRule
 
         private Node ParseAnd()
         {
-            var left = ParseRelation();
+            Node left = ParseRelation();
             while (Peek == "&&")
             {
                 Next();
@@ -426,10 +426,10 @@ internal sealed class CelRule
 
         private Node ParseRelation()
         {
-            var left = ParseAdditive();
+            Node left = ParseAdditive();
             while (Peek is "==" or "!=" or "<" or "<=" or ">" or ">=" or "in")
             {
-                var op = Next();
+                string op = Next();
                 left = new Binary(op, left, ParseAdditive());
             }
 
@@ -438,10 +438,10 @@ internal sealed class CelRule
 
         private Node ParseAdditive()
         {
-            var left = ParseUnary();
+            Node left = ParseUnary();
             while (Peek is "+" or "-")
             {
-                var op = Next();
+                string op = Next();
                 left = new Binary(op, left, ParseUnary());
             }
 
@@ -452,7 +452,7 @@ internal sealed class CelRule
         {
             if (Peek is "!" or "-")
             {
-                var op = Next();
+                string op = Next();
                 return new Unary(op, ParseUnary());
             }
 
@@ -461,13 +461,13 @@ internal sealed class CelRule
 
         private Node ParseMember()
         {
-            var node = ParsePrimary();
+            Node node = ParsePrimary();
             while (true)
             {
                 if (Peek == ".")
                 {
                     Next();
-                    var name = Next();
+                    string name = Next();
                     if (!IsIdentifier(name))
                     {
                         throw new FormatException("expected a field name");
@@ -476,7 +476,7 @@ internal sealed class CelRule
                     if (Peek == "(")
                     {
                         Next();
-                        var args = ParseArguments();
+                        List<Node> args = ParseArguments();
                         if (Macros.Contains(name))
                         {
                             if (args is not [Ident variable, var body])
@@ -499,7 +499,7 @@ internal sealed class CelRule
                 else if (Peek == "[")
                 {
                     Next();
-                    var key = ParseExpression();
+                    Node key = ParseExpression();
                     Expect("]");
                     node = new Index(node, key);
                 }
@@ -522,7 +522,7 @@ internal sealed class CelRule
             while (true)
             {
                 args.Add(ParseExpression());
-                var t = Next();
+                string t = Next();
                 if (t == ")")
                 {
                     return args;
@@ -539,12 +539,12 @@ internal sealed class CelRule
 
         private Node ParsePrimary()
         {
-            var t = Next();
+            string t = Next();
             switch (t)
             {
                 case "(":
                     {
-                        var inner = ParseExpression();
+                        Node inner = ParseExpression();
                         Expect(")");
                         return inner;
                     }
@@ -561,7 +561,7 @@ internal sealed class CelRule
                         while (true)
                         {
                             items.Add(ParseExpression());
-                            var sep = Next();
+                            string sep = Next();
                             if (sep == "]")
                             {
                                 return new ListLiteral(items);
@@ -583,7 +583,7 @@ internal sealed class CelRule
                 case "has":
                     {
                         Expect("(");
-                        var arg = ParseExpression();
+                        Node arg = ParseExpression();
                         Expect(")");
                         return arg is Select s ? new Has(s) : throw new FormatException("has() needs a field selection");
                     }

@@ -28,7 +28,7 @@ internal static class SchemaProcessor
         Default(obj, schema);
         Prune(obj, schema, root: true, pruned: pruned);
         var errors = new List<FieldError>();
-        foreach (var (key, value) in obj)
+        foreach ((string? key, JsonNode? value) in obj)
         {
             if (key is "apiVersion" or "kind" or "metadata")
             {
@@ -37,7 +37,7 @@ internal static class SchemaProcessor
 
             if (schema["properties"]?[key] is JsonObject child)
             {
-                var hasOld = old is not null && old.TryGetPropertyValue(key, out _);
+                bool hasOld = old is not null && old.TryGetPropertyValue(key, out _);
                 Validate(value, child, key, errors, hasOld ? old![key] : null, hasOld);
             }
         }
@@ -46,7 +46,7 @@ internal static class SchemaProcessor
 
         if (schema["required"] is JsonArray required)
         {
-            foreach (var r in required.Select(r => r!.GetValue<string>()))
+            foreach (string? r in required.Select(r => r!.GetValue<string>()))
             {
                 if (r is not ("apiVersion" or "kind" or "metadata") && !obj.ContainsKey(r))
                 {
@@ -66,15 +66,15 @@ internal static class SchemaProcessor
             case JsonObject o:
                 if (schema["properties"] is JsonObject props)
                 {
-                    foreach (var (name, s) in props)
+                    foreach ((string? name, JsonNode? s) in props)
                     {
                         if (s is not JsonObject ps)
                         {
                             continue;
                         }
 
-                        var present = o.TryGetPropertyValue(name, out var value);
-                        var nullable = JsonValues.Bool(ps["nullable"]) ?? false;
+                        bool present = o.TryGetPropertyValue(name, out JsonNode? value);
+                        bool nullable = JsonValues.Bool(ps["nullable"]) ?? false;
                         if (ps["default"] is { } def && (!present || (value is null && !nullable)))
                         {
                             o[name] = def.DeepClone();
@@ -86,7 +86,7 @@ internal static class SchemaProcessor
 
                 if (schema["additionalProperties"] is JsonObject additional)
                 {
-                    foreach (var (name, value) in o.ToList())
+                    foreach ((string? name, JsonNode? value) in o.ToList())
                     {
                         if (schema["properties"]?[name] is null)
                         {
@@ -97,7 +97,7 @@ internal static class SchemaProcessor
 
                 break;
             case JsonArray a when schema["items"] is JsonObject items:
-                foreach (var item in a)
+                foreach (JsonNode? item in a)
                 {
                     Default(item, items);
                 }
@@ -114,17 +114,17 @@ internal static class SchemaProcessor
             case JsonObject o:
                 {
                     var props = schema["properties"] as JsonObject;
-                    var preserve = JsonValues.Bool(schema["x-kubernetes-preserve-unknown-fields"]) ?? false;
-                    var embedded = root || (JsonValues.Bool(schema["x-kubernetes-embedded-resource"]) ?? false);
-                    var additional = schema["additionalProperties"];
-                    foreach (var (name, value) in o.ToList())
+                    bool preserve = JsonValues.Bool(schema["x-kubernetes-preserve-unknown-fields"]) ?? false;
+                    bool embedded = root || (JsonValues.Bool(schema["x-kubernetes-embedded-resource"]) ?? false);
+                    JsonNode? additional = schema["additionalProperties"];
+                    foreach ((string? name, JsonNode? value) in o.ToList())
                     {
                         if (embedded && name is "apiVersion" or "kind" or "metadata")
                         {
                             continue;
                         }
 
-                        var childPath = path.Length == 0 ? name : $"{path}.{name}";
+                        string childPath = path.Length == 0 ? name : $"{path}.{name}";
                         if (props?[name] is JsonObject ps)
                         {
                             Prune(value, ps, pruned: pruned, path: childPath);
@@ -144,7 +144,7 @@ internal static class SchemaProcessor
                 }
 
             case JsonArray a when schema["items"] is JsonObject items:
-                for (var i = 0; i < a.Count; i++)
+                for (int i = 0; i < a.Count; i++)
                 {
                     Prune(a[i], items, pruned: pruned, path: $"{path}[{i}]");
                 }
@@ -177,13 +177,13 @@ internal static class SchemaProcessor
     };
 
     private static bool IsInteger(JsonValue v) =>
-        v.TryGetValue<long>(out _) || (v.TryGetValue<double>(out var d) && Math.Floor(d) == d && !double.IsInfinity(d))
-        || (decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && decimal.Truncate(m) == m);
+        v.TryGetValue<long>(out _) || (v.TryGetValue<double>(out double d) && Math.Floor(d) == d && !double.IsInfinity(d))
+        || (decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out decimal m) && decimal.Truncate(m) == m);
 
     /// <summary>Validates <paramref name="value"/> at <paramref name="path"/> against <paramref name="schema"/>.</summary>
     public static void Validate(JsonNode? value, JsonObject schema, string path, List<FieldError> errors, JsonNode? old = null, bool hasOld = false)
     {
-        var actual = TypeOf(value);
+        string actual = TypeOf(value);
         if (actual == "null")
         {
             if (!(JsonValues.Bool(schema["nullable"]) ?? false) && schema["type"] is JsonValue t)
@@ -204,7 +204,7 @@ internal static class SchemaProcessor
         }
         else if (schema["type"]?.GetValue<string>() is { } expected)
         {
-            var ok = expected == actual || (expected == "number" && actual == "integer");
+            bool ok = expected == actual || (expected == "number" && actual == "integer");
             if (!ok)
             {
                 errors.Add(FieldError.TypeMismatch(path, Show(value), expected));
@@ -246,7 +246,7 @@ internal static class SchemaProcessor
             return;
         }
 
-        foreach (var r in rules.OfType<JsonObject>())
+        foreach (JsonObject r in rules.OfType<JsonObject>())
         {
             if (JsonValues.String(r["rule"]) is not { } text || CelRule.TryCompile(text) is not { } rule || (rule.UsesOldSelf && !hasOld))
             {
@@ -255,9 +255,9 @@ internal static class SchemaProcessor
 
             if (rule.Evaluate(value, rule.UsesOldSelf ? old : null) is false)
             {
-                var message = JsonValues.String(r["message"]) ?? $"failed rule: {text}";
-                var field = path + (JsonValues.String(r["fieldPath"]) ?? "");
-                var reason = JsonValues.String(r["reason"]) is { Length: > 0 } given ? given : "FieldValueInvalid";
+                string message = JsonValues.String(r["message"]) ?? $"failed rule: {text}";
+                string field = path + (JsonValues.String(r["fieldPath"]) ?? "");
+                string reason = JsonValues.String(r["reason"]) is { Length: > 0 } given ? given : "FieldValueInvalid";
                 errors.Add(new FieldError(reason, field.Length == 0 ? "<nil>" : field.TrimStart('.'), $"Invalid value: {Show(value)}: {message}"));
             }
         }
@@ -265,8 +265,8 @@ internal static class SchemaProcessor
 
     private static void ValidateString(string s, JsonObject schema, string path, List<FieldError> errors)
     {
-        var shown = JsonSerializer.Serialize(s);
-        var length = s.EnumerateRunes().Count();
+        string shown = JsonSerializer.Serialize(s);
+        int length = s.EnumerateRunes().Count();
         if (JsonValues.Long(schema["minLength"]) is { } min && length < min)
         {
             errors.Add(FieldError.Invalid(path, shown, $"{path} in body should be at least {min} chars long"));
@@ -286,12 +286,12 @@ internal static class SchemaProcessor
 
     private static void ValidateNumber(JsonValue v, JsonObject schema, string path, List<FieldError> errors)
     {
-        var d = JsonValues.Double(v)!.Value;
-        var shown = v.ToJsonString();
+        double d = JsonValues.Double(v)!.Value;
+        string shown = v.ToJsonString();
         if (schema["minimum"] is JsonValue minNode)
         {
-            var min = JsonValues.Double(minNode)!.Value;
-            var exclusive = JsonValues.Bool(schema["exclusiveMinimum"]) ?? false;
+            double min = JsonValues.Double(minNode)!.Value;
+            bool exclusive = JsonValues.Bool(schema["exclusiveMinimum"]) ?? false;
             if (exclusive ? d <= min : d < min)
             {
                 errors.Add(FieldError.Invalid(path, shown,
@@ -301,8 +301,8 @@ internal static class SchemaProcessor
 
         if (schema["maximum"] is JsonValue maxNode)
         {
-            var max = JsonValues.Double(maxNode)!.Value;
-            var exclusive = JsonValues.Bool(schema["exclusiveMaximum"]) ?? false;
+            double max = JsonValues.Double(maxNode)!.Value;
+            bool exclusive = JsonValues.Bool(schema["exclusiveMaximum"]) ?? false;
             if (exclusive ? d >= max : d > max)
             {
                 errors.Add(FieldError.Invalid(path, shown,
@@ -326,10 +326,10 @@ internal static class SchemaProcessor
         if (schema["items"] is JsonObject items)
         {
             var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList();
-            for (var i = 0; i < a.Count; i++)
+            for (int i = 0; i < a.Count; i++)
             {
                 // Old items are known only for list-type map (matched by key), as in the API server.
-                var before = keys is { Count: > 0 } && a[i] is JsonObject item
+                JsonObject? before = keys is { Count: > 0 } && a[i] is JsonObject item
                     ? old?.OfType<JsonObject>().FirstOrDefault(o => keys.All(k => JsonNode.DeepEquals(o[k], item[k])))
                     : null;
                 Validate(a[i], items, $"{path}[{i}]", errors, before, before is not null);
@@ -342,23 +342,23 @@ internal static class SchemaProcessor
     /// <summary><c>x-kubernetes-list-type: set</c> (unique items) and <c>map</c> (unique key tuples).</summary>
     private static void ValidateListType(JsonArray a, JsonObject schema, string path, List<FieldError> errors)
     {
-        var listType = schema["x-kubernetes-list-type"] is JsonValue lt && lt.TryGetValue<string>(out var t) ? t : null;
+        string? listType = schema["x-kubernetes-list-type"] is JsonValue lt && lt.TryGetValue<string>(out string? t) ? t : null;
         if (listType is not ("set" or "map"))
         {
             return;
         }
 
-        var keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList() ?? [];
+        List<string> keys = (schema["x-kubernetes-list-map-keys"] as JsonArray)?.Select(k => k!.GetValue<string>()).ToList() ?? [];
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < a.Count; i++)
+        for (int i = 0; i < a.Count; i++)
         {
-            var item = a[i];
+            JsonNode? item = a[i];
             string identity;
             string shown;
             if (listType == "map" && item is JsonObject o)
             {
                 var tuple = new JsonObject();
-                foreach (var k in keys)
+                foreach (string k in keys)
                 {
                     tuple[k] = o[k]?.DeepClone();
                 }
@@ -383,7 +383,7 @@ internal static class SchemaProcessor
     {
         if (schema["required"] is JsonArray required)
         {
-            foreach (var r in required.Select(r => r!.GetValue<string>()))
+            foreach (string? r in required.Select(r => r!.GetValue<string>()))
             {
                 if (!o.ContainsKey(r))
                 {
@@ -403,10 +403,10 @@ internal static class SchemaProcessor
         }
 
         var props = schema["properties"] as JsonObject;
-        foreach (var (name, value) in o)
+        foreach ((string? name, JsonNode? value) in o)
         {
-            var hasOld = old is not null && old.TryGetPropertyValue(name, out _);
-            var before = hasOld ? old![name] : null;
+            bool hasOld = old is not null && old.TryGetPropertyValue(name, out _);
+            JsonNode? before = hasOld ? old![name] : null;
             if (props?[name] is JsonObject ps)
             {
                 Validate(value, ps, $"{path}.{name}", errors, before, hasOld);
@@ -429,7 +429,7 @@ internal static class SchemaProcessor
     {
         if (schema["allOf"] is JsonArray all)
         {
-            foreach (var s in all.OfType<JsonObject>())
+            foreach (JsonObject s in all.OfType<JsonObject>())
             {
                 Validate(value, s, path, errors);
             }
@@ -437,7 +437,7 @@ internal static class SchemaProcessor
 
         if (schema["oneOf"] is JsonArray one)
         {
-            var count = one.OfType<JsonObject>().Count(s => IsValid(value, s, path));
+            int count = one.OfType<JsonObject>().Count(s => IsValid(value, s, path));
             if (count != 1)
             {
                 errors.Add(FieldError.Invalid(path, Show(value),

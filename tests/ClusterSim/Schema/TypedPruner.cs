@@ -18,9 +18,9 @@ internal static class TypedPruner
         switch (node)
         {
             case JsonObject o when schema.HasProperties:
-                foreach (var (name, value) in o.ToList())
+                foreach ((string? name, JsonNode? value) in o.ToList())
                 {
-                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
+                    string childPath = path.Length == 0 ? name : $"{path}.{name}";
                     if (schema.Property(name) is { } child)
                     {
                         Prune(value, child, childPath, unknown);
@@ -34,14 +34,14 @@ internal static class TypedPruner
 
                 break;
             case JsonObject o when schema.AdditionalProperties is { } values:
-                foreach (var (name, value) in o.ToList())
+                foreach ((string? name, JsonNode? value) in o.ToList())
                 {
                     Prune(value, values, path.Length == 0 ? name : $"{path}.{name}", unknown);
                 }
 
                 break;
             case JsonArray a when schema.Items is { } items:
-                for (var i = 0; i < a.Count; i++)
+                for (int i = 0; i < a.Count; i++)
                 {
                     Prune(a[i], items, $"{path}[{i}]", unknown);
                 }

@@ -34,10 +34,10 @@ public sealed class FieldSelector
         }
 
         var list = new List<Requirement>();
-        foreach (var raw in text.Split(','))
+        foreach (string raw in text.Split(','))
         {
-            var part = raw.Trim();
-            var (at, len, equal) = part.IndexOf("!=", StringComparison.Ordinal) is var ne and > 0 ? (ne, 2, false)
+            string part = raw.Trim();
+            (int at, int len, bool equal) = part.IndexOf("!=", StringComparison.Ordinal) is var ne and > 0 ? (ne, 2, false)
                 : part.IndexOf("==", StringComparison.Ordinal) is var ee and > 0 ? (ee, 2, true)
                 : part.IndexOf('=') is var e and > 0 ? (e, 1, true)
                 : throw StatusException.BadRequest($"invalid field selector: \"{text}\"");
@@ -50,15 +50,15 @@ public sealed class FieldSelector
     /// <summary>Whether <paramref name="obj"/> satisfies every requirement.</summary>
     public bool Matches(JsonObject obj)
     {
-        foreach (var r in _requirements)
+        foreach (Requirement r in _requirements)
         {
             JsonNode? node = obj;
-            foreach (var segment in r.Path)
+            foreach (string segment in r.Path)
             {
                 node = node is JsonObject o ? o[segment] : null;
             }
 
-            var value = node switch
+            string value = node switch
             {
                 null => "",
                 JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),

@@ -39,9 +39,9 @@ public sealed class LabelSelector
         }
 
         var parts = new List<string>();
-        var depth = 0;
-        var start = 0;
-        for (var i = 0; i < text.Length; i++)
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i < text.Length; i++)
         {
             switch (text[i])
             {
@@ -75,19 +75,19 @@ public sealed class LabelSelector
             return new Requirement(CheckKey(part[1..].Trim(), Bad), Op.DoesNotExist, []);
         }
 
-        foreach (var (token, op) in new[] { ("!=", Op.NotEquals), ("==", Op.Equals), ("=", Op.Equals) })
+        foreach ((string? token, Op op) in new[] { ("!=", Op.NotEquals), ("==", Op.Equals), ("=", Op.Equals) })
         {
-            var at = part.IndexOf(token, StringComparison.Ordinal);
+            int at = part.IndexOf(token, StringComparison.Ordinal);
             if (at > 0)
             {
                 return new Requirement(CheckKey(part[..at].Trim(), Bad), op, [part[(at + token.Length)..].Trim()]);
             }
         }
 
-        var paren = part.IndexOf('(');
+        int paren = part.IndexOf('(');
         if (paren > 0 && part.EndsWith(')'))
         {
-            var head = part[..paren].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string[] head = part[..paren].Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (head.Length != 2 || head[1] is not ("in" or "notin"))
             {
                 throw Bad();
@@ -112,11 +112,11 @@ public sealed class LabelSelector
     public bool Matches(JsonObject obj)
     {
         var labels = obj["metadata"]?["labels"] as JsonObject;
-        foreach (var r in _requirements)
+        foreach (Requirement r in _requirements)
         {
             string? value = null;
-            var has = labels is not null && labels.TryGetPropertyValue(r.Key, out var node) && (value = node?.GetValue<string>()) is not null;
-            var ok = r.Op switch
+            bool has = labels is not null && labels.TryGetPropertyValue(r.Key, out JsonNode? node) && (value = node?.GetValue<string>()) is not null;
+            bool ok = r.Op switch
             {
                 Op.Exists => has,
                 Op.DoesNotExist => !has,

@@ -26,23 +26,23 @@ internal static class Admission
     /// <exception cref="StatusException">403 when the ServiceAccount does not exist.</exception>
     public static void AdmitPod(JsonObject pod, string ns, Func<string, JsonObject?> findServiceAccount)
     {
-        var spec = (pod["spec"] ??= new JsonObject()).AsObject();
-        var accountName = JsonValues.String(spec["serviceAccountName"]) is { Length: > 0 } n ? n
+        JsonObject spec = (pod["spec"] ??= new JsonObject()).AsObject();
+        string accountName = JsonValues.String(spec["serviceAccountName"]) is { Length: > 0 } n ? n
             : JsonValues.String(spec["serviceAccount"]) is { Length: > 0 } legacy ? legacy : "default";
         spec["serviceAccountName"] = accountName;
         spec["serviceAccount"] = accountName;
-        var account = findServiceAccount(accountName) ?? throw new StatusException(403, "Forbidden",
+        JsonObject account = findServiceAccount(accountName) ?? throw new StatusException(403, "Forbidden",
             $"pods \"{JsonValues.String(pod["metadata"]?["name"]) ?? JsonValues.String(pod["metadata"]?["generateName"])}\" is forbidden: error looking up service account {ns}/{accountName}: serviceaccount \"{accountName}\" not found",
             new JsonObject { ["name"] = JsonValues.String(pod["metadata"]?["name"]), ["kind"] = "pods" });
-        var automount = JsonValues.Bool(spec["automountServiceAccountToken"]) ?? JsonValues.Bool(account["automountServiceAccountToken"]) ?? true;
+        bool automount = JsonValues.Bool(spec["automountServiceAccountToken"]) ?? JsonValues.Bool(account["automountServiceAccountToken"]) ?? true;
         var containers = new[] { "containers", "initContainers" }.SelectMany(k => (spec[k] as JsonArray ?? []).OfType<JsonObject>()).ToList();
         if (!automount || containers.Any(c => (c["volumeMounts"] as JsonArray ?? []).OfType<JsonObject>().Any(m => JsonValues.String(m["mountPath"]) == ServiceAccountPath)))
         {
             return;
         }
 
-        var volumeName = "kube-api-access-" + Guid.NewGuid().ToString("N")[..5];
-        var volumes = (spec["volumes"] ??= new JsonArray()).AsArray();
+        string volumeName = "kube-api-access-" + Guid.NewGuid().ToString("N")[..5];
+        JsonArray volumes = (spec["volumes"] ??= new JsonArray()).AsArray();
         volumes.Add(new JsonObject
         {
             ["name"] = volumeName,
@@ -61,7 +61,7 @@ internal static class Admission
                     }),
             },
         });
-        foreach (var container in containers)
+        foreach (JsonObject? container in containers)
         {
             ((container["volumeMounts"] ??= new JsonArray()).AsArray()).Add(new JsonObject { ["name"] = volumeName, ["readOnly"] = true, ["mountPath"] = ServiceAccountPath });
         }
@@ -79,13 +79,13 @@ internal static class Admission
     /// and <c>targetPort</c>, <c>sessionAffinity: None</c>.</summary>
     public static void DefaultService(JsonObject service)
     {
-        var spec = (service["spec"] ??= new JsonObject()).AsObject();
+        JsonObject spec = (service["spec"] ??= new JsonObject()).AsObject();
         spec["type"] ??= "ClusterIP";
         spec["sessionAffinity"] ??= "None";
         if (JsonValues.String(spec["type"]) != "ExternalName" && JsonValues.String(spec["clusterIP"]) is null or "")
         {
-            var n = Interlocked.Increment(ref _nextServiceIp);
-            var ip = new IPAddress([10, 96, (byte)(n / 250), (byte)(n % 250)]).ToString();
+            int n = Interlocked.Increment(ref _nextServiceIp);
+            string ip = new IPAddress([10, 96, (byte)(n / 250), (byte)(n % 250)]).ToString();
             spec["clusterIP"] = ip;
             spec["clusterIPs"] = new JsonArray(ip);
             spec["ipFamilies"] ??= new JsonArray("IPv4");
@@ -93,7 +93,7 @@ internal static class Admission
             spec["internalTrafficPolicy"] ??= "Cluster";
         }
 
-        foreach (var port in (spec["ports"] as JsonArray ?? []).OfType<JsonObject>())
+        foreach (JsonObject port in (spec["ports"] as JsonArray ?? []).OfType<JsonObject>())
         {
             port["protocol"] ??= "TCP";
             port["targetPort"] ??= port["port"]?.DeepClone();

@@ -45,18 +45,18 @@ public sealed partial class ClusterStore
         _time = time;
         _historySize = Math.Max(1, historySize);
         _kubelet = kubelet;
-        var namespaces = Registry.Find("", "namespaces")!;
-        foreach (var ns in new[] { "default", "kube-system", "kube-public" })
+        ResourceType namespaces = Registry.Find("", "namespaces")!;
+        foreach (string? ns in new[] { "default", "kube-system", "kube-public" })
         {
             Create(namespaces, "v1", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } });
         }
 
-        foreach (var role in Auth.BootstrapPolicy.ClusterRoles())
+        foreach (JsonObject role in Auth.BootstrapPolicy.ClusterRoles())
         {
             Create(Registry.Find("rbac.authorization.k8s.io", "clusterroles")!, "v1", null, role);
         }
 
-        foreach (var binding in Auth.BootstrapPolicy.ClusterRoleBindings())
+        foreach (JsonObject binding in Auth.BootstrapPolicy.ClusterRoleBindings())
         {
             Create(Registry.Find("rbac.authorization.k8s.io", "clusterrolebindings")!, "v1", null, binding);
         }
@@ -119,7 +119,7 @@ public sealed partial class ClusterStore
 
     private SortedDictionary<string, JsonObject> Bucket(ResourceType type)
     {
-        if (!_objects.TryGetValue(type.Key, out var bucket))
+        if (!_objects.TryGetValue(type.Key, out SortedDictionary<string, JsonObject>? bucket))
         {
             bucket = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
             _objects[type.Key] = bucket;
@@ -143,7 +143,7 @@ public sealed partial class ClusterStore
     /// whether the object came off the wire or was built in code.</summary>
     private static JsonObject Normalize(JsonObject obj) => JsonNode.Parse(obj.ToJsonString())!.AsObject();
 
-    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+    private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out string? s) ? s : null;
 
     private static List<string> Finalizers(JsonObject obj) =>
         (Meta(obj)["finalizers"] as JsonArray)?.Select(f => Str(f) ?? "").ToList() ?? [];
@@ -164,10 +164,10 @@ public sealed partial class ClusterStore
 
     private static string ApiVersionOf(ResourceType type, JsonObject obj, string fallbackVersion)
     {
-        var apiVersion = Str(obj["apiVersion"]);
+        string? apiVersion = Str(obj["apiVersion"]);
         if (apiVersion is not null)
         {
-            var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+            string version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
             if (type.FindVersion(version) is not null && apiVersion == type.ApiVersion(version))
             {
                 return apiVersion;
@@ -196,7 +196,7 @@ public sealed partial class ClusterStore
             return;
         }
 
-        var isNamespace = type.Group.Length == 0 && type.Plural == "namespaces";
+        bool isNamespace = type.Group.Length == 0 && type.Plural == "namespaces";
         if (isNamespace ? name.Length > 63 || !Label().IsMatch(name) : name.Length > 253 || !Subdomain().IsMatch(name))
         {
             errors.Add(FieldError.Invalid("metadata.name", $"\"{name}\"", isNamespace
@@ -211,8 +211,8 @@ public sealed partial class ClusterStore
     private static void ApplySchema(ResourceType type, JsonObject obj, string name, WriteOptions options, JsonObject? old = null)
     {
         var errors = new List<FieldError>();
-        var apiVersion = Str(obj["apiVersion"]) ?? "";
-        var version = type.FindVersion(apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion)
+        string apiVersion = Str(obj["apiVersion"]) ?? "";
+        ResourceVersion version = type.FindVersion(apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion)
             ?? type.StorageVersion;
         var unknown = new List<string>();
         TypedPruner.Prune(obj["metadata"], UpstreamOpenApi.ObjectMeta, "metadata", unknown);
@@ -228,7 +228,7 @@ public sealed partial class ClusterStore
         var strict = options.Duplicates.Select(d => $"duplicate field \"{d}\"").Concat(unknown.Select(u => $"unknown field \"{u}\"")).ToList();
         if (strict.Count > 0 && options.FieldValidation == "Strict")
         {
-            var text = "strict decoding error: " + string.Join(", ", strict);
+            string text = "strict decoding error: " + string.Join(", ", strict);
             if (options.IsPatch)
             {
                 throw StatusException.Invalid("", "", "", [FieldError.Invalid("patch", JsonSerializerQuote(obj.ToJsonString()), text)]);
@@ -254,7 +254,7 @@ public sealed partial class ClusterStore
     /// validation (structured-merge-diff's typed conversion), with HTTP 500 as Kubernetes 1.32 does.</summary>
     private static void RefuseUndeclaredApplyFields(ResourceType type, string version, string? ns, string name, JsonObject config)
     {
-        var copy = Normalize(config);
+        JsonObject copy = Normalize(config);
         var unknown = new List<string>();
         TypedPruner.Prune(copy["metadata"], UpstreamOpenApi.ObjectMeta, "metadata", unknown);
         if (type.IsCustom && (type.FindVersion(version) ?? type.StorageVersion).Schema is { } schema)
@@ -271,8 +271,8 @@ public sealed partial class ClusterStore
             return;
         }
 
-        var where = $"{(ns is null ? "" : ns + "/")}{name}; {type.ApiVersion(version)}, Kind={type.Kind}";
-        var detail = unknown.Count == 1
+        string where = $"{(ns is null ? "" : ns + "/")}{name}; {type.ApiVersion(version)}, Kind={type.Kind}";
+        string detail = unknown.Count == 1
             ? $".{unknown[0]}: field not declared in schema"
             : "errors:\n" + string.Join("\n", unknown.Select(u => $"  .{u}: field not declared in schema"));
         throw new StatusException(500, "InternalError", $"failed to create typed patch object ({where}): {detail}");
@@ -280,7 +280,7 @@ public sealed partial class ClusterStore
 
     private static JsonObject Content(ResourceType type, JsonObject obj)
     {
-        var copy = obj.DeepClone().AsObject();
+        JsonObject copy = obj.DeepClone().AsObject();
         copy.Remove("metadata");
         copy.Remove("apiVersion");
         copy.Remove("kind");
@@ -293,7 +293,7 @@ public sealed partial class ClusterStore
     }
 
     private bool NamespaceExists(string ns) =>
-        _objects.TryGetValue("/namespaces", out var namespaces) && namespaces.ContainsKey(Key(null, ns));
+        _objects.TryGetValue("/namespaces", out SortedDictionary<string, JsonObject>? namespaces) && namespaces.ContainsKey(Key(null, ns));
 
     /// <summary>Creates an object: assigns name (from generateName), uid, creationTimestamp, generation 1 and a
     /// resourceVersion; drops status for kinds with a status subresource; applies the CRD schema.</summary>
@@ -330,13 +330,13 @@ public sealed partial class ClusterStore
     public IReadOnlyList<JsonObject> CreateFromYaml(string manifest)
     {
         var created = new List<JsonObject>();
-        foreach (var doc in YamlJson.ParseAll(manifest).OfType<JsonObject>())
+        foreach (JsonObject doc in YamlJson.ParseAll(manifest).OfType<JsonObject>())
         {
-            var apiVersion = Str(doc["apiVersion"]) ?? "";
-            var kind = Str(doc["kind"]) ?? "";
-            var type = Registry.FindByKind(apiVersion, kind)
+            string apiVersion = Str(doc["apiVersion"]) ?? "";
+            string kind = Str(doc["kind"]) ?? "";
+            ResourceType type = Registry.FindByKind(apiVersion, kind)
                 ?? throw new StatusException(404, "NotFound", $"no matches for kind \"{kind}\" in version \"{apiVersion}\"");
-            var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+            string version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
             created.Add(Create(type, version, type.Namespaced ? Str(doc["metadata"]?["namespace"]) ?? "default" : null, doc));
         }
 
@@ -348,8 +348,8 @@ public sealed partial class ClusterStore
 
     private JsonObject CreateLocked(ResourceType type, string version, string? ns, JsonObject obj, WriteOptions options, JsonObject? applied = null)
     {
-        var meta = Meta(obj);
-        var bodyNs = Str(meta["namespace"]);
+        JsonObject meta = Meta(obj);
+        string? bodyNs = Str(meta["namespace"]);
         if (type.Namespaced)
         {
             if (!string.IsNullOrEmpty(bodyNs) && ns is not null && bodyNs != ns)
@@ -376,12 +376,12 @@ public sealed partial class ClusterStore
             meta.Remove("namespace");
         }
 
-        var bucket = Bucket(type);
-        var name = Str(meta["name"]);
+        SortedDictionary<string, JsonObject> bucket = Bucket(type);
+        string? name = Str(meta["name"]);
         var errors = new List<FieldError>();
         if (string.IsNullOrEmpty(name))
         {
-            var prefix = Str(meta["generateName"]);
+            string? prefix = Str(meta["generateName"]);
             if (string.IsNullOrEmpty(prefix))
             {
                 throw StatusException.Invalid(type.Kind, type.Group, "", [new FieldError("FieldValueRequired", "metadata.name", "Required value: name or generateName is required")]);
@@ -408,8 +408,8 @@ public sealed partial class ClusterStore
 
         if (type.Group.Length == 0 && type.Plural == "pods")
         {
-            var accounts = Bucket(Registry.Find("", "serviceaccounts")!);
-            Admission.AdmitPod(obj, ns!, sa => accounts.TryGetValue(Key(ns, sa), out var found) ? found : null);
+            SortedDictionary<string, JsonObject> accounts = Bucket(Registry.Find("", "serviceaccounts")!);
+            Admission.AdmitPod(obj, ns!, sa => accounts.TryGetValue(Key(ns, sa), out JsonObject? found) ? found : null);
         }
         else if (type.Group.Length == 0 && type.Plural == "services")
         {
@@ -437,7 +437,7 @@ public sealed partial class ClusterStore
         }
 
         // Owned: what the request set, defaults included; not what the server adds below (status).
-        var writer = Writer(type, obj, options, status: false);
+        FieldWriter writer = Writer(type, obj, options, status: false);
         SetManagedFields(obj, applied is null
             ? FieldManager.Update(writer, null, obj, [], Now())
             : FieldManager.Apply(writer, null, applied, options.Force, Now()).ManagedFields);
@@ -458,7 +458,7 @@ public sealed partial class ClusterStore
             return obj;
         }
 
-        var rv = ++_resourceVersion;
+        long rv = ++_resourceVersion;
         meta["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         bucket[Key(ns, name)] = obj;
         Publish(new WatchEvent("ADDED", obj, null, rv, type.Key));
@@ -469,7 +469,7 @@ public sealed partial class ClusterStore
 
         if (type.Group.Length == 0 && type.Plural == "namespaces")
         {
-            foreach (var (plural, child) in Admission.NamespaceDefaults(name))
+            foreach ((string? plural, JsonObject? child) in Admission.NamespaceDefaults(name))
             {
                 CreateLocked(Registry.Find("", plural)!, "v1", name, child, WriteOptions.By(Controllers.Workloads.ControllerManager));
             }
@@ -482,8 +482,8 @@ public sealed partial class ClusterStore
 
     private static FieldWriter Writer(ResourceType type, JsonObject obj, WriteOptions options, bool status)
     {
-        var apiVersion = Str(obj["apiVersion"]) ?? type.ApiVersion(type.StorageVersion.Name);
-        var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+        string apiVersion = Str(obj["apiVersion"]) ?? type.ApiVersion(type.StorageVersion.Name);
+        string version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
         return new FieldWriter(type, FieldManager.RootType(type, version), options.FieldManager ?? DefaultFieldManager, apiVersion, status ? "status" : null);
     }
 
@@ -510,8 +510,8 @@ public sealed partial class ClusterStore
 
         if (obj["stringData"] is JsonObject stringData)
         {
-            var data = (obj["data"] ??= new JsonObject()).AsObject();
-            foreach (var (k, v) in stringData)
+            JsonObject data = (obj["data"] ??= new JsonObject()).AsObject();
+            foreach ((string? k, JsonNode? v) in stringData)
             {
                 data[k] = Convert.ToBase64String(Encoding.UTF8.GetBytes(Str(v) ?? ""));
             }
@@ -524,7 +524,7 @@ public sealed partial class ClusterStore
 
     private JsonObject CrdStatus(JsonObject crd, ResourceType defined)
     {
-        var now = Now();
+        string now = Now();
         JsonObject Condition(string type, string reason, string message) => new()
         {
             ["type"] = type,
@@ -546,8 +546,8 @@ public sealed partial class ClusterStore
     private static string RandomSuffix()
     {
         const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
-        var chars = new char[5];
-        for (var i = 0; i < chars.Length; i++)
+        char[] chars = new char[5];
+        for (int i = 0; i < chars.Length; i++)
         {
             chars[i] = alphabet[Random.Shared.Next(alphabet.Length)];
         }
@@ -566,7 +566,7 @@ public sealed partial class ClusterStore
     }
 
     private JsonObject GetLocked(ResourceType type, string? ns, string name) =>
-        Bucket(type).TryGetValue(Key(type.Namespaced ? ns : null, name), out var obj) ? obj : throw StatusException.NotFound(type, name);
+        Bucket(type).TryGetValue(Key(type.Namespaced ? ns : null, name), out JsonObject? obj) ? obj : throw StatusException.NotFound(type, name);
 
     /// <summary>Lists objects of <paramref name="type"/> in <paramref name="ns"/> (all namespaces when null).</summary>
     /// <exception cref="StatusException">410 Expired for a continue token older than the compacted history;
@@ -575,7 +575,7 @@ public sealed partial class ClusterStore
     {
         lock (_gate)
         {
-            var listRv = _resourceVersion;
+            long listRv = _resourceVersion;
             string? after = null;
             if (!string.IsNullOrEmpty(options.Continue))
             {
@@ -590,7 +590,7 @@ public sealed partial class ClusterStore
                 .Where(p => after is null || string.CompareOrdinal(p.Key, after) > 0)
                 .Where(p => Matches(type, p.Value, ns, options.Labels, options.Fields))
                 .ToList();
-            var page = options.Limit > 0 ? matching.Take(options.Limit).ToList() : matching;
+            List<KeyValuePair<string, JsonObject>> page = options.Limit > 0 ? matching.Take(options.Limit).ToList() : matching;
             string? next = null;
             long? remaining = null;
             if (options.Limit > 0 && matching.Count > page.Count)
@@ -610,7 +610,7 @@ public sealed partial class ClusterStore
     {
         try
         {
-            var node = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)))!;
+            JsonNode node = JsonNode.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)))!;
             return (node["rv"]!.GetValue<long>(), node["start"]!.GetValue<string>());
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or NullReferenceException or InvalidOperationException)
@@ -628,8 +628,8 @@ public sealed partial class ClusterStore
     /// custom object without resourceVersion), 400 when the name differs from the path's.</exception>
     public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject obj, bool status = false, WriteOptions? options = null)
     {
-        var body = obj.DeepClone().AsObject();
-        var bodyName = Str(body["metadata"]?["name"]);
+        JsonObject body = obj.DeepClone().AsObject();
+        string? bodyName = Str(body["metadata"]?["name"]);
         if (bodyName is not null && bodyName != name)
         {
             throw StatusException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
@@ -657,7 +657,7 @@ public sealed partial class ClusterStore
     /// <exception cref="StatusException">404 when the object or kind does not exist; 422 Invalid.</exception>
     public JsonObject SetStatus(string group, string plural, string? ns, string name, JsonNode? status, string? fieldManager = null)
     {
-        var type = Type(group, plural);
+        ResourceType type = Type(group, plural);
         return Patch(type, ns, name, current =>
         {
             current["status"] = status?.DeepClone();
@@ -674,7 +674,7 @@ public sealed partial class ClusterStore
     public JsonObject Apply(ResourceType type, string version, string? ns, string name, JsonObject config, string fieldManager,
         bool status = false, WriteOptions? options = null)
     {
-        var configName = Str(config["metadata"]?["name"]);
+        string? configName = Str(config["metadata"]?["name"]);
         if (configName is not null && configName != name)
         {
             throw StatusException.BadRequest($"the name of the object ({configName}) does not match the name on the URL ({name})");
@@ -682,7 +682,7 @@ public sealed partial class ClusterStore
 
         options = (options ?? WriteOptions.Default) with { FieldManager = fieldManager };
         RefuseUndeclaredApplyFields(type, version, type.Namespaced ? ns : null, name, config);
-        var applied = Normalize(config);
+        JsonObject applied = Normalize(config);
         Meta(applied)["name"] = name;
         if (Str(applied["apiVersion"]) is null)
         {
@@ -690,7 +690,7 @@ public sealed partial class ClusterStore
         }
 
         JsonObject result;
-        var created = false;
+        bool created = false;
         lock (_gate)
         {
             if (!Bucket(type).ContainsKey(Key(type.Namespaced ? ns : null, name)))
@@ -723,26 +723,26 @@ public sealed partial class ClusterStore
         bool statusOnly, bool requireResourceVersion, WriteOptions options, JsonObject? applied = null)
     {
         ns = type.Namespaced ? ns : null;
-        var current = GetLocked(type, ns, name);
-        var currentMeta = Meta(current);
-        var currentRv = Str(currentMeta["resourceVersion"]);
+        JsonObject current = GetLocked(type, ns, name);
+        JsonObject currentMeta = Meta(current);
+        string? currentRv = Str(currentMeta["resourceVersion"]);
         JsonArray? appliedFields = null;
         if (applied is not null)
         {
-            var (merged, managed) = FieldManager.Apply(Writer(type, applied, options, statusOnly), current, applied, options.Force, Now());
+            (JsonObject? merged, JsonArray? managed) = FieldManager.Apply(Writer(type, applied, options, statusOnly), current, applied, options.Force, Now());
             appliedFields = managed;
             produce = _ => merged;
         }
 
-        var proposed = Normalize(produce!(current.DeepClone().AsObject()));
-        var proposedMeta = Meta(proposed);
-        var proposedNs = Str(proposedMeta["namespace"]);
+        JsonObject proposed = Normalize(produce!(current.DeepClone().AsObject()));
+        JsonObject proposedMeta = Meta(proposed);
+        string? proposedNs = Str(proposedMeta["namespace"]);
         if (type.Namespaced && !string.IsNullOrEmpty(proposedNs) && proposedNs != ns)
         {
             throw StatusException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
 
-        var proposedRv = Str(proposedMeta["resourceVersion"]);
+        string? proposedRv = Str(proposedMeta["resourceVersion"]);
         if (string.IsNullOrEmpty(proposedRv))
         {
             if (requireResourceVersion)
@@ -783,8 +783,8 @@ public sealed partial class ClusterStore
                 }
             }
 
-            var meta = Meta(result);
-            foreach (var field in new[] { "name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation" })
+            JsonObject meta = Meta(result);
+            foreach (string? field in new[] { "name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation" })
             {
                 if (currentMeta[field] is { } value)
                 {
@@ -817,7 +817,7 @@ public sealed partial class ClusterStore
         }
 
         // An update sent with managedFields starts from them (a client may reset ownership); else from the stored ones.
-        var baseFields = !statusOnly && proposedMeta["managedFields"] is JsonArray { Count: > 0 } sent ? sent : currentMeta["managedFields"];
+        JsonNode? baseFields = !statusOnly && proposedMeta["managedFields"] is JsonArray { Count: > 0 } sent ? sent : currentMeta["managedFields"];
         SetManagedFields(result, appliedFields ?? FieldManager.Update(Writer(type, result, options, statusOnly), current, result, ManagedFieldsEntry.Decode(baseFields), Now()));
 
         ResourceType? defined = null;
@@ -826,7 +826,7 @@ public sealed partial class ClusterStore
             defined = ResourceRegistry.FromCrd(result);
         }
 
-        var resultMeta = Meta(result);
+        JsonObject resultMeta = Meta(result);
         if (!JsonNode.DeepEquals(Content(type, result), Content(type, current)))
         {
             resultMeta["generation"] = (JsonValues.Long(currentMeta["generation"]) ?? 0) + 1;
@@ -838,7 +838,7 @@ public sealed partial class ClusterStore
             return result.DeepClone().AsObject();
         }
 
-        var rv = ++_resourceVersion;
+        long rv = ++_resourceVersion;
         resultMeta["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         Bucket(type)[Key(ns, name)] = result;
         Publish(new WatchEvent("MODIFIED", result, current, rv, type.Key));
@@ -861,7 +861,7 @@ public sealed partial class ClusterStore
     }
 
     private JsonObject GetOrSelf(ResourceType type, string? ns, string name, JsonObject fallback) =>
-        (Bucket(type).TryGetValue(Key(ns, name), out var now) ? now : fallback).DeepClone().AsObject();
+        (Bucket(type).TryGetValue(Key(ns, name), out JsonObject? now) ? now : fallback).DeepClone().AsObject();
 
     /// <summary>Deletes an object. With finalizers (or a Foreground/Orphan policy) it only gets a deletionTimestamp
     /// and stays until the last finalizer is removed; dependents are garbage-collected by ownerReference.</summary>
@@ -886,8 +886,8 @@ public sealed partial class ClusterStore
     private (JsonObject Object, bool Removed) DeleteLocked(ResourceType type, string? ns, string name, DeleteOptions options)
     {
         ns = type.Namespaced ? ns : null;
-        var current = GetLocked(type, ns, name);
-        var meta = Meta(current);
+        JsonObject current = GetLocked(type, ns, name);
+        JsonObject meta = Meta(current);
         if (options.PreconditionUid is { } uid && uid != Str(meta["uid"]))
         {
             throw StatusException.Conflict(type, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {Str(meta["uid"])}");
@@ -908,8 +908,8 @@ public sealed partial class ClusterStore
             return (current.DeepClone().AsObject(), false);
         }
 
-        var policy = options.PropagationPolicy ?? (type.Group == "batch" && type.Plural == "jobs" ? "Orphan" : "Background");
-        var finalizers = Finalizers(current);
+        string policy = options.PropagationPolicy ?? (type.Group == "batch" && type.Plural == "jobs" ? "Orphan" : "Background");
+        List<string> finalizers = Finalizers(current);
         if (policy == "Foreground" && !finalizers.Contains(ForegroundFinalizer))
         {
             finalizers.Add(ForegroundFinalizer);
@@ -919,7 +919,7 @@ public sealed partial class ClusterStore
             finalizers.Add(OrphanFinalizer);
         }
 
-        var isNamespace = type.Group.Length == 0 && type.Plural == "namespaces";
+        bool isNamespace = type.Group.Length == 0 && type.Plural == "namespaces";
         if (isNamespace && name is "default" or "kube-system" or "kube-public")
         {
             throw new StatusException(403, "Forbidden", $"namespaces \"{name}\" is forbidden: this namespace may not be deleted");
@@ -930,8 +930,8 @@ public sealed partial class ClusterStore
             return (RemoveLocked(type, ns, name), true);
         }
 
-        var marked = current.DeepClone().AsObject();
-        var markedMeta = Meta(marked);
+        JsonObject marked = current.DeepClone().AsObject();
+        JsonObject markedMeta = Meta(marked);
         markedMeta["deletionTimestamp"] = Now();
         markedMeta["deletionGracePeriodSeconds"] = 0L;
         SetFinalizers(marked, finalizers);
@@ -943,9 +943,9 @@ public sealed partial class ClusterStore
         Commit(type, ns, name, marked, current);
         if (isNamespace)
         {
-            foreach (var t in Registry.Types.Where(t => t.Namespaced))
+            foreach (ResourceType? t in Registry.Types.Where(t => t.Namespaced))
             {
-                foreach (var key in Bucket(t).Where(p => Str(p.Value["metadata"]?["namespace"]) == name).Select(p => p.Value).ToList())
+                foreach (JsonObject? key in Bucket(t).Where(p => Str(p.Value["metadata"]?["namespace"]) == name).Select(p => p.Value).ToList())
                 {
                     DeleteLocked(t, name, Str(key["metadata"]?["name"])!, new DeleteOptions("Background"));
                 }
@@ -957,7 +957,7 @@ public sealed partial class ClusterStore
 
     private void Commit(ResourceType type, string? ns, string name, JsonObject updated, JsonObject old)
     {
-        var rv = ++_resourceVersion;
+        long rv = ++_resourceVersion;
         Meta(updated)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         Bucket(type)[Key(ns, name)] = updated;
         Publish(new WatchEvent("MODIFIED", updated, old, rv, type.Key));
@@ -965,25 +965,25 @@ public sealed partial class ClusterStore
 
     private JsonObject RemoveLocked(ResourceType type, string? ns, string name)
     {
-        var bucket = Bucket(type);
-        var obj = bucket[Key(ns, name)];
+        SortedDictionary<string, JsonObject> bucket = Bucket(type);
+        JsonObject obj = bucket[Key(ns, name)];
         bucket.Remove(Key(ns, name));
         if (Str(obj["metadata"]?["uid"]) is { } removedUid)
         {
             _removedUids.Add(removedUid);
         }
 
-        var rv = ++_resourceVersion;
-        var last = obj.DeepClone().AsObject();
+        long rv = ++_resourceVersion;
+        JsonObject last = obj.DeepClone().AsObject();
         Meta(last)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         Publish(new WatchEvent("DELETED", last, obj, rv, type.Key));
         if (IsCrd(type) && ResourceRegistryKey(obj) is { } defined)
         {
-            if (_objects.TryGetValue(defined.Key, out var instances))
+            if (_objects.TryGetValue(defined.Key, out SortedDictionary<string, JsonObject>? instances))
             {
-                foreach (var instance in instances.ToList())
+                foreach (KeyValuePair<string, JsonObject> instance in instances.ToList())
                 {
-                    var m = Meta(instance.Value);
+                    JsonObject m = Meta(instance.Value);
                     RemoveLocked(defined, Str(m["namespace"]), Str(m["name"])!);
                 }
             }
@@ -993,7 +993,7 @@ public sealed partial class ClusterStore
 
         if (_kubelet is not null && IsKubeletKind(type))
         {
-            var copy = last.DeepClone().AsObject();
+            JsonObject copy = last.DeepClone().AsObject();
             ThreadPool.QueueUserWorkItem(_ => _kubelet.OnDeleted(this, type, copy));
         }
 
@@ -1002,8 +1002,8 @@ public sealed partial class ClusterStore
 
     private ResourceType? ResourceRegistryKey(JsonObject crd)
     {
-        var group = Str(crd["spec"]?["group"]);
-        var plural = Str(crd["spec"]?["names"]?["plural"]);
+        string? group = Str(crd["spec"]?["group"]);
+        string? plural = Str(crd["spec"]?["names"]?["plural"]);
         return group is null || plural is null ? null : Registry.Find(group, plural) is { IsCustom: true } t ? t : null;
     }
 
@@ -1012,30 +1012,30 @@ public sealed partial class ClusterStore
     /// and removes terminating namespaces once empty.</summary>
     private void CollectGarbageLocked()
     {
-        for (var round = 0; round < 100; round++)
+        for (int round = 0; round < 100; round++)
         {
-            var changed = false;
+            bool changed = false;
             var all = Registry.Types.SelectMany(t => Bucket(t).Values.Select(o => (Type: t, Obj: o))).ToList();
-            foreach (var (type, obj) in all)
+            foreach ((ResourceType? type, JsonObject? obj) in all)
             {
-                var meta = Meta(obj);
-                var name = Str(meta["name"])!;
-                var ns = Str(meta["namespace"]);
-                if (!Bucket(type).TryGetValue(Key(ns, name), out var live) || !ReferenceEquals(live, obj))
+                JsonObject meta = Meta(obj);
+                string name = Str(meta["name"])!;
+                string? ns = Str(meta["namespace"]);
+                if (!Bucket(type).TryGetValue(Key(ns, name), out JsonObject? live) || !ReferenceEquals(live, obj))
                 {
                     continue;
                 }
 
-                var uid = Str(meta["uid"]);
-                var deleting = meta["deletionTimestamp"] is not null;
-                var finalizers = Finalizers(obj);
+                string? uid = Str(meta["uid"]);
+                bool deleting = meta["deletionTimestamp"] is not null;
+                List<string> finalizers = Finalizers(obj);
                 if (deleting && finalizers.Contains(OrphanFinalizer))
                 {
-                    foreach (var (depType, dep) in Dependents(all, uid))
+                    foreach ((ResourceType? depType, JsonObject? dep) in Dependents(all, uid))
                     {
-                        var updated = dep.DeepClone().AsObject();
+                        JsonObject updated = dep.DeepClone().AsObject();
                         var refs = (JsonArray)Meta(updated)["ownerReferences"]!;
-                        foreach (var r in refs.Where(r => Str(r?["uid"]) == uid).ToList())
+                        foreach (JsonNode? r in refs.Where(r => Str(r?["uid"]) == uid).ToList())
                         {
                             refs.Remove(r);
                         }
@@ -1045,7 +1045,7 @@ public sealed partial class ClusterStore
                             Meta(updated).Remove("ownerReferences");
                         }
 
-                        var dm = Meta(dep);
+                        JsonObject dm = Meta(dep);
                         Commit(depType, Str(dm["namespace"]), Str(dm["name"])!, updated, dep);
                     }
 
@@ -1056,9 +1056,9 @@ public sealed partial class ClusterStore
                 if (deleting && finalizers.Contains(ForegroundFinalizer))
                 {
                     var dependents = Dependents(all, uid).ToList();
-                    foreach (var (depType, dep) in dependents.Where(d => d.Obj["metadata"]?["deletionTimestamp"] is null))
+                    foreach ((ResourceType? depType, JsonObject? dep) in dependents.Where(d => d.Obj["metadata"]?["deletionTimestamp"] is null))
                     {
-                        var dm = Meta(dep);
+                        JsonObject dm = Meta(dep);
                         DeleteLocked(depType, Str(dm["namespace"]), Str(dm["name"])!, new DeleteOptions("Foreground"));
                         changed = true;
                     }
@@ -1100,8 +1100,8 @@ public sealed partial class ClusterStore
 
     private bool RemoveFinalizerLocked(ResourceType type, string? ns, string name, JsonObject obj, string finalizer)
     {
-        var updated = obj.DeepClone().AsObject();
-        var finalizers = Finalizers(updated);
+        JsonObject updated = obj.DeepClone().AsObject();
+        List<string> finalizers = Finalizers(updated);
         finalizers.Remove(finalizer);
         SetFinalizers(updated, finalizers);
         Commit(type, ns, name, updated, obj);
@@ -1120,9 +1120,9 @@ public sealed partial class ClusterStore
         {
             var victims = Bucket(type).Values.Where(o => Matches(type, o, ns, options.Labels, options.Fields)).ToList();
             var results = new List<JsonObject>();
-            foreach (var v in victims)
+            foreach (JsonObject? v in victims)
             {
-                var m = Meta(v);
+                JsonObject m = Meta(v);
                 results.Add(DeleteLocked(type, Str(m["namespace"]), Str(m["name"])!, deleteOptions).Object);
             }
 
@@ -1146,7 +1146,7 @@ public sealed partial class ClusterStore
             _compactedResourceVersion = _history.Dequeue().ResourceVersion;
         }
 
-        foreach (var s in _subscriptions)
+        foreach (WatchSubscription s in _subscriptions)
         {
             if (s.TypeKey == e.TypeKey && s.Filter(e) is { } filtered)
             {
@@ -1168,12 +1168,12 @@ public sealed partial class ClusterStore
         lock (_gate)
         {
             var subscription = new WatchSubscription(type, ns, labels, fields, this);
-            var initial = sendInitialEvents || string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0";
+            bool initial = sendInitialEvents || string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0";
             if (initial)
             {
-                foreach (var obj in Bucket(type).Values.Where(o => Matches(type, o, ns, labels, fields)))
+                foreach (JsonObject? obj in Bucket(type).Values.Where(o => Matches(type, o, ns, labels, fields)))
                 {
-                    var rv = long.Parse(Str(obj["metadata"]?["resourceVersion"]) ?? "0", CultureInfo.InvariantCulture);
+                    long rv = long.Parse(Str(obj["metadata"]?["resourceVersion"]) ?? "0", CultureInfo.InvariantCulture);
                     subscription.Writer.TryWrite(new WatchEvent("ADDED", obj.DeepClone().AsObject(), null, rv, type.Key));
                 }
 
@@ -1184,7 +1184,7 @@ public sealed partial class ClusterStore
             }
             else
             {
-                if (!long.TryParse(resourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var from))
+                if (!long.TryParse(resourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out long from))
                 {
                     throw StatusException.BadRequest($"invalid resource version: {resourceVersion}");
                 }
@@ -1194,7 +1194,7 @@ public sealed partial class ClusterStore
                     throw StatusException.Gone($"too old resource version: {from} ({_compactedResourceVersion + 1})");
                 }
 
-                foreach (var e in _history.Where(e => e.ResourceVersion > from && e.TypeKey == type.Key))
+                foreach (WatchEvent? e in _history.Where(e => e.ResourceVersion > from && e.TypeKey == type.Key))
                 {
                     if (subscription.Filter(e) is { } filtered)
                     {
@@ -1234,7 +1234,7 @@ public sealed partial class ClusterStore
             all = [.. _subscriptions];
         }
 
-        foreach (var s in all)
+        foreach (WatchSubscription s in all)
         {
             s.Drop();
         }

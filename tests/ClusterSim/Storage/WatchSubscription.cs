@@ -48,8 +48,8 @@ internal sealed class WatchSubscription(ResourceType type, string? ns, LabelSele
             return e;
         }
 
-        var now = ClusterStore.Matches(Type, e.Object, ns, labels, fields);
-        var before = e.Old is not null && ClusterStore.Matches(Type, e.Old, ns, labels, fields);
+        bool now = ClusterStore.Matches(Type, e.Object, ns, labels, fields);
+        bool before = e.Old is not null && ClusterStore.Matches(Type, e.Old, ns, labels, fields);
         return e.Type switch
         {
             "ADDED" => now ? e : null,

@@ -42,7 +42,7 @@ public sealed class GoDurationTests
     [InlineData(26 * TimeSpan.TicksPerHour + 3 * TimeSpan.TicksPerSecond, "26h0m3s")]
     public void Format_LikeGo(long ticks, string expected)
     {
-        var text = GoDuration.Format(TimeSpan.FromTicks(ticks));
+        string text = GoDuration.Format(TimeSpan.FromTicks(ticks));
 
         Assert.Equal(expected, text);
         Assert.Equal(TimeSpan.FromTicks(ticks), GoDuration.Parse(text));

@@ -43,8 +43,8 @@ public sealed class IntOrStringTests
             TaskBytes = "8Gi",
         };
 
-        var json = JsonSerializer.Serialize(status, ApiJsonContext.Default.SyncJobSpec);
-        var back = JsonSerializer.Deserialize(json, ApiJsonContext.Default.SyncJobSpec)!;
+        string json = JsonSerializer.Serialize(status, ApiJsonContext.Default.SyncJobSpec);
+        SyncJobSpec back = JsonSerializer.Deserialize(json, ApiJsonContext.Default.SyncJobSpec)!;
 
         Assert.Contains("\"maxDelete\":25", json, StringComparison.Ordinal);
         Assert.Contains("\"taskBytes\":\"8Gi\"", json, StringComparison.Ordinal);

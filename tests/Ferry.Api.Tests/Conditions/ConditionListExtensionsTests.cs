@@ -21,10 +21,10 @@ public sealed class ConditionListExtensionsTests
     {
         var list = new List<V1Condition>();
 
-        var changed = list.SetCondition(Make("Ready", ConditionStatus.True), _clock);
+        bool changed = list.SetCondition(Make("Ready", ConditionStatus.True), _clock);
 
         Assert.True(changed);
-        var c = Assert.Single(list);
+        V1Condition c = Assert.Single(list);
         Assert.Equal(("Ready", "True", "R", "m", 1L), (c.Type, c.Status, c.Reason, c.Message, c.ObservedGeneration!.Value));
         Assert.Equal(T0, c.LastTransitionTime);
     }
@@ -33,8 +33,8 @@ public sealed class ConditionListExtensionsTests
     public void SetCondition_NewTypeWithTransitionTime_KeepsGivenTime()
     {
         var list = new List<V1Condition>();
-        var given = T0.AddHours(-5);
-        var condition = Make("Ready", ConditionStatus.False);
+        DateTime given = T0.AddHours(-5);
+        V1Condition condition = Make("Ready", ConditionStatus.False);
         condition.LastTransitionTime = given;
 
         list.SetCondition(condition, _clock);
@@ -49,10 +49,10 @@ public sealed class ConditionListExtensionsTests
         list.SetCondition(Make("Progressing", ConditionStatus.True, "Scanning", "listing", 1), _clock);
         _clock.Advance(TimeSpan.FromMinutes(3));
 
-        var changed = list.SetCondition(Make("Progressing", ConditionStatus.True, "Copying", "copying", 2), _clock);
+        bool changed = list.SetCondition(Make("Progressing", ConditionStatus.True, "Copying", "copying", 2), _clock);
 
         Assert.True(changed);
-        var c = Assert.Single(list);
+        V1Condition c = Assert.Single(list);
         Assert.Equal(("Copying", "copying", 2L), (c.Reason, c.Message, c.ObservedGeneration!.Value));
         Assert.Equal(T0, c.LastTransitionTime);
     }
@@ -64,7 +64,7 @@ public sealed class ConditionListExtensionsTests
         list.SetCondition(Make("Complete", ConditionStatus.False), _clock);
         _clock.Advance(TimeSpan.FromSeconds(90));
 
-        var changed = list.SetCondition(Make("Complete", ConditionStatus.True), _clock);
+        bool changed = list.SetCondition(Make("Complete", ConditionStatus.True), _clock);
 
         Assert.True(changed);
         Assert.Equal(ConditionStatus.True, list[0].Status);
@@ -76,8 +76,8 @@ public sealed class ConditionListExtensionsTests
     {
         var list = new List<V1Condition>();
         list.SetCondition(Make("Complete", ConditionStatus.False), _clock);
-        var given = T0.AddDays(1);
-        var flipped = Make("Complete", ConditionStatus.True);
+        DateTime given = T0.AddDays(1);
+        V1Condition flipped = Make("Complete", ConditionStatus.True);
         flipped.LastTransitionTime = given;
 
         list.SetCondition(flipped, _clock);
@@ -90,10 +90,10 @@ public sealed class ConditionListExtensionsTests
     {
         var list = new List<V1Condition>();
         list.SetCondition(Make("Complete", ConditionStatus.False), _clock);
-        var same = Make("Complete", ConditionStatus.False);
+        V1Condition same = Make("Complete", ConditionStatus.False);
         same.LastTransitionTime = T0.AddDays(1);
 
-        var changed = list.SetCondition(same, _clock);
+        bool changed = list.SetCondition(same, _clock);
 
         Assert.False(changed);
         Assert.Equal(T0, list[0].LastTransitionTime);
@@ -129,7 +129,7 @@ public sealed class ConditionListExtensionsTests
     public void SetCondition_New_StoresCopyNotCallersInstance()
     {
         var list = new List<V1Condition>();
-        var mine = Make("Ready", ConditionStatus.True);
+        V1Condition mine = Make("Ready", ConditionStatus.True);
 
         list.SetCondition(mine, _clock);
         mine.Status = ConditionStatus.False;
@@ -186,29 +186,29 @@ public sealed class ConditionListExtensionsTests
         string[] types = ["Ready", "InSync", "Degraded"];
         string[] statuses = [ConditionStatus.True, ConditionStatus.False, ConditionStatus.Unknown];
         string[] reasons = ["A", "B"];
-        var step =
+        Gen<(int Type, int Status, int Reason, int Advance)> step =
             from type in Gen.Choose(0, 2)
             from status in Gen.Choose(0, 2)
             from reason in Gen.Choose(0, 1)
             from advance in Gen.Choose(0, 90)
             select (Type: type, Status: status, Reason: reason, Advance: advance);
-        var steps = step.ListOf();
+        Gen<List<(int Type, int Status, int Reason, int Advance)>> steps = step.ListOf();
 
         Prop.ForAll(steps.ToArbitrary(), sequence =>
         {
             var clock = new FakeTimeProvider(T0);
             var list = new List<V1Condition>();
             var model = new Dictionary<string, (string Status, string Reason, DateTimeOffset Since)>();
-            foreach (var step in sequence)
+            foreach ((int Type, int Status, int Reason, int Advance) step in sequence)
             {
                 clock.Advance(TimeSpan.FromSeconds(step.Advance));
-                var type = types[step.Type];
-                var wanted = (Status: statuses[step.Status], Reason: reasons[step.Reason]);
-                var expectChange = !model.TryGetValue(type, out var before) || before.Status != wanted.Status || before.Reason != wanted.Reason;
+                string type = types[step.Type];
+                (string Status, string Reason) wanted = (Status: statuses[step.Status], Reason: reasons[step.Reason]);
+                bool expectChange = !model.TryGetValue(type, out (string Status, string Reason, DateTimeOffset Since) before) || before.Status != wanted.Status || before.Reason != wanted.Reason;
                 model[type] = (wanted.Status, wanted.Reason,
-                    model.TryGetValue(type, out var old) && old.Status == wanted.Status ? old.Since : clock.Now);
+                    model.TryGetValue(type, out (string Status, string Reason, DateTimeOffset Since) old) && old.Status == wanted.Status ? old.Since : clock.Now);
 
-                var changed = list.SetCondition(Make(type, wanted.Status, wanted.Reason), clock);
+                bool changed = list.SetCondition(Make(type, wanted.Status, wanted.Reason), clock);
 
                 if (changed != expectChange)
                 {

@@ -3,6 +3,7 @@ using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Api.Sync;
+using Ferry.Api.SyncJobs;
 using k8s;
 using k8s.Models;
 
@@ -41,10 +42,10 @@ public sealed class MirrorChildrenTests
     [Fact]
     public void Build_CopiesOptionsSourceAndDestination_WithMirrorDefaults()
     {
-        var mirror = Mirror();
+        ReplicaMirror mirror = Mirror();
         var slot = new DateTimeOffset(2026, 12, 8, 10, 15, 0, TimeSpan.Zero);
 
-        var child = MirrorChildren.Build(mirror, mirror.Spec.Destinations[0], slot, "interval", null);
+        SyncJob child = MirrorChildren.Build(mirror, mirror.Spec.Destinations[0], slot, "interval", null);
 
         Assert.Equal("assets-eu-west-1796724900", child.Metadata.Name);
         Assert.Equal("web", child.Metadata.NamespaceProperty);
@@ -64,10 +65,10 @@ public sealed class MirrorChildrenTests
     [Fact]
     public void Build_LabelsAnnotationsAndControllerReference()
     {
-        var mirror = Mirror();
+        ReplicaMirror mirror = Mirror();
         var slot = new DateTimeOffset(2026, 12, 8, 10, 15, 0, TimeSpan.Zero);
 
-        var child = MirrorChildren.Build(mirror, mirror.Spec.Destinations[0], slot, "manual", "deploy-42");
+        SyncJob child = MirrorChildren.Build(mirror, mirror.Spec.Destinations[0], slot, "manual", "deploy-42");
 
         Assert.Equal("assets", child.Metadata.Labels![MirrorLabels.Mirror]);
         Assert.Equal(mirror.Metadata.Uid, child.Metadata.Labels[MirrorLabels.MirrorUid]);
@@ -76,7 +77,7 @@ public sealed class MirrorChildrenTests
         Assert.Equal("2026-12-08T10:15:00Z", child.Metadata.Annotations![MirrorLabels.ScheduledTime]);
         Assert.Equal("manual", child.Metadata.Annotations[MirrorLabels.Trigger]);
         Assert.Equal("deploy-42", child.Metadata.Annotations[MirrorLabels.ManualTrigger]);
-        var owner = Assert.Single(child.Metadata.OwnerReferences!);
+        V1OwnerReference owner = Assert.Single(child.Metadata.OwnerReferences!);
         Assert.Equal(("ferry.io/v1alpha1", "ReplicaMirror", "assets", mirror.Metadata.Uid, true, true),
             (owner.ApiVersion, owner.Kind, owner.Name, owner.Uid, owner.Controller, owner.BlockOwnerDeletion));
         Assert.True(MirrorChildren.IsControlledBy(child, mirror));

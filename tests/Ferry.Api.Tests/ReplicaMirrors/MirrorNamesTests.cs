@@ -19,9 +19,9 @@ public sealed class MirrorNamesTests
     [Fact]
     public void ChildName_LongMirrorName_CutWithHashAndStillUnique()
     {
-        var longName = new string('m', 60) + ".example";
-        var a = MirrorNames.ChildName(longName, "eu-west", Slot);
-        var b = MirrorNames.ChildName(longName + "x", "eu-west", Slot);
+        string longName = new string('m', 60) + ".example";
+        string a = MirrorNames.ChildName(longName, "eu-west", Slot);
+        string b = MirrorNames.ChildName(longName + "x", "eu-west", Slot);
 
         Assert.True(a.Length <= 63, a);
         Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", a);
@@ -33,9 +33,9 @@ public sealed class MirrorNamesTests
     [Fact]
     public void LabelValue_LongName_CutToSixtyThreeWithHash()
     {
-        var name = new string('a', 100);
+        string name = new string('a', 100);
 
-        var value = MirrorNames.LabelValue(name);
+        string value = MirrorNames.LabelValue(name);
 
         Assert.Equal(63, value.Length);
         Assert.Equal("short", MirrorNames.LabelValue("short"));

@@ -48,8 +48,8 @@ public sealed class MirrorTriggerTests
     {
         var trigger = MirrorTrigger.Parse(Spec("*/30 * * * *", "Europe/Berlin"));
         var slots = new List<DateTimeOffset>();
-        var cursor = Utc("2026-10-24T23:15:00Z");
-        for (var i = 0; i < 6; i++)
+        DateTimeOffset cursor = Utc("2026-10-24T23:15:00Z");
+        for (int i = 0; i < 6; i++)
         {
             cursor = trigger.NextAfter(cursor)!.Value;
             slots.Add(cursor);
@@ -65,10 +65,10 @@ public sealed class MirrorTriggerTests
     public void Decide_ScheduleFirstRun_WaitsForTheFirstSlotAfterCreation()
     {
         var trigger = MirrorTrigger.Parse(Spec("0 * * * *"));
-        var created = Utc("2026-12-08T10:20:00Z");
+        DateTimeOffset created = Utc("2026-12-08T10:20:00Z");
 
-        var before = trigger.Decide(null, created, Utc("2026-12-08T10:59:59Z"));
-        var at = trigger.Decide(null, created, Utc("2026-12-08T11:00:03Z"));
+        SlotDecision before = trigger.Decide(null, created, Utc("2026-12-08T10:59:59Z"));
+        SlotDecision at = trigger.Decide(null, created, Utc("2026-12-08T11:00:03Z"));
 
         Assert.Equal(new SlotDecision(null, null, 0, Utc("2026-12-08T11:00:00Z")), before);
         Assert.Equal(new SlotDecision(Utc("2026-12-08T11:00:00Z"), Utc("2026-12-08T11:00:00Z"), 0, Utc("2026-12-08T12:00:00Z")), at);
@@ -78,9 +78,9 @@ public sealed class MirrorTriggerTests
     public void Decide_ThreeDayDowntime_RunsOnlyTheLatestSlotAndCountsTheRest()
     {
         var trigger = MirrorTrigger.Parse(Spec("0 * * * *"));
-        var last = Utc("2026-12-05T10:00:00Z");
+        DateTimeOffset last = Utc("2026-12-05T10:00:00Z");
 
-        var decision = trigger.Decide(last, Utc("2026-12-01T00:00:00Z"), Utc("2026-12-08T10:20:00Z"));
+        SlotDecision decision = trigger.Decide(last, Utc("2026-12-01T00:00:00Z"), Utc("2026-12-08T10:20:00Z"));
 
         // 72 hourly slots passed (11:00 on the 5th up to 10:00 on the 8th): the latest runs, 71 are missed.
         Assert.Equal(Utc("2026-12-08T10:00:00Z"), decision.Run);
@@ -92,10 +92,10 @@ public sealed class MirrorTriggerTests
     public void Decide_LatestSlotPastStartingDeadline_DoesNotRunButIsConsumedAndCounted()
     {
         var trigger = MirrorTrigger.Parse(Spec("0 * * * *", deadline: 600));
-        var last = Utc("2026-12-05T10:00:00Z");
+        DateTimeOffset last = Utc("2026-12-05T10:00:00Z");
 
-        var late = trigger.Decide(last, Utc("2026-12-01T00:00:00Z"), Utc("2026-12-08T10:20:00Z"));
-        var inTime = trigger.Decide(last, Utc("2026-12-01T00:00:00Z"), Utc("2026-12-08T10:09:59Z"));
+        SlotDecision late = trigger.Decide(last, Utc("2026-12-01T00:00:00Z"), Utc("2026-12-08T10:20:00Z"));
+        SlotDecision inTime = trigger.Decide(last, Utc("2026-12-01T00:00:00Z"), Utc("2026-12-08T10:09:59Z"));
 
         Assert.Null(late.Run);
         Assert.Equal(Utc("2026-12-08T10:00:00Z"), late.Consumed);
@@ -109,7 +109,7 @@ public sealed class MirrorTriggerTests
     {
         var trigger = MirrorTrigger.Parse(Spec("* * * * *"));
 
-        var decision = trigger.Decide(Utc("2025-12-08T10:00:00Z"), Utc("2025-12-01T00:00:00Z"), Utc("2026-12-08T10:20:30Z"));
+        SlotDecision decision = trigger.Decide(Utc("2025-12-08T10:00:00Z"), Utc("2025-12-01T00:00:00Z"), Utc("2026-12-08T10:20:30Z"));
 
         Assert.Equal(Utc("2026-12-08T10:20:00Z"), decision.Run);
         Assert.Equal(MirrorTrigger.MaxCountedSlots - 1, decision.Missed);
@@ -119,11 +119,11 @@ public sealed class MirrorTriggerTests
     public void Decide_Interval_FirstAtCreationThenEveryIntervalFromTheLastSlot()
     {
         var trigger = MirrorTrigger.Parse(Spec(interval: "15m"));
-        var created = Utc("2026-12-08T10:00:07Z");
+        DateTimeOffset created = Utc("2026-12-08T10:00:07Z");
 
-        var first = trigger.Decide(null, created, created);
-        var early = trigger.Decide(created, created, created + TimeSpan.FromMinutes(14));
-        var late = trigger.Decide(created, created, created + TimeSpan.FromMinutes(47));
+        SlotDecision first = trigger.Decide(null, created, created);
+        SlotDecision early = trigger.Decide(created, created, created + TimeSpan.FromMinutes(14));
+        SlotDecision late = trigger.Decide(created, created, created + TimeSpan.FromMinutes(47));
 
         Assert.Equal(new SlotDecision(created, created, 0, created + TimeSpan.FromMinutes(15)), first);
         Assert.Equal(new SlotDecision(null, null, 0, created + TimeSpan.FromMinutes(15)), early);
@@ -155,7 +155,7 @@ public sealed class MirrorTriggerTests
     [InlineData(null, null, "10x", "spec.interval")]
     public void Parse_BadTrigger_FormatExceptionNamesTheField(string? schedule, string? zone, string? interval, string message)
     {
-        var e = Assert.Throws<FormatException>(() => MirrorTrigger.Parse(Spec(schedule, zone, interval)));
+        FormatException e = Assert.Throws<FormatException>(() => MirrorTrigger.Parse(Spec(schedule, zone, interval)));
 
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
@@ -163,7 +163,7 @@ public sealed class MirrorTriggerTests
     [Fact]
     public void Parse_ScheduleAndInterval_Refused()
     {
-        var e = Assert.Throws<FormatException>(() => MirrorTrigger.Parse(Spec("@daily", interval: "1h")));
+        FormatException e = Assert.Throws<FormatException>(() => MirrorTrigger.Parse(Spec("@daily", interval: "1h")));
 
         Assert.Contains("mutually exclusive", e.Message, StringComparison.Ordinal);
     }
@@ -175,9 +175,9 @@ public sealed class MirrorTriggerTests
     [InlineData(null, null, null, -1)]
     public void Rpo_DefaultsToTwiceTheCadence(string? schedule, string? interval, string? rpo, int expectedSeconds)
     {
-        var spec = Spec(schedule, interval: interval, rpo: rpo);
+        ReplicaMirrorSpec spec = Spec(schedule, interval: interval, rpo: rpo);
 
-        var actual = MirrorTrigger.Parse(spec).Rpo(spec, Utc("2026-12-08T10:20:00Z"));
+        TimeSpan? actual = MirrorTrigger.Parse(spec).Rpo(spec, Utc("2026-12-08T10:20:00Z"));
 
         Assert.Equal(expectedSeconds < 0 ? null : TimeSpan.FromSeconds(expectedSeconds), actual);
     }

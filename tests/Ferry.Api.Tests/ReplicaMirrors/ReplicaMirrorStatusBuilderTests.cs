@@ -53,7 +53,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
         Assert.Equal("AccessDenied again", d.LastError);
         Assert.Null(d.LastSuccessfulSyncTime);
 
-        var ok = ReplicaMirrorStatusBuilder.RecordFinished(d, Finished("m-a-3", T0.AddMinutes(30), T0.AddMinutes(34).AddSeconds(12), succeeded: true), T0.AddMinutes(40));
+        MirrorRunResult ok = ReplicaMirrorStatusBuilder.RecordFinished(d, Finished("m-a-3", T0.AddMinutes(30), T0.AddMinutes(34).AddSeconds(12), succeeded: true), T0.AddMinutes(40));
 
         Assert.Equal(MirrorSyncResult.Succeeded, ok.Result);
         Assert.Equal("m-a-3", d.LastResult!.SyncJob);
@@ -68,7 +68,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
     [Fact]
     public void Summarize_WithinAndPastRpo_InSyncFlipsAtTheReturnedTime()
     {
-        var mirror = Mirror("a", "b");
+        ReplicaMirror mirror = Mirror("a", "b");
         var time = new FakeTimeProvider(T0.AddMinutes(20));
         var status = new ReplicaMirrorStatus
         {
@@ -79,14 +79,14 @@ public sealed class ReplicaMirrorStatusBuilderTests
             ],
         };
 
-        var flip = ReplicaMirrorStatusBuilder.Summarize(mirror, status, TimeSpan.FromMinutes(30), time);
+        DateTimeOffset? flip = ReplicaMirrorStatusBuilder.Summarize(mirror, status, TimeSpan.FromMinutes(30), time);
 
-        var inSync = status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.InSync)!;
+        V1Condition inSync = status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.InSync)!;
         Assert.Equal((ConditionStatus.True, ReplicaMirrorConditionReasons.WithinRpo), (inSync.Status, inSync.Reason));
         Assert.Equal(T0.AddMinutes(30), flip);
         Assert.Equal("20m0s", status.DataAge);
         Assert.Equal(MirrorSyncResult.Succeeded, status.LastSyncResult);
-        var transition = inSync.LastTransitionTime;
+        DateTime transition = inSync.LastTransitionTime;
 
         time.SetUtcNow(T0.AddMinutes(31));
         ReplicaMirrorStatusBuilder.Summarize(mirror, status, TimeSpan.FromMinutes(30), time);
@@ -102,7 +102,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
     [Fact]
     public void Summarize_OneDestinationFailed_PartiallyFailedAndDegradedUntilItsNextSuccess()
     {
-        var mirror = Mirror("a", "b");
+        ReplicaMirror mirror = Mirror("a", "b");
         var time = new FakeTimeProvider(T0.AddMinutes(5));
         var a = new MirrorDestinationStatus { Name = "a" };
         var b = new MirrorDestinationStatus { Name = "b" };
@@ -113,7 +113,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
         ReplicaMirrorStatusBuilder.Summarize(mirror, status, null, time);
 
         Assert.Equal(MirrorSyncResult.PartiallyFailed, status.LastSyncResult);
-        var degraded = status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.Degraded)!;
+        V1Condition degraded = status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.Degraded)!;
         Assert.Equal((ConditionStatus.True, ReplicaMirrorConditionReasons.SyncPartiallyFailed), (degraded.Status, degraded.Reason));
         Assert.Contains("b: 1 failed run(s) in a row, last m-b-1: AccessDenied", degraded.Message, StringComparison.Ordinal);
         Assert.Equal(ConditionStatus.False, status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.InSync)!.Status);
@@ -131,7 +131,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
     [Fact]
     public void Summarize_EveryDestinationFailed_FailedAndMaxDeleteExceededSaysWhy()
     {
-        var mirror = Mirror("a", "b");
+        ReplicaMirror mirror = Mirror("a", "b");
         var a = new MirrorDestinationStatus { Name = "a" };
         var b = new MirrorDestinationStatus { Name = "b" };
         ReplicaMirrorStatusBuilder.RecordFinished(a, Finished("m-a-1", T0, T0.AddMinutes(1), succeeded: false, reason: SyncJobConditionReasons.MaxDeleteExceeded, error: "would delete 40 keys; maxDelete is 50% (20)"), T0);
@@ -147,7 +147,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
     [Fact]
     public void Summarize_SuspendedDestination_LeftOutOfInSyncAndResult()
     {
-        var mirror = Mirror("a", "b");
+        ReplicaMirror mirror = Mirror("a", "b");
         mirror.Spec.Destinations[1].Suspend = true;
         var a = new MirrorDestinationStatus { Name = "a" };
         ReplicaMirrorStatusBuilder.RecordFinished(a, Finished("m-a-1", T0, T0.AddMinutes(1), succeeded: true), T0);

@@ -1,9 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.Api.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Api.Tests.Samples;
 
@@ -34,7 +37,7 @@ public sealed class SamplesTests
     [Fact]
     public void SyncJobSample_ReadsIntoTypes()
     {
-        var job = Assert.IsType<SyncJob>(Assert.Single(
+        SyncJob job = Assert.IsType<SyncJob>(Assert.Single(
             ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "syncjob-s3-to-volume.yaml")))));
 
         Assert.Equal(("imagenet-to-pvc", "ml"), (job.Metadata.Name, job.Metadata.NamespaceProperty));
@@ -54,7 +57,7 @@ public sealed class SamplesTests
     [Fact]
     public void ReplicaMirrorSample_ReadsIntoTypes()
     {
-        var mirror = Assert.IsType<ReplicaMirror>(Assert.Single(
+        ReplicaMirror mirror = Assert.IsType<ReplicaMirror>(Assert.Single(
             ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "replicamirror-s3-two-regions.yaml")))));
 
         Assert.Equal(["eu-west", "ap-southeast"], mirror.Spec.Destinations.Select(d => d.Name));
@@ -69,11 +72,11 @@ public sealed class SamplesTests
     [Fact]
     public void NightlySftpMirrorSample_ReadsIntoTypesAndSchedulesInBerlinTime()
     {
-        var mirror = Assert.IsType<ReplicaMirror>(Assert.Single(
+        ReplicaMirror mirror = Assert.IsType<ReplicaMirror>(Assert.Single(
             ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "replicamirror-volume-to-sftp-nightly.yaml")))));
 
         Assert.Equal(("uploads", true), (mirror.Spec.Source.Volume!.ClaimName, mirror.Spec.Source.Volume.ReadOnly));
-        var offsite = Assert.Single(mirror.Spec.Destinations);
+        MirrorDestination offsite = Assert.Single(mirror.Spec.Destinations);
         Assert.Equal(("offsite", "backup.example.net", "offsite-sftp"), (offsite.Name, offsite.Sftp!.Host, offsite.Sftp.CredentialsSecretRef.Name));
         var trigger = MirrorTrigger.Parse(mirror.Spec);
         Assert.Equal(MirrorTriggerKind.Schedule, trigger.Kind);
@@ -87,11 +90,11 @@ public sealed class SamplesTests
     [Fact]
     public void Samples_PassTheCrdSchemas()
     {
-        foreach (var file in SampleFiles())
+        foreach (string file in SampleFiles())
         {
-            var document = Document(file);
+            JsonObject document = Document(file);
 
-            var errors = OpenApiValidator.Validate(document, SchemasByKind[(string)document["kind"]!]);
+            IReadOnlyList<string> errors = OpenApiValidator.Validate(document, SchemasByKind[(string)document["kind"]!]);
 
             Assert.True(errors.Count == 0, $"{Path.GetFileName(file)}: {string.Join("; ", errors)}");
         }
@@ -100,12 +103,12 @@ public sealed class SamplesTests
     [Fact]
     public void Samples_RoundTripThroughTypesWithoutLoss()
     {
-        foreach (var file in SampleFiles())
+        foreach (string file in SampleFiles())
         {
-            var document = Document(file);
-            var typed = Assert.Single(ManifestReader.Read(File.ReadAllText(file)));
+            JsonObject document = Document(file);
+            IKubernetesObject<V1ObjectMeta> typed = Assert.Single(ManifestReader.Read(File.ReadAllText(file)));
 
-            var json = typed switch
+            JsonNode? json = typed switch
             {
                 SyncJob job => JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob),
                 ReplicaMirror mirror => JsonSerializer.SerializeToNode(mirror, ApiJsonContext.Default.ReplicaMirror),
@@ -120,21 +123,21 @@ public sealed class SamplesTests
     [Fact]
     public void Samples_AfterSchemaDefaults_HaveKindSpecificDefaults()
     {
-        var mirror = Document(Path.Combine(RepoPaths.Samples, "replicamirror-s3-two-regions.yaml"));
-        var job = Document(Path.Combine(RepoPaths.Samples, "syncjob-s3-to-volume.yaml"));
+        JsonObject mirror = Document(Path.Combine(RepoPaths.Samples, "replicamirror-s3-two-regions.yaml"));
+        JsonObject job = Document(Path.Combine(RepoPaths.Samples, "syncjob-s3-to-volume.yaml"));
         job["spec"]!.AsObject().Remove("deleteDst");
 
         OpenApiValidator.ApplyDefaults(mirror, SchemasByKind["ReplicaMirror"]);
         OpenApiValidator.ApplyDefaults(job, SchemasByKind["SyncJob"]);
 
-        var m = mirror.Deserialize(ApiJsonContext.Default.ReplicaMirror)!;
+        ReplicaMirror m = mirror.Deserialize(ApiJsonContext.Default.ReplicaMirror)!;
         Assert.True(m.Spec.DeleteDst);
         Assert.Equal("10%", m.Spec.MaxDelete!.StringValue);
         Assert.Equal((32, 1, 6), (m.Spec.Threads!.Value, m.Spec.ListDepth!.Value, m.Spec.BackoffLimit!.Value));
         Assert.Equal(("accessKeyId", "secretAccessKey"),
             (m.Spec.Source.S3!.CredentialsSecretRef!.AccessKeyIdKey, m.Spec.Source.S3.CredentialsSecretRef.SecretAccessKeyKey));
         Assert.Equal("AWS_ACCESS_KEY_ID", m.Spec.Destinations[1].S3!.CredentialsSecretRef!.AccessKeyIdKey);
-        var j = job.Deserialize(ApiJsonContext.Default.SyncJob)!;
+        SyncJob j = job.Deserialize(ApiJsonContext.Default.SyncJob)!;
         Assert.Null(j.Spec.DeleteDst);
         Assert.Equal("5%", j.Spec.MaxDelete!.StringValue);
         Assert.Equal("us-east-1", ((JsonObject)SchemasByKind["SyncJob"]["properties"]!["spec"]!["properties"]!["source"]!
@@ -150,15 +153,15 @@ public sealed class SamplesTests
             .SelectMany(f => ManifestReader.ReadDocuments(File.ReadAllText(f)))
             .ToDictionary(s => ((string)s["metadata"]!["namespace"]!, (string)s["metadata"]!["name"]!));
         var references = new List<(string Namespace, string Name, string[] Keys)>();
-        foreach (var obj in SampleFiles().SelectMany(f => ManifestReader.Read(File.ReadAllText(f))))
+        foreach (IKubernetesObject<V1ObjectMeta>? obj in SampleFiles().SelectMany(f => ManifestReader.Read(File.ReadAllText(f))))
         {
-            var endpoints = obj switch
+            Endpoint[] endpoints = obj switch
             {
                 SyncJob job => new[] { job.Spec.Source, job.Spec.Destination },
                 ReplicaMirror mirror => [mirror.Spec.Source, .. mirror.Spec.Destinations],
                 _ => [],
             };
-            foreach (var s3 in endpoints.Select(e => e.S3?.CredentialsSecretRef).OfType<Endpoints.S3CredentialsSecretRef>())
+            foreach (S3CredentialsSecretRef s3 in endpoints.Select(e => e.S3?.CredentialsSecretRef).OfType<Endpoints.S3CredentialsSecretRef>())
             {
                 references.Add((obj.Metadata.NamespaceProperty!, s3.Name,
                     [s3.AccessKeyIdKey ?? "accessKeyId", s3.SecretAccessKeyKey ?? "secretAccessKey"]));
@@ -168,14 +171,14 @@ public sealed class SamplesTests
         Assert.Equal(4, references.Count);
         var sftp = SampleFiles().SelectMany(f => ManifestReader.Read(File.ReadAllText(f))).OfType<ReplicaMirror>()
             .SelectMany(m => m.Spec.Destinations.Select(d => (m.Metadata.NamespaceProperty!, d.Sftp?.CredentialsSecretRef))).Where(r => r.Item2 is not null).ToList();
-        var (sftpNamespace, sftpRef) = Assert.Single(sftp);
-        Assert.True(secrets.TryGetValue((sftpNamespace, sftpRef!.Name), out var sftpSecret), $"Secret {sftpNamespace}/{sftpRef.Name} missing");
+        (string? sftpNamespace, SftpCredentialsSecretRef? sftpRef) = Assert.Single(sftp);
+        Assert.True(secrets.TryGetValue((sftpNamespace, sftpRef!.Name), out JsonObject? sftpSecret), $"Secret {sftpNamespace}/{sftpRef.Name} missing");
         Assert.NotNull(sftpSecret["stringData"]!["privateKey"]);
         Assert.NotNull(sftpSecret["stringData"]!["knownHosts"]);
-        foreach (var (ns, name, keys) in references)
+        foreach ((string? ns, string? name, string[]? keys) in references)
         {
-            Assert.True(secrets.TryGetValue((ns, name), out var secret), $"Secret {ns}/{name} missing from config/samples/secrets");
-            foreach (var key in keys)
+            Assert.True(secrets.TryGetValue((ns, name), out JsonObject? secret), $"Secret {ns}/{name} missing from config/samples/secrets");
+            foreach (string key in keys)
             {
                 Assert.NotNull(secret["stringData"]![key]);
             }
@@ -191,13 +194,13 @@ public sealed class SamplesTests
     [MemberData(nameof(InvalidFiles))]
     public void InvalidVariant_IsRejectedWithTheExpectedError(string file)
     {
-        var text = File.ReadAllText(Path.Combine(RepoPaths.InvalidSamples, file));
-        var expected = text.Split('\n')[0];
+        string text = File.ReadAllText(Path.Combine(RepoPaths.InvalidSamples, file));
+        string expected = text.Split('\n')[0];
         Assert.StartsWith("# expect: ", expected, StringComparison.Ordinal);
         expected = expected["# expect: ".Length..];
-        var document = ManifestReader.ReadDocuments(text).Single();
+        JsonObject document = ManifestReader.ReadDocuments(text).Single();
 
-        var errors = OpenApiValidator.Validate(document, SchemasByKind[(string)document["kind"]!]);
+        IReadOnlyList<string> errors = OpenApiValidator.Validate(document, SchemasByKind[(string)document["kind"]!]);
 
         Assert.Contains(errors, e => e.StartsWith(expected, StringComparison.Ordinal));
     }
@@ -205,7 +208,7 @@ public sealed class SamplesTests
     [Fact]
     public void InvalidVariants_CoverTheRequiredCases()
     {
-        var names = InvalidFileNames();
+        List<string> names = InvalidFileNames();
 
         Assert.Contains("syncjob-two-endpoint-kinds.yaml", names);
         Assert.Contains("syncjob-negative-workers.yaml", names);

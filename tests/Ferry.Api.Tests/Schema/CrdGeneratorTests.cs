@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -19,35 +20,35 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void GenerateAllYaml_MatchesCommittedFiles()
     {
-        var generated = _generator.GenerateAllYaml();
+        IReadOnlyDictionary<string, string> generated = _generator.GenerateAllYaml();
         if (Environment.GetEnvironmentVariable("FERRY_UPDATE_CRDS") == "1")
         {
             Directory.CreateDirectory(RepoPaths.Crds);
-            foreach (var (name, yaml) in generated)
+            foreach ((string? name, string? yaml) in generated)
             {
                 File.WriteAllText(Path.Combine(RepoPaths.Crds, name), yaml);
             }
         }
 
-        foreach (var (name, yaml) in generated)
+        foreach ((string? name, string? yaml) in generated)
         {
-            var path = Path.Combine(RepoPaths.Crds, name);
+            string path = Path.Combine(RepoPaths.Crds, name);
             Assert.True(File.Exists(path), $"{path} is missing; run scripts/gen-crds.sh");
             Assert.True(File.ReadAllText(path) == yaml, $"{path} is stale; run scripts/gen-crds.sh");
         }
 
-        var committed = Directory.GetFiles(RepoPaths.Crds, "*.yaml").Select(Path.GetFileName);
+        IEnumerable<string?> committed = Directory.GetFiles(RepoPaths.Crds, "*.yaml").Select(Path.GetFileName);
         Assert.Equal(generated.Keys.Order(StringComparer.Ordinal), committed.Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void GenerateAllYaml_ReadsBackToGeneratedObject()
     {
-        foreach (var type in CrdGenerator.ResourceTypes)
+        foreach (Type type in CrdGenerator.ResourceTypes)
         {
-            var yaml = _generator.GenerateAllYaml()[CrdGenerator.FileName(type)];
+            string yaml = _generator.GenerateAllYaml()[CrdGenerator.FileName(type)];
 
-            var read = Assert.Single(ManifestReader.ReadDocuments(yaml));
+            JsonObject read = Assert.Single(ManifestReader.ReadDocuments(yaml));
 
             Assert.True(JsonNode.DeepEquals(_generator.Generate(type), read), $"{type.Name}: YAML does not read back");
         }
@@ -91,7 +92,7 @@ public sealed class CrdGeneratorTests
     public void Generate_EveryDefaultValidatesAgainstItsSchema(string kind)
     {
         var errors = new List<string>();
-        var defaults = 0;
+        int defaults = 0;
         Walk(RootSchema(Crd(kind)), "", (path, schema) =>
         {
             if (schema["default"] is { } value)
@@ -117,7 +118,7 @@ public sealed class CrdGeneratorTests
             }
         });
         Assert.NotEmpty(patterns);
-        foreach (var pattern in patterns)
+        foreach (string pattern in patterns)
         {
             _ = new Regex(pattern);
             Assert.DoesNotMatch(@"\(\?[=!<]|\\[1-9]", pattern);
@@ -127,16 +128,16 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Generate_SyncJob_NamesSubresourceAndColumns()
     {
-        var crd = Crd(nameof(SyncJob));
+        JsonObject crd = Crd(nameof(SyncJob));
 
         Assert.Equal("syncjobs.ferry.io", (string?)crd["metadata"]!["name"]);
-        var names = crd["spec"]!["names"]!;
+        JsonNode names = crd["spec"]!["names"]!;
         Assert.Equal(("SyncJob", "SyncJobList", "syncjobs", "syncjob"),
             ((string?)names["kind"], (string?)names["listKind"], (string?)names["plural"], (string?)names["singular"]));
         Assert.Equal(["sj"], names["shortNames"]!.AsArray().Select(n => (string)n!));
         Assert.Equal(["ferry"], names["categories"]!.AsArray().Select(n => (string)n!));
         Assert.Equal("Namespaced", (string?)crd["spec"]!["scope"]);
-        var version = Version(crd);
+        JsonObject version = Version(crd);
         Assert.Equal(("v1alpha1", true, true), ((string?)version["name"], (bool)version["served"]!, (bool)version["storage"]!));
         Assert.NotNull(version["subresources"]!["status"]);
         var columns = version["additionalPrinterColumns"]!.AsArray()
@@ -150,10 +151,10 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Generate_ReplicaMirror_ShortNameAndColumns()
     {
-        var crd = Crd(nameof(ReplicaMirror));
+        JsonObject crd = Crd(nameof(ReplicaMirror));
 
         Assert.Equal(["rmir"], crd["spec"]!["names"]!["shortNames"]!.AsArray().Select(n => (string)n!));
-        var columns = Version(crd)["additionalPrinterColumns"]!.AsArray()
+        IEnumerable<string> columns = Version(crd)["additionalPrinterColumns"]!.AsArray()
             .Where(c => c!["priority"] is null).Select(c => (string)c!["name"]!);
         Assert.Equal(["Ready", "In Sync", "Last Sync", "Next Sync", "Age"], columns);
     }
@@ -161,8 +162,8 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Generate_DefaultsDifferPerKindForSharedOptions()
     {
-        var job = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!;
-        var mirror = RootSchema(Crd(nameof(ReplicaMirror)))["properties"]!["spec"]!["properties"]!;
+        JsonNode job = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!;
+        JsonNode mirror = RootSchema(Crd(nameof(ReplicaMirror)))["properties"]!["spec"]!["properties"]!;
 
         Assert.Null(job["deleteDst"]!["default"]);
         Assert.True((bool)mirror["deleteDst"]!["default"]!);
@@ -181,7 +182,7 @@ public sealed class CrdGeneratorTests
         var source = (JsonObject)RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!["source"]!;
 
         Assert.Equal("""[{"required":["s3"]},{"required":["volume"]},{"required":["sftp"]}]""", source["oneOf"]!.ToJsonString());
-        var rule = Assert.Single(source["x-kubernetes-validations"]!.AsArray());
+        JsonNode? rule = Assert.Single(source["x-kubernetes-validations"]!.AsArray());
         Assert.Equal("[has(self.s3), has(self.volume), has(self.sftp)].exists_one(x, x)", (string?)rule!["rule"]);
         Assert.Equal(["credentialsSecretRef", "host", "user"],
             source["properties"]!["sftp"]!["required"]!.AsArray().Select(n => (string)n!));
@@ -190,12 +191,12 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Generate_ReplicaMirror_ScheduleXorIntervalAndUniqueDestinations()
     {
-        var spec = RootSchema(Crd(nameof(ReplicaMirror)))["properties"]!["spec"]!;
+        JsonNode spec = RootSchema(Crd(nameof(ReplicaMirror)))["properties"]!["spec"]!;
 
         Assert.Equal("""{"required":["schedule","interval"]}""", spec["not"]!.ToJsonString());
         Assert.Contains(spec["x-kubernetes-validations"]!.AsArray(),
             r => (string?)r!["rule"] == "[has(self.schedule), has(self.interval)].filter(x, x).size() <= 1");
-        var destinations = spec["properties"]!["destinations"]!;
+        JsonNode destinations = spec["properties"]!["destinations"]!;
         Assert.Equal(("map", "[\"name\"]", 1L),
             ((string?)destinations["x-kubernetes-list-type"], destinations["x-kubernetes-list-map-keys"]!.ToJsonString(),
              (long)destinations["minItems"]!));
@@ -205,14 +206,14 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Generate_SyncJob_ImmutabilityRuleComparesEverySpecFieldButTheMutableOnes()
     {
-        var root = RootSchema(Crd(nameof(SyncJob)));
-        var rule = (string)Assert.Single(root["x-kubernetes-validations"]!.AsArray())!["rule"]!;
+        JsonObject root = RootSchema(Crd(nameof(SyncJob)));
+        string rule = (string)Assert.Single(root["x-kubernetes-validations"]!.AsArray())!["rule"]!;
         var specFields = root["properties"]!["spec"]!["properties"]!.AsObject().Select(p => p.Key).ToList();
 
         Assert.StartsWith("!(has(oldSelf.status) && has(oldSelf.status.startTime)) || (", rule, StringComparison.Ordinal);
-        foreach (var field in specFields)
+        foreach (string? field in specFields)
         {
-            var compared = rule.Contains($"self.spec.{field} == oldSelf.spec.{field}", StringComparison.Ordinal);
+            bool compared = rule.Contains($"self.spec.{field} == oldSelf.spec.{field}", StringComparison.Ordinal);
             Assert.True(compared == field is not ("suspend" or "ttlSecondsAfterFinished" or "workers" or "runner"), $"{field}: compared={compared}");
         }
 
@@ -223,7 +224,7 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Generate_MaxDelete_IsIntOrStringWithPercentagePattern()
     {
-        var maxDelete = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!["maxDelete"]!;
+        JsonNode maxDelete = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!["maxDelete"]!;
 
         Assert.True((bool)maxDelete["x-kubernetes-int-or-string"]!);
         Assert.Null(maxDelete["type"]);
@@ -236,7 +237,7 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Generate_Descriptions_ComeFromXmlDocs()
     {
-        var spec = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!;
+        JsonNode spec = RootSchema(Crd(nameof(SyncJob)))["properties"]!["spec"]!["properties"]!;
 
         Assert.Equal("Concurrent copy operations in each runner pod (juicefs sync --threads). Default: 10.",
             (string?)spec["threads"]!["description"]);
@@ -256,14 +257,14 @@ public sealed class CrdGeneratorTests
     [MemberData(nameof(Kinds))]
     public void Generate_SchemaDeclaresEverySerializedFieldWithItsType(string kind)
     {
-        var type = kind == nameof(SyncJob) ? typeof(SyncJob) : typeof(ReplicaMirror);
-        var obj = Populate(type, depth: 0)!;
-        var json = kind == nameof(SyncJob)
+        Type type = kind == nameof(SyncJob) ? typeof(SyncJob) : typeof(ReplicaMirror);
+        object obj = Populate(type, depth: 0)!;
+        JsonNode json = kind == nameof(SyncJob)
             ? JsonSerializer.SerializeToNode((SyncJob)obj, ApiJsonContext.Default.SyncJob)!
             : JsonSerializer.SerializeToNode((ReplicaMirror)obj, ApiJsonContext.Default.ReplicaMirror)!;
         json["metadata"] = new JsonObject { ["name"] = "x" };
 
-        var errors = OpenApiValidator.Validate(json, RootSchema(Crd(kind)));
+        IReadOnlyList<string> errors = OpenApiValidator.Validate(json, RootSchema(Crd(kind)));
 
         // Values made up by reflection break patterns, enums of plain strings and one-of rules; nothing else may fail.
         var structural = errors.Where(e => e.Contains("unknown field", StringComparison.Ordinal) ||
@@ -340,8 +341,8 @@ public sealed class CrdGeneratorTests
             return null;
         }
 
-        var obj = Activator.CreateInstance(type)!;
-        foreach (var property in type.GetProperties().Where(p => p.SetMethod is not null))
+        object obj = Activator.CreateInstance(type)!;
+        foreach (PropertyInfo? property in type.GetProperties().Where(p => p.SetMethod is not null))
         {
             property.SetValue(obj, Populate(property.PropertyType, depth + 1) ?? property.GetValue(obj));
         }
@@ -360,7 +361,7 @@ public sealed class CrdGeneratorTests
         visit(path, schema);
         if (schema["properties"] is JsonObject properties)
         {
-            foreach (var (name, child) in properties)
+            foreach ((string? name, JsonNode? child) in properties)
             {
                 Walk((JsonObject)child!, path + "." + name, visit);
             }
@@ -382,10 +383,10 @@ public sealed class CrdGeneratorTests
     /// and only properties that also exist outside.</summary>
     private static void CheckStructural(JsonObject schema, string path, bool inJunctor, List<string> errors)
     {
-        var intOrString = schema["x-kubernetes-int-or-string"] is not null;
+        bool intOrString = schema["x-kubernetes-int-or-string"] is not null;
         if (inJunctor)
         {
-            foreach (var forbidden in new[] { "type", "description", "default", "additionalProperties", "nullable" })
+            foreach (string? forbidden in new[] { "type", "description", "default", "additionalProperties", "nullable" })
             {
                 if (schema[forbidden] is not null && !(path.EndsWith(".anyOf", StringComparison.Ordinal) && forbidden == "type"))
                 {
@@ -410,19 +411,19 @@ public sealed class CrdGeneratorTests
             errors.Add($"{path}: no type");
         }
 
-        foreach (var junctor in Junctors)
+        foreach (string junctor in Junctors)
         {
-            var subschemas = schema[junctor] switch
+            List<JsonObject> subschemas = schema[junctor] switch
             {
                 JsonArray array => array.Select(s => (JsonObject)s!).ToList(),
                 JsonObject single => [single],
                 _ => [],
             };
-            foreach (var sub in subschemas)
+            foreach (JsonObject? sub in subschemas)
             {
                 if (!(intOrString && junctor == "anyOf"))
                 {
-                    foreach (var name in (sub["properties"] as JsonObject)?.Select(p => p.Key) ?? [])
+                    foreach (string? name in (sub["properties"] as JsonObject)?.Select(p => p.Key) ?? [])
                     {
                         if (schema["properties"]?[name] is null)
                         {
@@ -430,7 +431,7 @@ public sealed class CrdGeneratorTests
                         }
                     }
 
-                    foreach (var name in (sub["required"] as JsonArray)?.Select(n => (string)n!) ?? [])
+                    foreach (string? name in (sub["required"] as JsonArray)?.Select(n => (string)n!) ?? [])
                     {
                         if (schema["properties"]?[name] is null)
                         {
@@ -445,7 +446,7 @@ public sealed class CrdGeneratorTests
 
         if (schema["properties"] is JsonObject properties)
         {
-            foreach (var (name, child) in properties)
+            foreach ((string? name, JsonNode? child) in properties)
             {
                 CheckStructural((JsonObject)child!, path + ".properties." + name, inJunctor, errors);
             }
@@ -463,7 +464,7 @@ public sealed class CrdGeneratorTests
 
         if ((string?)schema["x-kubernetes-list-type"] == "map")
         {
-            foreach (var key in schema["x-kubernetes-list-map-keys"]!.AsArray().Select(k => (string)k!))
+            foreach (string? key in schema["x-kubernetes-list-map-keys"]!.AsArray().Select(k => (string)k!))
             {
                 if (schema["items"]?["required"]?.AsArray().Any(r => (string?)r == key) != true)
                 {

@@ -6,6 +6,8 @@ using Ferry.Api.Schema;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.Api.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Api.Tests.Schema;
 
@@ -13,7 +15,7 @@ public sealed class SchemaDefaultsTests
 {
     private static JsonObject SchemaOf(string kind)
     {
-        var crd = ManifestReader.ReadDocuments(File.ReadAllText(Path.Combine(RepoPaths.Crds, $"ferry.io_{kind.ToLowerInvariant()}s.yaml"))).Single();
+        JsonObject crd = ManifestReader.ReadDocuments(File.ReadAllText(Path.Combine(RepoPaths.Crds, $"ferry.io_{kind.ToLowerInvariant()}s.yaml"))).Single();
         return (JsonObject)crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!;
     }
 
@@ -31,14 +33,14 @@ public sealed class SchemaDefaultsTests
     [InlineData("replicamirror-s3-two-regions.yaml")]
     public void Apply_Sample_MatchesSchemaDefaulting(string file)
     {
-        var text = File.ReadAllText(Path.Combine(RepoPaths.Samples, file));
-        var document = ManifestReader.ReadDocuments(text).Single();
-        var typed = ManifestReader.Read(text).Single();
+        string text = File.ReadAllText(Path.Combine(RepoPaths.Samples, file));
+        JsonObject document = ManifestReader.ReadDocuments(text).Single();
+        IKubernetesObject<V1ObjectMeta> typed = ManifestReader.Read(text).Single();
 
         OpenApiValidator.ApplyDefaults(document, SchemaOf(typed.Kind));
         SchemaDefaults.Apply(typed);
 
-        var ours = Serialize(typed);
+        JsonNode ours = Serialize(typed);
         Assert.True(JsonNode.DeepEquals(document, ours), $"\nschema: {document.ToJsonString()}\ntyped:  {ours.ToJsonString()}");
     }
 
@@ -64,9 +66,9 @@ public sealed class SchemaDefaultsTests
             },
         };
 
-        foreach (var obj in new object[] { job, mirror })
+        foreach (object obj in new object[] { job, mirror })
         {
-            var document = Serialize(obj);
+            JsonNode document = Serialize(obj);
             OpenApiValidator.ApplyDefaults(document, SchemaOf(((k8s.IKubernetesObject)obj).Kind));
 
             SchemaDefaults.Apply(obj);

@@ -28,7 +28,7 @@ public sealed class ApiJsonContextTests
     [Fact]
     public void Serialize_SyncJob_CamelCaseApiVersionFirstNullsOmitted()
     {
-        var json = JsonSerializer.Serialize(NewJob(), ApiJsonContext.Default.SyncJob);
+        string json = JsonSerializer.Serialize(NewJob(), ApiJsonContext.Default.SyncJob);
 
         Assert.StartsWith("""{"apiVersion":"ferry.io/v1alpha1","kind":"SyncJob","metadata":{"name":"j","namespace":"ns"},"spec":{""", json, StringComparison.Ordinal);
         Assert.Contains("\"source\":{\"s3\":{\"bucket\":\"src\",\"forcePathStyle\":true}}", json, StringComparison.Ordinal);
@@ -41,13 +41,13 @@ public sealed class ApiJsonContextTests
     [Fact]
     public void Serialize_Status_EnumsAsNamesAndConditions()
     {
-        var job = NewJob();
+        SyncJob job = NewJob();
         job.Status = new SyncJobStatus { Phase = SyncJobPhase.Scanning, Conditions = [] };
         job.Status.Conditions.SetCondition(
             new V1Condition { Type = SyncJobConditionTypes.Progressing, Status = ConditionStatus.True, Reason = SyncJobConditionReasons.Scanning },
             new Support.FakeTimeProvider(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero)));
 
-        var status = JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob)!["status"]!;
+        JsonNode status = JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob)!["status"]!;
 
         Assert.Equal("Scanning", (string?)status["phase"]);
         Assert.Equal("2026-05-06T07:08:09Z", (string?)status["conditions"]![0]!["lastTransitionTime"]);
@@ -57,17 +57,17 @@ public sealed class ApiJsonContextTests
     public void RoundTrip_SyncJobWithManagedFields_KeepsFieldsV1()
     {
         const string fieldsV1 = """{"f:spec":{"f:deleteDst":{}}}""";
-        var json = JsonSerializer.Serialize(NewJob(), ApiJsonContext.Default.SyncJob).Replace(
+        string json = JsonSerializer.Serialize(NewJob(), ApiJsonContext.Default.SyncJob).Replace(
             "\"metadata\":{\"name\":\"j\"",
             $$"""
             "metadata":{"managedFields":[{"manager":"kubectl","operation":"Apply","fieldsType":"FieldsV1","fieldsV1":{{fieldsV1}}}],"name":"j"
             """,
             StringComparison.Ordinal);
 
-        var job = JsonSerializer.Deserialize(json, ApiJsonContext.Default.SyncJob)!;
-        var again = JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob)!;
+        SyncJob job = JsonSerializer.Deserialize(json, ApiJsonContext.Default.SyncJob)!;
+        JsonNode again = JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob)!;
 
-        var entry = again["metadata"]!["managedFields"]![0]!;
+        JsonNode entry = again["metadata"]!["managedFields"]![0]!;
         Assert.Equal("kubectl", (string?)entry["manager"]);
         Assert.Equal(fieldsV1, entry["fieldsV1"]!.ToJsonString());
     }
@@ -93,8 +93,8 @@ public sealed class ApiJsonContextTests
             },
         };
 
-        var json = JsonSerializer.Serialize(mirror, ApiJsonContext.Default.ReplicaMirror);
-        var back = JsonSerializer.Deserialize(json, ApiJsonContext.Default.ReplicaMirror)!;
+        string json = JsonSerializer.Serialize(mirror, ApiJsonContext.Default.ReplicaMirror);
+        ReplicaMirror back = JsonSerializer.Deserialize(json, ApiJsonContext.Default.ReplicaMirror)!;
 
         Assert.Contains("\"concurrencyPolicy\":\"Replace\"", json, StringComparison.Ordinal);
         Assert.Contains("\"lastSyncResult\":\"PartiallyFailed\"", json, StringComparison.Ordinal);

@@ -6,6 +6,8 @@ using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.Api.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Api.Tests.Serialization;
 
@@ -33,7 +35,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void Read_MultipleDocuments_TypedInOrderSkippingEmptyOnes()
     {
-        var objects = ManifestReader.Read("---\n" + Job + "\n---\n---\n" + Mirror + "\n---\n");
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects = ManifestReader.Read("---\n" + Job + "\n---\n---\n" + Mirror + "\n---\n");
 
         Assert.Collection(objects,
             o => Assert.Equal("a", Assert.IsType<SyncJob>(o).Metadata.Name),
@@ -52,7 +54,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void Read_StatusWithPhaseAndConditions_ParsesEnumAndTimes()
     {
-        var yaml = Job + """
+        string yaml = Job + """
 
             status:
               phase: Running
@@ -84,7 +86,7 @@ public sealed class ManifestReaderTests
             ["items"] = new JsonArray(ManifestReader.ReadDocuments(Job)[0].DeepClone(), ManifestReader.ReadDocuments(Mirror)[0].DeepClone()),
         };
 
-        var objects = ManifestReader.Read(list.ToJsonString());
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> objects = ManifestReader.Read(list.ToJsonString());
 
         Assert.Equal([typeof(SyncJob), typeof(ReplicaMirror)], objects.Select(o => o.GetType()));
     }
@@ -111,7 +113,7 @@ public sealed class ManifestReaderTests
     [InlineData("v: [a, 1]", "[\"a\",1]")]
     public void ReadDocuments_Scalars_FollowYamlCoreSchema(string yaml, string json)
     {
-        var document = ManifestReader.ReadDocuments(yaml).Single();
+        JsonObject document = ManifestReader.ReadDocuments(yaml).Single();
 
         Assert.Equal(json, document["v"]?.ToJsonString() ?? "null");
     }
@@ -121,7 +123,7 @@ public sealed class ManifestReaderTests
     [InlineData("ReplicaMirror")]
     public void Read_DocumentWithoutSpec_ThrowsManifestException(string kind)
     {
-        var e = Assert.Throws<ManifestException>(() => ManifestReader.Read($"apiVersion: ferry.io/v1alpha1\nkind: {kind}\nmetadata: {{name: x}}\n"));
+        ManifestException e = Assert.Throws<ManifestException>(() => ManifestReader.Read($"apiVersion: ferry.io/v1alpha1\nkind: {kind}\nmetadata: {{name: x}}\n"));
 
         Assert.Contains("no spec", e.Message, StringComparison.Ordinal);
         Assert.Contains(kind, e.Message, StringComparison.Ordinal);
@@ -130,7 +132,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void ReadDocuments_DuplicateKey_Throws()
     {
-        var e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("a: 1\nb: 2\na: 3\n"));
+        ManifestException e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("a: 1\nb: 2\na: 3\n"));
 
         Assert.Equal(3L, e.Line);
         Assert.Contains("Duplicate key", e.Message, StringComparison.OrdinalIgnoreCase);
@@ -139,7 +141,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void ReadDocuments_KeysThatResolveAlike_AreDuplicates()
     {
-        var e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("yes: 1\non: 2\n"));
+        ManifestException e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("yes: 1\non: 2\n"));
 
         Assert.Contains("duplicate key 'true'", e.Message, StringComparison.Ordinal);
     }
@@ -147,7 +149,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void ReadDocuments_PlainKeys_ResolveLikeKubectl()
     {
-        var document = ManifestReader.ReadDocuments("on: 1\n017: 2\n\"off\": 3\n").Single();
+        JsonObject document = ManifestReader.ReadDocuments("on: 1\n017: 2\n\"off\": 3\n").Single();
 
         Assert.Equal("{\"true\":1,\"15\":2,\"off\":3}", document.ToJsonString());
     }
@@ -155,7 +157,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void ReadDocuments_MalformedYaml_ThrowsWithLine()
     {
-        var e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("a: 1\nb: c: d\n"));
+        ManifestException e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("a: 1\nb: c: d\n"));
 
         Assert.Equal(2L, e.Line);
         Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("a: 1\nb: [1, 2\nc: 3\n"));
@@ -164,7 +166,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void ReadDocuments_ScalarDocument_Throws()
     {
-        var e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("a: 1\n---\njust text\n"));
+        ManifestException e = Assert.Throws<ManifestException>(() => ManifestReader.ReadDocuments("a: 1\n---\njust text\n"));
 
         Assert.Equal(1, e.DocumentIndex);
     }
@@ -172,7 +174,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void Read_OtherKind_ThrowsNamingIt()
     {
-        var e = Assert.Throws<ManifestException>(() => ManifestReader.Read(Job + "\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"));
+        ManifestException e = Assert.Throws<ManifestException>(() => ManifestReader.Read(Job + "\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"));
 
         Assert.Equal(1, e.DocumentIndex);
         Assert.Contains("kind 'Secret'", e.Message, StringComparison.Ordinal);
@@ -181,7 +183,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void IsFerryObjectAndToObject_PickFerryKindsOutOfMixedFiles()
     {
-        var documents = ManifestReader.ReadDocuments("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n---\n" + Job);
+        IReadOnlyList<JsonObject> documents = ManifestReader.ReadDocuments("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n---\n" + Job);
 
         var objects = documents.Where(ManifestReader.IsFerryObject).Select(d => ManifestReader.ToObject(d)).ToList();
 
@@ -193,7 +195,7 @@ public sealed class ManifestReaderTests
     [Fact]
     public void Read_MissingRequiredField_Throws()
     {
-        var e = Assert.Throws<ManifestException>(() => ManifestReader.Read(Job.Replace("  destination: {volume: {claimName: dst}}", "")));
+        ManifestException e = Assert.Throws<ManifestException>(() => ManifestReader.Read(Job.Replace("  destination: {volume: {claimName: dst}}", "")));
 
         Assert.Contains("destination", e.Message, StringComparison.Ordinal);
     }
@@ -215,16 +217,16 @@ public sealed class ManifestReaderTests
             .Append(Path.Combine(RepoPaths.Root, "tests", "Ferry.Api.Tests", "Serialization", "TestData", "yaml-scalars.yaml"))
             .ToList();
         Assert.True(files.Count >= 10);
-        foreach (var file in files)
+        foreach (string? file in files)
         {
-            var ours = ManifestReader.ReadDocuments(File.ReadAllText(file));
-            var output = RunKubectl("label", "--local", "-f", file, "ferry-test=x", "-o", "json");
-            var theirs = ParseAll(output);
+            IReadOnlyList<JsonObject> ours = ManifestReader.ReadDocuments(File.ReadAllText(file));
+            string output = RunKubectl("label", "--local", "-f", file, "ferry-test=x", "-o", "json");
+            List<JsonObject> theirs = ParseAll(output);
 
             Assert.Equal(ours.Count, theirs.Count);
-            for (var i = 0; i < ours.Count; i++)
+            for (int i = 0; i < ours.Count; i++)
             {
-                var labels = theirs[i]["metadata"]!["labels"]!.AsObject();
+                JsonObject labels = theirs[i]["metadata"]!["labels"]!.AsObject();
                 labels.Remove("ferry-test");
                 if (labels.Count == 0)
                 {
@@ -251,17 +253,17 @@ public sealed class ManifestReaderTests
 
     private static string RunKubectl(params string[] args)
     {
-        var kubectl = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } k ? k : "kubectl";
+        string kubectl = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } k ? k : "kubectl";
         var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
+        foreach (string arg in args)
         {
             start.ArgumentList.Add(arg);
         }
 
         start.Environment["KUBECONFIG"] = "/dev/null";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEnd();
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {process.ExitCode}: {stderr}");
         return stdout.Result;

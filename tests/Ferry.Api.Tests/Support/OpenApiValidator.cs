@@ -26,7 +26,7 @@ internal static class OpenApiValidator
         switch (value)
         {
             case JsonObject obj when schema["properties"] is JsonObject properties:
-                foreach (var (name, propertySchema) in properties)
+                foreach ((string? name, JsonNode? propertySchema) in properties)
                 {
                     if (obj[name] is null && propertySchema!["default"] is { } defaultValue)
                     {
@@ -41,14 +41,14 @@ internal static class OpenApiValidator
 
                 break;
             case JsonObject obj when schema["additionalProperties"] is JsonObject additional:
-                foreach (var (_, child) in obj)
+                foreach ((string _, JsonNode? child) in obj)
                 {
                     ApplyDefaults(child, additional);
                 }
 
                 break;
             case JsonArray array when schema["items"] is JsonObject items:
-                foreach (var item in array)
+                foreach (JsonNode? item in array)
                 {
                     ApplyDefaults(item, items);
                 }
@@ -59,7 +59,7 @@ internal static class OpenApiValidator
 
     private static void Validate(JsonNode? value, JsonObject schema, string path, List<string> errors)
     {
-        var at = path.Length == 0 ? "<root>" : path;
+        string at = path.Length == 0 ? "<root>" : path;
         if (!CheckType(value, schema, at, errors))
         {
             return;
@@ -88,7 +88,7 @@ internal static class OpenApiValidator
 
         if (schema["oneOf"] is JsonArray oneOf)
         {
-            var matches = oneOf.Count(s => Validate(value, (JsonObject)s!).Count == 0);
+            int matches = oneOf.Count(s => Validate(value, (JsonObject)s!).Count == 0);
             if (matches != 1)
             {
                 errors.Add($"{at}: must match exactly one of oneOf {oneOf.ToJsonString()}, matches {matches}");
@@ -103,7 +103,7 @@ internal static class OpenApiValidator
 
         if (schema["allOf"] is JsonArray allOf)
         {
-            foreach (var sub in allOf)
+            foreach (JsonNode? sub in allOf)
             {
                 Validate(value, (JsonObject)sub!, path, errors);
             }
@@ -117,7 +117,7 @@ internal static class OpenApiValidator
 
     private static bool CheckType(JsonNode? value, JsonObject schema, string at, List<string> errors)
     {
-        var kind = value?.GetValueKind();
+        JsonValueKind? kind = value?.GetValueKind();
         if (schema["x-kubernetes-int-or-string"] is not null)
         {
             if (kind == JsonValueKind.String || IsInteger(value))
@@ -129,8 +129,8 @@ internal static class OpenApiValidator
             return false;
         }
 
-        var type = (string?)schema["type"];
-        var ok = type switch
+        string? type = (string?)schema["type"];
+        bool ok = type switch
         {
             null => true,
             "object" => value is JsonObject,
@@ -159,7 +159,7 @@ internal static class OpenApiValidator
         var present = obj.Where(p => p.Value is not null).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
         if (schema["required"] is JsonArray required)
         {
-            foreach (var name in required.Select(r => (string)r!).Where(n => !present.Contains(n)))
+            foreach (string? name in required.Select(r => (string)r!).Where(n => !present.Contains(n)))
             {
                 errors.Add($"{Join(path, name)}: Required value");
             }
@@ -168,7 +168,7 @@ internal static class OpenApiValidator
         CheckCount(present.Count, schema, "minProperties", "maxProperties", at, errors);
         var properties = schema["properties"] as JsonObject;
         var additional = schema["additionalProperties"] as JsonObject;
-        foreach (var (name, child) in obj)
+        foreach ((string? name, JsonNode? child) in obj)
         {
             if (child is null)
             {
@@ -195,7 +195,7 @@ internal static class OpenApiValidator
         CheckCount(array.Count, schema, "minItems", "maxItems", at, errors);
         if (schema["items"] is JsonObject items)
         {
-            for (var i = 0; i < array.Count; i++)
+            for (int i = 0; i < array.Count; i++)
             {
                 Validate(array[i], items, $"{path}[{i}]", errors);
             }
@@ -204,9 +204,9 @@ internal static class OpenApiValidator
         if ((string?)schema["x-kubernetes-list-type"] == "map" && schema["x-kubernetes-list-map-keys"] is JsonArray keys)
         {
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var item in array.OfType<JsonObject>())
+            foreach (JsonObject item in array.OfType<JsonObject>())
             {
-                var key = string.Join("/", keys.Select(k => item[(string)k!]?.ToJsonString()));
+                string key = string.Join("/", keys.Select(k => item[(string)k!]?.ToJsonString()));
                 if (!seen.Add(key))
                 {
                     errors.Add($"{at}: Duplicate value {key}");
@@ -217,7 +217,7 @@ internal static class OpenApiValidator
 
     private static void ValidateString(string text, JsonObject schema, string at, List<string> errors)
     {
-        var length = text.EnumerateRunes().Count();
+        int length = text.EnumerateRunes().Count();
         if (schema["minLength"] is { } min && length < Number(min))
         {
             errors.Add($"{at}: must be at least {min} characters");

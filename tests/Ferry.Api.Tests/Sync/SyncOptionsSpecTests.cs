@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Api.Common;
@@ -23,9 +24,9 @@ public sealed class SyncOptionsSpecTests
             Destinations = [new MirrorDestination { Name = "eu", S3 = new S3Endpoint { Bucket = "eu" } }],
             Schedule = "@hourly",
         };
-        foreach (var property in typeof(SyncOptionsSpec).GetProperties())
+        foreach (PropertyInfo property in typeof(SyncOptionsSpec).GetProperties())
         {
-            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             object value = type switch
             {
                 _ when type == typeof(bool) => true,
@@ -53,14 +54,14 @@ public sealed class SyncOptionsSpecTests
 
     private static JsonObject Options(SyncOptionsSpec options)
     {
-        var json = options switch
+        JsonObject json = options switch
         {
             SyncJobSpec job => JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJobSpec)!.AsObject(),
             ReplicaMirrorSpec mirror => JsonSerializer.SerializeToNode(mirror, ApiJsonContext.Default.ReplicaMirrorSpec)!.AsObject(),
             _ => throw new InvalidOperationException(),
         };
         var names = typeof(SyncOptionsSpec).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
-        foreach (var key in json.Select(p => p.Key).Where(k => !names.Contains(k)).ToList())
+        foreach (string? key in json.Select(p => p.Key).Where(k => !names.Contains(k)).ToList())
         {
             json.Remove(key);
         }
@@ -71,7 +72,7 @@ public sealed class SyncOptionsSpecTests
     [Fact]
     public void CopyOptionsTo_CopiesEveryOption()
     {
-        var mirror = MirrorWithEveryOption();
+        ReplicaMirrorSpec mirror = MirrorWithEveryOption();
         var child = new SyncJobSpec
         {
             Source = mirror.Source,
@@ -81,7 +82,7 @@ public sealed class SyncOptionsSpecTests
 
         mirror.CopyOptionsTo(child);
 
-        var expected = Options(mirror);
+        JsonObject expected = Options(mirror);
         Assert.Equal(typeof(SyncOptionsSpec).GetProperties().Length, expected.Count);
         Assert.True(JsonNode.DeepEquals(expected, Options(child)), $"{expected.ToJsonString()}\n{Options(child).ToJsonString()}");
         Assert.True(child.Suspend);
@@ -90,7 +91,7 @@ public sealed class SyncOptionsSpecTests
     [Fact]
     public void CopyOptionsTo_DeepCopiesListsAndObjects()
     {
-        var mirror = MirrorWithEveryOption();
+        ReplicaMirrorSpec mirror = MirrorWithEveryOption();
         var child = new SyncJobSpec { Source = mirror.Source, Destination = mirror.Destinations[0] };
 
         mirror.CopyOptionsTo(child);

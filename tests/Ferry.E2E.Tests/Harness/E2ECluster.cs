@@ -101,7 +101,7 @@ internal sealed class E2ECluster : IAsyncDisposable
     /// <summary>Starts (another) operator process.</summary>
     public OperatorProcess StartOperator()
     {
-        OperatorProcess process = OperatorProcess.Start(KubeconfigPath, OperatorArguments(), Path.Combine(Root, "operator.log"));
+        var process = OperatorProcess.Start(KubeconfigPath, OperatorArguments(), Path.Combine(Root, "operator.log"));
         operators.Add(process);
         return process;
     }

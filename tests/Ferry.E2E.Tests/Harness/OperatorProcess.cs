@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Ferry.ClusterSim.Kubelet;
 
 namespace Ferry.E2E.Tests.Harness;
@@ -73,7 +74,7 @@ internal sealed class OperatorProcess : IDisposable
             {
                 stream.Seek(logStart, SeekOrigin.Begin);
                 string text = await new StreamReader(stream).ReadToEndAsync();
-                var match = System.Text.RegularExpressions.Regex.Match(text, @"listening on http://[^:\s]*(\[[^\]]*\])?:(?<port>\d+)");
+                Match match = System.Text.RegularExpressions.Regex.Match(text, @"listening on http://[^:\s]*(\[[^\]]*\])?:(?<port>\d+)");
                 if (match.Success)
                 {
                     return new Uri($"http://127.0.0.1:{match.Groups["port"].Value}/metrics");

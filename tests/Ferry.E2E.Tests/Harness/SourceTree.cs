@@ -60,7 +60,7 @@ internal sealed class SourceTree
             }
         }
 
-        using (Process cp = Process.Start("cp", ["-a", .. packages, directory + "/"]))
+        using (var cp = Process.Start("cp", ["-a", .. packages, directory + "/"]))
         {
             await cp.WaitForExitAsync();
             Assert.Equal(0, cp.ExitCode);

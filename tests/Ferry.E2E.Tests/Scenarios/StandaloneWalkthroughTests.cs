@@ -50,7 +50,7 @@ public sealed partial class StandaloneWalkthroughTests
             }, TimeSpan.FromSeconds(90), "the README's SyncJob to finish", Path.Combine(demo, "operator.log"));
 
             var status = new SyncJobView(syncJob!);
-            var expected = TreeSnapshot.Take(inbox);
+            SortedDictionary<string, string> expected = TreeSnapshot.Take(inbox);
             var excluded = expected.Keys.Where(k => k.EndsWith(".log", StringComparison.Ordinal)).ToList();
             foreach (string key in excluded)
             {
@@ -94,7 +94,7 @@ public sealed partial class StandaloneWalkthroughTests
 
     private static async Task CopyTreeAsync(string from, string to)
     {
-        using Process cp = Process.Start("cp", ["-a", from + "/.", to + "/"]);
+        using var cp = Process.Start("cp", ["-a", from + "/.", to + "/"]);
         await cp.WaitForExitAsync();
         Assert.Equal(0, cp.ExitCode);
     }
@@ -134,7 +134,7 @@ public sealed partial class StandaloneWalkthroughTests
 
     private static void Stop(Process process)
     {
-        using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             kill.WaitForExit();
         }

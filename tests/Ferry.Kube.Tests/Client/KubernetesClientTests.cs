@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
@@ -24,13 +25,13 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     {
         _server.Handler = (ctx, _) => TestApiServer.WriteJsonAsync(ctx, 200,
             """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"files","namespace":"ns","resourceVersion":"7"},"data":{"list":"a/\nb/"}}""");
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
 
-        var cm = await client.GetAsync(KubeResources.ConfigMaps, "ns", "files");
+        V1ConfigMap cm = await client.GetAsync(KubeResources.ConfigMaps, "ns", "files");
 
         Assert.Equal("a/\nb/", cm.Data!["list"]);
         Assert.Equal("7", cm.Metadata.ResourceVersion);
-        var request = Assert.Single(_server.Requests);
+        RecordedRequest request = Assert.Single(_server.Requests);
         Assert.Equal(("GET", "/api/v1/namespaces/ns/configmaps/files"), (request.Method, request.Path));
         Assert.Equal("Bearer test-token", request.Authorization);
     }
@@ -52,10 +53,10 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         _server.Handler = (ctx, req) => req.Query.ContainsKey("continue")
             ? TestApiServer.WriteJsonAsync(ctx, 200, """{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"11"},"items":[{"metadata":{"name":"p3","namespace":"ns"}}]}""")
             : TestApiServer.WriteJsonAsync(ctx, 200, """{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"10","continue":"tok"},"items":[{"metadata":{"name":"p1","namespace":"ns"},"status":{"phase":"Running"}},{"metadata":{"name":"p2","namespace":"ns"}}]}""");
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
 
-        var first = await client.ListAsync(KubeResources.Pods, "ns", new KubeListOptions { LabelSelector = "ferry.io/run in (1,2)", FieldSelector = "status.phase!=Failed", Limit = 2 });
-        var second = await client.ListAsync(KubeResources.Pods, "ns", new KubeListOptions { Limit = 2, Continue = first.Metadata.ContinueProperty });
+        KubeList<V1Pod> first = await client.ListAsync(KubeResources.Pods, "ns", new KubeListOptions { LabelSelector = "ferry.io/run in (1,2)", FieldSelector = "status.phase!=Failed", Limit = 2 });
+        KubeList<V1Pod> second = await client.ListAsync(KubeResources.Pods, "ns", new KubeListOptions { Limit = 2, Continue = first.Metadata.ContinueProperty });
 
         Assert.Equal(["p1", "p2"], first.Items.Select(p => p.Metadata.Name));
         Assert.Equal("Running", first.Items[0].Status!.Phase);
@@ -63,7 +64,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         Assert.Equal("tok", first.Metadata.ContinueProperty);
         Assert.Equal("p3", Assert.Single(second.Items).Metadata.Name);
         Assert.Equal("11", second.Metadata.ResourceVersion);
-        var requests = _server.Requests.ToArray();
+        RecordedRequest[] requests = _server.Requests.ToArray();
         Assert.Equal("ferry.io/run in (1,2)", requests[0].Query["labelSelector"]);
         Assert.Equal("status.phase!=Failed", requests[0].Query["fieldSelector"]);
         Assert.Equal("2", requests[0].Query["limit"]);
@@ -75,10 +76,10 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     {
         _server.Handler = (ctx, req) => TestApiServer.WriteJsonAsync(ctx, req.Method == "POST" ? 201 : 200,
             """{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"l","namespace":"ns","resourceVersion":"5"},"spec":{"holderIdentity":"a"}}""");
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
         var lease = new V1Lease { Metadata = new V1ObjectMeta { Name = "l", ResourceVersion = "4" }, Spec = new V1LeaseSpec { HolderIdentity = "a" } };
 
-        var created = await client.CreateAsync(KubeResources.Leases, "ns", lease, new WriteOptions { FieldManager = "ferry" });
+        V1Lease created = await client.CreateAsync(KubeResources.Leases, "ns", lease, new WriteOptions { FieldManager = "ferry" });
         await client.ReplaceAsync(KubeResources.Leases, "ns", "l", lease);
         await client.PatchAsync(KubeResources.Leases, "ns", "l", new JsonObject { ["spec"] = new JsonObject { ["holderIdentity"] = null } });
         await client.PatchAsync(KubeResources.Leases, "ns", "l", new JsonObject { ["status"] = new JsonObject() }, new WriteOptions { Subresource = "status" });
@@ -86,7 +87,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         await client.DeleteAsync(KubeResources.Leases, "ns", "l", new DeleteOptions { PropagationPolicy = PropagationPolicy.Foreground, PreconditionResourceVersion = "5" });
 
         Assert.Equal("5", created.Metadata.ResourceVersion);
-        var r = _server.Requests.ToArray();
+        RecordedRequest[] r = _server.Requests.ToArray();
         Assert.Equal(("POST", "/apis/coordination.k8s.io/v1/namespaces/ns/leases", "ferry"), (r[0].Method, r[0].Path, r[0].Query["fieldManager"]));
         Assert.StartsWith("application/json", r[0].ContentType, StringComparison.Ordinal);
         Assert.Equal(("PUT", "/apis/coordination.k8s.io/v1/namespaces/ns/leases/l"), (r[1].Method, r[1].Path));
@@ -99,7 +100,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         Assert.Equal(("ferry-operator", "true"), (r[4].Query["fieldManager"], r[4].Query["force"]));
         Assert.Equal("Lease", JsonNode.Parse(r[4].Body)!["kind"]!.GetValue<string>());
         Assert.Equal("DELETE", r[5].Method);
-        var deleteBody = JsonNode.Parse(r[5].Body)!;
+        JsonNode deleteBody = JsonNode.Parse(r[5].Body)!;
         Assert.Equal("Foreground", deleteBody["propagationPolicy"]!.GetValue<string>());
         Assert.Equal("5", deleteBody["preconditions"]!["resourceVersion"]!.GetValue<string>());
     }
@@ -109,17 +110,17 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     {
         _server.Handler = (ctx, _) => TestApiServer.WriteJsonAsync(ctx, 200,
             """{"apiVersion":"ferry.io/v1alpha1","kind":"SyncJob","metadata":{"name":"a","namespace":"ns"},"status":{"phase":"Running"}}""");
-        using var client = _server.CreateClient();
-        var type = KubeResources.Untyped(SyncJobs);
+        using KubernetesClient client = _server.CreateClient();
+        ResourceType<JsonObject> type = KubeResources.Untyped(SyncJobs);
 
-        var sj = await client.GetStatusAsync(type, "ns", "a");
-        var phaseRead = sj["status"]!["phase"]!.GetValue<string>();
+        JsonObject sj = await client.GetStatusAsync(type, "ns", "a");
+        string phaseRead = sj["status"]!["phase"]!.GetValue<string>();
         sj["status"]!["phase"] = "Succeeded";
         await client.ReplaceStatusAsync(type, "ns", "a", sj);
         await client.PatchStatusAsync(type, "ns", "a", new JsonObject { ["status"] = new JsonObject { ["phase"] = "Failed" } });
 
         Assert.Equal("Running", phaseRead);
-        var r = _server.Requests.ToArray();
+        RecordedRequest[] r = _server.Requests.ToArray();
         Assert.All(r, x => Assert.Equal("/apis/ferry.io/v1alpha1/namespaces/ns/syncjobs/a/status", x.Path));
         Assert.Equal(["GET", "PUT", "PATCH"], r.Select(x => x.Method));
         Assert.Equal("Succeeded", JsonNode.Parse(r[1].Body)!["status"]!["phase"]!.GetValue<string>());
@@ -134,9 +135,9 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     public async Task ErrorStatus_BecomesTypedException(int code, string reason, string predicate)
     {
         _server.Handler = (ctx, _) => TestApiServer.WriteJsonAsync(ctx, code, TestApiServer.StatusJson(code, reason, "the message", "a", "syncjobs"));
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
 
-        var e = await Assert.ThrowsAsync<KubernetesApiException>(() => client.GetAsync(KubeResources.Untyped(SyncJobs), "ns", "a"));
+        KubernetesApiException e = await Assert.ThrowsAsync<KubernetesApiException>(() => client.GetAsync(KubeResources.Untyped(SyncJobs), "ns", "a"));
 
         Assert.Equal((code, reason, "the message", "a"), (e.Code, e.Reason, e.Status.Message, e.Details?.Name));
         Assert.True((bool)typeof(KubernetesApiException).GetProperty(predicate)!.GetValue(e)!);
@@ -150,9 +151,9 @@ public sealed class KubernetesClientTests : IAsyncLifetime
             ctx.Response.StatusCode = 503;
             await ctx.Response.WriteAsync("<html>upstream down</html>");
         };
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
 
-        var e = await Assert.ThrowsAsync<KubernetesApiException>(() => client.GetAsync(KubeResources.Pods, "ns", "p"));
+        KubernetesApiException e = await Assert.ThrowsAsync<KubernetesApiException>(() => client.GetAsync(KubeResources.Pods, "ns", "p"));
 
         Assert.Equal((503, "ServiceUnavailable"), (e.Code, e.Reason));
         Assert.True(e.IsTransient);
@@ -161,12 +162,12 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     [Fact]
     public async Task ConnectionRefused_IsTransientTransportException()
     {
-        var url = _server.Url;
+        Uri url = _server.Url;
         await _server.DisposeAsync();
         _server = await TestApiServer.StartAsync();
         using var client = new KubernetesClient(new KubernetesClientConfiguration { Host = url.AbsoluteUri });
 
-        var e = await Assert.ThrowsAsync<KubernetesTransportException>(() => client.GetAsync(KubeResources.Pods, "ns", "p"));
+        KubernetesTransportException e = await Assert.ThrowsAsync<KubernetesTransportException>(() => client.GetAsync(KubeResources.Pods, "ns", "p"));
 
         Assert.True(e.IsTransient);
     }
@@ -182,14 +183,14 @@ public sealed class KubernetesClientTests : IAsyncLifetime
             await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
         };
         var time = new FakeTimeProvider();
-        using var client = _server.CreateClient(time);
+        using KubernetesClient client = _server.CreateClient(time);
 
-        var call = client.GetAsync(KubeResources.Pods, "ns", "p");
+        Task<V1Pod> call = client.GetAsync(KubeResources.Pods, "ns", "p");
         await received.Task.WaitAsync(TimeSpan.FromSeconds(10));
         time.Advance(TimeSpan.FromSeconds(99));
         Assert.False(call.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1));
-        var e = await Assert.ThrowsAsync<KubernetesTransportException>(() => call);
+        KubernetesTransportException e = await Assert.ThrowsAsync<KubernetesTransportException>(() => call);
         release.TrySetResult();
 
         Assert.True(e.IsTransient);
@@ -202,7 +203,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         _server.Handler = async (ctx, req) =>
         {
             ctx.Response.ContentType = "application/json";
-            foreach (var line in new[]
+            foreach (string? line in new[]
             {
                 """{"type":"ADDED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","resourceVersion":"11"}}}""",
                 """{"type":"MODIFIED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","resourceVersion":"12"},"data":{"k":"v"}}}""",
@@ -215,10 +216,10 @@ public sealed class KubernetesClientTests : IAsyncLifetime
                 await ctx.Response.Body.FlushAsync();
             }
         };
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
 
         var events = new List<WatchEvent<V1ConfigMap>>();
-        await foreach (var e in client.WatchAsync(KubeResources.ConfigMaps, "ns", new WatchOptions { ResourceVersion = "10", TimeoutSeconds = 30 }))
+        await foreach (WatchEvent<V1ConfigMap> e in client.WatchAsync(KubeResources.ConfigMaps, "ns", new WatchOptions { ResourceVersion = "10", TimeoutSeconds = 30 }))
         {
             events.Add(e);
         }
@@ -228,7 +229,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         Assert.Equal(("ns", "a", "12"), (events[1].Namespace, events[1].Name, events[1].ResourceVersion));
         Assert.Equal("15", events[2].ResourceVersion);
         Assert.Equal((410, "Expired"), (events[4].Status!.Code, events[4].Status!.Reason));
-        var query = Assert.Single(_server.Requests).Query;
+        Dictionary<string, string> query = Assert.Single(_server.Requests).Query;
         Assert.Equal(("true", "10", "true", "30"), (query["watch"], query["resourceVersion"], query["allowWatchBookmarks"], query["timeoutSeconds"]));
     }
 
@@ -242,18 +243,18 @@ public sealed class KubernetesClientTests : IAsyncLifetime
             ctx.Response.ContentType = "application/json";
             await ctx.Response.WriteAsync("""{"type":"BOOKMARK","object":{"kind":"SyncJob","apiVersion":"ferry.io/v1alpha1","metadata":{"resourceVersion":"42"}}}""" + "\n");
         };
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
         var syncJobs = new ResourceType<Ferry.Api.SyncJobs.SyncJob>(
             new ResourceDescriptor("ferry.io", "v1alpha1", "syncjobs", "SyncJob", Namespaced: true),
             Ferry.Api.Serialization.ApiJsonContext.Default.SyncJob);
 
         var events = new List<WatchEvent<Ferry.Api.SyncJobs.SyncJob>>();
-        await foreach (var e in client.WatchAsync(syncJobs, "ns", new WatchOptions { ResourceVersion = "10" }))
+        await foreach (WatchEvent<SyncJob> e in client.WatchAsync(syncJobs, "ns", new WatchOptions { ResourceVersion = "10" }))
         {
             events.Add(e);
         }
 
-        var bookmark = Assert.Single(events);
+        WatchEvent<SyncJob> bookmark = Assert.Single(events);
         Assert.Equal((WatchEventType.Bookmark, "42"), (bookmark.Type, bookmark.ResourceVersion));
         Assert.Null(bookmark.Object);
     }
@@ -262,11 +263,11 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     public async Task Watch_GoneAtConnect_ThrowsIsGone()
     {
         _server.Handler = (ctx, _) => TestApiServer.WriteJsonAsync(ctx, 410, TestApiServer.StatusJson(410, "Expired", "too old resource version"));
-        using var client = _server.CreateClient();
+        using KubernetesClient client = _server.CreateClient();
 
-        var e = await Assert.ThrowsAsync<KubernetesApiException>(async () =>
+        KubernetesApiException e = await Assert.ThrowsAsync<KubernetesApiException>(async () =>
         {
-            await foreach (var _ in client.WatchAsync(KubeResources.ConfigMaps, "ns", new WatchOptions { ResourceVersion = "1" }))
+            await foreach (WatchEvent<V1ConfigMap> _ in client.WatchAsync(KubeResources.ConfigMaps, "ns", new WatchOptions { ResourceVersion = "1" }))
             {
             }
         });
@@ -289,9 +290,9 @@ public sealed class KubernetesClientTests : IAsyncLifetime
             await finish.Task.WaitAsync(TimeSpan.FromSeconds(30));
             await ctx.Response.WriteAsync("""{"type":"DELETED","object":{"metadata":{"name":"a","namespace":"ns","resourceVersion":"2"}}}""" + "\n");
         };
-        using var client = _server.CreateClient(time);
+        using KubernetesClient client = _server.CreateClient(time);
 
-        await using var e = client.WatchAsync(KubeResources.ConfigMaps, "ns").GetAsyncEnumerator();
+        await using IAsyncEnumerator<WatchEvent<V1ConfigMap>> e = client.WatchAsync(KubeResources.ConfigMaps, "ns").GetAsyncEnumerator();
         Assert.True(await e.MoveNextAsync());
         await sent.Task;
         time.Advance(TimeSpan.FromMinutes(10));

@@ -4,6 +4,7 @@ using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Tests.TestSupport;
 using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Tests.Client;
 
@@ -27,7 +28,7 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
     [Fact]
     public async Task Get_ServerSignedByConfiguredCa_SucceedsWithClientCertificate()
     {
-        using var clientCert = _certs.Issue("ferry-operator", server: false);
+        using X509Certificate2 clientCert = _certs.Issue("ferry-operator", server: false);
         using var client = new KubernetesClient(new KubernetesClientConfiguration
         {
             Host = _server.Url.AbsoluteUri,
@@ -36,7 +37,7 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
             ClientCertificateKeyData = B64(TestCertificates.KeyPem(clientCert)),
         });
 
-        var secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
+        V1Secret secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
 
         Assert.Equal("value"u8.ToArray(), secret.Data!["k"]);
         Assert.Equal("CN=ferry-operator", Assert.Single(_server.Requests).ClientCertificateSubject);
@@ -46,7 +47,7 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
     public async Task Get_ServerSignedByAnotherCa_FailsNonTransient()
     {
         using var other = new TestCertificates("other-ca");
-        using var clientCert = _certs.Issue("ferry-operator", server: false);
+        using X509Certificate2 clientCert = _certs.Issue("ferry-operator", server: false);
         using var client = new KubernetesClient(new KubernetesClientConfiguration
         {
             Host = _server.Url.AbsoluteUri,
@@ -55,7 +56,7 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
             ClientCertificateKeyData = B64(TestCertificates.KeyPem(clientCert)),
         });
 
-        var e = await Assert.ThrowsAsync<KubernetesTransportException>(() => client.GetAsync(KubeResources.Secrets, "ns", "s"));
+        KubernetesTransportException e = await Assert.ThrowsAsync<KubernetesTransportException>(() => client.GetAsync(KubeResources.Secrets, "ns", "s"));
 
         Assert.False(e.IsTransient);
         Assert.Empty(_server.Requests);
@@ -64,7 +65,7 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
     [Fact]
     public async Task Get_InsecureSkipTlsVerify_AcceptsAnyServerCertificate()
     {
-        using var clientCert = _certs.Issue("ferry-operator", server: false);
+        using X509Certificate2 clientCert = _certs.Issue("ferry-operator", server: false);
         using var client = new KubernetesClient(new KubernetesClientConfiguration
         {
             Host = _server.Url.AbsoluteUri,
@@ -73,7 +74,7 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
             ClientCertificateKeyData = B64(TestCertificates.KeyPem(clientCert)),
         });
 
-        var secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
+        V1Secret secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
 
         Assert.Equal("s", secret.Metadata.Name);
     }
@@ -81,9 +82,9 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
     [Fact]
     public async Task Get_ConfigurationFromKubeconfigPemData_CompletesMutualTls()
     {
-        using var clientCert = _certs.Issue("kubeconfig-user", server: false);
+        using X509Certificate2 clientCert = _certs.Issue("kubeconfig-user", server: false);
         using var dir = new TempDirectory();
-        var path = dir.Write("config", $"""
+        string path = dir.Write("config", $"""
             current-context: c
             clusters:
             - name: k
@@ -103,7 +104,7 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
             """);
         using var client = new KubernetesClient(KubeConfig.LoadDefault(path));
 
-        var secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
+        V1Secret secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
 
         Assert.Equal("s", secret.Metadata.Name);
         Assert.Equal("CN=kubeconfig-user", Assert.Single(_server.Requests).ClientCertificateSubject);

@@ -33,7 +33,7 @@ public sealed class KubernetesApiExceptionTests
             ["Transient"] = e.IsTransient,
         };
 
-        foreach (var (name, value) in actual)
+        foreach ((string? name, bool value) in actual)
         {
             Assert.True(value == (name == expected), $"{name} was {value} for {code} {reason}");
         }

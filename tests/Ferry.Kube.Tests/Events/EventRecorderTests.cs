@@ -18,13 +18,13 @@ public sealed class EventRecorderTests
     [Fact]
     public async Task Record_SameEventTwiceWithinWindow_CountsOnOneEvent()
     {
-        var recorder = NewRecorder();
+        EventRecorder recorder = NewRecorder();
 
         await recorder.NormalAsync(_involved, "Started", "run 1 started");
         _time.Advance(TimeSpan.FromMinutes(1));
         await recorder.NormalAsync(_involved, "Started", "run 1 started");
 
-        var e = Assert.Single(_client.All(KubeResources.Events));
+        Corev1Event e = Assert.Single(_client.All(KubeResources.Events));
         Assert.Equal(2, e.Count);
         Assert.Equal(("ConfigMap", "v1", "files", "ns", "u-1"), (e.InvolvedObject.Kind, e.InvolvedObject.ApiVersion, e.InvolvedObject.Name, e.InvolvedObject.NamespaceProperty, e.InvolvedObject.Uid));
         Assert.Equal(("Normal", "Started", "ferry-operator", "pod-0"), (e.Type, e.Reason, e.Source!.Component, e.ReportingInstance));
@@ -36,7 +36,7 @@ public sealed class EventRecorderTests
     [Fact]
     public async Task Record_DifferentMessageOrAfterWindow_CreatesNewEvents()
     {
-        var recorder = NewRecorder();
+        EventRecorder recorder = NewRecorder();
 
         await recorder.WarningAsync(_involved, "Failed", "a");
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -44,7 +44,7 @@ public sealed class EventRecorderTests
         _time.Advance(TimeSpan.FromMinutes(11));
         await recorder.WarningAsync(_involved, "Failed", "a");
 
-        var events = _client.All(KubeResources.Events);
+        IReadOnlyList<Corev1Event> events = _client.All(KubeResources.Events);
         Assert.Equal(3, events.Count);
         Assert.All(events, e => Assert.Equal((1, "Warning"), (e.Count, e.Type)));
     }

@@ -2,6 +2,7 @@ using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.LeaderElection;
 using Ferry.Kube.Tests.TestSupport;
+using k8s.Models;
 using static Ferry.Kube.LeaderElection.LeaderElector;
 
 namespace Ferry.Kube.Tests.Integration;
@@ -23,9 +24,9 @@ public sealed class LeaderElectionOnSimulatorTests
     [Fact]
     public async Task TwoCandidates_TakeoverAfterLeaseDuration_RecordOnServerIsCorrect()
     {
-        await using var cluster = await SimulatedCluster.StartAsync();
-        var a = Candidate(cluster.Client, "a");
-        var b = Candidate(cluster.Client, "b");
+        await using SimulatedCluster cluster = await SimulatedCluster.StartAsync();
+        LeaderElector a = Candidate(cluster.Client, "a");
+        LeaderElector b = Candidate(cluster.Client, "b");
 
         Assert.Equal(Attempt.Held, await a.TryAcquireOrRenewAsync(default));
         Assert.Equal(Attempt.HeldByOther, await b.TryAcquireOrRenewAsync(default));
@@ -39,7 +40,7 @@ public sealed class LeaderElectionOnSimulatorTests
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(Attempt.Held, await b.TryAcquireOrRenewAsync(default));
 
-        var lease = await cluster.Client.GetAsync(KubeResources.Leases, "default", "ferry-operator");
+        V1Lease lease = await cluster.Client.GetAsync(KubeResources.Leases, "default", "ferry-operator");
         Assert.Equal(("b", 15, 1), (lease.Spec!.HolderIdentity, lease.Spec.LeaseDurationSeconds, lease.Spec.LeaseTransitions));
         Assert.Equal(_time.GetUtcNow().UtcDateTime, lease.Spec.RenewTime);
         Assert.Equal(Attempt.HeldByOther, await a.TryAcquireOrRenewAsync(default));
@@ -50,7 +51,7 @@ public sealed class LeaderElectionOnSimulatorTests
     {
         var options = new SimulatorOptions();
         options.Faults.ConflictRates["leases"] = 0.2;
-        await using var cluster = await SimulatedCluster.StartAsync(options);
+        await using SimulatedCluster cluster = await SimulatedCluster.StartAsync(options);
         var log = new List<string>();
         void Log(string s)
         {
@@ -60,23 +61,23 @@ public sealed class LeaderElectionOnSimulatorTests
             }
         }
 
-        var a = Candidate(cluster.Client, "a", Log);
-        var b = Candidate(cluster.Client, "b", Log);
+        LeaderElector a = Candidate(cluster.Client, "a", Log);
+        LeaderElector b = Candidate(cluster.Client, "b", Log);
         using var stopA = new CancellationTokenSource();
         using var stopB = new CancellationTokenSource();
-        var runA = a.RunAsync(stopA.Token);
-        var runB = b.RunAsync(stopB.Token);
+        Task runA = a.RunAsync(stopA.Token);
+        Task runB = b.RunAsync(stopB.Token);
 
-        var twoLeaders = false;
-        for (var i = 0; i < 2000 && !(a.IsLeader || b.IsLeader); i++)
+        bool twoLeaders = false;
+        for (int i = 0; i < 2000 && !(a.IsLeader || b.IsLeader); i++)
         {
             await StepAsync(2);
             twoLeaders |= a.IsLeader && b.IsLeader;
         }
 
-        var (leader, follower, stopLeader, runLeader) = a.IsLeader ? (a, b, stopA, runA) : (b, a, stopB, runB);
+        (LeaderElector? leader, LeaderElector? follower, CancellationTokenSource? stopLeader, Task? runLeader) = a.IsLeader ? (a, b, stopA, runA) : (b, a, stopB, runB);
         Assert.True(leader.IsLeader);
-        for (var i = 0; i < 100; i++)
+        for (int i = 0; i < 100; i++)
         {
             await StepAsync(2);
             twoLeaders |= a.IsLeader && b.IsLeader;
@@ -84,7 +85,7 @@ public sealed class LeaderElectionOnSimulatorTests
 
         await stopLeader.CancelAsync();
         await runLeader.WaitAsync(TimeSpan.FromSeconds(30));
-        for (var i = 0; i < 2000 && !follower.IsLeader; i++)
+        for (int i = 0; i < 2000 && !follower.IsLeader; i++)
         {
             await StepAsync(1);
             twoLeaders |= a.IsLeader && b.IsLeader;
@@ -105,7 +106,7 @@ public sealed class LeaderElectionOnSimulatorTests
     /// runs ahead of an elector still busy with a request (each idle elector holds exactly one fake timer).</summary>
     private async Task StepAsync(int runningElectors)
     {
-        for (var i = 0; i < 500 && _time.PendingTimers < runningElectors; i++)
+        for (int i = 0; i < 500 && _time.PendingTimers < runningElectors; i++)
         {
             await Task.Delay(1);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
@@ -41,22 +42,22 @@ internal sealed class SimulatedCluster : IAsyncDisposable
 
     public static async Task<SimulatedCluster> StartAsync(SimulatorOptions? options = null, TimeProvider? clientTime = null)
     {
-        var sim = await ClusterSimulator.StartAsync(options);
+        ClusterSimulator sim = await ClusterSimulator.StartAsync(options);
         var dir = new TempDirectory();
-        var kubeconfig = Path.Combine(dir.Path, "kubeconfig");
+        string kubeconfig = Path.Combine(dir.Path, "kubeconfig");
         await sim.WriteKubeconfigAsync(kubeconfig);
-        var config = KubeConfig.LoadDefault(kubeconfig);
+        KubernetesClientConfiguration config = KubeConfig.LoadDefault(kubeconfig);
         return new SimulatedCluster(sim, new KubernetesClient(config, clientTime), config, dir);
     }
 
     /// <summary>Creates the repository's CRDs (crds/*.yaml) through the typed CustomResourceDefinition model.</summary>
     public async Task InstallCrdsAsync()
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "crds"), "*.yaml").Order(StringComparer.Ordinal))
+        foreach (string? file in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "crds"), "*.yaml").Order(StringComparer.Ordinal))
         {
-            foreach (var doc in TestFiles.ReadYamlDocuments(file))
+            foreach (JsonObject doc in TestFiles.ReadYamlDocuments(file))
             {
-                var crd = doc.Deserialize(KubeJson.TypeInfo<V1CustomResourceDefinition>())!;
+                V1CustomResourceDefinition crd = doc.Deserialize(KubeJson.TypeInfo<V1CustomResourceDefinition>())!;
                 await Client.CreateAsync(KubeResources.CustomResourceDefinitions, null, crd);
             }
         }
@@ -73,7 +74,7 @@ internal sealed class SimulatedCluster : IAsyncDisposable
     /// <summary>The repository's sample of <paramref name="kind"/> (config/samples), as read by the Api types.</summary>
     public static T Sample<T>(string kind, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
     {
-        var doc = Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "config", "samples"), "*.yaml").Order(StringComparer.Ordinal)
+        JsonObject doc = Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "config", "samples"), "*.yaml").Order(StringComparer.Ordinal)
             .SelectMany(TestFiles.ReadYamlDocuments)
             .First(d => d["kind"]!.GetValue<string>() == kind);
         return doc.Deserialize(typeInfo)!;

@@ -29,13 +29,13 @@ public sealed class LeaderElectorTests
     [Fact]
     public async Task TwoCandidates_SecondTakesOverOnlyAfterLeaseDurationWithoutChange()
     {
-        var a = Candidate("a");
-        var b = Candidate("b");
+        LeaderElector a = Candidate("a");
+        LeaderElector b = Candidate("b");
 
         Assert.Equal(Attempt.Held, await a.TryAcquireOrRenewAsync(default));
         Assert.Equal(Attempt.HeldByOther, await b.TryAcquireOrRenewAsync(default));
         Assert.Equal("a", b.ObservedLeader);
-        var first = CurrentLease().Spec!;
+        V1LeaseSpec first = CurrentLease().Spec!;
         Assert.Equal(("a", 15, 0), (first.HolderIdentity, first.LeaseDurationSeconds, first.LeaseTransitions));
 
         _time.Advance(TimeSpan.FromSeconds(14));
@@ -43,7 +43,7 @@ public sealed class LeaderElectorTests
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(Attempt.Held, await b.TryAcquireOrRenewAsync(default));
 
-        var taken = CurrentLease().Spec!;
+        V1LeaseSpec taken = CurrentLease().Spec!;
         Assert.Equal(("b", 1), (taken.HolderIdentity, taken.LeaseTransitions));
         Assert.Equal(_time.GetUtcNow().UtcDateTime, taken.AcquireTime);
         Assert.True(b.IsLeader);
@@ -54,19 +54,19 @@ public sealed class LeaderElectorTests
     [Fact]
     public async Task Leader_RenewingEveryRetryPeriod_KeepsTheLeaseIndefinitely()
     {
-        var a = Candidate("a");
-        var b = Candidate("b");
+        LeaderElector a = Candidate("a");
+        LeaderElector b = Candidate("b");
         await a.TryAcquireOrRenewAsync(default);
-        var acquired = CurrentLease().Spec!.AcquireTime;
+        DateTime? acquired = CurrentLease().Spec!.AcquireTime;
 
-        for (var i = 0; i < 30; i++)
+        for (int i = 0; i < 30; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(2));
             Assert.Equal(Attempt.Held, await a.TryAcquireOrRenewAsync(default));
             Assert.Equal(Attempt.HeldByOther, await b.TryAcquireOrRenewAsync(default));
         }
 
-        var spec = CurrentLease().Spec!;
+        V1LeaseSpec spec = CurrentLease().Spec!;
         Assert.Equal(("a", 0, acquired), (spec.HolderIdentity, spec.LeaseTransitions, spec.AcquireTime));
         Assert.Equal(_time.GetUtcNow().UtcDateTime, spec.RenewTime);
     }
@@ -76,13 +76,13 @@ public sealed class LeaderElectorTests
     [InlineData(3600)]
     public async Task Expiry_JudgedByLocalObservationTime_NotByHolderTimestamps(int renewOffsetSeconds)
     {
-        var skewed = _time.GetUtcNow().AddSeconds(renewOffsetSeconds).UtcDateTime;
+        DateTime skewed = _time.GetUtcNow().AddSeconds(renewOffsetSeconds).UtcDateTime;
         await _client.CreateAsync(KubeResources.Leases, "ferry-system", new V1Lease
         {
             Metadata = new V1ObjectMeta { Name = "ferry-operator" },
             Spec = new V1LeaseSpec { HolderIdentity = "ghost", LeaseDurationSeconds = 15, AcquireTime = skewed, RenewTime = skewed, LeaseTransitions = 3 },
         });
-        var b = Candidate("b");
+        LeaderElector b = Candidate("b");
 
         Assert.Equal(Attempt.HeldByOther, await b.TryAcquireOrRenewAsync(default));
         _time.Advance(TimeSpan.FromSeconds(14));
@@ -95,9 +95,9 @@ public sealed class LeaderElectorTests
     [Fact]
     public async Task ConcurrentTakeover_LoserGetsConflictAndDoesNotLead()
     {
-        var a = Candidate("a");
-        var b = Candidate("b");
-        var c = Candidate("c");
+        LeaderElector a = Candidate("a");
+        LeaderElector b = Candidate("b");
+        LeaderElector c = Candidate("c");
         await a.TryAcquireOrRenewAsync(default);
         await b.TryAcquireOrRenewAsync(default);
         await c.TryAcquireOrRenewAsync(default);
@@ -135,19 +135,19 @@ public sealed class LeaderElectorTests
 
         using var stopA = new CancellationTokenSource();
         using var stopB = new CancellationTokenSource();
-        var a = Candidate("a", id => Log($"{id} started"), id => Log($"{id} stopped"));
-        var runA = a.RunAsync(stopA.Token);
+        LeaderElector a = Candidate("a", id => Log($"{id} started"), id => Log($"{id} stopped"));
+        Task runA = a.RunAsync(stopA.Token);
         await Until(() => Has("a started"));
 
-        var b = Candidate("b", id => Log($"{id} started"), id => Log($"{id} stopped"));
-        var runB = b.RunAsync(stopB.Token);
+        LeaderElector b = Candidate("b", id => Log($"{id} started"), id => Log($"{id} stopped"));
+        Task runB = b.RunAsync(stopB.Token);
         await Until(() => b.ObservedLeader == "a");
         await stopA.CancelAsync();
         await runA.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.True(Has("a stopped"));
         Assert.Null(CurrentLease().Spec!.HolderIdentity);
-        var released = _time.GetUtcNow();
+        DateTimeOffset released = _time.GetUtcNow();
         await Until(() => Has("b started"), advance: true);
         Assert.True(_time.GetUtcNow() - released < TimeSpan.FromSeconds(15), "b should not wait for the lease to expire");
         Assert.Equal("b", CurrentLease().Spec!.HolderIdentity);
@@ -160,17 +160,17 @@ public sealed class LeaderElectorTests
     public async Task RunAsync_CannotRenewForRenewDeadline_StopsLeading()
     {
         var stopped = new TaskCompletionSource();
-        var a = Candidate("a", _ => { }, _ => stopped.TrySetResult());
-        var run = a.RunAsync(CancellationToken.None);
+        LeaderElector a = Candidate("a", _ => { }, _ => stopped.TrySetResult());
+        Task run = a.RunAsync(CancellationToken.None);
         await Until(() => a.IsLeader);
 
         _client.FailWith = new KubernetesTransportException("connection refused");
-        var lostAt = _time.GetUtcNow();
+        DateTimeOffset lostAt = _time.GetUtcNow();
         await Until(() => stopped.Task.IsCompleted, advance: true);
         await run.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.False(a.IsLeader);
-        var after = _time.GetUtcNow() - lostAt;
+        TimeSpan after = _time.GetUtcNow() - lostAt;
         Assert.InRange(after, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12));
     }
 
@@ -178,9 +178,9 @@ public sealed class LeaderElectorTests
     public async Task RunAsync_CancelledWhileARenewIsInFlight_ReturnsAndStopsLeading()
     {
         var stopped = new TaskCompletionSource();
-        var a = Candidate("a", _ => { }, _ => stopped.TrySetResult());
+        LeaderElector a = Candidate("a", _ => { }, _ => stopped.TrySetResult());
         using var stop = new CancellationTokenSource();
-        var run = a.RunAsync(stop.Token);
+        Task run = a.RunAsync(stop.Token);
         await Until(() => a.IsLeader);
 
         // The next renew is cut short the way an HTTP request is when its token is cancelled mid-flight.
@@ -208,7 +208,7 @@ public sealed class LeaderElectorTests
             TimeProvider = _time,
             OnNewLeader = seen.Add,
         });
-        var a = Candidate("a");
+        LeaderElector a = Candidate("a");
         await a.TryAcquireOrRenewAsync(default);
 
         await b.TryAcquireOrRenewAsync(default);
@@ -240,7 +240,7 @@ public sealed class LeaderElectorTests
     /// <summary>Lets the elector's loop run, moving the fake clock in small steps when asked (no real-time assertions).</summary>
     private async Task Until(Func<bool> condition, bool advance = false)
     {
-        for (var i = 0; i < 2000 && !condition(); i++)
+        for (int i = 0; i < 2000 && !condition(); i++)
         {
             if (advance && _time.PendingTimers > 0)
             {

@@ -12,8 +12,8 @@ public sealed class ControllerTests
     [Fact]
     public async Task Reconcile_Throws_RequeuedWithGrowingBackoffThenForgottenOnSuccess()
     {
-        using var queue = NewQueue();
-        var calls = 0;
+        using WorkQueue<string> queue = NewQueue();
+        int calls = 0;
         var controller = new Controller<string>("test", queue, (_, _) =>
             ++calls < 3 ? throw new InvalidOperationException("boom") : Task.FromResult(ReconcileResult.Done));
         queue.Add("ns/a");
@@ -38,7 +38,7 @@ public sealed class ControllerTests
     [Fact]
     public async Task Reconcile_TerminalError_IsNotRetried()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         var controller = new Controller<string>("test", queue, (_, _) => throw new TerminalReconcileException("invalid spec"));
         queue.Add("ns/a");
 
@@ -52,7 +52,7 @@ public sealed class ControllerTests
     [Fact]
     public async Task Reconcile_RequeueAfter_ComesBackAfterExactlyThatDelay()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         var controller = new Controller<string>("test", queue, (_, _) => Task.FromResult(ReconcileResult.After(TimeSpan.FromSeconds(30))));
         queue.Add("ns/a");
 
@@ -67,7 +67,7 @@ public sealed class ControllerTests
     [Fact]
     public async Task Reconcile_RequeueTrue_UsesBackoff()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         var controller = new Controller<string>("test", queue, (_, _) => Task.FromResult(new ReconcileResult(Requeue: true)));
         queue.Add("ns/a");
 
@@ -81,10 +81,10 @@ public sealed class ControllerTests
     [Fact]
     public async Task RunAsync_FourWorkers_ReconcilesEveryKeyAndNeverOneKeyTwiceAtOnce()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         var active = new Dictionary<string, int>();
         var done = new HashSet<string>();
-        var overlaps = 0;
+        int overlaps = 0;
         var gate = new Lock();
         var all = new TaskCompletionSource();
         var controller = new Controller<string>("test", queue, async (key, ct) =>
@@ -109,8 +109,8 @@ public sealed class ControllerTests
             return ReconcileResult.Done;
         });
         using var cts = new CancellationTokenSource();
-        var run = controller.RunAsync(4, cts.Token);
-        for (var i = 0; i < 20; i++)
+        Task run = controller.RunAsync(4, cts.Token);
+        for (int i = 0; i < 20; i++)
         {
             queue.Add($"ns/{i}");
         }

@@ -28,7 +28,7 @@ public sealed class InformerTests : IAsyncLifetime
     private static async Task StreamAsync(HttpContext ctx, params string[] lines)
     {
         ctx.Response.ContentType = "application/json";
-        foreach (var line in lines)
+        foreach (string line in lines)
         {
             await ctx.Response.WriteAsync(line + "\n");
             await ctx.Response.Body.FlushAsync();
@@ -61,8 +61,8 @@ public sealed class InformerTests : IAsyncLifetime
     [Fact]
     public async Task Run_ListWatchGoneAndErrorEvent_KeepsCacheExactAndRelists()
     {
-        var lists = 0;
-        var watches = 0;
+        int lists = 0;
+        int watches = 0;
         var lastWatchStarted = new TaskCompletionSource();
         _server.Handler = (ctx, req) =>
         {
@@ -95,10 +95,10 @@ public sealed class InformerTests : IAsyncLifetime
                     return HangAsync(ctx);
             }
         };
-        var informer = NewInformer(new InformerOptions { PageSize = 2 });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { PageSize = 2 });
         using var cts = new CancellationTokenSource();
 
-        var run = informer.RunAsync(cts.Token);
+        Task run = informer.RunAsync(cts.Token);
         await lastWatchStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
@@ -117,8 +117,8 @@ public sealed class InformerTests : IAsyncLifetime
         Assert.Null(informer.Get("ns", "b"));
         Assert.Equal("31", informer.LastSyncResourceVersion);
 
-        var requests = _server.Requests.ToArray();
-        var watchVersions = requests.Where(r => r.Query.ContainsKey("watch")).Select(r => r.Query["resourceVersion"]).ToArray();
+        RecordedRequest[] requests = _server.Requests.ToArray();
+        string[] watchVersions = requests.Where(r => r.Query.ContainsKey("watch")).Select(r => r.Query["resourceVersion"]).ToArray();
         Assert.Equal(["10", "20", "30", "31"], watchVersions);
         Assert.All(requests.Where(r => r.Query.ContainsKey("watch")), r => Assert.Equal("true", r.Query["allowWatchBookmarks"]));
         Assert.Equal("2", requests[0].Query["limit"]);
@@ -129,7 +129,7 @@ public sealed class InformerTests : IAsyncLifetime
     public async Task Run_ErrorEventOtherThanGone_ReachesHandlerAndRelistsAfterBackoff()
     {
         var time = new FakeTimeProvider();
-        var lists = 0;
+        int lists = 0;
         var secondList = new TaskCompletionSource();
         _server.Handler = (ctx, req) =>
         {
@@ -147,10 +147,10 @@ public sealed class InformerTests : IAsyncLifetime
                 ? StreamAsync(ctx, """{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"internal error","reason":"InternalError","code":500}}""")
                 : HangAsync(ctx);
         };
-        var informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1) });
         using var cts = new CancellationTokenSource();
 
-        var run = informer.RunAsync(cts.Token);
+        Task run = informer.RunAsync(cts.Token);
         await WaitUntil(() => time.PendingTimers > 0);
         Assert.Equal(["add a@5", "error 500 InternalError"], _log.ToArray());
         Assert.Equal(1, Volatile.Read(ref lists));
@@ -169,10 +169,10 @@ public sealed class InformerTests : IAsyncLifetime
         _server.Handler = (ctx, req) => req.Query.ContainsKey("watch")
             ? HangAsync(ctx)
             : TestApiServer.WriteJsonAsync(ctx, 200, ListJson("5", null, Cm("a", 4), Cm("b", 5)));
-        var informer = NewInformer(new InformerOptions { TimeProvider = time, ResyncPeriod = TimeSpan.FromMinutes(10) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, ResyncPeriod = TimeSpan.FromMinutes(10) });
         using var cts = new CancellationTokenSource();
 
-        var run = informer.RunAsync(cts.Token);
+        Task run = informer.RunAsync(cts.Token);
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         await WaitUntil(() => time.PendingTimers > 0);
         time.Advance(TimeSpan.FromMinutes(10));
@@ -187,7 +187,7 @@ public sealed class InformerTests : IAsyncLifetime
     public async Task Run_ServerUnreachable_RetriesWithDoublingBackoffUntilItAnswers()
     {
         var time = new FakeTimeProvider();
-        var lists = 0;
+        int lists = 0;
         _server.Handler = (ctx, req) =>
         {
             if (req.Query.ContainsKey("watch"))
@@ -199,11 +199,11 @@ public sealed class InformerTests : IAsyncLifetime
                 ? TestApiServer.WriteJsonAsync(ctx, 503, TestApiServer.StatusJson(503, "ServiceUnavailable", "etcd down"))
                 : TestApiServer.WriteJsonAsync(ctx, 200, ListJson("5", null, Cm("a", 5)));
         };
-        var informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(3) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(3) });
         using var cts = new CancellationTokenSource();
 
-        var run = informer.RunAsync(cts.Token);
-        foreach (var (delay, expectedLists) in new[] { (1, 2), (2, 3), (3, 4) })
+        Task run = informer.RunAsync(cts.Token);
+        foreach ((int delay, int expectedLists) in new[] { (1, 2), (2, 3), (3, 4) })
         {
             await WaitUntil(() => time.PendingTimers > 0);
             time.Advance(TimeSpan.FromSeconds(delay) - TimeSpan.FromMilliseconds(1));
@@ -222,7 +222,7 @@ public sealed class InformerTests : IAsyncLifetime
     public async Task Run_WatchClosedAtOnceWithoutEvents_BacksOffInsteadOfSpinning()
     {
         var time = new FakeTimeProvider();
-        var watches = 0;
+        int watches = 0;
         _server.Handler = (ctx, req) =>
         {
             if (!req.Query.ContainsKey("watch"))
@@ -232,10 +232,10 @@ public sealed class InformerTests : IAsyncLifetime
 
             return Interlocked.Increment(ref watches) == 1 ? StreamAsync(ctx) : HangAsync(ctx);
         };
-        var informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1) });
         using var cts = new CancellationTokenSource();
 
-        var run = informer.RunAsync(cts.Token);
+        Task run = informer.RunAsync(cts.Token);
         await WaitUntil(() => time.PendingTimers > 0);
         Assert.Equal(1, Volatile.Read(ref watches));
         time.Advance(TimeSpan.FromSeconds(1));
@@ -248,7 +248,7 @@ public sealed class InformerTests : IAsyncLifetime
 
     private static async Task WaitUntil(Func<bool> condition)
     {
-        for (var i = 0; i < 3000 && !condition(); i++)
+        for (int i = 0; i < 3000 && !condition(); i++)
         {
             await Task.Delay(5);
         }

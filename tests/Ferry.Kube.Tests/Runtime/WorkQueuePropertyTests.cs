@@ -18,10 +18,10 @@ public sealed class WorkQueuePropertyTests
         var modelQueue = new List<int>();
         var dirty = new HashSet<int>();
         var processing = new HashSet<int>();
-        foreach (var raw in ops)
+        foreach (int raw in ops)
         {
-            var x = raw & int.MaxValue;
-            var key = x / 3 % 4;
+            int x = raw & int.MaxValue;
+            int key = x / 3 % 4;
             switch (x % 3)
             {
                 case 0:
@@ -33,7 +33,7 @@ public sealed class WorkQueuePropertyTests
 
                     break;
                 case 1:
-                    var task = queue.GetAsync();
+                    Task<WorkItem<int>?> task = queue.GetAsync();
                     if (modelQueue.Count == 0)
                     {
                         if (task.IsCompleted)

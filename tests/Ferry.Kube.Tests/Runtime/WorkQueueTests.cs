@@ -17,7 +17,7 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task Add_SameKeyManyTimes_QueuedOnceInFirstAddOrder()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         queue.Add("a");
         queue.Add("b");
         queue.Add("a");
@@ -32,13 +32,13 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task Add_WhileKeyIsProcessing_HandedOutAgainOnlyAfterDone()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         queue.Add("a");
-        var first = await queue.GetAsync();
+        WorkItem<string>? first = await queue.GetAsync();
 
         queue.Add("a");
         queue.Add("a");
-        var second = queue.GetAsync();
+        Task<WorkItem<string>?> second = queue.GetAsync();
 
         Assert.Equal(0, queue.Count);
         Assert.False(second.IsCompleted);
@@ -51,14 +51,14 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task ManyWorkers_RandomAdds_NeverProcessOneKeyConcurrentlyAndLoseNoAdd()
     {
-        using var queue = NewQueue();
-        var keys = Enumerable.Range(0, 5).Select(i => $"k{i}").ToArray();
-        var inFlight = keys.ToDictionary(k => k, _ => 0);
+        using WorkQueue<string> queue = NewQueue();
+        string[] keys = Enumerable.Range(0, 5).Select(i => $"k{i}").ToArray();
+        Dictionary<string, int> inFlight = keys.ToDictionary(k => k, _ => 0);
         var lastAdd = new Dictionary<string, int>();
-        var lastSeen = keys.ToDictionary(k => k, _ => -1);
-        var violations = 0;
+        Dictionary<string, int> lastSeen = keys.ToDictionary(k => k, _ => -1);
+        int violations = 0;
         var gate = new Lock();
-        var addsDone = false;
+        bool addsDone = false;
 
         async Task Worker()
         {
@@ -86,11 +86,11 @@ public sealed class WorkQueueTests
             }
         }
 
-        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(Worker)).ToArray();
+        Task[] workers = Enumerable.Range(0, 4).Select(_ => Task.Run(Worker)).ToArray();
         var random = new Random(7);
-        for (var i = 0; i < 5000; i++)
+        for (int i = 0; i < 5000; i++)
         {
-            var key = keys[random.Next(keys.Length)];
+            string key = keys[random.Next(keys.Length)];
             lock (gate)
             {
                 lastAdd[key] = i;
@@ -104,7 +104,7 @@ public sealed class WorkQueueTests
         }
 
         addsDone = true;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
             lock (gate)
@@ -123,7 +123,7 @@ public sealed class WorkQueueTests
 
         Assert.True(addsDone);
         Assert.Equal(0, violations);
-        foreach (var k in lastAdd.Keys)
+        foreach (string k in lastAdd.Keys)
         {
             Assert.Equal(lastAdd[k], lastSeen[k]);
         }
@@ -132,9 +132,9 @@ public sealed class WorkQueueTests
     [Fact]
     public void AddRateLimited_RepeatedFailures_DelayDoublesUpToMaxAndForgetResets()
     {
-        using var queue = NewQueue(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
+        using WorkQueue<string> queue = NewQueue(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
 
-        var delays = Enumerable.Range(0, 6).Select(_ => queue.AddRateLimited("a").TotalSeconds).ToArray();
+        double[] delays = Enumerable.Range(0, 6).Select(_ => queue.AddRateLimited("a").TotalSeconds).ToArray();
 
         Assert.Equal([1, 2, 4, 8, 10, 10], delays);
         Assert.Equal(6, queue.NumRequeues("a"));
@@ -157,7 +157,7 @@ public sealed class WorkQueueTests
     [Fact]
     public void AddRateLimited_KeyBecomesAvailableOnlyAfterItsBackoff()
     {
-        using var queue = NewQueue(TimeSpan.FromSeconds(1));
+        using WorkQueue<string> queue = NewQueue(TimeSpan.FromSeconds(1));
         queue.AddRateLimited("a");
         queue.AddRateLimited("a");
 
@@ -170,7 +170,7 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task AddAfter_EarliestPendingDelayWinsAndKeyIsAddedOnce()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         queue.AddAfter("a", TimeSpan.FromSeconds(10));
         queue.AddAfter("a", TimeSpan.FromSeconds(5));
         queue.AddAfter("a", TimeSpan.FromSeconds(20));
@@ -179,7 +179,7 @@ public sealed class WorkQueueTests
         Assert.Equal(0, queue.Count);
         _time.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, queue.Count);
-        var item = await queue.GetAsync();
+        WorkItem<string>? item = await queue.GetAsync();
         queue.Done(item!.Value.Key);
         _time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(0, queue.Count);
@@ -188,8 +188,8 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task ShutDown_WakesWaitersWithNullAndIgnoresLaterAdds()
     {
-        var queue = NewQueue();
-        var waiting = queue.GetAsync();
+        WorkQueue<string> queue = NewQueue();
+        Task<WorkItem<string>?> waiting = queue.GetAsync();
         queue.AddAfter("late", TimeSpan.FromSeconds(1));
 
         queue.ShutDown();
@@ -205,9 +205,9 @@ public sealed class WorkQueueTests
     [Fact]
     public async Task GetAsync_Cancelled_ThrowsAndDoesNotSwallowLaterKey()
     {
-        using var queue = NewQueue();
+        using WorkQueue<string> queue = NewQueue();
         using var cts = new CancellationTokenSource();
-        var waiting = queue.GetAsync(cts.Token);
+        Task<WorkItem<string>?> waiting = queue.GetAsync(cts.Token);
 
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);

@@ -29,18 +29,18 @@ public sealed class KubeJsonTests
              "status":{"active":2,"succeeded":1,"failed":1,"conditions":[{"type":"Complete","status":"True","lastTransitionTime":"2026-01-01T00:00:00Z"}]}}
             """;
 
-        var job = JsonSerializer.Deserialize(json, KubeJson.TypeInfo<V1Job>())!;
+        V1Job job = JsonSerializer.Deserialize(json, KubeJson.TypeInfo<V1Job>())!;
 
         Assert.Equal(4, job.Spec!.Parallelism);
         Assert.Null(job.Spec.Completions);
         Assert.Equal(3600, job.Spec.ActiveDeadlineSeconds);
         Assert.Equal([2, 3], job.Spec.PodFailurePolicy!.Rules[0].OnExitCodes!.Values);
         Assert.Equal(("Ignore", "DisruptionTarget"), (job.Spec.PodFailurePolicy.Rules[1].Action, job.Spec.PodFailurePolicy.Rules[1].OnPodConditions![0].Type));
-        var pod = job.Spec.Template.Spec;
+        V1PodSpec pod = job.Spec.Template.Spec;
         Assert.Equal("Never", pod.RestartPolicy);
         Assert.Equal("ssd", pod.NodeSelector!["disk"]);
         Assert.Equal(1000, pod.SecurityContext!.FsGroup);
-        var container = Assert.Single(pod.Containers);
+        V1Container container = Assert.Single(pod.Containers);
         Assert.Equal("creds", container.Env![0].ValueFrom!.SecretKeyRef!.Name);
         Assert.Equal("extra", container.EnvFrom![0].SecretRef!.Name);
         Assert.Equal("1Gi", container.Resources!.Requests!["memory"].ToString());
@@ -63,7 +63,7 @@ public sealed class KubeJsonTests
             Spec = new V1JobSpec { Parallelism = 2, Template = new V1PodTemplateSpec { Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "i" }] } } },
         };
 
-        var json = JsonSerializer.Serialize(job, KubeJson.TypeInfo<V1Job>());
+        string json = JsonSerializer.Serialize(job, KubeJson.TypeInfo<V1Job>());
 
         Assert.Equal(
             """{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{"parallelism":2,"template":{"spec":{"containers":[{"image":"i","name":"c"}]}}}}""",

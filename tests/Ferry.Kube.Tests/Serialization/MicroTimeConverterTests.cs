@@ -20,12 +20,12 @@ public sealed class MicroTimeConverterTests
             },
         };
 
-        var json = JsonSerializer.Serialize(lease, KubeJson.TypeInfo<V1Lease>());
+        string json = JsonSerializer.Serialize(lease, KubeJson.TypeInfo<V1Lease>());
 
         Assert.Contains("\"renewTime\":\"2026-01-02T03:04:05.123456Z\"", json, StringComparison.Ordinal);
         Assert.DoesNotContain("acquireTime", json, StringComparison.Ordinal);
         Assert.DoesNotContain("null", json, StringComparison.Ordinal);
-        var back = JsonSerializer.Deserialize(json, KubeJson.TypeInfo<V1Lease>())!;
+        V1Lease back = JsonSerializer.Deserialize(json, KubeJson.TypeInfo<V1Lease>())!;
         Assert.Equal(lease.Spec.RenewTime!.Value.AddTicks(-7), back.Spec!.RenewTime);
         Assert.Null(back.Spec.AcquireTime);
     }
@@ -38,8 +38,8 @@ public sealed class MicroTimeConverterTests
         var lease = new V1Lease { Spec = new V1LeaseSpec { AcquireTime = whole, RenewTime = whole } };
         var e = new Corev1Event { EventTime = whole, FirstTimestamp = whole, InvolvedObject = new V1ObjectReference(), Metadata = new V1ObjectMeta() };
 
-        var leaseJson = JsonSerializer.Serialize(lease, KubeJson.TypeInfo<V1Lease>());
-        var eventJson = JsonSerializer.Serialize(e, KubeJson.TypeInfo<Corev1Event>());
+        string leaseJson = JsonSerializer.Serialize(lease, KubeJson.TypeInfo<V1Lease>());
+        string eventJson = JsonSerializer.Serialize(e, KubeJson.TypeInfo<Corev1Event>());
 
         Assert.Contains("\"acquireTime\":\"2026-01-02T03:04:05.000000Z\"", leaseJson, StringComparison.Ordinal);
         Assert.Contains("\"renewTime\":\"2026-01-02T03:04:05.000000Z\"", leaseJson, StringComparison.Ordinal);

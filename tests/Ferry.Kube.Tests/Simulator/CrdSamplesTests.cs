@@ -14,7 +14,7 @@ public sealed class CrdSamplesTests : IAsyncLifetime
     public static TheoryData<string> InvalidSamples()
     {
         var data = new TheoryData<string>();
-        foreach (var f in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "tests", "Ferry.Api.Tests", "Samples", "Invalid"), "*.yaml").Order(StringComparer.Ordinal))
+        foreach (string? f in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "tests", "Ferry.Api.Tests", "Samples", "Invalid"), "*.yaml").Order(StringComparer.Ordinal))
         {
             data.Add(Path.GetFileName(f));
         }
@@ -26,9 +26,9 @@ public sealed class CrdSamplesTests : IAsyncLifetime
     {
         _sim = await ClusterSimulator.StartAsync();
         _http = new SimHttp(_sim);
-        foreach (var file in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "crds"), "*.yaml"))
+        foreach (string file in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "crds"), "*.yaml"))
         {
-            foreach (var crd in TestFiles.ReadYamlDocuments(file))
+            foreach (JsonObject crd in TestFiles.ReadYamlDocuments(file))
             {
                 await _http.CreateAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
             }
@@ -43,7 +43,7 @@ public sealed class CrdSamplesTests : IAsyncLifetime
 
     private static string Collection(JsonObject obj)
     {
-        var plural = obj["kind"]!.GetValue<string>() switch
+        string plural = obj["kind"]!.GetValue<string>() switch
         {
             "SyncJob" => "syncjobs",
             "ReplicaMirror" => "replicamirrors",
@@ -58,7 +58,7 @@ public sealed class CrdSamplesTests : IAsyncLifetime
         var samples = Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "config", "samples"), "*.yaml")
             .SelectMany(TestFiles.ReadYamlDocuments).Where(d => d["apiVersion"]!.GetValue<string>().StartsWith("ferry.io/", StringComparison.Ordinal)).ToList();
 
-        foreach (var sample in samples)
+        foreach (JsonObject? sample in samples)
         {
             sample["metadata"]!.AsObject().Remove("namespace");
             await _http.CreateAsync(Collection(sample), sample);
@@ -71,11 +71,11 @@ public sealed class CrdSamplesTests : IAsyncLifetime
     [MemberData(nameof(InvalidSamples))]
     public async Task InvalidSample_IsRefused(string file)
     {
-        var path = Path.Combine(TestFiles.RepoRoot, "tests", "Ferry.Api.Tests", "Samples", "Invalid", file);
-        var obj = TestFiles.ReadYaml(path);
+        string path = Path.Combine(TestFiles.RepoRoot, "tests", "Ferry.Api.Tests", "Samples", "Invalid", file);
+        JsonObject obj = TestFiles.ReadYaml(path);
         obj["metadata"]!.AsObject().Remove("namespace");
 
-        var (code, status) = await _http.PostAsync(Collection(obj), obj);
+        (HttpStatusCode code, JsonObject? status) = await _http.PostAsync(Collection(obj), obj);
 
         Assert.True(code is (HttpStatusCode)422 or HttpStatusCode.BadRequest, $"{file}: {(int)code} {status.ToJsonString()}");
         Assert.Equal("Status", status["kind"]!.GetValue<string>());
@@ -84,15 +84,15 @@ public sealed class CrdSamplesTests : IAsyncLifetime
     [Fact]
     public async Task StartedSyncJob_SpecChangeRefusedByCelRule_SuspendAllowed()
     {
-        var sample = TestFiles.ReadYaml(Path.Combine(TestFiles.RepoRoot, "config", "samples", "syncjob-s3-to-volume.yaml"));
+        JsonObject sample = TestFiles.ReadYaml(Path.Combine(TestFiles.RepoRoot, "config", "samples", "syncjob-s3-to-volume.yaml"));
         sample["metadata"]!.AsObject().Remove("namespace");
-        var created = await _http.CreateAsync(Collection(sample), sample);
-        var path = $"/apis/ferry.io/v1alpha1/namespaces/default/syncjobs/{created["metadata"]!["name"]!.GetValue<string>()}";
+        JsonObject created = await _http.CreateAsync(Collection(sample), sample);
+        string path = $"/apis/ferry.io/v1alpha1/namespaces/default/syncjobs/{created["metadata"]!["name"]!.GetValue<string>()}";
 
-        var (beforeStart, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"workers":2}}""")!);
+        (HttpStatusCode beforeStart, JsonObject _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"workers":2}}""")!);
         await _http.MergePatchAsync($"{path}/status", JsonNode.Parse("""{"status":{"startTime":"2026-01-01T00:00:00Z"}}""")!);
-        var (afterStart, refused) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"source":{"s3":{"prefix":"elsewhere/"}}}}""")!);
-        var (suspend, _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"suspend":true}}""")!);
+        (HttpStatusCode afterStart, JsonObject? refused) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"source":{"s3":{"prefix":"elsewhere/"}}}}""")!);
+        (HttpStatusCode suspend, JsonObject _) = await _http.MergePatchAsync(path, JsonNode.Parse("""{"spec":{"suspend":true}}""")!);
 
         Assert.Equal(HttpStatusCode.OK, beforeStart);
         Assert.Equal((HttpStatusCode)422, afterStart);

@@ -12,11 +12,11 @@ internal sealed class Kubectl(string executable, string kubeconfig, string cache
     /// <c>kubectl</c> on PATH and the repository's <c>.tools/kubectl/kubectl</c> when present and different.</summary>
     public static TheoryData<string> Binaries()
     {
-        var primary = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
+        string primary = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
         var seen = new HashSet<string>(StringComparer.Ordinal) { Resolve(primary) };
         var data = new TheoryData<string> { primary };
-        var tools = Path.Combine(TestFiles.RepoRoot, ".tools", "kubectl", "kubectl");
-        foreach (var candidate in new[] { Which("kubectl"), File.Exists(tools) ? tools : null })
+        string tools = Path.Combine(TestFiles.RepoRoot, ".tools", "kubectl", "kubectl");
+        foreach (string? candidate in new[] { Which("kubectl"), File.Exists(tools) ? tools : null })
         {
             if (candidate is not null && seen.Add(Resolve(candidate)))
             {
@@ -50,7 +50,7 @@ internal sealed class Kubectl(string executable, string kubeconfig, string cache
         info.Environment["KUBECONFIG"] = kubeconfig;
         info.ArgumentList.Add("--cache-dir");
         info.ArgumentList.Add(cacheDir);
-        foreach (var a in args)
+        foreach (string a in args)
         {
             info.ArgumentList.Add(a);
         }
@@ -61,9 +61,9 @@ internal sealed class Kubectl(string executable, string kubeconfig, string cache
     /// <summary>Runs kubectl to completion (killed by PID and failed after 60 s).</summary>
     public async Task<Result> RunAsync(params string[] args)
     {
-        using var process = Process.Start(StartInfo(args)) ?? throw new InvalidOperationException($"cannot start {executable}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        using Process process = Process.Start(StartInfo(args)) ?? throw new InvalidOperationException($"cannot start {executable}");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
         try
         {
             await process.WaitForExitAsync().WaitAsync(Limit);
@@ -80,7 +80,7 @@ internal sealed class Kubectl(string executable, string kubeconfig, string cache
     /// <summary>Runs kubectl and fails the test unless it exits 0.</summary>
     public async Task<Result> RunOkAsync(params string[] args)
     {
-        var result = await RunAsync(args);
+        Result result = await RunAsync(args);
         Assert.True(result.ExitCode == 0, $"kubectl {string.Join(' ', args)}: {result}");
         return result;
     }
@@ -137,7 +137,7 @@ internal sealed class Kubectl(string executable, string kubeconfig, string cache
         /// <summary>Waits until the output satisfies <paramref name="condition"/>; fails the test after 30 s or if kubectl exits.</summary>
         public async Task WaitForAsync(Func<string, bool> condition, string what)
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            DateTime deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (!condition(Stdout))
             {
                 Assert.True(DateTime.UtcNow < deadline, $"kubectl watch never showed {what}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");

@@ -29,7 +29,7 @@ internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
             due = _timers.Where(t => t.Due <= _now).ToList();
         }
 
-        foreach (var t in due)
+        foreach (ManualTimer t in due)
         {
             t.Fire();
         }

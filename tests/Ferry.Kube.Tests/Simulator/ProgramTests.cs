@@ -14,15 +14,15 @@ public sealed partial class ProgramTests
     [Fact]
     public async Task Main_PortZeroAndKubeconfig_PrintsReadyServesAndStopsOnSigterm()
     {
-        var temp = Directory.CreateTempSubdirectory("clustersim-program-");
-        var kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("clustersim-program-");
+        string kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ClusterSim.dll"), "--port", "0", "--kubeconfig", kubeconfig })
+        foreach (string? a in new[] { Path.Combine(AppContext.BaseDirectory, "ClusterSim.dll"), "--port", "0", "--kubeconfig", kubeconfig })
         {
             info.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(info)!;
+        using Process process = Process.Start(info)!;
         try
         {
             string? line;
@@ -33,9 +33,9 @@ public sealed partial class ProgramTests
             while (line is not null && line != "ready");
 
             Assert.Equal("ready", line);
-            var server = ServerLine().Match(await File.ReadAllTextAsync(kubeconfig)).Groups[1].Value;
+            string server = ServerLine().Match(await File.ReadAllTextAsync(kubeconfig)).Groups[1].Value;
             using var client = new HttpClient();
-            using var response = await client.GetAsync($"{server}/api/v1/namespaces/default");
+            using HttpResponseMessage response = await client.GetAsync($"{server}/api/v1/namespaces/default");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))

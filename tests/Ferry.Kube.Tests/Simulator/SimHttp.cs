@@ -20,7 +20,7 @@ internal sealed class SimHttp(ClusterSimulator sim) : IDisposable
         using var request = new HttpRequestMessage(method, path.TrimStart('/'));
         if (body is not null)
         {
-            request.Content = new StringContent(body is JsonValue v && v.TryGetValue<string>(out var text) ? text : body.ToJsonString(), Encoding.UTF8);
+            request.Content = new StringContent(body is JsonValue v && v.TryGetValue<string>(out string? text) ? text : body.ToJsonString(), Encoding.UTF8);
             request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
         }
 
@@ -29,9 +29,9 @@ internal sealed class SimHttp(ClusterSimulator sim) : IDisposable
             request.Headers.TryAddWithoutValidation("Accept", accept);
         }
 
-        using var response = await _client.SendAsync(request);
-        var content = await response.Content.ReadAsStringAsync();
-        var parsed = content.Length == 0 ? new JsonObject() : JsonNode.Parse(content) as JsonObject ?? new JsonObject();
+        using HttpResponseMessage response = await _client.SendAsync(request);
+        string content = await response.Content.ReadAsStringAsync();
+        JsonObject parsed = content.Length == 0 ? new JsonObject() : JsonNode.Parse(content) as JsonObject ?? new JsonObject();
         return (response.StatusCode, parsed);
     }
 
@@ -49,7 +49,7 @@ internal sealed class SimHttp(ClusterSimulator sim) : IDisposable
     /// <summary>Creates a JSON object that must succeed; returns the stored object.</summary>
     public async Task<JsonObject> CreateAsync(string collection, JsonNode body)
     {
-        var (code, obj) = await PostAsync(collection, body);
+        (HttpStatusCode code, JsonObject? obj) = await PostAsync(collection, body);
         Assert.True(code == HttpStatusCode.Created, $"create {collection}: {(int)code} {obj.ToJsonString()}");
         return obj;
     }
@@ -57,9 +57,9 @@ internal sealed class SimHttp(ClusterSimulator sim) : IDisposable
     /// <summary>Starts the simulator, applies the test CRD (Widget, group test.ferry.io) and returns both.</summary>
     public static async Task<(ClusterSimulator Sim, SimHttp Http)> StartWithWidgetsAsync(SimulatorOptions? options = null)
     {
-        var sim = await ClusterSimulator.StartAsync(options);
+        ClusterSimulator sim = await ClusterSimulator.StartAsync(options);
         var http = new SimHttp(sim);
-        var crd = TestFiles.ReadYaml(Path.Combine(TestFiles.TestData, "crds", "widgets.test.ferry.io.yaml"));
+        JsonObject crd = TestFiles.ReadYaml(Path.Combine(TestFiles.TestData, "crds", "widgets.test.ferry.io.yaml"));
         await http.CreateAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
         return (sim, http);
     }

@@ -45,7 +45,7 @@ internal static class TestFiles
     private static JsonNode? Scalar(string text) =>
         text is "" or "~" or "null" ? null
         : text is "true" or "false" ? JsonValue.Create(text == "true")
-        : long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l) ? JsonValue.Create(l)
-        : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) && char.IsDigit(text[^1]) ? JsonValue.Create(d)
+        : long.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out long l) ? JsonValue.Create(l)
+        : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d) && char.IsDigit(text[^1]) ? JsonValue.Create(d)
         : JsonValue.Create(text);
 }

@@ -20,7 +20,7 @@ internal sealed class WatchStream : IAsyncDisposable
 
     public static async Task<WatchStream> OpenAsync(HttpClient client, string pathAndQuery)
     {
-        var response = await client.GetAsync(pathAndQuery.TrimStart('/'), HttpCompletionOption.ResponseHeadersRead);
+        HttpResponseMessage response = await client.GetAsync(pathAndQuery.TrimStart('/'), HttpCompletionOption.ResponseHeadersRead);
         var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         return new WatchStream(response, reader);
     }
@@ -29,7 +29,7 @@ internal sealed class WatchStream : IAsyncDisposable
     public async Task<JsonObject?> NextAsync()
     {
         _pending ??= _reader.ReadLineAsync();
-        var line = await _pending.WaitAsync(HangGuard);
+        string? line = await _pending.WaitAsync(HangGuard);
         _pending = null;
         return line is null ? null : JsonNode.Parse(line)!.AsObject();
     }
@@ -38,13 +38,13 @@ internal sealed class WatchStream : IAsyncDisposable
     public async Task<(bool Arrived, JsonObject? Event)> TryNextAsync(TimeSpan wait)
     {
         _pending ??= _reader.ReadLineAsync();
-        var done = await Task.WhenAny(_pending, Task.Delay(wait));
+        Task done = await Task.WhenAny(_pending, Task.Delay(wait));
         if (done != _pending)
         {
             return (false, null);
         }
 
-        var line = await _pending;
+        string? line = await _pending;
         _pending = null;
         return (true, line is null ? null : JsonNode.Parse(line)!.AsObject());
     }

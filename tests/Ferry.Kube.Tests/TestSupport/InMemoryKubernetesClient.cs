@@ -33,7 +33,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
         Check();
         lock (_gate)
         {
-            if (!_objects.TryGetValue(Key(type.Descriptor, @namespace, name), out var stored))
+            if (!_objects.TryGetValue(Key(type.Descriptor, @namespace, name), out JsonObject? stored))
             {
                 throw NotFound(type, name);
             }
@@ -48,7 +48,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
         Check();
         lock (_gate)
         {
-            var prefix = type.Descriptor.Path(@namespace) + "/";
+            string prefix = type.Descriptor.Path(@namespace) + "/";
             var list = new KubeList<T> { Metadata = new V1ListMeta { ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
             list.Items.AddRange(_objects.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(kv => kv.Value.Deserialize(type.TypeInfo)!));
             return Task.FromResult(list);
@@ -61,9 +61,9 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
         Check();
         lock (_gate)
         {
-            var node = JsonSerializer.SerializeToNode(value, type.TypeInfo)!.AsObject();
-            var name = node["metadata"]!["name"]!.GetValue<string>();
-            var key = Key(type.Descriptor, @namespace, name);
+            JsonObject node = JsonSerializer.SerializeToNode(value, type.TypeInfo)!.AsObject();
+            string name = node["metadata"]!["name"]!.GetValue<string>();
+            string key = Key(type.Descriptor, @namespace, name);
             if (_objects.ContainsKey(key))
             {
                 throw new KubernetesApiException(new V1Status { Code = 409, Reason = "AlreadyExists", Message = $"\"{name}\" already exists" });
@@ -85,15 +85,15 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
 
         lock (_gate)
         {
-            var key = Key(type.Descriptor, @namespace, name);
-            if (!_objects.TryGetValue(key, out var stored))
+            string key = Key(type.Descriptor, @namespace, name);
+            if (!_objects.TryGetValue(key, out JsonObject? stored))
             {
                 throw NotFound(type, name);
             }
 
-            var node = JsonSerializer.SerializeToNode(value, type.TypeInfo)!.AsObject();
-            var sent = node["metadata"]?["resourceVersion"]?.GetValue<string>();
-            var current = stored["metadata"]!["resourceVersion"]!.GetValue<string>();
+            JsonObject node = JsonSerializer.SerializeToNode(value, type.TypeInfo)!.AsObject();
+            string? sent = node["metadata"]?["resourceVersion"]?.GetValue<string>();
+            string current = stored["metadata"]!["resourceVersion"]!.GetValue<string>();
             if (sent is not null && sent != current)
             {
                 throw new KubernetesApiException(new V1Status { Code = 409, Reason = "Conflict", Message = "the object has been modified" });
@@ -121,13 +121,13 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
         Check();
         lock (_gate)
         {
-            var key = Key(type.Descriptor, @namespace, name);
-            if (!_objects.TryGetValue(key, out var stored))
+            string key = Key(type.Descriptor, @namespace, name);
+            if (!_objects.TryGetValue(key, out JsonObject? stored))
             {
                 throw NotFound(type, name);
             }
 
-            var merged = JsonNode.Parse(stored.ToJsonString())!.AsObject();
+            JsonObject merged = JsonNode.Parse(stored.ToJsonString())!.AsObject();
             Merge(merged, patch.AsObject());
             return Task.FromResult(Store(type, key, merged, @namespace));
         }
@@ -135,7 +135,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
 
     private static void Merge(JsonObject target, JsonObject patch)
     {
-        foreach (var (k, v) in patch.ToArray())
+        foreach ((string? k, JsonNode? v) in patch.ToArray())
         {
             if (v is null)
             {
@@ -163,7 +163,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
         where T : class => throw new NotSupportedException();
 
     public V1Lease? Lease(string ns, string name) =>
-        _objects.TryGetValue(Key(KubeResources.Leases.Descriptor, ns, name), out var node) ? node.Deserialize(KubeJson.TypeInfo<V1Lease>()) : null;
+        _objects.TryGetValue(Key(KubeResources.Leases.Descriptor, ns, name), out JsonObject? node) ? node.Deserialize(KubeJson.TypeInfo<V1Lease>()) : null;
 
     private void Check()
     {
@@ -176,7 +176,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
     private T Store<T>(ResourceType<T> type, string key, JsonObject node, string? ns)
         where T : class
     {
-        var meta = node["metadata"]!.AsObject();
+        JsonObject meta = node["metadata"]!.AsObject();
         meta["resourceVersion"] = (++_resourceVersion).ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (ns is not null)
         {
@@ -184,7 +184,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
         }
 
         // Round-trip through JSON text, as a server would.
-        var stored = JsonNode.Parse(node.ToJsonString())!.AsObject();
+        JsonObject stored = JsonNode.Parse(node.ToJsonString())!.AsObject();
         _objects[key] = stored;
         Writes++;
         return stored.Deserialize(type.TypeInfo)!;

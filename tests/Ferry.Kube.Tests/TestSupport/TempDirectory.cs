@@ -12,7 +12,7 @@ public sealed class TempDirectory : IDisposable
 
     public string Write(string relative, string content)
     {
-        var full = System.IO.Path.Combine(Path, relative);
+        string full = System.IO.Path.Combine(Path, relative);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         File.WriteAllText(full, content);
         return full;

@@ -38,7 +38,7 @@ public sealed class TestApiServer : IAsyncDisposable
 
     public static async Task<TestApiServer> StartAsync(X509Certificate2? serverCertificate = null, bool requireClientCertificate = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
         {
@@ -52,12 +52,12 @@ public sealed class TestApiServer : IAsyncDisposable
                 });
             }
         }));
-        var app = builder.Build();
+        WebApplication app = builder.Build();
         TestApiServer? server = null;
         app.Run(async ctx =>
         {
             using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
-            var body = await reader.ReadToEndAsync();
+            string body = await reader.ReadToEndAsync();
             var recorded = new RecordedRequest(
                 ctx.Request.Method,
                 ctx.Request.Path.Value ?? "",
@@ -70,7 +70,7 @@ public sealed class TestApiServer : IAsyncDisposable
             await server.Handler(ctx, recorded);
         });
         await app.StartAsync();
-        var address = app.Urls.First();
+        string address = app.Urls.First();
         server = new TestApiServer(app, new Uri(address));
         return server;
     }

@@ -38,9 +38,9 @@ public sealed class TestCertificates : IDisposable
             request.CertificateExtensions.Add(san.Build());
         }
 
-        var serial = RandomNumberGenerator.GetBytes(8);
-        using var signed = request.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), serial);
-        var withKey = signed.CopyWithPrivateKey(key);
+        byte[] serial = RandomNumberGenerator.GetBytes(8);
+        using X509Certificate2 signed = request.Create(Ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(10), serial);
+        X509Certificate2 withKey = signed.CopyWithPrivateKey(key);
 
         // Round-trip through PKCS#12 so SslStream can use the key on every platform.
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.SyncJobs;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Hosting;
 using Ferry.Operator.Tests.Support;
 using YamlDotNet.Serialization;
@@ -20,7 +23,7 @@ public sealed class FerryChartTests
         var chart = Directory.GetFiles(Path.Combine(Chart, "crds"), "*.yaml").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(generated, chart);
-        foreach (var file in generated)
+        foreach (string? file in generated)
         {
             Assert.True(
                 File.ReadAllText(Path.Combine(RepoFiles.Root, "crds", file!)) == File.ReadAllText(Path.Combine(Chart, "crds", file!)),
@@ -31,18 +34,18 @@ public sealed class FerryChartTests
     [Fact]
     public async Task Template_Defaults_DeploymentArgsParseAndRbacCoversTheOperator()
     {
-        var objects = await RenderAsync("--namespace", "ferry-system", "--set", "runner.namespaces={ml,etl}");
+        List<JsonNode> objects = await RenderAsync("--namespace", "ferry-system", "--set", "runner.namespaces={ml,etl}");
 
-        var deployment = Assert.Single(objects, o => (string?)o["kind"] == "Deployment");
-        var container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        JsonNode deployment = Assert.Single(objects, o => (string?)o["kind"] == "Deployment");
+        JsonNode container = deployment["spec"]!["template"]!["spec"]!["containers"]![0]!;
         Assert.Equal("ferry-operator", (string?)container["command"]![0]);
         var args = container["args"]!.AsArray().Select(a => (string)a!).ToList();
-        var options = OperatorCommandLine.Parse(args, _ => null);
+        OperatorOptions options = OperatorCommandLine.Parse(args, _ => null);
         Assert.Equal((8080, true, "ferry-system", "ferry-runner"), (options.Port, options.LeaderElection, options.LeaderElectionNamespace, options.RunnerServiceAccountName));
         Assert.StartsWith("ghcr.io/ferry-io/ferry:", options.RunnerImage, StringComparison.Ordinal);
         Assert.Equal("/readyz", (string?)container["readinessProbe"]!["httpGet"]!["path"]);
 
-        var role = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && !((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
+        JsonNode role = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && !((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
         AssertAllows(role, "ferry.io", "syncjobs", "get", "list", "watch", "delete");
         AssertAllows(role, "ferry.io", "syncjobs/status", "update");
         AssertAllows(role, "ferry.io", "syncjobs", "create");
@@ -54,24 +57,24 @@ public sealed class FerryChartTests
         AssertAllows(role, "", "configmaps", "get");
         AssertAllows(role, "", "persistentvolumeclaims", "get");
         AssertAllows(role, "", "events", "create", "patch");
-        var election = Assert.Single(objects, o => (string?)o["kind"] == "Role" && ((string)o["metadata"]!["name"]!).EndsWith("-leader-election", StringComparison.Ordinal));
+        JsonNode election = Assert.Single(objects, o => (string?)o["kind"] == "Role" && ((string)o["metadata"]!["name"]!).EndsWith("-leader-election", StringComparison.Ordinal));
         AssertAllows(election, "coordination.k8s.io", "leases", "get", "create", "update");
 
-        var runner = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && ((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
+        JsonNode runner = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && ((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
         AssertAllows(runner, "ferry.io", "syncjobs", "get");
         AssertAllows(runner, "coordination.k8s.io", "leases", "get", "list", "watch", "create", "update");
         Assert.DoesNotContain(runner["rules"]!.AsArray(), r => r!["resources"]!.AsArray().Any(x => (string?)x == "secrets"));
-        var runnerAccounts = objects.Where(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == "ferry-runner").Select(o => (string?)o["metadata"]!["namespace"]).Order(StringComparer.Ordinal);
+        IOrderedEnumerable<string?> runnerAccounts = objects.Where(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == "ferry-runner").Select(o => (string?)o["metadata"]!["namespace"]).Order(StringComparer.Ordinal);
         Assert.Equal(["etl", "ml"], runnerAccounts);
     }
 
     [Fact]
     public async Task Template_WatchNamespace_NamespacedRoleAndFlag()
     {
-        var objects = await RenderAsync("--namespace", "ferry-system", "--set", "operator.watchNamespace=data");
+        List<JsonNode> objects = await RenderAsync("--namespace", "ferry-system", "--set", "operator.watchNamespace=data");
 
         Assert.DoesNotContain(objects, o => (string?)o["kind"] == "ClusterRoleBinding");
-        var role = Assert.Single(objects, o => (string?)o["kind"] == "Role" && (string?)o["metadata"]!["namespace"] == "data");
+        JsonNode role = Assert.Single(objects, o => (string?)o["kind"] == "Role" && (string?)o["metadata"]!["namespace"] == "data");
         AssertAllows(role, "batch", "jobs", "create");
         var args = Assert.Single(objects, o => (string?)o["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(a => (string)a!).ToList();
         Assert.Equal("data", OperatorCommandLine.Parse(args, _ => null).Namespace);
@@ -80,21 +83,21 @@ public sealed class FerryChartTests
     [Fact]
     public async Task Template_AlertsAndDashboard_OffByDefault_OnQueryOnlyMetricsTheOperatorExports()
     {
-        var defaults = await RenderAsync("--namespace", "ferry-system");
+        List<JsonNode> defaults = await RenderAsync("--namespace", "ferry-system");
         Assert.DoesNotContain(defaults, o => (string?)o["kind"] == "PrometheusRule");
         Assert.DoesNotContain(defaults, o => (string?)o["kind"] == "ConfigMap");
 
-        var objects = await RenderAsync("--namespace", "ferry-system", "--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.grafanaDashboard.enabled=true");
+        List<JsonNode> objects = await RenderAsync("--namespace", "ferry-system", "--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.grafanaDashboard.enabled=true");
 
-        var rule = Assert.Single(objects, o => (string?)o["kind"] == "PrometheusRule");
+        JsonNode rule = Assert.Single(objects, o => (string?)o["kind"] == "PrometheusRule");
         var alerts = rule["spec"]!["groups"]![0]!["rules"]!.AsArray().ToDictionary(r => (string)r!["alert"]!, r => (string)r!["expr"]!);
         Assert.Equal("ferry_mirror_in_sync == 0", alerts["FerryMirrorOutOfSync"]);
         Assert.Equal("15m", (string?)rule["spec"]!["groups"]![0]!["rules"]!.AsArray().Single(r => (string?)r!["alert"] == "FerryMirrorOutOfSync")!["for"]);
         Assert.Equal("ferry_mirror_consecutive_failures >= 3", alerts["FerryMirrorDestinationFailing"]);
         Assert.Contains("FerrySyncJobFailed", alerts.Keys);
-        var dashboard = Assert.Single(objects, o => (string?)o["kind"] == "ConfigMap");
+        JsonNode dashboard = Assert.Single(objects, o => (string?)o["kind"] == "ConfigMap");
         Assert.Equal("1", (string?)dashboard["metadata"]!["labels"]!["grafana_dashboard"]);
-        var panels = JsonNode.Parse((string)dashboard["data"]!["ferry.json"]!)!["panels"]!.AsArray();
+        JsonArray panels = JsonNode.Parse((string)dashboard["data"]!["ferry.json"]!)!["panels"]!.AsArray();
         var queries = panels.SelectMany(p => p!["targets"]!.AsArray().Select(t => (string)t!["expr"]!)).Concat(alerts.Values).ToList();
         Assert.Contains(panels, p => ((string)p!["title"]!).Contains("Data age", StringComparison.Ordinal));
 
@@ -102,11 +105,11 @@ public sealed class FerryChartTests
         metrics.Reconciled("syncjob", "success", 0.1);
         metrics.StatusWritten("syncjob");
         // One SyncJob and one mirror destination with a status, so that every instrument has a series to show.
-        var syncJob = OperatorHarness.S3ToVolume("charted");
+        SyncJob syncJob = OperatorHarness.S3ToVolume("charted");
         syncJob.Status = new Ferry.Api.SyncJobs.SyncJobStatus { Phase = Ferry.Api.SyncJobs.SyncJobPhase.Failed, Progress = new Ferry.Api.SyncJobs.SyncProgress { Copied = 1, CopiedBytes = 10 } };
         metrics.SyncJobs = () => [syncJob];
-        var mirror = Ferry.Operator.Tests.ReplicaMirrors.MirrorHarness.S3ToVolumes("charted");
-        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        ReplicaMirror mirror = Ferry.Operator.Tests.ReplicaMirrors.MirrorHarness.S3ToVolumes("charted");
+        DateTimeOffset start = DateTimeOffset.UtcNow.AddMinutes(-5);
         mirror.Status = new Ferry.Api.ReplicaMirrors.ReplicaMirrorStatus
         {
             Destinations =
@@ -130,8 +133,8 @@ public sealed class FerryChartTests
     [Fact]
     public async Task Template_OperatorStrategy_KubernetesDefaultUnlessSet()
     {
-        var defaults = Assert.Single(await RenderAsync("--namespace", "ferry-system"), o => (string?)o["kind"] == "Deployment");
-        var recreate = Assert.Single(await RenderAsync("--namespace", "ferry-system", "--set", "operator.strategy.type=Recreate"), o => (string?)o["kind"] == "Deployment");
+        JsonNode defaults = Assert.Single(await RenderAsync("--namespace", "ferry-system"), o => (string?)o["kind"] == "Deployment");
+        JsonNode recreate = Assert.Single(await RenderAsync("--namespace", "ferry-system", "--set", "operator.strategy.type=Recreate"), o => (string?)o["kind"] == "Deployment");
 
         Assert.Null(defaults["spec"]!["strategy"]);
         Assert.Equal("Recreate", (string?)recreate["spec"]!["strategy"]!["type"]);
@@ -139,8 +142,8 @@ public sealed class FerryChartTests
 
     private static void AssertAllows(JsonNode role, string group, string resource, params string[] verbs)
     {
-        var rules = role["rules"]!.AsArray();
-        foreach (var verb in verbs)
+        JsonArray rules = role["rules"]!.AsArray();
+        foreach (string verb in verbs)
         {
             Assert.True(
                 rules.Any(r => r!["apiGroups"]!.AsArray().Any(g => (string?)g == group)
@@ -152,25 +155,25 @@ public sealed class FerryChartTests
 
     private static async Task<List<JsonNode>> RenderAsync(params string[] extra)
     {
-        var helm = Environment.GetEnvironmentVariable("FERRY_HELM") is { Length: > 0 } h ? h : "helm";
+        string helm = Environment.GetEnvironmentVariable("FERRY_HELM") is { Length: > 0 } h ? h : "helm";
         var start = new ProcessStartInfo(helm) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "template", "test", Chart }.Concat(extra))
+        foreach (string? arg in new[] { "template", "test", Chart }.Concat(extra))
         {
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("helm did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("helm did not start");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         Assert.True(process.ExitCode == 0, $"helm template failed: {await stderr}");
 
-        var deserializer = new DeserializerBuilder().Build();
-        var serializer = new SerializerBuilder().JsonCompatible().Build();
+        IDeserializer deserializer = new DeserializerBuilder().Build();
+        ISerializer serializer = new SerializerBuilder().JsonCompatible().Build();
         var objects = new List<JsonNode>();
-        foreach (var doc in (await stdout).Split("\n---", StringSplitOptions.RemoveEmptyEntries))
+        foreach (string doc in (await stdout).Split("\n---", StringSplitOptions.RemoveEmptyEntries))
         {
-            var value = deserializer.Deserialize<object?>(doc);
+            object? value = deserializer.Deserialize<object?>(doc);
             if (value is not null)
             {
                 objects.Add(JsonNode.Parse(serializer.Serialize(value))!);

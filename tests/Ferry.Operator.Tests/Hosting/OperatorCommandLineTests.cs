@@ -1,3 +1,4 @@
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Hosting;
 
 namespace Ferry.Operator.Tests.Hosting;
@@ -9,7 +10,7 @@ public sealed class OperatorCommandLineTests
     [Fact]
     public void Parse_EveryFlag_SetsOptions()
     {
-        var o = OperatorCommandLine.Parse(
+        OperatorOptions o = OperatorCommandLine.Parse(
         [
             "--kubeconfig", "/tmp/k", "--namespace=ns", "--port", "0", "--runner-image", "img:1", "--runner-service-account", "sa",
             "--lease-duration", "30", "--status-interval", "0.5", "--spec-recheck-interval", "3", "--resync-interval", "7",
@@ -26,8 +27,8 @@ public sealed class OperatorCommandLineTests
     {
         var env = new Dictionary<string, string> { ["FERRY_OPERATOR_PORT"] = "9090", ["FERRY_RUNNER_IMAGE"] = "env:img", ["FERRY_OPERATOR_NAMESPACE"] = "envns" };
 
-        var fromEnv = OperatorCommandLine.Parse([], k => env.GetValueOrDefault(k));
-        var flagWins = OperatorCommandLine.Parse(["--port", "1234"], k => env.GetValueOrDefault(k));
+        OperatorOptions fromEnv = OperatorCommandLine.Parse([], k => env.GetValueOrDefault(k));
+        OperatorOptions flagWins = OperatorCommandLine.Parse(["--port", "1234"], k => env.GetValueOrDefault(k));
 
         Assert.Equal((9090, "env:img", "envns"), (fromEnv.Port, fromEnv.RunnerImage, fromEnv.Namespace));
         Assert.Equal(1234, flagWins.Port);

@@ -60,8 +60,8 @@ public sealed class MirrorHarness : IAsyncDisposable
     public static async Task<MirrorHarness> StartAsync()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 9, 59, 50, TimeSpan.Zero));
-        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { TimeProvider = time });
-        foreach (var crd in RepoFiles.Crds())
+        ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { TimeProvider = time });
+        foreach (string crd in RepoFiles.Crds())
         {
             sim.Store.CreateFromYaml(File.ReadAllText(crd));
         }
@@ -100,7 +100,7 @@ public sealed class MirrorHarness : IAsyncDisposable
         _exporter = new MetricsScrape(_metrics.Meter.Name);
         var syncJobs = new Informer<SyncJob>(Client, ApiResources.SyncJobs, null);
         var op = new ReplicaMirrorOperator(Client, syncJobs, Options, _metrics, Time, NullLoggerFactory.Instance);
-        var token = _run.Token;
+        CancellationToken token = _run.Token;
         _tasks = Task.WhenAll(syncJobs.RunAsync(token), op.RunInformersAsync(token), RunControllerAsync(syncJobs, op, token));
     }
 
@@ -192,7 +192,7 @@ public sealed class MirrorHarness : IAsyncDisposable
     /// <summary>Ends a child as the SyncJob controller would.</summary>
     public void FinishChild(string child, bool succeeded, string? error = null, string? reason = null, long copied = 7)
     {
-        var now = Time.GetUtcNow();
+        DateTimeOffset now = Time.GetUtcNow();
         SetChildStatus(child, new SyncJobStatus
         {
             Phase = succeeded ? SyncJobPhase.Succeeded : SyncJobPhase.Failed,

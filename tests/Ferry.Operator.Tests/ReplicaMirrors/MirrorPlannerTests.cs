@@ -18,7 +18,7 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => s.Interval = "15m");
 
-        var first = world.At(TimeSpan.Zero);
+        MirrorPlan first = world.At(TimeSpan.Zero);
         Assert.Equal(["m-eu-1796724000", "m-ap-1796724000"], first.Starts.Select(c => c.Metadata.Name));
         Assert.True(first.Significant);
         Assert.Equal(MirrorWorld.Created.AddMinutes(15), world.Status.NextSyncTime);
@@ -26,7 +26,7 @@ public sealed class MirrorPlannerTests
         world.Time.Advance(Minutes(3));
         world.Finish("eu");
         world.Finish("ap");
-        var recorded = world.Step();
+        MirrorPlan recorded = world.Step();
         Assert.Empty(recorded.Starts);
         Assert.Equal(2, world.EventsOf(MirrorEventReasons.RunSucceeded).Count());
         Assert.Equal(MirrorSyncResult.Succeeded, world.Status.LastSyncResult);
@@ -34,7 +34,7 @@ public sealed class MirrorPlannerTests
         Assert.Equal(MirrorWorld.Created.AddMinutes(15), recorded.WakeAt);
 
         Assert.Empty(world.At(Minutes(14)).Starts);
-        var second = world.At(Minutes(15));
+        MirrorPlan second = world.At(Minutes(15));
         Assert.Equal(["m-eu-1796724900", "m-ap-1796724900"], second.Starts.Select(c => c.Metadata.Name));
         Assert.All(second.Starts, c => Assert.Equal("interval", c.Metadata.Annotations![MirrorLabels.Trigger]));
     }
@@ -45,10 +45,10 @@ public sealed class MirrorPlannerTests
         var world = new MirrorWorld(s => s.Interval = "10m", "eu");
         world.At(TimeSpan.Zero);
 
-        var skip = world.At(Minutes(10));
+        MirrorPlan skip = world.At(Minutes(10));
 
         Assert.Empty(skip.Starts);
-        var skipped = Assert.Single(world.EventsOf(MirrorEventReasons.RunSkipped));
+        MirrorEvent skipped = Assert.Single(world.EventsOf(MirrorEventReasons.RunSkipped));
         Assert.True(skipped.Warning);
         Assert.Contains("m-eu-1796724000 is still running", skipped.Message, StringComparison.Ordinal);
         Assert.Equal(1, world.Status.MissedIntervals);
@@ -68,7 +68,7 @@ public sealed class MirrorPlannerTests
         var world = new MirrorWorld(s => { s.Interval = "10m"; s.ConcurrencyPolicy = ConcurrencyPolicy.Replace; }, "eu");
         world.At(TimeSpan.Zero);
 
-        var plan = world.At(Minutes(10));
+        MirrorPlan plan = world.At(Minutes(10));
 
         Assert.Equal("m-eu-1796724000", Assert.Single(plan.Replaced).Metadata.Name);
         Assert.Equal("m-eu-1796724600", Assert.Single(plan.Starts).Metadata.Name);
@@ -83,7 +83,7 @@ public sealed class MirrorPlannerTests
         var world = new MirrorWorld(s => { s.Interval = "10m"; s.Destinations[1].ConcurrencyPolicy = ConcurrencyPolicy.Replace; });
         world.At(TimeSpan.Zero);
 
-        var plan = world.At(Minutes(10));
+        MirrorPlan plan = world.At(Minutes(10));
 
         Assert.Equal("m-ap-1796724000", Assert.Single(plan.Replaced).Metadata.Name);
         Assert.Equal("m-ap-1796724600", Assert.Single(plan.Starts).Metadata.Name);
@@ -101,7 +101,7 @@ public sealed class MirrorPlannerTests
 
         world.Mirror.Spec.Suspend = true;
         world.Mirror.Metadata.Generation = 2;
-        for (var hour = 2; hour <= 5; hour++)
+        for (int hour = 2; hour <= 5; hour++)
         {
             Assert.Empty(world.At(Minutes(hour * 60)).Starts);
             Assert.Null(world.Status.NextSyncTime);
@@ -111,10 +111,10 @@ public sealed class MirrorPlannerTests
         Assert.Empty(world.EventsOf(MirrorEventReasons.MissedSchedule));
 
         world.Mirror.Spec.Suspend = false;
-        var resumed = world.At(Minutes(5 * 60 + 7));
+        MirrorPlan resumed = world.At(Minutes(5 * 60 + 7));
 
         Assert.Equal("m-eu-1796742000", Assert.Single(resumed.Starts).Metadata.Name);
-        var missed = Assert.Single(world.EventsOf(MirrorEventReasons.MissedSchedule));
+        MirrorEvent missed = Assert.Single(world.EventsOf(MirrorEventReasons.MissedSchedule));
         Assert.Contains("eu: 3 slot(s) before 2026-12-08T15:00:00Z", missed.Message, StringComparison.Ordinal);
         Assert.Equal(3, world.Status.MissedIntervals);
         Assert.Equal(ConditionStatus.False, world.Condition(ReplicaMirrorConditionTypes.Suspended)!.Status);
@@ -125,7 +125,7 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => { s.Interval = "10m"; s.Destinations[0].Suspend = true; });
 
-        var plan = world.At(TimeSpan.Zero);
+        MirrorPlan plan = world.At(TimeSpan.Zero);
 
         Assert.Equal("m-ap-1796724000", Assert.Single(plan.Starts).Metadata.Name);
         Assert.Null(world.Destination("eu").NextSyncTime);
@@ -143,11 +143,11 @@ public sealed class MirrorPlannerTests
         world.Step();
 
         // The operator was down for three days.
-        var back = world.At(TimeSpan.FromDays(3) + Minutes(40));
+        MirrorPlan back = world.At(TimeSpan.FromDays(3) + Minutes(40));
 
         Assert.Equal(2, back.Starts.Count);
         Assert.All(back.Starts, c => Assert.Equal("2026-12-11T10:30:00Z", c.Metadata.Annotations![MirrorLabels.ScheduledTime]));
-        var missed = Assert.Single(world.EventsOf(MirrorEventReasons.MissedSchedule));
+        MirrorEvent missed = Assert.Single(world.EventsOf(MirrorEventReasons.MissedSchedule));
         Assert.Contains("eu: 143 slot(s)", missed.Message, StringComparison.Ordinal);
         Assert.Contains("ap: 143 slot(s)", missed.Message, StringComparison.Ordinal);
         Assert.Equal(286, world.Status.MissedIntervals);
@@ -159,7 +159,7 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => { s.Schedule = "0 * * * *"; s.StartingDeadlineSeconds = 300; }, "eu");
 
-        var late = world.At(Minutes(60 + 6));
+        MirrorPlan late = world.At(Minutes(60 + 6));
 
         Assert.Empty(late.Starts);
         Assert.Contains("past startingDeadlineSeconds 300", Assert.Single(world.EventsOf(MirrorEventReasons.MissedSchedule)).Message, StringComparison.Ordinal);
@@ -174,7 +174,7 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => { s.Interval = "10m"; s.SuccessfulRunsHistoryLimit = 2; s.FailedRunsHistoryLimit = 1; }, "eu");
         bool[] outcomes = [true, false, true, true, false, true];
-        for (var i = 0; i < outcomes.Length; i++)
+        for (int i = 0; i < outcomes.Length; i++)
         {
             world.At(Minutes(i * 10));
             world.Time.Advance(Minutes(1));
@@ -198,11 +198,11 @@ public sealed class MirrorPlannerTests
         world.Time.Advance(Minutes(1));
         world.Finish("eu");
 
-        var record = world.Step();
+        MirrorPlan record = world.Step();
         Assert.Empty(record.Pruned);
         Assert.Equal("m-eu-1796724000", world.Destination("eu").LastResult!.SyncJob);
 
-        var prune = world.Step();
+        MirrorPlan prune = world.Step();
         Assert.Equal("m-eu-1796724000", Assert.Single(prune.Pruned).Metadata.Name);
         Assert.Empty(world.Children);
         Assert.Equal(1, world.Destination("eu").Totals!.SucceededRuns);
@@ -216,15 +216,15 @@ public sealed class MirrorPlannerTests
         Assert.Null(world.Status.NextSyncTime);
 
         var offsets = new List<double>();
-        var clock = TimeSpan.Zero;
-        for (var failure = 1; failure <= 7; failure++)
+        TimeSpan clock = TimeSpan.Zero;
+        for (int failure = 1; failure <= 7; failure++)
         {
             clock += TimeSpan.FromSeconds(5);
             world.Time.SetUtcNow(MirrorWorld.Created + clock);
             world.Finish("eu", succeeded: false, error: "AccessDenied");
-            var plan = world.Step();
+            MirrorPlan plan = world.Step();
             Assert.Empty(plan.Starts);
-            var due = world.Destination("eu").NextSyncTime!.Value;
+            DateTimeOffset due = world.Destination("eu").NextSyncTime!.Value;
             offsets.Add((due - (MirrorWorld.Created + clock)).TotalSeconds);
             Assert.Equal(due, plan.WakeAt);
             world.Time.SetUtcNow(due - TimeSpan.FromSeconds(1));
@@ -248,13 +248,13 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => { s.Interval = "1h"; s.MaxParallelDestinations = 1; }, "eu", "ap", "us");
 
-        var first = world.At(TimeSpan.Zero);
+        MirrorPlan first = world.At(TimeSpan.Zero);
         Assert.Equal("m-eu-1796724000", Assert.Single(first.Starts).Metadata.Name);
         Assert.Equal(MirrorWorld.Created, world.Destination("ap").NextSyncTime);
 
         world.Time.Advance(Minutes(4));
         world.Finish("eu");
-        var second = world.Step();
+        MirrorPlan second = world.Step();
         Assert.Equal("m-ap-1796724000", Assert.Single(second.Starts).Metadata.Name);
 
         world.Time.Advance(Minutes(4));
@@ -270,7 +270,7 @@ public sealed class MirrorPlannerTests
         Assert.Empty(world.At(Minutes(1)).Starts);
 
         world.Mirror.Spec.ManualTrigger = "deploy-1";
-        var plan = world.At(Minutes(2));
+        MirrorPlan plan = world.At(Minutes(2));
 
         Assert.Equal(2, plan.Starts.Count);
         Assert.All(plan.Starts, c => Assert.Equal(("manual", "deploy-1"), (c.Metadata.Annotations![MirrorLabels.Trigger], c.Metadata.Annotations[MirrorLabels.ManualTrigger])));
@@ -296,7 +296,7 @@ public sealed class MirrorPlannerTests
 
         world.Time.Advance(Minutes(1));
         world.Finish("eu");
-        var manual = Assert.Single(world.Step().Starts);
+        SyncJob manual = Assert.Single(world.Step().Starts);
 
         Assert.Equal("now-please", manual.Metadata.Annotations![MirrorLabels.ManualTrigger]);
         Assert.Equal("now-please", world.Status.LastManualTrigger);
@@ -323,10 +323,10 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => s.Interval = "15m");
         world.Step();
-        var written = world.Mirror.Status;
+        ReplicaMirrorStatus? written = world.Mirror.Status;
 
         world.Mirror.Status = null;
-        var again = world.Step();
+        MirrorPlan again = world.Step();
 
         Assert.Empty(again.Starts);
         Assert.Equal(written!.Destinations!.Select(d => d.Active), world.Status.Destinations!.Select(d => d.Active));
@@ -343,10 +343,10 @@ public sealed class MirrorPlannerTests
             }),
         };
 
-        var plan = world.Step();
+        MirrorPlan plan = world.Step();
 
         Assert.Equal("m-ap-1796724000", Assert.Single(plan.Starts).Metadata.Name);
-        var ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!;
+        V1Condition ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!;
         Assert.Equal((ConditionStatus.False, "SecretNotFound"), (ready.Status, ready.Reason));
         Assert.Contains("destination eu does not run", ready.Message, StringComparison.Ordinal);
         Assert.Contains("eu-creds", world.Destination("eu").LastError, StringComparison.Ordinal);
@@ -357,10 +357,10 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => s.Schedule = "0 25 * * *");
 
-        var plan = world.Step();
+        MirrorPlan plan = world.Step();
 
         Assert.Empty(plan.Starts);
-        var ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!;
+        V1Condition ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!;
         Assert.Equal((ConditionStatus.False, SyncJobConditionReasons.InvalidSpec), (ready.Status, ready.Reason));
         Assert.Contains("spec.schedule", ready.Message, StringComparison.Ordinal);
         Assert.Null(plan.WakeAt);
@@ -389,7 +389,7 @@ public sealed class MirrorPlannerTests
         world.Step();
         world.Mirror.Spec.Destinations.RemoveAt(1);
 
-        var plan = world.Step();
+        MirrorPlan plan = world.Step();
 
         Assert.Equal("m-ap-1796724000", Assert.Single(plan.Pruned).Metadata.Name);
         Assert.Equal(["eu"], world.Status.Destinations!.Select(d => d.Name));
@@ -400,7 +400,7 @@ public sealed class MirrorPlannerTests
     {
         var world = new MirrorWorld(s => s.Interval = "15m", "eu");
         world.Step();
-        var ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!.LastTransitionTime;
+        DateTime ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!.LastTransitionTime;
 
         world.At(Minutes(5));
 

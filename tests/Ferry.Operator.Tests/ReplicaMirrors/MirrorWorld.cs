@@ -52,13 +52,13 @@ internal sealed class MirrorWorld
     /// <summary>Plans and applies one reconcile.</summary>
     public MirrorPlan Step()
     {
-        var plan = MirrorPlanner.Plan(Mirror, [.. Children], Validity, Time);
-        foreach (var gone in plan.Replaced.Concat(plan.Pruned))
+        MirrorPlan plan = MirrorPlanner.Plan(Mirror, [.. Children], Validity, Time);
+        foreach (SyncJob? gone in plan.Replaced.Concat(plan.Pruned))
         {
             Children.RemoveAll(c => c.Metadata.Name == gone.Metadata.Name);
         }
 
-        foreach (var child in plan.Starts)
+        foreach (SyncJob child in plan.Starts)
         {
             Assert.DoesNotContain(Children, c => c.Metadata.Name == child.Metadata.Name);
             child.Metadata.Uid = $"child-{++_uid}";
@@ -84,8 +84,8 @@ internal sealed class MirrorWorld
     /// <summary>Ends the destination's running child as the SyncJob controller would.</summary>
     public SyncJob Finish(string destination, bool succeeded = true, string? reason = null, string? error = null, long copied = 5)
     {
-        var child = Active(destination) ?? throw new InvalidOperationException($"no run of {destination}");
-        var now = Time.GetUtcNow();
+        SyncJob child = Active(destination) ?? throw new InvalidOperationException($"no run of {destination}");
+        DateTimeOffset now = Time.GetUtcNow();
         child.Status = new SyncJobStatus
         {
             Phase = succeeded ? SyncJobPhase.Succeeded : SyncJobPhase.Failed,

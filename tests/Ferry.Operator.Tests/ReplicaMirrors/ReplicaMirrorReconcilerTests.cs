@@ -19,15 +19,15 @@ public sealed class ReplicaMirrorReconcilerTests
     [Fact]
     public async Task Interval_CreatesOwnedChildrenRecordsResultsAndStartsTheNextSlot()
     {
-        await using var h = await MirrorHarness.StartAsync();
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
         await h.PrepareAsync();
-        var created = await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("assets"));
+        ReplicaMirror created = await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("assets"));
 
-        var children = await ChildrenCountAsync(h, "assets", 2);
-        var slot = MirrorChildren.FormatTime(created.Metadata.CreationTimestamp!.Value);
-        foreach (var child in children)
+        IReadOnlyList<SyncJob> children = await ChildrenCountAsync(h, "assets", 2);
+        string slot = MirrorChildren.FormatTime(created.Metadata.CreationTimestamp!.Value);
+        foreach (SyncJob child in children)
         {
-            var owner = Assert.Single(child.Metadata.OwnerReferences!);
+            V1OwnerReference owner = Assert.Single(child.Metadata.OwnerReferences!);
             Assert.Equal((created.Metadata.Uid, true), (owner.Uid, owner.Controller == true));
             Assert.Equal(slot, child.Metadata.Annotations![MirrorLabels.ScheduledTime]);
             Assert.True(child.Spec.DeleteDst);
@@ -35,7 +35,7 @@ public sealed class ReplicaMirrorReconcilerTests
             Assert.Equal("50%", child.Spec.MaxDelete!.ToString());
         }
 
-        var running = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => m?.Status?.Destinations?.All(d => d.Active is not null) == true, "active children in the status");
+        ReplicaMirror? running = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => m?.Status?.Destinations?.All(d => d.Active is not null) == true, "active children in the status");
         Assert.Equal(ConditionStatus.True, MirrorHarness.Cond(running, ReplicaMirrorConditionTypes.Ready)!.Status);
         Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.FirstSyncPending),
             (MirrorHarness.Cond(running, ReplicaMirrorConditionTypes.InSync)!.Status, MirrorHarness.Cond(running, ReplicaMirrorConditionTypes.InSync)!.Reason));
@@ -45,22 +45,22 @@ public sealed class ReplicaMirrorReconcilerTests
         h.Advance(TimeSpan.FromMinutes(1));
         h.FinishChild(children[0].Metadata.Name!, succeeded: true);
         h.FinishChild(children[1].Metadata.Name!, succeeded: true);
-        var synced = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True, "InSync");
+        ReplicaMirror? synced = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True, "InSync");
         Assert.Equal(MirrorSyncResult.Succeeded, synced!.Status!.LastSyncResult);
         Assert.All(synced.Status.Destinations!, d =>
         {
             Assert.Null(d.Active);
             Assert.Equal((1L, 7L, 7000L), (d.Totals!.SucceededRuns, d.LastResult!.Copied, d.LastResult.CopiedBytes));
         });
-        var events = await h.EventsAsync("assets");
+        IReadOnlyList<Corev1Event> events = await h.EventsAsync("assets");
         Assert.Equal(2, events.Count(e => e.Reason == "RunStarted"));
         Assert.Equal(2, events.Count(e => e.Reason == "RunSucceeded"));
 
         h.Advance(TimeSpan.FromMinutes(14));
-        var next = await ChildrenCountAsync(h, "assets", 4);
+        IReadOnlyList<SyncJob> next = await ChildrenCountAsync(h, "assets", 4);
         Assert.Equal(2, next.Count(c => c.Metadata.Annotations![MirrorLabels.ScheduledTime] == MirrorChildren.FormatTime(created.Metadata.CreationTimestamp!.Value.AddMinutes(15))));
 
-        var metrics = h.MetricsText();
+        string metrics = h.MetricsText();
         Assert.Contains("ferry_mirror_runs_total{destination=\"eu\",mirror=\"assets\",namespace=\"default\",result=\"succeeded\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("ferry_mirror_in_sync{destination=\"ap\",mirror=\"assets\",namespace=\"default\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("ferry_mirror_copied_bytes_total{destination=\"eu\",mirror=\"assets\",namespace=\"default\"} 7000", metrics, StringComparison.Ordinal);
@@ -71,29 +71,29 @@ public sealed class ReplicaMirrorReconcilerTests
     [Fact]
     public async Task MissingSecret_ReadyFalseNoChildThenRunsOnceTheSecretExists()
     {
-        await using var h = await MirrorHarness.StartAsync();
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
         h.CreateClaim("eu-data");
         h.CreateClaim("ap-data");
         await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("nosecret"));
 
-        var invalid = await Eventually.MatchAsync(() => h.GetMirrorAsync("nosecret"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
-        var ready = MirrorHarness.Cond(invalid, ReplicaMirrorConditionTypes.Ready)!;
+        ReplicaMirror? invalid = await Eventually.MatchAsync(() => h.GetMirrorAsync("nosecret"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
+        V1Condition ready = MirrorHarness.Cond(invalid, ReplicaMirrorConditionTypes.Ready)!;
         Assert.Equal(SyncJobConditionReasons.SecretNotFound, ready.Reason);
         Assert.Contains("\"s3-creds\" (spec.source.s3.credentialsSecretRef)", ready.Message, StringComparison.Ordinal);
         Assert.Empty(await h.ChildrenAsync("nosecret"));
         Assert.Contains(await h.EventsAsync("nosecret"), e => e.Reason == SyncJobConditionReasons.SecretNotFound && e.Type == "Warning");
-        var writes = h.MirrorStatusWrites("nosecret").Count;
+        int writes = h.MirrorStatusWrites("nosecret").Count;
 
         // No tight loop: until the recheck interval passes on the clock, the controller sends nothing.
         int NonWatch() => h.Log.Requests.Count(r => !r.Path.Contains("watch=true", StringComparison.Ordinal));
-        var requests = NonWatch();
+        int requests = NonWatch();
         await Task.Delay(500);
         Assert.Equal(requests, NonWatch());
 
         await h.CreateS3SecretAsync();
         h.Advance(h.Options.SpecRecheckInterval);
         await ChildrenCountAsync(h, "nosecret", 2);
-        var valid = await Eventually.MatchAsync(() => h.GetMirrorAsync("nosecret"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.True, "Ready=True");
+        ReplicaMirror? valid = await Eventually.MatchAsync(() => h.GetMirrorAsync("nosecret"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.True, "Ready=True");
         Assert.All(valid!.Status!.Destinations!, d => Assert.Null(d.LastError));
         Assert.True(h.MirrorStatusWrites("nosecret").Count > writes);
     }
@@ -101,13 +101,13 @@ public sealed class ReplicaMirrorReconcilerTests
     [Fact]
     public async Task OneDestinationsSecretMissing_OnlyThatDestinationWaits()
     {
-        await using var h = await MirrorHarness.StartAsync();
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
         await h.PrepareAsync();
         await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("half", s => s.Destinations[1].Volume!.ClaimName = "missing-claim"));
 
-        var children = await ChildrenCountAsync(h, "half", 1);
+        IReadOnlyList<SyncJob> children = await ChildrenCountAsync(h, "half", 1);
         Assert.Equal("eu", children[0].Metadata.Labels![MirrorLabels.Destination]);
-        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("half"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
+        ReplicaMirror? mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("half"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
         Assert.Equal(SyncJobConditionReasons.ClaimNotFound, MirrorHarness.Cond(mirror, ReplicaMirrorConditionTypes.Ready)!.Reason);
         Assert.Contains("missing-claim", mirror!.Status!.Destinations!.Single(d => d.Name == "ap").LastError, StringComparison.Ordinal);
     }
@@ -115,14 +115,14 @@ public sealed class ReplicaMirrorReconcilerTests
     [Fact]
     public async Task StatusWrites_ProgressCoalescedToOnePerInterval_RunStartAndEndWrittenAtOnce()
     {
-        await using var h = await MirrorHarness.StartAsync();
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
         await h.PrepareAsync();
         await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("coalesce", s => s.Destinations.RemoveAt(1)));
-        var child = (await ChildrenCountAsync(h, "coalesce", 1))[0].Metadata.Name!;
+        string child = (await ChildrenCountAsync(h, "coalesce", 1))[0].Metadata.Name!;
         await Eventually.MatchAsync(() => h.GetMirrorAsync("coalesce"), m => m?.Status?.Destinations?[0].Active == child, "the run in the status");
-        var afterStart = h.MirrorStatusWrites("coalesce").Count;
+        int afterStart = h.MirrorStatusWrites("coalesce").Count;
 
-        foreach (var phase in new[] { SyncJobPhase.Scanning, SyncJobPhase.Running })
+        foreach (SyncJobPhase phase in new[] { SyncJobPhase.Scanning, SyncJobPhase.Running })
         {
             h.SetChildStatus(child, new SyncJobStatus { Phase = phase, StartTime = h.Time.GetUtcNow() });
             await Task.Delay(400);
@@ -133,7 +133,7 @@ public sealed class ReplicaMirrorReconcilerTests
         h.Advance(TimeSpan.FromSeconds(2));
         await Eventually.MatchAsync(() => h.GetMirrorAsync("coalesce"), m => m?.Status?.Destinations?[0].Phase == SyncJobPhase.Running, "phase Running");
         Assert.True(h.MirrorStatusWrites("coalesce").Count <= afterStart + 2);
-        var beforeEnd = h.MirrorStatusWrites("coalesce").Count;
+        int beforeEnd = h.MirrorStatusWrites("coalesce").Count;
 
         h.FinishChild(child, succeeded: true);
         await Eventually.MatchAsync(() => h.GetMirrorAsync("coalesce"), m => m?.Status?.Destinations?[0].LastResult is not null, "the result, without advancing the clock");
@@ -143,10 +143,10 @@ public sealed class ReplicaMirrorReconcilerTests
     [Fact]
     public async Task OperatorRestart_NoDuplicateChildAndTheRunIsRecorded()
     {
-        await using var h = await MirrorHarness.StartAsync();
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
         await h.PrepareAsync();
         await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("restart"));
-        var children = await ChildrenCountAsync(h, "restart", 2);
+        IReadOnlyList<SyncJob> children = await ChildrenCountAsync(h, "restart", 2);
 
         await h.RestartAsync();
         await Task.Delay(500);
@@ -155,10 +155,10 @@ public sealed class ReplicaMirrorReconcilerTests
         string Of(string destination) => children.Single(c => c.Metadata.Labels![MirrorLabels.Destination] == destination).Metadata.Name!;
         h.FinishChild(Of("eu"), succeeded: true);
         h.FinishChild(Of("ap"), succeeded: false, error: "AccessDenied: signature mismatch");
-        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("restart"), m => m?.Status?.LastSyncResult == MirrorSyncResult.PartiallyFailed, "PartiallyFailed");
+        ReplicaMirror? mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("restart"), m => m?.Status?.LastSyncResult == MirrorSyncResult.PartiallyFailed, "PartiallyFailed");
         Assert.Equal(ConditionStatus.True, MirrorHarness.Cond(mirror, ReplicaMirrorConditionTypes.Degraded)!.Status);
         Assert.Equal(2, (await h.ChildrenAsync("restart")).Count);
-        var metrics = h.MetricsText();
+        string metrics = h.MetricsText();
         Assert.True(metrics.Contains("ferry_mirror_runs_total{destination=\"ap\",mirror=\"restart\",namespace=\"default\",result=\"failed\"} 1", StringComparison.Ordinal), metrics);
         Assert.Contains("ferry_mirror_consecutive_failures{destination=\"ap\",mirror=\"restart\",namespace=\"default\"} 1", h.MetricsText(), StringComparison.Ordinal);
     }
@@ -166,25 +166,25 @@ public sealed class ReplicaMirrorReconcilerTests
     [Fact]
     public async Task ChildRefusedByTheApiServer_DestinationNotReadyWithTheServersMessage_NoRetryLoop()
     {
-        await using var h = await MirrorHarness.StartAsync();
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
         await h.PrepareAsync();
         // A SyncJob schema stricter than the mirror's (e.g. a newer CRD): children with more than 8 threads are refused.
         h.Sim.Store.Patch(h.Sim.Store.Type("apiextensions.k8s.io", "customresourcedefinitions"), null, "syncjobs.ferry.io", crd =>
         {
-            var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!.AsObject();
-            var rules = spec["x-kubernetes-validations"] as JsonArray ?? [];
+            JsonObject spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!.AsObject();
+            JsonArray rules = spec["x-kubernetes-validations"] as JsonArray ?? [];
             rules.Add(new JsonObject { ["rule"] = "!has(self.threads) || self.threads <= 8", ["message"] = "threads above 8 are not allowed here" });
             spec["x-kubernetes-validations"] = rules;
             return crd;
         });
         await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("strict", s => s.Threads = 32));
 
-        var refused = await Eventually.MatchAsync(() => h.GetMirrorAsync("strict"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
+        ReplicaMirror? refused = await Eventually.MatchAsync(() => h.GetMirrorAsync("strict"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
         Assert.Contains("threads above 8 are not allowed here", MirrorHarness.Cond(refused, ReplicaMirrorConditionTypes.Ready)!.Message, StringComparison.Ordinal);
         Assert.All(refused!.Status!.Destinations!, d => Assert.Contains("the API server refused the child SyncJob", d.LastError, StringComparison.Ordinal));
         Assert.Empty(await h.ChildrenAsync("strict"));
         int Creates() => h.Log.Requests.Count(r => r.Method == "POST" && r.Path.Split('?')[0].EndsWith("/syncjobs", StringComparison.Ordinal));
-        var creates = Creates();
+        int creates = Creates();
         await Task.Delay(500);
         Assert.Equal(creates, Creates());
 
@@ -196,7 +196,7 @@ public sealed class ReplicaMirrorReconcilerTests
     [Fact]
     public async Task ManualTrigger_OnAScheduleThatWouldNotFire_StartsEveryDestinationAndEchoes()
     {
-        await using var h = await MirrorHarness.StartAsync();
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
         await h.PrepareAsync();
         await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("manual", s => { s.Interval = null; s.Schedule = "0 0 1 1 *"; }));
         await Eventually.MatchAsync(() => h.GetMirrorAsync("manual"), m => m?.Status?.NextSyncTime is not null, "the first status");
@@ -204,7 +204,7 @@ public sealed class ReplicaMirrorReconcilerTests
 
         await h.PatchMirrorSpecAsync("manual", new JsonObject { ["manualTrigger"] = "release-7" });
 
-        var children = await ChildrenCountAsync(h, "manual", 2);
+        IReadOnlyList<SyncJob> children = await ChildrenCountAsync(h, "manual", 2);
         Assert.All(children, c => Assert.Equal("release-7", c.Metadata.Annotations![MirrorLabels.ManualTrigger]));
         await Eventually.MatchAsync(() => h.GetMirrorAsync("manual"), m => m?.Status?.LastManualTrigger == "release-7", "lastManualTrigger");
     }

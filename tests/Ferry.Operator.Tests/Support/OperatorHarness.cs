@@ -53,8 +53,8 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public static async Task<OperatorHarness> StartAsync(Action<OperatorOptions>? configure = null, IKubelet? kubelet = null)
     {
-        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
-        foreach (var crd in RepoFiles.Crds())
+        ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
+        foreach (string crd in RepoFiles.Crds())
         {
             sim.Store.CreateFromYaml(File.ReadAllText(crd));
         }
@@ -245,7 +245,7 @@ public sealed class OperatorHarness : IAsyncDisposable
             },
             Spec = new V1LeaseSpec { HolderIdentity = "ferry-x-pod1", LeaseDurationSeconds = 15, AcquireTime = renewTime.UtcDateTime, RenewTime = renewTime.UtcDateTime },
         };
-        var existing = await TestClient.TryGetAsync(KubeResources.Leases, Namespace, name);
+        V1Lease? existing = await TestClient.TryGetAsync(KubeResources.Leases, Namespace, name);
         if (existing is null)
         {
             return await TestClient.CreateAsync(KubeResources.Leases, Namespace, lease);

@@ -47,7 +47,7 @@ public sealed class RunAggregatorTests
     [Fact]
     public void Aggregate_NoLeases_PendingAndZero()
     {
-        var run = RunAggregator.Aggregate([], _observer);
+        RunState run = RunAggregator.Aggregate([], _observer);
 
         Assert.Equal(SyncJobPhase.Pending, run.Phase);
         Assert.Equal(0, run.Tasks.Total);
@@ -62,7 +62,7 @@ public sealed class RunAggregatorTests
         V1Lease renewing = Task(0, TaskStates.Running, renew: Now, version: "10");
         V1Lease stopped = Task(1, TaskStates.Running, renew: Now, version: "11");
         V1Lease noRenewTime = Task(2, TaskStates.Running, renew: null, version: "12");
-        var first = RunAggregator.Aggregate([Scan("running"), renewing, stopped, noRenewTime, Task(3, TaskStates.Pending)], _observer);
+        RunState first = RunAggregator.Aggregate([Scan("running"), renewing, stopped, noRenewTime, Task(3, TaskStates.Pending)], _observer);
         Assert.Equal((4L, 1L, 3L), (first.Tasks.Total!.Value, first.Tasks.Pending!.Value, first.Tasks.Running!.Value));
 
         // 15 s later on the operator's clock: only the task whose record changed in between is still running.
@@ -70,7 +70,7 @@ public sealed class RunAggregatorTests
         renewing = Task(0, TaskStates.Running, renew: Now + TimeSpan.FromSeconds(10), version: "20");
         RunAggregator.Aggregate([renewing], _observer);
         _clock.Advance(TimeSpan.FromSeconds(5));
-        var later = RunAggregator.Aggregate([Scan("running"), renewing, stopped, noRenewTime, Task(3, TaskStates.Pending)], _observer);
+        RunState later = RunAggregator.Aggregate([Scan("running"), renewing, stopped, noRenewTime, Task(3, TaskStates.Pending)], _observer);
 
         Assert.Equal(SyncJobPhase.Scanning, later.Phase);
         Assert.Equal((4L, 3L, 1L), (later.Tasks.Total!.Value, later.Tasks.Pending!.Value, later.Tasks.Running!.Value));
@@ -85,7 +85,7 @@ public sealed class RunAggregatorTests
         for (int renewal = 0; renewal < 10; renewal++)
         {
             V1Lease task = Task(0, TaskStates.Running, renew: worker.GetUtcNow(), version: (100 + renewal).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            var run = RunAggregator.Aggregate([Scan("done"), task], _observer);
+            RunState run = RunAggregator.Aggregate([Scan("done"), task], _observer);
             Assert.Equal((1L, 0L), (run.Tasks.Running!.Value, run.Tasks.Pending!.Value));
             _clock.Advance(TimeSpan.FromSeconds(5));
             worker.Advance(TimeSpan.FromSeconds(5));
@@ -103,14 +103,14 @@ public sealed class RunAggregatorTests
         _clock.Advance(TimeSpan.FromSeconds(14));
         Assert.Equal(1L, RunAggregator.Aggregate([Scan("done"), task], _observer).Tasks.Running!.Value);
         _clock.Advance(TimeSpan.FromSeconds(1));
-        var run = RunAggregator.Aggregate([Scan("done"), task], _observer);
+        RunState run = RunAggregator.Aggregate([Scan("done"), task], _observer);
         Assert.Equal((0L, 1L), (run.Tasks.Running!.Value, run.Tasks.Pending!.Value));
     }
 
     [Fact]
     public void Aggregate_Counters_SummedOverCopyAndDeleteTasks()
     {
-        var run = RunAggregator.Aggregate(
+        RunState run = RunAggregator.Aggregate(
         [
             Scan("done"),
             Task(0, TaskStates.Done, new TaskCounters { Scanned = 3, ScannedBytes = 30, Copied = 2, CopiedBytes = 20, Skipped = 1, Extra = 4 }),
@@ -121,17 +121,17 @@ public sealed class RunAggregatorTests
         Assert.Equal(SyncJobPhase.Running, run.Phase);
         Assert.True(run.Deleting);
         Assert.True(run.AllTasksDone);
-        var p = run.Counters.ToProgress();
+        SyncProgress p = run.Counters.ToProgress();
         Assert.Equal((8L, 30L, 7L, 20L, 5L, 1L, 4L, 2L, 4L), (p.Scanned!.Value, p.ScannedBytes!.Value, p.Copied!.Value, p.CopiedBytes!.Value, p.Checked!.Value, p.Skipped!.Value, p.Deleted!.Value, p.Excluded!.Value, p.Extra!.Value));
     }
 
     [Fact]
     public void Aggregate_FailedTask_ListedWithError()
     {
-        var failed = Task(1, TaskStates.Failed);
+        V1Lease failed = Task(1, TaskStates.Failed);
         failed.Metadata.Annotations![RunAnnotations.LastError] = "access denied";
 
-        var run = RunAggregator.Aggregate([Scan("done", RunOutcomes.Succeeded), Task(0, TaskStates.Done), failed], _observer);
+        RunState run = RunAggregator.Aggregate([Scan("done", RunOutcomes.Succeeded), Task(0, TaskStates.Done), failed], _observer);
 
         Assert.Equal(("t1", "access denied"), Assert.Single(run.FailedTasks));
         Assert.Equal(1, run.Tasks.Failed);
@@ -142,11 +142,11 @@ public sealed class RunAggregatorTests
     [Fact]
     public void Aggregate_MalformedCountersAndUnknownRoles_Ignored()
     {
-        var bad = Task(0, TaskStates.Done);
+        V1Lease bad = Task(0, TaskStates.Done);
         bad.Metadata.Annotations![RunAnnotations.Counters] = "{not json";
-        var other = Lease("x", "other", new() { [RunAnnotations.State] = TaskStates.Done, [RunAnnotations.Counters] = "{\"scanned\":99}" });
+        V1Lease other = Lease("x", "other", new() { [RunAnnotations.State] = TaskStates.Done, [RunAnnotations.Counters] = "{\"scanned\":99}" });
 
-        var run = RunAggregator.Aggregate([bad, other, Task(1, TaskStates.Done, new TaskCounters { Scanned = 2 })], _observer);
+        RunState run = RunAggregator.Aggregate([bad, other, Task(1, TaskStates.Done, new TaskCounters { Scanned = 2 })], _observer);
 
         Assert.Equal(2, run.Tasks.Total);
         Assert.Equal(2, run.Counters.Scanned);

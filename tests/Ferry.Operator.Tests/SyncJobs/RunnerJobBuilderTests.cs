@@ -31,15 +31,15 @@ public sealed class RunnerJobBuilderTests
     [Fact]
     public void Build_SftpWithPrivateKey_ProjectsKeyAndKnownHostsReadOnly()
     {
-        var job = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("privateKey", "knownHosts"));
+        V1Job job = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("privateKey", "knownHosts"));
 
-        var pod = job.Spec!.Template.Spec;
-        var volume = Assert.Single(pod.Volumes!, v => v.Secret is not null);
+        V1PodSpec pod = job.Spec!.Template.Spec;
+        V1Volume volume = Assert.Single(pod.Volumes!, v => v.Secret is not null);
         Assert.Equal("sftp-creds", volume.Secret!.SecretName);
         Assert.Equal(256, volume.Secret.DefaultMode); // 0400
         Assert.Equal([("privateKey", "privateKey"), ("knownHosts", "knownHosts")], volume.Secret.Items!.Select(i => (i.Key, i.Path)));
-        var container = Assert.Single(pod.Containers);
-        var mount = Assert.Single(container.VolumeMounts!, m => m.Name == volume.Name);
+        V1Container container = Assert.Single(pod.Containers);
+        V1VolumeMount mount = Assert.Single(container.VolumeMounts!, m => m.Name == volume.Name);
         Assert.Equal((RunnerContract.SftpSecretMountPath(false), true), (mount.MountPath, mount.ReadOnlyProperty == true));
         var env = container.Env!.ToDictionary(e => e.Name);
         Assert.Equal("/etc/ferry/source", env["FERRY_SOURCE_SFTP_SECRET_DIR"].Value);
@@ -50,16 +50,16 @@ public sealed class RunnerJobBuilderTests
     [Fact]
     public void Build_SftpWithPasswordOnly_ProjectsKnownHostsOnly()
     {
-        var job = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("password", "knownHosts"));
+        V1Job job = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("password", "knownHosts"));
 
-        var volume = Assert.Single(job.Spec!.Template.Spec.Volumes!, v => v.Secret is not null);
+        V1Volume volume = Assert.Single(job.Spec!.Template.Spec.Volumes!, v => v.Secret is not null);
         Assert.Equal(["knownHosts"], volume.Secret!.Items!.Select(i => i.Path));
     }
 
     [Fact]
     public void Build_RunnerSpec_MapsImageResourcesPlacementAndServiceAccount()
     {
-        var syncJob = SftpToVolume();
+        SyncJob syncJob = SftpToVolume();
         syncJob.Spec.Runner = new RunnerSpec
         {
             Image = "registry.local/ferry:dev",
@@ -73,15 +73,15 @@ public sealed class RunnerJobBuilderTests
             ServiceAccountName = "custom-sa",
         };
 
-        var pod = RunnerJobBuilder.Build(syncJob, Settings, Keys("password", "knownHosts")).Spec!.Template.Spec;
+        V1PodSpec pod = RunnerJobBuilder.Build(syncJob, Settings, Keys("password", "knownHosts")).Spec!.Template.Spec;
 
-        var container = pod.Containers[0];
+        V1Container container = pod.Containers[0];
         Assert.Equal("registry.local/ferry:dev", container.Image);
         Assert.Equal("500m", container.Resources!.Requests!["cpu"].ToString());
         Assert.Equal("1Gi", container.Resources.Requests["memory"].ToString());
         Assert.Equal("2", container.Resources.Limits!["cpu"].ToString());
         Assert.Equal("a", pod.NodeSelector!["zone"]);
-        var toleration = Assert.Single(pod.Tolerations!);
+        V1Toleration toleration = Assert.Single(pod.Tolerations!);
         Assert.Equal(("dedicated", "Equal", "movers", "NoSchedule", 30L), (toleration.Key, toleration.OperatorProperty, toleration.Value, toleration.Effect, toleration.TolerationSeconds!.Value));
         Assert.Equal("custom-sa", pod.ServiceAccountName);
     }
@@ -89,9 +89,9 @@ public sealed class RunnerJobBuilderTests
     [Fact]
     public void Build_NoRunnerSpec_UsesOperatorDefaults()
     {
-        var job = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("password", "knownHosts"));
+        V1Job job = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("password", "knownHosts"));
 
-        var pod = job.Spec!.Template.Spec;
+        V1PodSpec pod = job.Spec!.Template.Spec;
         Assert.Equal("ghcr.io/ferry-io/ferry:1.0", pod.Containers[0].Image);
         Assert.Equal("ferry-runner", pod.ServiceAccountName);
         Assert.Equal(1, job.Spec.Parallelism);
@@ -105,11 +105,11 @@ public sealed class RunnerJobBuilderTests
     [Fact]
     public void Build_ReadOnlySourceVolumeWithPath_MountsClaimReadOnlyAtTheContractPath()
     {
-        var syncJob = SftpToVolume();
+        SyncJob syncJob = SftpToVolume();
         syncJob.Spec.Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "in", Path = "a/b/", ReadOnly = true } };
         syncJob.Spec.Destination = new Endpoint { S3 = new S3Endpoint { Bucket = "bucket" } };
 
-        var container = RunnerJobBuilder.Build(syncJob, Settings, Keys()).Spec!.Template.Spec.Containers[0];
+        V1Container container = RunnerJobBuilder.Build(syncJob, Settings, Keys()).Spec!.Template.Spec.Containers[0];
 
         var env = container.Env!.ToDictionary(e => e.Name);
         Assert.Equal("/data/source", env["FERRY_SOURCE_ROOT"].Value);
@@ -121,13 +121,13 @@ public sealed class RunnerJobBuilderTests
     [Fact]
     public void Build_SuspendedAndDeadline_CopiedToJob()
     {
-        var syncJob = SftpToVolume();
+        SyncJob syncJob = SftpToVolume();
         syncJob.Spec.Suspend = true;
         syncJob.Spec.ActiveDeadlineSeconds = 90;
         syncJob.Spec.BackoffLimit = 2;
         syncJob.Spec.Workers = 7;
 
-        var spec = RunnerJobBuilder.Build(syncJob, Settings, Keys("password", "knownHosts")).Spec!;
+        V1JobSpec spec = RunnerJobBuilder.Build(syncJob, Settings, Keys("password", "knownHosts")).Spec!;
 
         Assert.Equal((true, 90L, 2, 7), (spec.Suspend == true, spec.ActiveDeadlineSeconds!.Value, spec.BackoffLimit!.Value, spec.Parallelism!.Value));
     }
@@ -135,9 +135,9 @@ public sealed class RunnerJobBuilderTests
     [Fact]
     public void Build_LongName_JobNameIsADnsLabel()
     {
-        var name = new string('a', 120);
+        string name = new string('a', 120);
 
-        var job = RunnerJobBuilder.Build(SftpToVolume(name), Settings, Keys("password", "knownHosts"));
+        V1Job job = RunnerJobBuilder.Build(SftpToVolume(name), Settings, Keys("password", "knownHosts"));
 
         Assert.Equal(RunNames.JobName(name), job.Metadata.Name);
         Assert.True(job.Metadata.Name!.Length <= 63);
@@ -147,13 +147,13 @@ public sealed class RunnerJobBuilderTests
     [Fact]
     public void Build_SecurityContext_RestrictedProfile()
     {
-        var pod = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("password", "knownHosts")).Spec!.Template.Spec;
+        V1PodSpec pod = RunnerJobBuilder.Build(SftpToVolume(), Settings, Keys("password", "knownHosts")).Spec!.Template.Spec;
 
         Assert.Equal((true, 65532L, "RuntimeDefault"), (pod.SecurityContext!.RunAsNonRoot == true, pod.SecurityContext.RunAsUser!.Value, pod.SecurityContext.SeccompProfile!.Type));
-        var sc = pod.Containers[0].SecurityContext!;
+        V1SecurityContext sc = pod.Containers[0].SecurityContext!;
         Assert.Equal((true, false, false), (sc.ReadOnlyRootFilesystem == true, sc.AllowPrivilegeEscalation!.Value, sc.Privileged!.Value));
         Assert.Equal(["ALL"], sc.Capabilities!.Drop);
-        var scratch = Assert.Single(pod.Containers[0].VolumeMounts!, m => m.MountPath == RunnerJobBuilder.TempMountPath);
+        V1VolumeMount scratch = Assert.Single(pod.Containers[0].VolumeMounts!, m => m.MountPath == RunnerJobBuilder.TempMountPath);
         Assert.NotNull(Assert.Single(pod.Volumes!, v => v.Name == scratch.Name).EmptyDir);
         Assert.Equal(RunnerJobBuilder.TempMountPath, Assert.Single(pod.Containers[0].Env!, e => e.Name == "TMPDIR").Value);
     }

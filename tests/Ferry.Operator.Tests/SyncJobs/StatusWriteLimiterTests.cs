@@ -14,7 +14,7 @@ public sealed class StatusWriteLimiterTests
 
         Assert.True(limiter.TryAcquire("ns/a", out _));
         _clock.Advance(TimeSpan.FromSeconds(0.5));
-        Assert.False(limiter.TryAcquire("ns/a", out var wait));
+        Assert.False(limiter.TryAcquire("ns/a", out TimeSpan wait));
         Assert.Equal(TimeSpan.FromSeconds(1.5), wait);
         Assert.True(limiter.TryAcquire("ns/b", out _));
         _clock.Advance(TimeSpan.FromSeconds(1.5));

@@ -36,19 +36,19 @@ public sealed class SyncJobReconcilerKubeletTests
     [Fact]
     public async Task Reconcile_ProcessKubelet_RunnerPodGetsContractAndRunCompletes()
     {
-        var work = Directory.CreateTempSubdirectory("ferry-operator-kubelet-");
+        DirectoryInfo work = Directory.CreateTempSubdirectory("ferry-operator-kubelet-");
         try
         {
-            var script = Path.Combine(work.FullName, "fake-worker.sh");
-            var kubectl = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } k ? k : "kubectl";
+            string script = Path.Combine(work.FullName, "fake-worker.sh");
+            string kubectl = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } k ? k : "kubectl";
             await File.WriteAllTextAsync(script, FakeWorker.Replace("\r", "", StringComparison.Ordinal).Replace("KUBECTL", $"'{kubectl}'", StringComparison.Ordinal) + "\n");
-            var volumes = Path.Combine(work.FullName, "volumes");
+            string volumes = Path.Combine(work.FullName, "volumes");
             var kubelet = new ProcessKubelet(new ProcessKubeletOptions
             {
                 VolumesDirectory = volumes,
                 Images = { ["ghcr.io/ferry-io/ferry:*"] = "/bin/sh " + script },
             });
-            await using var h = await OperatorHarness.StartAsync(kubelet: kubelet);
+            await using OperatorHarness h = await OperatorHarness.StartAsync(kubelet: kubelet);
             // kubectl in the pod uses its in-cluster configuration: the runner's service account needs the Lease verbs.
             h.Sim.Store.CreateFromYaml("""
                 apiVersion: rbac.authorization.k8s.io/v1
@@ -64,15 +64,15 @@ public sealed class SyncJobReconcilerKubeletTests
                 """);
             await h.CreateS3SecretAsync(accessKey: "AKIAPROOF");
             h.CreateClaim();
-            var syncJob = OperatorHarness.S3ToVolume("kubelet");
+            SyncJob syncJob = OperatorHarness.S3ToVolume("kubelet");
             syncJob.Spec.Workers = 1;
             await h.CreateSyncJobAsync(syncJob);
 
-            var done = await Eventually.MatchAsync(() => h.GetSyncJobAsync("kubelet"),
+            SyncJob? done = await Eventually.MatchAsync(() => h.GetSyncJobAsync("kubelet"),
                 s => s?.Status?.Conditions?.IsConditionTrue(SyncJobConditionTypes.Complete) == true, "Complete from a runner process", TimeSpan.FromSeconds(30));
             Assert.Equal(SyncJobPhase.Succeeded, done!.Status!.Phase);
             Assert.Equal("AKIAPROOF", await File.ReadAllTextAsync(Path.Combine(volumes, "data", "access-key-id")));
-            var job = await Eventually.MatchAsync(() => h.GetJobAsync("kubelet"),
+            V1Job? job = await Eventually.MatchAsync(() => h.GetJobAsync("kubelet"),
                 j => j?.Status?.Conditions?.Any(c => c.Type == "Complete" && c.Status == "True") == true, "the runner Job complete");
             Assert.Equal(1, job!.Status!.Succeeded);
         }

@@ -8,7 +8,7 @@ public class MatchCommandTests
     [Fact]
     public void Invoke_IncludeAndExclude_PrintsOneLinePerKeyInOrder()
     {
-        var (code, output, error) = Run("match", "--include", "*/", "--include", "*.c", "--exclude", "*", "--match-full-path",
+        (int code, string? output, string? error) = Run("match", "--include", "*/", "--include", "*.c", "--exclude", "*", "--match-full-path",
             "--", "x.c", "a/b/y.c", "a/", "Makefile", "a/x.h");
 
         Assert.Equal(0, code);
@@ -23,7 +23,7 @@ public class MatchCommandTests
     [InlineData(new[] { "--include=ab*", "--exclude=a*" }, "sync")]
     public void Invoke_RuleOrderAcrossOptions_IsPreserved(string[] rules, string expected)
     {
-        var (code, output, _) = Run(["match", "--match-full-path", .. rules, "--", "abc"]);
+        (int code, string? output, string _) = Run(["match", "--match-full-path", .. rules, "--", "abc"]);
 
         Assert.Equal(0, code);
         Assert.Equal([$"abc\t{expected}"], Lines(output));
@@ -32,7 +32,7 @@ public class MatchCommandTests
     [Fact]
     public void Invoke_SameRuleRepeatedAroundAnother_KeepsAllThreeInOrder()
     {
-        var (_, output, _) = Run("match", "--match-full-path", "--include", "a", "--exclude", "*", "--include", "a", "--include", "b", "--", "a", "b", "c");
+        (int _, string? output, string _) = Run("match", "--match-full-path", "--include", "a", "--exclude", "*", "--include", "a", "--include", "b", "--", "a", "b", "c");
 
         Assert.Equal(["a\tsync", "b\texclude", "c\texclude"], Lines(output));
     }
@@ -41,9 +41,9 @@ public class MatchCommandTests
     public void Invoke_DefaultMode_IsLayerByLayer()
     {
         // The guide's example: the parent directory "some" is excluded by '*', so the include is never reached.
-        var (_, layered, _) = Run("match", "--include", "/some/path/this-file-will-not-be-synced", "--exclude", "*",
+        (int _, string? layered, string _) = Run("match", "--include", "/some/path/this-file-will-not-be-synced", "--exclude", "*",
             "--", "some/path/this-file-will-not-be-synced");
-        var (_, full, _) = Run("match", "--match-full-path", "--include", "/some/path/this-file-will-not-be-synced", "--exclude", "*",
+        (int _, string? full, string _) = Run("match", "--match-full-path", "--include", "/some/path/this-file-will-not-be-synced", "--exclude", "*",
             "--", "some/path/this-file-will-not-be-synced");
 
         Assert.Equal(["some/path/this-file-will-not-be-synced\texclude"], Lines(layered));
@@ -53,7 +53,7 @@ public class MatchCommandTests
     [Fact]
     public void Invoke_NoRules_SyncsEverything()
     {
-        var (code, output, _) = Run("match", "--", "a", "b/c/", "--include");
+        (int code, string? output, string _) = Run("match", "--", "a", "b/c/", "--include");
 
         Assert.Equal(0, code);
         Assert.Equal(["a\tsync", "b/c/\tsync", "--include\tsync"], Lines(output));
@@ -62,11 +62,11 @@ public class MatchCommandTests
     [Fact]
     public void Invoke_InvalidPattern_ExitsTwoWithOneLineReason()
     {
-        var (code, output, error) = Run("match", "--include", "ok", "--exclude", "[abc", "--", "a");
+        (int code, string? output, string? error) = Run("match", "--include", "ok", "--exclude", "[abc", "--", "a");
 
         Assert.Equal(2, code);
         Assert.Equal("", output);
-        var line = Assert.Single(Lines(error));
+        string line = Assert.Single(Lines(error));
         Assert.Contains("'[abc'", line, StringComparison.Ordinal);
         Assert.Contains("unclosed '['", line, StringComparison.Ordinal);
     }
@@ -76,7 +76,7 @@ public class MatchCommandTests
         var root = new RootCommand("test") { MatchCommand.Create() };
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        int code = root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 

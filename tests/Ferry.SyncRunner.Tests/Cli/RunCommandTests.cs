@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Cli;
@@ -196,14 +197,14 @@ public class RunCommandTests
             "--volume", $"far={far.Path}", "--volume", $"paused={paused.Path}", "--workers", "2");
 
         Assert.True(code == 0, stderr + stdout);
-        var source = TreeSnapshot.Take(data.Combine("photos"), withDirectories: false);
+        SortedDictionary<string, string> source = TreeSnapshot.Take(data.Combine("photos"), withDirectories: false);
         Assert.Equal(source, TreeSnapshot.Take(near.Path, withDirectories: false));
         Assert.Equal(source, TreeSnapshot.Take(far.Combine("replica"), withDirectories: false));
         Assert.Empty(Directory.EnumerateFileSystemEntries(paused.Path));
-        var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
+        ReplicaMirrorStatus status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
         Assert.Equal(Ferry.Api.ReplicaMirrors.MirrorSyncResult.Succeeded, status.LastSyncResult);
         Assert.Equal(["near", "far", "paused"], status.Destinations!.Select(d => d.Name));
-        var farStatus = status.Destinations![1];
+        MirrorDestinationStatus farStatus = status.Destinations![1];
         Assert.Equal(1L, farStatus.LastResult!.Deleted);
         Assert.Equal(22L, farStatus.LastResult.Copied);
         Assert.StartsWith("photos-far-", farStatus.LastResult.SyncJob, StringComparison.Ordinal);
@@ -230,7 +231,7 @@ public class RunCommandTests
         (int code, string stdout, _) = await RunAsync("run", "-f", manifest, "--volume", $"data={data.Path}", "--volume", $"near={near.Path}", "--volume", $"far={far.Path}");
 
         Assert.Equal(1, code);
-        var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
+        ReplicaMirrorStatus status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
         Assert.Equal(Ferry.Api.ReplicaMirrors.MirrorSyncResult.PartiallyFailed, status.LastSyncResult);
         Assert.Equal("MaxDeleteExceeded", status.Destinations!.Single(d => d.Name == "far").LastResult!.Reason);
         Assert.Contains(status.Conditions!, c => c is { Type: "Degraded", Status: "True", Reason: "MaxDeleteExceeded" });

@@ -19,7 +19,7 @@ public class RunnerTelemetryTests
         using var metrics = new SyncMetrics(() => counters, "Ferry.SyncRunner.test." + Guid.NewGuid().ToString("N"));
         int port = FreePort();
 
-        using var provider = RunnerTelemetry.Start(metrics.Meter, $"127.0.0.1:{port}", _ => null);
+        using IDisposable? provider = RunnerTelemetry.Start(metrics.Meter, $"127.0.0.1:{port}", _ => null);
         using var http = new HttpClient();
         string text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
         HttpResponseMessage missing = await http.GetAsync($"http://127.0.0.1:{port}/other");
@@ -49,7 +49,7 @@ public class RunnerTelemetryTests
     {
         using var metrics = new SyncMetrics(() => new SyncCounters(), "Ferry.SyncRunner.test." + Guid.NewGuid().ToString("N"));
 
-        var e = Assert.Throws<ArgumentException>(() => RunnerTelemetry.Start(metrics.Meter, address, _ => null));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => RunnerTelemetry.Start(metrics.Meter, address, _ => null));
 
         Assert.Contains($"'{address}' is not HOST:PORT", e.Message, StringComparison.Ordinal);
     }

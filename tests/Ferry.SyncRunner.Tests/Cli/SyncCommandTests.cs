@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Text.Json;
 using Ferry.SyncRunner.Cli;
+using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Tests.Support;
 
 namespace Ferry.SyncRunner.Tests.Cli;
@@ -39,7 +41,7 @@ public class SyncCommandTests
         (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--json");
 
         Assert.Equal(0, code);
-        using JsonDocument doc = JsonDocument.Parse(output);
+        using var doc = JsonDocument.Parse(output);
         JsonElement root = doc.RootElement;
         foreach (string field in new[] { "scanned", "scannedBytes", "copied", "copiedBytes", "checked", "skipped", "skippedBytes", "deleted", "excluded", "extra", "failed" })
         {
@@ -268,7 +270,7 @@ public class SyncCommandTests
         Assert.Contains("failed tasks 1", err, StringComparison.Ordinal);
         Assert.Contains("ferry: failed task [, ∞): ", err, StringComparison.Ordinal);
         Assert.Equal(1, jsonCode);
-        using JsonDocument doc = JsonDocument.Parse(output);
+        using var doc = JsonDocument.Parse(output);
         JsonElement root = doc.RootElement;
         Assert.False(root.GetProperty("success").GetBoolean());
         JsonElement task = Assert.Single(root.GetProperty("failedTasks").EnumerateArray());
@@ -280,9 +282,9 @@ public class SyncCommandTests
     [Fact]
     public void OrderedRules_KeepsCommandLineOrderAcrossIncludeAndExclude()
     {
-        var parse = FerryCli.CreateRootCommand().Parse(["sync", "a/", "b/", "--include", "x", "--exclude", "y", "--include", "z", "-p", "3", "--exclude=w"]);
+        ParseResult parse = FerryCli.CreateRootCommand().Parse(["sync", "a/", "b/", "--include", "x", "--exclude", "y", "--include", "z", "-p", "3", "--exclude=w"]);
 
-        var rules = SyncCommand.OrderedRules(parse);
+        IReadOnlyList<FilterRule> rules = SyncCommand.OrderedRules(parse);
 
         Assert.Equal(
             new[] { "--include 'x'", "--exclude 'y'", "--include 'z'", "--exclude 'w'" },

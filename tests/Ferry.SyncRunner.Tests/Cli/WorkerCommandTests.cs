@@ -47,7 +47,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
     public async Task RunWorkerAsync_ThreeWorkers_CopyEverything_RecordTheOutcome_AndExitZero()
     {
         SyncJob job = await CreateSyncJobAsync("photos");
-        var logs = new[] { new StringWriter(), new StringWriter(), new StringWriter() };
+        StringWriter[] logs = new[] { new StringWriter(), new StringWriter(), new StringWriter() };
 
         int[] codes = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
             WorkerCommand.RunWorkerAsync(Arguments(job), _client, Environment($"photos-runner-{i}").GetValueOrDefault, logs[i], CancellationToken.None)))
@@ -67,7 +67,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
             Assert.NotEmpty(lines);
             Assert.All(lines, line =>
             {
-                using JsonDocument doc = JsonDocument.Parse(line);
+                using var doc = JsonDocument.Parse(line);
                 Assert.Equal($"photos-runner-{i}", doc.RootElement.GetProperty("holder").GetString());
                 Assert.Equal("default/photos", doc.RootElement.GetProperty("syncjob").GetString());
             });
@@ -214,7 +214,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
                 await Task.Delay(50);
             }
 
-            using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync();
             }

@@ -71,7 +71,7 @@ public class InPlaceTests
     {
         using var src = new TempDirectory();
 
-        var e = Assert.Throws<ConfigurationException>(() => new SyncEngine(new FileStorage(src.Path), new MemoryStorage(), new SyncOptions { InPlace = true }));
+        ConfigurationException e = Assert.Throws<ConfigurationException>(() => new SyncEngine(new FileStorage(src.Path), new MemoryStorage(), new SyncOptions { InPlace = true }));
 
         Assert.Contains("--inplace", e.Message, StringComparison.Ordinal);
         Assert.Contains("object store", e.Message, StringComparison.Ordinal);

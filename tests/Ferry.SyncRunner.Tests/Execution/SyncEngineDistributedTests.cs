@@ -38,7 +38,7 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
     [InlineData(0.2)]
     public async Task RunAsync_ThreeWorkers_DestinationEqualsSource_AndCountersExact(double conflictRate)
     {
-        using var src = SourceTree();
+        using TempDirectory src = SourceTree();
         using var dst = new TempDirectory();
         _sim.Faults.ConflictRates["leases"] = conflictRate;
         string run = Guid.NewGuid().ToString();
@@ -63,7 +63,7 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
     [Fact]
     public async Task RunAsync_DeleteDst_DeletesExtrasOnceAfterEveryCopy()
     {
-        using var src = SourceTree();
+        using TempDirectory src = SourceTree();
         using var dst = new TempDirectory();
         for (int i = 0; i < 7; i++)
         {
@@ -89,7 +89,7 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
     [Fact]
     public async Task RunAsync_MaxDeleteExceeded_NothingDeleted_AndOutcomeRecorded()
     {
-        using var src = SourceTree();
+        using TempDirectory src = SourceTree();
         using var dst = new TempDirectory();
         for (int i = 0; i < 5; i++)
         {
@@ -113,11 +113,11 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
     [Fact]
     public async Task RunAsync_WorkerDiesMidCopy_OthersTakeOverItsLeases_CountingEveryKeyOnce()
     {
-        using var src = SourceTree();
+        using TempDirectory src = SourceTree();
         using var dst = new TempDirectory();
         string run = Guid.NewGuid().ToString();
         var options = new SyncOptions { TaskObjects = 60, Threads = 2 };
-        TimeSpan lease = TimeSpan.FromSeconds(2);
+        var lease = TimeSpan.FromSeconds(2);
 
         // The victim copies 70 objects, then "crashes": its work stops and its Leases are no longer renewed.
         using var crash = new CancellationTokenSource();
@@ -154,7 +154,7 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
     [Fact]
     public async Task RunAsync_LeaseTakenByAnotherHolder_StopsThatTaskWithoutFailingIt_AndFinishesAfterItsExpiry()
     {
-        using var src = SourceTree();
+        using TempDirectory src = SourceTree();
         using var dst = new TempDirectory();
         string run = Guid.NewGuid().ToString();
         var errors = new List<string>();

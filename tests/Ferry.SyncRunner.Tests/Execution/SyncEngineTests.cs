@@ -61,8 +61,8 @@ public class SyncEngineTests
         // Drop paths that would be a file in one place and a directory in another.
         var all = c.Source.Concat(c.Destination).Select(f => f.Path).ToHashSet();
         bool Clean(FileSpec f) => !all.Any(p => p.StartsWith(f.Path + "/", StringComparison.Ordinal));
-        Dictionary<string, FileSpec> src = c.Source.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
-        Dictionary<string, FileSpec> dst = c.Destination.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
+        var src = c.Source.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
+        var dst = c.Destination.Where(Clean).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First());
         using var srcDir = new TempDirectory();
         using var dstDir = new TempDirectory();
         foreach (FileSpec f in src.Values)
@@ -832,10 +832,10 @@ public class SyncEngineTests
             return (TreeSnapshot.Take(dst.Path), CountersOf(r));
         }
 
-        var single = await RunAsync(1, 1);
+        (SortedDictionary<string, string> Tree, string Counters) single = await RunAsync(1, 1);
         foreach ((int threads, int depth) in new[] { (2, 1), (4, 2), (3, 3), (2, 0) })
         {
-            var parallel = await RunAsync(threads, depth);
+            (SortedDictionary<string, string> Tree, string Counters) parallel = await RunAsync(threads, depth);
             Assert.Equal(single.Tree, parallel.Tree);
             Assert.Equal(single.Counters, parallel.Counters);
         }

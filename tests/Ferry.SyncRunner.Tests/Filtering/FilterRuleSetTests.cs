@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Ferry.SyncRunner.Filtering;
 using FsCheck;
 using FsCheck.Fluent;
@@ -387,7 +388,7 @@ public class FilterRuleSetTests
     [InlineData("", "empty")]
     public void Create_InvalidPattern_ThrowsNamingPatternAndReason(string pattern, string reason)
     {
-        var e = Assert.Throws<FilterPatternException>(() =>
+        FilterPatternException e = Assert.Throws<FilterPatternException>(() =>
             FilterRuleSet.Create([FilterRule.Include("ok"), FilterRule.Exclude(pattern)], matchFullPath: false));
 
         Assert.Equal(pattern, e.Pattern);
@@ -458,7 +459,7 @@ public class FilterRuleSetTests
     [Fact]
     public void ExcludesSubtree_RandomRulesAndKeys_NeverPrunesAnIncludedKey()
     {
-        var gen =
+        Gen<(FilterRule[] rules, bool fullPath, string dir, string below)> gen =
             from rules in RulesGen()
             from fullPath in Gen.Elements(true, false)
             from dir in ListOf(SegmentGen(), 0, 3).Select(s => string.Concat(s.Select(x => x + "/")))
@@ -468,7 +469,7 @@ public class FilterRuleSetTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(20_000), Prop.ForAll(gen.ToArbitrary(), t =>
         {
             var set = FilterRuleSet.Create(t.rules, t.fullPath);
-            var key = t.dir + t.below;
+            string key = t.dir + t.below;
             return !set.ExcludesSubtree(t.dir) || !set.Includes(key);
         }));
     }
@@ -477,7 +478,7 @@ public class FilterRuleSetTests
     public void ExcludesSubtree_LayerMode_PrunesEveryExcludedDirectory()
     {
         // In layer mode the pruning is complete for excluded directories: an excluded directory key is pruned.
-        var gen =
+        Gen<(FilterRule[] rules, string dir)> gen =
             from rules in RulesGen()
             from dir in ListOf(SegmentGen(), 1, 3).Select(s => string.Concat(s.Select(x => x + "/")))
             select (rules, dir);
@@ -492,7 +493,7 @@ public class FilterRuleSetTests
     [Fact]
     public void Includes_SortedKeysThroughTheParentCache_AgreesWithUncachedEvaluation()
     {
-        var gen =
+        Gen<(FilterRule[] rules, List<string> keys)> gen =
             from rules in RulesGen()
             from keys in ListOf(KeyGen(), 1, 30)
             select (rules, keys: keys.Order(StringComparer.Ordinal).ToList());
@@ -509,7 +510,7 @@ public class FilterRuleSetTests
     [Fact]
     public void Includes_RandomRulesAndKeys_AgreesWithReferenceMatcher()
     {
-        var gen =
+        Gen<(FilterRule[] rules, bool fullPath, string key)> gen =
             from rules in RulesGen(WidePatternGen())
             from fullPath in Gen.Elements(true, false)
             from key in KeyGen(Gen.Elements("a", "b", "ab", "a.c", "]", "*", "-", "a-c", "!"))
@@ -517,8 +518,8 @@ public class FilterRuleSetTests
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(20_000), Prop.ForAll(gen.ToArbitrary(), t =>
         {
-            var expected = ReferenceMatcher.Includes(t.rules, t.fullPath, t.key);
-            var actual = FilterRuleSet.Create(t.rules, t.fullPath).IncludesUncached(t.key);
+            bool expected = ReferenceMatcher.Includes(t.rules, t.fullPath, t.key);
+            bool actual = FilterRuleSet.Create(t.rules, t.fullPath).IncludesUncached(t.key);
             return actual == expected
                 ? true
                 : throw new InvalidOperationException($"{string.Join(" ", t.rules)} fullPath={t.fullPath} key='{t.key}': reference {expected}, actual {actual}");
@@ -529,8 +530,8 @@ public class FilterRuleSetTests
     public void Includes_PatternsOfMoreThan64Tokens_AgreeWithReferenceMatcher()
     {
         // Long patterns run on the multi-word automaton; pad patterns and keys with a 70-character directory.
-        var pad = new string('d', 35) + "-" + new string('e', 34);
-        var gen =
+        string pad = new string('d', 35) + "-" + new string('e', 34);
+        Gen<(FilterRule[] rules, bool fullPath, string key)> gen =
             from rules in RulesGen(WidePatternGen().Select(p => "/" + pad + "/" + p.TrimStart('/')))
             from fullPath in Gen.Elements(true, false)
             from key in KeyGen(Gen.Elements("a", "b", "ab", "a.c", "]", "*", "-", "a-c", "!"))
@@ -538,8 +539,8 @@ public class FilterRuleSetTests
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(3_000), Prop.ForAll(gen.ToArbitrary(), t =>
         {
-            var expected = ReferenceMatcher.Includes(t.rules, t.fullPath, t.key);
-            var actual = FilterRuleSet.Create(t.rules, t.fullPath).IncludesUncached(t.key);
+            bool expected = ReferenceMatcher.Includes(t.rules, t.fullPath, t.key);
+            bool actual = FilterRuleSet.Create(t.rules, t.fullPath).IncludesUncached(t.key);
             return actual == expected
                 ? true
                 : throw new InvalidOperationException($"{string.Join(" ", t.rules)} fullPath={t.fullPath} key='{t.key}': reference {expected}, actual {actual}");
@@ -566,25 +567,25 @@ public class FilterRuleSetTests
     {
         // The guide calls layer-by-layer mode rsync-compatible: compare with rsync's own filter on a real
         // tree (rsync -a -n lists what it would transfer, directories with a trailing '/').
-        var root = Directory.CreateTempSubdirectory("ferry-filter-rsync-");
+        DirectoryInfo root = Directory.CreateTempSubdirectory("ferry-filter-rsync-");
         try
         {
             var keys = new List<string>();
             MakeTree(root.FullName, "", 1, keys);
             string[] tokens = ["a", "b", "*", "**", "***", "?", "[ab]", "[!a]", ".o", "/", "/"];
             var random = new Random(20261121);
-            for (var c = 0; c < 150; c++)
+            for (int c = 0; c < 150; c++)
             {
-                var rules = Enumerable.Range(0, random.Next(1, 5))
+                FilterRule[] rules = Enumerable.Range(0, random.Next(1, 5))
                     .Select(_ =>
                     {
-                        var pattern = string.Concat(Enumerable.Range(0, random.Next(1, 6)).Select(_ => tokens[random.Next(tokens.Length)]));
+                        string pattern = string.Concat(Enumerable.Range(0, random.Next(1, 6)).Select(_ => tokens[random.Next(tokens.Length)]));
                         return random.Next(10) < 4 ? FilterRule.Include(pattern) : FilterRule.Exclude(pattern);
                     })
                     .ToArray();
-                var transferred = RsyncDryRun(root.FullName, rules);
+                HashSet<string> transferred = RsyncDryRun(root.FullName, rules);
                 var set = FilterRuleSet.Create(rules, matchFullPath: false);
-                foreach (var key in keys)
+                foreach (string key in keys)
                 {
                     Assert.True(transferred.Contains(key) == set.Includes(key),
                         $"{string.Join(" ", rules)}: key '{key}': rsync {(transferred.Contains(key) ? "transfers" : "skips")} it, Ferry {(set.Includes(key) ? "syncs" : "excludes")} it");
@@ -600,7 +601,7 @@ public class FilterRuleSetTests
     private static void MakeTree(string root, string prefix, int depth, List<string> keys)
     {
         string[] files = depth < 3 ? ["b", "c.o"] : ["a", "b", "ab"];
-        foreach (var f in files)
+        foreach (string f in files)
         {
             File.WriteAllBytes(Path.Combine(root, prefix + f), []);
             keys.Add(prefix + f);
@@ -608,7 +609,7 @@ public class FilterRuleSetTests
 
         if (depth < 3)
         {
-            foreach (var d in new[] { "a", "ab" })
+            foreach (string? d in new[] { "a", "ab" })
             {
                 Directory.CreateDirectory(Path.Combine(root, prefix + d));
                 keys.Add(prefix + d + "/");
@@ -625,12 +626,12 @@ public class FilterRuleSetTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "-a", "-n", "--out-format=%n" })
+        foreach (string? a in new[] { "-a", "-n", "--out-format=%n" })
         {
             start.ArgumentList.Add(a);
         }
 
-        foreach (var rule in rules)
+        foreach (FilterRule rule in rules)
         {
             start.ArgumentList.Add(rule.Action == FilterAction.Include ? "--include" : "--exclude");
             start.ArgumentList.Add(rule.Pattern);
@@ -638,9 +639,9 @@ public class FilterRuleSetTests
 
         start.ArgumentList.Add(source + "/");
         start.ArgumentList.Add(Path.Combine(source, "..", Path.GetFileName(source) + "-nonexistent-dst") + "/");
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        using Process process = System.Diagnostics.Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit();
         Assert.True(process.ExitCode == 0, $"rsync {string.Join(" ", start.ArgumentList)} exited {process.ExitCode}: {stderr.Result}");
         return stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l != "./").ToHashSet(StringComparer.Ordinal);
@@ -650,10 +651,10 @@ public class FilterRuleSetTests
     public void Includes_ManyThreads_AgreeWithSingleThread()
     {
         var set = FilterRuleSet.Create(ParseRules("+*/ +/some/path/f -* "), matchFullPath: false);
-        var keys = Enumerable.Range(0, 2000).Select(i => $"some/{(i % 3 == 0 ? "path" : "other")}/{(i % 5 == 0 ? "f" : "g")}").ToArray();
-        var expected = keys.Select(set.IncludesUncached).ToArray();
+        string[] keys = Enumerable.Range(0, 2000).Select(i => $"some/{(i % 3 == 0 ? "path" : "other")}/{(i % 5 == 0 ? "f" : "g")}").ToArray();
+        bool[] expected = keys.Select(set.IncludesUncached).ToArray();
 
-        var actual = new bool[keys.Length];
+        bool[] actual = new bool[keys.Length];
         Parallel.For(0, keys.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => actual[i] = set.Includes(keys[i]));
 
         Assert.Equal(expected, actual);

@@ -13,7 +13,7 @@ internal static class ReferenceMatcher
     {
         if (matchFullPath)
         {
-            foreach (var rule in rules)
+            foreach (FilterRule rule in rules)
             {
                 if (Matches(rule.Pattern, key))
                 {
@@ -24,19 +24,19 @@ internal static class ReferenceMatcher
             return true;
         }
 
-        var parts = key.Split('/');
-        for (var i = 0; i < parts.Length; i++)
+        string[] parts = key.Split('/');
+        for (int i = 0; i < parts.Length; i++)
         {
             if (parts[i].Length == 0)
             {
                 continue;
             }
 
-            var layer = string.Join("/", parts[..(i + 1)]);
-            var isDirectoryLayer = i < parts.Length - 1;
-            foreach (var rule in rules)
+            string layer = string.Join("/", parts[..(i + 1)]);
+            bool isDirectoryLayer = i < parts.Length - 1;
+            foreach (FilterRule rule in rules)
             {
-                var shown = isDirectoryLayer && IsDirectoryPattern(rule.Pattern) ? layer + "/" : layer;
+                string shown = isDirectoryLayer && IsDirectoryPattern(rule.Pattern) ? layer + "/" : layer;
                 if (Matches(rule.Pattern, shown))
                 {
                     if (rule.Action == FilterAction.Exclude)
@@ -75,7 +75,7 @@ internal static class ReferenceMatcher
             return true;
         }
 
-        var stars = 0;
+        int stars = 0;
         while (stars < pattern.Length && pattern[stars] == '*')
         {
             stars++;
@@ -86,7 +86,7 @@ internal static class ReferenceMatcher
 
     private static bool AtSomeBoundary(string pattern, string path)
     {
-        for (var start = 0; start <= path.Length; start++)
+        for (int start = 0; start <= path.Length; start++)
         {
             if ((start == 0 || path[start - 1] == '/') && Glob(pattern, 0, path, start))
             {
@@ -107,13 +107,13 @@ internal static class ReferenceMatcher
         switch (p[i])
         {
             case '*':
-                var run = 0;
+                int run = 0;
                 while (i + run < p.Length && p[i + run] == '*')
                 {
                     run++;
                 }
 
-                for (var k = j; k <= s.Length; k++)
+                for (int k = j; k <= s.Length; k++)
                 {
                     if (Glob(p, i + run, s, k))
                     {
@@ -130,7 +130,7 @@ internal static class ReferenceMatcher
             case '?':
                 return j < s.Length && s[j] != '/' && Glob(p, i + 1, s, j + 1);
             case '[':
-                var (end, members, negate) = ParseClass(p, i);
+                (int end, Func<char, bool>? members, bool negate) = ParseClass(p, i);
                 return j < s.Length && s[j] != '/' && members(s[j]) != negate && Glob(p, end, s, j + 1);
             case '\\':
                 return j < s.Length && s[j] == p[i + 1] && Glob(p, i + 2, s, j + 1);
@@ -141,21 +141,21 @@ internal static class ReferenceMatcher
 
     private static (int End, Func<char, bool> Members, bool Negate) ParseClass(string p, int i)
     {
-        var j = i + 1;
-        var negate = j < p.Length && (p[j] == '!' || p[j] == '^');
+        int j = i + 1;
+        bool negate = j < p.Length && (p[j] == '!' || p[j] == '^');
         if (negate)
         {
             j++;
         }
 
         var ranges = new List<(char Lo, char Hi)>();
-        var first = true;
+        bool first = true;
         while (p[j] != ']' || first)
         {
             first = false;
-            var lo = p[j] == '\\' ? p[++j] : p[j];
+            char lo = p[j] == '\\' ? p[++j] : p[j];
             j++;
-            var hi = lo;
+            char hi = lo;
             if (p[j] == '-' && p[j + 1] != ']')
             {
                 j++;

@@ -157,8 +157,8 @@ public sealed class OptionAgreementTests
     [Fact]
     public void Rows_CoverEveryEngineOptionAndEverySpecField()
     {
-        var engine = typeof(SyncOptions).GetProperties().Select(p => p.Name).Except(EngineOnlyProperties);
-        var fields = SpecSchema.Value["properties"]!.AsObject().Select(p => p.Key).Except(KubernetesOnlyFields);
+        IEnumerable<string> engine = typeof(SyncOptions).GetProperties().Select(p => p.Name).Except(EngineOnlyProperties);
+        IEnumerable<string> fields = SpecSchema.Value["properties"]!.AsObject().Select(p => p.Key).Except(KubernetesOnlyFields);
 
         Assert.Equal(engine.Order(StringComparer.Ordinal), Options.Select(o => o.Engine).Order(StringComparer.Ordinal));
         Assert.Equal(fields.Order(StringComparer.Ordinal), Options.Select(o => o.Field).Order(StringComparer.Ordinal));
@@ -167,7 +167,7 @@ public sealed class OptionAgreementTests
     [Fact]
     public void End_IsInclusiveBothWays()
     {
-        var spec = Spec("""{"start":"b","end":"d"}""");
+        SyncJobSpec spec = Spec("""{"start":"b","end":"d"}""");
 
         KeyRange range = KeySelection.RangeOf(SyncJobTranslator.ToOptions(spec));
 
@@ -181,8 +181,8 @@ public sealed class OptionAgreementTests
 
     private static SyncOptions Parse(string[] options)
     {
-        var root = FerryCli.CreateRootCommand();
-        var result = root.Parse(["sync", .. options, "a/", "b/"]);
+        System.CommandLine.RootCommand root = FerryCli.CreateRootCommand();
+        System.CommandLine.ParseResult result = root.Parse(["sync", .. options, "a/", "b/"]);
         Assert.Empty(result.Errors);
         return SyncCommand.ReadOptions(result);
     }

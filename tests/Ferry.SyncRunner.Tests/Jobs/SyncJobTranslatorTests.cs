@@ -80,7 +80,7 @@ public class SyncJobTranslatorTests
         };
         var endpoint = new Endpoint { S3 = new S3Endpoint { Bucket = "my.data", Prefix = "imagenet/", Endpoint = "http://127.0.0.1:7480", Region = "eu-central-1" } };
 
-        var s3 = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: false, env.GetValueOrDefault));
+        S3Storage s3 = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: false, env.GetValueOrDefault));
 
         Assert.Equal(("my.data", "imagenet/", "AKIDEXAMPLE", "eu-central-1"), (s3.Location.Bucket, s3.Location.Prefix, s3.Location.AccessKey, s3.Location.Region));
         Assert.Equal(new Uri("http://127.0.0.1:7480"), s3.Location.Endpoint);
@@ -93,8 +93,8 @@ public class SyncJobTranslatorTests
     {
         var endpoint = new Endpoint { S3 = new S3Endpoint { Bucket = "b", Region = "us-west-2", StorageClass = "STANDARD_IA" } };
 
-        var destination = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: true, _ => null));
-        var source = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: false, _ => null));
+        S3Storage destination = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: true, _ => null));
+        S3Storage source = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: false, _ => null));
 
         Assert.Equal("STANDARD_IA", destination.Options.StorageClass);
         Assert.Null(source.Options.StorageClass);
@@ -105,7 +105,7 @@ public class SyncJobTranslatorTests
     {
         var endpoint = new Endpoint { S3 = new S3Endpoint { Bucket = "b", Region = "us-west-2" } };
 
-        var s3 = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: true, _ => null));
+        S3Storage s3 = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: true, _ => null));
 
         Assert.Null(s3.Location.AccessKey);
         Assert.Equal(new Uri("https://s3.us-west-2.amazonaws.com"), s3.Location.Endpoint);
@@ -123,7 +123,7 @@ public class SyncJobTranslatorTests
         };
         var endpoint = new Endpoint { S3 = new S3Endpoint { Bucket = "b" } };
 
-        var e = Assert.Throws<ArgumentException>(() => SyncJobTranslator.CreateStorage(endpoint, destination: true, env.GetValueOrDefault));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => SyncJobTranslator.CreateStorage(endpoint, destination: true, env.GetValueOrDefault));
 
         Assert.DoesNotContain("TOKEN-VALUE", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, e.Message, StringComparison.Ordinal);
@@ -158,7 +158,7 @@ public class SyncJobTranslatorTests
             Sftp = new SftpEndpoint { Host = "127.0.0.1", Port = 2222, User = "ferry", Path = "/srv/backup", CredentialsSecretRef = new SftpCredentialsSecretRef { Name = "s" } },
         };
 
-        await using var sftp = Assert.IsType<SftpStorage>(SyncJobTranslator.CreateStorage(endpoint, true, env.GetValueOrDefault));
+        await using SftpStorage sftp = Assert.IsType<SftpStorage>(SyncJobTranslator.CreateStorage(endpoint, true, env.GetValueOrDefault));
 
         Assert.Equal(("127.0.0.1", 2222, "ferry", "/srv/backup/", "hunter2"), (sftp.Location.Host, sftp.Location.Port, sftp.Location.User, sftp.Location.Path, sftp.Location.Password));
         Assert.Equal(secret.Combine("knownHosts"), sftp.Location.KnownHostsFile);
@@ -175,7 +175,7 @@ public class SyncJobTranslatorTests
     {
         var endpoint = new Endpoint { Sftp = new SftpEndpoint { Host = "h", User = "u", CredentialsSecretRef = new SftpCredentialsSecretRef { Name = "missing-keys" } } };
 
-        var e = Assert.Throws<ArgumentException>(() => SyncJobTranslator.CreateStorage(endpoint, false, _ => null));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => SyncJobTranslator.CreateStorage(endpoint, false, _ => null));
 
         Assert.Contains("missing-keys", e.Message, StringComparison.Ordinal);
     }

@@ -22,7 +22,7 @@ public sealed class UserInputTests
     [MemberData(nameof(UnusableInput))]
     public void Open_UnusableInput_IsAConfigurationException_WithTheSameMessage(Exception thrown)
     {
-        var e = Assert.Throws<ConfigurationException>(() => UserInput.Open<int>(() => throw thrown));
+        ConfigurationException e = Assert.Throws<ConfigurationException>(() => UserInput.Open<int>(() => throw thrown));
 
         Assert.Equal(thrown.Message, e.Message);
         Assert.Same(thrown, e.InnerException);
@@ -33,7 +33,7 @@ public sealed class UserInputTests
     {
         var thrown = new FileNotFoundException("Could not find file '/m.yaml'.");
 
-        var e = await Assert.ThrowsAsync<ConfigurationException>(() => UserInput.OpenAsync<string>(() => throw thrown));
+        ConfigurationException e = await Assert.ThrowsAsync<ConfigurationException>(() => UserInput.OpenAsync<string>(() => throw thrown));
 
         Assert.Same(thrown, e.InnerException);
     }

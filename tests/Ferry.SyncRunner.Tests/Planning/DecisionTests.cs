@@ -44,7 +44,7 @@ public class DecisionTests
     [MemberData(nameof(Table))]
     public void Decide_Table_MatchesJuicefs(string name, long srcSize, double srcOffset, long? dstSize, double dstOffset, string flags, SyncActionKind expected)
     {
-        var set = flags.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        HashSet<string> set = flags.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var options = new SyncOptions
         {
             Existing = set.Contains("existing"),

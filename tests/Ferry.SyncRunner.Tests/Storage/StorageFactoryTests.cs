@@ -26,7 +26,7 @@ public class StorageFactoryTests
     [InlineData("/a/?x", "s3://b/p/?endpoint=http://h:1")] // a local '?' is part of the name; an S3 query is not part of the path
     public void CheckTrailingSlashes_Mismatch_Throws(string src, string dst)
     {
-        var e = Assert.Throws<ArgumentException>(() => StorageFactory.Default.CheckTrailingSlashes(src, dst));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => StorageFactory.Default.CheckTrailingSlashes(src, dst));
         Assert.Equal("SRC and DST must both end with '/' or neither (a trailing '/' names a directory, none a key prefix)", e.Message);
     }
 
@@ -41,7 +41,7 @@ public class StorageFactoryTests
     [Fact]
     public void Create_UnknownScheme_NamesTheKnownOnes()
     {
-        var e = Assert.Throws<ArgumentException>(() => StorageFactory.Default.Create("gs://bucket/x/"));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => StorageFactory.Default.Create("gs://bucket/x/"));
         Assert.Equal("no storage backend for 'gs://' (known: file, minio, s3, sftp)", e.Message);
     }
 
@@ -51,8 +51,8 @@ public class StorageFactoryTests
         var fake = new FakeProvider();
         var factory = new StorageFactory([new LocalStorageProvider(), fake]);
 
-        var dir = Assert.IsType<FileStorage>(factory.Create("/srv/data/"));
-        var prefix = Assert.IsType<PrefixedStorage>(factory.Create("file:///srv/data"));
+        FileStorage dir = Assert.IsType<FileStorage>(factory.Create("/srv/data/"));
+        PrefixedStorage prefix = Assert.IsType<PrefixedStorage>(factory.Create("file:///srv/data"));
         IObjectStorage viaScheme = factory.Create("FAKE://bucket/x/");
         IObjectStorage withoutScheme = factory.Create("host:x/");
 
@@ -67,14 +67,14 @@ public class StorageFactoryTests
     [Fact]
     public void Constructor_SchemeClaimedTwice_Throws()
     {
-        var e = Assert.Throws<ArgumentException>(() => new StorageFactory([new FakeProvider(), new FakeProvider()]));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new StorageFactory([new FakeProvider(), new FakeProvider()]));
         Assert.Contains("'fake'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void CreateEndpoint_NoKindSet_NamesEveryKindTheBackendsServe()
     {
-        var e = Assert.Throws<ArgumentException>(() => StorageFactory.Default.Create(new Endpoint(), new SyncJobSide(true, _ => null)));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => StorageFactory.Default.Create(new Endpoint(), new SyncJobSide(true, _ => null)));
         Assert.Equal("the destination endpoint names none of volume, s3, sftp", e.Message);
         Assert.Equal("(none)", StorageFactory.Default.Describe(new Endpoint()));
     }

@@ -171,7 +171,7 @@ public sealed class SshdServer : IAsyncDisposable
         {
             try
             {
-                using Process p = Process.GetProcessById(pid);
+                using var p = Process.GetProcessById(pid);
                 p.Kill();
             }
             catch (ArgumentException)
@@ -194,7 +194,7 @@ public sealed class SshdServer : IAsyncDisposable
         {
             try
             {
-                using Process p = Process.GetProcessById(pid);
+                using var p = Process.GetProcessById(pid);
                 p.Kill();
                 killed++;
             }

@@ -63,7 +63,7 @@ internal sealed class CheckpointSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
-        CheckpointFile file = CheckpointFile.For(destination, directory);
+        var file = CheckpointFile.For(destination, directory);
         var header = new CheckpointDocument
         {
             Source = source.DisplayName,

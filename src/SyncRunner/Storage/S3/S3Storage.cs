@@ -131,7 +131,7 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
             {
                 ListObjectsV2Response page = await next.ConfigureAwait(false);
                 next = null;
-                List<ObjectEntry> entries = Merge(page, root).ToList();
+                var entries = Merge(page, root).ToList();
                 bool pastEnd = options.End is not null && entries.Count > 0 && KeyComparer.Utf8.Compare(entries[^1].Key, options.End) >= 0;
                 if (page.IsTruncated == true && page.NextContinuationToken is { } token && !pastEnd)
                 {

@@ -17,7 +17,7 @@ public sealed class S3StorageProvider() : StorageProvider(["s3", "minio"], "s3")
     /// <see cref="S3ModifiedTimeSource.Metadata"/>.</remarks>
     public override IObjectStorage Create(string location)
     {
-        S3Location parsed = S3Location.Parse(location);
+        var parsed = S3Location.Parse(location);
         return new S3Storage(parsed, new S3StorageOptions { ModifiedTimeSource = parsed.ModifiedTimeSource ?? S3ModifiedTimeSource.Metadata });
     }
 

@@ -8,7 +8,7 @@ internal sealed partial class SftpChannel
 {
     public async Task<byte[]> OpenAsync(string path, SftpOpenFlags flags, SftpAttributes attributes, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.Open, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.Open, out uint id);
         packet.WriteString(path);
         packet.WriteUInt32((uint)flags);
         packet.WriteAttributes(attributes);
@@ -17,7 +17,7 @@ internal sealed partial class SftpChannel
 
     public Task CloseAsync(byte[] handle, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.Close, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.Close, out uint id);
         packet.WriteBytes(handle);
         return ExpectStatusAsync(_mux.SendAsync(packet, id, cancellationToken), "close", "handle");
     }
@@ -25,7 +25,7 @@ internal sealed partial class SftpChannel
     /// <summary>Sends a READ; the reply owns a pooled buffer holding the data (<see langword="null"/> at end of file).</summary>
     public async Task<SftpData?> ReadAsync(byte[] handle, ulong offset, int length, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.Read, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.Read, out uint id);
         packet.WriteBytes(handle);
         packet.WriteUInt64(offset);
         packet.WriteUInt32((uint)length);
@@ -54,7 +54,7 @@ internal sealed partial class SftpChannel
     /// </summary>
     public SftpWriteRequest BeginWrite(byte[] handle, ulong offset, int maxLength)
     {
-        var packet = _mux.Begin(SftpPacketType.Write, out uint id, maxLength + handle.Length + 64);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.Write, out uint id, maxLength + handle.Length + 64);
         packet.WriteBytes(handle);
         packet.WriteUInt64(offset);
         return new SftpWriteRequest(packet, id, packet.ReserveBytes(maxLength));
@@ -68,14 +68,14 @@ internal sealed partial class SftpChannel
 
     public async Task<SftpAttributes> FStatAsync(byte[] handle, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.FStat, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.FStat, out uint id);
         packet.WriteBytes(handle);
         return await ExpectAttributesAsync(_mux.SendAsync(packet, id, cancellationToken), "fstat", "handle").ConfigureAwait(false);
     }
 
     public Task SetStatAsync(string path, SftpAttributes attributes, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.SetStat, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.SetStat, out uint id);
         packet.WriteString(path);
         packet.WriteAttributes(attributes);
         return ExpectStatusAsync(_mux.SendAsync(packet, id, cancellationToken), "setstat", path);
@@ -83,7 +83,7 @@ internal sealed partial class SftpChannel
 
     public Task<byte[]> OpenDirAsync(string path, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.OpenDir, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.OpenDir, out uint id);
         packet.WriteString(path);
         return ExpectHandleAsync(_mux.SendAsync(packet, id, cancellationToken), "opendir", path);
     }
@@ -91,7 +91,7 @@ internal sealed partial class SftpChannel
     /// <summary>Reads the next batch of directory entries, or <see langword="null"/> at the end.</summary>
     public async Task<IReadOnlyList<SftpName>?> ReadDirAsync(byte[] handle, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.ReadDir, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.ReadDir, out uint id);
         packet.WriteBytes(handle);
         using SftpReply reply = await _mux.SendAsync(packet, id, cancellationToken).ConfigureAwait(false);
         if (reply.Type == SftpPacketType.Name)
@@ -133,7 +133,7 @@ internal sealed partial class SftpChannel
 
     public Task MkDirAsync(string path, SftpAttributes attributes, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.MkDir, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.MkDir, out uint id);
         packet.WriteString(path);
         packet.WriteAttributes(attributes);
         return ExpectStatusAsync(_mux.SendAsync(packet, id, cancellationToken), "mkdir", path);
@@ -171,7 +171,7 @@ internal sealed partial class SftpChannel
     /// </remarks>
     public Task SymlinkAsync(string linkPath, string targetPath, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(SftpPacketType.Symlink, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.Symlink, out uint id);
         packet.WriteString(targetPath);
         packet.WriteString(linkPath);
         return ExpectStatusAsync(_mux.SendAsync(packet, id, cancellationToken), "symlink", linkPath);
@@ -212,7 +212,7 @@ internal sealed partial class SftpChannel
     /// </summary>
     public void PostSplicedWrite(byte[] handle, ulong offset, SafeFileHandle source, long sourceOffset, int length, SftpWriteWindow window)
     {
-        var packet = _mux.Begin(SftpPacketType.Write, out uint id, handle.Length + 64);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.Write, out uint id, handle.Length + 64);
         packet.WriteBytes(handle);
         packet.WriteUInt64(offset);
         packet.WriteUInt32((uint)length); // the data string's length; its bytes are the tail
@@ -228,12 +228,12 @@ internal sealed partial class SftpChannel
     /// </summary>
     public void PostFinish(byte[] handle, SftpAttributes attributes, SftpWriteWindow window)
     {
-        var setStat = _mux.Begin(SftpPacketType.FSetStat, out uint setStatId);
+        SftpPacketWriter setStat = _mux.Begin(SftpPacketType.FSetStat, out uint setStatId);
         setStat.WriteBytes(handle);
         setStat.WriteAttributes(attributes);
         _mux.Post(setStat, setStatId, window.Track(reply => CheckStatus(reply, "fsetstat", "handle")));
 
-        var close = _mux.Begin(SftpPacketType.Close, out uint closeId);
+        SftpPacketWriter close = _mux.Begin(SftpPacketType.Close, out uint closeId);
         close.WriteBytes(handle);
         _mux.Post(close, closeId, window.Track(reply => CheckStatus(reply, "close", "handle")));
     }
@@ -325,21 +325,21 @@ internal sealed partial class SftpChannel
 
     private Task<SftpAttributes> PathAttributesAsync(SftpPacketType type, string path, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(type, out uint id);
+        SftpPacketWriter packet = _mux.Begin(type, out uint id);
         packet.WriteString(path);
         return ExpectAttributesAsync(_mux.SendAsync(packet, id, cancellationToken), type == SftpPacketType.Stat ? "stat" : "lstat", path);
     }
 
     private Task<string> PathNameAsync(SftpPacketType type, string operation, string path, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(type, out uint id);
+        SftpPacketWriter packet = _mux.Begin(type, out uint id);
         packet.WriteString(path);
         return ExpectSingleNameAsync(_mux.SendAsync(packet, id, cancellationToken), operation, path);
     }
 
     private Task PathStatusAsync(SftpPacketType type, string operation, string path, CancellationToken cancellationToken)
     {
-        var packet = _mux.Begin(type, out uint id);
+        SftpPacketWriter packet = _mux.Begin(type, out uint id);
         packet.WriteString(path);
         return ExpectStatusAsync(_mux.SendAsync(packet, id, cancellationToken), operation, path);
     }

@@ -199,7 +199,7 @@ internal sealed partial class SftpChannel : IAsyncDisposable
             return;
         }
 
-        var packet = _mux.Begin(SftpPacketType.Extended, out uint id);
+        SftpPacketWriter packet = _mux.Begin(SftpPacketType.Extended, out uint id);
         packet.WriteString(Limits);
         using SftpReply reply = await _mux.SendAsync(packet, id, cancellationToken).ConfigureAwait(false);
         if (reply.Type != SftpPacketType.ExtendedReply)

@@ -53,7 +53,7 @@ public sealed partial class SftpStorage
                 throw new StorageException(StorageErrorKind.Invalid, $"Writing '{key}' to {DisplayName}: the source gave {written} bytes, expected {size}.");
             }
 
-            SftpAttributes attributes = SftpAttributes.For(options.Mode, options.ModifiedTime);
+            var attributes = SftpAttributes.For(options.Mode, options.ModifiedTime);
             if (attributes.Permissions is null)
             {
                 attributes = attributes with { Permissions = 0x1A4 }; // 0644, as a plain create would give

@@ -26,7 +26,7 @@ public sealed class SftpStorageProvider() : StorageProvider(["sftp"], "sftp")
     /// <exception cref="FormatException">The location is not an SFTP location (the message never contains a password).</exception>
     public override IObjectStorage Create(string location)
     {
-        SftpLocation parsed = SftpLocation.Parse(location);
+        var parsed = SftpLocation.Parse(location);
         if (parsed.NamesDirectory)
         {
             return new SftpStorage(parsed);

@@ -31,7 +31,7 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
         Assert.Contains(deployment["status"]!["conditions"]!.AsArray(), c => (string?)c!["type"] == "Available" && (string?)c["status"] == "True");
 
         // Helm 4 applied it server-side: helm owns the spec it rendered, the controller the status it wrote.
-        var owners = deployment["metadata"]!["managedFields"]!.AsArray();
+        JsonArray owners = deployment["metadata"]!["managedFields"]!.AsArray();
         JsonNode helm = Assert.Single(owners, e => (string?)e!["manager"] == "helm" && (string?)e["operation"] == "Apply")!;
         Assert.NotNull(helm["fieldsV1"]!["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!["k:{\"name\":\"operator\"}"]!["f:args"]);
         Assert.Contains(owners, e => (string?)e!["manager"] == "kube-controller-manager" && (string?)e["subresource"] == "status" && e["fieldsV1"]!["f:status"] is not null);
@@ -141,7 +141,7 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
             ("create", "clusterroles.rbac.authorization.k8s.io", "", Operator, false),
         ];
         var wrong = new List<string>();
-        foreach (var (verb, resource, ns, user, allowed) in cases)
+        foreach ((string? verb, string? resource, string? ns, string? user, bool allowed) in cases)
         {
             string[] args = ns.Length == 0 ? ["auth", "can-i", verb, resource, "--as", user] : ["auth", "can-i", verb, resource, "-n", ns, "--as", user];
             Kubectl.Result result = await Cluster.Kubectl.RunAsync(args);

@@ -23,7 +23,7 @@ public sealed class MirrorManualTriggerTests(E2EFixture fixture)
         MirrorView idle = await cluster.WaitForMirrorAsync(ns, "release", m => m.ConditionStatus("Ready") == "True" && m.Object["status"]?["nextSyncTime"] is not null, TimeSpan.FromSeconds(30), "Ready with a next sync time");
         Assert.Empty(cluster.MirrorChildren(ns, "release", "eu"));
         // Midnight of the next 1 January in Berlin, written in UTC (an hour earlier, in winter).
-        TimeZoneInfo berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+        var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
         DateTime newYear = new(TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, berlin).Year + 1, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
         var expected = new DateTimeOffset(TimeZoneInfo.ConvertTimeToUtc(newYear, berlin), TimeSpan.Zero);
         Assert.Equal(expected, DateTimeOffset.Parse((string)idle.Object["status"]!["nextSyncTime"]!, System.Globalization.CultureInfo.InvariantCulture));

@@ -18,7 +18,7 @@ internal static class WorkloadFixtures
             ["image"] = "busybox",
             ["command"] = new JsonArray("/bin/sh", "-c", "sleep 300", "sh", args),
         };
-        foreach (var (key, value) in container ?? [])
+        foreach ((string? key, JsonNode? value) in container ?? [])
         {
             spec[key] = value?.DeepClone();
         }

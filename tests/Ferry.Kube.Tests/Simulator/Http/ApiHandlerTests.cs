@@ -19,15 +19,15 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Discovery_ListsBuiltInAndCustomResources()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
 
-        var (_, api) = await http.GetAsync("/api");
-        var (_, groups) = await http.GetAsync("/apis");
-        var (_, widgets) = await http.GetAsync("/apis/test.ferry.io/v1alpha1");
-        var (_, core) = await http.GetAsync("/api/v1");
-        var (_, version) = await http.GetAsync("/version");
+        (HttpStatusCode _, JsonObject? api) = await http.GetAsync("/api");
+        (HttpStatusCode _, JsonObject? groups) = await http.GetAsync("/apis");
+        (HttpStatusCode _, JsonObject? widgets) = await http.GetAsync("/apis/test.ferry.io/v1alpha1");
+        (HttpStatusCode _, JsonObject? core) = await http.GetAsync("/api/v1");
+        (HttpStatusCode _, JsonObject? version) = await http.GetAsync("/version");
 
         Assert.Equal(["v1"], api["versions"]!.AsArray().Select(v => v!.GetValue<string>()));
         var groupNames = groups["groups"]!.AsArray().Select(g => g!["name"]!.GetValue<string>()).ToList();
@@ -35,7 +35,7 @@ public sealed class ApiHandlerTests
         Assert.Contains("batch", groupNames);
         Assert.Contains("coordination.k8s.io", groupNames);
         var resources = widgets["resources"]!.AsArray().Select(r => r!.AsObject()).ToList();
-        var widget = resources.Single(r => r["name"]!.GetValue<string>() == "widgets");
+        JsonObject widget = resources.Single(r => r["name"]!.GetValue<string>() == "widgets");
         Assert.Equal("Widget", widget["kind"]!.GetValue<string>());
         Assert.True(widget["namespaced"]!.GetValue<bool>());
         Assert.Equal(["wd"], widget["shortNames"]!.AsArray().Select(s => s!.GetValue<string>()));
@@ -47,13 +47,13 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task CustomResourceDefinition_IsEstablished()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
 
-        var (_, crd) = await http.GetAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.test.ferry.io");
+        (HttpStatusCode _, JsonObject? crd) = await http.GetAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.test.ferry.io");
 
-        var conditions = crd["status"]!["conditions"]!.AsArray();
+        JsonArray conditions = crd["status"]!["conditions"]!.AsArray();
         Assert.Contains(conditions, c => c!["type"]!.GetValue<string>() == "Established" && c["status"]!.GetValue<string>() == "True");
     }
 
@@ -61,19 +61,19 @@ public sealed class ApiHandlerTests
     public async Task Table_UsesPrinterColumns()
     {
         var clock = new ManualTimeProvider();
-        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("t", size: 7));
         await http.MergePatchAsync($"{Widgets}/t/status", JsonNode.Parse("""{"status":{"phase":"Running","conditions":[{"type":"Other","status":"False"},{"type":"Ready","status":"True"}]}}""")!);
         clock.Advance(TimeSpan.FromSeconds(90));
 
-        var (code, table) = await http.GetAsync(Widgets, accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
+        (HttpStatusCode code, JsonObject? table) = await http.GetAsync(Widgets, accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json");
 
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Equal("Table", table["kind"]!.GetValue<string>());
         Assert.Equal(["Name", "Phase", "Size", "Ready", "Age"], table["columnDefinitions"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
-        var cells = table["rows"]![0]!["cells"]!.AsArray();
+        JsonArray cells = table["rows"]![0]!["cells"]!.AsArray();
         Assert.Equal("t", cells[0]!.GetValue<string>());
         Assert.Equal("Running", cells[1]!.GetValue<string>());
         Assert.Equal(7, cells[2]!.GetValue<int>());
@@ -85,14 +85,14 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Create_InvalidObject_IsInvalidStatusWithCauses()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
-        var widget = SimHttp.Widget("bad", size: 0);
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject widget = SimHttp.Widget("bad", size: 0);
         widget["spec"]!["mode"] = "Reckless";
         widget["spec"]!["source"]!["volume"] = new JsonObject { ["claimName"] = "pvc" };
 
-        var (code, status) = await http.PostAsync(Widgets, widget);
+        (HttpStatusCode code, JsonObject? status) = await http.PostAsync(Widgets, widget);
 
         Assert.Equal((HttpStatusCode)422, code);
         Assert.Equal("Invalid", status["reason"]!.GetValue<string>());
@@ -106,13 +106,13 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Errors_AreStatusObjects()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
 
-        var (missingCode, missing) = await http.GetAsync($"{Widgets}/nope");
-        var (unknownCode, unknown) = await http.GetAsync("/apis/nothing.io/v1/things");
-        var (badCode, bad) = await http.GetAsync($"{Widgets}?labelSelector=a%20in%20()");
+        (HttpStatusCode missingCode, JsonObject? missing) = await http.GetAsync($"{Widgets}/nope");
+        (HttpStatusCode unknownCode, JsonObject? unknown) = await http.GetAsync("/apis/nothing.io/v1/things");
+        (HttpStatusCode badCode, JsonObject? bad) = await http.GetAsync($"{Widgets}?labelSelector=a%20in%20()");
 
         Assert.Equal(HttpStatusCode.NotFound, missingCode);
         Assert.Equal("Status", missing["kind"]!.GetValue<string>());
@@ -128,18 +128,18 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_FromResourceVersion_ReplaysOnlyLaterEvents()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
-        var a = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject a = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
         await http.CreateAsync(Widgets, SimHttp.Widget("b"));
         await http.MergePatchAsync($"{Widgets}/a", JsonNode.Parse("""{"spec":{"size":8}}""")!);
 
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(a)}");
-        var first = await watch.NextAsync();
-        var second = await watch.NextAsync();
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(a)}");
+        JsonObject? first = await watch.NextAsync();
+        JsonObject? second = await watch.NextAsync();
         await http.DeleteAsync($"{Widgets}/b");
-        var third = await watch.NextAsync();
+        JsonObject? third = await watch.NextAsync();
 
         Assert.Equal(("ADDED", "b"), (first!["type"]!.GetValue<string>(), Name(first)));
         Assert.Equal(("MODIFIED", "a"), (second!["type"]!.GetValue<string>(), Name(second)));
@@ -150,13 +150,13 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_WithoutResourceVersion_StartsWithCurrentObjects()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));
 
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"/apis/test.ferry.io/v1alpha1/watch/namespaces/default/widgets");
-        var first = await watch.NextAsync();
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"/apis/test.ferry.io/v1alpha1/watch/namespaces/default/widgets");
+        JsonObject? first = await watch.NextAsync();
 
         Assert.Equal(200, watch.StatusCode);
         Assert.Equal(("ADDED", "a"), (first!["type"]!.GetValue<string>(), Name(first)));
@@ -165,20 +165,20 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_TooOldResourceVersion_SendsExpiredErrorEvent()
     {
-        var (sim, http) = await StartAsync(new SimulatorOptions { WatchHistorySize = 2 });
-        await using var _ = sim;
-        using var __ = http;
-        var first = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
-        foreach (var n in new[] { "b", "c", "d" })
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { WatchHistorySize = 2 });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject first = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        foreach (string? n in new[] { "b", "c", "d" })
         {
             await http.CreateAsync(Widgets, SimHttp.Widget(n));
         }
 
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=1&resourceVersion={Rv(first)}");
-        var events = await watch.ReadToEndAsync();
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=1&resourceVersion={Rv(first)}");
+        List<JsonObject> events = await watch.ReadToEndAsync();
 
         Assert.Equal(200, watch.StatusCode);
-        var error = Assert.Single(events);
+        JsonObject error = Assert.Single(events);
         Assert.Equal("ERROR", error["type"]!.GetValue<string>());
         Assert.Equal(410, error["object"]!["code"]!.GetValue<int>());
         Assert.Equal("Expired", error["object"]!["reason"]!.GetValue<string>());
@@ -188,14 +188,14 @@ public sealed class ApiHandlerTests
     public async Task Watch_AllowBookmarks_SendsPeriodicBookmarks()
     {
         var clock = new ManualTimeProvider();
-        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock, BookmarkInterval = TimeSpan.FromSeconds(10) });
-        await using var _ = sim;
-        using var __ = http;
-        var created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock, BookmarkInterval = TimeSpan.FromSeconds(10) });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
 
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&allowWatchBookmarks=true&resourceVersion={Rv(created)}");
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&allowWatchBookmarks=true&resourceVersion={Rv(created)}");
         JsonObject? bookmark = null;
-        for (var i = 0; i < 100 && bookmark is null; i++)
+        for (int i = 0; i < 100 && bookmark is null; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(10));
             bookmark = (await watch.TryNextAsync(TimeSpan.FromMilliseconds(100))).Event;
@@ -211,15 +211,15 @@ public sealed class ApiHandlerTests
     public async Task Watch_TimeoutSeconds_EndsStreamWithBookmark()
     {
         var clock = new ManualTimeProvider();
-        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock, BookmarkInterval = TimeSpan.FromHours(1) });
-        await using var _ = sim;
-        using var __ = http;
-        var created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock, BookmarkInterval = TimeSpan.FromHours(1) });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
 
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&allowWatchBookmarks=true&timeoutSeconds=30&resourceVersion={Rv(created)}");
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&allowWatchBookmarks=true&timeoutSeconds=30&resourceVersion={Rv(created)}");
         var events = new List<JsonObject>();
-        var ended = false;
-        for (var i = 0; i < 100 && !ended; i++)
+        bool ended = false;
+        for (int i = 0; i < 100 && !ended; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(31));
             while (await watch.TryNextAsync(TimeSpan.FromMilliseconds(100)) is (true, var e))
@@ -241,16 +241,16 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_LabelSelector_ObjectLeavingSelectionIsDeleted()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
-        var created = await http.CreateAsync(Widgets, SimHttp.Widget("a", labels: new JsonObject { ["pick"] = "yes" }));
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a", labels: new JsonObject { ["pick"] = "yes" }));
 
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&labelSelector=pick%3Dyes&resourceVersion={Rv(created)}");
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&labelSelector=pick%3Dyes&resourceVersion={Rv(created)}");
         await http.MergePatchAsync($"{Widgets}/a", JsonNode.Parse("""{"metadata":{"labels":{"pick":"no"}}}""")!);
-        var left = await watch.NextAsync();
+        JsonObject? left = await watch.NextAsync();
         await http.MergePatchAsync($"{Widgets}/a", JsonNode.Parse("""{"metadata":{"labels":{"pick":"yes"}}}""")!);
-        var back = await watch.NextAsync();
+        JsonObject? back = await watch.NextAsync();
 
         Assert.Equal("DELETED", left!["type"]!.GetValue<string>());
         Assert.Equal("ADDED", back!["type"]!.GetValue<string>());
@@ -259,15 +259,15 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_SendInitialEvents_EndsInitialStateWithAnnotatedBookmark()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));
         await http.CreateAsync(Widgets, SimHttp.Widget("b"));
 
-        await using var watch = await WatchStream.OpenAsync(http.Client,
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client,
             $"{Widgets}?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan");
-        var events = new[] { await watch.NextAsync(), await watch.NextAsync(), await watch.NextAsync() };
+        JsonObject?[] events = new[] { await watch.NextAsync(), await watch.NextAsync(), await watch.NextAsync() };
 
         Assert.Equal(["ADDED", "ADDED", "BOOKMARK"], events.Select(e => e!["type"]!.GetValue<string>()));
         Assert.Equal("true", events[2]!["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>());
@@ -276,16 +276,16 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_AcceptTable_SendsTableRows()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("a", size: 4));
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{Widgets.TrimStart('/')}?watch=true");
         request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
 
-        using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using HttpResponseMessage response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        var first = JsonNode.Parse((await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)))!)!;
+        JsonNode first = JsonNode.Parse((await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)))!)!;
 
         Assert.Equal("ADDED", first["type"]!.GetValue<string>());
         Assert.Equal("Table", first["object"]!["kind"]!.GetValue<string>());
@@ -295,12 +295,12 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task DropWatches_CutsOpenStreams()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
-        var created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(created)}");
-        for (var i = 0; i < 2000 && sim.Store.WatchCount == 0; i++)
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(created)}");
+        for (int i = 0; i < 2000 && sim.Store.WatchCount == 0; i++)
         {
             await Task.Delay(10);
         }
@@ -308,7 +308,7 @@ public sealed class ApiHandlerTests
         Assert.Equal(1, sim.Store.WatchCount);
 
         sim.DropWatches();
-        var cut = false;
+        bool cut = false;
         try
         {
             cut = await watch.NextAsync() is null;
@@ -325,14 +325,14 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Faults_ConflictRateOne_AnswersUpdatesWith409_ReadsUnaffected()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));
         sim.Faults.ConflictRates["widgets"] = 1.0;
 
-        var (patchCode, patch) = await http.MergePatchAsync($"{Widgets}/a", JsonNode.Parse("""{"spec":{"size":9}}""")!);
-        var (getCode, current) = await http.GetAsync($"{Widgets}/a");
+        (HttpStatusCode patchCode, JsonObject? patch) = await http.MergePatchAsync($"{Widgets}/a", JsonNode.Parse("""{"spec":{"size":9}}""")!);
+        (HttpStatusCode getCode, JsonObject? current) = await http.GetAsync($"{Widgets}/a");
 
         Assert.Equal(HttpStatusCode.Conflict, patchCode);
         Assert.Equal("Conflict", patch["reason"]!.GetValue<string>());
@@ -345,15 +345,15 @@ public sealed class ApiHandlerTests
     public async Task Faults_DropWatchesAfter_CutsStreamsWhenTheClockPassesIt()
     {
         var clock = new ManualTimeProvider();
-        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
-        await using var _ = sim;
-        using var __ = http;
-        var created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
         sim.Faults.DropWatchesAfter = TimeSpan.FromSeconds(5);
 
-        await using var watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(created)}");
-        var cut = false;
-        for (var i = 0; i < 100 && !cut; i++)
+        await using WatchStream watch = await WatchStream.OpenAsync(http.Client, $"{Widgets}?watch=true&resourceVersion={Rv(created)}");
+        bool cut = false;
+        for (int i = 0; i < 100 && !cut; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(5));
             try
@@ -373,14 +373,14 @@ public sealed class ApiHandlerTests
     public async Task Faults_Latency_DelaysAnswersUntilTheClockPassesIt()
     {
         var clock = new ManualTimeProvider();
-        var (sim, http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         sim.Faults.Latency = TimeSpan.FromSeconds(2);
 
-        var pending = http.GetAsync("/api/v1/namespaces/default");
-        var answeredEarly = await Task.WhenAny(pending, Task.Delay(200)) == pending;
-        for (var i = 0; i < 500 && !pending.IsCompleted; i++)
+        Task<(HttpStatusCode Code, JsonObject Body)> pending = http.GetAsync("/api/v1/namespaces/default");
+        bool answeredEarly = await Task.WhenAny(pending, Task.Delay(200)) == pending;
+        for (int i = 0; i < 500 && !pending.IsCompleted; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(2));
             await Task.WhenAny(pending, Task.Delay(50));
@@ -393,14 +393,14 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Faults_ServerErrorRateOne_Answers500()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         sim.Faults.ServerErrorRate = 1.0;
 
-        var (code, status) = await http.GetAsync(Widgets);
+        (HttpStatusCode code, JsonObject? status) = await http.GetAsync(Widgets);
         sim.Faults.Clear();
-        var (after, _) = await http.GetAsync(Widgets);
+        (HttpStatusCode after, JsonObject _) = await http.GetAsync(Widgets);
 
         Assert.Equal(HttpStatusCode.InternalServerError, code);
         Assert.Equal("InternalError", status["reason"]!.GetValue<string>());
@@ -410,12 +410,12 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Token_WhenConfigured_IsRequired()
     {
-        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Token = "s3cret" });
+        await using ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Token = "s3cret" });
         using var anonymous = new HttpClient { BaseAddress = sim.Url };
-        using var authorized = sim.CreateHttpClient();
+        using HttpClient authorized = sim.CreateHttpClient();
 
-        using var refused = await anonymous.GetAsync("api");
-        using var accepted = await authorized.GetAsync("api");
+        using HttpResponseMessage refused = await anonymous.GetAsync("api");
+        using HttpResponseMessage accepted = await authorized.GetAsync("api");
 
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
@@ -425,10 +425,10 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Https_ServesWithSelfSignedCertificateInKubeconfig()
     {
-        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { UseHttps = true });
-        using var client = sim.CreateHttpClient();
+        await using ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { UseHttps = true });
+        using HttpClient client = sim.CreateHttpClient();
 
-        using var response = await client.GetAsync("api/v1/namespaces/default");
+        using HttpResponseMessage response = await client.GetAsync("api/v1/namespaces/default");
 
         Assert.Equal("https", sim.Url.Scheme);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -438,10 +438,10 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Delete_ProtobufDeleteOptions_PreconditionsAndPolicyAreDecoded()
     {
-        var (sim, http) = await StartAsync();
-        await using var _ = sim;
-        using var __ = http;
-        var created = await http.CreateAsync(Widgets, SimHttp.Widget("w"));
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
+        JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("w"));
 
         // What client-go sends with a delete when it speaks protobuf (Helm purging its release Secrets does).
         static byte[] Field(int number, byte[] value) => [(byte)((number << 3) | 2), (byte)value.Length, .. value];
@@ -462,8 +462,8 @@ public sealed class ApiHandlerTests
             return await http.Client.SendAsync(request);
         }
 
-        using var wrongUid = await DeleteAsync("00000000-0000-0000-0000-000000000000");
-        using var deleted = await DeleteAsync((string)created["metadata"]!["uid"]!);
+        using HttpResponseMessage wrongUid = await DeleteAsync("00000000-0000-0000-0000-000000000000");
+        using HttpResponseMessage deleted = await DeleteAsync((string)created["metadata"]!["uid"]!);
 
         Assert.Equal(HttpStatusCode.Conflict, wrongUid.StatusCode);
         Assert.Contains("Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000", await wrongUid.Content.ReadAsStringAsync(), StringComparison.Ordinal);

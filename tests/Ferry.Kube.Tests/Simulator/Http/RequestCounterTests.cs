@@ -36,7 +36,7 @@ public sealed class RequestCounterTests
     public void Classify_Path_VerbResourceSubresourceNamespace(string method, string path, string? watch,
         string verb, string group, string resource, string? subresource, string? ns)
     {
-        var key = RequestCounter.Classify(method, path, watch);
+        RequestCounter.Key key = RequestCounter.Classify(method, path, watch);
 
         Assert.Equal(new RequestCounter.Key(verb, group, resource, subresource, ns), key);
     }
@@ -44,9 +44,9 @@ public sealed class RequestCounterTests
     [Fact]
     public async Task Requests_ApiCalls_CountedByVerbResourceSubresourceNamespace()
     {
-        var (sim, http) = await SimHttp.StartWithWidgetsAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         sim.Requests.Reset();
 
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));
@@ -55,14 +55,14 @@ public sealed class RequestCounterTests
         await http.GetAsync(Widgets);
         await http.MergePatchAsync($"{Widgets}/a/status", JsonNode.Parse("""{"status":{"phase":"Running"}}""")!);
         await http.MergePatchAsync($"{Widgets}/a/status", JsonNode.Parse("""{"status":{"phase":"Done"}}""")!);
-        using (var watch = await http.Client.GetAsync($"{Widgets.TrimStart('/')}?watch=true&timeoutSeconds=1"))
+        using (HttpResponseMessage watch = await http.Client.GetAsync($"{Widgets.TrimStart('/')}?watch=true&timeoutSeconds=1"))
         {
             await watch.Content.ReadAsStringAsync();
         }
 
         await http.DeleteAsync($"{Widgets}/b");
         await http.GetAsync("/version");
-        var counts = sim.Requests.Snapshot();
+        IReadOnlyDictionary<RequestCounter.Key, RequestCounter.Counts> counts = sim.Requests.Snapshot();
 
         Assert.Equal(2, counts[WidgetKey("create")].Count);
         Assert.Equal(1, counts[WidgetKey("get")].Count);
@@ -79,17 +79,17 @@ public sealed class RequestCounterTests
     [Fact]
     public async Task Requests_ConflictAndNotFound_CountedAsErrors()
     {
-        var (sim, http) = await SimHttp.StartWithWidgetsAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));
         sim.Requests.Reset();
         sim.Faults.ConflictRates["widgets"] = 1.0;
 
-        var (conflict, _) = await http.MergePatchAsync($"{Widgets}/a", JsonNode.Parse("""{"spec":{"size":8}}""")!);
-        var (missing, _) = await http.GetAsync($"{Widgets}/nope");
+        (HttpStatusCode conflict, JsonObject _) = await http.MergePatchAsync($"{Widgets}/a", JsonNode.Parse("""{"spec":{"size":8}}""")!);
+        (HttpStatusCode missing, JsonObject _) = await http.GetAsync($"{Widgets}/nope");
         await http.GetAsync($"{Widgets}/a");
-        var counts = sim.Requests.Snapshot();
+        IReadOnlyDictionary<RequestCounter.Key, RequestCounter.Counts> counts = sim.Requests.Snapshot();
 
         Assert.Equal(HttpStatusCode.Conflict, conflict);
         Assert.Equal(HttpStatusCode.NotFound, missing);
@@ -102,11 +102,11 @@ public sealed class RequestCounterTests
     public async Task Requests_StatusWritesApart_MinIntervalIsShortestGap()
     {
         var clock = new ManualTimeProvider();
-        var (sim, http) = await SimHttp.StartWithWidgetsAsync(new SimulatorOptions { TimeProvider = clock });
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync(new SimulatorOptions { TimeProvider = clock });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));
-        var start = clock.GetUtcNow();
+        DateTimeOffset start = clock.GetUtcNow();
 
         await http.MergePatchAsync($"{Widgets}/a/status", JsonNode.Parse("""{"status":{"phase":"A"}}""")!);
         clock.Advance(TimeSpan.FromSeconds(5));
@@ -115,7 +115,7 @@ public sealed class RequestCounterTests
         await http.MergePatchAsync($"{Widgets}/a/status", JsonNode.Parse("""{"status":{"phase":"C"}}""")!);
         clock.Advance(TimeSpan.FromSeconds(3));
         await http.MergePatchAsync($"{Widgets}/a/status", JsonNode.Parse("""{"status":{"phase":"D"}}""")!);
-        var writes = sim.Requests.Snapshot()[WidgetKey("patch", "status")];
+        RequestCounter.Counts writes = sim.Requests.Snapshot()[WidgetKey("patch", "status")];
 
         Assert.Equal(4, writes.Count);
         Assert.Equal(TimeSpan.FromSeconds(2), writes.MinInterval);
@@ -126,9 +126,9 @@ public sealed class RequestCounterTests
     [Fact]
     public async Task Reset_ForgetsCounts()
     {
-        var (sim, http) = await SimHttp.StartWithWidgetsAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         await http.GetAsync(Widgets);
 
         sim.Requests.Reset();
@@ -141,17 +141,17 @@ public sealed class RequestCounterTests
     [Fact]
     public async Task DebugEndpoint_ServesCountsAsJson_DeleteResets_NotCounted()
     {
-        var (sim, http) = await SimHttp.StartWithWidgetsAsync(new SimulatorOptions { Token = "secret-token" });
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync(new SimulatorOptions { Token = "secret-token" });
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         sim.Requests.Reset();
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));
         await http.GetAsync(Widgets);
         using var anonymous = new HttpClient { BaseAddress = sim.Url };
 
-        var document = JsonNode.Parse(await anonymous.GetStringAsync("debug/requests"))!.AsObject();
-        using var reset = await anonymous.DeleteAsync("debug/requests");
-        var after = JsonNode.Parse(await anonymous.GetStringAsync("debug/requests"))!.AsObject();
+        JsonObject document = JsonNode.Parse(await anonymous.GetStringAsync("debug/requests"))!.AsObject();
+        using HttpResponseMessage reset = await anonymous.DeleteAsync("debug/requests");
+        JsonObject after = JsonNode.Parse(await anonymous.GetStringAsync("debug/requests"))!.AsObject();
 
         Assert.Equal(2, document["total"]!.GetValue<long>());
         var rows = document["requests"]!.AsArray().Select(r => r!.AsObject()).ToList();
@@ -171,14 +171,14 @@ public sealed class RequestCounterTests
     [Fact]
     public async Task ToString_OneLinePerKeyAndTotal()
     {
-        var (sim, http) = await SimHttp.StartWithWidgetsAsync();
-        await using var _ = sim;
-        using var __ = http;
+        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync();
+        await using ClusterSimulator _ = sim;
+        using SimHttp __ = http;
         sim.Requests.Reset();
         await http.GetAsync(Widgets);
         await http.GetAsync(Widgets);
 
-        var text = sim.Requests.ToString();
+        string text = sim.Requests.ToString();
 
         Assert.Equal($"{2,8} {0,6} list widgets.test.ferry.io -n default\n{2,8}        total\n", text);
     }

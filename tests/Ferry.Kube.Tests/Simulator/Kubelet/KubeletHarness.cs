@@ -27,9 +27,9 @@ internal sealed class KubeletHarness : IAsyncDisposable
 
     public static async Task<KubeletHarness> StartAsync(bool https = false)
     {
-        var volumes = Directory.CreateTempSubdirectory("kubelet-volumes-");
+        DirectoryInfo volumes = Directory.CreateTempSubdirectory("kubelet-volumes-");
         var kubelet = new ProcessKubelet(new ProcessKubeletOptions { VolumesDirectory = volumes.FullName, DefaultGracePeriod = TimeSpan.FromSeconds(2) });
-        var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet, UseHttps = https });
+        ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet, UseHttps = https });
         return new KubeletHarness(sim, kubelet, volumes);
     }
 
@@ -66,7 +66,7 @@ internal sealed class KubeletHarness : IAsyncDisposable
 
     private static void Merge(JsonObject target, JsonObject? extra)
     {
-        foreach (var (key, value) in extra ?? [])
+        foreach ((string? key, JsonNode? value) in extra ?? [])
         {
             target[key] = value?.DeepClone();
         }
@@ -98,7 +98,7 @@ internal sealed class KubeletHarness : IAsyncDisposable
     public async Task<T> WaitAsync<T>(string what, Func<T?> probe)
         where T : class
     {
-        var until = DateTime.UtcNow + Deadline;
+        DateTime until = DateTime.UtcNow + Deadline;
         while (true)
         {
             if (probe() is { } value)
@@ -108,8 +108,8 @@ internal sealed class KubeletHarness : IAsyncDisposable
 
             if (DateTime.UtcNow > until)
             {
-                var jobs = Store.List(Store.Type("batch", "jobs"), null, ListOptions.All).Items.Select(j => j.ToJsonString());
-                var pods = Store.List(Store.Type("", "pods"), null, ListOptions.All).Items.Select(p => $"{p["metadata"]?["name"]}: {p["status"]?.ToJsonString()}");
+                IEnumerable<string> jobs = Store.List(Store.Type("batch", "jobs"), null, ListOptions.All).Items.Select(j => j.ToJsonString());
+                IEnumerable<string> pods = Store.List(Store.Type("", "pods"), null, ListOptions.All).Items.Select(p => $"{p["metadata"]?["name"]}: {p["status"]?.ToJsonString()}");
                 Assert.Fail($"timed out waiting for {what}\njobs: {string.Join('\n', jobs)}\npods: {string.Join('\n', pods)}");
             }
 

@@ -22,7 +22,7 @@ public sealed class PodLauncherTests
             ReadOnlyMounts = new HashSet<string> { "/data/source" },
         };
 
-        var script = PodProcess.SandboxScript(plan);
+        string script = PodProcess.SandboxScript(plan);
 
         Assert.Contains("mount -t overlay clustersim-pod -o lowerdir=/", script, StringComparison.Ordinal);
         Assert.Equal("/run/secrets/kubernetes.io/serviceaccount", PodProcess.ResolveInRoot(Directory.ResolveLinkTarget("/var/run", false) is null ? "/run/secrets/kubernetes.io/serviceaccount" : "/var/run/secrets/kubernetes.io/serviceaccount"));

@@ -11,7 +11,7 @@ public sealed class PodProbeTests
     [Fact]
     public async Task ReadinessProbe_HttpGet_NotReadyUntilTheEndpointAnswers2xxAndUnreadyAgainAfterFailureThreshold()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         await using var endpoint = new ProbeEndpoint(503);
         CreatePod(h, "web", endpoint.Port, new JsonObject
         {
@@ -23,18 +23,18 @@ public sealed class PodProbeTests
             },
         });
 
-        var running = await h.WaitAsync("running, probed and refused", () => GetPod(h, "web") is { } p && KubeletHarness.Phase(p) == "Running" && endpoint.Requests.Count >= 1 ? p : null);
+        JsonObject running = await h.WaitAsync("running, probed and refused", () => GetPod(h, "web") is { } p && KubeletHarness.Phase(p) == "Running" && endpoint.Requests.Count >= 1 ? p : null);
         Assert.Equal("False", Condition(running, "Ready"));
         Assert.Equal("False", Condition(running, "ContainersReady"));
         Assert.False((bool?)running["status"]!["containerStatuses"]![0]!["ready"]);
         Assert.True((bool?)running["status"]!["containerStatuses"]![0]!["started"]);
         Assert.StartsWith("GET /readyz HTTP/1.1 | kube-probe/", endpoint.Requests[0], StringComparison.Ordinal);
-        var unhealthy = await h.WaitAsync("an Unhealthy event", () => Events(h, "web").FirstOrDefault(e => (string?)e["reason"] == "Unhealthy"));
+        JsonObject unhealthy = await h.WaitAsync("an Unhealthy event", () => Events(h, "web").FirstOrDefault(e => (string?)e["reason"] == "Unhealthy"));
         Assert.Equal("Readiness probe failed: HTTP probe failed with statuscode: 503", (string?)unhealthy["message"]);
         Assert.Equal("Warning", (string?)unhealthy["type"]);
 
         endpoint.StatusCode = 200;
-        var ready = await h.WaitAsync("ready", () => GetPod(h, "web") is { } p && Condition(p, "Ready") == "True" ? p : null);
+        JsonObject ready = await h.WaitAsync("ready", () => GetPod(h, "web") is { } p && Condition(p, "Ready") == "True" ? p : null);
         Assert.True((bool?)ready["status"]!["containerStatuses"]![0]!["ready"]);
         Assert.Equal("Running", KubeletHarness.Phase(ready));
 
@@ -46,17 +46,17 @@ public sealed class PodProbeTests
     [Fact]
     public async Task LivenessProbe_TcpSocketRefused_ContainerKilledAfterFailureThresholdAndThePodFails()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        var closed = FreePort();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        int closed = FreePort();
 
         CreatePod(h, "sick", closed, new JsonObject
         {
             ["livenessProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = closed }, ["periodSeconds"] = 1, ["failureThreshold"] = 2 },
         });
 
-        var failed = await h.WaitAsync("the pod Failed", () => GetPod(h, "sick") is { } p && KubeletHarness.Phase(p) == "Failed" ? p : null);
+        JsonObject failed = await h.WaitAsync("the pod Failed", () => GetPod(h, "sick") is { } p && KubeletHarness.Phase(p) == "Failed" ? p : null);
         Assert.Equal(143, (int?)failed["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]); // SIGTERM
-        var events = Events(h, "sick");
+        List<JsonObject> events = Events(h, "sick");
         Assert.Contains(events, e => (string?)e["reason"] == "Unhealthy" && (string?)e["message"] == $"Liveness probe failed: dial tcp 127.0.0.1:{closed}: connect: connection refused");
         Assert.Contains(events, e => (string?)e["reason"] == "Killing" && ((string?)e["message"])!.StartsWith("Container main failed liveness probe", StringComparison.Ordinal));
     }
@@ -64,7 +64,7 @@ public sealed class PodProbeTests
     [Fact]
     public async Task StartupProbe_UntilItSucceeds_NotStartedNotReadyAndNoLivenessProbe()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         await using var startup = new ProbeEndpoint(503);
         await using var liveness = new ProbeEndpoint(200);
         CreatePod(h, "slow", startup.Port, new JsonObject
@@ -73,13 +73,13 @@ public sealed class PodProbeTests
             ["livenessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["path"] = "/healthz", ["port"] = liveness.Port }, ["periodSeconds"] = 1 },
         });
 
-        var starting = await h.WaitAsync("probed twice", () => GetPod(h, "slow") is { } p && KubeletHarness.Phase(p) == "Running" && startup.Requests.Count >= 2 ? p : null);
+        JsonObject starting = await h.WaitAsync("probed twice", () => GetPod(h, "slow") is { } p && KubeletHarness.Phase(p) == "Running" && startup.Requests.Count >= 2 ? p : null);
         Assert.False((bool?)starting["status"]!["containerStatuses"]![0]!["started"]);
         Assert.Equal("False", Condition(starting, "Ready"));
         Assert.Empty(liveness.Requests);
 
         startup.StatusCode = 204;
-        var started = await h.WaitAsync("started and ready", () => GetPod(h, "slow") is { } p && Condition(p, "Ready") == "True" ? p : null);
+        JsonObject started = await h.WaitAsync("started and ready", () => GetPod(h, "slow") is { } p && Condition(p, "Ready") == "True" ? p : null);
         Assert.True((bool?)started["status"]!["containerStatuses"]![0]!["started"]);
         await h.WaitAsync("the liveness probe running", () => liveness.Requests.Count > 0 ? liveness : null);
     }
@@ -87,20 +87,20 @@ public sealed class PodProbeTests
     [Fact]
     public async Task HostPort_HeldByAnotherPodsProcess_PodPendingUnschedulableUntilThatProcessExits()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        var port = FreePort();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        int port = FreePort();
         CreatePod(h, "first", port, new JsonObject(), grace: 1);
         await h.WaitAsync("first running", () => h.Kubelet.GetProcessId("first") is { } pid ? (object)pid : null);
 
         CreatePod(h, "second", port, new JsonObject());
-        var pending = await h.WaitAsync("second Unschedulable", () => GetPod(h, "second") is { } p && Condition(p, "PodScheduled") == "False" ? p : null);
+        JsonObject pending = await h.WaitAsync("second Unschedulable", () => GetPod(h, "second") is { } p && Condition(p, "PodScheduled") == "False" ? p : null);
         Assert.Equal("Pending", KubeletHarness.Phase(pending));
-        var scheduled = pending["status"]!["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "PodScheduled")!;
+        JsonNode scheduled = pending["status"]!["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "PodScheduled")!;
         Assert.Equal("Unschedulable", (string?)scheduled["reason"]);
         Assert.StartsWith("0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports", (string?)scheduled["message"], StringComparison.Ordinal);
         Assert.Null(h.Kubelet.GetProcessId("second"));
 
-        var firstPid = h.Kubelet.GetProcessId("first")!.Value;
+        int firstPid = h.Kubelet.GetProcessId("first")!.Value;
         h.Store.Delete(h.Store.Type("", "pods"), "default", "first", new DeleteOptions());
         await h.WaitAsync("second running", () => h.Kubelet.GetProcessId("second") is { } pid ? (object)pid : null);
         Assert.False(NativeSignals.IsAlive(firstPid));
@@ -115,7 +115,7 @@ public sealed class PodProbeTests
             ["command"] = new JsonArray("/bin/sh", "-c", "sleep 60"),
             ["ports"] = new JsonArray(new JsonObject { ["name"] = "http", ["containerPort"] = port }),
         };
-        foreach (var (key, value) in container)
+        foreach ((string? key, JsonNode? value) in container)
         {
             spec[key] = value?.DeepClone();
         }

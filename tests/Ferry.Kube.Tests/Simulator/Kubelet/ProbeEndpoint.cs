@@ -58,11 +58,11 @@ internal sealed class ProbeEndpoint : IAsyncDisposable
                 {
                     try
                     {
-                        using var stream = client.GetStream();
+                        using NetworkStream stream = client.GetStream();
                         using var reader = new StreamReader(stream, Encoding.ASCII, leaveOpen: true);
-                        var line = await reader.ReadLineAsync() ?? "";
+                        string line = await reader.ReadLineAsync() ?? "";
                         string? agent = null;
-                        for (var header = await reader.ReadLineAsync(); !string.IsNullOrEmpty(header); header = await reader.ReadLineAsync())
+                        for (string? header = await reader.ReadLineAsync(); !string.IsNullOrEmpty(header); header = await reader.ReadLineAsync())
                         {
                             if (header.StartsWith("User-Agent:", StringComparison.OrdinalIgnoreCase))
                             {
@@ -75,7 +75,7 @@ internal sealed class ProbeEndpoint : IAsyncDisposable
                             _requests.Add($"{line} | {agent}");
                         }
 
-                        var answer = Encoding.ASCII.GetBytes($"HTTP/1.1 {StatusCode} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                        byte[] answer = Encoding.ASCII.GetBytes($"HTTP/1.1 {StatusCode} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
                         await stream.WriteAsync(answer);
                     }
                     catch (IOException)

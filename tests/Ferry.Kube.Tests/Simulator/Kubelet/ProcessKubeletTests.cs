@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Ferry.ClusterSim;
 using Ferry.ClusterSim.Kubelet;
+using Ferry.ClusterSim.Resources;
 using Ferry.ClusterSim.Storage;
 
 namespace Ferry.Kube.Tests.Simulator.Kubelet;
@@ -19,7 +21,7 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_EnvSecretsConfigMapsAndFieldRefs_AreResolvedInTheProcessEnvironment()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateYaml(Secret);
         h.CreateYaml("""
             apiVersion: v1
@@ -27,7 +29,7 @@ public sealed class ProcessKubeletTests
             metadata: {name: settings, namespace: default}
             data: {mode: fast}
             """);
-        var container = JsonNode.Parse("""
+        JsonObject container = JsonNode.Parse("""
             {"env": [
                {"name": "PLAIN", "value": "plain-value"},
                {"name": "EXPANDED", "value": "x-$(PLAIN)-y"},
@@ -45,15 +47,15 @@ public sealed class ProcessKubeletTests
             echo "WHOAMI=$(KUBECTL auth whoami -o jsonpath='{.status.userInfo.username}')"
             echo oops >&2
             """;
-        var kubectl = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } k ? k : "kubectl";
+        string kubectl = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } k ? k : "kubectl";
         h.CreateJob(KubeletHarness.Job("env", script.Replace("KUBECTL", $"'{kubectl}'", StringComparison.Ordinal), container: container));
 
         await h.WaitForJobConditionAsync("env", "Complete");
-        var pod = Assert.Single(h.PodsOf("env"));
-        var podName = (string)pod["metadata"]!["name"]!;
+        JsonObject pod = Assert.Single(h.PodsOf("env"));
+        string podName = (string)pod["metadata"]!["name"]!;
         Assert.Equal("Succeeded", KubeletHarness.Phase(pod));
         Assert.Equal(0, (int)pod["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]!);
-        var log = h.Kubelet.ReadLog(podName).Split('\n');
+        string[] log = h.Kubelet.ReadLog(podName).Split('\n');
         Assert.Contains("PLAIN=plain-value", log);
         Assert.Contains("EXPANDED=x-plain-value-y", log);
         Assert.Contains("PASSWORD=s3cr3t", log);
@@ -62,7 +64,7 @@ public sealed class ProcessKubeletTests
         Assert.Contains("POD_NS=default", log);
         Assert.Contains("S_USER=alice", log);
         Assert.Contains($"HOST=127.0.0.1:{h.Sim.InClusterUrl.Port}", log);
-        var token = log.Single(l => l.StartsWith("TOKEN=", StringComparison.Ordinal))["TOKEN=".Length..];
+        string token = log.Single(l => l.StartsWith("TOKEN=", StringComparison.Ordinal))["TOKEN=".Length..];
         Assert.True(h.Sim.Auth.Tokens.Verify(token) is not null, string.Join("\n", log));
         Assert.Equal("system:serviceaccount:default:default", (string?)h.Sim.Auth.Tokens.Verify(token)?["sub"]);
         Assert.Equal(podName, (string?)h.Sim.Auth.Tokens.Verify(token)?["kubernetes.io"]?["pod"]?["name"]);
@@ -74,16 +76,16 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_SecretVolume_FilesVisibleAtTheMappedMountPath()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateYaml(Secret);
-        var pod = JsonNode.Parse("""{"volumes": [{"name": "creds", "secret": {"secretName": "creds"}}]}""")!.AsObject();
-        var container = JsonNode.Parse("""{"volumeMounts": [{"name": "creds", "mountPath": "/etc/ferry/creds", "readOnly": true}]}""")!.AsObject();
+        JsonObject pod = JsonNode.Parse("""{"volumes": [{"name": "creds", "secret": {"secretName": "creds"}}]}""")!.AsObject();
+        JsonObject container = JsonNode.Parse("""{"volumeMounts": [{"name": "creds", "mountPath": "/etc/ferry/creds", "readOnly": true}]}""")!.AsObject();
         h.CreateJob(KubeletHarness.Job("vol", """test "$(cat /etc/ferry/creds/password)" = s3cr3t && ! touch /etc/ferry/creds/new 2>/dev/null && echo "at /etc/ferry/creds/user: $(cat /etc/ferry/creds/user)" """,
             container: container, pod: pod));
 
         await h.WaitForJobConditionAsync("vol", "Complete");
-        var podName = (string)h.PodsOf("vol")[0]["metadata"]!["name"]!;
-        var line = h.Kubelet.ReadLog(podName).Trim();
+        string podName = (string)h.PodsOf("vol")[0]["metadata"]!["name"]!;
+        string line = h.Kubelet.ReadLog(podName).Trim();
         Assert.Equal("at /etc/ferry/creds/user: alice", line); // at the mount path itself, read-only, in the pod's mount namespace
         Assert.False(Directory.Exists("/etc/ferry/creds"), "the mount must not leak to the host");
     }
@@ -91,9 +93,9 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_PersistentVolumeClaim_IsTheClaimsDirectoryUnderVolumesDirectory()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        var pod = JsonNode.Parse("""{"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "results"}}]}""")!.AsObject();
-        var container = JsonNode.Parse("""{"volumeMounts": [{"name": "data", "mountPath": "/data"}], "workingDir": "/data"}""")!.AsObject();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        JsonObject pod = JsonNode.Parse("""{"volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "results"}}]}""")!.AsObject();
+        JsonObject container = JsonNode.Parse("""{"volumeMounts": [{"name": "data", "mountPath": "/data"}], "workingDir": "/data"}""")!.AsObject();
         h.CreateJob(KubeletHarness.Job("pvc", "mkdir -p /data/sub && printf hello > /data/sub/greeting.txt && printf cwd > relative.txt",
             container: container, pod: pod));
 
@@ -105,10 +107,10 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_Parallelism3_RunsThreeProcessesAndReportsThemActive()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("par", "sleep 60", new JsonObject { ["parallelism"] = 3 }));
 
-        var pids = await h.WaitAsync("3 running processes", () =>
+        List<int> pids = await h.WaitAsync("3 running processes", () =>
         {
             var ids = h.PodsOf("par").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().ToList();
             return ids.Count == 3 ? ids : null;
@@ -116,7 +118,7 @@ public sealed class ProcessKubeletTests
         Assert.Equal(3, pids.Distinct().Count());
         Assert.All(pids, pid => Assert.True(NativeSignals.IsAlive(pid)));
         Assert.All(pids, pid => Assert.Equal(pid, ProcessGroup(pid))); // Each pod leads its own process group.
-        var job = await h.WaitAsync("active 3", () => KubeletHarness.Count(h.GetJob("par"), "active") == 3 ? h.GetJob("par") : null);
+        JsonObject job = await h.WaitAsync("active 3", () => KubeletHarness.Count(h.GetJob("par"), "active") == 3 ? h.GetJob("par") : null);
         Assert.NotNull(job["status"]!["startTime"]);
         Assert.All(h.PodsOf("par"), p =>
         {
@@ -132,15 +134,15 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_WorkQueue_CompletesOnlyOnceOneSucceededAndNoneIsActive()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        var pod = JsonNode.Parse("""{"volumes": [{"name": "q", "persistentVolumeClaim": {"claimName": "queue"}}]}""")!.AsObject();
-        var container = JsonNode.Parse("""{"volumeMounts": [{"name": "q", "mountPath": "/queue"}]}""")!.AsObject();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        JsonObject pod = JsonNode.Parse("""{"volumes": [{"name": "q", "persistentVolumeClaim": {"claimName": "queue"}}]}""")!.AsObject();
+        JsonObject container = JsonNode.Parse("""{"volumeMounts": [{"name": "q", "mountPath": "/queue"}]}""")!.AsObject();
         const string script = "if mkdir /queue/first 2>/dev/null; then exit 0; fi; while [ ! -e /queue/release ]; do sleep 0.05; done";
         h.CreateJob(KubeletHarness.Job("wq", script, new JsonObject { ["parallelism"] = 3 }, container, pod));
 
-        var job = await h.WaitAsync("1 succeeded, 2 active", () =>
+        JsonObject job = await h.WaitAsync("1 succeeded, 2 active", () =>
         {
-            var j = h.GetJob("wq");
+            JsonObject j = h.GetJob("wq");
             return KubeletHarness.Count(j, "succeeded") == 1 && KubeletHarness.Count(j, "active") == 2 ? j : null;
         });
         Assert.Null(KubeletHarness.Condition(job, "Complete"));
@@ -157,13 +159,13 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_Completions2_CompletesAfterTwoSuccessfulPods()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("two", "exit 0", new JsonObject { ["completions"] = 2, ["parallelism"] = 1 }));
 
-        var job = await h.WaitForJobConditionAsync("two", "Complete");
+        JsonObject job = await h.WaitForJobConditionAsync("two", "Complete");
 
         Assert.Equal(2, KubeletHarness.Count(job, "succeeded"));
-        var pods = h.PodsOf("two");
+        IReadOnlyList<JsonObject> pods = h.PodsOf("two");
         Assert.Equal(2, pods.Count);
         Assert.All(pods, p => Assert.Equal("Succeeded", KubeletHarness.Phase(p)));
     }
@@ -171,24 +173,24 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task KillPod_Sigkill_PodFailsWith137AndTheJobReplacesItAndCompletes()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        var pod = JsonNode.Parse("""{"volumes": [{"name": "q", "persistentVolumeClaim": {"claimName": "queue"}}]}""")!.AsObject();
-        var container = JsonNode.Parse("""{"volumeMounts": [{"name": "q", "mountPath": "/queue"}]}""")!.AsObject();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        JsonObject pod = JsonNode.Parse("""{"volumes": [{"name": "q", "persistentVolumeClaim": {"claimName": "queue"}}]}""")!.AsObject();
+        JsonObject container = JsonNode.Parse("""{"volumeMounts": [{"name": "q", "mountPath": "/queue"}]}""")!.AsObject();
         h.CreateJob(KubeletHarness.Job("crash", "while [ ! -e /queue/release ]; do sleep 0.05; done", new JsonObject { ["backoffLimit"] = 2 }, container, pod));
 
-        var first = await h.WaitAsync("a running pod", () => h.PodsOf("crash").FirstOrDefault(p => KubeletHarness.Phase(p) == "Running"));
-        var firstName = (string)first["metadata"]!["name"]!;
-        var pid = h.Kubelet.GetProcessId(firstName)!.Value;
+        JsonObject first = await h.WaitAsync("a running pod", () => h.PodsOf("crash").FirstOrDefault(p => KubeletHarness.Phase(p) == "Running"));
+        string firstName = (string)first["metadata"]!["name"]!;
+        int pid = h.Kubelet.GetProcessId(firstName)!.Value;
         Assert.True(h.Kubelet.KillPod(firstName, signal: PodSignal.SIGKILL));
 
-        var failed = await h.WaitAsync("the killed pod Failed", () => h.PodsOf("crash").FirstOrDefault(p => (string?)p["metadata"]!["name"] == firstName && KubeletHarness.Phase(p) == "Failed"));
+        JsonObject failed = await h.WaitAsync("the killed pod Failed", () => h.PodsOf("crash").FirstOrDefault(p => (string?)p["metadata"]!["name"] == firstName && KubeletHarness.Phase(p) == "Failed"));
         Assert.Equal(137, (int)failed["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]!);
         Assert.False(NativeSignals.IsAlive(pid));
-        var replacement = await h.WaitAsync("a replacement running", () => h.PodsOf("crash").FirstOrDefault(p => (string?)p["metadata"]!["name"] != firstName && KubeletHarness.Phase(p) == "Running"));
+        JsonObject replacement = await h.WaitAsync("a replacement running", () => h.PodsOf("crash").FirstOrDefault(p => (string?)p["metadata"]!["name"] != firstName && KubeletHarness.Phase(p) == "Running"));
         Assert.NotEqual(pid, h.Kubelet.GetProcessId((string)replacement["metadata"]!["name"]!));
 
         await File.WriteAllTextAsync(Path.Combine(h.Volumes.FullName, "queue", "release"), "");
-        var job = await h.WaitForJobConditionAsync("crash", "Complete");
+        JsonObject job = await h.WaitForJobConditionAsync("crash", "Complete");
         Assert.Equal(1, KubeletHarness.Count(job, "failed"));
         Assert.Equal(1, KubeletHarness.Count(job, "succeeded"));
     }
@@ -196,14 +198,14 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_PodsFailMoreThanBackoffLimit_FailedBackoffLimitExceeded()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("bad", "exit 3", new JsonObject { ["backoffLimit"] = 1, ["parallelism"] = 1 }));
 
-        var job = await h.WaitForJobConditionAsync("bad", "Failed");
+        JsonObject job = await h.WaitForJobConditionAsync("bad", "Failed");
         Assert.Equal("BackoffLimitExceeded", KubeletHarness.Condition(job, "Failed"));
         Assert.Equal(2, KubeletHarness.Count(job, "failed"));
         Assert.Null(KubeletHarness.Condition(job, "Complete"));
-        var pods = h.PodsOf("bad");
+        IReadOnlyList<JsonObject> pods = h.PodsOf("bad");
         Assert.Equal(2, pods.Count);
         Assert.All(pods, p => Assert.Equal(3, (int)p["status"]!["containerStatuses"]![0]!["state"]!["terminated"]!["exitCode"]!));
     }
@@ -211,12 +213,12 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_ActiveDeadlineSeconds_FailedDeadlineExceededAndPodsKilled()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         // Long enough for the pod's process to start (and be seen) on a loaded machine before the deadline kills it.
         h.CreateJob(KubeletHarness.Job("slow", "sleep 60", new JsonObject { ["activeDeadlineSeconds"] = 3 }));
-        var pid = await h.WaitAsync("a process", () => h.PodsOf("slow").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().Select(i => (int?)i).FirstOrDefault() is { } id ? (object)id : null);
+        object pid = await h.WaitAsync("a process", () => h.PodsOf("slow").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().Select(i => (int?)i).FirstOrDefault() is { } id ? (object)id : null);
 
-        var job = await h.WaitForJobConditionAsync("slow", "Failed");
+        JsonObject job = await h.WaitForJobConditionAsync("slow", "Failed");
         Assert.Equal("DeadlineExceeded", KubeletHarness.Condition(job, "Failed"));
         Assert.Empty(h.PodsOf("slow"));
         await h.WaitAsync("the process gone", () => NativeSignals.IsAlive((int)pid) ? null : pid);
@@ -225,16 +227,16 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task DeleteJob_Background_PodsAndTheirProcessesAreGone()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("del", "sleep 60", new JsonObject { ["parallelism"] = 2 }));
-        var pids = await h.WaitAsync("2 processes", () =>
+        List<int> pids = await h.WaitAsync("2 processes", () =>
         {
             var ids = h.PodsOf("del").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().ToList();
             return ids.Count == 2 ? ids : null;
         });
 
-        using var http = h.Sim.CreateHttpClient();
-        using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "apis/batch/v1/namespaces/default/jobs/del")
+        using HttpClient http = h.Sim.CreateHttpClient();
+        using HttpResponseMessage response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "apis/batch/v1/namespaces/default/jobs/del")
         {
             Content = JsonContent("""{"propagationPolicy": "Background"}"""),
         });
@@ -247,9 +249,9 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task DeleteJob_DefaultOrphanPolicy_StillKillsItsPods()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("orphan", "sleep 60"));
-        var pid = await h.WaitAsync("a process", () => h.PodsOf("orphan").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().Select(i => (object)i).FirstOrDefault());
+        object pid = await h.WaitAsync("a process", () => h.PodsOf("orphan").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().Select(i => (object)i).FirstOrDefault());
 
         h.Store.Delete(h.Store.Type("batch", "jobs"), "default", "orphan", new DeleteOptions());
 
@@ -260,19 +262,19 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Job_Suspend_NoPodsUntilResumedAndSuspendingKillsThem()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("sus", "sleep 60", new JsonObject { ["suspend"] = true }));
-        var job = await h.WaitForJobConditionAsync("sus", "Suspended");
+        JsonObject job = await h.WaitForJobConditionAsync("sus", "Suspended");
         Assert.Equal("JobSuspended", KubeletHarness.Condition(job, "Suspended"));
         Assert.Empty(h.PodsOf("sus"));
 
-        var jobs = h.Store.Type("batch", "jobs");
+        ResourceType jobs = h.Store.Type("batch", "jobs");
         h.Store.Patch(jobs, "default", "sus", j =>
         {
             j["spec"]!["suspend"] = false;
             return j;
         });
-        var pid = await h.WaitAsync("a process", () => h.PodsOf("sus").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().Select(i => (object)i).FirstOrDefault());
+        object pid = await h.WaitAsync("a process", () => h.PodsOf("sus").Select(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!)).OfType<int>().Select(i => (object)i).FirstOrDefault());
         Assert.Null(KubeletHarness.Condition(h.GetJob("sus"), "Suspended"));
 
         h.Store.Patch(jobs, "default", "sus", j =>
@@ -288,11 +290,11 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Pod_MissingSecret_PendingWithCreateContainerConfigErrorUntilItExists()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        var container = JsonNode.Parse("""{"env": [{"name": "P", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "password"}}}]}""")!.AsObject();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        JsonObject container = JsonNode.Parse("""{"env": [{"name": "P", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "password"}}}]}""")!.AsObject();
         h.CreateJob(KubeletHarness.Job("late", "echo $P", container: container));
 
-        var pending = await h.WaitAsync("pending pod", () => h.PodsOf("late").FirstOrDefault(p => KubeletHarness.Phase(p) == "Pending"));
+        JsonObject pending = await h.WaitAsync("pending pod", () => h.PodsOf("late").FirstOrDefault(p => KubeletHarness.Phase(p) == "Pending"));
         Assert.Equal("CreateContainerConfigError", (string?)pending["status"]!["containerStatuses"]![0]!["state"]!["waiting"]!["reason"]);
         Assert.DoesNotContain("s3cr3t", pending.ToJsonString(), StringComparison.Ordinal);
 
@@ -304,11 +306,11 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task DeletePod_ProcessIgnoringSigterm_IsKilledAfterTheGracePeriod()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("stubborn", "trap '' TERM; while true; do sleep 0.05; done", pod: new JsonObject { ["terminationGracePeriodSeconds"] = 1 }));
-        var running = await h.WaitAsync("a process", () => h.PodsOf("stubborn").FirstOrDefault(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!) is not null));
-        var name = (string)running["metadata"]!["name"]!;
-        var pid = h.Kubelet.GetProcessId(name)!.Value;
+        JsonObject running = await h.WaitAsync("a process", () => h.PodsOf("stubborn").FirstOrDefault(p => h.Kubelet.GetProcessId((string)p["metadata"]!["name"]!) is not null));
+        string name = (string)running["metadata"]!["name"]!;
+        int pid = h.Kubelet.GetProcessId(name)!.Value;
 
         h.Store.Delete(h.Store.Type("", "pods"), "default", name, new DeleteOptions());
 
@@ -318,7 +320,7 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task DisposeSimulator_KillsEveryProcess()
     {
-        var h = await KubeletHarness.StartAsync();
+        KubeletHarness h = await KubeletHarness.StartAsync();
         List<int> pids;
         try
         {
@@ -337,7 +339,7 @@ public sealed class ProcessKubeletTests
     public async Task Pod_ImageWithoutCommand_RunsTheMappedExecutable()
     {
         var kubelet = new ProcessKubelet(new ProcessKubeletOptions { Images = { ["ghcr.io/ferry/ferry:*"] = "/bin/echo mapped" } });
-        await using var sim = await Ferry.ClusterSim.ClusterSimulator.StartAsync(new Ferry.ClusterSim.SimulatorOptions { Kubelet = kubelet });
+        await using ClusterSimulator sim = await Ferry.ClusterSim.ClusterSimulator.StartAsync(new Ferry.ClusterSim.SimulatorOptions { Kubelet = kubelet });
         sim.Store.CreateFromYaml("""
             apiVersion: v1
             kind: Pod
@@ -346,8 +348,8 @@ public sealed class ProcessKubeletTests
               restartPolicy: Never
               containers: [{name: main, image: "ghcr.io/ferry/ferry:1.2.3", args: [worker, --id, "$(HOSTNAME)"]}]
             """);
-        var pods = sim.Store.Type("", "pods");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        ResourceType pods = sim.Store.Type("", "pods");
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
         while ((string?)sim.Store.Get(pods, "default", "mapped")["status"]?["phase"] != "Succeeded" && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
@@ -360,13 +362,13 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Kubectl_ApplyJobWaitAndLogs_WorkAgainstTheKubelet()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        var temp = Directory.CreateTempSubdirectory("kubelet-kubectl-");
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("kubelet-kubectl-");
         try
         {
-            var kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
+            string kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
             await h.Sim.WriteKubeconfigAsync(kubeconfig);
-            var manifest = Path.Combine(temp.FullName, "job.yaml");
+            string manifest = Path.Combine(temp.FullName, "job.yaml");
             await File.WriteAllTextAsync(manifest, """
                 apiVersion: batch/v1
                 kind: Job
@@ -377,13 +379,13 @@ public sealed class ProcessKubeletTests
                       restartPolicy: Never
                       containers: [{name: main, image: busybox, command: [/bin/sh, -c, "echo hello from $HOSTNAME"]}]
                 """);
-            var executable = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
+            string executable = Environment.GetEnvironmentVariable("FERRY_KUBECTL") is { Length: > 0 } configured ? configured : "kubectl";
             var kubectl = new Kubectl(executable, kubeconfig, Path.Combine(temp.FullName, "cache"));
 
             await kubectl.RunOkAsync("apply", "-f", manifest);
             await kubectl.RunOkAsync("wait", "--for=condition=complete", "job/hello", "--timeout=30s");
-            var pod = (await kubectl.RunOkAsync("get", "pods", "-l", "job-name=hello", "-o", "jsonpath={.items[0].metadata.name}")).Stdout.Trim();
-            var logs = await kubectl.RunOkAsync("logs", pod);
+            string pod = (await kubectl.RunOkAsync("get", "pods", "-l", "job-name=hello", "-o", "jsonpath={.items[0].metadata.name}")).Stdout.Trim();
+            Kubectl.Result logs = await kubectl.RunOkAsync("logs", pod);
 
             Assert.StartsWith("hello-", pod, StringComparison.Ordinal);
             Assert.Equal($"hello from {pod}", logs.Stdout.Trim());
@@ -397,14 +399,14 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task LogSubresource_Get_ReturnsTheContainerOutputAsText()
     {
-        await using var h = await KubeletHarness.StartAsync();
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
         h.CreateJob(KubeletHarness.Job("logged", "echo line1; echo line2 >&2"));
         await h.WaitForJobConditionAsync("logged", "Complete");
-        var pod = (string)h.PodsOf("logged")[0]["metadata"]!["name"]!;
-        using var http = h.Sim.CreateHttpClient();
+        string pod = (string)h.PodsOf("logged")[0]["metadata"]!["name"]!;
+        using HttpClient http = h.Sim.CreateHttpClient();
 
-        using var response = await http.GetAsync($"api/v1/namespaces/default/pods/{pod}/log");
-        using var missing = await http.GetAsync("api/v1/namespaces/default/pods/nope/log");
+        using HttpResponseMessage response = await http.GetAsync($"api/v1/namespaces/default/pods/{pod}/log");
+        using HttpResponseMessage missing = await http.GetAsync("api/v1/namespaces/default/pods/nope/log");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
@@ -415,16 +417,16 @@ public sealed class ProcessKubeletTests
     [Fact]
     public async Task Watch_JobsAndPods_SeeStatusChangesUpToComplete()
     {
-        await using var h = await KubeletHarness.StartAsync();
-        using var http = h.Sim.CreateHttpClient();
-        await using var jobs = await WatchStream.OpenAsync(http, "apis/batch/v1/namespaces/default/jobs?watch=true&timeoutSeconds=30");
-        await using var pods = await WatchStream.OpenAsync(http, "api/v1/namespaces/default/pods?watch=true&timeoutSeconds=30");
+        await using KubeletHarness h = await KubeletHarness.StartAsync();
+        using HttpClient http = h.Sim.CreateHttpClient();
+        await using WatchStream jobs = await WatchStream.OpenAsync(http, "apis/batch/v1/namespaces/default/jobs?watch=true&timeoutSeconds=30");
+        await using WatchStream pods = await WatchStream.OpenAsync(http, "api/v1/namespaces/default/pods?watch=true&timeoutSeconds=30");
         h.CreateJob(KubeletHarness.Job("watched", "exit 0"));
 
         var podPhases = new List<string>();
         while (podPhases.LastOrDefault() != "Succeeded")
         {
-            var e = await pods.NextAsync();
+            JsonObject? e = await pods.NextAsync();
             Assert.NotNull(e);
             podPhases.Add((string?)e["object"]!["status"]?["phase"] ?? "(none)");
         }
@@ -432,7 +434,7 @@ public sealed class ProcessKubeletTests
         var jobEvents = new List<JsonObject>();
         while (jobEvents.Count == 0 || KubeletHarness.Condition(jobEvents[^1], "Complete") is null)
         {
-            var e = await jobs.NextAsync();
+            JsonObject? e = await jobs.NextAsync();
             Assert.NotNull(e);
             jobEvents.Add(e["object"]!.AsObject());
         }
@@ -445,7 +447,7 @@ public sealed class ProcessKubeletTests
 
     private static int ProcessGroup(int pid)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
         return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[2], System.Globalization.CultureInfo.InvariantCulture);
     }
 

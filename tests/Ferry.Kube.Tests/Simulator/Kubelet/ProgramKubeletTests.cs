@@ -18,11 +18,11 @@ public sealed partial class ProgramKubeletTests
     [Fact]
     public async Task Main_Kubelet_RunsAJobsPodWithMappedImageAndClaimAndKillsItOnSigterm()
     {
-        var temp = Directory.CreateTempSubdirectory("clustersim-kubelet-program-");
-        var kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
-        var volumes = Path.Combine(temp.FullName, "volumes");
+        DirectoryInfo temp = Directory.CreateTempSubdirectory("clustersim-kubelet-program-");
+        string kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
+        string volumes = Path.Combine(temp.FullName, "volumes");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[]
+        foreach (string? a in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "ClusterSim.dll"), "--port", "0", "--kubeconfig", kubeconfig,
             "--kubelet", "--volumes", volumes, "--work-dir", Path.Combine(temp.FullName, "pods"), "--image-map", "example.com/tool:*=/bin/sh -c",
@@ -31,7 +31,7 @@ public sealed partial class ProgramKubeletTests
             info.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(info)!;
+        using Process process = Process.Start(info)!;
         try
         {
             string? line;
@@ -42,7 +42,7 @@ public sealed partial class ProgramKubeletTests
             while (line is not null && line != "ready");
 
             Assert.Equal("ready", line);
-            var server = ServerLine().Match(await File.ReadAllTextAsync(kubeconfig)).Groups[1].Value;
+            string server = ServerLine().Match(await File.ReadAllTextAsync(kubeconfig)).Groups[1].Value;
             using var client = new HttpClient { BaseAddress = new Uri(server + "/") };
             const string job = """
                 {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "tool"},
@@ -52,16 +52,16 @@ public sealed partial class ProgramKubeletTests
                      "args": ["echo written > /mnt/out/file.txt; exec sleep 60"],
                      "volumeMounts": [{"name": "out", "mountPath": "/mnt/out"}]}]}}}}
                 """;
-            using var created = await client.PostAsync("apis/batch/v1/namespaces/default/jobs", new StringContent(job, Encoding.UTF8, "application/json"));
+            using HttpResponseMessage created = await client.PostAsync("apis/batch/v1/namespaces/default/jobs", new StringContent(job, Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
-            var file = Path.Combine(volumes, "out", "file.txt");
+            string file = Path.Combine(volumes, "out", "file.txt");
             int? pid = null;
-            var until = DateTime.UtcNow.AddSeconds(30);
+            DateTime until = DateTime.UtcNow.AddSeconds(30);
             while ((pid is null || !File.Exists(file)) && DateTime.UtcNow < until)
             {
-                var pods = JsonNode.Parse(await client.GetStringAsync("api/v1/namespaces/default/pods?labelSelector=job-name%3Dtool"))!["items"]!.AsArray();
-                var id = pods.Count == 0 ? null : (string?)pods[0]?["status"]?["containerStatuses"]?[0]?["containerID"];
+                JsonArray pods = JsonNode.Parse(await client.GetStringAsync("api/v1/namespaces/default/pods?labelSelector=job-name%3Dtool"))!["items"]!.AsArray();
+                string? id = pods.Count == 0 ? null : (string?)pods[0]?["status"]?["containerStatuses"]?[0]?["containerID"];
                 pid = id?.StartsWith("process://", StringComparison.Ordinal) == true ? int.Parse(id["process://".Length..], CultureInfo.InvariantCulture) : null;
                 await Task.Delay(50);
             }

@@ -29,7 +29,7 @@ public sealed class CelRuleTests
     [Fact]
     public void Evaluate_TransitionRule_ComparesWithOldSelf()
     {
-        var rule = CelRule.TryCompile("!(has(oldSelf.status) && has(oldSelf.status.startTime)) || self.spec == oldSelf.spec")!;
+        CelRule rule = CelRule.TryCompile("!(has(oldSelf.status) && has(oldSelf.status.startTime)) || self.spec == oldSelf.spec")!;
         var started = JsonNode.Parse("""{"spec":{"w":1},"status":{"startTime":"t"}}""");
 
         Assert.True(rule.UsesOldSelf);
@@ -69,14 +69,14 @@ public sealed class CelRuleTests
                         rules.AddRange(list.Select(r => r!["rule"]!.GetValue<string>()));
                     }
 
-                    foreach (var (_, v) in o)
+                    foreach ((string _, JsonNode? v) in o)
                     {
                         Collect(v);
                     }
 
                     break;
                 case JsonArray a:
-                    foreach (var v in a)
+                    foreach (JsonNode? v in a)
                     {
                         Collect(v);
                     }
@@ -85,7 +85,7 @@ public sealed class CelRuleTests
             }
         }
 
-        foreach (var file in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "crds"), "*.yaml"))
+        foreach (string file in Directory.GetFiles(Path.Combine(TestFiles.RepoRoot, "crds"), "*.yaml"))
         {
             TestFiles.ReadYamlDocuments(file).ForEach(Collect);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Ferry.ClusterSim.Api;
 using Ferry.ClusterSim.Schema;
 
 namespace Ferry.Kube.Tests.Simulator.Schema;
@@ -20,9 +21,9 @@ public sealed class SchemaProcessorTests
     [Fact]
     public void Process_AbsentFields_GetDefaults()
     {
-        var obj = Widget("""{"source":{"s3":{"bucket":"b"}}}""");
+        JsonObject obj = Widget("""{"source":{"s3":{"bucket":"b"}}}""");
 
-        var errors = SchemaProcessor.Process(obj, Schema);
+        List<FieldError> errors = SchemaProcessor.Process(obj, Schema);
 
         Assert.Empty(errors);
         Assert.Equal(3, obj["spec"]!["size"]!.GetValue<long>());
@@ -32,10 +33,10 @@ public sealed class SchemaProcessorTests
     [Fact]
     public void Process_UnknownFields_ArePruned_UnlessPreserved()
     {
-        var obj = Widget("""{"source":{"s3":{"bucket":"b","bogus":1}},"unknown":true,"extra":{"anything":{"goes":1}}}""");
+        JsonObject obj = Widget("""{"source":{"s3":{"bucket":"b","bogus":1}},"unknown":true,"extra":{"anything":{"goes":1}}}""");
         obj["topLevel"] = 1;
 
-        var errors = SchemaProcessor.Process(obj, Schema);
+        List<FieldError> errors = SchemaProcessor.Process(obj, Schema);
 
         Assert.Empty(errors);
         Assert.Null(obj["topLevel"]);
@@ -60,7 +61,7 @@ public sealed class SchemaProcessorTests
     [InlineData("""{"source":{"s3":{}}}""", "spec.source.s3.bucket", "Required value")]
     public void Process_InvalidSpec_ReportsField(string spec, string field, string message)
     {
-        var errors = SchemaProcessor.Process(Widget(spec), Schema);
+        List<FieldError> errors = SchemaProcessor.Process(Widget(spec), Schema);
 
         Assert.Contains(errors, e => e.Field == field && e.Message.Contains(message, StringComparison.Ordinal));
     }

@@ -32,7 +32,7 @@ public sealed class LabelSelectorTests
     [InlineData("a,,b")]
     public void Parse_Malformed_IsBadRequest(string selector)
     {
-        var e = Assert.Throws<StatusException>(() => LabelSelector.Parse(selector));
+        StatusException e = Assert.Throws<StatusException>(() => LabelSelector.Parse(selector));
         Assert.Equal(400, e.Code);
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim;
+using Ferry.ClusterSim.Resources;
 
 namespace Ferry.Kube.Tests.Simulator.Storage;
 
@@ -59,7 +60,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         await _http.CreateAsync(Widgets, SimHttp.Widget("a"));
 
-        var (code, body) = await _http.PostAsync(Widgets, SimHttp.Widget("a"));
+        (HttpStatusCode code, JsonObject? body) = await _http.PostAsync(Widgets, SimHttp.Widget("a"));
 
         Assert.Equal(HttpStatusCode.Conflict, code);
         Assert.Equal("Status", body["kind"]!.GetValue<string>());
@@ -70,11 +71,11 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Create_SetsServerFields()
     {
-        var before = _sim.Store.ResourceVersion;
+        long before = _sim.Store.ResourceVersion;
 
-        var created = await _http.CreateAsync(Widgets, SimHttp.Widget("fresh"));
+        JsonObject created = await _http.CreateAsync(Widgets, SimHttp.Widget("fresh"));
 
-        var meta = created["metadata"]!;
+        JsonNode meta = created["metadata"]!;
         Assert.True(Guid.TryParse(meta["uid"]!.GetValue<string>(), out _));
         Assert.True(DateTimeOffset.TryParse(meta["creationTimestamp"]!.GetValue<string>(), out _));
         Assert.Equal(1, Generation(created));
@@ -85,15 +86,15 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Create_GenerateName_GivesDistinctNamesWithPrefix()
     {
-        var body = SimHttp.Widget("x");
+        JsonObject body = SimHttp.Widget("x");
         body["metadata"]!.AsObject().Remove("name");
         body["metadata"]!["generateName"] = "run-";
 
-        var first = await _http.CreateAsync(Widgets, body.DeepClone());
-        var second = await _http.CreateAsync(Widgets, body.DeepClone());
+        JsonObject first = await _http.CreateAsync(Widgets, body.DeepClone());
+        JsonObject second = await _http.CreateAsync(Widgets, body.DeepClone());
 
-        var a = first["metadata"]!["name"]!.GetValue<string>();
-        var b = second["metadata"]!["name"]!.GetValue<string>();
+        string a = first["metadata"]!["name"]!.GetValue<string>();
+        string b = second["metadata"]!["name"]!.GetValue<string>();
         Assert.StartsWith("run-", a);
         Assert.Equal("run-".Length + 5, a.Length);
         Assert.NotEqual(a, b);
@@ -102,7 +103,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Create_InMissingNamespace_IsNotFound()
     {
-        var (code, body) = await _http.PostAsync("/api/v1/namespaces/nowhere/configmaps", ConfigMap("c"));
+        (HttpStatusCode code, JsonObject? body) = await _http.PostAsync("/api/v1/namespaces/nowhere/configmaps", ConfigMap("c"));
 
         Assert.Equal(HttpStatusCode.NotFound, code);
         Assert.Equal("NotFound", body["reason"]!.GetValue<string>());
@@ -111,10 +112,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Create_StatusOnCustomResourceWithStatusSubresource_IsDropped()
     {
-        var body = SimHttp.Widget("with-status");
+        JsonObject body = SimHttp.Widget("with-status");
         body["status"] = new JsonObject { ["phase"] = "Done" };
 
-        var created = await _http.CreateAsync(Widgets, body);
+        JsonObject created = await _http.CreateAsync(Widgets, body);
 
         Assert.Null(created["status"]);
     }
@@ -122,29 +123,29 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Replace_StaleResourceVersion_IsConflict()
     {
-        var created = await _http.CreateAsync(Widgets, SimHttp.Widget("w"));
-        var first = created.DeepClone().AsObject();
+        JsonObject created = await _http.CreateAsync(Widgets, SimHttp.Widget("w"));
+        JsonObject first = created.DeepClone().AsObject();
         first["spec"]!["size"] = 7;
-        var (ok, _) = await _http.PutAsync($"{Widgets}/w", first);
+        (HttpStatusCode ok, JsonObject _) = await _http.PutAsync($"{Widgets}/w", first);
         Assert.Equal(HttpStatusCode.OK, ok);
 
-        var stale = created.DeepClone().AsObject();
+        JsonObject stale = created.DeepClone().AsObject();
         stale["spec"]!["size"] = 8;
-        var (code, body) = await _http.PutAsync($"{Widgets}/w", stale);
+        (HttpStatusCode code, JsonObject? body) = await _http.PutAsync($"{Widgets}/w", stale);
 
         Assert.Equal(HttpStatusCode.Conflict, code);
         Assert.Equal("Conflict", body["reason"]!.GetValue<string>());
-        var (_, now) = await _http.GetAsync($"{Widgets}/w");
+        (HttpStatusCode _, JsonObject? now) = await _http.GetAsync($"{Widgets}/w");
         Assert.Equal(7, now["spec"]!["size"]!.GetValue<int>());
     }
 
     [Fact]
     public async Task Replace_CustomResourceWithoutResourceVersion_IsInvalid()
     {
-        var created = await _http.CreateAsync(Widgets, SimHttp.Widget("w"));
+        JsonObject created = await _http.CreateAsync(Widgets, SimHttp.Widget("w"));
         created["metadata"]!.AsObject().Remove("resourceVersion");
 
-        var (code, body) = await _http.PutAsync($"{Widgets}/w", created);
+        (HttpStatusCode code, JsonObject? body) = await _http.PutAsync($"{Widgets}/w", created);
 
         Assert.Equal((HttpStatusCode)422, code);
         Assert.Equal("Invalid", body["reason"]!.GetValue<string>());
@@ -155,8 +156,8 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         await _http.CreateAsync(Widgets, SimHttp.Widget("g"));
 
-        var (_, labelled) = await _http.MergePatchAsync($"{Widgets}/g", JsonNode.Parse("""{"metadata":{"labels":{"x":"y"}}}""")!);
-        var (_, resized) = await _http.MergePatchAsync($"{Widgets}/g", JsonNode.Parse("""{"spec":{"size":9}}""")!);
+        (HttpStatusCode _, JsonObject? labelled) = await _http.MergePatchAsync($"{Widgets}/g", JsonNode.Parse("""{"metadata":{"labels":{"x":"y"}}}""")!);
+        (HttpStatusCode _, JsonObject? resized) = await _http.MergePatchAsync($"{Widgets}/g", JsonNode.Parse("""{"spec":{"size":9}}""")!);
 
         Assert.Equal(1, Generation(labelled));
         Assert.Equal(2, Generation(resized));
@@ -168,8 +169,8 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         await _http.CreateAsync(Widgets, SimHttp.Widget("s"));
 
-        var (_, viaMain) = await _http.MergePatchAsync($"{Widgets}/s", JsonNode.Parse("""{"spec":{"size":4},"status":{"phase":"Hacked"}}""")!);
-        var (_, viaStatus) = await _http.MergePatchAsync($"{Widgets}/s/status", JsonNode.Parse("""{"spec":{"size":50},"status":{"phase":"Running"}}""")!);
+        (HttpStatusCode _, JsonObject? viaMain) = await _http.MergePatchAsync($"{Widgets}/s", JsonNode.Parse("""{"spec":{"size":4},"status":{"phase":"Hacked"}}""")!);
+        (HttpStatusCode _, JsonObject? viaStatus) = await _http.MergePatchAsync($"{Widgets}/s/status", JsonNode.Parse("""{"spec":{"size":50},"status":{"phase":"Running"}}""")!);
 
         Assert.Null(viaMain["status"]);
         Assert.Equal(4, viaMain["spec"]!["size"]!.GetValue<int>());
@@ -181,9 +182,9 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Update_NoChange_KeepsResourceVersion()
     {
-        var created = await _http.CreateAsync(Widgets, SimHttp.Widget("same"));
+        JsonObject created = await _http.CreateAsync(Widgets, SimHttp.Widget("same"));
 
-        var (code, after) = await _http.PutAsync($"{Widgets}/same", created);
+        (HttpStatusCode code, JsonObject? after) = await _http.PutAsync($"{Widgets}/same", created);
 
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Equal(Rv(created), Rv(after));
@@ -192,10 +193,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task MergePatch_WithStaleResourceVersion_IsConflict()
     {
-        var created = await _http.CreateAsync(Widgets, SimHttp.Widget("p"));
+        JsonObject created = await _http.CreateAsync(Widgets, SimHttp.Widget("p"));
         await _http.MergePatchAsync($"{Widgets}/p", JsonNode.Parse("""{"spec":{"size":2}}""")!);
 
-        var (code, _) = await _http.MergePatchAsync($"{Widgets}/p",
+        (HttpStatusCode code, JsonObject _) = await _http.MergePatchAsync($"{Widgets}/p",
             new JsonObject { ["metadata"] = new JsonObject { ["resourceVersion"] = Rv(created) }, ["spec"] = new JsonObject { ["size"] = 3 } });
 
         Assert.Equal(HttpStatusCode.Conflict, code);
@@ -206,7 +207,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         await _http.CreateAsync(Widgets, SimHttp.Widget("jp"));
 
-        var (code, body) = await _http.SendAsync(HttpMethod.Patch, $"{Widgets}/jp",
+        (HttpStatusCode code, JsonObject? body) = await _http.SendAsync(HttpMethod.Patch, $"{Widgets}/jp",
             JsonNode.Parse("""[{"op":"replace","path":"/spec/size","value":11}]"""), "application/json-patch+json");
 
         Assert.Equal(HttpStatusCode.OK, code);
@@ -218,7 +219,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         await _http.CreateAsync(Widgets, SimHttp.Widget("smp"));
 
-        var (code, _) = await _http.SendAsync(HttpMethod.Patch, $"{Widgets}/smp", JsonNode.Parse("""{"spec":{"size":2}}"""),
+        (HttpStatusCode code, JsonObject _) = await _http.SendAsync(HttpMethod.Patch, $"{Widgets}/smp", JsonNode.Parse("""{"spec":{"size":2}}"""),
             "application/strategic-merge-patch+json");
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, code);
@@ -250,9 +251,9 @@ public sealed class ClusterStoreTests : IAsyncLifetime
             """;
         const string path = $"{Widgets}/applied?fieldManager=ferry";
 
-        var (createdCode, created) = await _http.SendAsync(HttpMethod.Patch, path, JsonValue.Create(first), "application/apply-patch+yaml");
+        (HttpStatusCode createdCode, JsonObject? created) = await _http.SendAsync(HttpMethod.Patch, path, JsonValue.Create(first), "application/apply-patch+yaml");
         await _http.MergePatchAsync($"{Widgets}/applied", JsonNode.Parse("""{"metadata":{"labels":{"other":"kept"}}}""")!);
-        var (code, merged) = await _http.SendAsync(HttpMethod.Patch, path, JsonValue.Create(second), "application/apply-patch+yaml");
+        (HttpStatusCode code, JsonObject? merged) = await _http.SendAsync(HttpMethod.Patch, path, JsonValue.Create(second), "application/apply-patch+yaml");
 
         Assert.Equal(HttpStatusCode.OK, createdCode);
         Assert.Equal("abc", created["spec"]!["name"]!.GetValue<string>());
@@ -266,7 +267,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task ServerSideApply_WithoutFieldManager_IsInvalid()
     {
-        var (code, _) = await _http.SendAsync(HttpMethod.Patch, $"{Widgets}/nofm", SimHttp.Widget("nofm"), "application/apply-patch+yaml");
+        (HttpStatusCode code, JsonObject _) = await _http.SendAsync(HttpMethod.Patch, $"{Widgets}/nofm", SimHttp.Widget("nofm"), "application/apply-patch+yaml");
 
         Assert.Equal((HttpStatusCode)422, code);
     }
@@ -276,11 +277,11 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         await _http.CreateAsync(ConfigMaps, ConfigMap("fin", finalizers: new JsonArray("ferry.io/cleanup")));
 
-        var (deleteCode, marked) = await _http.DeleteAsync($"{ConfigMaps}/fin");
-        var (stillCode, still) = await _http.GetAsync($"{ConfigMaps}/fin");
-        var (addCode, _) = await _http.MergePatchAsync($"{ConfigMaps}/fin", JsonNode.Parse("""{"metadata":{"finalizers":["ferry.io/cleanup","another"]}}""")!);
-        var (removeCode, _) = await _http.MergePatchAsync($"{ConfigMaps}/fin", JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
-        var (goneCode, _) = await _http.GetAsync($"{ConfigMaps}/fin");
+        (HttpStatusCode deleteCode, JsonObject? marked) = await _http.DeleteAsync($"{ConfigMaps}/fin");
+        (HttpStatusCode stillCode, JsonObject? still) = await _http.GetAsync($"{ConfigMaps}/fin");
+        (HttpStatusCode addCode, JsonObject _) = await _http.MergePatchAsync($"{ConfigMaps}/fin", JsonNode.Parse("""{"metadata":{"finalizers":["ferry.io/cleanup","another"]}}""")!);
+        (HttpStatusCode removeCode, JsonObject _) = await _http.MergePatchAsync($"{ConfigMaps}/fin", JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
+        (HttpStatusCode goneCode, JsonObject _) = await _http.GetAsync($"{ConfigMaps}/fin");
 
         Assert.Equal(HttpStatusCode.Accepted, deleteCode);
         Assert.NotNull(marked["metadata"]!["deletionTimestamp"]);
@@ -294,11 +295,11 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Delete_Owner_Background_CollectsDependents()
     {
-        var owner = await _http.CreateAsync(Widgets, SimHttp.Widget("owner"));
+        JsonObject owner = await _http.CreateAsync(Widgets, SimHttp.Widget("owner"));
         await _http.CreateAsync(ConfigMaps, ConfigMap("child", owners: OwnedBy(owner)));
         await _http.CreateAsync(ConfigMaps, ConfigMap("unrelated"));
 
-        var (code, _) = await _http.DeleteAsync($"{Widgets}/owner", JsonNode.Parse("""{"propagationPolicy":"Background"}"""));
+        (HttpStatusCode code, JsonObject _) = await _http.DeleteAsync($"{Widgets}/owner", JsonNode.Parse("""{"propagationPolicy":"Background"}"""));
 
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"{ConfigMaps}/child")).Code);
@@ -308,13 +309,13 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Delete_Owner_Orphan_KeepsDependentsWithoutTheOwnerReference()
     {
-        var owner = await _http.CreateAsync(Widgets, SimHttp.Widget("owner"));
+        JsonObject owner = await _http.CreateAsync(Widgets, SimHttp.Widget("owner"));
         await _http.CreateAsync(ConfigMaps, ConfigMap("child", owners: OwnedBy(owner)));
 
         await _http.DeleteAsync($"{Widgets}/owner", JsonNode.Parse("""{"propagationPolicy":"Orphan"}"""));
 
         Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"{Widgets}/owner")).Code);
-        var (code, child) = await _http.GetAsync($"{ConfigMaps}/child");
+        (HttpStatusCode code, JsonObject? child) = await _http.GetAsync($"{ConfigMaps}/child");
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Null(child["metadata"]!["ownerReferences"]);
     }
@@ -322,12 +323,12 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Delete_Owner_Foreground_WaitsForDependentsFinalizers()
     {
-        var owner = await _http.CreateAsync(Widgets, SimHttp.Widget("owner"));
+        JsonObject owner = await _http.CreateAsync(Widgets, SimHttp.Widget("owner"));
         await _http.CreateAsync(ConfigMaps, ConfigMap("child", owners: OwnedBy(owner), finalizers: new JsonArray("ferry.io/hold")));
 
         await _http.DeleteAsync($"{Widgets}/owner", JsonNode.Parse("""{"propagationPolicy":"Foreground"}"""));
-        var (ownerCode, ownerNow) = await _http.GetAsync($"{Widgets}/owner");
-        var (_, childNow) = await _http.GetAsync($"{ConfigMaps}/child");
+        (HttpStatusCode ownerCode, JsonObject? ownerNow) = await _http.GetAsync($"{Widgets}/owner");
+        (HttpStatusCode _, JsonObject? childNow) = await _http.GetAsync($"{ConfigMaps}/child");
         await _http.MergePatchAsync($"{ConfigMaps}/child", JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
 
         Assert.Equal(HttpStatusCode.OK, ownerCode);
@@ -352,7 +353,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task CreateFromYaml_MultiDocumentManifest_CreatesEachObject()
     {
-        var created = _sim.Store.CreateFromYaml("""
+        IReadOnlyList<JsonObject> created = _sim.Store.CreateFromYaml("""
             apiVersion: v1
             kind: Namespace
             metadata:
@@ -382,7 +383,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Delete_Job_DefaultsToOrphaningItsPods()
     {
-        var job = await _http.CreateAsync("/apis/batch/v1/namespaces/default/jobs", new JsonObject
+        JsonObject job = await _http.CreateAsync("/apis/batch/v1/namespaces/default/jobs", new JsonObject
         {
             ["apiVersion"] = "batch/v1",
             ["kind"] = "Job",
@@ -406,7 +407,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         await _http.CreateAsync(ConfigMaps, ConfigMap("pre"));
 
-        var (code, _) = await _http.DeleteAsync($"{ConfigMaps}/pre", JsonNode.Parse("""{"preconditions":{"uid":"not-it"}}"""));
+        (HttpStatusCode code, JsonObject _) = await _http.DeleteAsync($"{ConfigMaps}/pre", JsonNode.Parse("""{"preconditions":{"uid":"not-it"}}"""));
 
         Assert.Equal(HttpStatusCode.Conflict, code);
     }
@@ -429,10 +430,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         await _http.CreateAsync("/api/v1/namespaces", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "closing" } });
         await _http.CreateAsync("/api/v1/namespaces/closing/configmaps", ConfigMap("held", finalizers: new JsonArray("ferry.io/hold")));
 
-        var (defaultCode, _) = await _http.DeleteAsync("/api/v1/namespaces/default");
+        (HttpStatusCode defaultCode, JsonObject _) = await _http.DeleteAsync("/api/v1/namespaces/default");
         await _http.DeleteAsync("/api/v1/namespaces/closing");
-        var (_, terminating) = await _http.GetAsync("/api/v1/namespaces/closing");
-        var (createCode, _) = await _http.PostAsync("/api/v1/namespaces/closing/configmaps", ConfigMap("late"));
+        (HttpStatusCode _, JsonObject? terminating) = await _http.GetAsync("/api/v1/namespaces/closing");
+        (HttpStatusCode createCode, JsonObject _) = await _http.PostAsync("/api/v1/namespaces/closing/configmaps", ConfigMap("late"));
         await _http.MergePatchAsync("/api/v1/namespaces/closing/configmaps/held", JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
 
         Assert.Equal(HttpStatusCode.Forbidden, defaultCode);
@@ -467,7 +468,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         await _http.CreateAsync(ConfigMaps, ConfigMap("b", new JsonObject { ["app"] = "db" }));
         await _http.CreateAsync(ConfigMaps, ConfigMap("c"));
 
-        var (code, list) = await _http.GetAsync($"{ConfigMaps}?labelSelector={Uri.EscapeDataString(selector)}");
+        (HttpStatusCode code, JsonObject? list) = await _http.GetAsync($"{ConfigMaps}?labelSelector={Uri.EscapeDataString(selector)}");
 
         Assert.Equal(HttpStatusCode.OK, code);
         Assert.Equal("ConfigMapList", list["kind"]!.GetValue<string>());
@@ -480,7 +481,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         await _http.CreateAsync(ConfigMaps, ConfigMap("a"));
         await _http.CreateAsync(ConfigMaps, ConfigMap("b"));
 
-        var (_, list) = await _http.GetAsync($"{ConfigMaps}?fieldSelector=metadata.name%3Db");
+        (HttpStatusCode _, JsonObject? list) = await _http.GetAsync($"{ConfigMaps}?fieldSelector=metadata.name%3Db");
 
         Assert.Equal(["b"], list["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
     }
@@ -488,7 +489,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task List_LimitAndContinue_PagesThroughAll_AndTooOldTokenIsGone()
     {
-        foreach (var n in new[] { "a", "b", "c", "d", "e" })
+        foreach (string? n in new[] { "a", "b", "c", "d", "e" })
         {
             await _http.CreateAsync(ConfigMaps, ConfigMap(n));
         }
@@ -496,10 +497,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         var names = new List<string>();
         string? token = null;
         string? firstToken = null;
-        var pages = 0;
+        int pages = 0;
         do
         {
-            var (_, page) = await _http.GetAsync($"{ConfigMaps}?limit=2" + (token is null ? "" : $"&continue={Uri.EscapeDataString(token)}"));
+            (HttpStatusCode _, JsonObject? page) = await _http.GetAsync($"{ConfigMaps}?limit=2" + (token is null ? "" : $"&continue={Uri.EscapeDataString(token)}"));
             names.AddRange(page["items"]!.AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()));
             token = page["metadata"]!["continue"]?.GetValue<string>();
             firstToken ??= token;
@@ -509,7 +510,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
 
         await _http.CreateAsync(ConfigMaps, ConfigMap("f"));
         _sim.Store.Compact();
-        var (goneCode, gone) = await _http.GetAsync($"{ConfigMaps}?limit=2&continue={Uri.EscapeDataString(firstToken!)}");
+        (HttpStatusCode goneCode, JsonObject? gone) = await _http.GetAsync($"{ConfigMaps}?limit=2&continue={Uri.EscapeDataString(firstToken!)}");
 
         Assert.Equal(["a", "b", "c", "d", "e"], names);
         Assert.Equal(3, pages);
@@ -524,7 +525,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         await _http.CreateAsync(ConfigMaps, ConfigMap("here"));
         await _http.CreateAsync("/api/v1/namespaces/other/configmaps", ConfigMap("there"));
 
-        var (_, list) = await _http.GetAsync("/api/v1/configmaps");
+        (HttpStatusCode _, JsonObject? list) = await _http.GetAsync("/api/v1/configmaps");
 
         Assert.Equal(2, list["items"]!.AsArray().Count);
     }
@@ -534,18 +535,18 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     {
         JsonObject WithTypo(string name)
         {
-            var w = SimHttp.Widget(name);
+            JsonObject w = SimHttp.Widget(name);
             w["spec"]!["sizee"] = 3;
             return w;
         }
 
-        var (strictCode, strict) = await _http.PostAsync($"{Widgets}?fieldValidation=Strict", WithTypo("strict"));
+        (HttpStatusCode strictCode, JsonObject? strict) = await _http.PostAsync($"{Widgets}?fieldValidation=Strict", WithTypo("strict"));
         using var warnRequest = new HttpRequestMessage(HttpMethod.Post, $"{Widgets.TrimStart('/')}?fieldValidation=Warn")
         {
             Content = new StringContent(WithTypo("warn").ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
-        using var warn = await _http.Client.SendAsync(warnRequest);
-        var (ignoreCode, ignored) = await _http.PostAsync($"{Widgets}?fieldValidation=Ignore", WithTypo("ignore"));
+        using HttpResponseMessage warn = await _http.Client.SendAsync(warnRequest);
+        (HttpStatusCode ignoreCode, JsonObject? ignored) = await _http.PostAsync($"{Widgets}?fieldValidation=Ignore", WithTypo("ignore"));
 
         Assert.Equal(HttpStatusCode.BadRequest, strictCode);
         Assert.Contains("unknown field \"spec.sizee\"", strict["message"]!.GetValue<string>());
@@ -568,10 +569,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
             return await _http.Client.SendAsync(request);
         }
 
-        using var strict = await SendAsync(HttpMethod.Post, $"{Widgets}?fieldValidation=Strict", body.Replace("NAME", "strict", StringComparison.Ordinal));
-        using var warn = await SendAsync(HttpMethod.Post, $"{Widgets}?fieldValidation=Warn", body.Replace("NAME", "warn", StringComparison.Ordinal));
-        using var patch = await SendAsync(HttpMethod.Patch, $"{Widgets}/warn?fieldValidation=Strict", """{"spec": {"size": 4, "size": 5}}""", "application/merge-patch+json");
-        var (_, stored) = await _http.GetAsync($"{Widgets}/warn");
+        using HttpResponseMessage strict = await SendAsync(HttpMethod.Post, $"{Widgets}?fieldValidation=Strict", body.Replace("NAME", "strict", StringComparison.Ordinal));
+        using HttpResponseMessage warn = await SendAsync(HttpMethod.Post, $"{Widgets}?fieldValidation=Warn", body.Replace("NAME", "warn", StringComparison.Ordinal));
+        using HttpResponseMessage patch = await SendAsync(HttpMethod.Patch, $"{Widgets}/warn?fieldValidation=Strict", """{"spec": {"size": 4, "size": 5}}""", "application/merge-patch+json");
+        (HttpStatusCode _, JsonObject? stored) = await _http.GetAsync($"{Widgets}/warn");
 
         Assert.Equal(HttpStatusCode.BadRequest, strict.StatusCode);
         Assert.Equal("Widget in version \"v1alpha1\" cannot be handled as a Widget: strict decoding error: duplicate field \"spec.size\"",
@@ -587,10 +588,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Secret_StringData_IsFoldedIntoData_AndTypeDefaultsToOpaque()
     {
-        var secrets = "/api/v1/namespaces/default/secrets";
+        string secrets = "/api/v1/namespaces/default/secrets";
         await _http.CreateAsync(secrets, JsonNode.Parse("""{"metadata":{"name":"s"},"stringData":{"password":"pw"}}""")!);
 
-        var (_, patched) = await _http.MergePatchAsync($"{secrets}/s", JsonNode.Parse("""{"stringData":{"user":"u"}}""")!);
+        (HttpStatusCode _, JsonObject? patched) = await _http.MergePatchAsync($"{secrets}/s", JsonNode.Parse("""{"stringData":{"user":"u"}}""")!);
 
         Assert.Equal("Opaque", patched["type"]!.GetValue<string>());
         Assert.Null(patched["stringData"]);
@@ -601,9 +602,9 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public async Task Create_DryRun_ReturnsObjectButStoresNothing()
     {
-        var before = _sim.Store.ResourceVersion;
+        long before = _sim.Store.ResourceVersion;
 
-        var (code, body) = await _http.PostAsync($"{Widgets}?dryRun=All", SimHttp.Widget("dry"));
+        (HttpStatusCode code, JsonObject? body) = await _http.PostAsync($"{Widgets}?dryRun=All", SimHttp.Widget("dry"));
 
         Assert.Equal(HttpStatusCode.Created, code);
         Assert.Equal("Careful", body["spec"]!["mode"]!.GetValue<string>());
@@ -615,13 +616,13 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     public async Task Create_PodAndJob_AreHandedToTheKubelet_ThatSetsStatus()
     {
         var kubelet = new RecordingKubelet();
-        await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
+        await using ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
         using var http = new SimHttp(sim);
 
         await http.CreateAsync("/api/v1/namespaces/default/pods", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "p" } });
         await http.CreateAsync("/apis/batch/v1/namespaces/default/jobs", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "j" } });
         await http.CreateAsync(ConfigMaps, ConfigMap("not-for-kubelet"));
-        var (_, pod) = await http.GetAsync("/api/v1/namespaces/default/pods/p");
+        (HttpStatusCode _, JsonObject? pod) = await http.GetAsync("/api/v1/namespaces/default/pods/p");
 
         Assert.Equal(["pods/p", "jobs/j"], kubelet.Created);
         Assert.Equal("Running", pod["status"]!["phase"]!.GetValue<string>());
@@ -633,7 +634,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
 
         public void OnCreated(Ferry.ClusterSim.Storage.ClusterStore store, Ferry.ClusterSim.Resources.ResourceType type, JsonObject obj)
         {
-            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            string name = obj["metadata"]!["name"]!.GetValue<string>();
             Created.Add($"{type.Plural}/{name}");
             if (type.Plural == "pods")
             {
@@ -655,14 +656,14 @@ public sealed class ClusterStoreTests : IAsyncLifetime
 
         await Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
         {
-            for (var i = 0; i < increments; i++)
+            for (int i = 0; i < increments; i++)
             {
-                for (var attempt = 0; ; attempt++)
+                for (int attempt = 0; ; attempt++)
                 {
                     Assert.True(attempt < 1000, "an increment never got through");
-                    var (_, current) = await _http.GetAsync($"{ConfigMaps}/counter");
+                    (HttpStatusCode _, JsonObject? current) = await _http.GetAsync($"{ConfigMaps}/counter");
                     current["data"]!["n"] = (int.Parse(current["data"]!["n"]!.GetValue<string>()) + 1).ToString();
-                    var (code, _) = await _http.PutAsync($"{ConfigMaps}/counter", current);
+                    (HttpStatusCode code, JsonObject _) = await _http.PutAsync($"{ConfigMaps}/counter", current);
                     if (code == HttpStatusCode.OK)
                     {
                         break;
@@ -673,7 +674,7 @@ public sealed class ClusterStoreTests : IAsyncLifetime
             }
         })));
 
-        var (_, final) = await _http.GetAsync($"{ConfigMaps}/counter");
+        (HttpStatusCode _, JsonObject? final) = await _http.GetAsync($"{ConfigMaps}/counter");
         Assert.Equal((writers * increments).ToString(), final["data"]!["n"]!.GetValue<string>());
     }
 
@@ -684,12 +685,12 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     public async Task Watch_ReplayedEvents_ReconstructTheListedState(int seed)
     {
         var random = new Random(seed);
-        var start = _sim.Store.ResourceVersion;
-        await using var watch = await WatchStream.OpenAsync(_http.Client, $"{ConfigMaps}?watch=true&resourceVersion={start}");
+        long start = _sim.Store.ResourceVersion;
+        await using WatchStream watch = await WatchStream.OpenAsync(_http.Client, $"{ConfigMaps}?watch=true&resourceVersion={start}");
         long lastRv = start;
-        for (var i = 0; i < 150; i++)
+        for (int i = 0; i < 150; i++)
         {
-            var name = $"cm-{random.Next(8)}";
+            string name = $"cm-{random.Next(8)}";
             (HttpStatusCode Code, JsonObject Body) r = random.Next(4) switch
             {
                 0 => await _http.PostAsync(ConfigMaps, ConfigMap(name, new JsonObject { ["v"] = random.Next(3).ToString() })),
@@ -707,12 +708,12 @@ public sealed class ClusterStoreTests : IAsyncLifetime
         long previous = start;
         while (previous < lastRv)
         {
-            var e = (await watch.NextAsync())!;
-            var obj = e["object"]!.AsObject();
-            var rv = long.Parse(Rv(obj));
+            JsonObject e = (await watch.NextAsync())!;
+            JsonObject obj = e["object"]!.AsObject();
+            long rv = long.Parse(Rv(obj));
             Assert.True(rv > previous, $"resourceVersion {rv} after {previous}");
             previous = rv;
-            var name = obj["metadata"]!["name"]!.GetValue<string>();
+            string name = obj["metadata"]!["name"]!.GetValue<string>();
             if (e["type"]!.GetValue<string>() == "DELETED")
             {
                 Assert.True(replayed.Remove(name), $"DELETED for unknown {name}");
@@ -723,10 +724,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
             }
         }
 
-        var (_, list) = await _http.GetAsync(ConfigMaps);
+        (HttpStatusCode _, JsonObject? list) = await _http.GetAsync(ConfigMaps);
         var listed = list["items"]!.AsArray().Select(i => i!.AsObject()).ToDictionary(i => i["metadata"]!["name"]!.GetValue<string>());
         Assert.Equal(listed.Keys.Order(), replayed.Keys.Order());
-        foreach (var (name, obj) in listed)
+        foreach ((string? name, JsonObject? obj) in listed)
         {
             Assert.True(JsonNode.DeepEquals(obj, replayed[name]), $"{name}: listed {obj.ToJsonString()} replayed {replayed[name].ToJsonString()}");
         }
@@ -735,10 +736,10 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     [Fact]
     public void SetStatus_FromCode_IsVisibleAndKeepsSpec()
     {
-        var type = _sim.Store.Type("batch", "jobs");
+        ResourceType type = _sim.Store.Type("batch", "jobs");
         _sim.Store.Create(type, "v1", "default", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "k" }, ["spec"] = new JsonObject { ["parallelism"] = 1 } });
 
-        var updated = _sim.Store.SetStatus("batch", "jobs", "default", "k", new JsonObject { ["succeeded"] = 1 });
+        JsonObject updated = _sim.Store.SetStatus("batch", "jobs", "default", "k", new JsonObject { ["succeeded"] = 1 });
 
         Assert.Equal(1, updated["status"]!["succeeded"]!.GetValue<int>());
         Assert.Equal(1, updated["spec"]!["parallelism"]!.GetValue<int>());

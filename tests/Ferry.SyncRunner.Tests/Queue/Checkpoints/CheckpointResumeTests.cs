@@ -59,7 +59,7 @@ public class CheckpointResumeTests
         Assert.True(resumed.ExitCode == 0, error);
         Assert.Contains("resuming from checkpoint", error, StringComparison.Ordinal);
         Assert.Contains("continues after 'k1023'", error, StringComparison.Ordinal);
-        using JsonDocument summary = JsonDocument.Parse(output);
+        using var summary = JsonDocument.Parse(output);
         JsonElement root = summary.RootElement;
         Assert.Equal(3000, root.GetProperty("scanned").GetInt64());
         Assert.Equal(3000, root.GetProperty("copied").GetInt64());
@@ -135,7 +135,7 @@ public class CheckpointResumeTests
         using var dir = new TempDirectory();
         src.Write("a", "a");
         var destination = new FileStorage(dst.Path);
-        await using (CheckpointFile file = CheckpointFile.For(destination, dir.Path))
+        await using (var file = CheckpointFile.For(destination, dir.Path))
         {
             await file.SaveAsync(
                 new CheckpointDocument
@@ -212,7 +212,7 @@ public class CheckpointResumeTests
     {
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(checkpoint));
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(checkpoint));
             return doc.RootElement.GetProperty("tasks").EnumerateArray().Select(t => t.TryGetProperty("lastKey", out JsonElement k) ? k.GetString() : null).FirstOrDefault();
         }
         catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException)

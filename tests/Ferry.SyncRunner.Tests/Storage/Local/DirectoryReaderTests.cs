@@ -20,7 +20,7 @@ public class DirectoryReaderTests
         File.CreateSymbolicLink(dir.Combine("link"), "file");
         Assert.Equal(0, MakeFifo(dir.Combine("fifo"), 0x180));
 
-        Dictionary<string, DirectoryReader.Entry> read = DirectoryReader.Read(dir.Path).ToDictionary(e => e.Name);
+        var read = DirectoryReader.Read(dir.Path).ToDictionary(e => e.Name);
 
         Assert.Equal(new[] { "fifo", "file", "link", "sub", "ünïcødé 😀" }, read.Keys.Order(StringComparer.Ordinal));
         foreach (FileSystemInfo info in new DirectoryInfo(dir.Path).EnumerateFileSystemInfos())

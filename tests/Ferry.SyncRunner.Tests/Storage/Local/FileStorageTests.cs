@@ -31,9 +31,9 @@ public class FileStorageTests
         Directory.CreateDirectory(dir.Combine("empty"));
         var s = new FileStorage(dir.Path);
 
-        List<string> keys = (await ListAsync(s)).Select(e => e.Key).ToList();
+        var keys = (await ListAsync(s)).Select(e => e.Key).ToList();
 
-        List<string> expected = keys.Order(KeyComparer.Utf8).ToList();
+        var expected = keys.Order(KeyComparer.Utf8).ToList();
         Assert.Equal(expected, keys);
         Assert.Equal(
             new[] { "A", "a-b/", "a-b/z", "a.txt", "a/", "a/b/", "a/b/y", "a/x", "a0", "b", "empty/", "é", "\uFF21", "\U0001F600" },
@@ -113,7 +113,7 @@ public class FileStorageTests
         string root = parent.Combine("root");
         var s = new FileStorage(root);
 
-        var e = await Assert.ThrowsAsync<StorageException>(() => s.PutAsync(key, new MemoryStream([1, 2, 3]), 3, new PutOptions()));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => s.PutAsync(key, new MemoryStream([1, 2, 3]), 3, new PutOptions()));
 
         Assert.Equal(StorageErrorKind.Invalid, e.Kind);
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(parent.Path, "*", SearchOption.AllDirectories), p => !p.StartsWith(root, StringComparison.Ordinal));
@@ -128,7 +128,7 @@ public class FileStorageTests
         Directory.CreateSymbolicLink(dir.Combine("d"), outside.Path);
         var s = new FileStorage(dir.Path);
 
-        var e = await Assert.ThrowsAsync<StorageException>(() => s.PutAsync("d/x", new MemoryStream([1]), 1, new PutOptions()));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => s.PutAsync("d/x", new MemoryStream([1]), 1, new PutOptions()));
 
         Assert.Equal(StorageErrorKind.Invalid, e.Kind);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside.Path));
@@ -294,7 +294,7 @@ public class FileStorageTests
         dir.Write("d/f", "x");
         var s = new FileStorage(dir.Path);
 
-        var e = await Assert.ThrowsAsync<StorageException>(() => s.DeleteAsync("d/"));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => s.DeleteAsync("d/"));
         await s.DeleteAsync("missing");
         await s.DeleteAsync("d/f");
         await s.DeleteAsync("d/");
@@ -342,7 +342,7 @@ public class FileStorageTests
     {
         using var a = new TempDirectory();
         using var b = new TempDirectory();
-        var mtime = new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(1234567);
+        DateTime mtime = new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(1234567);
         string big = new('x', 3 * 1024 * 1024 + 17);
         a.Write("p/q", big, mtime);
         File.SetUnixFileMode(a.Combine("p/q"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
@@ -399,7 +399,7 @@ public class FileStorageTests
         ObjectEntry entry = (await ListAsync(src)).Single(e => e.Key == "gone");
         File.Delete(a.Combine("gone"));
 
-        var e = await Assert.ThrowsAsync<StorageException>(() => new FileStorage(b.Path).CopyFromAsync(src, entry, "gone", new PutOptions()));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => new FileStorage(b.Path).CopyFromAsync(src, entry, "gone", new PutOptions()));
 
         Assert.Equal(StorageErrorKind.NotFound, e.Kind);
         Assert.Empty(Directory.GetFileSystemEntries(b.Path));

@@ -42,8 +42,8 @@ public class LocalStorageProviderTests
         var side = new SyncJobSide(false, name => name == "FERRY_SOURCE_ROOT" ? root.Path : null);
         var notMounted = new SyncJobSide(false, _ => root.Combine("not-mounted"));
 
-        var missing = Assert.Throws<ArgumentException>(() => _provider.Create(new Endpoint { Volume = new VolumeEndpoint { ClaimName = "data", Path = "gone" } }, side));
-        var unmounted = Assert.Throws<ArgumentException>(() => _provider.Create(new Endpoint { Volume = new VolumeEndpoint { ClaimName = "data" } }, notMounted));
+        ArgumentException missing = Assert.Throws<ArgumentException>(() => _provider.Create(new Endpoint { Volume = new VolumeEndpoint { ClaimName = "data", Path = "gone" } }, side));
+        ArgumentException unmounted = Assert.Throws<ArgumentException>(() => _provider.Create(new Endpoint { Volume = new VolumeEndpoint { ClaimName = "data" } }, notMounted));
 
         Assert.Equal("the source path 'gone' does not exist in volume data", missing.Message);
         Assert.Equal($"the source volume data is not mounted at {root.Combine("not-mounted")}", unmounted.Message);

@@ -22,7 +22,7 @@ public class RadosgwServerTests(RadosgwFixture fixture, ITestOutputHelper output
         using var wrong = new AmazonS3Client(
             new Amazon.Runtime.BasicAWSCredentials(server.AccessKey, "not-the-secret"),
             new AmazonS3Config { ServiceURL = server.Endpoint.ToString(), ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
-        var e = await Assert.ThrowsAsync<AmazonS3Exception>(() => wrong.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket }));
+        AmazonS3Exception e = await Assert.ThrowsAsync<AmazonS3Exception>(() => wrong.ListObjectsV2Async(new ListObjectsV2Request { BucketName = bucket }));
         Assert.Equal(System.Net.HttpStatusCode.Forbidden, e.StatusCode);
     }
 }

@@ -7,7 +7,7 @@ public class S3LocationTests
     [Fact]
     public void Parse_VirtualHostAws_TakesBucketRegionAndPrefix()
     {
-        S3Location l = S3Location.Parse("s3://mybucket.s3.us-east-2.amazonaws.com/movies/");
+        var l = S3Location.Parse("s3://mybucket.s3.us-east-2.amazonaws.com/movies/");
         Assert.Equal("mybucket", l.Bucket);
         Assert.Equal("movies/", l.Prefix);
         Assert.Equal("us-east-2", l.Region);
@@ -28,7 +28,7 @@ public class S3LocationTests
     [Fact]
     public void Parse_VirtualHostOtherEndpoint_UsesHttpsEndpointWithoutPathStyle()
     {
-        S3Location l = S3Location.Parse("s3://bkt.minio.example.com/a/b");
+        var l = S3Location.Parse("s3://bkt.minio.example.com/a/b");
         Assert.Equal("bkt", l.Bucket);
         Assert.Equal("a/b", l.Prefix);
         Assert.Equal(new Uri("https://minio.example.com"), l.Endpoint);
@@ -39,7 +39,7 @@ public class S3LocationTests
     [Fact]
     public void Parse_EndpointQuery_IsPathStyleWithRegionAndDecodedKeys()
     {
-        S3Location l = S3Location.Parse("s3://AK%2B1:se%2Fcr%40et@my.bucket/deep/prefix/?endpoint=http://127.0.0.1:7480&region=eu-central-1");
+        var l = S3Location.Parse("s3://AK%2B1:se%2Fcr%40et@my.bucket/deep/prefix/?endpoint=http://127.0.0.1:7480&region=eu-central-1");
         Assert.Equal("my.bucket", l.Bucket);
         Assert.Equal("deep/prefix/", l.Prefix);
         Assert.Equal(new Uri("http://127.0.0.1:7480"), l.Endpoint);
@@ -54,7 +54,7 @@ public class S3LocationTests
     [Fact]
     public void Parse_Minio_TakesHostAsEndpointAndFirstSegmentAsBucket()
     {
-        S3Location l = S3Location.Parse("minio://key:secret@localhost:9000/bucket/some/prefix");
+        var l = S3Location.Parse("minio://key:secret@localhost:9000/bucket/some/prefix");
         Assert.Equal("bucket", l.Bucket);
         Assert.Equal("some/prefix", l.Prefix);
         Assert.Equal(new Uri("http://localhost:9000"), l.Endpoint);
@@ -67,7 +67,7 @@ public class S3LocationTests
     [Fact]
     public void Parse_BareBucket_UsesAwsDefaultEndpoint()
     {
-        S3Location l = S3Location.Parse("s3://bucket");
+        var l = S3Location.Parse("s3://bucket");
         Assert.Equal("bucket", l.Bucket);
         Assert.Equal("", l.Prefix);
         Assert.Null(l.Endpoint);
@@ -82,7 +82,7 @@ public class S3LocationTests
     [InlineData("s3://b/x?endpoint=ftp://h")]
     public void Parse_Malformed_ThrowsFormatExceptionWithoutSecret(string url)
     {
-        var e = Assert.Throws<FormatException>(() => S3Location.Parse(url));
+        FormatException e = Assert.Throws<FormatException>(() => S3Location.Parse(url));
         Assert.DoesNotContain("SK@", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("AKonly", e.Message, StringComparison.Ordinal);
     }
@@ -97,7 +97,7 @@ public class S3LocationTests
     [Fact]
     public void MaskSecrets_ReplacesKeysInText()
     {
-        S3Location l = S3Location.Parse("s3://ACCESS1:SECRET1@b/p?endpoint=http://h:1");
+        var l = S3Location.Parse("s3://ACCESS1:SECRET1@b/p?endpoint=http://h:1");
         Assert.Equal("x *** y ***", l.MaskSecrets("x ACCESS1 y SECRET1"));
     }
 }

@@ -11,7 +11,7 @@ public class S3MetadataTests
     [InlineData("1969-12-31T23:59:59.5Z", "-0.5")]
     public void FormatModifiedTime_WritesDecimalSeconds(string time, string expected)
     {
-        DateTimeOffset t = DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture);
+        var t = DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(expected, S3Metadata.FormatModifiedTime(t));
         Assert.Equal(t, S3Metadata.ParseModifiedTime(expected));
     }

@@ -16,7 +16,7 @@ public class S3StorageProviderTests
         var env = new Dictionary<string, string> { ["FERRY_SOURCE_ACCESS_KEY_ID"] = "AK:ID@", ["FERRY_SOURCE_SECRET_ACCESS_KEY"] = Secret };
         var endpoint = new Endpoint { S3 = new S3Endpoint { Bucket = "my.data", Prefix = "a?b&c=d#e%41/", Endpoint = "http://127.0.0.1:7480", Region = "eu-central-1" } };
 
-        await using var s3 = Assert.IsType<S3Storage>(_provider.Create(endpoint, new SyncJobSide(false, env.GetValueOrDefault)));
+        await using S3Storage s3 = Assert.IsType<S3Storage>(_provider.Create(endpoint, new SyncJobSide(false, env.GetValueOrDefault)));
 
         Assert.Equal(("my.data", "a?b&c=d#e%41/", "AK:ID@", "eu-central-1", true), (s3.Location.Bucket, s3.Location.Prefix, s3.Location.AccessKey, s3.Location.Region, s3.Location.ForcePathStyle));
         Assert.Equal(Secret, s3.Location.SecretKey);
@@ -28,7 +28,7 @@ public class S3StorageProviderTests
     [Fact]
     public async Task CreateEndpoint_NoEndpoint_AwsRegionalEndpointInPathStyle()
     {
-        await using var s3 = Assert.IsType<S3Storage>(_provider.Create(new Endpoint { S3 = new S3Endpoint { Bucket = "b" } }, new SyncJobSide(true, _ => null)));
+        await using S3Storage s3 = Assert.IsType<S3Storage>(_provider.Create(new Endpoint { S3 = new S3Endpoint { Bucket = "b" } }, new SyncJobSide(true, _ => null)));
 
         Assert.Equal((new Uri("https://s3.us-east-1.amazonaws.com"), "us-east-1", true), (s3.Location.Endpoint, s3.Location.Region, s3.Location.ForcePathStyle));
         Assert.Null(s3.Location.AccessKey);
@@ -42,7 +42,7 @@ public class S3StorageProviderTests
     {
         var endpoint = new Endpoint { S3 = new S3Endpoint { Bucket = bucket, Prefix = "p/", Endpoint = url } };
 
-        var e = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(true, _ => null)));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(true, _ => null)));
 
         Assert.Equal(message, e.Message);
     }
@@ -59,8 +59,8 @@ public class S3StorageProviderTests
             ["FERRY_DESTINATION_SESSION_TOKEN"] = "TOKEN-VALUE",
         };
 
-        var onlyId = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(false, half.GetValueOrDefault)));
-        var withToken = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(true, token.GetValueOrDefault)));
+        ArgumentException onlyId = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(false, half.GetValueOrDefault)));
+        ArgumentException withToken = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(true, token.GetValueOrDefault)));
 
         Assert.Equal("the source S3 credentials need both an access key id and a secret access key", onlyId.Message);
         Assert.Equal("the destination S3 credentials carry a session token, which Ferry's S3 backend does not support yet", withToken.Message);
@@ -77,7 +77,7 @@ public class S3StorageProviderTests
     [Fact]
     public async Task CreateUrl_ModifiedTimeParameter_SetsTheSource()
     {
-        await using var s3 = Assert.IsType<S3Storage>(_provider.Create("s3://b/p/?endpoint=http://h:1&mtime=lastmodified"));
+        await using S3Storage s3 = Assert.IsType<S3Storage>(_provider.Create("s3://b/p/?endpoint=http://h:1&mtime=lastmodified"));
         Assert.Equal(S3ModifiedTimeSource.LastModified, s3.Options.ModifiedTimeSource);
         Assert.Throws<FormatException>(() => _provider.Create("s3://b/p/?endpoint=http://h:1&bogus=1"));
     }

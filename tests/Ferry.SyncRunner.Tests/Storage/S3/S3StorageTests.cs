@@ -156,7 +156,7 @@ public class S3StorageTests(RadosgwFixture fixture)
         await using S3Storage s3 = await NewStorageAsync("abort/");
         byte[] data = RandomBytes(12 * MiB);
 
-        var e = await Assert.ThrowsAsync<IOException>(() => s3.PutAsync("broken", new FailingStream(data, 7 * MiB), data.Length, new PutOptions()));
+        IOException e = await Assert.ThrowsAsync<IOException>(() => s3.PutAsync("broken", new FailingStream(data, 7 * MiB), data.Length, new PutOptions()));
 
         Assert.Contains("source broke", e.Message, StringComparison.Ordinal);
         Assert.Null(await s3.HeadAsync("broken"));
@@ -169,7 +169,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task PutAsync_ContentShorterThanSize_FailsAndLeavesNothing()
     {
         await using S3Storage s3 = await NewStorageAsync("short/");
-        var e = await Assert.ThrowsAsync<StorageException>(() => s3.PutAsync("k", new MemoryStream(new byte[10]), 11, new PutOptions()));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => s3.PutAsync("k", new MemoryStream(new byte[10]), 11, new PutOptions()));
         Assert.Equal(StorageErrorKind.Invalid, e.Kind);
         Assert.Null(await s3.HeadAsync("k"));
     }
@@ -188,7 +188,7 @@ public class S3StorageTests(RadosgwFixture fixture)
         Assert.Equal(data.AsSpan(5, 7).ToArray(), await ReadAllAsync(s3, "big", 5, 7));
         Assert.Empty(await ReadAllAsync(s3, "big", data.Length));
         Assert.Empty(await ReadAllAsync(s3, "empty"));
-        var missing = await Assert.ThrowsAsync<StorageException>(() => s3.OpenReadAsync("missing"));
+        StorageException missing = await Assert.ThrowsAsync<StorageException>(() => s3.OpenReadAsync("missing"));
         Assert.Equal(StorageErrorKind.NotFound, missing.Kind);
     }
 
@@ -225,7 +225,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task HeadAsync_StoredModifiedTime_RoundTripsAndSetAttributesChangesIt()
     {
         await using S3Storage s3 = await NewStorageAsync("mtime/");
-        var mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero).AddTicks(1234567);
+        DateTimeOffset mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero).AddTicks(1234567);
         await s3.PutAsync("f", new MemoryStream([1, 2, 3]), 3, new PutOptions { ModifiedTime = mtime });
 
         ObjectEntry head = (await s3.HeadAsync("f"))!;
@@ -249,7 +249,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task ListAsync_LastModifiedSource_ReportsUploadTimeAndHeadAgrees()
     {
         string bucket = await Server.CreateBucketAsync();
-        await using var s3 = Assert.IsType<S3Storage>(StorageFactory.Default.Create(Server.Url(bucket, "lm/") + "&mtime=lastmodified"));
+        await using S3Storage s3 = Assert.IsType<S3Storage>(StorageFactory.Default.Create(Server.Url(bucket, "lm/") + "&mtime=lastmodified"));
         var mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero);
         DateTimeOffset before = DateTimeOffset.UtcNow.AddMinutes(-5);
         await s3.PutAsync("f", new MemoryStream([1]), 1, new PutOptions { ModifiedTime = mtime });
@@ -286,7 +286,7 @@ public class S3StorageTests(RadosgwFixture fixture)
         await source.PutAsync("large", new MemoryStream(large), large.Length, new PutOptions { ModifiedTime = mtime });
         Assert.True(destination.CanCopyFrom(source));
 
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         await using S3Storage destinationViaProxy = new(S3Location.Parse(Server.Url(destination.Location.Bucket, "dst/", proxy.Endpoint)), Small);
         await using S3Storage sourceViaProxy = new(S3Location.Parse(Server.Url(source.Location.Bucket, "src/", proxy.Endpoint)), Small);
         foreach (ObjectEntry entry in await ToListAsync(sourceViaProxy.ListAsync(new ListOptions())))
@@ -358,7 +358,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task PutAsync_SmallBody_SendsNoExpectContinue_LargerSingleBodyDoes()
     {
         string bucket = await Server.CreateBucketAsync("expect");
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "e/", proxy.Endpoint)), Small);
 
         await s3.PutAsync("small", new MemoryStream(RandomBytes(4096)), 4096, new PutOptions());
@@ -374,7 +374,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task PutAsync_OverPlainHttp_SignsWholeBodiesWithoutChunkEncoding()
     {
         string bucket = await Server.CreateBucketAsync("signing");
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "s/", proxy.Endpoint)), Small);
         byte[] single = RandomBytes((2 * MiB) + 1);
         byte[] multipart = RandomBytes((11 * MiB) + 7);
@@ -406,12 +406,12 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task AnyOperation_WrongSecret_FailsFastWithAccessDeniedAndNoSecretInMessage()
     {
         string bucket = await Server.CreateBucketAsync("deny");
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         const string Secret = "WrongSecretValue0123456789";
         string url = $"s3://{Server.AccessKey}:{Secret}@{bucket}/p/?endpoint={proxy.Endpoint.GetLeftPart(UriPartial.Authority)}";
         await using S3Storage s3 = new(S3Location.Parse(url), Small);
 
-        var e = await Assert.ThrowsAsync<StorageException>(() => ToListAsync(s3.ListAsync(new ListOptions())));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => ToListAsync(s3.ListAsync(new ListOptions())));
 
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
         Assert.Equal(1, proxy.Requests);
@@ -427,7 +427,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task ListAsync_MissingBucket_FailsWithNotFoundNamingBucketAndEndpoint()
     {
         await using S3Storage s3 = new(S3Location.Parse(Server.Url("no-such-bucket-ferry")), Small);
-        var e = await Assert.ThrowsAsync<StorageException>(() => ToListAsync(s3.ListAsync(new ListOptions())));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => ToListAsync(s3.ListAsync(new ListOptions())));
         Assert.Equal(StorageErrorKind.NotFound, e.Kind);
         Assert.Contains("'no-such-bucket-ferry'", e.Message, StringComparison.Ordinal);
         Assert.Contains(Server.Endpoint.GetLeftPart(UriPartial.Authority), e.Message, StringComparison.Ordinal);
@@ -438,7 +438,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task OpenReadAsync_WholeObjectUpToStreamThreshold_StreamsOneGetElseRangedGets()
     {
         string bucket = await Server.CreateBucketAsync("stream");
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         await using S3Storage streaming = new(S3Location.Parse(Server.Url(bucket, "s/", proxy.Endpoint)), Small);
         await using S3Storage ranged = new(S3Location.Parse(Server.Url(bucket, "s/", proxy.Endpoint)), new S3StorageOptions { DownloadChunkSize = 1 * MiB, DownloadStreamThreshold = 0 });
         byte[] data = RandomBytes((6 * MiB) + 321);
@@ -463,7 +463,7 @@ public class S3StorageTests(RadosgwFixture fixture)
             await PutAsync(direct, "mid", data);
         }
 
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, resetRate: 0.4, seed: 3);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, resetRate: 0.4, seed: 3);
         await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "r/", proxy.Endpoint)), Small);
         for (int i = 0; i < 8; i++)
         {
@@ -477,7 +477,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task EveryOperation_ThroughFaultyProxy_Succeeds()
     {
         string bucket = await Server.CreateBucketAsync("faults");
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, failureRate: 0.2, resetRate: 0.1, seed: 7);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, failureRate: 0.2, resetRate: 0.1, seed: 7);
         await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "f/", proxy.Endpoint)), Small);
         byte[] large = RandomBytes((11 * MiB) + 7);
         var small = Enumerable.Range(0, 20).ToDictionary(i => $"k{i:D2}", i => RandomBytes(100 + i));
@@ -511,7 +511,7 @@ public class S3StorageTests(RadosgwFixture fixture)
         // reserved characters must reach the server as written and be signed as sent.
         string[] keys = ["dots/../up", "dots/./here", "a//b", "q?x#y", "[br]+{c}", "semi;colon=eq&and", "sp ace", "trail.", "%2F", "ü/ß"];
         await using S3Storage s3 = await NewStorageAsync("uri/");
-        var data = keys.ToDictionary(k => k, k => Encoding.UTF8.GetBytes("content of " + k));
+        Dictionary<string, byte[]> data = keys.ToDictionary(k => k, k => Encoding.UTF8.GetBytes("content of " + k));
         foreach ((string key, byte[] bytes) in data)
         {
             await PutAsync(s3, key, bytes);
@@ -534,13 +534,13 @@ public class S3StorageTests(RadosgwFixture fixture)
             await PutAsync(writer, "k", [1, 2, 3]);
         }
 
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         const string Secret = "WrongSecretForGet0123456789";
         await using S3Storage denied = new(S3Location.Parse($"s3://{Server.AccessKey}:{Secret}@{bucket}/p/?endpoint={proxy.Endpoint.GetLeftPart(UriPartial.Authority)}"), Small);
         await using S3Storage noBucket = new(S3Location.Parse(Server.Url("no-such-bucket-get", "p/")), Small);
 
-        var e = await Assert.ThrowsAsync<StorageException>(() => denied.OpenReadAsync("k"));
-        var missing = await Assert.ThrowsAsync<StorageException>(() => noBucket.OpenReadAsync("k"));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => denied.OpenReadAsync("k"));
+        StorageException missing = await Assert.ThrowsAsync<StorageException>(() => noBucket.OpenReadAsync("k"));
 
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
         Assert.Contains("credentials were refused", e.Message, StringComparison.Ordinal);
@@ -562,7 +562,7 @@ public class S3StorageTests(RadosgwFixture fixture)
         await stream.ReadExactlyAsync(start);
 
         await PutAsync(s3, "o", RandomBytes(3 * MiB));
-        var e = await Assert.ThrowsAsync<StorageException>(async () => await stream.CopyToAsync(Stream.Null));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(async () => await stream.CopyToAsync(Stream.Null));
 
         Assert.Equal(first.AsSpan(0, 10).ToArray(), start);
         Assert.Contains("PreconditionFailed", e.Message, StringComparison.Ordinal);

@@ -88,7 +88,7 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         Dictionary<string, byte[]> tree = WriteTree(local);
         int empty = tree.Values.Count(v => v.Length == 0);
         string bucket = await Server.CreateBucketAsync("noop");
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "n/", proxy.Endpoint)), Small);
         IObjectStorage source = StorageFactory.Default.Create(local + "/");
         await SyncAsync(source, s3, new SyncOptions());
@@ -129,7 +129,7 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
             await SyncAsync(StorageFactory.Default.Create(local + "/"), seed, new SyncOptions());
         }
 
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint);
         await using S3Storage source = new(S3Location.Parse(Server.Url(from, "p/", proxy.Endpoint)), Small);
         await using S3Storage destination = new(S3Location.Parse(Server.Url(to, "q/", proxy.Endpoint)), Small);
         SyncResult result = await SyncAsync(source, destination, new SyncOptions());
@@ -150,7 +150,7 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         string local = NewDirectory();
         Dictionary<string, byte[]> tree = WriteTree(local);
         string bucket = await Server.CreateBucketAsync("fault");
-        await using var proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, failureRate: 0.2, resetRate: 0.1, seed: 11);
+        await using FaultInjectingProxy proxy = await FaultInjectingProxy.StartAsync(Server.Endpoint, failureRate: 0.2, resetRate: 0.1, seed: 11);
         await using S3Storage s3 = new(S3Location.Parse(Server.Url(bucket, "x/", proxy.Endpoint)), Small);
 
         SyncResult up = await SyncAsync(StorageFactory.Default.Create(local + "/"), s3, new SyncOptions());
@@ -206,8 +206,8 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         }
 
         var recording = new RecordingStorage(source);
-        var parallel = await RunAsync("par/", recording, 3);
-        var single = await RunAsync("one/", source, 1);
+        (string[] Keys, long Copied, long Deleted, long Scanned) parallel = await RunAsync("par/", recording, 3);
+        (string[] Keys, long Copied, long Deleted, long Scanned) single = await RunAsync("one/", source, 1);
 
         Assert.Equal(keys, parallel.Keys);
         Assert.Equal(single.Keys, parallel.Keys);

@@ -121,7 +121,7 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
         List<SftpName> names = await _channel.ReadWholeDirectoryAsync(_dir + "/d", default);
         Assert.Equal(["a", "b c", "é"], names.Select(n => n.FileName).Order(StringComparer.Ordinal));
 
-        var notEmpty = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.RmDirAsync(_dir + "/d", default));
+        SftpStatusException notEmpty = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.RmDirAsync(_dir + "/d", default));
         Assert.Equal(SftpStatusCode.Failure, notEmpty.Status);
         foreach (SftpName n in names)
         {
@@ -158,7 +158,7 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
     [Fact]
     public async Task Status_MissingPath_IsNotFound_ForbiddenPath_IsAccessDenied()
     {
-        var missing = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.StatAsync(_dir + "/nope", default));
+        SftpStatusException missing = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.StatAsync(_dir + "/nope", default));
         Assert.Equal(SftpStatusCode.NoSuchFile, missing.Status);
         Assert.Equal(StorageErrorKind.NotFound, missing.Kind);
         Assert.Contains("nope", missing.Message);
@@ -168,13 +168,13 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
         File.SetUnixFileMode(secret, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         if (_server.User == SshdServer.DedicatedUser)
         {
-            var denied = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.OpenAsync(secret, SftpOpenFlags.Read, SftpAttributes.Empty, default));
+            SftpStatusException denied = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.OpenAsync(secret, SftpOpenFlags.Read, SftpAttributes.Empty, default));
             Assert.Equal(StorageErrorKind.AccessDenied, denied.Kind);
         }
         else
         {
             File.SetUnixFileMode(secret, UnixFileMode.None);
-            var denied = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.OpenAsync(secret, SftpOpenFlags.Read, SftpAttributes.Empty, default));
+            SftpStatusException denied = await Assert.ThrowsAsync<SftpStatusException>(() => _channel.OpenAsync(secret, SftpOpenFlags.Read, SftpAttributes.Empty, default));
             Assert.Equal(StorageErrorKind.AccessDenied, denied.Kind);
         }
     }
@@ -187,7 +187,7 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
             await File.WriteAllTextAsync($"{_dir}/n{i}", new string('x', i));
         }
 
-        var tasks = Enumerable.Range(0, 200).Select(i => Task.Run(() => _channel.StatAsync($"{_dir}/n{i % 20}", default))).ToArray();
+        Task<SftpAttributes>[] tasks = Enumerable.Range(0, 200).Select(i => Task.Run(() => _channel.StatAsync($"{_dir}/n{i % 20}", default))).ToArray();
         SftpAttributes[] results = await Task.WhenAll(tasks);
         for (int i = 0; i < results.Length; i++)
         {
@@ -251,7 +251,7 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
 
         Exception? failed = await window.DrainAsync();
         await _channel.CloseAsync(handle, default);
-        var status = Assert.IsType<SftpStatusException>(failed);
+        SftpStatusException status = Assert.IsType<SftpStatusException>(failed);
         Assert.Contains("write", status.Message, StringComparison.Ordinal);
         Assert.Equal("x", await File.ReadAllTextAsync(path));
     }
@@ -278,7 +278,7 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
             ssh.WaitForExit();
         }
 
-        var error = await Assert.ThrowsAnyAsync<StorageException>(() => channel.StatAsync(_dir, default));
+        StorageException error = await Assert.ThrowsAnyAsync<StorageException>(() => channel.StatAsync(_dir, default));
         Assert.Equal(StorageErrorKind.Transient, error.Kind);
         Assert.False(channel.IsAlive);
         await channel.DisposeAsync();

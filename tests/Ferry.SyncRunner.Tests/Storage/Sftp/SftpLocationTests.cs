@@ -19,7 +19,7 @@ public sealed class SftpLocationTests
     [InlineData("bob@host:2200:/srv/a:b", "host", 2200, "bob", null, "/srv/a:b")]
     public void Parse_BothForms_ExtractsParts(string url, string host, int? port, string? user, string? password, string path)
     {
-        SftpLocation location = SftpLocation.Parse(url);
+        var location = SftpLocation.Parse(url);
         Assert.Equal(host, location.Host);
         Assert.Equal(port, location.Port);
         Assert.Equal(user, location.User);
@@ -31,7 +31,7 @@ public sealed class SftpLocationTests
     [Fact]
     public void Parse_ScpFormWithoutUser_UsesSshDefaultUser()
     {
-        SftpLocation location = SftpLocation.Parse("backup-host:/srv/");
+        var location = SftpLocation.Parse("backup-host:/srv/");
         Assert.Null(location.User);
         Assert.Equal("backup-host", location.Host);
         Assert.Equal("/srv/", location.Path);
@@ -41,15 +41,15 @@ public sealed class SftpLocationTests
     [Fact]
     public void Parse_QueryOverrides_SetIdentityAndKnownHosts()
     {
-        SftpLocation a = SftpLocation.Parse("sftp://u@h:2022/d?identity=%2Fk%2Fid&known-hosts=/k/kh");
+        var a = SftpLocation.Parse("sftp://u@h:2022/d?identity=%2Fk%2Fid&known-hosts=/k/kh");
         Assert.Equal("/k/id", a.IdentityFile);
         Assert.Equal("/k/kh", a.KnownHostsFile);
 
-        SftpLocation b = SftpLocation.Parse("u@h:/d?known-hosts=/k/kh");
+        var b = SftpLocation.Parse("u@h:/d?known-hosts=/k/kh");
         Assert.Equal("/d", b.Path);
         Assert.Equal("/k/kh", b.KnownHostsFile);
 
-        SftpLocation c = SftpLocation.Parse("u@h:/what?not=mine");
+        var c = SftpLocation.Parse("u@h:/what?not=mine");
         Assert.Equal("/what?not=mine", c.Path); // an unknown query in the juicefs form is part of the path
     }
 
@@ -75,7 +75,7 @@ public sealed class SftpLocationTests
     [InlineData("bob@h:rel", "sftp://bob@h/~/rel")]
     public void DisplayName_MasksPassword(string url, string display)
     {
-        SftpLocation location = SftpLocation.Parse(url);
+        var location = SftpLocation.Parse(url);
         Assert.Equal(display, location.DisplayName);
         Assert.DoesNotContain("hunter2", location.ToString());
     }
@@ -83,7 +83,7 @@ public sealed class SftpLocationTests
     [Fact]
     public void DisplayName_RoundTripsThroughParse()
     {
-        SftpLocation location = SftpLocation.Parse("sftp://bob@h:2/a%20b/?identity=/i&known-hosts=/k");
+        var location = SftpLocation.Parse("sftp://bob@h:2/a%20b/?identity=/i&known-hosts=/k");
         Assert.Equal(location with { IdentityFile = null, KnownHostsFile = null }, SftpLocation.Parse(location.DisplayName));
         Assert.Equal("sftp://bob@h:2/a b/", location.DisplayName);
     }

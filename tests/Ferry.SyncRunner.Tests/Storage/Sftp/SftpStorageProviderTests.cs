@@ -24,7 +24,7 @@ public class SftpStorageProviderTests
     [Fact]
     public void CreateUrl_NotSftp_FormatErrorWithoutThePassword()
     {
-        var e = Assert.Throws<FormatException>(() => _provider.Create("sftp://bob:hunter2@h:99999/d/"));
+        FormatException e = Assert.Throws<FormatException>(() => _provider.Create("sftp://bob:hunter2@h:99999/d/"));
         Assert.DoesNotContain("hunter2", e.Message, StringComparison.Ordinal);
         Assert.Equal("SFTP location: the port must be a number from 1 to 65535.", e.Message);
     }
@@ -37,7 +37,7 @@ public class SftpStorageProviderTests
             Sftp = new SftpEndpoint { Host = "h", User = "u", Path = "backup", CredentialsSecretRef = new SftpCredentialsSecretRef { Name = "s" } },
         };
 
-        await using var sftp = Assert.IsType<SftpStorage>(_provider.Create(endpoint, new SyncJobSide(false, n => n == "FERRY_SOURCE_SFTP_PASSWORD" ? "pw" : null)));
+        await using SftpStorage sftp = Assert.IsType<SftpStorage>(_provider.Create(endpoint, new SyncJobSide(false, n => n == "FERRY_SOURCE_SFTP_PASSWORD" ? "pw" : null)));
 
         Assert.Equal(("backup/", "pw", null), (sftp.Location.Path, sftp.Location.Password, sftp.Location.IdentityFile));
     }
@@ -47,7 +47,7 @@ public class SftpStorageProviderTests
     {
         var endpoint = new Endpoint { Sftp = new SftpEndpoint { Host = "h", User = "u", CredentialsSecretRef = new SftpCredentialsSecretRef { Name = "missing-keys" } } };
 
-        var e = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(false, _ => null)));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => _provider.Create(endpoint, new SyncJobSide(false, _ => null)));
 
         Assert.Equal("the source SFTP Secret missing-keys gives neither a private key nor a password", e.Message);
     }

@@ -83,7 +83,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     [Fact]
     public async Task OpenRead_Missing_IsNotFound()
     {
-        var e = await Assert.ThrowsAnyAsync<StorageException>(() => _storage.OpenReadAsync("nope"));
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(() => _storage.OpenReadAsync("nope"));
         Assert.Equal(StorageErrorKind.NotFound, e.Kind);
         Assert.Contains("nope", e.Message);
     }
@@ -128,7 +128,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     [Fact]
     public async Task Put_SizeMismatch_FailsAndLeavesNothing()
     {
-        var e = await Assert.ThrowsAnyAsync<StorageException>(() => _storage.PutAsync("m", new MemoryStream(new byte[10]), 11, new PutOptions()));
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(() => _storage.PutAsync("m", new MemoryStream(new byte[10]), 11, new PutOptions()));
         Assert.Equal(StorageErrorKind.Invalid, e.Kind);
         Assert.Empty(Directory.GetFiles(_root));
     }
@@ -176,7 +176,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
             string? end = rng.Next(3) == 0 ? null : bounds[rng.Next(bounds.Length)];
             bool recursive = rng.Next(2) == 0;
             var options = new ListOptions { Prefix = prefix, Start = start, End = end, Recursive = recursive };
-            List<string> expected = all
+            var expected = all
                 .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && new KeyRange(start, end).Contains(k))
                 .Where(k => recursive || k.IndexOf('/', prefix.Length) is int s && (s < 0 || s == k.Length - 1))
                 .ToList();
@@ -195,7 +195,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
             }
         }
 
-        await using SftpStorage fresh = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")));
+        await using var fresh = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")));
         List<ObjectEntry> listed = await ToListAsync(fresh.ListAsync(new ListOptions { Start = "d7/", End = "d8/" }));
         Assert.Equal(["d7/", "d7/f0", "d7/f1", "d7/f2"], listed.Select(e => e.Key));
         int requests = fresh.Channels.Sum(c => c.RequestsSent);
@@ -210,7 +210,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
             await PutAsync($"d{d}/sub/f", "v", new PutOptions());
         }
 
-        await using SftpStorage fresh = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")));
+        await using var fresh = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")));
         Assert.Equal(["d7/sub/f"], (await ToListAsync(fresh.ListAsync(new ListOptions { Prefix = "d7/sub/f" }))).Select(e => e.Key));
         int requests = fresh.Channels.Sum(c => c.RequestsSent);
         Assert.True(requests <= 7, $"{requests} requests"); // realpath ×2, then opendir, readdir ×2, close of d7/sub/ only
@@ -220,7 +220,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     [Fact]
     public async Task List_MissingRoot_IsEmpty()
     {
-        await using SftpStorage missing = new SftpStorage(SftpLocation.Parse(_server.UrlFor("no-such-dir-" + _name + "/")));
+        await using var missing = new SftpStorage(SftpLocation.Parse(_server.UrlFor("no-such-dir-" + _name + "/")));
         Assert.Empty(await ToListAsync(missing.ListAsync(new ListOptions())));
     }
 
@@ -304,7 +304,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     public async Task DeleteAsync_FilesDirectoriesAndMissingKeys()
     {
         await PutAsync("d/f", "x", new PutOptions());
-        var notEmpty = await Assert.ThrowsAnyAsync<StorageException>(() => _storage.DeleteAsync("d/"));
+        StorageException notEmpty = await Assert.ThrowsAnyAsync<StorageException>(() => _storage.DeleteAsync("d/"));
         Assert.Equal(StorageErrorKind.Invalid, notEmpty.Kind);
         await _storage.DeleteAsync("d/f");
         await _storage.DeleteAsync("d/f"); // missing: not an error
@@ -403,7 +403,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
                 truncate.SetLength(1024 * 1024 + 1000); // the listing said 2 MiB; the WRITEs past this point find no bytes
             }
 
-            var e = await Assert.ThrowsAsync<StorageException>(() => _storage.PutAsync("shrunk.bin", source, data.Length, new PutOptions()));
+            StorageException e = await Assert.ThrowsAsync<StorageException>(() => _storage.PutAsync("shrunk.bin", source, data.Length, new PutOptions()));
             Assert.Equal(StorageErrorKind.Invalid, e.Kind);
         }
 
@@ -426,7 +426,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         await using (Stream source = await files.OpenReadAsync("grows.bin"))
         {
             await File.AppendAllTextAsync(path, "0123456789");
-            var e = await Assert.ThrowsAsync<StorageException>(() => _storage.PutAsync("grown.bin", source, 300_000, new PutOptions()));
+            StorageException e = await Assert.ThrowsAsync<StorageException>(() => _storage.PutAsync("grown.bin", source, 300_000, new PutOptions()));
             Assert.Equal(StorageErrorKind.Invalid, e.Kind);
             Assert.Contains("300010", e.Message, StringComparison.Ordinal);
         }
@@ -463,7 +463,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         string sub = "ferry-home-" + Guid.NewGuid().ToString("N")[..8];
         string url = $"{_server.User}@{_server.Host}:{_server.Port}:{sub}/?identity={_server.IdentityFile}&known-hosts={_server.KnownHostsFile}";
-        await using SftpStorage home = new SftpStorage(SftpLocation.Parse(url));
+        await using var home = new SftpStorage(SftpLocation.Parse(url));
         await home.PutAsync("f", new MemoryStream("h"u8.ToArray()), 1, new PutOptions());
         Assert.Equal(["f"], (await ToListAsync(home.ListAsync(new ListOptions()))).Select(e => e.Key));
         string path = await home.PathOfAsync("f", default);
@@ -478,9 +478,9 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         string wrong = Path.Combine(_server.Directory, "wrong_known_hosts");
         string otherKey = (await File.ReadAllTextAsync(_server.IdentityFile + ".pub")).Trim(); // a key that is not the host's
         await File.WriteAllTextAsync(wrong, $"[127.0.0.1]:{_server.Port} {otherKey}\n");
-        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={wrong}"));
+        await using var storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={wrong}"));
 
-        var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
         Assert.Contains("known_hosts", e.Message);
         Assert.Contains("Host key verification failed", e.Message);
@@ -492,8 +492,8 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         string empty = Path.Combine(_server.Directory, "empty_known_hosts");
         await File.WriteAllTextAsync(empty, "");
-        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={empty}"));
-        var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
+        await using var storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={empty}"));
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
         Assert.Equal("", await File.ReadAllTextAsync(empty)); // nothing was accepted blindly
     }
@@ -508,8 +508,8 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
             await p.WaitForExitAsync();
         }
 
-        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={otherKey}&known-hosts={_server.KnownHostsFile}"));
-        var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
+        await using var storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={otherKey}&known-hosts={_server.KnownHostsFile}"));
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
         Assert.Contains("Permission denied", e.Message);
     }
@@ -524,7 +524,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         var location = SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{port}/x/?identity={_server.IdentityFile}&known-hosts={_server.KnownHostsFile}");
         await using var storage = new SftpStorage(location, new SftpStorageOptions { ConnectTimeoutSeconds = 1 });
 
-        var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("k"));
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("k"));
         Assert.True(e.IsTransient, e.Message);
         Assert.Contains("127.0.0.1", e.Message);
         (await accepted).Dispose();
@@ -535,7 +535,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         await using SshdServer own = await SshdServer.StartAsync();
         string root = Path.Combine(own.DataDirectory, "kill");
-        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse(own.UrlFor("kill/")));
+        await using var storage = new SftpStorage(SftpLocation.Parse(own.UrlFor("kill/")));
         var gate = new GatedStream(new byte[8_000_000], releaseAfter: 3_000_000);
         Task put = storage.PutAsync("victim.bin", gate, 8_000_000, new PutOptions());
         await gate.Paused.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -543,12 +543,12 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
 
         own.KillProcesses();
         gate.Release.SetResult();
-        var e = await Assert.ThrowsAnyAsync<StorageException>(() => put);
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(() => put);
         Assert.Equal(StorageErrorKind.Transient, e.Kind);
         Assert.Contains("lost", e.Message);
         Assert.False(File.Exists(Path.Combine(root, "victim.bin")));
 
-        var again = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("victim.bin")); // server gone: reconnect fails
+        StorageException again = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("victim.bin")); // server gone: reconnect fails
         Assert.True(again.IsTransient, again.Message);
     }
 
@@ -556,13 +556,13 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     public async Task ReadWhileSessionKilled_FailsTransient()
     {
         await using SshdServer own = await SshdServer.StartAsync();
-        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse(own.UrlFor()));
+        await using var storage = new SftpStorage(SftpLocation.Parse(own.UrlFor()));
         await storage.PutAsync("r.bin", new MemoryStream(new byte[4_000_000]), 4_000_000, new PutOptions());
         await using Stream s = await storage.OpenReadAsync("r.bin");
         byte[] buffer = new byte[100_000];
         await s.ReadExactlyAsync(buffer);
         Assert.True(own.KillSessions() > 0);
-        var e = await Assert.ThrowsAnyAsync<StorageException>(async () =>
+        StorageException e = await Assert.ThrowsAnyAsync<StorageException>(async () =>
         {
             while (await s.ReadAsync(buffer) > 0)
             {
@@ -574,7 +574,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     [Fact]
     public async Task Create_PasswordUrl_DisplayNameMasked()
     {
-        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse("\"bob:hunter2\"@h:/d"));
+        await using var storage = new SftpStorage(SftpLocation.Parse("\"bob:hunter2\"@h:/d"));
         Assert.DoesNotContain("hunter2", storage.DisplayName);
         Assert.Equal("sftp://bob:***@h/d", storage.DisplayName);
         Assert.Equal(StorageCapabilities.Directories | StorageCapabilities.Modes | StorageCapabilities.Symlinks | StorageCapabilities.ModifiedTimes, storage.Capabilities);
@@ -620,7 +620,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         try
         {
-            using Process p = Process.GetProcessById(pid);
+            using var p = Process.GetProcessById(pid);
             return !p.HasExited;
         }
         catch (ArgumentException)

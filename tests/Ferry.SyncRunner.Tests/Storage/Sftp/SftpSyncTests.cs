@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Ferry.SyncRunner.Cli;
@@ -91,7 +92,7 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
         Directory.CreateDirectory(src);
         string[] packages = Directory.GetDirectories("/usr/share/doc").Where(d => Path.GetFileName(d)[0] is 'a' or 'b').ToArray();
         Assert.True(packages.Length >= 5, "expected a real /usr/share/doc tree");
-        using (var cp = System.Diagnostics.Process.Start("cp", ["-a", .. packages, src + "/"])!)
+        using (Process cp = System.Diagnostics.Process.Start("cp", ["-a", .. packages, src + "/"])!)
         {
             await cp.WaitForExitAsync();
             Assert.Equal(0, cp.ExitCode);

@@ -10,7 +10,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public void AcquireAsync_BelowDepth_CompletesAtOnceAndCounts()
     {
-        using var window = Window(3);
+        using SftpWriteWindow window = Window(3);
         for (int i = 0; i < 3; i++)
         {
             Assert.True(window.AcquireAsync(default).IsCompletedSuccessfully);
@@ -23,7 +23,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task AcquireAsync_WindowFull_WakesOnlyOnceHalfHasDrained()
     {
-        using var window = await FullWindowAsync(8);
+        using SftpWriteWindow window = await FullWindowAsync(8);
 
         Task waiting = window.AcquireAsync(default).AsTask();
         for (int i = 0; i < 3; i++)
@@ -42,7 +42,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task OnReply_ErrorStatus_FailsTheNextAcquireAndTheDrain()
     {
-        using var window = Window(4);
+        using SftpWriteWindow window = Window(4);
         await window.AcquireAsync(default);
         await window.AcquireAsync(default);
         window.OnReply(Status(4)); // SSH_FX_FAILURE
@@ -56,7 +56,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task OnReply_ErrorWhileWriterWaits_WakesItAtOnce()
     {
-        using var window = await FullWindowAsync(8);
+        using SftpWriteWindow window = await FullWindowAsync(8);
 
         Task waiting = window.AcquireAsync(default).AsTask();
         window.OnReply(Status(4));
@@ -66,7 +66,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task DrainAsync_WaitsForEveryReplyOrSessionFailure()
     {
-        using var window = Window(4);
+        using SftpWriteWindow window = Window(4);
         for (int i = 0; i < 3; i++)
         {
             await window.AcquireAsync(default);
@@ -87,7 +87,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task Release_UnsentSlot_IsGivenBackWithoutError()
     {
-        using var window = Window(1);
+        using SftpWriteWindow window = Window(1);
         await window.AcquireAsync(default);
         window.Release();
         Assert.Equal(0, window.InFlight);
@@ -98,7 +98,7 @@ public sealed class SftpWriteWindowTests
     [Fact]
     public async Task AcquireAsync_Cancelled_ThrowsWithoutTakingASlot()
     {
-        using var window = Window(1);
+        using SftpWriteWindow window = Window(1);
         await window.AcquireAsync(default);
         using var cancel = new CancellationTokenSource();
         Task waiting = window.AcquireAsync(cancel.Token).AsTask();

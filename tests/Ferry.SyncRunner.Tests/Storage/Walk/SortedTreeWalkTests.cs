@@ -14,7 +14,7 @@ public class SortedTreeWalkTests
         var rng = new Random(14);
         for (int run = 0; run < 300; run++)
         {
-            FakeTree tree = FakeTree.FromFiles(Enumerable.Range(0, rng.Next(1, 25)).Select(_ => RandomKey(rng)));
+            var tree = FakeTree.FromFiles(Enumerable.Range(0, rng.Next(1, 25)).Select(_ => RandomKey(rng)));
             List<string> all = tree.AllKeys();
             string[] bounds = [.. all.SelectMany(k => new[] { k, k[..rng.Next(k.Length + 1)] }), "", "\U0001F601"];
             string prefix = rng.Next(3) == 0 ? bounds[rng.Next(bounds.Length)] : "";
@@ -25,7 +25,7 @@ public class SortedTreeWalkTests
 
             List<string> listed = [.. (await ToListAsync(tree, options)).Select(e => e.Key)];
 
-            List<string> expected = all
+            var expected = all
                 .Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !(k == prefix && k.EndsWith('/')) && new KeyRange(start, end).Contains(k))
                 .Where(k => recursive || k.IndexOf('/', prefix.Length) is int s && (s < 0 || s == k.Length - 1))
                 .ToList();
@@ -45,7 +45,7 @@ public class SortedTreeWalkTests
     [Fact]
     public async Task ListAsync_DeepPrefix_StartsInItsDirectory()
     {
-        FakeTree tree = FakeTree.FromFiles(["a/b/c", "a/b/d", "a/x", "z"]);
+        var tree = FakeTree.FromFiles(["a/b/c", "a/b/d", "a/x", "z"]);
 
         Assert.Equal(["a/b/c"], (await ToListAsync(tree, new ListOptions { Prefix = "a/b/c" })).Select(e => e.Key));
         Assert.Equal(["a/b/"], tree.ReadKeys);
@@ -54,7 +54,7 @@ public class SortedTreeWalkTests
     [Fact]
     public async Task ListAsync_PrefixBehindAFollowedLink_WalksFromTheRoot()
     {
-        FakeTree tree = FakeTree.FromFiles(["real/f"]);
+        var tree = FakeTree.FromFiles(["real/f"]);
         tree.Link("", "via", "/r/real"); // via -> real
 
         List<ObjectEntry> listed = await ToListAsync(tree, new ListOptions { Prefix = "via/" });
@@ -66,7 +66,7 @@ public class SortedTreeWalkTests
     [Fact]
     public async Task ListAsync_LinksLeadingToEachOther_EachDirectoryEnteredOncePerPath()
     {
-        FakeTree tree = FakeTree.FromFiles(["a/f", "b/g"]);
+        var tree = FakeTree.FromFiles(["a/f", "b/g"]);
         tree.Link("a/", "x", "/r/b"); // a/x -> b
         tree.Link("b/", "y", "/r/a"); // b/y -> a
 
@@ -79,11 +79,11 @@ public class SortedTreeWalkTests
     [Fact]
     public async Task ListAsync_UnreadableDirectory_FailsUnlessReachedThroughALink()
     {
-        FakeTree tree = FakeTree.FromFiles(["locked/f", "open/g"]);
+        var tree = FakeTree.FromFiles(["locked/f", "open/g"]);
         tree.Link("", "via", "/r/locked");
         tree.Unreadable.Add("/r/locked");
 
-        var e = await Assert.ThrowsAsync<StorageException>(() => ToListAsync(tree, new ListOptions()));
+        StorageException e = await Assert.ThrowsAsync<StorageException>(() => ToListAsync(tree, new ListOptions()));
         List<ObjectEntry> outsideIt = await ToListAsync(tree, new ListOptions { Start = "open/" });
 
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
@@ -93,7 +93,7 @@ public class SortedTreeWalkTests
     [Fact]
     public async Task ListAsync_MissingRootOrPrefixDirectory_IsEmpty()
     {
-        FakeTree tree = FakeTree.FromFiles(["a/f"]);
+        var tree = FakeTree.FromFiles(["a/f"]);
 
         Assert.Empty(await ToListAsync(tree, new ListOptions { Prefix = "nope/x" }));
         tree.RootMissing = true;
@@ -208,7 +208,7 @@ public class SortedTreeWalkTests
             string? real = "/r";
             foreach (string part in directoryKey.TrimEnd('/').Split('/'))
             {
-                real = _directories.TryGetValue(real, out var entries) ? entries.FirstOrDefault(e => e.Name == part).Directory : null;
+                real = _directories.TryGetValue(real, out List<(string Name, string? Directory, bool Link)>? entries) ? entries.FirstOrDefault(e => e.Name == part).Directory : null;
                 if (real is null)
                 {
                     break;
@@ -226,7 +226,7 @@ public class SortedTreeWalkTests
                 throw new StorageException(StorageErrorKind.AccessDenied, $"list {directoryKey}: permission denied");
             }
 
-            if (!_directories.TryGetValue(realPath, out var entries))
+            if (!_directories.TryGetValue(realPath, out List<(string Name, string? Directory, bool Link)>? entries))
             {
                 return new((List<TreeEntry>?)null);
             }
