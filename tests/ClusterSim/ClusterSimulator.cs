@@ -67,7 +67,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
         options ??= new SimulatorOptions();
         X509Certificate2? certificate = options.UseHttps ? CreateCertificate() : null;
         X509Certificate2 inClusterCertificate = certificate ?? SharedInClusterCertificate.Value;
-        var store = new ClusterStore(options.TimeProvider, options.WatchHistorySize, options.Kubelet, inClusterCertificate.ExportCertificatePem());
+        var store = new ClusterStore(options.Time, options.WatchHistorySize, options.Kubelet, inClusterCertificate.ExportCertificatePem());
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "ClusterSim", ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
@@ -91,7 +91,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
         string address = "";
         var auth = new ClusterAuth(store, options);
         var handler = new ApiHandler(store, options, auth, () => address, options.Token ?? DefaultToken);
-        var requests = new RequestCounter(options.TimeProvider);
+        var requests = new RequestCounter(options.Time);
         app.Use(requests.InvokeAsync);
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);

@@ -33,7 +33,7 @@ public sealed class SimulatorOptions
 
     /// <summary>The clock for timestamps, watch timeouts and bookmarks.</summary>
     /// <value><see cref="TimeProvider.System"/>.</value>
-    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     /// <summary>Fault injection, also changeable at run time through <see cref="ClusterSimulator.Faults"/>.</summary>
     /// <value>No faults.</value>

@@ -41,17 +41,17 @@ public static class ConditionListExtensions
     /// <param name="conditions">The list to change.</param>
     /// <param name="newCondition">The desired condition. Its <c>lastTransitionTime</c> is used when it is set
     /// (not <see langword="default"/>) and the status is new or flips; otherwise the current time is used.</param>
-    /// <param name="timeProvider">The clock for <c>lastTransitionTime</c>; times are truncated to whole seconds,
+    /// <param name="time">The clock for <c>lastTransitionTime</c>; times are truncated to whole seconds,
     /// the precision of <c>metav1.Time</c>.</param>
     /// <returns><see langword="true"/> if the list changed.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <remarks>apimachinery <c>meta.SetStatusCondition</c>: when the status is unchanged the transition time
     /// stays as it was, even if reason, message or observedGeneration change.</remarks>
-    public static bool SetCondition(this IList<V1Condition> conditions, V1Condition newCondition, TimeProvider timeProvider)
+    public static bool SetCondition(this IList<V1Condition> conditions, V1Condition newCondition, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(newCondition);
-        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(time);
 
         V1Condition? existing = conditions.FindCondition(newCondition.Type);
         if (existing is null)
@@ -61,7 +61,7 @@ public static class ConditionListExtensions
                 Type = newCondition.Type,
                 Status = newCondition.Status,
                 ObservedGeneration = newCondition.ObservedGeneration,
-                LastTransitionTime = TransitionTime(newCondition, timeProvider),
+                LastTransitionTime = TransitionTime(newCondition, time),
                 Reason = newCondition.Reason,
                 Message = newCondition.Message,
             });
@@ -72,7 +72,7 @@ public static class ConditionListExtensions
         if (existing.Status != newCondition.Status)
         {
             existing.Status = newCondition.Status;
-            existing.LastTransitionTime = TransitionTime(newCondition, timeProvider);
+            existing.LastTransitionTime = TransitionTime(newCondition, time);
             changed = true;
         }
 
@@ -119,14 +119,14 @@ public static class ConditionListExtensions
         return removed;
     }
 
-    private static DateTime TransitionTime(V1Condition condition, TimeProvider timeProvider)
+    private static DateTime TransitionTime(V1Condition condition, TimeProvider time)
     {
         if (condition.LastTransitionTime != default)
         {
             return condition.LastTransitionTime;
         }
 
-        long now = timeProvider.GetUtcNow().UtcTicks;
+        long now = time.GetUtcNow().UtcTicks;
         return new DateTime(now - (now % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
     }
 }

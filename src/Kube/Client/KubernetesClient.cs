@@ -26,22 +26,22 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
 {
     private const string JsonMediaType = "application/json";
     private readonly KubernetesTransport _transport;
-    private readonly TimeProvider _timeProvider;
+    private readonly TimeProvider _time;
     private readonly TimeSpan _requestTimeout;
     private readonly Uri _baseUri;
 
     /// <summary>Creates a client for one API server.</summary>
     /// <param name="config">Server, TLS and credentials, e.g. from <see cref="Config.KubeConfig.LoadDefault"/> or
     /// KubernetesClient's <c>BuildConfigFromConfigFile</c>.</param>
-    /// <param name="timeProvider">The clock for request timeouts; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="time">The clock for request timeouts; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="handlers">Handlers put in front of the package's HTTP handler (tests, proxies); the client disposes them.</param>
     /// <exception cref="k8s.Exceptions.KubeConfigException">The configuration has no usable host, or its client
     /// certificate or key is not valid PEM.</exception>
-    public KubernetesClient(KubernetesClientConfiguration config, TimeProvider? timeProvider = null, params DelegatingHandler[] handlers)
+    public KubernetesClient(KubernetesClientConfiguration config, TimeProvider? time = null, params DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(config);
         _transport = new KubernetesTransport(config, handlers);
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        _time = time ?? TimeProvider.System;
         _requestTimeout = config.HttpClientTimeout;
         _baseUri = _transport.BaseUri;
         DefaultNamespace = string.IsNullOrEmpty(config.Namespace) ? "default" : config.Namespace;
@@ -367,7 +367,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         bool streaming,
         CancellationToken cancellationToken)
     {
-        using CancellationTokenSource? timeout = streaming ? null : new CancellationTokenSource(_requestTimeout, _timeProvider);
+        using CancellationTokenSource? timeout = streaming ? null : new CancellationTokenSource(_requestTimeout, _time);
         using CancellationTokenSource linked = timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);

@@ -75,7 +75,7 @@ public sealed class EventRecorder
             message = message[..(MaxMessageLength - 3)] + "...";
         }
 
-        DateTimeOffset now = _options.TimeProvider.GetUtcNow();
+        DateTimeOffset now = _options.Time.GetUtcNow();
         string key = string.Join('\0', involved.Kind, involved.Metadata.NamespaceProperty, name, involved.Metadata.Uid, type, reason, message);
         try
         {

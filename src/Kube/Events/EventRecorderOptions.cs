@@ -17,5 +17,5 @@ public sealed class EventRecorderOptions
 
     /// <summary>The clock for timestamps and the aggregation window.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

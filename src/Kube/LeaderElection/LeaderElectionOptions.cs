@@ -44,5 +44,5 @@ public sealed class LeaderElectionOptions
 
     /// <summary>The clock.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -43,7 +43,7 @@ public sealed class LeaderElector
         }
 
         _logger = logger ?? NullLogger.Instance;
-        _time = options.TimeProvider;
+        _time = options.Time;
         _observer = new LeaseObserver(_time, options.LeaseDuration);
     }
 

@@ -87,7 +87,7 @@ public sealed class Informer<T>
     /// <returns>A task that completes when the informer has stopped.</returns>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        TimeProvider time = _options.TimeProvider;
+        TimeProvider time = _options.Time;
         TimeSpan backoff = _options.InitialBackoff;
         bool needList = true;
         Task resync = _options.ResyncPeriod is { } period ? ResyncLoopAsync(period, cancellationToken) : Task.CompletedTask;
@@ -310,7 +310,7 @@ public sealed class Informer<T>
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(period, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(period, _options.Time, cancellationToken).ConfigureAwait(false);
             if (!HasSynced)
             {
                 continue;

@@ -33,5 +33,5 @@ public sealed class InformerOptions
 
     /// <summary>The clock for backoff and resync.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -6,7 +6,7 @@ namespace Ferry.Kube.Runtime;
 /// until <see cref="Forget"/>; delayed adds for <c>RequeueAfter</c>.</summary>
 /// <typeparam name="TKey">The key type, usually <c>namespace/name</c> strings (see <see cref="ObjectKey"/>).</typeparam>
 /// <remarks>Semantics follow k8s.io/client-go/util/workqueue (queue with dirty and processing sets, delaying queue,
-/// ItemExponentialFailureRateLimiter). Time comes from <see cref="WorkQueueOptions.TimeProvider"/>.</remarks>
+/// ItemExponentialFailureRateLimiter). Time comes from <see cref="WorkQueueOptions.Time"/>.</remarks>
 public sealed class WorkQueue<TKey> : IDisposable
     where TKey : notnull
 {
@@ -79,7 +79,7 @@ public sealed class WorkQueue<TKey> : IDisposable
                 return;
             }
 
-            TimeProvider time = _options.TimeProvider;
+            TimeProvider time = _options.Time;
             long due = time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency);
             if (_delayed.TryGetValue(key, out (ITimer Timer, long Due) existing))
             {

@@ -13,5 +13,5 @@ public sealed class WorkQueueOptions
 
     /// <summary>The clock for delayed adds.</summary>
     /// <value>Default <see cref="TimeProvider.System"/>.</value>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

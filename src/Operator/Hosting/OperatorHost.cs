@@ -20,12 +20,12 @@ internal static class OperatorHost
     /// <param name="options">Operator settings.</param>
     /// <param name="client">The API client, or <see langword="null"/> to build one from <see cref="OperatorOptions.Kubeconfig"/>
     /// or the default chain.</param>
-    /// <param name="timeProvider">The reconciler's clock; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="time">The reconciler's clock; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="meterName">The meter of the operator's instruments; default <see cref="OperatorMetrics.MeterName"/>. Tests
     /// running several operators in one process give each its own.</param>
     /// <returns>The application.</returns>
     /// <exception cref="k8s.Exceptions.KubeConfigException">No usable configuration was found.</exception>
-    public static WebApplication Build(OperatorOptions options, IKubernetesClient? client = null, TimeProvider? timeProvider = null, string? meterName = null)
+    public static WebApplication Build(OperatorOptions options, IKubernetesClient? client = null, TimeProvider? time = null, string? meterName = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(options.Port));
@@ -53,8 +53,8 @@ internal static class OperatorHost
         client ??= new KubernetesClient(KubeConfig.LoadDefault(options.Kubeconfig));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(client);
-        builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
-        var metrics = new OperatorMetrics(timeProvider ?? TimeProvider.System, meterName ?? OperatorMetrics.MeterName);
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
+        var metrics = new OperatorMetrics(time ?? TimeProvider.System, meterName ?? OperatorMetrics.MeterName);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddOperatorTelemetry(metrics, Environment.GetEnvironmentVariable);
         builder.Services.AddSingleton<HealthState>();

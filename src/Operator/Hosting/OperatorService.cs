@@ -17,7 +17,7 @@ namespace Ferry.Operator.Hosting;
 /// <param name="options">Operator settings.</param>
 /// <param name="metrics">Metrics.</param>
 /// <param name="health">Readiness state to update.</param>
-/// <param name="timeProvider">The reconciler's clock.</param>
+/// <param name="time">The reconciler's clock.</param>
 /// <param name="lifetime">Stops the host when leadership is lost.</param>
 /// <param name="loggerFactory">Loggers.</param>
 internal sealed class OperatorService(
@@ -25,7 +25,7 @@ internal sealed class OperatorService(
     OperatorOptions options,
     OperatorMetrics metrics,
     HealthState health,
-    TimeProvider timeProvider,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : BackgroundService
 {
@@ -34,8 +34,8 @@ internal sealed class OperatorService(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var controller = new SyncJobOperator(client, options, metrics, timeProvider, loggerFactory);
-        var mirrors = new ReplicaMirrorOperator(client, controller.SyncJobs, options, metrics, timeProvider, loggerFactory);
+        var controller = new SyncJobOperator(client, options, metrics, time, loggerFactory);
+        var mirrors = new ReplicaMirrorOperator(client, controller.SyncJobs, options, metrics, time, loggerFactory);
         var informers = Task.WhenAll(controller.RunInformersAsync(stoppingToken), mirrors.RunInformersAsync(stoppingToken));
         Task RunControllersAsync(CancellationToken token) =>
             Task.WhenAll(controller.RunControllerAsync(token), mirrors.RunControllerAsync(token));

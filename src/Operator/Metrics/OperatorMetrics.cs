@@ -21,9 +21,9 @@ internal sealed class OperatorMetrics : IDisposable
     private readonly Counter<long> _statusWrites;
 
     /// <summary>Creates the instruments.</summary>
-    /// <param name="timeProvider">The clock of the time-based mirror gauges; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="time">The clock of the time-based mirror gauges; default <see cref="TimeProvider.System"/>.</param>
     /// <param name="meterName">The meter's name; default <see cref="MeterName"/>.</param>
-    public OperatorMetrics(TimeProvider? timeProvider = null, string meterName = MeterName)
+    public OperatorMetrics(TimeProvider? time = null, string meterName = MeterName)
     {
         Meter = new Meter(meterName);
         _reconciles = Meter.CreateCounter<long>("ferry_operator_reconcile_total", description: "Reconciles by controller and result (success, requeue, error).");
@@ -34,7 +34,7 @@ internal sealed class OperatorMetrics : IDisposable
         Meter.CreateObservableGauge("ferry_syncjob_objects", ObserveSyncJobObjects,
             description: "Objects counted in a SyncJob's status.progress, by state (scanned, copied, skipped, deleted, excluded, failed).");
         Meter.CreateObservableGauge("ferry_syncjob_copied_bytes", ObserveSyncJobBytes, unit: "By", description: "Bytes a SyncJob has copied (status.progress.copiedBytes).");
-        MirrorMetrics.Register(Meter, () => Mirrors?.Invoke() ?? [], timeProvider ?? TimeProvider.System);
+        MirrorMetrics.Register(Meter, () => Mirrors?.Invoke() ?? [], time ?? TimeProvider.System);
     }
 
     /// <summary>The meter the instruments belong to.</summary>

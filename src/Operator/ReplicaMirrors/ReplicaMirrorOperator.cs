@@ -32,19 +32,19 @@ internal sealed class ReplicaMirrorOperator
     /// <param name="syncJobs">The SyncJob informer (run by the SyncJob controller).</param>
     /// <param name="options">Operator settings.</param>
     /// <param name="metrics">The metrics to record into; the mirror gauges read this controller's cache.</param>
-    /// <param name="timeProvider">The clock of the reconciler and of the queue's delays.</param>
+    /// <param name="time">The clock of the reconciler and of the queue's delays.</param>
     /// <param name="loggerFactory">Loggers.</param>
-    public ReplicaMirrorOperator(IKubernetesClient client, Informer<SyncJob> syncJobs, OperatorOptions options, OperatorMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public ReplicaMirrorOperator(IKubernetesClient client, Informer<SyncJob> syncJobs, OperatorOptions options, OperatorMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _options = options;
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<ReplicaMirrorOperator>();
         string? ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
         _mirrors = new Informer<ReplicaMirror>(client, ApiResources.ReplicaMirrors, ns, null, loggerFactory.CreateLogger<Informer<ReplicaMirror>>());
-        _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1), TimeProvider = timeProvider });
-        var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
+        _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1), Time = time });
+        var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, Time = time },
             loggerFactory.CreateLogger<EventRecorder>());
-        _reconciler = new ReplicaMirrorReconciler(client, _mirrors, syncJobs, options, events, metrics, timeProvider, loggerFactory.CreateLogger<ReplicaMirrorReconciler>());
+        _reconciler = new ReplicaMirrorReconciler(client, _mirrors, syncJobs, options, events, metrics, time, loggerFactory.CreateLogger<ReplicaMirrorReconciler>());
 
         _mirrors.Added += m => _queue.Add(ObjectKey.Of(m));
         _mirrors.Updated += (_, m) => _queue.Add(ObjectKey.Of(m));

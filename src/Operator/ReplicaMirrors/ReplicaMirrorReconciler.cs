@@ -61,10 +61,10 @@ internal sealed class ReplicaMirrorReconciler
     /// <param name="options">Operator settings.</param>
     /// <param name="events">Writes Events on the mirrors.</param>
     /// <param name="metrics">Counts status writes.</param>
-    /// <param name="timeProvider">The clock for slots, RPO, back-off and the status write interval.</param>
+    /// <param name="time">The clock for slots, RPO, back-off and the status write interval.</param>
     /// <param name="logger">Logger.</param>
     public ReplicaMirrorReconciler(IKubernetesClient client, Informer<ReplicaMirror> mirrors, Informer<SyncJob> syncJobs, OperatorOptions options,
-        EventRecorder events, OperatorMetrics metrics, TimeProvider timeProvider, ILogger logger)
+        EventRecorder events, OperatorMetrics metrics, TimeProvider time, ILogger logger)
     {
         _client = client;
         _mirrors = mirrors;
@@ -72,10 +72,10 @@ internal sealed class ReplicaMirrorReconciler
         _options = options;
         _events = events;
         _metrics = metrics;
-        _time = timeProvider;
+        _time = time;
         _logger = logger;
         _validator = new MirrorValidator(new SpecValidator(client));
-        _limiter = new StatusWriteLimiter(options.StatusWriteInterval, timeProvider);
+        _limiter = new StatusWriteLimiter(options.StatusWriteInterval, time);
     }
 
     /// <summary>Reconciles the ReplicaMirror with key <c>namespace/name</c>.</summary>

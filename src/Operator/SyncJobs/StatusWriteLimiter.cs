@@ -5,8 +5,8 @@ namespace Ferry.Operator.SyncJobs;
 /// <summary>Allows at most one status write per key per interval; callers coalesce what changes in between and
 /// retry after the returned wait.</summary>
 /// <param name="interval">The least time between two writes of one key.</param>
-/// <param name="timeProvider">The clock.</param>
-internal sealed class StatusWriteLimiter(TimeSpan interval, TimeProvider timeProvider)
+/// <param name="time">The clock.</param>
+internal sealed class StatusWriteLimiter(TimeSpan interval, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastWrite = new(StringComparer.Ordinal);
 
@@ -16,7 +16,7 @@ internal sealed class StatusWriteLimiter(TimeSpan interval, TimeProvider timePro
     /// <returns><see langword="true"/> if the caller may write now (the write time is recorded).</returns>
     public bool TryAcquire(string key, out TimeSpan wait)
     {
-        DateTimeOffset now = timeProvider.GetUtcNow();
+        DateTimeOffset now = time.GetUtcNow();
         if (_lastWrite.TryGetValue(key, out DateTimeOffset last) && now - last < interval)
         {
             wait = interval - (now - last);
@@ -30,7 +30,7 @@ internal sealed class StatusWriteLimiter(TimeSpan interval, TimeProvider timePro
 
     /// <summary>Records a write that bypassed the limit (a terminal transition).</summary>
     /// <param name="key">The object key.</param>
-    public void Record(string key) => _lastWrite[key] = timeProvider.GetUtcNow();
+    public void Record(string key) => _lastWrite[key] = time.GetUtcNow();
 
     /// <summary>Forgets a key (its object is gone).</summary>
     /// <param name="key">The object key.</param>

@@ -32,9 +32,9 @@ internal sealed class SyncJobOperator
     /// <param name="client">The API client.</param>
     /// <param name="options">Operator settings.</param>
     /// <param name="metrics">The metrics to record into.</param>
-    /// <param name="timeProvider">The reconciler's clock (informers and queue use the system clock).</param>
+    /// <param name="time">The reconciler's clock (informers and queue use the system clock).</param>
     /// <param name="loggerFactory">Loggers.</param>
-    public SyncJobOperator(IKubernetesClient client, OperatorOptions options, OperatorMetrics metrics, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public SyncJobOperator(IKubernetesClient client, OperatorOptions options, OperatorMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory)
     {
         _options = options;
         _metrics = metrics;
@@ -44,9 +44,9 @@ internal sealed class SyncJobOperator
         _jobs = new Informer<V1Job>(client, KubeResources.Jobs, ns, new InformerOptions { LabelSelector = RunLabels.SyncJob }, loggerFactory.CreateLogger<Informer<V1Job>>());
         _leases = new Informer<V1Lease>(client, KubeResources.Leases, ns, new InformerOptions { LabelSelector = RunLabels.Run }, loggerFactory.CreateLogger<Informer<V1Lease>>());
         _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1) });
-        var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
+        var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, Time = time },
             loggerFactory.CreateLogger<EventRecorder>());
-        _reconciler = new SyncJobReconciler(client, _syncJobs, _jobs, _leases, options, events, metrics, timeProvider, loggerFactory.CreateLogger<SyncJobReconciler>());
+        _reconciler = new SyncJobReconciler(client, _syncJobs, _jobs, _leases, options, events, metrics, time, loggerFactory.CreateLogger<SyncJobReconciler>());
 
         _syncJobs.Added += s => _queue.Add(ObjectKey.Of(s));
         _syncJobs.Updated += (_, s) => _queue.Add(ObjectKey.Of(s));

@@ -65,7 +65,7 @@ internal sealed class SyncJobReconciler
     /// <param name="options">Operator settings.</param>
     /// <param name="events">Writes Events on the SyncJobs.</param>
     /// <param name="metrics">Counts status writes.</param>
-    /// <param name="timeProvider">The clock for lease expiry (from when the Lease informer delivered a record), deadlines,
+    /// <param name="time">The clock for lease expiry (from when the Lease informer delivered a record), deadlines,
     /// TTLs and the status write interval.</param>
     /// <param name="logger">Logger.</param>
     public SyncJobReconciler(
@@ -76,7 +76,7 @@ internal sealed class SyncJobReconciler
         OperatorOptions options,
         EventRecorder events,
         OperatorMetrics metrics,
-        TimeProvider timeProvider,
+        TimeProvider time,
         ILogger logger)
     {
         _client = client;
@@ -86,13 +86,13 @@ internal sealed class SyncJobReconciler
         _options = options;
         _events = events;
         _metrics = metrics;
-        _time = timeProvider;
+        _time = time;
         _logger = logger;
         _validator = new SpecValidator(client);
-        _limiter = new StatusWriteLimiter(options.StatusWriteInterval, timeProvider);
+        _limiter = new StatusWriteLimiter(options.StatusWriteInterval, time);
         _settings = new RunnerJobSettings(options.RunnerImage, options.LeaseDurationSeconds, options.RunnerServiceAccountName);
         // Lease expiry by this process's own observation: a record is seen when the informer delivers it.
-        _leaseObserver = new LeaseObserver(timeProvider, TimeSpan.FromSeconds(Math.Max(1, options.LeaseDurationSeconds)));
+        _leaseObserver = new LeaseObserver(time, TimeSpan.FromSeconds(Math.Max(1, options.LeaseDurationSeconds)));
         leases.Added += l => _leaseObserver.Observe(l);
         leases.Updated += (_, l) => _leaseObserver.Observe(l);
         leases.Deleted += _leaseObserver.Forget;

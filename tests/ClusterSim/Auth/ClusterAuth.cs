@@ -21,7 +21,7 @@ namespace Ferry.ClusterSim.Auth;
 public sealed class ClusterAuth(ClusterStore store, SimulatorOptions options) : IDisposable
 {
     /// <summary>The service-account token issuer and verifier.</summary>
-    public ServiceAccountTokens Tokens { get; } = new(options.TimeProvider);
+    public ServiceAccountTokens Tokens { get; } = new(options.Time);
 
     /// <summary>The RBAC authorizer.</summary>
     public RbacAuthorizer Authorizer { get; } = new(store);

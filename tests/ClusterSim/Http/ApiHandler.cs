@@ -31,7 +31,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             FaultInjector faults = options.Faults;
             if (faults.Latency > TimeSpan.Zero)
             {
-                await Task.Delay(faults.Latency, options.TimeProvider, ct);
+                await Task.Delay(faults.Latency, options.Time, ct);
             }
 
             UserInfo user = auth.Authenticate(request, adminToken);
@@ -388,7 +388,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         if (WantsTable(context.Request) && context.Request.Method == "GET")
         {
             JsonObject table = TableConverter.Convert(route.Type, route.Version, [obj], new JsonObject { ["resourceVersion"] = obj["metadata"]?["resourceVersion"]?.DeepClone() },
-                context.Request.Query["includeObject"].ToString(), options.TimeProvider.GetUtcNow());
+                context.Request.Query["includeObject"].ToString(), options.Time.GetUtcNow());
             await WriteAsync(context, code, table, TableContentType);
             return;
         }
@@ -434,7 +434,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         if (WantsTable(request))
         {
             JsonObject table = TableConverter.Convert(route.Type, route.Version, result.Items, doc["metadata"]!.DeepClone().AsObject(),
-                request.Query["includeObject"].ToString(), options.TimeProvider.GetUtcNow());
+                request.Query["includeObject"].ToString(), options.Time.GetUtcNow());
             await WriteAsync(context, 200, table, TableContentType);
             return;
         }
@@ -618,7 +618,7 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         bool sendInitial = IsTrue(query["sendInitialEvents"]);
         bool table = WantsTable(request);
         string includeObject = query["includeObject"].ToString();
-        TimeProvider time = options.TimeProvider;
+        TimeProvider time = options.Time;
         TimeSpan timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : options.MaxWatchTimeout;

@@ -18,7 +18,7 @@ namespace Ferry.ClusterSim.Http;
 /// <para>The standalone simulator serves the counts as JSON at <c>GET /debug/requests</c> (not counted, no token
 /// needed); <c>DELETE /debug/requests</c> resets them.</para>
 /// </remarks>
-public sealed class RequestCounter(TimeProvider timeProvider)
+public sealed class RequestCounter(TimeProvider time)
 {
     /// <summary>The path of the counts endpoint.</summary>
     public const string DebugPath = "/debug/requests";
@@ -196,7 +196,7 @@ public sealed class RequestCounter(TimeProvider timeProvider)
 
         Key key = Classify(request.Method, request.Path.Value ?? "/", request.Query["watch"]);
         Entry entry = _entries.GetOrAdd(key, _ => new Entry());
-        entry.Add(timeProvider.GetUtcNow());
+        entry.Add(time.GetUtcNow());
         try
         {
             await next(context);

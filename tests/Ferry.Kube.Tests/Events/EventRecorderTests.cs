@@ -13,7 +13,7 @@ public sealed class EventRecorderTests
     private readonly InMemoryKubernetesClient _client = new();
     private readonly V1ConfigMap _involved = new() { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "files", NamespaceProperty = "ns", Uid = "u-1", ResourceVersion = "9" } };
 
-    private EventRecorder NewRecorder() => new(_client, new EventRecorderOptions { Component = "ferry-operator", Instance = "pod-0", TimeProvider = _time });
+    private EventRecorder NewRecorder() => new(_client, new EventRecorderOptions { Component = "ferry-operator", Instance = "pod-0", Time = _time });
 
     [Fact]
     public async Task Record_SameEventTwiceWithinWindow_CountsOnOneEvent()

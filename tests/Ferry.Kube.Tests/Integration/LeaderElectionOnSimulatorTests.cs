@@ -16,7 +16,7 @@ public sealed class LeaderElectionOnSimulatorTests
         LeaseNamespace = "default",
         LeaseName = "ferry-operator",
         Identity = id,
-        TimeProvider = _time,
+        Time = _time,
         OnStartedLeading = log is null ? null : ct => { log($"{id} started"); return Task.Delay(Timeout.Infinite, ct); },
         OnStoppedLeading = log is null ? null : () => log($"{id} stopped"),
     });

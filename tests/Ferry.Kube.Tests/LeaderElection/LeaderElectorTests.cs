@@ -19,7 +19,7 @@ public sealed class LeaderElectorTests
             LeaseNamespace = "ferry-system",
             LeaseName = "ferry-operator",
             Identity = identity,
-            TimeProvider = _time,
+            Time = _time,
             OnStartedLeading = started is null ? null : ct => { started(identity); return Task.Delay(Timeout.Infinite, ct); },
             OnStoppedLeading = stopped is null ? null : () => stopped(identity),
         });
@@ -205,7 +205,7 @@ public sealed class LeaderElectorTests
             LeaseNamespace = "ferry-system",
             LeaseName = "ferry-operator",
             Identity = "b",
-            TimeProvider = _time,
+            Time = _time,
             OnNewLeader = seen.Add,
         });
         LeaderElector a = Candidate("a");

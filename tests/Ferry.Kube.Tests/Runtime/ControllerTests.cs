@@ -7,7 +7,7 @@ public sealed class ControllerTests
 {
     private readonly FakeTimeProvider _time = new();
 
-    private WorkQueue<string> NewQueue() => new(new WorkQueueOptions { TimeProvider = _time, BaseDelay = TimeSpan.FromSeconds(1) });
+    private WorkQueue<string> NewQueue() => new(new WorkQueueOptions { Time = _time, BaseDelay = TimeSpan.FromSeconds(1) });
 
     [Fact]
     public async Task Reconcile_Throws_RequeuedWithGrowingBackoffThenForgottenOnSuccess()

@@ -147,7 +147,7 @@ public sealed class InformerTests : IAsyncLifetime
                 ? StreamAsync(ctx, """{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","message":"internal error","reason":"InternalError","code":500}}""")
                 : HangAsync(ctx);
         };
-        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { Time = time, InitialBackoff = TimeSpan.FromSeconds(1) });
         using var cts = new CancellationTokenSource();
 
         Task run = informer.RunAsync(cts.Token);
@@ -169,7 +169,7 @@ public sealed class InformerTests : IAsyncLifetime
         _server.Handler = (ctx, req) => req.Query.ContainsKey("watch")
             ? HangAsync(ctx)
             : TestApiServer.WriteJsonAsync(ctx, 200, ListJson("5", null, Cm("a", 4), Cm("b", 5)));
-        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, ResyncPeriod = TimeSpan.FromMinutes(10) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { Time = time, ResyncPeriod = TimeSpan.FromMinutes(10) });
         using var cts = new CancellationTokenSource();
 
         Task run = informer.RunAsync(cts.Token);
@@ -199,7 +199,7 @@ public sealed class InformerTests : IAsyncLifetime
                 ? TestApiServer.WriteJsonAsync(ctx, 503, TestApiServer.StatusJson(503, "ServiceUnavailable", "etcd down"))
                 : TestApiServer.WriteJsonAsync(ctx, 200, ListJson("5", null, Cm("a", 5)));
         };
-        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(3) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { Time = time, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(3) });
         using var cts = new CancellationTokenSource();
 
         Task run = informer.RunAsync(cts.Token);
@@ -232,7 +232,7 @@ public sealed class InformerTests : IAsyncLifetime
 
             return Interlocked.Increment(ref watches) == 1 ? StreamAsync(ctx) : HangAsync(ctx);
         };
-        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { TimeProvider = time, InitialBackoff = TimeSpan.FromSeconds(1) });
+        Informer<V1ConfigMap> informer = NewInformer(new InformerOptions { Time = time, InitialBackoff = TimeSpan.FromSeconds(1) });
         using var cts = new CancellationTokenSource();
 
         Task run = informer.RunAsync(cts.Token);

@@ -14,7 +14,7 @@ public sealed class WorkQueuePropertyTests
 
     private static bool Run(int[] ops)
     {
-        using var queue = new WorkQueue<int>(new WorkQueueOptions { TimeProvider = new FakeTimeProvider() });
+        using var queue = new WorkQueue<int>(new WorkQueueOptions { Time = new FakeTimeProvider() });
         var modelQueue = new List<int>();
         var dirty = new HashSet<int>();
         var processing = new HashSet<int>();

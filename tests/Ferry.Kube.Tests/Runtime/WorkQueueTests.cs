@@ -9,7 +9,7 @@ public sealed class WorkQueueTests
 
     private WorkQueue<string> NewQueue(TimeSpan? baseDelay = null, TimeSpan? maxDelay = null) => new(new WorkQueueOptions
     {
-        TimeProvider = _time,
+        Time = _time,
         BaseDelay = baseDelay ?? TimeSpan.FromMilliseconds(5),
         MaxDelay = maxDelay ?? TimeSpan.FromSeconds(1000),
     });
@@ -147,7 +147,7 @@ public sealed class WorkQueueTests
     [Fact]
     public void AddRateLimited_DefaultOptions_StartAt5Milliseconds()
     {
-        using var queue = new WorkQueue<string>(new WorkQueueOptions { TimeProvider = _time });
+        using var queue = new WorkQueue<string>(new WorkQueueOptions { Time = _time });
 
         Assert.Equal(TimeSpan.FromMilliseconds(5), queue.AddRateLimited("a"));
         Assert.Equal(TimeSpan.FromMilliseconds(10), queue.AddRateLimited("a"));

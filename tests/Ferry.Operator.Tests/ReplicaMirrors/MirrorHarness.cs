@@ -60,7 +60,7 @@ public sealed class MirrorHarness : IAsyncDisposable
     public static async Task<MirrorHarness> StartAsync()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 8, 9, 59, 50, TimeSpan.Zero));
-        ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { TimeProvider = time });
+        ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Time = time });
         foreach (string crd in RepoFiles.Crds())
         {
             sim.Store.CreateFromYaml(File.ReadAllText(crd));

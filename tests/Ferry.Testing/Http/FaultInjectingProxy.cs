@@ -67,7 +67,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
 
     /// <summary>The clock <see cref="Latency"/> is measured with.</summary>
     /// <value><see cref="TimeProvider.System"/>.</value>
-    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 
     /// <summary>Requests received.</summary>
     public long Requests => Interlocked.Read(ref requests);
@@ -158,7 +158,7 @@ public sealed class FaultInjectingProxy : IAsyncDisposable
         TimeSpan latency = Latency;
         if (latency > TimeSpan.Zero)
         {
-            await Task.Delay(latency, TimeProvider, context.RequestAborted).ConfigureAwait(false);
+            await Task.Delay(latency, Time, context.RequestAborted).ConfigureAwait(false);
         }
 
         double roll;

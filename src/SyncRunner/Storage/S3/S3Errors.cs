@@ -19,7 +19,7 @@ internal static class S3Errors
 
     /// <summary>Builds the retry pipeline: exponential backoff with jitter over transient errors.</summary>
     public static ResiliencePipeline CreatePipeline(S3StorageOptions options) =>
-        new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
+        new ResiliencePipelineBuilder { TimeProvider = options.Time }
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = Math.Max(options.MaxRetries, 0) is 0 ? 1 : options.MaxRetries,

@@ -84,7 +84,7 @@ public sealed partial class S3Storage
 
     private Dictionary<string, string> MetadataFor(PutOptions options) => new(StringComparer.Ordinal)
     {
-        [S3Metadata.ModifiedTimeName] = S3Metadata.FormatModifiedTime(options.ModifiedTime ?? Options.TimeProvider.GetUtcNow()),
+        [S3Metadata.ModifiedTimeName] = S3Metadata.FormatModifiedTime(options.ModifiedTime ?? Options.Time.GetUtcNow()),
     };
 
     private StorageException SizeMismatch(string key, long size) =>

@@ -98,7 +98,7 @@ public sealed class S3StorageOptions
     }
 
     /// <summary>The clock for retry delays. <value>Default: <see cref="TimeProvider.System"/>.</value></summary>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>The part size for an object of <paramref name="size"/> bytes: <see cref="PartSize"/>, grown (in whole MiB)
     /// so the object fits in <see cref="MaximumParts"/> parts.</summary>

@@ -61,7 +61,7 @@ public sealed class ApiHandlerTests
     public async Task Table_UsesPrinterColumns()
     {
         var clock = new ManualTimeProvider();
-        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("t", size: 7));
@@ -188,7 +188,7 @@ public sealed class ApiHandlerTests
     public async Task Watch_AllowBookmarks_SendsPeriodicBookmarks()
     {
         var clock = new ManualTimeProvider();
-        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock, BookmarkInterval = TimeSpan.FromSeconds(10) });
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock, BookmarkInterval = TimeSpan.FromSeconds(10) });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
         JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
@@ -211,7 +211,7 @@ public sealed class ApiHandlerTests
     public async Task Watch_TimeoutSeconds_EndsStreamWithBookmark()
     {
         var clock = new ManualTimeProvider();
-        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock, BookmarkInterval = TimeSpan.FromHours(1) });
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock, BookmarkInterval = TimeSpan.FromHours(1) });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
         JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
@@ -345,7 +345,7 @@ public sealed class ApiHandlerTests
     public async Task Faults_DropWatchesAfter_CutsStreamsWhenTheClockPassesIt()
     {
         var clock = new ManualTimeProvider();
-        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
         JsonObject created = await http.CreateAsync(Widgets, SimHttp.Widget("a"));
@@ -373,7 +373,7 @@ public sealed class ApiHandlerTests
     public async Task Faults_Latency_DelaysAnswersUntilTheClockPassesIt()
     {
         var clock = new ManualTimeProvider();
-        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { TimeProvider = clock });
+        (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
         sim.Faults.Latency = TimeSpan.FromSeconds(2);

@@ -102,7 +102,7 @@ public sealed class RequestCounterTests
     public async Task Requests_StatusWritesApart_MinIntervalIsShortestGap()
     {
         var clock = new ManualTimeProvider();
-        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync(new SimulatorOptions { TimeProvider = clock });
+        (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
         await http.CreateAsync(Widgets, SimHttp.Widget("a"));

@@ -25,7 +25,7 @@ public class S3StorageOptionsTests
         Assert.Null(o.RequestChecksumCalculation);
         Assert.Null(o.ResponseChecksumValidation);
         Assert.Equal(TimeSpan.FromMinutes(5), o.RequestTimeout);
-        Assert.Same(TimeProvider.System, o.TimeProvider);
+        Assert.Same(TimeProvider.System, o.Time);
     }
 
     [Theory]

@@ -16,7 +16,7 @@ public sealed class FaultInjectingProxyTests
         await using FaultInjectingProxy last = await FaultInjectingProxy.StartAsync(new Uri("http://127.0.0.1:9/"), failureRate: 1);
         await using FaultInjectingProxy first = await FaultInjectingProxy.StartAsync(last.Endpoint);
         first.Latency = TimeSpan.FromMilliseconds(20);
-        first.TimeProvider = clock;
+        first.Time = clock;
         using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
 
         Task<HttpResponseMessage> response = client.GetAsync(new Uri(first.Endpoint, "bucket/key"));
@@ -44,7 +44,7 @@ public sealed class FaultInjectingProxyTests
         var clock = new FakeTimeProvider();
         await using FaultInjectingProxy last = await FaultInjectingProxy.StartAsync(new Uri("http://127.0.0.1:9/"), failureRate: 1);
         await using FaultInjectingProxy first = await FaultInjectingProxy.StartAsync(last.Endpoint);
-        first.TimeProvider = clock;
+        first.Time = clock;
         using var client = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
 
         using HttpResponseMessage answer = await client.GetAsync(new Uri(first.Endpoint, "bucket/key"));
