@@ -2,6 +2,7 @@ using Ferry.Api.Conditions;
 using Ferry.Api.Tests.Support;
 using FsCheck;
 using FsCheck.Fluent;
+using Microsoft.Extensions.Time.Testing;
 using k8s;
 using k8s.Models;
 
@@ -206,7 +207,7 @@ public sealed class ConditionListExtensionsTests
                 (string Status, string Reason) wanted = (Status: statuses[step.Status], Reason: reasons[step.Reason]);
                 bool expectChange = !model.TryGetValue(type, out (string Status, string Reason, DateTimeOffset Since) before) || before.Status != wanted.Status || before.Reason != wanted.Reason;
                 model[type] = (wanted.Status, wanted.Reason,
-                    model.TryGetValue(type, out (string Status, string Reason, DateTimeOffset Since) old) && old.Status == wanted.Status ? old.Since : clock.Now);
+                    model.TryGetValue(type, out (string Status, string Reason, DateTimeOffset Since) old) && old.Status == wanted.Status ? old.Since : clock.GetUtcNow());
 
                 bool changed = list.SetCondition(Make(type, wanted.Status, wanted.Reason), clock);
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Api.Conditions;
@@ -45,7 +46,7 @@ public sealed class ApiJsonContextTests
         job.Status = new SyncJobStatus { Phase = SyncJobPhase.Scanning, Conditions = [] };
         job.Status.Conditions.SetCondition(
             new V1Condition { Type = SyncJobConditionTypes.Progressing, Status = ConditionStatus.True, Reason = SyncJobConditionReasons.Scanning },
-            new Support.FakeTimeProvider(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero)));
+            new FakeTimeProvider(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero)));
 
         JsonNode status = JsonSerializer.SerializeToNode(job, ApiJsonContext.Default.SyncJob)!["status"]!;
 

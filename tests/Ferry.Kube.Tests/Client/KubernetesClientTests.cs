@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using System.Text.Json.Nodes;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
@@ -182,7 +183,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
             received.TrySetResult();
             await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
         };
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         using KubernetesClient client = _server.CreateClient(time);
 
         Task<V1Pod> call = client.GetAsync(KubeResources.Pods, "ns", "p");
@@ -278,7 +279,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     [Fact]
     public async Task Watch_NotSubjectToRequestTimeout()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var sent = new TaskCompletionSource();
         var finish = new TaskCompletionSource();
         _server.Handler = async (ctx, _) =>

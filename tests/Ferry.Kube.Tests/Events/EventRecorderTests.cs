@@ -2,6 +2,7 @@ using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
 using Ferry.Kube.Tests.TestSupport;
+using Ferry.Testing.Time;
 using k8s;
 using k8s.Models;
 
@@ -9,7 +10,7 @@ namespace Ferry.Kube.Tests.Events;
 
 public sealed class EventRecorderTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerCountingFakeTimeProvider _time = new();
     private readonly InMemoryKubernetesClient _client = new();
     private readonly V1ConfigMap _involved = new() { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "files", NamespaceProperty = "ns", Uid = "u-1", ResourceVersion = "9" } };
 

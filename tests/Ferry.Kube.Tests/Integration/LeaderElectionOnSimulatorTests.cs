@@ -2,6 +2,7 @@ using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.LeaderElection;
 using Ferry.Kube.Tests.TestSupport;
+using Ferry.Testing.Time;
 using k8s.Models;
 using static Ferry.Kube.LeaderElection.LeaderElector;
 
@@ -9,7 +10,7 @@ namespace Ferry.Kube.Tests.Integration;
 
 public sealed class LeaderElectionOnSimulatorTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerCountingFakeTimeProvider _time = new();
 
     private LeaderElector Candidate(IKubernetesClient client, string id, Action<string>? log = null) => new(client, new LeaderElectionOptions
     {

@@ -2,6 +2,7 @@ using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.LeaderElection;
 using Ferry.Kube.Tests.TestSupport;
+using Ferry.Testing.Time;
 using k8s;
 using k8s.Models;
 using static Ferry.Kube.LeaderElection.LeaderElector;
@@ -10,7 +11,7 @@ namespace Ferry.Kube.Tests.LeaderElection;
 
 public sealed class LeaderElectorTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerCountingFakeTimeProvider _time = new();
     private readonly InMemoryKubernetesClient _client = new();
 
     private LeaderElector Candidate(string identity, Action<string>? started = null, Action<string>? stopped = null, IKubernetesClient? client = null) =>

@@ -1,4 +1,5 @@
 using Ferry.Kube.Leases;
+using Ferry.Testing.Time;
 using k8s.Models;
 using FakeClock = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
 

@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using System.Collections.Concurrent;
 using Ferry.Kube.Client;
 using Ferry.Kube.Runtime;
@@ -128,7 +129,7 @@ public sealed class InformerTests : IAsyncLifetime
     [Fact]
     public async Task Run_ErrorEventOtherThanGone_ReachesHandlerAndRelistsAfterBackoff()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         int lists = 0;
         var secondList = new TaskCompletionSource();
         _server.Handler = (ctx, req) =>
@@ -165,7 +166,7 @@ public sealed class InformerTests : IAsyncLifetime
     [Fact]
     public async Task Run_ResyncPeriod_RedeliversEveryCachedObjectAsUpdate()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         _server.Handler = (ctx, req) => req.Query.ContainsKey("watch")
             ? HangAsync(ctx)
             : TestApiServer.WriteJsonAsync(ctx, 200, ListJson("5", null, Cm("a", 4), Cm("b", 5)));
@@ -186,7 +187,7 @@ public sealed class InformerTests : IAsyncLifetime
     [Fact]
     public async Task Run_ServerUnreachable_RetriesWithDoublingBackoffUntilItAnswers()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         int lists = 0;
         _server.Handler = (ctx, req) =>
         {
@@ -221,7 +222,7 @@ public sealed class InformerTests : IAsyncLifetime
     [Fact]
     public async Task Run_WatchClosedAtOnceWithoutEvents_BacksOffInsteadOfSpinning()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         int watches = 0;
         _server.Handler = (ctx, req) =>
         {

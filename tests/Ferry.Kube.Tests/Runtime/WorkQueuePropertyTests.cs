@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using FsCheck;
 using FsCheck.Fluent;
 using Ferry.Kube.Runtime;
@@ -14,7 +15,7 @@ public sealed class WorkQueuePropertyTests
 
     private static bool Run(int[] ops)
     {
-        using var queue = new WorkQueue<int>(new WorkQueueOptions { Time = new FakeTimeProvider() });
+        using var queue = new WorkQueue<int>(new WorkQueueOptions { Time = new TimerCountingFakeTimeProvider() });
         var modelQueue = new List<int>();
         var dirty = new HashSet<int>();
         var processing = new HashSet<int>();

@@ -1,11 +1,12 @@
 using Ferry.Kube.Runtime;
 using Ferry.Kube.Tests.TestSupport;
+using Ferry.Testing.Time;
 
 namespace Ferry.Kube.Tests.Runtime;
 
 public sealed class WorkQueueTests
 {
-    private readonly FakeTimeProvider _time = new();
+    private readonly TimerCountingFakeTimeProvider _time = new();
 
     private WorkQueue<string> NewQueue(TimeSpan? baseDelay = null, TimeSpan? maxDelay = null) => new(new WorkQueueOptions
     {

@@ -1,11 +1,12 @@
 using Ferry.Operator.SyncJobs;
 using Ferry.Operator.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ferry.Operator.Tests.SyncJobs;
 
 public sealed class StatusWriteLimiterTests
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void TryAcquire_WithinInterval_RefusedWithRemainingWait()

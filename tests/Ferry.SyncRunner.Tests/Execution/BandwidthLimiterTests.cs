@@ -1,5 +1,6 @@
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Tests.Support;
+using Ferry.Testing.Time;
 
 namespace Ferry.SyncRunner.Tests.Execution;
 
@@ -8,7 +9,7 @@ public class BandwidthLimiterTests
     [Fact]
     public void TakeAsync_WithinOneSecondBurst_DoesNotWait()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var limiter = new BandwidthLimiter(8, time); // 8 Mbit/s = 1,000,000 bytes/s
 
         Assert.True(limiter.TakeAsync(600_000, CancellationToken.None).IsCompleted);
@@ -18,7 +19,7 @@ public class BandwidthLimiterTests
     [Fact]
     public async Task TakeAsync_Overdrawn_WaitsForTheDebtAtTheRate()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var limiter = new BandwidthLimiter(8, time);
         await limiter.TakeAsync(1_000_000, CancellationToken.None);
 
@@ -38,7 +39,7 @@ public class BandwidthLimiterTests
     [Fact]
     public async Task TakeAsync_RefillsOverTime_CappedAtOneSecond()
     {
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         var limiter = new BandwidthLimiter(8, time);
         await limiter.TakeAsync(1_000_000, CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(10));

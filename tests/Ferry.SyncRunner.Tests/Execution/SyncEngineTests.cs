@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using System.Net.Sockets;
 using System.Text;
 using Ferry.Api.Runs;
@@ -637,7 +638,7 @@ public class SyncEngineTests
     {
         using var src = new TempDirectory();
         using var dst = new TempDirectory();
-        var time = new FakeTimeProvider();
+        var time = new TimerCountingFakeTimeProvider();
         DateTime now = time.GetUtcNow().UtcDateTime;
         src.Write("old", "o", now.AddDays(-10));
         src.Write("new", "n", now.AddMinutes(-1));

@@ -2,6 +2,7 @@ using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Tests.Support;
+using Ferry.Testing.Time;
 
 namespace Ferry.SyncRunner.Tests.Planning;
 
@@ -21,7 +22,7 @@ public class SyncPlannerTests
 
     private static async Task<List<string>> PlanAsync(SyncOptions options, string[] src, string[] dst)
     {
-        var planner = new SyncPlanner(options, new KeySelection(options, KeyFilters.Create(options.Filters, options.MatchFullPath), new FakeTimeProvider()));
+        var planner = new SyncPlanner(options, new KeySelection(options, KeyFilters.Create(options.Filters, options.MatchFullPath), new TimerCountingFakeTimeProvider()));
         var result = new List<string>();
         await foreach (PlannedAction a in planner.PlanAsync(Listing(src), Listing(dst), CancellationToken.None))
         {

@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using System.Net;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim;
@@ -60,7 +61,7 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Table_UsesPrinterColumns()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
@@ -187,7 +188,7 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_AllowBookmarks_SendsPeriodicBookmarks()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock, BookmarkInterval = TimeSpan.FromSeconds(10) });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
@@ -210,7 +211,7 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Watch_TimeoutSeconds_EndsStreamWithBookmark()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock, BookmarkInterval = TimeSpan.FromHours(1) });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
@@ -344,7 +345,7 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Faults_DropWatchesAfter_CutsStreamsWhenTheClockPassesIt()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;
@@ -372,7 +373,7 @@ public sealed class ApiHandlerTests
     [Fact]
     public async Task Faults_Latency_DelaysAnswersUntilTheClockPassesIt()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         (ClusterSimulator? sim, SimHttp? http) = await StartAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;

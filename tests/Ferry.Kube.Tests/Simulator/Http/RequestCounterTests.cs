@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using System.Net;
 using System.Text.Json.Nodes;
 using Ferry.ClusterSim;
@@ -101,7 +102,7 @@ public sealed class RequestCounterTests
     [Fact]
     public async Task Requests_StatusWritesApart_MinIntervalIsShortestGap()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         (ClusterSimulator? sim, SimHttp? http) = await SimHttp.StartWithWidgetsAsync(new SimulatorOptions { Time = clock });
         await using ClusterSimulator _ = sim;
         using SimHttp __ = http;

@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Ferry.Api.Runs;
@@ -104,8 +105,8 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     [Fact]
     public async Task ClaimAsync_ExpiredLease_TakenOverFromLastCheckpointWithItsCounters_AndOldHolderLosesIt()
     {
-        var timeA = new FakeTimeProvider();
-        var timeB = new FakeTimeProvider();
+        var timeA = new TimerCountingFakeTimeProvider();
+        var timeB = new TimerCountingFakeTimeProvider();
         await using LeaseWorkQueue a = Queue(timeA);
         await using LeaseWorkQueue b = Queue(timeB);
         await a.AcquireScanAsync("a");
@@ -150,8 +151,8 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     [Fact]
     public async Task ClaimAsync_RunningLeaseStillRenewed_IsNotTakenOver()
     {
-        var timeA = new FakeTimeProvider();
-        var timeB = new FakeTimeProvider();
+        var timeA = new TimerCountingFakeTimeProvider();
+        var timeB = new TimerCountingFakeTimeProvider();
         await using LeaseWorkQueue a = Queue(timeA);
         await using LeaseWorkQueue b = Queue(timeB);
         await a.AcquireScanAsync("a");
@@ -184,8 +185,8 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     [Fact]
     public async Task AcquireScanAsync_HolderStopped_NextWorkerResumesFromTheCursor()
     {
-        var timeA = new FakeTimeProvider();
-        var timeB = new FakeTimeProvider();
+        var timeA = new TimerCountingFakeTimeProvider();
+        var timeB = new TimerCountingFakeTimeProvider();
         await using LeaseWorkQueue a = Queue(timeA);
         await using LeaseWorkQueue b = Queue(timeB);
         ScanLease holdA = (await a.AcquireScanAsync("a"))!;
@@ -297,7 +298,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     [Fact]
     public async Task DisposeAsync_HeldLeases_HandedBackWithTheCheckpoint_ClaimableAtOnce()
     {
-        var timeB = new FakeTimeProvider();
+        var timeB = new TimerCountingFakeTimeProvider();
         LeaseWorkQueue a = Queue(TimeProvider.System);
         await using LeaseWorkQueue b = Queue(timeB);
         await a.AcquireScanAsync("a");
@@ -541,7 +542,7 @@ public sealed class LeaseWorkQueueTests : IAsyncLifetime
     }
 
     /// <summary>Advances a fake clock a second at a time (giving the queue's requests real time to run) until the task ends.</summary>
-    private static async Task<T> AdvanceUntilAsync<T>(FakeTimeProvider time, Task<T> task)
+    private static async Task<T> AdvanceUntilAsync<T>(TimerCountingFakeTimeProvider time, Task<T> task)
     {
         for (int i = 0; i < 600 && !task.IsCompleted; i++)
         {

@@ -1,3 +1,4 @@
+using Ferry.Testing.Time;
 using System.Net;
 using Ferry.SyncRunner.Tests.Support;
 using Ferry.Testing.Http;
@@ -12,7 +13,7 @@ public sealed class FaultInjectingProxyTests
     [Fact]
     public async Task Latency_Set_RequestForwardedOnlyAfterDelayOnProxyClock()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         await using FaultInjectingProxy last = await FaultInjectingProxy.StartAsync(new Uri("http://127.0.0.1:9/"), failureRate: 1);
         await using FaultInjectingProxy first = await FaultInjectingProxy.StartAsync(last.Endpoint);
         first.Latency = TimeSpan.FromMilliseconds(20);
@@ -41,7 +42,7 @@ public sealed class FaultInjectingProxyTests
     [Fact]
     public async Task Latency_Zero_NoTimerStarted()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new TimerCountingFakeTimeProvider();
         await using FaultInjectingProxy last = await FaultInjectingProxy.StartAsync(new Uri("http://127.0.0.1:9/"), failureRate: 1);
         await using FaultInjectingProxy first = await FaultInjectingProxy.StartAsync(last.Endpoint);
         first.Time = clock;
