@@ -1,7 +1,6 @@
 using System.Globalization;
 using Ferry.Api;
 using Ferry.Api.Runs;
-using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Storage;
 
