@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 
 need=()
 for pair in radosgw:radosgw ceph-mon:ceph-mon ceph-osd:ceph-osd sshd:openssh-server ssh:openssh-client \
-            rclone:rclone rsync:rsync unzip:unzip; do
+            rclone:rclone rsync:rsync unzip:unzip npm:npm; do
   bin=${pair%%:*}; pkg=${pair#*:}
   command -v "$bin" >/dev/null 2>&1 || [ -x "/usr/sbin/$bin" ] || [ -x "/usr/bin/$bin" ] || need+=("$pkg")
 done
