@@ -154,6 +154,12 @@ internal static class SyncCommand
         return command;
     }
 
+    /// <summary>What <c>-v</c> says of the destination's storage class: only an S3 destination has one. A method of its
+    /// own, so that a run to a directory does not load the AWS SDK's assembly with <see cref="RunAsync"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string StorageClassNote(IObjectStorage destination) =>
+        destination is S3Storage s3 ? $" (storage class {s3.Options.StorageClass ?? "of the bucket's default"})" : "";
+
     /// <summary>The include/exclude rules in the order they appear on the command line.</summary>
     public static IReadOnlyList<FilterRule> OrderedRules(ParseResult parseResult)
     {
@@ -209,7 +215,7 @@ internal static class SyncCommand
 
             if (parseResult.GetValue(Verbose))
             {
-                string cls = destination is S3Storage s3 ? $" (storage class {s3.Options.StorageClass ?? "of the bucket's default"})" : "";
+                string cls = StorageClassNote(destination);
                 WriteLocked(stderr, $"ferry: {(options.DryRun ? "dry run: " : "")}sync {source.DisplayName} to {destination.DisplayName}{cls}");
             }
             TimeSpan interval = CheckpointIntervalOf(parseResult);

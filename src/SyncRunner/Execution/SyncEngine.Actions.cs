@@ -66,7 +66,7 @@ public sealed partial class SyncEngine
                 // costs no resilience context per object (and no JIT of the pipeline's generic machinery at start-up).
                 // The first retry waits the base delay with jitter, as the pipeline's own first retry would.
                 await Task.Delay(_settings.RetryDelay * (0.5 + Random.Shared.NextDouble()), _settings.Time, abort.Token).ConfigureAwait(false);
-                await _retry.ExecuteAsync(static (state, ct) => state.Engine.ExecuteAsync(state.Action, state.Counters, ct), (Engine: this, Action: action, Counters: counters), abort.Token).ConfigureAwait(false);
+                await _retry.Value.ExecuteAsync(static (state, ct) => state.Engine.ExecuteAsync(state.Action, state.Counters, ct), (Engine: this, Action: action, Counters: counters), abort.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException || !abort.IsCancellationRequested)
