@@ -17,20 +17,7 @@ internal static class ProgressReporter
         long started = time.GetTimestamp();
         if (!Console.IsErrorRedirected)
         {
-            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-            T result = default!;
-            await console.Status().Spinner(Spinner.Known.Dots).StartAsync("syncing", async ctx =>
-            {
-                Task<T> task = run();
-                while (!task.IsCompleted)
-                {
-                    await Task.WhenAny(task, Task.Delay(250)).ConfigureAwait(false);
-                    ctx.Status(Markup.Escape(Line(snapshot(), time.GetElapsedTime(started))));
-                }
-
-                result = await task.ConfigureAwait(false);
-            }).ConfigureAwait(false);
-            return result;
+            return await OnTerminalAsync(run, snapshot, time, started).ConfigureAwait(false);
         }
 
         Task<T> work = run();
@@ -44,6 +31,27 @@ internal static class ProgressReporter
         }
 
         return await work.ConfigureAwait(false);
+    }
+
+    /// <summary>The Spectre.Console status line on a terminal. A method of its own, so that a run whose stderr is not a
+    /// terminal does not load Spectre.Console's assembly.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static async Task<T> OnTerminalAsync<T>(Func<Task<T>> run, Func<SyncCounters> snapshot, TimeProvider time, long started)
+    {
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        T result = default!;
+        await console.Status().Spinner(Spinner.Known.Dots).StartAsync("syncing", async ctx =>
+        {
+            Task<T> task = run();
+            while (!task.IsCompleted)
+            {
+                await Task.WhenAny(task, Task.Delay(250)).ConfigureAwait(false);
+                ctx.Status(Markup.Escape(Line(snapshot(), time.GetElapsedTime(started))));
+            }
+
+            result = await task.ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>One progress line.</summary>
