@@ -51,6 +51,9 @@ public sealed class ReplicaMirrorStatus
     [Length(1, 64), Pattern(SchemaPatterns.Duration)]
     public string? DataAge { get; set; }
 
+    /// <summary>For a continuous mirror: its watcher pod, the changes it holds and its last batch and full sync.</summary>
+    public ContinuousStatus? Continuous { get; set; }
+
     /// <summary>The state of each destination, by name.</summary>
     [ListMapKey("name"), Items(0, 16)]
     public List<MirrorDestinationStatus>? Destinations { get; set; }
