@@ -6,6 +6,7 @@ using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Watching;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -94,6 +95,11 @@ internal static class SyncCommand
             command.Options.Add(o);
         }
 
+        foreach (Option o in WatchOptions.All)
+        {
+            command.Options.Add(o);
+        }
+
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
         return command;
     }
@@ -138,6 +144,7 @@ internal static class SyncCommand
         IObjectStorage source;
         IObjectStorage destination;
         SyncEngine engine;
+        SyncWatch? watch = null;
         try
         {
             options = ReadOptions(parseResult);
@@ -151,6 +158,14 @@ internal static class SyncCommand
                 OnError = quiet && json ? null : line => WriteLocked(stderr, "ferry: " + line),
                 OnAction = parseResult.GetValue(Verbose) ? line => WriteLocked(stderr, line) : null,
             });
+            if (WatchOptions.Read(parseResult) is { } watchSettings)
+            {
+                watch = SyncWatch.Create(src, source, destination, options, watchSettings, new SyncEngineSettings
+                {
+                    PlanOutput = options.DryRun ? stdout : null,
+                    OnAction = parseResult.GetValue(Verbose) ? line => WriteLocked(stderr, line) : null,
+                }, stdout, stderr, json, quiet);
+            }
         }
         catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
         {
@@ -163,7 +178,7 @@ internal static class SyncCommand
         await using (source.ConfigureAwait(false))
         await using (destination.ConfigureAwait(false))
         {
-            using var metrics = new SyncMetrics(engine.Snapshot);
+            using var metrics = new SyncMetrics(watch is null ? engine.Snapshot : watch.Snapshot);
             PrometheusExporter? exporter = null;
             if (parseResult.GetValue(Metrics) is { } address)
             {
@@ -186,6 +201,11 @@ internal static class SyncCommand
 
             try
             {
+                if (watch is not null)
+                {
+                    return await watch.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 bool showProgress = !quiet && !json && !options.DryRun && ReferenceEquals(stderr, Console.Error);
                 SyncResult result = await ProgressReporter.RunAsync(
                     () => engine.RunAsync(new InProcessWorkQueue(), cancellationToken), engine.Snapshot, showProgress, TimeProvider.System).ConfigureAwait(false);
