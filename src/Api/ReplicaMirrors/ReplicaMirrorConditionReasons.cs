@@ -41,4 +41,13 @@ public static class ReplicaMirrorConditionReasons
 
     /// <summary>Nothing is wrong.</summary>
     public const string Healthy = "Healthy";
+
+    /// <summary><c>spec.continuous</c> is set but the source is not a volume: only a volume has change events.</summary>
+    public const string ContinuousNeedsVolume = "ContinuousNeedsVolume";
+
+    /// <summary>A continuous mirror's oldest change not applied yet is older than <c>rpo</c>.</summary>
+    public const string ChangesPending = "ChangesPending";
+
+    /// <summary>A continuous mirror's watcher has not reported for longer than <c>rpo</c>: changes are not being watched.</summary>
+    public const string WatcherNotRunning = "WatcherNotRunning";
 }

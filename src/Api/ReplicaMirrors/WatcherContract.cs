@@ -43,6 +43,22 @@ public static class WatcherContract
 
     private const int MaxName = 63;
 
+    /// <summary>The labels of a mirror's watcher pods and Lease: <see cref="ComponentLabel"/>, the mirror's name and uid
+    /// (<see cref="MirrorLabels"/>) and <c>app.kubernetes.io/managed-by</c>.</summary>
+    /// <param name="mirror">The mirror.</param>
+    /// <returns>A new dictionary.</returns>
+    public static Dictionary<string, string> Labels(ReplicaMirror mirror)
+    {
+        ArgumentNullException.ThrowIfNull(mirror);
+        return new(StringComparer.Ordinal)
+        {
+            [ComponentLabel] = ComponentValue,
+            [MirrorLabels.Mirror] = MirrorNames.LabelValue(mirror.Metadata.Name ?? ""),
+            [MirrorLabels.MirrorUid] = mirror.Metadata.Uid ?? "",
+            [Runs.RunLabels.ManagedBy] = Runs.RunLabels.ManagedByValue,
+        };
+    }
+
     /// <summary>The environment variable prefix of destination <paramref name="index"/>: <c>FERRY_DESTINATION_i_</c>.</summary>
     /// <param name="index">The destination's index in <c>spec.destinations</c>.</param>
     /// <returns>The prefix.</returns>

@@ -33,6 +33,12 @@ internal static class MirrorMetrics
         meter.CreateObservableCounter("ferry_mirror_missed_runs_total",
             () => Observe(mirrors, (_, d) => d.Totals?.MissedRuns ?? 0),
             description: "Slots of the destination that did not run (skipped under Forbid, missed during an outage or suspend, past startingDeadlineSeconds).");
+        meter.CreateObservableGauge("ferry_mirror_pending_changes",
+            () => ObserveContinuous(mirrors, (_, c) => c.PendingChanges ?? 0),
+            description: "A continuous mirror's changed keys gathered by its watcher and not applied yet (failing keys included).");
+        meter.CreateObservableGauge("ferry_mirror_change_lag_seconds",
+            () => ObserveContinuous(mirrors, (_, c) => c.OldestPendingChangeTime is { } oldest ? Math.Max(0, (time.GetUtcNow() - oldest).TotalSeconds) : 0),
+            unit: "s", description: "Seconds since a continuous mirror's oldest change not applied yet was seen (0 when none waits): how far its destinations trail the source.");
         meter.CreateObservableCounter("ferry_mirror_copied_bytes_total",
             () => Observe(mirrors, (_, d) => d.Totals?.CopiedBytes ?? 0),
             unit: "By", description: "Bytes copied to the destination by finished runs.");
@@ -45,6 +51,17 @@ internal static class MirrorMetrics
             if (value(mirror, destination) is { } v)
             {
                 yield return new Measurement<double>(v, Tags(mirror, destination.Name));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveContinuous(Func<IEnumerable<ReplicaMirror>> mirrors, Func<ReplicaMirror, ContinuousStatus, double> value)
+    {
+        foreach (var mirror in mirrors())
+        {
+            if (mirror.Spec.Continuous is not null && mirror.Status?.Continuous is { } continuous)
+            {
+                yield return new Measurement<double>(value(mirror, continuous), [new("namespace", mirror.Metadata.Namespace), new("mirror", mirror.Metadata.Name)]);
             }
         }
     }
@@ -84,6 +101,13 @@ internal static class MirrorMetrics
         catch (FormatException)
         {
             return 0;
+        }
+
+        if (rpo is { } continuousRpo && mirror.Spec.Continuous is not null)
+        {
+            // A continuous mirror is as fresh as its oldest change not applied yet.
+            return destination.LastSuccessfulSyncStartTime is not null
+                && (mirror.Status?.Continuous?.OldestPendingChangeTime is not { } oldest || now - oldest <= continuousRpo) ? 1 : 0;
         }
 
         if (rpo is { } limit)

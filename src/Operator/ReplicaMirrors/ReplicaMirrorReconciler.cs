@@ -50,6 +50,8 @@ internal sealed class ReplicaMirrorReconciler
     private readonly StatusWriteLimiter _limiter;
     private readonly ConcurrentDictionary<string, CachedValidity> _validity = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Expectation> _expectations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Expectation> _podExpectations = new(StringComparer.Ordinal);
+    private readonly RunnerJobSettings _runnerSettings;
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="client">The API client.</param>
@@ -73,7 +75,14 @@ internal sealed class ReplicaMirrorReconciler
         _logger = logger;
         _validator = new MirrorValidator(new SpecValidator(client));
         _limiter = new StatusWriteLimiter(options.StatusWriteInterval, timeProvider);
+        _runnerSettings = new RunnerJobSettings(options.RunnerImage, options.LeaseDurationSeconds, options.RunnerServiceAccountName);
     }
+
+    /// <summary>The watcher pods of continuous mirrors; <see langword="null"/>: none are watched (no continuous mirror runs).</summary>
+    public Informer<Pod>? WatcherPods { get; init; }
+
+    /// <summary>The watcher Leases of continuous mirrors; <see langword="null"/>: none are watched.</summary>
+    public Informer<Lease>? WatcherLeases { get; init; }
 
     /// <summary>Reconciles the ReplicaMirror with key <c>namespace/name</c>.</summary>
     /// <param name="key">The mirror's key.</param>
@@ -91,22 +100,24 @@ internal sealed class ReplicaMirrorReconciler
         }
 
         var children = Children(mirror);
-        if (Pending(key, children) is { } wait)
+        var watcher = Watcher(mirror);
+        if ((Pending(key, children) ?? PendingPod(key, watcher)) is { } wait)
         {
             return ReconcileResult.After(wait);
         }
 
         var (validity, fresh) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
-        var plan = MirrorPlanner.Plan(mirror, children, validity, _time);
-        if (plan.Starts.Count > 0 && !fresh)
+        var plan = MirrorPlanner.Plan(mirror, children, validity, _time, watcher);
+        if ((plan.Starts.Count > 0 || plan.Watcher?.Create is not null) && !fresh)
         {
             // A Secret or claim may have gone since the last check: never start a run that cannot work.
             (validity, _) = await ValidityAsync(key, mirror, force: true, cancellationToken).ConfigureAwait(false);
-            plan = MirrorPlanner.Plan(mirror, children, validity, _time);
+            plan = MirrorPlanner.Plan(mirror, children, validity, _time, watcher);
         }
 
         await ReplaceAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
         await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        await WatcherAsync(key, mirror, plan, validity, cancellationToken).ConfigureAwait(false);
         var writeWait = await WriteStatusAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
         await PruneAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.After(NextReconcile(key, plan, writeWait));
@@ -119,6 +130,7 @@ internal sealed class ReplicaMirrorReconciler
         _limiter.Forget(key);
         _validity.TryRemove(key, out _);
         _expectations.TryRemove(key, out _);
+        _podExpectations.TryRemove(key, out _);
     }
 
     private List<SyncJob> Children(ReplicaMirror mirror)
@@ -129,6 +141,88 @@ internal sealed class ReplicaMirrorReconciler
             && s.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid
             && MirrorChildren.IsControlledBy(s, mirror))];
     }
+
+    /// <summary>The watcher pods the mirror controls and its watcher Lease, from the caches.</summary>
+    private WatcherObservation Watcher(ReplicaMirror mirror)
+    {
+        if (WatcherPods is null || WatcherLeases is null)
+        {
+            return WatcherObservation.None;
+        }
+
+        var ns = mirror.Metadata.Namespace;
+        var uid = mirror.Metadata.Uid;
+        List<Pod> pods = [.. WatcherPods.List().Where(p => p.Metadata.Namespace == ns && p.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid
+            && p.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == uid) == true)];
+        var lease = WatcherLeases.Get(ns, WatcherContract.LeaseName(mirror.Metadata.Name!));
+        return new WatcherObservation(pods, lease?.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid ? lease : null);
+    }
+
+    /// <summary>How long to wait for a watcher pod this operator created but the cache does not show yet, or
+    /// <see langword="null"/> to go on.</summary>
+    private TimeSpan? PendingPod(string key, WatcherObservation watcher)
+    {
+        if (!_podExpectations.TryGetValue(key, out var expected))
+        {
+            return null;
+        }
+
+        if (watcher.Pods.Any(p => expected.Names.Contains(p.Metadata.Name!)) || _time.GetUtcNow() - expected.At > ExpectationTimeout)
+        {
+            _podExpectations.TryRemove(key, out _);
+            return null;
+        }
+
+        return TimeSpan.FromMilliseconds(250);
+    }
+
+    /// <summary>Creates the next watcher pod and deletes ended, outdated and surplus ones, as planned.</summary>
+    private async Task WatcherAsync(string key, ReplicaMirror mirror, MirrorPlan plan, MirrorValidity validity, CancellationToken cancellationToken)
+    {
+        if (plan.Watcher is not { } watcher)
+        {
+            return;
+        }
+
+        if (watcher.Create is { } next)
+        {
+            var excluded = mirror.Spec.Destinations.Where(d => d.Suspend == true || validity.Destinations.ContainsKey(d.Name)).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+            var pod = WatcherPodBuilder.Build(mirror, next.Number, next.Failures, _runnerSettings, excluded, validity.SecretKeys);
+            try
+            {
+                await _client.CreateAsync(KubeResources.Pods, pod.Metadata.Namespace, pod, null, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Created watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror}", pod.Metadata.Namespace, pod.Metadata.Name, mirror.Metadata.Name);
+                var ended = watcher.Delete.FirstOrDefault(p => p.Status?.Phase is "Failed" or "Succeeded");
+                await _events.RecordAsync(mirror, ended is null ? "Normal" : "Warning", MirrorEventReasons.WatcherStarted, ended is null
+                    ? $"started watcher pod {pod.Metadata.Name}"
+                    : $"started watcher pod {pod.Metadata.Name}: {ended.Metadata.Name} ended ({Termination(ended)}); {next.Failures} quick end(s) in a row", cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException e) when (e.IsAlreadyExists)
+            {
+                // Created by an earlier reconcile; the cache brings it.
+            }
+
+            _podExpectations[key] = new Expectation([pod.Metadata.Name!], _time.GetUtcNow());
+        }
+
+        foreach (var pod in watcher.Delete)
+        {
+            _logger.LogInformation("Deleting watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror} ({Phase})", pod.Metadata.Namespace, pod.Metadata.Name, mirror.Metadata.Name, pod.Status?.Phase);
+            try
+            {
+                await _client.DeleteAsync(KubeResources.Pods, pod.Metadata.Namespace, pod.Metadata.Name!,
+                    new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = pod.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
+            {
+            }
+        }
+    }
+
+    private static string Termination(Pod pod) =>
+        pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated is { } t
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{pod.Status.Phase}, exit code {t.ExitCode}{(t.Reason is { } r ? ", " + r : "")}")
+            : pod.Status?.Phase ?? "gone";
 
     /// <summary>How long to wait for children this operator created but the cache does not show yet, or
     /// <see langword="null"/> to go on.</summary>

@@ -44,6 +44,12 @@ internal sealed class MirrorWorld
 
     public MirrorValidity Validity { get; set; } = MirrorValidity.Valid;
 
+    /// <summary>A continuous mirror's watcher pods (the test plays the kubelet on them).</summary>
+    public List<Pod> WatcherPods { get; } = [];
+
+    /// <summary>A continuous mirror's watcher Lease (the test plays the watcher).</summary>
+    public Lease? WatcherLease { get; set; }
+
     public ReplicaMirrorStatus Status => Mirror.Status!;
 
     public MirrorDestinationStatus Destination(string name) => Status.Destinations!.Single(d => d.Name == name);
@@ -51,7 +57,21 @@ internal sealed class MirrorWorld
     /// <summary>Plans and applies one reconcile.</summary>
     public MirrorPlan Step()
     {
-        var plan = MirrorPlanner.Plan(Mirror, [.. Children], Validity, Time);
+        var plan = MirrorPlanner.Plan(Mirror, [.. Children], Validity, Time, new WatcherObservation([.. WatcherPods], WatcherLease));
+        if (plan.Watcher is { } watcher)
+        {
+            WatcherPods.RemoveAll(p => watcher.Delete.Any(d => d.Metadata.Name == p.Metadata.Name));
+            if (watcher.Create is { } next)
+            {
+                var pod = WatcherPodBuilder.Build(Mirror, next.Number, next.Failures, new Ferry.Operator.SyncJobs.RunnerJobSettings("ferry:test", 15, null), new HashSet<string>(), new Dictionary<string, IReadOnlySet<string>>());
+                Assert.DoesNotContain(WatcherPods, p => p.Metadata.Name == pod.Metadata.Name);
+                pod.Metadata.Uid = $"pod-{++_uid}";
+                pod.Metadata.CreationTimestamp = Time.GetUtcNow();
+                pod.Status = new PodStatus { Phase = "Running", StartTime = Time.GetUtcNow() };
+                WatcherPods.Add(pod);
+            }
+        }
+
         foreach (var gone in plan.Replaced.Concat(plan.Pruned))
         {
             Children.RemoveAll(c => c.Metadata.Name == gone.Metadata.Name);

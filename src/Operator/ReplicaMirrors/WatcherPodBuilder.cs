@@ -1,0 +1,121 @@
+using System.Globalization;
+using Ferry.Api.Endpoints;
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.Runs;
+using Ferry.Kube.Models;
+using Ferry.Operator.SyncJobs;
+
+namespace Ferry.Operator.ReplicaMirrors;
+
+/// <summary>Builds the watcher pod of a continuous ReplicaMirror, following <see cref="WatcherContract"/>.</summary>
+/// <remarks>
+/// <para>One long-lived pod per mirror (<c>restartPolicy: Never</c>: the operator creates the next one, with back-off,
+/// when it ends), owned by the mirror (controller ownerReference), named <c>MIRROR-watcher-N</c>. It mounts the source
+/// claim read-only at <c>/data/source</c> and reaches destination <c>i</c> through the runner's contract under the
+/// prefix <c>FERRY_DESTINATION_i_</c> (<see cref="RunnerJobBuilder.AddEndpoint"/>), with <c>FERRY_DESTINATION_i_NAME</c>
+/// naming it; destinations that are suspended or whose references are missing are left out, so a broken Secret of one
+/// destination never keeps the watcher from starting. Same image, ServiceAccount, resources, node selector, tolerations
+/// and restricted security context as a runner pod.</para>
+/// <para>Annotations: the mirror's generation the pod was built from (<see cref="WatcherContract.MirrorGenerationAnnotation"/>;
+/// a pod of an older generation is replaced) and how many watcher pods in a row had ended quickly before it
+/// (<see cref="FailuresAnnotation"/>), from which the next back-off is computed.</para>
+/// </remarks>
+internal static class WatcherPodBuilder
+{
+    /// <summary>Pod annotation: watcher pods in a row that ended quickly before this one (decimal).</summary>
+    public const string FailuresAnnotation = "ferry.io/watcher-failures";
+
+    /// <summary>The env variable suffix naming a destination in the watcher pod.</summary>
+    public const string NameSuffix = "NAME";
+
+    /// <summary>Builds the pod.</summary>
+    /// <param name="mirror">The mirror, with defaults applied (name, namespace, uid, generation).</param>
+    /// <param name="number">The pod's number (0 for the first).</param>
+    /// <param name="failures">Watcher pods in a row that ended quickly before this one.</param>
+    /// <param name="settings">Operator defaults: image, ServiceAccount.</param>
+    /// <param name="excluded">Destinations left out (suspended or with missing references).</param>
+    /// <param name="secretKeys">The keys of each referenced Secret.</param>
+    /// <returns>The pod to create.</returns>
+    /// <exception cref="ArgumentException">The mirror has no name or its source is not a volume.</exception>
+    public static Pod Build(ReplicaMirror mirror, long number, long failures, RunnerJobSettings settings, IReadOnlySet<string> excluded,
+        IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
+    {
+        ArgumentNullException.ThrowIfNull(mirror);
+        var name = mirror.Metadata.Name ?? throw new ArgumentException("The mirror has no name.", nameof(mirror));
+        var ns = mirror.Metadata.Namespace ?? "default";
+        var spec = mirror.Spec;
+        var source = spec.Source.Volume ?? throw new ArgumentException("continuous needs a volume source", nameof(mirror));
+        var runner = spec.Runner;
+
+        var env = new List<EnvVar>
+        {
+            new() { Name = RunnerContract.PodNameVariable, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.name" } } },
+            new() { Name = "TMPDIR", Value = RunnerJobBuilder.TempMountPath },
+        };
+        var volumes = new List<Volume> { new() { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() } };
+        var mounts = new List<VolumeMount> { new() { Name = "tmp", MountPath = RunnerJobBuilder.TempMountPath } };
+        var readOnlySource = new Endpoint { Volume = new VolumeEndpoint { ClaimName = source.ClaimName, Path = source.Path, ReadOnly = true } };
+        RunnerJobBuilder.AddEndpoint(readOnlySource, RunnerContract.Side(false), "source", RunnerContract.VolumeMountPath(false),
+            RunnerContract.SftpSecretMountPath(false), env, volumes, mounts, secretKeys);
+        for (var i = 0; i < spec.Destinations.Count; i++)
+        {
+            var destination = spec.Destinations[i];
+            if (excluded.Contains(destination.Name))
+            {
+                continue;
+            }
+
+            var prefix = WatcherContract.DestinationSide(i);
+            env.Add(new EnvVar { Name = prefix + NameSuffix, Value = destination.Name });
+            RunnerJobBuilder.AddEndpoint(destination, prefix, string.Create(CultureInfo.InvariantCulture, $"destination-{i}"),
+                WatcherContract.DestinationVolumeMountPath(i), WatcherContract.DestinationSftpSecretMountPath(i), env, volumes, mounts, secretKeys);
+        }
+
+        var labels = WatcherContract.Labels(mirror);
+        return new Pod
+        {
+            Metadata = new ObjectMeta
+            {
+                Name = WatcherContract.PodName(name, number),
+                Namespace = ns,
+                Labels = labels,
+                Annotations = new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    [WatcherContract.MirrorGenerationAnnotation] = (mirror.Metadata.Generation ?? 0).ToString(CultureInfo.InvariantCulture),
+                    [FailuresAnnotation] = failures.ToString(CultureInfo.InvariantCulture),
+                },
+                OwnerReferences = [MirrorChildren.ControllerReference(mirror)],
+            },
+            Spec = new PodSpec
+            {
+                RestartPolicy = "Never",
+                ServiceAccountName = string.IsNullOrEmpty(runner?.ServiceAccountName) ? settings.DefaultServiceAccountName : runner.ServiceAccountName,
+                NodeSelector = runner?.NodeSelector is { Count: > 0 } selector ? new Dictionary<string, string>(selector) : null,
+                Tolerations = runner?.Tolerations is { Count: > 0 } tolerations
+                    ? [.. tolerations.Select(t => new Toleration { Key = t.Key, Operator = t.Operator, Value = t.Value, Effect = t.Effect, TolerationSeconds = t.TolerationSeconds })]
+                    : null,
+                SecurityContext = RunnerJobBuilder.PodSecurityContext(),
+                Containers =
+                [
+                    new Container
+                    {
+                        Name = RunnerContract.ContainerName,
+                        Image = string.IsNullOrEmpty(runner?.Image) ? settings.DefaultImage : runner.Image,
+                        Args = [WatcherContract.Command, "--namespace", ns, "--mirror", name],
+                        Env = env,
+                        VolumeMounts = mounts,
+                        Resources = runner?.Resources is { } resources
+                            ? new ResourceRequirements
+                            {
+                                Limits = resources.Limits?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
+                                Requests = resources.Requests?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
+                            }
+                            : null,
+                        SecurityContext = RunnerJobBuilder.ContainerSecurityContext(),
+                    },
+                ],
+                Volumes = volumes,
+            },
+        };
+    }
+}
