@@ -10,9 +10,10 @@ namespace Ferry.SyncRunner.Watching;
 /// <summary>One source and destination with the sync options: applies batches through views of the changed keys
 /// (<see cref="ChangedKeysStorage"/>) and runs full syncs, both with the same <see cref="SyncEngine"/>, decisions and
 /// filters.</summary>
-/// <remarks>A batch runs with one ordered listing (<c>listThreads</c> 1) and without <c>--limit</c>. A percentage
-/// <c>maxDelete</c> is taken of the destination's size at the last full sync (a batch's own listing holds only its keys),
-/// a count applies to each batch as to each run.</remarks>
+/// <remarks>A batch runs with one ordered listing (<c>listThreads</c> 1) and without <c>--limit</c>. <c>maxDelete</c>
+/// bounds the deletes of all batches between two full syncs together (a percentage of the destination's size at the
+/// last full sync, since a batch's own listing holds only its keys): a source emptied one directory at a time is held
+/// as a full run would hold it at once.</remarks>
 /// <param name="name">The destination's name, for messages.</param>
 /// <param name="source">The source store (not disposed here).</param>
 /// <param name="destination">The destination store (not disposed here).</param>
@@ -20,6 +21,8 @@ namespace Ferry.SyncRunner.Watching;
 /// <param name="settings">Reporting and clock of the engines.</param>
 internal sealed class SyncPair(string name, IObjectStorage source, IObjectStorage destination, SyncOptions options, SyncEngineSettings settings) : IWatchTarget
 {
+    private long _deletedSinceFullSync;
+
     public string Name { get; } = name;
 
     /// <summary>The sync options of a full sync.</summary>
@@ -28,13 +31,27 @@ internal sealed class SyncPair(string name, IObjectStorage source, IObjectStorag
     /// <summary>How many keys the destination held after the last full sync, or <see langword="null"/> before one.</summary>
     public long? DestinationKeys { get; private set; }
 
+    /// <summary>Sets <see cref="DestinationKeys"/> from a full sync that ran elsewhere (a continuous mirror's child
+    /// SyncJob): the keys it copied or found up to date.</summary>
+    /// <param name="keys">The destination's key count.</param>
+    public void FullSyncRanElsewhere(long keys)
+    {
+        DestinationKeys = Math.Max(0, keys);
+        Interlocked.Exchange(ref _deletedSinceFullSync, 0);
+    }
+
+    /// <summary>Destination keys the batches deleted since the last full sync.</summary>
+    public long DeletedSinceFullSync => Interlocked.Read(ref _deletedSinceFullSync);
+
     /// <summary>The engine of the running batch or full sync, for progress; <see langword="null"/> between them.</summary>
     public SyncEngine? Running { get; private set; }
 
     public async Task<TargetResult> ApplyAsync(ChangeSelection selection, CancellationToken cancellationToken)
     {
         SyncOptions batch = Options with { ListThreads = 1, Limit = -1, MaxDelete = BatchMaxDelete() };
-        return await RunAsync(new ChangedKeysStorage(source, selection), new ChangedKeysStorage(destination, selection), batch, cancellationToken).ConfigureAwait(false);
+        TargetResult result = await RunAsync(new ChangedKeysStorage(source, selection), new ChangedKeysStorage(destination, selection), batch, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _deletedSinceFullSync, result.Result.Counters.Deleted);
+        return result;
     }
 
     /// <summary>Runs a full sync of this destination.</summary>
@@ -46,6 +63,7 @@ internal sealed class SyncPair(string name, IObjectStorage source, IObjectStorag
         SyncCounters c = result.Result.Counters;
         if (result.Result.Outcome == SyncOutcome.Succeeded && !Options.DryRun)
         {
+            Interlocked.Exchange(ref _deletedSinceFullSync, 0);
             // After a successful run the destination holds at least every selected source key, and every key it
             // listed that was not deleted.
             DestinationKeys = Math.Max(c.DestinationKeys - c.Deleted, c.Copied + c.Skipped);
@@ -54,17 +72,33 @@ internal sealed class SyncPair(string name, IObjectStorage source, IObjectStorag
         return result;
     }
 
-    /// <summary>The <c>maxDelete</c> of a batch: a count as given, a percentage of <see cref="DestinationKeys"/>.</summary>
+    /// <summary>The <c>maxDelete</c> of a batch: what is left of the limit after the deletes of the batches since the
+    /// last full sync (a percentage taken of <see cref="DestinationKeys"/>; kept as a percentage of the batch's own keys
+    /// before any full sync, which only a watch that ran none yet can see).</summary>
     internal string? BatchMaxDelete()
     {
         string? max = Options.MaxDelete?.Trim();
-        if (string.IsNullOrEmpty(max) || !max.EndsWith('%') || DestinationKeys is not { } keys)
+        if (string.IsNullOrEmpty(max))
         {
-            return max;
+            return null;
         }
 
-        double percent = double.Parse(max[..^1], CultureInfo.InvariantCulture);
-        return ((long)Math.Floor(percent / 100 * keys)).ToString(CultureInfo.InvariantCulture);
+        long allowed;
+        if (max.EndsWith('%'))
+        {
+            if (DestinationKeys is not { } keys)
+            {
+                return max;
+            }
+
+            allowed = (long)Math.Floor(double.Parse(max[..^1], CultureInfo.InvariantCulture) / 100 * keys);
+        }
+        else
+        {
+            allowed = long.Parse(max, CultureInfo.InvariantCulture);
+        }
+
+        return Math.Max(0, allowed - DeletedSinceFullSync).ToString(CultureInfo.InvariantCulture);
     }
 
     private async Task<TargetResult> RunAsync(IObjectStorage from, IObjectStorage to, SyncOptions runOptions, CancellationToken cancellationToken)

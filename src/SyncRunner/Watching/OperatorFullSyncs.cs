@@ -1,0 +1,133 @@
+using Ferry.Api.ReplicaMirrors;
+using Ferry.Api.Runs;
+using Ferry.Api.SyncJobs;
+using Ferry.Kube.Client;
+using Ferry.Kube.Errors;
+using Ferry.SyncRunner.Execution;
+using Ferry.SyncRunner.Jobs;
+using Ferry.SyncRunner.Queue.Kubernetes;
+
+namespace Ferry.SyncRunner.Watching;
+
+/// <summary>
+/// A continuous mirror's full syncs as the watcher pod sees them: the operator runs them as child SyncJobs (the heavy
+/// part stays spread over the mirror's workers). The watcher asks with <see cref="WatcherState.FullSyncRequested"/> in
+/// its Lease and waits until every destination it applies batches to has finished a run for a slot at or after the
+/// request; batches wait while any of those destinations has a run in progress (the operator's periodic full syncs
+/// included).
+/// </summary>
+/// <remarks>One GET of the mirror per batch and one every <paramref name="poll"/> while a full sync runs: API requests
+/// grow with batches and full syncs, never with keys.</remarks>
+/// <param name="client">The API client.</param>
+/// <param name="mirror">The mirror (namespace, name).</param>
+/// <param name="lease">The watcher's Lease, where the request is written.</param>
+/// <param name="pairs">The destinations batches are applied to.</param>
+/// <param name="time">The clock.</param>
+/// <param name="poll">How often to read the mirror while a full sync runs.</param>
+/// <param name="log">Receives one line per request.</param>
+internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror mirror, WatcherLease lease, IReadOnlyList<SyncPair> pairs, TimeProvider time, TimeSpan poll, Action<string> log)
+    : IFullSyncRunner
+{
+    private readonly string _namespace = mirror.Metadata.Namespace ?? "default";
+    private readonly string _name = mirror.Metadata.Name!;
+    private DateTimeOffset _lastSlot = DateTimeOffset.MinValue;
+
+    /// <summary>How many times the mirror was read (tests count them).</summary>
+    public int Reads { get; private set; }
+
+    public async Task<FullSyncResult> RunAsync(string reason, CancellationToken cancellationToken)
+    {
+        // The operator serves a request with a slot after the destination's last one: ask for a later second than any
+        // slot seen, so that a request right after a full sync started is not taken for served.
+        DateTimeOffset now = MirrorTrigger.Truncate(time.GetUtcNow());
+        DateTimeOffset requested = now > _lastSlot ? now : _lastSlot + TimeSpan.FromSeconds(1);
+        await lease.PublishAsync(s =>
+        {
+            s.FullSyncRequested = requested;
+            s.FullSyncReason = reason;
+        }, cancellationToken).ConfigureAwait(false);
+        log($"asked the operator for a full sync ({reason}) of slot {MirrorChildren.FormatTime(requested)}");
+        while (true)
+        {
+            ReplicaMirror current = await ReadAsync(cancellationToken).ConfigureAwait(false);
+            var statuses = pairs.Select(p => current.Status?.Destinations?.FirstOrDefault(d => d.Name == p.Name)).ToList();
+            if (statuses.All(d => d?.LastResult?.ScheduledTime is { } slot && slot >= requested && d.Active is null))
+            {
+                return await ResultAsync(statuses!, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Task.Delay(poll, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<bool> IsBusyAsync(CancellationToken cancellationToken)
+    {
+        ReplicaMirror current = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        return pairs.Any(p => current.Status?.Destinations?.FirstOrDefault(d => d.Name == p.Name)?.Active is not null);
+    }
+
+    private async Task<ReplicaMirror> ReadAsync(CancellationToken cancellationToken)
+    {
+        ReplicaMirror current;
+        try
+        {
+            current = await client.GetAsync(SyncJobResources.ReplicaMirrors, _namespace, _name, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException e) when (e.IsNotFound)
+        {
+            throw new RunGoneException($"ReplicaMirror {_namespace}/{_name} is gone: nothing to watch for");
+        }
+
+        Reads++;
+        if (current.Metadata.Uid != mirror.Metadata.Uid)
+        {
+            throw new RunGoneException($"ReplicaMirror {_namespace}/{_name} was re-created: this watcher belongs to the old one");
+        }
+
+        foreach (MirrorDestinationStatus d in current.Status?.Destinations ?? [])
+        {
+            if (d.LastScheduleTime is { } slot && slot > _lastSlot)
+            {
+                _lastSlot = slot;
+            }
+        }
+
+        return current;
+    }
+
+    private async Task<FullSyncResult> ResultAsync(IReadOnlyList<MirrorDestinationStatus> statuses, CancellationToken cancellationToken)
+    {
+        var counters = new SyncCounters();
+        var failures = new List<string>();
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            MirrorRunResult run = statuses[i].LastResult!;
+            if (run.Result != Ferry.Api.ReplicaMirrors.SyncResult.Succeeded)
+            {
+                failures.Add($"{pairs[i].Name}: {run.SyncJob} {run.Result} ({run.Reason}: {run.Message})");
+            }
+
+            try
+            {
+                SyncJob child = await client.GetAsync(SyncJobResources.SyncJobs, _namespace, run.SyncJob, null, cancellationToken).ConfigureAwait(false);
+                SyncProgress p = child.Status?.Progress ?? new SyncProgress();
+                counters.Add(SyncCounters.FromTaskCounters(new TaskCounters
+                {
+                    Scanned = p.Scanned ?? 0, ScannedBytes = p.ScannedBytes ?? 0, Copied = p.Copied ?? 0, CopiedBytes = p.CopiedBytes ?? 0, Checked = p.Checked ?? 0,
+                    Skipped = p.Skipped ?? 0, SkippedBytes = p.SkippedBytes ?? 0, Deleted = p.Deleted ?? 0, Excluded = p.Excluded ?? 0, Extra = p.Extra ?? 0, Failed = p.Failed ?? 0,
+                }));
+                if (run.Result == Ferry.Api.ReplicaMirrors.SyncResult.Succeeded)
+                {
+                    pairs[i].FullSyncRanElsewhere((p.Copied ?? 0) + (p.Skipped ?? 0));
+                }
+            }
+            catch (KubernetesApiException e) when (e.IsNotFound)
+            {
+                // Pruned already: the mirror's status still holds the result.
+            }
+        }
+
+        bool succeeded = failures.Count == 0;
+        return new FullSyncResult(succeeded, counters, new Dictionary<string, string>(), KeysKnown: succeeded, succeeded ? null : string.Join("; ", failures));
+    }
+}
