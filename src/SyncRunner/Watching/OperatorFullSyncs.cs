@@ -32,6 +32,11 @@ internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror 
     private readonly string _name = mirror.Metadata.Name!;
     private DateTimeOffset _lastSlot = DateTimeOffset.MinValue;
 
+    /// <summary>How long a request may go without any destination's full sync starting before this watcher gives up
+    /// on it for now (the operator is down, or a destination cannot run): batches go on and the request is made again
+    /// after a back-off. A full sync in progress is waited for however long it takes. <value>Default: 5 min.</value></summary>
+    public TimeSpan NotStartedTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How many times the mirror was read (tests count them).</summary>
     public int Reads { get; private set; }
 
@@ -41,19 +46,41 @@ internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror 
         // slot seen, so that a request right after a full sync started is not taken for served.
         DateTimeOffset now = MirrorTrigger.Truncate(time.GetUtcNow());
         DateTimeOffset requested = now > _lastSlot ? now : _lastSlot + TimeSpan.FromSeconds(1);
-        await lease.PublishAsync(s =>
-        {
-            s.FullSyncRequested = requested;
-            s.FullSyncReason = reason;
-        }, cancellationToken).ConfigureAwait(false);
-        log($"asked the operator for a full sync ({reason}) of slot {MirrorChildren.FormatTime(requested)}");
         while (true)
         {
-            ReplicaMirror current = await ReadAsync(cancellationToken).ConfigureAwait(false);
-            var statuses = pairs.Select(p => current.Status?.Destinations?.FirstOrDefault(d => d.Name == p.Name)).ToList();
-            if (statuses.All(d => d?.LastResult?.ScheduledTime is { } slot && slot >= requested && d.Active is null))
+            try
+            {
+                await lease.PublishAsync(s =>
+                {
+                    s.FullSyncRequested = requested;
+                    s.FullSyncReason = reason;
+                }, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (KubernetesException e)
+            {
+                log($"writing the full sync request failed: {e.Message}; retrying");
+                await Task.Delay(poll, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        log($"asked the operator for a full sync ({reason}) of slot {MirrorChildren.FormatTime(requested)}");
+        long asked = time.GetTimestamp();
+        while (true)
+        {
+            ReplicaMirror? current = await TryReadAsync(cancellationToken).ConfigureAwait(false);
+            var statuses = pairs.Select(p => current?.Status?.Destinations?.FirstOrDefault(d => d.Name == p.Name)).ToList();
+            if (current is not null && statuses.All(d => d?.LastResult?.ScheduledTime is { } slot && slot >= requested && d.Active is null))
             {
                 return await ResultAsync(statuses!, cancellationToken).ConfigureAwait(false);
+            }
+
+            bool started = statuses.Any(d => d?.Active is not null || d?.LastScheduleTime >= requested);
+            if (!started && time.GetElapsedTime(asked) > NotStartedTimeout)
+            {
+                string message = $"no full sync started within {Ferry.Api.Common.GoDuration.Format(NotStartedTimeout)} of the request (is the operator running? is a destination broken?)";
+                log(message + "; batches go on, the request is made again");
+                return new FullSyncResult(false, new SyncCounters(), new Dictionary<string, string>(), KeysKnown: false, message);
             }
 
             await Task.Delay(poll, time, cancellationToken).ConfigureAwait(false);
@@ -62,8 +89,22 @@ internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror 
 
     public async Task<bool> IsBusyAsync(CancellationToken cancellationToken)
     {
-        ReplicaMirror current = await ReadAsync(cancellationToken).ConfigureAwait(false);
-        return pairs.Any(p => current.Status?.Destinations?.FirstOrDefault(d => d.Name == p.Name)?.Active is not null);
+        // Unreadable (the API server is away for a moment): hold the batch and look again.
+        ReplicaMirror? current = await TryReadAsync(cancellationToken).ConfigureAwait(false);
+        return current is null || pairs.Any(p => current.Status?.Destinations?.FirstOrDefault(d => d.Name == p.Name)?.Active is not null);
+    }
+
+    private async Task<ReplicaMirror?> TryReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesException e) when (e is not KubernetesApiException { IsNotFound: true })
+        {
+            log($"reading the ReplicaMirror failed: {e.Message}; retrying");
+            return null;
+        }
     }
 
     private async Task<ReplicaMirror> ReadAsync(CancellationToken cancellationToken)

@@ -207,7 +207,8 @@ public class SyncWatchTests
     {
         using var src = new TempDirectory();
         using var dst = new TempDirectory();
-        using Process ferry = StartFerry("sync", "--watch", "--json", "--watch-delay", "200ms", "--bwlimit", "8", src.Path + "/", dst.Path + "/");
+        using FerryProcess running = StartFerry("sync", "--watch", "--json", "--watch-delay", "200ms", "--bwlimit", "8", src.Path + "/", dst.Path + "/");
+        Process ferry = running.Process;
         var stdout = new LineLog();
         var stderr = new LineLog();
         ferry.OutputDataReceived += (_, e) => stdout.WriteLine(e.Data);
@@ -240,7 +241,8 @@ public class SyncWatchTests
     {
         using var src = new TempDirectory();
         using var dst = new TempDirectory();
-        using Process ferry = StartFerry("sync", "--watch", "--json", "--watch-delay", "200ms", "--bwlimit", "4", src.Path + "/", dst.Path + "/");
+        using FerryProcess running = StartFerry("sync", "--watch", "--json", "--watch-delay", "200ms", "--bwlimit", "4", src.Path + "/", dst.Path + "/");
+        Process ferry = running.Process;
         var stdout = new LineLog();
         var stderr = new LineLog();
         ferry.OutputDataReceived += (_, e) => stdout.WriteLine(e.Data);
@@ -323,7 +325,7 @@ public class SyncWatchTests
 
     private static DateTimeOffset Time(JsonNode? node) => DateTimeOffset.Parse((string)node!, System.Globalization.CultureInfo.InvariantCulture);
 
-    private static Process StartFerry(params string[] args)
+    private static FerryProcess StartFerry(params string[] args)
     {
         string config = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
 
@@ -343,7 +345,24 @@ public class SyncWatchTests
             start.ArgumentList.Add(a);
         }
 
-        return Process.Start(start)!;
+        return new FerryProcess(Process.Start(start)!);
+    }
+
+    /// <summary>A started ferry process, killed by its PID when the test ends without having stopped it.</summary>
+    private sealed class FerryProcess(Process process) : IDisposable
+    {
+        public Process Process { get; } = process;
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill();
+                Process.WaitForExit();
+            }
+
+            Process.Dispose();
+        }
     }
 
     private static async Task WaitForLineAsync(LineLog log, string text, Process process)
