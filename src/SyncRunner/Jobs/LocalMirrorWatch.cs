@@ -125,11 +125,7 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
                     pair.FullSyncRanElsewhere((p.Copied ?? 0) + (p.Skipped ?? 0));
                 }
 
-                counters.Add(SyncCounters.FromTaskCounters(new TaskCounters
-                {
-                    Scanned = p.Scanned ?? 0, ScannedBytes = p.ScannedBytes ?? 0, Copied = p.Copied ?? 0, CopiedBytes = p.CopiedBytes ?? 0, Checked = p.Checked ?? 0,
-                    Skipped = p.Skipped ?? 0, SkippedBytes = p.SkippedBytes ?? 0, Deleted = p.Deleted ?? 0, Excluded = p.Excluded ?? 0, Extra = p.Extra ?? 0, Failed = p.Failed ?? 0,
-                }));
+                counters.Add(ProgressCounters.From(p));
             }
         }
 
@@ -161,13 +157,19 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
         };
         status.Conditions.SetCondition(new Condition
         {
-            Type = ReplicaMirrorConditionTypes.Ready, Status = ConditionStatus.True, Reason = ReplicaMirrorConditionReasons.Valid,
-            Message = "the spec is valid and every referenced Secret and volume was given", ObservedGeneration = generation,
+            Type = ReplicaMirrorConditionTypes.Ready,
+            Status = ConditionStatus.True,
+            Reason = ReplicaMirrorConditionReasons.Valid,
+            Message = "the spec is valid and every referenced Secret and volume was given",
+            ObservedGeneration = generation,
         }, _time);
         status.Conditions.SetCondition(new Condition
         {
-            Type = ReplicaMirrorConditionTypes.Suspended, Status = ConditionStatus.False, Reason = ReplicaMirrorConditionReasons.Resumed,
-            Message = "spec.suspend is false", ObservedGeneration = generation,
+            Type = ReplicaMirrorConditionTypes.Suspended,
+            Status = ConditionStatus.False,
+            Reason = ReplicaMirrorConditionReasons.Resumed,
+            Message = "spec.suspend is false",
+            ObservedGeneration = generation,
         }, _time);
         DateTimeOffset now = _time.GetUtcNow();
         TimeSpan? rpo = _run.Trigger.Rpo(mirror.Spec, now);

@@ -152,11 +152,7 @@ internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror 
             {
                 SyncJob child = await client.GetAsync(SyncJobResources.SyncJobs, _namespace, run.SyncJob, null, cancellationToken).ConfigureAwait(false);
                 SyncProgress p = child.Status?.Progress ?? new SyncProgress();
-                counters.Add(SyncCounters.FromTaskCounters(new TaskCounters
-                {
-                    Scanned = p.Scanned ?? 0, ScannedBytes = p.ScannedBytes ?? 0, Copied = p.Copied ?? 0, CopiedBytes = p.CopiedBytes ?? 0, Checked = p.Checked ?? 0,
-                    Skipped = p.Skipped ?? 0, SkippedBytes = p.SkippedBytes ?? 0, Deleted = p.Deleted ?? 0, Excluded = p.Excluded ?? 0, Extra = p.Extra ?? 0, Failed = p.Failed ?? 0,
-                }));
+                counters.Add(ProgressCounters.From(p));
                 if (run.Result == Ferry.Api.ReplicaMirrors.SyncResult.Succeeded)
                 {
                     pairs[i].FullSyncRanElsewhere((p.Copied ?? 0) + (p.Skipped ?? 0));
