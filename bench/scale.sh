@@ -7,7 +7,9 @@
 # MODE=operator (default): the real path. The cluster simulator (tests/ClusterSim) with its process kubelet runs in the
 #   bench process; `ferry-operator` runs as a process against it; runner pods are real `ferry worker` processes. Each
 #   run creates a namespace, a Secret and the SyncJob and is timed from the create (what `kubectl apply` does) until the
-#   SyncJob's Complete condition is True; the destination is then checked byte for byte. The simulator's request
+#   SyncJob's Complete condition is True; the destination is then checked byte for byte. Each run's namespace gets the
+#   chart's runner ServiceAccount and RoleBinding (helm template of templates/rbac-runner.yaml; Helm from $FERRY_HELM,
+#   else .tools/helm/helm), and the runner pods reach the API with their own tokens under that RBAC. The simulator's request
 #   counter gives the run's API requests by verb and resource (targets: O(tasks), no per-object API traffic; status
 #   writes <= 1 per SyncJob per 2 s).
 # MODE=local: `ferry run -f syncjob.yaml --workers N` (in-process workers, no cluster), timed start to exit.
@@ -45,7 +47,14 @@ build bench/Ferry.Bench.Scale
 FERRY="dotnet $PWD/src/SyncRunner/bin/Release/net10.0/ferry.dll"
 OPERATOR="dotnet $PWD/src/Operator/bin/Release/net10.0/ferry-operator.dll"
 # Arguments of ferry-operator; {kubeconfig} is replaced by the simulator's kubeconfig (KUBECONFIG is set too).
-OPERATOR_ARGS=${OPERATOR_ARGS:-"--kubeconfig {kubeconfig} --port 0 --runner-image ghcr.io/ferry/ferry:bench --log-format text"}
+OPERATOR_ARGS=${OPERATOR_ARGS:-"--kubeconfig {kubeconfig} --port 0 --runner-image ghcr.io/ferry/ferry:bench --runner-service-account ferry-runner --log-format text"}
+# The runner pods' ServiceAccount and RBAC as the chart renders them (Helm 4: $FERRY_HELM, else .tools/helm/helm, which
+# ./test.sh installs), applied to each run's namespace.
+HELM=${FERRY_HELM:-$PWD/.tools/helm/helm}
+[ "$MODE" != operator ] || [ -x "$HELM" ] || { echo "bench/scale.sh: helm is required ($HELM; ./test.sh installs it)" >&2; exit 2; }
+RUNNER_RBAC=$BENCH_TMP/ferry-scalebench-runner-rbac.yaml
+[ "$MODE" != operator ] || "$HELM" template ferry charts/ferry --show-only templates/rbac-runner.yaml \
+  --set 'runner.namespaces={ferry-bench-runner-namespace}' > "$RUNNER_RBAC"
 
 echo "== ferry $(git rev-parse --short HEAD), radosgw $(radosgw --version | awk '{print $3}'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 BENCH_PID=
@@ -54,7 +63,7 @@ trap cleanup EXIT
 bench/Ferry.Bench.Scale/bin/Release/net10.0/ferry-bench-scale \
   --mode "$MODE" --runs "$RUNS" --workers "$WORKERS" --objects "$OBJECTS" --size "$SIZE" --latency-ms "$LATENCY_MS" \
   --threads "$THREADS" --task-objects "$TASK_OBJECTS" --memstore-gib "$MEMSTORE_GIB" \
-  --image 'ghcr.io/ferry/ferry:*' --ferry "$FERRY" --operator "$OPERATOR" --operator-args "$OPERATOR_ARGS" --crds "$PWD/crds" --work "$BENCH_TMP" \
+  --image 'ghcr.io/ferry/ferry:*' --ferry "$FERRY" --operator "$OPERATOR" --operator-args "$OPERATOR_ARGS" --crds "$PWD/crds" --runner-rbac "$RUNNER_RBAC" --work "$BENCH_TMP" \
   ${OUT:+--output "$OUT"} &
 BENCH_PID=$!
 status=0

@@ -33,6 +33,13 @@ internal sealed class BenchOptions
 
     public string Crds { get; private set; } = "crds";
 
+    /// <summary>The chart's runner RBAC (<c>helm template ... --show-only templates/rbac-runner.yaml</c>) rendered for
+    /// the namespace <see cref="RunnerNamespacePlaceholder"/>: applied to every run's namespace.</summary>
+    public string? RunnerRbac { get; private set; }
+
+    /// <summary>The namespace name <see cref="RunnerRbac"/> was rendered for, replaced by each run's.</summary>
+    public const string RunnerNamespacePlaceholder = "ferry-bench-runner-namespace";
+
     public string Work { get; private set; } = Path.GetTempPath();
 
     public string? Output { get; private set; }
@@ -60,6 +67,7 @@ internal sealed class BenchOptions
                 case "--operator-args": o.OperatorArgs = Next(); break;
                 case "--image": o.Image = Next(); break;
                 case "--crds": o.Crds = Next(); break;
+                case "--runner-rbac": o.RunnerRbac = Next(); break;
                 case "--work": o.Work = Next(); break;
                 case "--output": o.Output = Next(); break;
                 default: throw new ArgumentException($"unknown argument {args[i]}");

@@ -54,7 +54,6 @@ internal sealed class OperatorRunner : IRunner
         }
 
         start.Environment["KUBECONFIG"] = kubeconfig;
-        start.Environment["FERRY_KUBE_API_URL"] = sim.Url.ToString().TrimEnd('/');
         Process op = Process.Start(start) ?? throw new InvalidOperationException("ferry-operator did not start");
         string log = Path.Combine(options.Work, "ferry-scalebench-operator.log");
         var writer = new StreamWriter(log) { AutoFlush = true };
@@ -67,6 +66,32 @@ internal sealed class OperatorRunner : IRunner
     }
 
     public int? OperatorPid => _operator.Id;
+
+    /// <summary>The runner ServiceAccount and RoleBinding of the chart in <paramref name="ns"/> (the runner pods reach the
+    /// API with their own tokens, under that RBAC), and its ClusterRole the first time.</summary>
+    private void ApplyRunnerRbac(string ns)
+    {
+        if (_options.RunnerRbac is not { } file)
+        {
+            return;
+        }
+
+        string yaml = File.ReadAllText(file).Replace(BenchOptions.RunnerNamespacePlaceholder, ns, StringComparison.Ordinal);
+        foreach (string document in yaml.Split("\n---", StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (document.Contains("kind:", StringComparison.Ordinal))
+            {
+                try
+                {
+                    _sim.Store.CreateFromYaml(document);
+                }
+                catch (Ferry.ClusterSim.Api.StatusException e) when (e.Code == 409)
+                {
+                    // The ClusterRole, created for an earlier run.
+                }
+            }
+        }
+    }
 
     public async Task<RunResult> RunAsync(string name, int workers, RadosgwServer rgw, Uri s3Endpoint, string bucket, Dataset dataset, CancellationToken cancellationToken)
     {
@@ -95,6 +120,7 @@ internal sealed class OperatorRunner : IRunner
               resources:
                 requests: {storage: 1Gi}
             """);
+        ApplyRunnerRbac(ns);
         string syncJob = $$"""
             apiVersion: ferry.io/v1alpha1
             kind: SyncJob

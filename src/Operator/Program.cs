@@ -1,4 +1,5 @@
 // ferry-operator: the SyncJob and ReplicaMirror controllers (DESIGN.md, "Distributed work"), with /healthz, /readyz and /metrics.
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Hosting;
 using Microsoft.Extensions.Hosting;
 
@@ -25,7 +26,7 @@ try
 {
     app = OperatorHost.Build(options);
 }
-catch (Ferry.Kube.Config.KubeConfigException e)
+catch (k8s.Exceptions.KubeConfigException e)
 {
     Console.Error.WriteLine($"ferry-operator: {e.Message}");
     return 1;

@@ -1,8 +1,8 @@
 using Ferry.Kube.Client;
-using Ferry.Kube.Config;
 using Ferry.Kube.Events;
 using Ferry.Kube.LeaderElection;
 using Ferry.Kube.Runtime;
+using k8s;
 
 namespace Ferry.Kube.Tests;
 
@@ -12,8 +12,9 @@ public sealed class OptionsDefaultsTests
     [Fact]
     public void Defaults_MatchTheirDocumentation()
     {
-        var config = new KubernetesClientConfiguration { Server = new Uri("https://x") };
-        Assert.Equal((TimeSpan.FromSeconds(100), "default", false, null), (config.RequestTimeout, config.Namespace, config.InsecureSkipTlsVerify, config.Token));
+        // KubernetesClient's configuration: the request timeout Ferry's client applies (with its TimeProvider).
+        var config = new KubernetesClientConfiguration { Host = "https://x" };
+        Assert.Equal((TimeSpan.FromSeconds(100), false), (config.HttpClientTimeout, config.SkipTlsVerify));
 
         var queue = new WorkQueueOptions();
         Assert.Equal((TimeSpan.FromMilliseconds(5), TimeSpan.FromSeconds(1000)), (queue.BaseDelay, queue.MaxDelay));
@@ -26,11 +27,7 @@ public sealed class OptionsDefaultsTests
         Assert.Equal((TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2), true),
             (election.LeaseDuration, election.RenewDeadline, election.RetryPeriod, election.ReleaseOnCancel));
 
-        var inCluster = new InClusterOptions();
-        Assert.Equal(("/var/run/secrets/kubernetes.io/serviceaccount", TimeSpan.FromMinutes(1)), (inCluster.ServiceAccountDirectory, inCluster.TokenRefreshInterval));
-
         Assert.True(new WatchOptions().AllowWatchBookmarks);
         Assert.Equal(TimeSpan.FromMinutes(10), new EventRecorderOptions { Component = "c" }.AggregationWindow);
-        Assert.Same(TimeProvider.System, new KubeConfigOptions().TimeProvider);
     }
 }

@@ -14,6 +14,10 @@ public static class SchemaPatterns
     /// <summary>A whole percentage from 0% to 100%.</summary>
     public const string Percentage = @"^(100|[1-9]?[0-9])%$";
 
+    /// <summary>An S3 storage class name, e.g. <c>STANDARD</c>, <c>STANDARD_IA</c>, <c>GLACIER_IR</c>, or a class a
+    /// self-hosted store defines (Ceph placement targets): letters, digits, <c>_</c>, <c>-</c> and <c>.</c>, 1 to 64 of them.</summary>
+    public const string StorageClass = @"^[A-Za-z0-9_.-]{1,64}$";
+
     /// <summary>A lower-case RFC 1123 label (DNS label), as used for names of at most 63 characters.</summary>
     public const string DnsLabel = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 

@@ -1,4 +1,4 @@
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Api.Conditions;
 
@@ -13,7 +13,7 @@ public static class ConditionListExtensions
     /// <param name="type">The condition type, compared ordinally.</param>
     /// <returns>The entry in the list (not a copy), or <see langword="null"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="conditions"/> or <paramref name="type"/> is null.</exception>
-    public static Condition? FindCondition(this IEnumerable<Condition> conditions, string type)
+    public static V1Condition? FindCondition(this IEnumerable<V1Condition> conditions, string type)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(type);
@@ -33,7 +33,7 @@ public static class ConditionListExtensions
     /// <param name="type">The condition type.</param>
     /// <returns><see langword="true"/> if the condition is present and <c>True</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="conditions"/> or <paramref name="type"/> is null.</exception>
-    public static bool IsConditionTrue(this IEnumerable<Condition> conditions, string type) =>
+    public static bool IsConditionTrue(this IEnumerable<V1Condition> conditions, string type) =>
         conditions.FindCondition(type)?.Status == ConditionStatus.True;
 
     /// <summary>Sets a condition: appends a copy when no condition of its type exists, otherwise updates the
@@ -47,7 +47,7 @@ public static class ConditionListExtensions
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <remarks>apimachinery <c>meta.SetStatusCondition</c>: when the status is unchanged the transition time
     /// stays as it was, even if reason, message or observedGeneration change.</remarks>
-    public static bool SetCondition(this IList<Condition> conditions, Condition newCondition, TimeProvider timeProvider)
+    public static bool SetCondition(this IList<V1Condition> conditions, V1Condition newCondition, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(newCondition);
@@ -56,7 +56,7 @@ public static class ConditionListExtensions
         var existing = conditions.FindCondition(newCondition.Type);
         if (existing is null)
         {
-            conditions.Add(new Condition
+            conditions.Add(new V1Condition
             {
                 Type = newCondition.Type,
                 Status = newCondition.Status,
@@ -102,7 +102,7 @@ public static class ConditionListExtensions
     /// <param name="type">The condition type.</param>
     /// <returns><see langword="true"/> if a condition was removed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="conditions"/> or <paramref name="type"/> is null.</exception>
-    public static bool RemoveCondition(this IList<Condition> conditions, string type)
+    public static bool RemoveCondition(this IList<V1Condition> conditions, string type)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         ArgumentNullException.ThrowIfNull(type);
@@ -119,14 +119,14 @@ public static class ConditionListExtensions
         return removed;
     }
 
-    private static DateTimeOffset TransitionTime(Condition condition, TimeProvider timeProvider)
+    private static DateTime TransitionTime(V1Condition condition, TimeProvider timeProvider)
     {
         if (condition.LastTransitionTime != default)
         {
             return condition.LastTransitionTime;
         }
 
-        var now = timeProvider.GetUtcNow();
-        return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        var now = timeProvider.GetUtcNow().UtcTicks;
+        return new DateTime(now - (now % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
     }
 }

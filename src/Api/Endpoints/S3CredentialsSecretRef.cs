@@ -8,23 +8,32 @@ namespace Ferry.Api.Endpoints;
 /// and never logs them.</remarks>
 public sealed class S3CredentialsSecretRef
 {
+    /// <summary>The default of <see cref="AccessKeyIdKey"/>.</summary>
+    public const string DefaultAccessKeyIdKey = "accessKeyId";
+
+    /// <summary>The default of <see cref="SecretAccessKeyKey"/>.</summary>
+    public const string DefaultSecretAccessKeyKey = "secretAccessKey";
+
+    /// <summary>The default of <see cref="SessionTokenKey"/>.</summary>
+    public const string DefaultSessionTokenKey = "sessionToken";
+
     /// <summary>The name of the Secret, in the namespace of the custom resource.</summary>
     [Length(1, 253)]
     public required string Name { get; set; }
 
     /// <summary>The Secret key that holds the access key id.</summary>
     /// <value><c>accessKeyId</c>.</value>
-    [Length(1, 253), DefaultValue("accessKeyId")]
+    [Length(1, 253), DefaultValue(DefaultAccessKeyIdKey)]
     public string? AccessKeyIdKey { get; set; }
 
     /// <summary>The Secret key that holds the secret access key.</summary>
     /// <value><c>secretAccessKey</c>.</value>
-    [Length(1, 253), DefaultValue("secretAccessKey")]
+    [Length(1, 253), DefaultValue(DefaultSecretAccessKeyKey)]
     public string? SecretAccessKeyKey { get; set; }
 
     /// <summary>The Secret key that holds a session token for temporary credentials; used only when the Secret
     /// has that key.</summary>
     /// <value><c>sessionToken</c>.</value>
-    [Length(1, 253), DefaultValue("sessionToken")]
+    [Length(1, 253), DefaultValue(DefaultSessionTokenKey)]
     public string? SessionTokenKey { get; set; }
 }

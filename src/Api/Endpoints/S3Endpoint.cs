@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Ferry.Api.Common;
 using Ferry.Api.Schema;
 
 namespace Ferry.Api.Endpoints;
@@ -30,6 +31,13 @@ public sealed class S3Endpoint
     /// most self-hosted stores need it.</summary>
     /// <value><see langword="false"/>.</value>
     public bool? ForcePathStyle { get; set; }
+
+    /// <summary>The storage class of the objects a run writes here, e.g. <c>STANDARD_IA</c> or <c>GLACIER_IR</c>: sent with
+    /// every PutObject, multipart upload and server-side copy (juicefs sync <c>--storage-class</c>). The store refuses a
+    /// class it does not know, and the run fails with its error. Ignored when the endpoint is a source.</summary>
+    /// <value>Empty: the bucket's default class.</value>
+    [Length(1, 64), Pattern(SchemaPatterns.StorageClass)]
+    public string? StorageClass { get; set; }
 
     /// <summary>The Secret holding the access key. Omit it to use the runner pod's ambient credentials
     /// (environment, web identity, instance metadata).</summary>

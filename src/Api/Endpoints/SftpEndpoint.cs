@@ -12,9 +12,12 @@ public sealed class SftpEndpoint
     [Length(1, 253)]
     public required string Host { get; set; }
 
+    /// <summary>The default of <see cref="Port"/>: SSH's port.</summary>
+    public const int DefaultPort = 22;
+
     /// <summary>The TCP port.</summary>
     /// <value>22.</value>
-    [Minimum(1), Maximum(65535), DefaultValue(22)]
+    [Minimum(1), Maximum(65535), DefaultValue(DefaultPort)]
     public int? Port { get; set; }
 
     /// <summary>The login user.</summary>

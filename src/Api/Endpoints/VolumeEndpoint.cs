@@ -18,7 +18,7 @@ public sealed class VolumeEndpoint
     [ValidationRule("!self.matches('(^|/)[.][.](/|$)')", "path must not contain '..'")]
     public string? Path { get; set; }
 
-    /// <summary>Mount the claim read-only; not allowed for a destination, or for a source with <c>deleteSrc</c>.</summary>
+    /// <summary>Mount the claim read-only; not allowed for a destination, or for a source with <c>deleteSrc</c> or <c>deleteSrcAfter</c>.</summary>
     /// <value><see langword="false"/>.</value>
     public bool? ReadOnly { get; set; }
 }

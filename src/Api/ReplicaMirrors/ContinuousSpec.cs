@@ -24,6 +24,12 @@ public sealed class ContinuousSpec
     /// <summary>The default <see cref="MaxBatch"/>: 1,000 keys, lsyncd's <c>maxDelays</c>.</summary>
     public const int DefaultMaxBatch = 1000;
 
+    /// <summary>The smallest <see cref="MaxBatch"/> (also <c>--watch-max-batch</c>'s).</summary>
+    public const int MinMaxBatch = 1;
+
+    /// <summary>The largest <see cref="MaxBatch"/> (also <c>--watch-max-batch</c>'s).</summary>
+    public const int MaxMaxBatch = 1_000_000;
+
     /// <summary>The default <see cref="FullSyncInterval"/>: one hour.</summary>
     public const string DefaultFullSyncInterval = "1h";
 
@@ -41,7 +47,7 @@ public sealed class ContinuousSpec
     /// <summary>A batch is due as soon as this many changed keys are pending, however young they are; a batch applies
     /// at most this many.</summary>
     /// <value>1000.</value>
-    [Minimum(1), Maximum(1_000_000), DefaultValue(DefaultMaxBatch)]
+    [Minimum(MinMaxBatch), Maximum(MaxMaxBatch), DefaultValue(DefaultMaxBatch)]
     public int? MaxBatch { get; set; }
 
     /// <summary>The time from the start of one full sync to the start of the next, which catches what events cannot

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Ferry.Api.Common;
 using Ferry.Api.Conditions;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Api.ReplicaMirrors;
 
@@ -29,7 +29,7 @@ public static class ContinuousStatusBuilder
     /// <param name="time">The clock.</param>
     /// <returns>When <c>InSync</c> would turn false by itself, or <see langword="null"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static DateTimeOffset? Apply(ReplicaMirror mirror, ReplicaMirrorStatus status, Condition? previousInSync, TimeSpan rpo, DateTimeOffset? lastHeartbeat, TimeProvider time)
+    public static DateTimeOffset? Apply(ReplicaMirror mirror, ReplicaMirrorStatus status, V1Condition? previousInSync, TimeSpan rpo, DateTimeOffset? lastHeartbeat, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(mirror);
         ArgumentNullException.ThrowIfNull(status);
@@ -56,7 +56,7 @@ public static class ContinuousStatusBuilder
             return null;
         }
 
-        var failed = active.Where(d => d.LastSuccessfulSyncStartTime is null && d.LastResult?.Result == SyncResult.Failed).Select(d => d.Name).ToList();
+        var failed = active.Where(d => d.LastSuccessfulSyncStartTime is null && d.LastResult?.Result == MirrorSyncResult.Failed).Select(d => d.Name).ToList();
         if (failed.Count > 0)
         {
             Set(conditions, ConditionStatus.False, ReplicaMirrorConditionReasons.SyncFailed, "no successful full sync yet: " + string.Join(", ", failed), generation, time);
@@ -91,6 +91,6 @@ public static class ContinuousStatusBuilder
         return oldest is { } next && next + rpo < flip ? next + rpo : flip;
     }
 
-    private static void Set(List<Condition> conditions, string value, string reason, string message, long generation, TimeProvider time) =>
-        conditions.SetCondition(new Condition { Type = ReplicaMirrorConditionTypes.InSync, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
+    private static void Set(List<V1Condition> conditions, string value, string reason, string message, long generation, TimeProvider time) =>
+        conditions.SetCondition(new V1Condition { Type = ReplicaMirrorConditionTypes.InSync, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
 }

@@ -2,13 +2,15 @@ using System.Globalization;
 using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
+using Ferry.Kube.Runtime;
 
 namespace Ferry.Api.ReplicaMirrors;
 
 /// <summary>Builds and reads the child SyncJobs of a <see cref="ReplicaMirror"/>: one per run of one destination.</summary>
 /// <remarks>The operator and <c>ferry run -f mirror.yaml</c> both build children here, so a local run uses exactly the
-/// spec the operator would create. A child copies every sync option of the mirror (<see cref="Sync.SyncOptions.CopyOptionsTo"/>),
+/// spec the operator would create. A child copies every sync option of the mirror (<see cref="Sync.SyncOptionsSpec.CopyOptionsTo"/>),
 /// has the mirror's source and the destination's endpoint, a controller ownerReference to the mirror (garbage
 /// collection removes it with the mirror) and the labels and annotations of <see cref="MirrorLabels"/>.</remarks>
 public static class MirrorChildren
@@ -42,10 +44,10 @@ public static class MirrorChildren
 
         return new SyncJob
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
                 Name = MirrorNames.ChildName(name, destination.Name, slot),
-                Namespace = mirror.Metadata.Namespace,
+                NamespaceProperty = mirror.Metadata.NamespaceProperty,
                 Labels = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     [MirrorLabels.Mirror] = MirrorNames.LabelValue(name),
@@ -54,27 +56,9 @@ public static class MirrorChildren
                     [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
                 },
                 Annotations = annotations,
-                OwnerReferences = [ControllerReference(mirror)],
+                OwnerReferences = [Kube.Runtime.OwnerReferences.ControllerOf(mirror)],
             },
             Spec = spec,
-        };
-    }
-
-    /// <summary>The controller ownerReference of a child (what controller-runtime's <c>SetControllerReference</c>
-    /// writes).</summary>
-    /// <param name="mirror">The owner.</param>
-    /// <returns>The reference, with <c>controller</c> and <c>blockOwnerDeletion</c> true.</returns>
-    public static OwnerReference ControllerReference(ReplicaMirror mirror)
-    {
-        ArgumentNullException.ThrowIfNull(mirror);
-        return new OwnerReference
-        {
-            ApiVersion = ApiGroup.ApiVersion,
-            Kind = ReplicaMirror.KindName,
-            Name = mirror.Metadata.Name ?? "",
-            Uid = mirror.Metadata.Uid ?? "",
-            Controller = true,
-            BlockOwnerDeletion = true,
         };
     }
 
@@ -83,15 +67,14 @@ public static class MirrorChildren
     /// <param name="child">A SyncJob.</param>
     /// <param name="mirror">The mirror.</param>
     /// <returns><see langword="true"/> if the mirror is the child's controller.</returns>
-    public static bool IsControlledBy(SyncJob child, ReplicaMirror mirror) =>
-        child.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == mirror.Metadata.Uid) == true;
+    public static bool IsControlledBy(SyncJob child, ReplicaMirror mirror) => OwnerReferences.IsControlledBy(child, mirror);
 
     /// <summary>The slot a child serves (its <see cref="MirrorLabels.ScheduledTime"/> annotation), else its
     /// creationTimestamp.</summary>
     /// <param name="child">A child SyncJob.</param>
     /// <returns>The slot, or <see langword="null"/> when neither is known.</returns>
     public static DateTimeOffset? ScheduledTime(SyncJob child) =>
-        child.Metadata.Annotations?.GetValueOrDefault(MirrorLabels.ScheduledTime) is { } text
+        child.GetAnnotation(MirrorLabels.ScheduledTime) is { } text
         && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
             ? time
             : child.Metadata.CreationTimestamp;

@@ -24,7 +24,8 @@ public sealed class MirrorDestinationStatus
     [Format("date-time")]
     public DateTimeOffset? LastScheduleTime { get; set; }
 
-    /// <summary>When the last run of this destination started (its slot).</summary>
+    /// <summary>When the last run of this destination started (its child SyncJob was created; later than the slot when
+    /// the run had to wait).</summary>
     [Format("date-time")]
     public DateTimeOffset? LastSyncStartTime { get; set; }
 

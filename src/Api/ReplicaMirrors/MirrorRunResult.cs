@@ -10,7 +10,7 @@ public sealed class MirrorRunResult
     public required string SyncJob { get; set; }
 
     /// <summary><c>Succeeded</c> or <c>Failed</c>.</summary>
-    public required SyncResult Result { get; set; }
+    public required MirrorSyncResult Result { get; set; }
 
     /// <summary>The run's slot (the child's <c>ferry.io/scheduled-time</c>).</summary>
     [Format("date-time")]

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Ferry.Api.Schema;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Api.ReplicaMirrors;
 
@@ -8,7 +9,8 @@ namespace Ferry.Api.ReplicaMirrors;
 /// on a schedule, at an interval, back to back, or on a manual trigger.</summary>
 /// <remarks>DESIGN.md, "The API". Each run of each destination is one child SyncJob, owned by the mirror (controller
 /// ownerReference) and named from the mirror, the destination and the slot (<see cref="MirrorNames.ChildName"/>).</remarks>
-[CustomResource(ApiGroup.Group, ApiGroup.Version, KindName, "replicamirrors", ShortNames = ["rmir"], Categories = ["ferry"])]
+[KubernetesEntity(Group = ApiGroup.Group, ApiVersion = ApiGroup.Version, Kind = KindName, PluralName = PluralName)]
+[CustomResource(ShortNames = ["rmir"], Categories = ["ferry"])]
 [PrinterColumn("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
 [PrinterColumn("In Sync", "string", ".status.conditions[?(@.type==\"InSync\")].status")]
 [PrinterColumn("Last Sync", "date", ".status.lastSyncTime")]
@@ -16,10 +18,13 @@ namespace Ferry.Api.ReplicaMirrors;
 [PrinterColumn("Last Result", "string", ".status.lastSyncResult", Priority = 1)]
 [PrinterColumn("Data Age", "string", ".status.dataAge", Priority = 1)]
 [PrinterColumn("Age", "date", ".metadata.creationTimestamp")]
-public sealed class ReplicaMirror : IKubernetesObject
+public sealed class ReplicaMirror : IKubernetesObject<V1ObjectMeta>, ISpec<ReplicaMirrorSpec>, IStatus<ReplicaMirrorStatus?>
 {
     /// <summary>The kind name.</summary>
     public const string KindName = "ReplicaMirror";
+
+    /// <summary>The plural resource name used in URLs, <c>replicamirrors</c>.</summary>
+    public const string PluralName = "replicamirrors";
 
     /// <summary>The API group and version, <c>ferry.io/v1alpha1</c>.</summary>
     /// <value><c>ferry.io/v1alpha1</c>.</value>
@@ -33,10 +38,14 @@ public sealed class ReplicaMirror : IKubernetesObject
 
     /// <summary>The standard object metadata.</summary>
     [JsonPropertyOrder(-1)]
-    public ObjectMeta Metadata { get; set; } = new();
+    public V1ObjectMeta Metadata { get; set; } = new();
 
     /// <summary>What to mirror where, when, and how.</summary>
-    public required ReplicaMirrorSpec Spec { get; set; }
+    /// <remarks>Never null in an object read from the API server (the CRD requires <c>spec</c>) or from
+    /// <see cref="Serialization.ManifestReader"/>, which refuses a document without one. Not a C# <c>required</c>
+    /// member: KubernetesClient's watch (<c>GenericClient.WatchNamespacedAsync</c>) first decodes the stream's opening
+    /// line as the watched type itself, which a required member would fail.</remarks>
+    public ReplicaMirrorSpec Spec { get; set; } = null!;
 
     /// <summary>The observed state of the mirror, written by the operator through the <c>status</c> subresource.</summary>
     public ReplicaMirrorStatus? Status { get; set; }

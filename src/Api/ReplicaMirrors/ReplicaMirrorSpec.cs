@@ -25,12 +25,13 @@ namespace Ferry.Api.ReplicaMirrors;
 [DefaultOverride(nameof(MaxDelete), "50%")]
 [DefaultOverride(nameof(Update), true)]
 [ValidationRule("!has(self.deleteSrc) || !self.deleteSrc", "deleteSrc is not allowed in a ReplicaMirror")]
+[ValidationRule("!has(self.deleteSrcAfter) || !self.deleteSrcAfter", "deleteSrcAfter is not allowed in a ReplicaMirror")]
 [ValidationRule("self.destinations.all(d, !has(d.volume) || !has(d.volume.readOnly) || !d.volume.readOnly)",
     "a destination volume must not be readOnly")]
 [ValidationRule("!has(self.timeZone) || has(self.schedule)", "timeZone needs schedule")]
 [ValidationRule("!has(self.startingDeadlineSeconds) || has(self.schedule) || has(self.interval)",
     "startingDeadlineSeconds needs schedule or interval")]
-public sealed class ReplicaMirrorSpec : SyncOptions
+public sealed class ReplicaMirrorSpec : SyncOptionsSpec
 {
     /// <summary>Where keys are read from.</summary>
     public required Endpoint Source { get; set; }
@@ -109,13 +110,19 @@ public sealed class ReplicaMirrorSpec : SyncOptions
     [Length(1, 64), Pattern(SchemaPatterns.Duration)]
     public string? Rpo { get; set; }
 
+    /// <summary>The default of <see cref="SuccessfulRunsHistoryLimit"/>, as a CronJob's.</summary>
+    public const int DefaultSuccessfulRunsHistoryLimit = 3;
+
+    /// <summary>The default of <see cref="FailedRunsHistoryLimit"/>, as a CronJob's.</summary>
+    public const int DefaultFailedRunsHistoryLimit = 1;
+
     /// <summary>How many succeeded runs of each destination keep their child SyncJobs; older ones are deleted.</summary>
     /// <value>3.</value>
-    [Minimum(0), Maximum(100), DefaultValue(3)]
+    [Minimum(0), Maximum(100), DefaultValue(DefaultSuccessfulRunsHistoryLimit)]
     public int? SuccessfulRunsHistoryLimit { get; set; }
 
     /// <summary>How many failed runs of each destination keep their child SyncJobs; older ones are deleted.</summary>
     /// <value>1.</value>
-    [Minimum(0), Maximum(100), DefaultValue(1)]
+    [Minimum(0), Maximum(100), DefaultValue(DefaultFailedRunsHistoryLimit)]
     public int? FailedRunsHistoryLimit { get; set; }
 }

@@ -1,6 +1,6 @@
 using Ferry.Api.Common;
 using Ferry.Api.Schema;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Api.ReplicaMirrors;
 
@@ -11,7 +11,7 @@ public sealed class ReplicaMirrorStatus
 {
     /// <summary>The conditions <c>Ready</c>, <c>InSync</c>, <c>Degraded</c> and <c>Suspended</c>; one entry per type.</summary>
     [ListMapKey("type"), Items(0, 16)]
-    public List<Condition>? Conditions { get; set; }
+    public List<V1Condition>? Conditions { get; set; }
 
     /// <summary>The <c>metadata.generation</c> this status was computed from.</summary>
     [Minimum(0)]
@@ -31,7 +31,7 @@ public sealed class ReplicaMirrorStatus
 
     /// <summary>Over the destinations that are not suspended: <c>Succeeded</c> when every one's last finished run
     /// succeeded, <c>PartiallyFailed</c> when some did, <c>Failed</c> when none did.</summary>
-    public SyncResult? LastSyncResult { get; set; }
+    public MirrorSyncResult? LastSyncResult { get; set; }
 
     /// <summary>When the next run of any destination is due; absent while suspended, back to back or manual-only.</summary>
     [Format("date-time")]

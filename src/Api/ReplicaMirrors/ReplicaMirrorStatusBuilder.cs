@@ -2,7 +2,7 @@ using System.Globalization;
 using Ferry.Api.Common;
 using Ferry.Api.Conditions;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Api.ReplicaMirrors;
 
@@ -34,7 +34,7 @@ public static class ReplicaMirrorStatusBuilder
         var result = new MirrorRunResult
         {
             SyncJob = child.Metadata.Name ?? "",
-            Result = succeeded ? SyncResult.Succeeded : SyncResult.Failed,
+            Result = succeeded ? MirrorSyncResult.Succeeded : MirrorSyncResult.Failed,
             ScheduledTime = MirrorChildren.ScheduledTime(child),
             CompletionTime = completion,
             Reason = condition?.Reason,
@@ -99,11 +99,11 @@ public static class ReplicaMirrorStatusBuilder
         status.MissedIntervals = destinations.Sum(d => d.Totals?.MissedRuns ?? 0);
 
         var finished = active.Where(d => d.LastResult is not null).ToList();
-        var failed = finished.Where(d => d.LastResult!.Result == SyncResult.Failed).ToList();
+        var failed = finished.Where(d => d.LastResult!.Result == MirrorSyncResult.Failed).ToList();
         status.LastSyncResult = finished.Count == 0 ? null
-            : failed.Count == 0 ? SyncResult.Succeeded
-            : failed.Count == finished.Count && finished.Count == active.Count ? SyncResult.Failed
-            : SyncResult.PartiallyFailed;
+            : failed.Count == 0 ? MirrorSyncResult.Succeeded
+            : failed.Count == finished.Count && finished.Count == active.Count ? MirrorSyncResult.Failed
+            : MirrorSyncResult.PartiallyFailed;
         status.DataAge = active.Count > 0 && active.All(d => d.LastSuccessfulSyncStartTime is not null)
             ? GoDuration.Format(Max(TimeSpan.Zero, MirrorTrigger.Truncate(now) - active.Min(d => d.LastSuccessfulSyncStartTime)!.Value))
             : null;
@@ -114,7 +114,7 @@ public static class ReplicaMirrorStatusBuilder
         return SetInSync(conditions, active, rpo, now, generation, time);
     }
 
-    private static void SetDegraded(List<Condition> conditions, List<MirrorDestinationStatus> failed, List<MirrorDestinationStatus> finished,
+    private static void SetDegraded(List<V1Condition> conditions, List<MirrorDestinationStatus> failed, List<MirrorDestinationStatus> finished,
         List<MirrorDestinationStatus> active, long generation, TimeProvider time)
     {
         if (failed.Count == 0)
@@ -132,7 +132,7 @@ public static class ReplicaMirrorStatusBuilder
         Set(conditions, ReplicaMirrorConditionTypes.Degraded, ConditionStatus.True, reason, message, generation, time);
     }
 
-    private static DateTimeOffset? SetInSync(List<Condition> conditions, List<MirrorDestinationStatus> active, TimeSpan? rpo, DateTimeOffset now, long generation, TimeProvider time)
+    private static DateTimeOffset? SetInSync(List<V1Condition> conditions, List<MirrorDestinationStatus> active, TimeSpan? rpo, DateTimeOffset now, long generation, TimeProvider time)
     {
         if (active.Count == 0)
         {
@@ -140,7 +140,7 @@ public static class ReplicaMirrorStatusBuilder
             return null;
         }
 
-        var pending = active.Where(d => d.LastSuccessfulSyncStartTime is null && d.LastResult?.Result != SyncResult.Failed).Select(d => d.Name).ToList();
+        var pending = active.Where(d => d.LastSuccessfulSyncStartTime is null && d.LastResult?.Result != MirrorSyncResult.Failed).Select(d => d.Name).ToList();
         var outOfSync = new List<string>();
         DateTimeOffset? flip = null;
         foreach (var d in active)
@@ -167,7 +167,7 @@ public static class ReplicaMirrorStatusBuilder
                     flip = fresh + limit;
                 }
             }
-            else if (d.LastResult is { Result: SyncResult.Failed })
+            else if (d.LastResult is { Result: MirrorSyncResult.Failed })
             {
                 outOfSync.Add($"{d.Name}: the last run failed");
             }
@@ -195,8 +195,8 @@ public static class ReplicaMirrorStatusBuilder
         return flip;
     }
 
-    private static void Set(List<Condition> conditions, string type, string value, string reason, string message, long generation, TimeProvider time) =>
-        conditions.SetCondition(new Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
+    private static void Set(List<V1Condition> conditions, string type, string value, string reason, string message, long generation, TimeProvider time) =>
+        conditions.SetCondition(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

@@ -11,6 +11,8 @@ namespace Ferry.Api.Runs;
 /// <see cref="LastKey"/>, <see cref="Counters"/>, <see cref="LastError"/>. Scan Lease: <see cref="Cursor"/>,
 /// <see cref="ScanState"/>, <see cref="TasksPublished"/>, <see cref="DeleteTasksPublished"/>, <see cref="Outcome"/>,
 /// <see cref="OutcomeReason"/>, <see cref="OutcomeCondition"/>.</para>
+/// <para>These keys are read and written only through <see cref="TaskLeaseFields"/> and <see cref="ScanLeaseFields"/>
+/// (formats in <see cref="LeaseAnnotations"/>), by the runner's queue and the operator alike.</para>
 /// </remarks>
 public static class RunAnnotations
 {
@@ -53,7 +55,7 @@ public static class RunAnnotations
     /// <summary>Scan: the human-readable reason of a failed outcome (no secrets).</summary>
     public const string OutcomeReason = "ferry.io/outcome-reason";
 
-    /// <summary>Scan: the <c>Failed</c> condition reason of a failed outcome, one of
-    /// <see cref="SyncJobs.SyncJobConditionReasons"/> (e.g. <c>MaxDeleteExceeded</c>).</summary>
+    /// <summary>Scan: why a failed outcome failed, the name of a <see cref="RunFailureKind"/> (e.g.
+    /// <c>MaxDeleteExceeded</c>; read with <see cref="RunOutcomes.FailureKind"/>).</summary>
     public const string OutcomeCondition = "ferry.io/outcome-condition";
 }

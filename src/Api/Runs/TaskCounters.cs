@@ -70,6 +70,15 @@ public sealed class TaskCounters
         DestinationKeys += other.DestinationKeys;
     }
 
+    /// <summary>A copy of these counters.</summary>
+    /// <returns>New counters with the same values.</returns>
+    public TaskCounters Clone()
+    {
+        var copy = new TaskCounters();
+        copy.Add(this);
+        return copy;
+    }
+
     /// <summary>Reads counters as stored in <see cref="RunAnnotations.Counters"/>.</summary>
     /// <param name="json">The annotation's value, or <see langword="null"/> when absent.</param>
     /// <returns>The counters, or <see langword="null"/> when absent or not readable (a Lease written by something

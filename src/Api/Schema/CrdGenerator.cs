@@ -8,7 +8,8 @@ using System.Text.Json.Serialization;
 using Ferry.Api.Common;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s.Models;
+using IntOrString = Ferry.Api.Common.IntOrString;
 
 namespace Ferry.Api.Schema;
 
@@ -16,7 +17,10 @@ namespace Ferry.Api.Schema;
 /// custom resources, by reflection over their properties and the schema attributes in this namespace.</summary>
 /// <remarks>
 /// Descriptions come from the XML documentation files next to the assemblies (<c>&lt;summary&gt;</c>, then
-/// "Default:" and <c>&lt;value&gt;</c>). JSON names follow <see cref="JsonPropertyNameAttribute"/> or camelCase;
+/// "Default:" and <c>&lt;value&gt;</c>); KubernetesClient's models (<c>V1Toleration</c>, <c>V1ResourceRequirements</c>,
+/// <c>V1ConfigMapKeySelector</c>, <c>V1Condition</c>) get the upstream schema: their fields and the upstream
+/// descriptions from the package's XML documentation, with the required fields and list/map markers the Kubernetes
+/// OpenAPI gives them (the package's types do not carry those). JSON names follow <see cref="JsonPropertyNameAttribute"/> or camelCase;
 /// a C# <c>required</c> property is a required field; <see cref="DefaultValueAttribute"/> becomes <c>default</c>.
 /// The output is a structural schema (Kubernetes documentation, "Specifying a structural schema"): every node
 /// has a type, and logical junctors (<c>oneOf</c>, <c>not</c>, the int-or-string <c>anyOf</c>) hold only
@@ -26,19 +30,22 @@ namespace Ferry.Api.Schema;
 public sealed class CrdGenerator
 {
     private static readonly Dictionary<string, object> NoOverrides = [];
+
+    /// <summary>The pattern of a resource.Quantity, as the Kubernetes OpenAPI publishes it.</summary>
+    private const string QuantityPattern = @"^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$";
     private readonly XmlDocumentation _docs = new();
 
     /// <summary>The root types of Ferry's custom resources.</summary>
     public static IReadOnlyList<Type> ResourceTypes { get; } = [typeof(SyncJob), typeof(ReplicaMirror)];
 
     /// <summary>The file name a CRD is written to, <c>GROUP_PLURAL.yaml</c>, as controller-gen names them.</summary>
-    /// <param name="resourceType">A type carrying <see cref="CustomResourceAttribute"/>.</param>
+    /// <param name="resourceType">A type carrying <see cref="KubernetesEntityAttribute"/> and <see cref="CustomResourceAttribute"/>.</param>
     /// <returns>E.g. <c>ferry.io_syncjobs.yaml</c>.</returns>
-    /// <exception cref="ArgumentException">The type has no <see cref="CustomResourceAttribute"/>.</exception>
+    /// <exception cref="ArgumentException">The type lacks one of the attributes.</exception>
     public static string FileName(Type resourceType)
     {
-        var resource = Resource(resourceType);
-        return $"{resource.Group}_{resource.Plural}.yaml";
+        var (entity, _) = Resource(resourceType);
+        return $"{entity.Group}_{entity.PluralName}.yaml";
     }
 
     /// <summary>Generates every CRD as YAML, keyed by <see cref="FileName"/>.</summary>
@@ -48,22 +55,22 @@ public sealed class CrdGenerator
         ResourceTypes.ToDictionary(FileName, t => CrdYamlWriter.Write(Generate(t)), StringComparer.Ordinal);
 
     /// <summary>Generates the CRD of one resource type as a JSON object.</summary>
-    /// <param name="resourceType">A type carrying <see cref="CustomResourceAttribute"/>, with <c>Spec</c> and
-    /// <c>Status</c> properties.</param>
+    /// <param name="resourceType">A type carrying <see cref="KubernetesEntityAttribute"/> and
+    /// <see cref="CustomResourceAttribute"/>, with <c>Spec</c> and <c>Status</c> properties.</param>
     /// <returns>The <c>CustomResourceDefinition</c>.</returns>
-    /// <exception cref="ArgumentException">The type has no <see cref="CustomResourceAttribute"/>.</exception>
+    /// <exception cref="ArgumentException">The type lacks one of the attributes.</exception>
     /// <exception cref="NotSupportedException">A property type has no schema mapping.</exception>
     /// <exception cref="FileNotFoundException">An assembly's XML documentation file is missing.</exception>
     public JsonObject Generate(Type resourceType)
     {
-        var resource = Resource(resourceType);
-        var singular = resource.Kind.ToLowerInvariant();
+        var (entity, resource) = Resource(resourceType);
+        var singular = entity.Kind.ToLowerInvariant();
         var names = new JsonObject
         {
             ["categories"] = Strings(resource.Categories),
-            ["kind"] = resource.Kind,
-            ["listKind"] = resource.Kind + "List",
-            ["plural"] = resource.Plural,
+            ["kind"] = entity.Kind,
+            ["listKind"] = entity.Kind + "List",
+            ["plural"] = entity.PluralName,
             ["shortNames"] = Strings(resource.ShortNames),
             ["singular"] = singular,
         };
@@ -100,7 +107,7 @@ public sealed class CrdGenerator
         var version = new JsonObject
         {
             ["additionalPrinterColumns"] = columns,
-            ["name"] = resource.Version,
+            ["name"] = entity.ApiVersion,
             ["schema"] = new JsonObject { ["openAPIV3Schema"] = RootSchema(resourceType) },
             ["served"] = true,
             ["storage"] = true,
@@ -111,10 +118,10 @@ public sealed class CrdGenerator
         {
             ["apiVersion"] = "apiextensions.k8s.io/v1",
             ["kind"] = "CustomResourceDefinition",
-            ["metadata"] = new JsonObject { ["name"] = $"{resource.Plural}.{resource.Group}" },
+            ["metadata"] = new JsonObject { ["name"] = $"{entity.PluralName}.{entity.Group}" },
             ["spec"] = new JsonObject
             {
-                ["group"] = resource.Group,
+                ["group"] = entity.Group,
                 ["names"] = names,
                 ["scope"] = "Namespaced",
                 ["versions"] = new JsonArray(version),
@@ -122,9 +129,9 @@ public sealed class CrdGenerator
         };
     }
 
-    private static CustomResourceAttribute Resource(Type type) =>
-        type.GetCustomAttribute<CustomResourceAttribute>() ??
-        throw new ArgumentException($"{type.Name} has no [CustomResource] attribute.", nameof(type));
+    private static (KubernetesEntityAttribute Entity, CustomResourceAttribute Resource) Resource(Type type) =>
+        (type.GetCustomAttribute<KubernetesEntityAttribute>() ?? throw new ArgumentException($"{type.Name} has no [KubernetesEntity] attribute.", nameof(type)),
+         type.GetCustomAttribute<CustomResourceAttribute>() ?? throw new ArgumentException($"{type.Name} has no [CustomResource] attribute.", nameof(type)));
 
     private JsonObject RootSchema(Type resourceType)
     {
@@ -140,7 +147,7 @@ public sealed class CrdGenerator
             },
             ["kind"] = new JsonObject
             {
-                ["description"] = "The REST resource this object represents, e.g. " + Resource(resourceType).Kind + ".",
+                ["description"] = "The REST resource this object represents, e.g. " + Resource(resourceType).Entity.Kind + ".",
                 ["type"] = "string",
             },
             ["metadata"] = new JsonObject { ["type"] = "object" },
@@ -297,7 +304,7 @@ public sealed class CrdGenerator
             return new JsonObject { ["type"] = "number" };
         }
 
-        if (type == typeof(DateTimeOffset))
+        if (type == typeof(DateTimeOffset) || type == typeof(DateTime))
         {
             return new JsonObject { ["format"] = "date-time", ["type"] = "string" };
         }
@@ -307,6 +314,16 @@ public sealed class CrdGenerator
             return new JsonObject
             {
                 ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" }),
+                ["x-kubernetes-int-or-string"] = true,
+            };
+        }
+
+        if (type == typeof(ResourceQuantity))
+        {
+            return new JsonObject
+            {
+                ["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" }),
+                ["pattern"] = QuantityPattern,
                 ["x-kubernetes-int-or-string"] = true,
             };
         }
@@ -326,7 +343,7 @@ public sealed class CrdGenerator
             return new JsonObject { ["items"] = TypeSchema(itemType), ["type"] = "array" };
         }
 
-        if (type == typeof(Condition))
+        if (type == typeof(V1Condition))
         {
             return ConditionSchema();
         }
@@ -334,6 +351,11 @@ public sealed class CrdGenerator
         if (type.IsClass && type.Namespace?.StartsWith("Ferry.Api", StringComparison.Ordinal) == true)
         {
             return ObjectSchema(type);
+        }
+
+        if (type.IsClass && type.Namespace == typeof(V1Toleration).Namespace)
+        {
+            return UpstreamSchema(type);
         }
 
         throw new NotSupportedException($"No schema mapping for {type}.");
@@ -413,10 +435,47 @@ public sealed class CrdGenerator
         return Sorted(schema);
     }
 
+    /// <summary>The schema of a KubernetesClient model as the Kubernetes OpenAPI gives it: the fields and upstream
+    /// descriptions by reflection and the package's XML documentation, plus what the models do not carry (required
+    /// fields, list and map types), for the models Ferry's API embeds.</summary>
+    private JsonObject UpstreamSchema(Type type)
+    {
+        var schema = ObjectSchema(type);
+        var properties = (JsonObject)schema["properties"]!;
+        if (type == typeof(V1ResourceRequirements))
+        {
+            properties["claims"]!["x-kubernetes-list-map-keys"] = Strings(["name"]);
+            properties["claims"]!["x-kubernetes-list-type"] = "map";
+            properties["claims"] = Sorted((JsonObject)properties["claims"]!.DeepClone());
+        }
+        else if (type == typeof(Corev1ResourceClaim))
+        {
+            schema["required"] = Strings(["name"]);
+        }
+        else if (type == typeof(V1ConfigMapKeySelector))
+        {
+            // Upstream requires only the key (an empty name is legal, if useless); a Ferry spec must name its ConfigMap,
+            // and both get the bounds of a name and a key, which also bound the cost of the immutability rule.
+            schema["required"] = Strings(["key", "name"]);
+            schema["x-kubernetes-map-type"] = "atomic";
+            properties["key"]!["maxLength"] = 253;
+            properties["name"]!["maxLength"] = 253;
+            properties["name"]!["minLength"] = 1;
+            properties["key"] = Sorted((JsonObject)properties["key"]!.DeepClone());
+            properties["name"] = Sorted((JsonObject)properties["name"]!.DeepClone());
+        }
+        else if (type != typeof(V1Toleration))
+        {
+            throw new NotSupportedException($"No upstream schema rules for {type}; add them to {nameof(UpstreamSchema)}.");
+        }
+
+        return Sorted(schema);
+    }
+
     /// <summary>metav1.Condition's schema, with the validation the upstream type declares.</summary>
     private JsonObject ConditionSchema()
     {
-        var schema = ObjectSchema(typeof(Condition));
+        var schema = ObjectSchema(typeof(V1Condition));
         var properties = (JsonObject)schema["properties"]!;
         properties["type"]!["maxLength"] = 316;
         properties["type"]!["pattern"] = @"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$";
@@ -447,7 +506,7 @@ public sealed class CrdGenerator
 
     private static bool IsDictionary(Type type, out Type valueType)
     {
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) &&
+        if (type.IsGenericType && type.GetGenericTypeDefinition() is var definition && (definition == typeof(Dictionary<,>) || definition == typeof(IDictionary<,>)) &&
             type.GetGenericArguments()[0] == typeof(string))
         {
             valueType = type.GetGenericArguments()[1];
@@ -460,7 +519,7 @@ public sealed class CrdGenerator
 
     private static bool IsList(Type type, out Type itemType)
     {
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        if (type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(List<>) || type.GetGenericTypeDefinition() == typeof(IList<>)))
         {
             itemType = type.GetGenericArguments()[0];
             return true;
@@ -474,7 +533,7 @@ public sealed class CrdGenerator
 
         itemType = typeof(void);
         return type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type)
-            ? throw new NotSupportedException($"Use List<T> or T[] instead of {type}.")
+            ? throw new NotSupportedException($"Use List<T>, IList<T> or T[] instead of {type}.")
             : false;
     }
 

@@ -1,8 +1,8 @@
 namespace Ferry.Api.Serialization;
 
 /// <summary>A manifest could not be read: malformed YAML, an unknown kind, or a document that does not fit its
-/// type.</summary>
-public sealed class ManifestException : Exception
+/// type. A <see cref="ConfigurationException"/>: commands report it as a usage error.</summary>
+public sealed class ManifestException : ConfigurationException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="message">What is wrong, naming the document and line.</param>

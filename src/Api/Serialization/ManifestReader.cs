@@ -5,7 +5,8 @@ using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -87,10 +88,10 @@ public static partial class ManifestReader
     /// <returns>The objects in document order.</returns>
     /// <exception cref="ManifestException">The YAML is malformed, a document has another <c>apiVersion</c>/<c>kind</c>,
     /// or it does not fit its type (a wrong value type, a missing required field).</exception>
-    public static IReadOnlyList<IKubernetesObject> Read(TextReader reader)
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Read(TextReader reader)
     {
         var documents = ReadDocuments(reader);
-        var result = new List<IKubernetesObject>(documents.Count);
+        var result = new List<IKubernetesObject<V1ObjectMeta>>(documents.Count);
         for (var i = 0; i < documents.Count; i++)
         {
             result.Add(ToObject(documents[i], i));
@@ -118,7 +119,7 @@ public static partial class ManifestReader
     /// <returns>A <see cref="SyncJob"/> or a <see cref="ReplicaMirror"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="document"/> is null.</exception>
     /// <exception cref="ManifestException">The document is another kind or does not fit its type.</exception>
-    public static IKubernetesObject ToObject(JsonObject document, int documentIndex = 0)
+    public static IKubernetesObject<V1ObjectMeta> ToObject(JsonObject document, int documentIndex = 0)
     {
         ArgumentNullException.ThrowIfNull(document);
         var apiVersion = StringOrNull(document["apiVersion"]);
@@ -137,10 +138,16 @@ public static partial class ManifestReader
     /// <param name="yaml">The YAML text.</param>
     /// <returns>The objects in document order.</returns>
     /// <exception cref="ManifestException">See <see cref="Read(TextReader)"/>.</exception>
-    public static IReadOnlyList<IKubernetesObject> Read(string yaml) => Read(new StringReader(yaml));
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Read(string yaml) => Read(new StringReader(yaml));
 
     private static T Deserialize<T>(JsonObject document, JsonTypeInfo<T> typeInfo, int index)
     {
+        // The types' Spec is not a C# required member (see SyncJob.Spec), so its presence is checked here.
+        if (document["spec"] is not JsonObject)
+        {
+            throw new ManifestException($"Document {index} is not a valid {typeof(T).Name}: it has no spec object.", index, 0);
+        }
+
         try
         {
             return document.Deserialize(typeInfo) ??

@@ -1,5 +1,6 @@
 using Ferry.Api.Common;
 using Ferry.Api.Schema;
+using k8s.Models;
 
 namespace Ferry.Api.Sync;
 
@@ -14,7 +15,7 @@ public sealed class RunnerSpec
     public string? Image { get; set; }
 
     /// <summary>CPU and memory requests and limits of the runner container.</summary>
-    public ResourceRequirements? Resources { get; set; }
+    public V1ResourceRequirements? Resources { get; set; }
 
     /// <summary>Node labels the runner pods must match.</summary>
     [Items(0, 32)]
@@ -22,7 +23,7 @@ public sealed class RunnerSpec
 
     /// <summary>Taints the runner pods tolerate.</summary>
     [Items(0, 32)]
-    public List<Toleration>? Tolerations { get; set; }
+    public List<V1Toleration>? Tolerations { get; set; }
 
     /// <summary>The ServiceAccount the runner pods run as; it needs to get, list, watch, create and update
     /// Leases in the namespace.</summary>

@@ -10,7 +10,11 @@ namespace Ferry.Api.SyncJobs;
     "destination.volume.readOnly must not be true")]
 [ValidationRule("!has(self.deleteSrc) || !self.deleteSrc || !has(self.source.volume) || !has(self.source.volume.readOnly) || !self.source.volume.readOnly",
     "source.volume.readOnly must not be true with deleteSrc")]
-public sealed class SyncJobSpec : SyncOptions
+[ValidationRule("!has(self.deleteSrcAfter) || !self.deleteSrcAfter || !has(self.source.volume) || !has(self.source.volume.readOnly) || !self.source.volume.readOnly",
+    "source.volume.readOnly must not be true with deleteSrcAfter")]
+[ValidationRule("!has(self.inplace) || !self.inplace || has(self.destination.volume)",
+    "inplace needs a volume destination: S3 replaces whole objects, SFTP in-place writes are not implemented")]
+public sealed class SyncJobSpec : SyncOptionsSpec
 {
     /// <summary>Where keys are read from.</summary>
     public required Endpoint Source { get; set; }

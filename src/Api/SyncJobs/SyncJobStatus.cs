@@ -1,5 +1,5 @@
 using Ferry.Api.Schema;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Api.SyncJobs;
 
@@ -14,7 +14,7 @@ public sealed class SyncJobStatus
     /// <summary>The conditions <c>Progressing</c>, <c>Complete</c>, <c>Failed</c>, <c>Suspended</c> and
     /// <c>SpecValid</c>; one entry per type.</summary>
     [ListMapKey("type"), Items(0, 16)]
-    public List<Condition>? Conditions { get; set; }
+    public List<V1Condition>? Conditions { get; set; }
 
     /// <summary>The <c>metadata.generation</c> this status was computed from.</summary>
     [Minimum(0)]

@@ -35,7 +35,7 @@ public sealed class SyncProgress
     [Minimum(0)]
     public long? SkippedBytes { get; set; }
 
-    /// <summary>Objects deleted (from the destination with <c>deleteDst</c>, from the source with <c>deleteSrc</c>).</summary>
+    /// <summary>Objects deleted (from the destination with <c>deleteDst</c>, from the source with <c>deleteSrc</c> or <c>deleteSrcAfter</c>).</summary>
     [Minimum(0)]
     public long? Deleted { get; set; }
 

@@ -1,12 +1,14 @@
 using System.Text.Json.Nodes;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Kube.Client;
 
 /// <summary>The Kubernetes REST operations Ferry uses, for any kind described by a <see cref="ResourceType{T}"/>.</summary>
 /// <remarks>
-/// <para>Kept small on purpose so an adapter over the official KubernetesClient package can replace Ferry's own
-/// <see cref="KubernetesClient"/> in one place. Cluster-scoped kinds take a <see langword="null"/> namespace.</para>
+/// <para>Kept small on purpose: the operator, the runner's Lease queue and their tests read the same whatever the
+/// transport, and every kind (KubernetesClient's models and Ferry's custom resources) goes through the same typed
+/// calls. <see cref="KubernetesClient"/> implements it on the KubernetesClient package. Cluster-scoped kinds take a
+/// <see langword="null"/> namespace.</para>
 /// <para>Every method throws <see cref="Errors.KubernetesApiException"/> when the server answers with an error
 /// <c>Status</c> and <see cref="Errors.KubernetesTransportException"/> when no answer arrives (including the
 /// request timeout); <see cref="OperationCanceledException"/> when the caller's token is cancelled.</para>
@@ -116,7 +118,7 @@ public interface IKubernetesClient
     /// <param name="namespace">The namespace, or <see langword="null"/> for all namespaces / cluster-scoped kinds.</param>
     /// <param name="options">Start resourceVersion, selectors, bookmarks, server timeout.</param>
     /// <param name="cancellationToken">Ends the stream.</param>
-    /// <returns>The events in order. An <c>ERROR</c> event is yielded (with its <see cref="Status"/>), not thrown; a
+    /// <returns>The events in order. An <c>ERROR</c> event is yielded (with its <see cref="V1Status"/>), not thrown; a
     /// 410 at connect time throws <see cref="Errors.KubernetesApiException"/> with <c>IsGone</c>.</returns>
     /// <remarks>No request timeout applies. Resumption, re-listing and backoff are the caller's; <see cref="Runtime.Informer{T}"/> does all three.</remarks>
     /// <exception cref="Errors.KubernetesApiException">The server answered with an error <c>Status</c> at connect (410 Expired for a too-old resourceVersion).</exception>

@@ -4,55 +4,52 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.Kube.Serialization;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Client;
 
-/// <summary>Ferry's own Kubernetes REST client over <see cref="HttpClient"/>.</summary>
+/// <summary>Ferry's <see cref="IKubernetesClient"/> on KubernetesClient: the package's configuration and credentials
+/// (<see cref="KubernetesTransport"/>), its models for the built-in kinds (<see cref="KubeResources"/>), and
+/// source-generated JSON for every kind.</summary>
 /// <remarks>
-/// Requests other than watches are cancelled after <see cref="KubernetesClientConfiguration.RequestTimeout"/>
-/// (measured with the injected <see cref="TimeProvider"/>); a timeout surfaces as a transient
-/// <see cref="KubernetesTransportException"/>. Error responses are decoded as the API's <c>Status</c> into
-/// <see cref="KubernetesApiException"/>. List items and watch objects are decoded one by one with the caller's
-/// <see cref="System.Text.Json.Serialization.Metadata.JsonTypeInfo{T}"/>; list items that lack apiVersion/kind (the
-/// server strips them for built-in kinds) get them from the descriptor.
+/// Requests other than watches are cancelled after <see cref="KubernetesClientConfiguration.HttpClientTimeout"/>
+/// (default 100 s, measured with the injected <see cref="TimeProvider"/>); a timeout surfaces as a transient
+/// <see cref="KubernetesTransportException"/>. Error answers become <see cref="KubernetesApiException"/>. List items and watch objects are decoded one by one with the caller's
+/// <see cref="System.Text.Json.Serialization.Metadata.JsonTypeInfo{T}"/>; objects read and written that lack
+/// apiVersion/kind (the server strips them from list items; the package's models start without them) get them from the
+/// descriptor.
 /// </remarks>
 public sealed class KubernetesClient : IKubernetesClient, IDisposable
 {
     private const string JsonMediaType = "application/json";
-    private readonly HttpClient _http;
-    private readonly KubernetesClientConfiguration _config;
+    private readonly KubernetesTransport _transport;
     private readonly TimeProvider _timeProvider;
-    private readonly string _baseUrl;
+    private readonly TimeSpan _requestTimeout;
+    private readonly Uri _baseUri;
 
-    /// <summary>Creates a client with its own <see cref="SocketsHttpHandler"/> built from <paramref name="config"/>.</summary>
-    /// <param name="config">Server, TLS and credentials.</param>
+    /// <summary>Creates a client for one API server.</summary>
+    /// <param name="config">Server, TLS and credentials, e.g. from <see cref="Config.KubeConfig.LoadDefault"/> or
+    /// KubernetesClient's <c>BuildConfigFromConfigFile</c>.</param>
     /// <param name="timeProvider">The clock for request timeouts; default <see cref="TimeProvider.System"/>.</param>
-    public KubernetesClient(KubernetesClientConfiguration config, TimeProvider? timeProvider = null)
-        : this(config, KubernetesHttpHandler.Create(config), timeProvider)
-    {
-    }
-
-    /// <summary>Creates a client over a given handler (tests, proxies); the client disposes the handler.</summary>
-    /// <param name="config">Server and credentials (its TLS settings are the handler's business).</param>
-    /// <param name="handler">The HTTP handler.</param>
-    /// <param name="timeProvider">The clock for request timeouts; default <see cref="TimeProvider.System"/>.</param>
-    public KubernetesClient(KubernetesClientConfiguration config, HttpMessageHandler handler, TimeProvider? timeProvider = null)
+    /// <param name="handlers">Handlers put in front of the package's HTTP handler (tests, proxies); the client disposes them.</param>
+    /// <exception cref="k8s.Exceptions.KubeConfigException">The configuration has no usable host, or its client
+    /// certificate or key is not valid PEM.</exception>
+    public KubernetesClient(KubernetesClientConfiguration config, TimeProvider? timeProvider = null, params DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(handler);
-        _config = config;
+        _transport = new KubernetesTransport(config, handlers);
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd("ferry/0.1");
-        _baseUrl = config.Server.AbsoluteUri.TrimEnd('/');
+        _requestTimeout = config.HttpClientTimeout;
+        _baseUri = _transport.BaseUri;
+        DefaultNamespace = string.IsNullOrEmpty(config.Namespace) ? "default" : config.Namespace;
     }
 
     /// <summary>The namespace of the configuration (the kubeconfig context's or the pod's).</summary>
-    public string DefaultNamespace => _config.Namespace;
+    /// <value><c>default</c> when the configuration names none.</value>
+    public string DefaultNamespace { get; }
 
     /// <inheritdoc />
     public async Task<T> GetAsync<T>(ResourceType<T> type, string? @namespace, string name, string? subresource = null, CancellationToken cancellationToken = default)
@@ -87,7 +84,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             };
             if (root.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object)
             {
-                list.Metadata = meta.Deserialize(KubeJsonContext.Default.ListMeta) ?? new ListMeta();
+                list.Metadata = meta.Deserialize(KubeJson.TypeInfo<V1ListMeta>()) ?? new V1ListMeta();
             }
 
             if (root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array)
@@ -159,16 +156,18 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         HttpContent? content = null;
         if (options is not null)
         {
-            var body = new DeleteOptionsBody
+            var body = new V1DeleteOptions
             {
+                ApiVersion = "v1",
+                Kind = "DeleteOptions",
                 PropagationPolicy = options.PropagationPolicy?.ToString(),
                 GracePeriodSeconds = options.GracePeriodSeconds,
                 DryRun = options.DryRun ? ["All"] : null,
                 Preconditions = options.PreconditionUid is null && options.PreconditionResourceVersion is null
                     ? null
-                    : new PreconditionsBody { Uid = options.PreconditionUid, ResourceVersion = options.PreconditionResourceVersion },
+                    : new V1Preconditions { Uid = options.PreconditionUid, ResourceVersion = options.PreconditionResourceVersion },
             };
-            content = new StringContent(JsonSerializer.Serialize(body, InternalJsonContext.Default.DeleteOptionsBody), Encoding.UTF8);
+            content = new StringContent(JsonSerializer.Serialize(body, KubeJson.TypeInfo<V1DeleteOptions>()), Encoding.UTF8);
             content.Headers.ContentType = new MediaTypeHeaderValue(JsonMediaType);
         }
 
@@ -219,8 +218,8 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         }
     }
 
-    /// <summary>Disposes the HTTP client and its handler.</summary>
-    public void Dispose() => _http.Dispose();
+    /// <summary>Disposes the HTTP client, its handlers and certificates.</summary>
+    public void Dispose() => _transport.Dispose();
 
     internal static WatchEvent<T> ParseWatchEvent<T>(ResourceType<T> type, string line)
         where T : class
@@ -255,7 +254,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
 
             if (eventType == WatchEventType.Error)
             {
-                return new WatchEvent<T> { Type = eventType, Status = obj.Deserialize(KubeJsonContext.Default.Status) };
+                return new WatchEvent<T> { Type = eventType, Status = obj.Deserialize(KubeJson.TypeInfo<V1Status>()) };
             }
 
             string? rv = null, ns = null, name = null;
@@ -329,6 +328,13 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
     private static StringContent Serialize<T>(ResourceType<T> type, T value, string mediaType)
         where T : class
     {
+        // KubernetesClient's models leave apiVersion and kind unset; the API server wants both in a body.
+        if (value is IKubernetesObject o)
+        {
+            o.ApiVersion = string.IsNullOrEmpty(o.ApiVersion) ? type.Descriptor.ApiVersion : o.ApiVersion;
+            o.Kind = string.IsNullOrEmpty(o.Kind) ? type.Descriptor.Kind : o.Kind;
+        }
+
         var content = new StringContent(JsonSerializer.Serialize(value, type.TypeInfo), Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
         return content;
@@ -350,7 +356,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
 
     private HttpRequestMessage NewRequest(HttpMethod method, string pathAndQuery, HttpContent? content)
     {
-        var request = new HttpRequestMessage(method, _baseUrl + pathAndQuery) { Content = content };
+        var request = new HttpRequestMessage(method, new Uri(_baseUri, pathAndQuery.TrimStart('/'))) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(JsonMediaType));
         return request;
     }
@@ -361,7 +367,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         bool streaming,
         CancellationToken cancellationToken)
     {
-        using var timeout = streaming ? null : new CancellationTokenSource(_config.RequestTimeout, _timeProvider);
+        using var timeout = streaming ? null : new CancellationTokenSource(_requestTimeout, _timeProvider);
         using var linked = timeout is null
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -369,13 +375,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         HttpResponseMessage? response = null;
         try
         {
-            await AuthenticateAsync(request, ct).ConfigureAwait(false);
-            response = await _http.SendAsync(request, streaming ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, ct)
-                .ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await ToApiExceptionAsync(response, ct).ConfigureAwait(false);
-            }
+            response = await _transport.SendAsync(request, streaming, ct).ConfigureAwait(false);
 
             var result = await read(response, ct).ConfigureAwait(false);
             if (!ReferenceEquals(result, response))
@@ -389,7 +389,7 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         {
             response?.Dispose();
             throw new KubernetesTransportException(
-                $"{request.Method} {request.RequestUri?.AbsolutePath} timed out after {_config.RequestTimeout.TotalSeconds:0.#} s.", e);
+                $"{request.Method} {request.RequestUri?.AbsolutePath} timed out after {_requestTimeout.TotalSeconds:0.#} s.", e);
         }
         catch (Exception e) when (IsIoFailure(e))
         {
@@ -401,20 +401,6 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
         {
             response?.Dispose();
             throw;
-        }
-    }
-
-    private async ValueTask AuthenticateAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        if (_config.Token is { } source)
-        {
-            var token = await source.GetTokenAsync(cancellationToken).ConfigureAwait(false);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-        else if (_config.Username is { } user)
-        {
-            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{_config.Password}"));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
         }
     }
 
@@ -430,63 +416,6 @@ public sealed class KubernetesClient : IKubernetesClient, IDisposable
             throw new KubernetesTransportException("The server's response is not JSON.", e, isTransient: false);
         }
     }
-
-    internal static async Task<KubernetesApiException> ToApiExceptionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var code = (int)response.StatusCode;
-        string body;
-        try
-        {
-            body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (IsIoFailure(e))
-        {
-            body = "";
-        }
-
-        Status? status = null;
-        try
-        {
-            status = body.Length > 0 ? JsonSerializer.Deserialize(body, KubeJsonContext.Default.Status) : null;
-        }
-        catch (JsonException)
-        {
-        }
-
-        if (status is null || status.Kind != "Status")
-        {
-            status = new Status
-            {
-                StatusValue = "Failure",
-                Code = code,
-                Reason = ReasonForCode(response.StatusCode),
-                Message = $"the server responded {code} {response.ReasonPhrase} without a Status body",
-            };
-        }
-        else if (status.Code == 0)
-        {
-            status.Code = code;
-        }
-
-        return new KubernetesApiException(status);
-    }
-
-    private static string ReasonForCode(HttpStatusCode code) => code switch
-    {
-        HttpStatusCode.BadRequest => "BadRequest",
-        HttpStatusCode.Unauthorized => "Unauthorized",
-        HttpStatusCode.Forbidden => "Forbidden",
-        HttpStatusCode.NotFound => "NotFound",
-        HttpStatusCode.MethodNotAllowed => "MethodNotAllowed",
-        HttpStatusCode.Conflict => "Conflict",
-        HttpStatusCode.Gone => "Expired",
-        HttpStatusCode.UnprocessableEntity => "Invalid",
-        HttpStatusCode.TooManyRequests => "TooManyRequests",
-        HttpStatusCode.InternalServerError => "InternalError",
-        HttpStatusCode.ServiceUnavailable => "ServiceUnavailable",
-        HttpStatusCode.GatewayTimeout => "Timeout",
-        _ => "Unknown",
-    };
 
     private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
+using k8s;
+using k8s.Models;
 using System.Text.Json.Nodes;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 
 namespace Ferry.Kube.Client;
 
@@ -67,6 +68,29 @@ public static class KubernetesClientExtensions
         }
     }
 
+    /// <summary>Deletes <paramref name="value"/> with propagation <c>Background</c> and its uid as precondition, so that a
+    /// new object that took the name meanwhile is left alone; an object already gone is no error.</summary>
+    /// <typeparam name="T">The object type.</typeparam>
+    /// <param name="client">The client.</param>
+    /// <param name="type">The kind.</param>
+    /// <param name="value">The object as read (namespace, name and uid are used).</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>A task that completes when the deletion was accepted, or the object was found gone or replaced.</returns>
+    /// <exception cref="KubernetesApiException">Any other error <c>Status</c>.</exception>
+    public static async Task DeleteIfSameAsync<T>(this IKubernetesClient client, ResourceType<T> type, T value, CancellationToken cancellationToken = default)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        try
+        {
+            await client.DeleteAsync(type, value.Metadata.NamespaceProperty, value.Metadata.Name!,
+                new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = value.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
+        {
+            // Gone already, or the name belongs to a new object now.
+        }
+    }
+
     /// <summary>Lists every page (following continue tokens) into one list.</summary>
     /// <typeparam name="T">The object type.</typeparam>
     /// <param name="client">The client.</param>
@@ -95,11 +119,11 @@ public static class KubernetesClientExtensions
                 all.Items.AddRange(page.Items);
             }
 
-            token = string.IsNullOrEmpty(page.Metadata.Continue) ? null : page.Metadata.Continue;
+            token = string.IsNullOrEmpty(page.Metadata.ContinueProperty) ? null : page.Metadata.ContinueProperty;
         }
         while (token is not null);
 
-        all.Metadata.Continue = null;
+        all.Metadata.ContinueProperty = null;
         return all;
     }
 }

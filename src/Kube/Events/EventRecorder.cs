@@ -3,9 +3,11 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.Kube.Events;
 
@@ -43,7 +45,7 @@ public sealed class EventRecorder
     /// <param name="message">Human-readable text without secrets.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the event was written or given up on.</returns>
-    public Task NormalAsync(IKubernetesObject involved, string reason, string message, CancellationToken cancellationToken = default) =>
+    public Task NormalAsync(IKubernetesObject<V1ObjectMeta> involved, string reason, string message, CancellationToken cancellationToken = default) =>
         RecordAsync(involved, "Normal", reason, message, cancellationToken);
 
     /// <summary>Records a <c>Warning</c> event.</summary>
@@ -52,7 +54,7 @@ public sealed class EventRecorder
     /// <param name="message">Human-readable text without secrets.</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the event was written or given up on.</returns>
-    public Task WarningAsync(IKubernetesObject involved, string reason, string message, CancellationToken cancellationToken = default) =>
+    public Task WarningAsync(IKubernetesObject<V1ObjectMeta> involved, string reason, string message, CancellationToken cancellationToken = default) =>
         RecordAsync(involved, "Warning", reason, message, cancellationToken);
 
     /// <summary>Records an event of any type.</summary>
@@ -63,18 +65,18 @@ public sealed class EventRecorder
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>A task that completes when the event was written or given up on.</returns>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task RecordAsync(IKubernetesObject involved, string type, string reason, string message, CancellationToken cancellationToken = default)
+    public async Task RecordAsync(IKubernetesObject<V1ObjectMeta> involved, string type, string reason, string message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(involved);
         var name = involved.Metadata.Name ?? throw new ArgumentException("The involved object has no name.", nameof(involved));
-        var ns = string.IsNullOrEmpty(involved.Metadata.Namespace) ? "default" : involved.Metadata.Namespace;
+        var ns = string.IsNullOrEmpty(involved.Metadata.NamespaceProperty) ? "default" : involved.Metadata.NamespaceProperty;
         if (message.Length > MaxMessageLength)
         {
             message = message[..(MaxMessageLength - 3)] + "...";
         }
 
         var now = _options.TimeProvider.GetUtcNow();
-        var key = string.Join('\0', involved.Kind, involved.Metadata.Namespace, name, involved.Metadata.Uid, type, reason, message);
+        var key = string.Join('\0', involved.Kind, involved.Metadata.NamespaceProperty, name, involved.Metadata.Uid, type, reason, message);
         try
         {
             if (_recent.TryGetValue(key, out var seen) && now - seen.Last < _options.AggregationWindow)
@@ -98,15 +100,15 @@ public sealed class EventRecorder
             }
 
             var eventName = $"{name}.{UniqueNanoseconds(now):x}";
-            var value = new Event
+            var value = new Corev1Event
             {
-                Metadata = new ObjectMeta { Name = eventName, Namespace = ns },
-                InvolvedObject = new ObjectReference
+                Metadata = new V1ObjectMeta { Name = eventName, NamespaceProperty = ns },
+                InvolvedObject = new V1ObjectReference
                 {
                     ApiVersion = involved.ApiVersion,
                     Kind = involved.Kind,
                     Name = name,
-                    Namespace = involved.Metadata.Namespace,
+                    NamespaceProperty = involved.Metadata.NamespaceProperty,
                     Uid = involved.Metadata.Uid,
                     ResourceVersion = involved.Metadata.ResourceVersion,
                 },
@@ -114,9 +116,9 @@ public sealed class EventRecorder
                 Reason = reason,
                 Message = message,
                 Count = 1,
-                FirstTimestamp = now,
-                LastTimestamp = now,
-                Source = new EventSource { Component = _options.Component },
+                FirstTimestamp = WholeSeconds(now),
+                LastTimestamp = WholeSeconds(now),
+                Source = new V1EventSource { Component = _options.Component },
                 ReportingComponent = _options.Component,
                 ReportingInstance = _options.Instance,
             };
@@ -145,6 +147,10 @@ public sealed class EventRecorder
             }
         }
     }
+
+    /// <summary>metav1.Time has whole seconds (Kubernetes API conventions); the server would drop the fraction anyway.</summary>
+    private static DateTime WholeSeconds(DateTimeOffset now) =>
+        new(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
 
     private void Prune(DateTimeOffset now)
     {

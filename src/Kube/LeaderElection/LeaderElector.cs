@@ -1,6 +1,7 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
+using Ferry.Kube.Leases;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,7 +12,7 @@ namespace Ferry.Kube.LeaderElection;
 /// client-go's leaderelection package: a candidate takes the Lease when it does not exist, has no holder, or its
 /// record has not changed for <c>leaseDurationSeconds</c> as measured on this candidate's own clock from when it
 /// last saw the record change (never from the holder's <c>renewTime</c>, so clock skew between nodes does not
-/// matter). Writes carry the read resourceVersion; a 409 means another candidate won. The leader renews every
+/// matter; the rule is <see cref="LeaseObserver"/>'s, the one the run Leases use). Writes carry the read resourceVersion; a 409 means another candidate won. The leader renews every
 /// <see cref="LeaderElectionOptions.RetryPeriod"/> and steps down when it could not renew for
 /// <see cref="LeaderElectionOptions.RenewDeadline"/> or sees another holder.
 /// </remarks>
@@ -21,8 +22,7 @@ public sealed class LeaderElector
     private readonly LeaderElectionOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private LeaseSpec? _observedRecord;
-    private long _observedTimestamp;
+    private readonly LeaseObserver _observer;
     private long _lastRenewTimestamp;
     private volatile bool _isLeader;
     private volatile string? _observedLeader;
@@ -44,6 +44,7 @@ public sealed class LeaderElector
 
         _logger = logger ?? NullLogger.Instance;
         _time = options.TimeProvider;
+        _observer = new LeaseObserver(_time, options.LeaseDuration);
     }
 
     /// <summary>Whether this candidate currently holds the lease (as of its last successful write).</summary>
@@ -169,19 +170,19 @@ public sealed class LeaderElector
     /// <summary>One acquire-or-renew step.</summary>
     internal async Task<Attempt> TryAcquireOrRenewAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
+        var now = _time.GetUtcNow().UtcDateTime;
         var nowTimestamp = _time.GetTimestamp();
         var leases = KubeResources.Leases;
-        Lease lease;
+        V1Lease lease;
         try
         {
             lease = await _client.GetAsync(leases, _options.LeaseNamespace, _options.LeaseName, null, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException e) when (e.IsNotFound)
         {
-            var created = new Lease
+            var created = new V1Lease
             {
-                Metadata = new ObjectMeta { Name = _options.LeaseName, Namespace = _options.LeaseNamespace },
+                Metadata = new V1ObjectMeta { Name = _options.LeaseName, NamespaceProperty = _options.LeaseNamespace },
                 Spec = NewRecord(now, now, 0),
             };
             try
@@ -194,7 +195,7 @@ public sealed class LeaderElector
                 return Attempt.Failed;
             }
 
-            return Won(created.Spec ?? NewRecord(now, now, 0), nowTimestamp);
+            return Won(created, nowTimestamp);
         }
         catch (KubernetesException e)
         {
@@ -202,25 +203,20 @@ public sealed class LeaderElector
             return Attempt.Failed;
         }
 
-        var record = lease.Spec ?? new LeaseSpec();
-        if (_observedRecord is null || !SameRecord(record, _observedRecord))
+        var record = lease.Spec ?? new V1LeaseSpec();
+        var expired = _observer.IsExpired(lease);
+        if (record.HolderIdentity != _observedLeader)
         {
-            _observedRecord = Copy(record);
-            _observedTimestamp = nowTimestamp;
-            if (record.HolderIdentity != _observedLeader)
+            _observedLeader = record.HolderIdentity;
+            if (!string.IsNullOrEmpty(record.HolderIdentity))
             {
-                _observedLeader = record.HolderIdentity;
-                if (!string.IsNullOrEmpty(record.HolderIdentity))
-                {
-                    _options.OnNewLeader?.Invoke(record.HolderIdentity);
-                }
+                _options.OnNewLeader?.Invoke(record.HolderIdentity);
             }
         }
 
         var holder = record.HolderIdentity;
         var mine = holder == _options.Identity;
-        var duration = TimeSpan.FromSeconds(record.LeaseDurationSeconds ?? (int)_options.LeaseDuration.TotalSeconds);
-        if (!mine && !string.IsNullOrEmpty(holder) && _time.GetElapsedTime(_observedTimestamp, nowTimestamp) < duration)
+        if (!mine && !string.IsNullOrEmpty(holder) && !expired)
         {
             _isLeader = false;
             return Attempt.HeldByOther;
@@ -232,7 +228,7 @@ public sealed class LeaderElector
         try
         {
             var updated = await _client.ReplaceAsync(leases, _options.LeaseNamespace, _options.LeaseName, lease, null, cancellationToken).ConfigureAwait(false);
-            return Won(updated.Spec ?? lease.Spec, nowTimestamp);
+            return Won(updated, nowTimestamp);
         }
         catch (KubernetesException e)
         {
@@ -241,10 +237,9 @@ public sealed class LeaderElector
         }
     }
 
-    private Attempt Won(LeaseSpec record, long nowTimestamp)
+    private Attempt Won(V1Lease written, long nowTimestamp)
     {
-        _observedRecord = Copy(record);
-        _observedTimestamp = nowTimestamp;
+        _observer.Observe(written);
         _lastRenewTimestamp = nowTimestamp;
         _observedLeader = _options.Identity;
         _isLeader = true;
@@ -262,8 +257,8 @@ public sealed class LeaderElector
                 return;
             }
 
-            var now = _time.GetUtcNow();
-            lease.Spec = new LeaseSpec
+            var now = _time.GetUtcNow().UtcDateTime;
+            lease.Spec = new V1LeaseSpec
             {
                 HolderIdentity = null,
                 LeaseDurationSeconds = 1,
@@ -280,29 +275,13 @@ public sealed class LeaderElector
         }
     }
 
-    private LeaseSpec NewRecord(DateTimeOffset acquire, DateTimeOffset renew, int transitions) => new()
+    private V1LeaseSpec NewRecord(DateTime acquire, DateTime renew, int transitions) => new()
     {
         HolderIdentity = _options.Identity,
         LeaseDurationSeconds = (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds),
         AcquireTime = acquire,
         RenewTime = renew,
         LeaseTransitions = transitions,
-    };
-
-    private static bool SameRecord(LeaseSpec a, LeaseSpec b) =>
-        a.HolderIdentity == b.HolderIdentity
-        && a.LeaseDurationSeconds == b.LeaseDurationSeconds
-        && a.AcquireTime == b.AcquireTime
-        && a.RenewTime == b.RenewTime
-        && a.LeaseTransitions == b.LeaseTransitions;
-
-    private static LeaseSpec Copy(LeaseSpec s) => new()
-    {
-        HolderIdentity = s.HolderIdentity,
-        LeaseDurationSeconds = s.LeaseDurationSeconds,
-        AcquireTime = s.AcquireTime,
-        RenewTime = s.RenewTime,
-        LeaseTransitions = s.LeaseTransitions,
     };
 
     /// <summary>The outcome of one acquire-or-renew step.</summary>

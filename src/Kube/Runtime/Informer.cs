@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.Kube.Runtime;
 
@@ -20,7 +22,7 @@ namespace Ferry.Kube.Runtime;
 /// Handlers run on the informer's loop, one at a time; an exception in a handler is logged and ignored.
 /// </remarks>
 public sealed class Informer<T>
-    where T : class, IKubernetesObject
+    where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly IKubernetesClient _client;
     private readonly ResourceType<T> _type;
@@ -57,7 +59,7 @@ public sealed class Informer<T>
     public event Action<T>? Deleted;
 
     /// <summary>The watch delivered an <c>ERROR</c> event; the informer re-lists after reporting it.</summary>
-    public event Action<Status>? WatchError;
+    public event Action<V1Status>? WatchError;
 
     /// <summary>Whether the first list has been stored in the cache.</summary>
     public bool HasSynced => _synced.Task.IsCompletedSuccessfully;
@@ -167,7 +169,7 @@ public sealed class Informer<T>
         }
     }
 
-    private static bool IsGone(Status status) => status.Code == 410 || status.Reason is "Expired" or "Gone";
+    private static bool IsGone(V1Status status) => status.Code == 410 || status.Reason is "Expired" or "Gone";
 
     private async Task RelistAsync(CancellationToken cancellationToken)
     {
@@ -189,7 +191,7 @@ public sealed class Informer<T>
             }
 
             resourceVersion = page.Metadata.ResourceVersion;
-            continueToken = string.IsNullOrEmpty(page.Metadata.Continue) ? null : page.Metadata.Continue;
+            continueToken = string.IsNullOrEmpty(page.Metadata.ContinueProperty) ? null : page.Metadata.ContinueProperty;
         }
         while (continueToken is not null);
 
@@ -233,7 +235,7 @@ public sealed class Informer<T>
 
     /// <summary>Runs one watch; returns the ERROR status that ended it (or <see langword="null"/> when the server closed it)
     /// and the number of events received.</summary>
-    private async Task<(Status? Error, int Events)> WatchAsync(CancellationToken cancellationToken)
+    private async Task<(V1Status? Error, int Events)> WatchAsync(CancellationToken cancellationToken)
     {
         var count = 0;
         var options = new WatchOptions
@@ -248,7 +250,7 @@ public sealed class Informer<T>
         {
             if (e.Type == WatchEventType.Error)
             {
-                var status = e.Status ?? new Status { Code = 500, Reason = "InternalError", Message = "ERROR event without a Status" };
+                var status = e.Status ?? new V1Status { Code = 500, Reason = "InternalError", Message = "ERROR event without a Status" };
                 _logger.LogInformation("Watch of {Kind} ended with ERROR {Code} {Reason}: {Message}", _type.Descriptor.Kind, status.Code, status.Reason, status.Message);
                 Raise(() => WatchError?.Invoke(status));
                 return (status, count);

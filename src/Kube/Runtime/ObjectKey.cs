@@ -1,4 +1,5 @@
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Runtime;
 
@@ -17,12 +18,12 @@ public static class ObjectKey
     /// <param name="value">The object; its <c>metadata.name</c> must be set.</param>
     /// <returns>The key.</returns>
     /// <exception cref="ArgumentException">The object has no name.</exception>
-    public static string Of(IKubernetesObject value)
+    public static string Of(IKubernetesObject<V1ObjectMeta> value)
     {
         ArgumentNullException.ThrowIfNull(value);
         var name = value.Metadata?.Name;
         ArgumentException.ThrowIfNullOrEmpty(name, nameof(value));
-        return Format(value.Metadata!.Namespace, name);
+        return Format(value.Metadata!.NamespaceProperty, name);
     }
 
     /// <summary>Splits a key.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ferry.Operator.Controllers;
 
 namespace Ferry.Operator.Hosting;
 

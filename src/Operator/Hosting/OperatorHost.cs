@@ -1,6 +1,8 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,9 +21,11 @@ internal static class OperatorHost
     /// <param name="client">The API client, or <see langword="null"/> to build one from <see cref="OperatorOptions.Kubeconfig"/>
     /// or the default chain.</param>
     /// <param name="timeProvider">The reconciler's clock; default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="meterName">The meter of the operator's instruments; default <see cref="OperatorMetrics.MeterName"/>. Tests
+    /// running several operators in one process give each its own.</param>
     /// <returns>The application.</returns>
-    /// <exception cref="KubeConfigException">No usable configuration was found.</exception>
-    public static WebApplication Build(OperatorOptions options, IKubernetesClient? client = null, TimeProvider? timeProvider = null)
+    /// <exception cref="k8s.Exceptions.KubeConfigException">No usable configuration was found.</exception>
+    public static WebApplication Build(OperatorOptions options, IKubernetesClient? client = null, TimeProvider? timeProvider = null, string? meterName = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(k => k.ListenAnyIP(options.Port));
@@ -46,14 +50,13 @@ internal static class OperatorHost
 
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        client ??= new KubernetesClient(options.Kubeconfig is { } path
-            ? KubeConfigLoader.Load(new KubeConfigOptions { Paths = [path] })
-            : KubernetesClientConfiguration.LoadDefault());
+        client ??= new KubernetesClient(KubeConfig.LoadDefault(options.Kubeconfig));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(timeProvider ?? TimeProvider.System);
-        builder.Services.AddSingleton<OperatorMetrics>();
-        builder.Services.AddSingleton(sp => new PrometheusTextExporter(sp.GetRequiredService<OperatorMetrics>().Meter));
+        var metrics = new OperatorMetrics(timeProvider ?? TimeProvider.System, meterName ?? OperatorMetrics.MeterName);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddOperatorTelemetry(metrics, Environment.GetEnvironmentVariable);
         builder.Services.AddSingleton<HealthState>();
         builder.Services.AddHostedService<OperatorService>();
 
@@ -62,8 +65,7 @@ internal static class OperatorHost
         app.MapGet("/readyz", (HealthState health) => health.Ready
             ? Results.Text("ok\n")
             : Results.Text($"not ready: synced={health.Synced} leadershipDecided={health.LeadershipDecided}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/metrics", (PrometheusTextExporter exporter) => Results.Text(exporter.Render(), PrometheusTextExporter.ContentType));
-        _ = app.Services.GetRequiredService<PrometheusTextExporter>();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 

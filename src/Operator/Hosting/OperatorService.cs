@@ -1,5 +1,6 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.LeaderElection;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Ferry.Operator.ReplicaMirrors;
 using Ferry.Operator.SyncJobs;

@@ -61,7 +61,7 @@ internal static class MirrorMetrics
         {
             if (mirror.Spec.Continuous is not null && mirror.Status?.Continuous is { } continuous)
             {
-                yield return new Measurement<double>(value(mirror, continuous), [new("namespace", mirror.Metadata.Namespace), new("mirror", mirror.Metadata.Name)]);
+                yield return new Measurement<double>(value(mirror, continuous), [new("namespace", mirror.Metadata.NamespaceProperty), new("mirror", mirror.Metadata.Name)]);
             }
         }
     }
@@ -115,12 +115,12 @@ internal static class MirrorMetrics
             return destination.LastSuccessfulSyncStartTime is { } start && now - start <= limit ? 1 : 0;
         }
 
-        return destination.LastResult?.Result == SyncResult.Succeeded ? 1 : 0;
+        return destination.LastResult?.Result == MirrorSyncResult.Succeeded ? 1 : 0;
     }
 
     private static KeyValuePair<string, object?>[] Tags(ReplicaMirror mirror, string destination) =>
     [
-        new("namespace", mirror.Metadata.Namespace),
+        new("namespace", mirror.Metadata.NamespaceProperty),
         new("mirror", mirror.Metadata.Name),
         new("destination", destination),
     ];

@@ -3,11 +3,12 @@ using System.Diagnostics.Metrics;
 
 namespace Ferry.Operator.Metrics;
 
-/// <summary>The operator's <see cref="System.Diagnostics.Metrics"/> instruments, exposed on <c>/metrics</c> by
-/// <see cref="PrometheusTextExporter"/>.</summary>
+/// <summary>The operator's <see cref="System.Diagnostics.Metrics"/> instruments, exposed on <c>/metrics</c> through the
+/// OpenTelemetry SDK (<see cref="OperatorTelemetry"/>).</summary>
 /// <remarks>Names follow the Prometheus conventions (DESIGN.md, "Observability"): counters end in <c>_total</c>,
-/// durations are in seconds. Each instance owns its own <see cref="System.Diagnostics.Metrics.Meter"/>, so several
-/// operators in one process (tests) do not mix their numbers.</remarks>
+/// durations are in seconds. Each instance owns its own <see cref="System.Diagnostics.Metrics.Meter"/>; several operators
+/// in one process (tests) give theirs different names so that the SDK, which gathers meters by name, keeps their numbers
+/// apart.</remarks>
 internal sealed class OperatorMetrics : IDisposable
 {
     /// <summary>The meter name.</summary>
@@ -20,9 +21,10 @@ internal sealed class OperatorMetrics : IDisposable
 
     /// <summary>Creates the instruments.</summary>
     /// <param name="timeProvider">The clock of the time-based mirror gauges; default <see cref="TimeProvider.System"/>.</param>
-    public OperatorMetrics(TimeProvider? timeProvider = null)
+    /// <param name="meterName">The meter's name; default <see cref="MeterName"/>.</param>
+    public OperatorMetrics(TimeProvider? timeProvider = null, string meterName = MeterName)
     {
-        Meter = new Meter(MeterName);
+        Meter = new Meter(meterName);
         _reconciles = Meter.CreateCounter<long>("ferry_operator_reconcile_total", description: "Reconciles by controller and result (success, requeue, error).");
         _errors = Meter.CreateCounter<long>("ferry_operator_reconcile_errors_total", description: "Reconciles that failed with an error, by controller.");
         _duration = Meter.CreateHistogram<double>("ferry_operator_reconcile_duration_seconds", unit: "s", description: "Time per reconcile, in seconds.");
@@ -77,7 +79,7 @@ internal sealed class OperatorMetrics : IDisposable
 
             foreach (var (state, value) in new[] { ("scanned", p.Scanned), ("copied", p.Copied), ("skipped", p.Skipped), ("deleted", p.Deleted), ("excluded", p.Excluded), ("failed", p.Failed) })
             {
-                yield return new Measurement<long>(value ?? 0, new("namespace", syncJob.Metadata.Namespace), new("syncjob", syncJob.Metadata.Name), new("state", state));
+                yield return new Measurement<long>(value ?? 0, new("namespace", syncJob.Metadata.NamespaceProperty), new("syncjob", syncJob.Metadata.Name), new("state", state));
             }
         }
     }
@@ -88,7 +90,7 @@ internal sealed class OperatorMetrics : IDisposable
         {
             if (syncJob.Status?.Progress is { } p)
             {
-                yield return new Measurement<long>(p.CopiedBytes ?? 0, new("namespace", syncJob.Metadata.Namespace), new("syncjob", syncJob.Metadata.Name));
+                yield return new Measurement<long>(p.CopiedBytes ?? 0, new("namespace", syncJob.Metadata.NamespaceProperty), new("syncjob", syncJob.Metadata.Name));
             }
         }
     }

@@ -5,7 +5,8 @@ using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.ReplicaMirrors;
 
@@ -70,7 +71,7 @@ internal static class MirrorPlanner
         var created = MirrorTrigger.Truncate(mirror.Metadata.CreationTimestamp ?? now);
         var old = (mirror.Status?.Destinations ?? []).ToDictionary(d => d.Name, StringComparer.Ordinal);
         var byDestination = children
-            .GroupBy(c => c.Metadata.Labels?.GetValueOrDefault(MirrorLabels.Destination) ?? "", StringComparer.Ordinal)
+            .GroupBy(c => c.GetLabel(MirrorLabels.Destination) ?? "", StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.OrderBy(c => MirrorChildren.ScheduledTime(c)).ThenBy(c => c.Metadata.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
 
         var running = spec.Destinations.Sum(d => byDestination.GetValueOrDefault(d.Name)?.Count(IsRunning) ?? 0);
@@ -99,7 +100,7 @@ internal static class MirrorPlanner
             var waitingChild = active?.Status?.Conditions?.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } childInvalid
                 ? childInvalid.Message
                 : null;
-            ds.LastError = problem?.Message ?? waitingChild ?? (ds.LastResult is { Result: SyncResult.Failed } failed ? failed.Message ?? ds.LastError : null);
+            ds.LastError = problem?.Message ?? waitingChild ?? (ds.LastResult is { Result: MirrorSyncResult.Failed } failed ? failed.Message ?? ds.LastError : null);
             ds.NextSyncTime = null;
             if (trigger is null || problem is not null || spec.Suspend == true || destination.Suspend == true)
             {
@@ -177,7 +178,7 @@ internal static class MirrorPlanner
             }
 
             ds.LastScheduleTime = slot;
-            ds.LastSyncStartTime = slot;
+            ds.LastSyncStartTime = now;
             ds.Active = child.Metadata.Name;
             ds.Phase = SyncJobPhase.Pending;
             if (c.Manual is not null)
@@ -308,7 +309,7 @@ internal static class MirrorPlanner
 
             var result = ReplicaMirrorStatusBuilder.RecordFinished(ds, child, now);
             plan.Significant = true;
-            if (result.Result == SyncResult.Succeeded)
+            if (result.Result == MirrorSyncResult.Succeeded)
             {
                 plan.Events.Add(new MirrorEvent(false, MirrorEventReasons.RunSucceeded, string.Create(CultureInfo.InvariantCulture,
                     $"destination {ds.Name}: {result.SyncJob} succeeded in {ds.LastSyncDuration}: {result.Copied} object(s) copied ({result.CopiedBytes} bytes), {result.Deleted} deleted")));
@@ -328,8 +329,8 @@ internal static class MirrorPlanner
     private static void PlanPruning(MirrorPlan plan, ReplicaMirror mirror, Dictionary<string, MirrorDestinationStatus> recorded, Dictionary<string, List<SyncJob>> byDestination)
     {
         var spec = mirror.Spec;
-        var keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? 3;
-        var keepFailed = spec.FailedRunsHistoryLimit ?? 1;
+        var keepSucceeded = spec.SuccessfulRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultSuccessfulRunsHistoryLimit;
+        var keepFailed = spec.FailedRunsHistoryLimit ?? ReplicaMirrorSpec.DefaultFailedRunsHistoryLimit;
         var names = spec.Destinations.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (destination, kids) in byDestination)
         {
@@ -392,7 +393,7 @@ internal static class MirrorPlanner
     private static bool IsRunning(SyncJob child) => !MirrorChildren.IsFinished(child) && child.Metadata.DeletionTimestamp is null;
 
     private static void Set(ReplicaMirrorStatus status, string type, string value, string reason, string message, long generation, TimeProvider time) =>
-        status.Conditions!.SetCondition(new Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
+        status.Conditions!.SetCondition(new V1Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, time);
 
     private static DateTimeOffset? Max(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 

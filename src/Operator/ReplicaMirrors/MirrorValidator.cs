@@ -24,7 +24,7 @@ internal sealed class MirrorValidator(SpecValidator references)
     public async Task<MirrorValidity> ValidateAsync(ReplicaMirror mirror, CancellationToken cancellationToken)
     {
         var spec = mirror.Spec;
-        var ns = mirror.Metadata.Namespace ?? "default";
+        var ns = mirror.Metadata.NamespaceProperty ?? "default";
         try
         {
             MirrorTrigger.Parse(spec);

@@ -1,11 +1,12 @@
-using System.Diagnostics;
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Microsoft.Extensions.Logging;
 
@@ -21,8 +22,8 @@ namespace Ferry.Operator.ReplicaMirrors;
 internal sealed class ReplicaMirrorOperator
 {
     private readonly Informer<ReplicaMirror> _mirrors;
-    private readonly Informer<Pod> _watcherPods;
-    private readonly Informer<Lease> _watcherLeases;
+    private readonly Informer<V1Pod> _watcherPods;
+    private readonly Informer<V1Lease> _watcherLeases;
     private readonly WorkQueue<string> _queue;
     private readonly ReplicaMirrorReconciler _reconciler;
     private readonly OperatorOptions _options;
@@ -42,10 +43,10 @@ internal sealed class ReplicaMirrorOperator
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<ReplicaMirrorOperator>();
         var ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
-        _mirrors = new Informer<ReplicaMirror>(client, MirrorResources.ReplicaMirrors, ns, null, loggerFactory.CreateLogger<Informer<ReplicaMirror>>());
+        _mirrors = new Informer<ReplicaMirror>(client, ApiResources.ReplicaMirrors, ns, null, loggerFactory.CreateLogger<Informer<ReplicaMirror>>());
         var watcherSelector = new InformerOptions { LabelSelector = $"{WatcherContract.ComponentLabel}={WatcherContract.ComponentValue}" };
-        _watcherPods = new Informer<Pod>(client, KubeResources.Pods, ns, watcherSelector, loggerFactory.CreateLogger<Informer<Pod>>());
-        _watcherLeases = new Informer<Lease>(client, KubeResources.Leases, ns, watcherSelector, loggerFactory.CreateLogger<Informer<Lease>>());
+        _watcherPods = new Informer<V1Pod>(client, KubeResources.Pods, ns, watcherSelector, loggerFactory.CreateLogger<Informer<V1Pod>>());
+        _watcherLeases = new Informer<V1Lease>(client, KubeResources.Leases, ns, watcherSelector, loggerFactory.CreateLogger<Informer<V1Lease>>());
         _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1), TimeProvider = timeProvider });
         var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
             loggerFactory.CreateLogger<EventRecorder>());
@@ -95,41 +96,16 @@ internal sealed class ReplicaMirrorOperator
     public async Task RunControllerAsync(CancellationToken cancellationToken)
     {
         await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var mirror in _mirrors.List())
-        {
-            _queue.Add(ObjectKey.Of(mirror));
-        }
-
         _logger.LogInformation("ReplicaMirror controller started with {Workers} workers (namespace: {Namespace})", _options.Concurrency, _options.Namespace ?? "all");
-        var controller = new Controller<string>(ReplicaMirrorReconciler.ControllerName, _queue, ReconcileAsync, _logger);
-        await controller.RunAsync(Math.Max(1, _options.Concurrency), cancellationToken).ConfigureAwait(false);
+        await MeteredController.RunAsync(ReplicaMirrorReconciler.ControllerName, _queue, _mirrors.List().Select(ObjectKey.Of), _reconciler.ReconcileAsync,
+            _metrics, _options.Concurrency, _logger, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Reconciles one key now (tests drive the reconciler directly with a fake clock).</summary>
-    /// <param name="key">The mirror's key.</param>
-    /// <param name="cancellationToken">Stops the reconcile.</param>
-    /// <returns>When to reconcile again.</returns>
-    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    private void EnqueueOwner(IKubernetesObject<V1ObjectMeta> value)
     {
-        var started = Stopwatch.GetTimestamp();
-        try
+        if (OwnerReferences.ControllerName(value, ReplicaMirror.KindName) is { } owner)
         {
-            var result = await _reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            _metrics.Reconciled(ReplicaMirrorReconciler.ControllerName, result.Requeue || result.RequeueAfter > TimeSpan.Zero ? "requeue" : "success", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            return result;
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            _metrics.Reconciled(ReplicaMirrorReconciler.ControllerName, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            throw;
-        }
-    }
-
-    private void EnqueueOwner(IKubernetesObject value)
-    {
-        if (value.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == ReplicaMirror.KindName) is { } owner)
-        {
-            _queue.Add(ObjectKey.Format(value.Metadata.Namespace, owner.Name));
+            _queue.Add(ObjectKey.Format(value.Metadata.NamespaceProperty, owner));
         }
     }
 }

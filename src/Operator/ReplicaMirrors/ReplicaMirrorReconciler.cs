@@ -1,3 +1,4 @@
+using Ferry.Api;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Ferry.Api.Conditions;
@@ -7,9 +8,10 @@ using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Ferry.Operator.SyncJobs;
 using Microsoft.Extensions.Logging;
@@ -52,6 +54,7 @@ internal sealed class ReplicaMirrorReconciler
     private readonly ConcurrentDictionary<string, Expectation> _expectations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Expectation> _podExpectations = new(StringComparer.Ordinal);
     private readonly RunnerJobSettings _runnerSettings;
+    private readonly ConcurrentDictionary<string, CachedValidity> _refused = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="client">The API client.</param>
@@ -79,16 +82,16 @@ internal sealed class ReplicaMirrorReconciler
     }
 
     /// <summary>The watcher pods of continuous mirrors; <see langword="null"/>: none are watched (no continuous mirror runs).</summary>
-    public Informer<Pod>? WatcherPods { get; init; }
+    public Informer<V1Pod>? WatcherPods { get; init; }
 
     /// <summary>The watcher Leases of continuous mirrors; <see langword="null"/>: none are watched.</summary>
-    public Informer<Lease>? WatcherLeases { get; init; }
+    public Informer<V1Lease>? WatcherLeases { get; init; }
 
     /// <summary>Reconciles the ReplicaMirror with key <c>namespace/name</c>.</summary>
     /// <param name="key">The mirror's key.</param>
     /// <param name="cancellationToken">Stops the reconcile.</param>
     /// <returns>When to reconcile again.</returns>
-    /// <exception cref="KubernetesException">An API call failed; the controller retries with backoff.</exception>
+    /// <exception cref="Kube.Errors.KubernetesException">An API call failed; the controller retries with backoff.</exception>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var (ns, name) = ObjectKey.Parse(key);
@@ -116,7 +119,15 @@ internal sealed class ReplicaMirrorReconciler
         }
 
         await ReplaceAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
-        await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        if (!await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false))
+        {
+            // The API server refused a child: plan again with that destination marked invalid (the children that were
+            // created are planned again and found to exist), so the status says why.
+            (validity, _) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
+            plan = MirrorPlanner.Plan(mirror, children, validity, _time, watcher);
+            await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
+        }
+
         await WatcherAsync(key, mirror, plan, validity, cancellationToken).ConfigureAwait(false);
         var writeWait = await WriteStatusAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
         await PruneAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
@@ -131,14 +142,15 @@ internal sealed class ReplicaMirrorReconciler
         _validity.TryRemove(key, out _);
         _expectations.TryRemove(key, out _);
         _podExpectations.TryRemove(key, out _);
+        _refused.TryRemove(key, out _);
     }
 
     private List<SyncJob> Children(ReplicaMirror mirror)
     {
-        var ns = mirror.Metadata.Namespace;
+        var ns = mirror.Metadata.NamespaceProperty;
         var uid = mirror.Metadata.Uid;
-        return [.. _syncJobs.List().Where(s => s.Metadata.Namespace == ns
-            && s.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid
+        return [.. _syncJobs.List().Where(s => s.Metadata.NamespaceProperty == ns
+            && s.GetLabel(MirrorLabels.MirrorUid) == uid
             && MirrorChildren.IsControlledBy(s, mirror))];
     }
 
@@ -150,12 +162,12 @@ internal sealed class ReplicaMirrorReconciler
             return WatcherObservation.None;
         }
 
-        var ns = mirror.Metadata.Namespace;
+        var ns = mirror.Metadata.NamespaceProperty;
         var uid = mirror.Metadata.Uid;
-        List<Pod> pods = [.. WatcherPods.List().Where(p => p.Metadata.Namespace == ns && p.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid
-            && p.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == uid) == true)];
+        List<V1Pod> pods = [.. WatcherPods.List().Where(p => p.Metadata.NamespaceProperty == ns && p.GetLabel(MirrorLabels.MirrorUid) == uid
+            && OwnerReferences.IsControlledBy(p, mirror))];
         var lease = WatcherLeases.Get(ns, WatcherContract.LeaseName(mirror.Metadata.Name!));
-        return new WatcherObservation(pods, lease?.Metadata.Labels?.GetValueOrDefault(MirrorLabels.MirrorUid) == uid ? lease : null);
+        return new WatcherObservation(pods, lease?.GetLabel(MirrorLabels.MirrorUid) == uid ? lease : null);
     }
 
     /// <summary>How long to wait for a watcher pod this operator created but the cache does not show yet, or
@@ -190,8 +202,8 @@ internal sealed class ReplicaMirrorReconciler
             var pod = WatcherPodBuilder.Build(mirror, next.Number, next.Failures, _runnerSettings, excluded, validity.SecretKeys);
             try
             {
-                await _client.CreateAsync(KubeResources.Pods, pod.Metadata.Namespace, pod, null, cancellationToken).ConfigureAwait(false);
-                _logger.LogInformation("Created watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror}", pod.Metadata.Namespace, pod.Metadata.Name, mirror.Metadata.Name);
+                await _client.CreateAsync(KubeResources.Pods, pod.Metadata.NamespaceProperty, pod, null, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Created watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror}", pod.Metadata.NamespaceProperty, pod.Metadata.Name, mirror.Metadata.Name);
                 var ended = watcher.Delete.FirstOrDefault(p => p.Status?.Phase is "Failed" or "Succeeded");
                 await _events.RecordAsync(mirror, ended is null ? "Normal" : "Warning", MirrorEventReasons.WatcherStarted, ended is null
                     ? $"started watcher pod {pod.Metadata.Name}"
@@ -207,10 +219,10 @@ internal sealed class ReplicaMirrorReconciler
 
         foreach (var pod in watcher.Delete)
         {
-            _logger.LogInformation("Deleting watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror} ({Phase})", pod.Metadata.Namespace, pod.Metadata.Name, mirror.Metadata.Name, pod.Status?.Phase);
+            _logger.LogInformation("Deleting watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror} ({Phase})", pod.Metadata.NamespaceProperty, pod.Metadata.Name, mirror.Metadata.Name, pod.Status?.Phase);
             try
             {
-                await _client.DeleteAsync(KubeResources.Pods, pod.Metadata.Namespace, pod.Metadata.Name!,
+                await _client.DeleteAsync(KubeResources.Pods, pod.Metadata.NamespaceProperty, pod.Metadata.Name!,
                     new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = pod.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
             }
             catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
@@ -219,7 +231,7 @@ internal sealed class ReplicaMirrorReconciler
         }
     }
 
-    private static string Termination(Pod pod) =>
+    private static string Termination(V1Pod pod) =>
         pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated is { } t
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{pod.Status.Phase}, exit code {t.ExitCode}{(t.Reason is { } r ? ", " + r : "")}")
             : pod.Status?.Phase ?? "gone";
@@ -247,36 +259,64 @@ internal sealed class ReplicaMirrorReconciler
     {
         var now = _time.GetUtcNow();
         var generation = mirror.Metadata.Generation ?? 0;
+        MirrorValidity validity;
+        var fresh = false;
         if (!force && _validity.TryGetValue(key, out var cached) && cached.Uid == mirror.Metadata.Uid && cached.Generation == generation
             && now - cached.CheckedAt < (cached.Validity.IsValid ? ValidRecheckInterval : _options.SpecRecheckInterval))
         {
-            return (cached.Validity, false);
+            validity = cached.Validity;
+        }
+        else
+        {
+            validity = await _validator.ValidateAsync(mirror, cancellationToken).ConfigureAwait(false);
+            _validity[key] = new CachedValidity(mirror.Metadata.Uid, generation, validity, now);
+            fresh = true;
         }
 
-        var validity = await _validator.ValidateAsync(mirror, cancellationToken).ConfigureAwait(false);
-        _validity[key] = new CachedValidity(mirror.Metadata.Uid, generation, validity, now);
-        return (validity, true);
+        // Children the API server refused stay refused until the spec changes or the recheck interval passes.
+        if (_refused.TryGetValue(key, out var refused)
+            && (refused.Uid != mirror.Metadata.Uid || refused.Generation != generation || now - refused.CheckedAt >= _options.SpecRecheckInterval))
+        {
+            _refused.TryRemove(key, out _);
+        }
+        else if (refused is not null && validity.Mirror is null)
+        {
+            var problems = new Dictionary<string, MirrorProblem>(refused.Validity.Destinations, StringComparer.Ordinal);
+            foreach (var (destination, problem) in validity.Destinations)
+            {
+                problems[destination] = problem;
+            }
+
+            validity = new MirrorValidity(null, problems);
+        }
+
+        return (validity, fresh);
     }
 
     private async Task ReplaceAsync(ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
     {
         foreach (var child in plan.Replaced)
         {
-            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: replaced by a newer slot", child.Metadata.Namespace, child.Metadata.Name, mirror.Metadata.Name);
+            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: replaced by a newer slot", child.Metadata.NamespaceProperty, child.Metadata.Name, mirror.Metadata.Name);
             await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task StartAsync(string key, ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
+    /// <summary>Creates the planned children.</summary>
+    /// <returns><see langword="false"/> when the API server refused one as invalid (400 or 422): its destination is then
+    /// recorded as invalid until the next recheck, so a child the schema rejects never turns into a retry loop.</returns>
+    private async Task<bool> StartAsync(string key, ReplicaMirror mirror, MirrorPlan plan, CancellationToken cancellationToken)
     {
         var created = new List<string>();
+        var refused = new Dictionary<string, MirrorProblem>(StringComparer.Ordinal);
         try
         {
             foreach (var child in plan.Starts)
             {
+                var destination = child.Metadata.Labels![MirrorLabels.Destination];
                 try
                 {
-                    await _client.CreateAsync(SyncJobResources.SyncJobs, child.Metadata.Namespace, child, null, cancellationToken).ConfigureAwait(false);
+                    await _client.CreateAsync(ApiResources.SyncJobs, child.Metadata.NamespaceProperty, child, null, cancellationToken).ConfigureAwait(false);
                 }
                 catch (KubernetesApiException e) when (e.IsAlreadyExists)
                 {
@@ -284,10 +324,16 @@ internal sealed class ReplicaMirrorReconciler
                     created.Add(child.Metadata.Name!);
                     continue;
                 }
+                catch (KubernetesApiException e) when (e.IsInvalid || e.Code == 400)
+                {
+                    _logger.LogWarning("The API server refused SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}: {Message}",
+                        child.Metadata.NamespaceProperty, child.Metadata.Name, destination, mirror.Metadata.Name, e.Message);
+                    refused[destination] = new MirrorProblem(Api.SyncJobs.SyncJobConditionReasons.InvalidSpec, $"the API server refused the child SyncJob: {e.Message}");
+                    continue;
+                }
 
                 created.Add(child.Metadata.Name!);
-                var destination = child.Metadata.Labels![MirrorLabels.Destination];
-                _logger.LogInformation("Created SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}", child.Metadata.Namespace, child.Metadata.Name, destination, mirror.Metadata.Name);
+                _logger.LogInformation("Created SyncJob {Namespace}/{Name} for destination {Destination} of ReplicaMirror {Mirror}", child.Metadata.NamespaceProperty, child.Metadata.Name, destination, mirror.Metadata.Name);
                 await _events.NormalAsync(mirror, MirrorEventReasons.RunStarted,
                     $"destination {destination}: started {child.Metadata.Name} for slot {child.Metadata.Annotations![MirrorLabels.ScheduledTime]} ({child.Metadata.Annotations[MirrorLabels.Trigger]})", cancellationToken).ConfigureAwait(false);
             }
@@ -296,9 +342,17 @@ internal sealed class ReplicaMirrorReconciler
         {
             if (created.Count > 0)
             {
-                _expectations[key] = new Expectation(created, _time.GetUtcNow());
+                _expectations[key] = new Expectation([.. created.Union(_expectations.TryGetValue(key, out var earlier) ? earlier.Names : [])], _time.GetUtcNow());
             }
         }
+
+        if (refused.Count == 0)
+        {
+            return true;
+        }
+
+        _refused[key] = new CachedValidity(mirror.Metadata.Uid, mirror.Metadata.Generation ?? 0, new MirrorValidity(null, refused), _time.GetUtcNow());
+        return false;
     }
 
     /// <summary>Writes the planned status if it changed: at once when the plan is significant or a condition
@@ -324,7 +378,7 @@ internal sealed class ReplicaMirrorReconciler
         }
 
         var body = new ReplicaMirror { ApiVersion = mirror.ApiVersion, Kind = mirror.Kind, Metadata = mirror.Metadata, Spec = mirror.Spec, Status = status };
-        await _client.ReplaceStatusAsync(MirrorResources.ReplicaMirrors, mirror.Metadata.Namespace, mirror.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
+        await _client.ReplaceStatusAsync(ApiResources.ReplicaMirrors, mirror.Metadata.NamespaceProperty, mirror.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
         _metrics.StatusWritten(ControllerName);
         foreach (var e in plan.Events)
         {
@@ -344,23 +398,13 @@ internal sealed class ReplicaMirrorReconciler
     {
         foreach (var child in plan.Pruned)
         {
-            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: past the history limit or its destination was removed", child.Metadata.Namespace, child.Metadata.Name, mirror.Metadata.Name);
+            _logger.LogInformation("Deleting SyncJob {Namespace}/{Name} of ReplicaMirror {Mirror}: past the history limit or its destination was removed", child.Metadata.NamespaceProperty, child.Metadata.Name, mirror.Metadata.Name);
             await DeleteAsync(child, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task DeleteAsync(SyncJob child, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _client.DeleteAsync(SyncJobResources.SyncJobs, child.Metadata.Namespace, child.Metadata.Name!,
-                new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = child.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
-        {
-            // Gone already, or the name belongs to a new object now.
-        }
-    }
+    private Task DeleteAsync(SyncJob child, CancellationToken cancellationToken) =>
+        _client.DeleteIfSameAsync(ApiResources.SyncJobs, child, cancellationToken);
 
     private TimeSpan NextReconcile(string key, MirrorPlan plan, TimeSpan writeWait)
     {
@@ -379,6 +423,11 @@ internal sealed class ReplicaMirrorReconciler
         if (_validity.TryGetValue(key, out var cached) && !cached.Validity.IsValid)
         {
             next = Min(next, cached.CheckedAt + _options.SpecRecheckInterval - now);
+        }
+
+        if (_refused.TryGetValue(key, out var refused))
+        {
+            next = Min(next, refused.CheckedAt + _options.SpecRecheckInterval - now);
         }
 
         return next > TimeSpan.Zero ? next : TimeSpan.FromMilliseconds(100);

@@ -1,4 +1,4 @@
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Operator.ReplicaMirrors;
 
@@ -6,7 +6,7 @@ namespace Ferry.Operator.ReplicaMirrors;
 /// <param name="Pods">The watcher pods the mirror controls (any order, ended ones included).</param>
 /// <param name="Lease">The watcher's Lease (<see cref="Api.ReplicaMirrors.WatcherContract.LeaseName"/>), or
 /// <see langword="null"/> before a watcher wrote it.</param>
-internal sealed record WatcherObservation(IReadOnlyList<Pod> Pods, Lease? Lease)
+internal sealed record WatcherObservation(IReadOnlyList<V1Pod> Pods, V1Lease? Lease)
 {
     /// <summary>No pod, no Lease.</summary>
     public static WatcherObservation None { get; } = new([], null);

@@ -1,5 +1,5 @@
 using Ferry.Api.ReplicaMirrors;
-using Ferry.Kube.Models;
+using k8s.Models;
 
 namespace Ferry.Operator.ReplicaMirrors;
 
@@ -13,7 +13,7 @@ internal sealed class WatcherPlan
     public (long Number, long Failures)? Create { get; set; }
 
     /// <summary>Pods to delete: ended ones once replaced, outdated ones, surplus ones, all of them when no watcher should run.</summary>
-    public List<Pod> Delete { get; } = [];
+    public List<V1Pod> Delete { get; } = [];
 
     /// <summary>When the back-off before the next pod ends, or <see langword="null"/>.</summary>
     public DateTimeOffset? WakeAt { get; set; }

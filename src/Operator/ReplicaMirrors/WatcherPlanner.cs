@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ferry.Api.ReplicaMirrors;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.ReplicaMirrors;
 
@@ -57,7 +58,7 @@ internal static class WatcherPlanner
 
         var generation = (mirror.Metadata.Generation ?? 0).ToString(CultureInfo.InvariantCulture);
         var ended = live.Where(Ended).ToList();
-        var outdated = live.Where(p => !Ended(p) && p.Metadata.Annotations?.GetValueOrDefault(WatcherContract.MirrorGenerationAnnotation) != generation).ToList();
+        var outdated = live.Where(p => !Ended(p) && p.GetAnnotation(WatcherContract.MirrorGenerationAnnotation) != generation).ToList();
         var current = live.Where(p => !Ended(p) && !outdated.Contains(p)).ToList();
         plan.Delete.AddRange(outdated);
         plan.Delete.AddRange(current.SkipLast(1));
@@ -114,9 +115,9 @@ internal static class WatcherPlanner
     /// <summary>The watcher's state from its Lease, or <see langword="null"/>.</summary>
     /// <param name="lease">The Lease, or <see langword="null"/>.</param>
     /// <returns>The state.</returns>
-    public static WatcherState? State(Lease? lease) => lease is null ? null : WatcherState.Parse(lease.Metadata.Annotations);
+    public static WatcherState? State(V1Lease? lease) => lease is null ? null : WatcherState.Parse(lease.Metadata?.Annotations?.AsReadOnly());
 
-    private static void ApplyLease(ContinuousStatus status, Lease? lease)
+    private static void ApplyLease(ContinuousStatus status, V1Lease? lease)
     {
         if (State(lease) is not { } state)
         {
@@ -130,12 +131,12 @@ internal static class WatcherPlanner
         status.FailingKeys = state.FailingKeys;
     }
 
-    private static bool Ended(Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
+    private static bool Ended(V1Pod pod) => pod.Status?.Phase is "Succeeded" or "Failed";
 
-    private static long Failures(Pod pod) =>
-        long.TryParse(pod.Metadata.Annotations?.GetValueOrDefault(WatcherPodBuilder.FailuresAnnotation), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+    private static long Failures(V1Pod pod) =>
+        long.TryParse(pod.GetAnnotation(WatcherPodBuilder.FailuresAnnotation), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
-    private static (DateTimeOffset Started, DateTimeOffset Finished) Times(Pod pod, DateTimeOffset now)
+    private static (DateTimeOffset Started, DateTimeOffset Finished) Times(V1Pod pod, DateTimeOffset now)
     {
         var terminated = pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated;
         var finished = terminated?.FinishedAt ?? now;

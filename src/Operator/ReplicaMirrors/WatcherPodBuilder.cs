@@ -2,7 +2,8 @@ using System.Globalization;
 using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Runs;
-using Ferry.Kube.Models;
+using Ferry.Kube.Runtime;
+using k8s.Models;
 using Ferry.Operator.SyncJobs;
 
 namespace Ferry.Operator.ReplicaMirrors;
@@ -37,23 +38,23 @@ internal static class WatcherPodBuilder
     /// <param name="secretKeys">The keys of each referenced Secret.</param>
     /// <returns>The pod to create.</returns>
     /// <exception cref="ArgumentException">The mirror has no name or its source is not a volume.</exception>
-    public static Pod Build(ReplicaMirror mirror, long number, long failures, RunnerJobSettings settings, IReadOnlySet<string> excluded,
+    public static V1Pod Build(ReplicaMirror mirror, long number, long failures, RunnerJobSettings settings, IReadOnlySet<string> excluded,
         IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
     {
         ArgumentNullException.ThrowIfNull(mirror);
         var name = mirror.Metadata.Name ?? throw new ArgumentException("The mirror has no name.", nameof(mirror));
-        var ns = mirror.Metadata.Namespace ?? "default";
+        var ns = mirror.Metadata.NamespaceProperty ?? "default";
         var spec = mirror.Spec;
         var source = spec.Source.Volume ?? throw new ArgumentException("continuous needs a volume source", nameof(mirror));
         var runner = spec.Runner;
 
-        var env = new List<EnvVar>
+        var env = new List<V1EnvVar>
         {
-            new() { Name = RunnerContract.PodNameVariable, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.name" } } },
+            new() { Name = RunnerContract.PodNameVariable, ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.name" } } },
             new() { Name = "TMPDIR", Value = RunnerJobBuilder.TempMountPath },
         };
-        var volumes = new List<Volume> { new() { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() } };
-        var mounts = new List<VolumeMount> { new() { Name = "tmp", MountPath = RunnerJobBuilder.TempMountPath } };
+        var volumes = new List<V1Volume> { new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() } };
+        var mounts = new List<V1VolumeMount> { new() { Name = "tmp", MountPath = RunnerJobBuilder.TempMountPath } };
         var readOnlySource = new Endpoint { Volume = new VolumeEndpoint { ClaimName = source.ClaimName, Path = source.Path, ReadOnly = true } };
         RunnerJobBuilder.AddEndpoint(readOnlySource, RunnerContract.Side(false), "source", RunnerContract.VolumeMountPath(false),
             RunnerContract.SftpSecretMountPath(false), env, volumes, mounts, secretKeys);
@@ -66,51 +67,43 @@ internal static class WatcherPodBuilder
             }
 
             var prefix = WatcherContract.DestinationSide(i);
-            env.Add(new EnvVar { Name = prefix + NameSuffix, Value = destination.Name });
+            env.Add(new V1EnvVar { Name = prefix + NameSuffix, Value = destination.Name });
             RunnerJobBuilder.AddEndpoint(destination, prefix, string.Create(CultureInfo.InvariantCulture, $"destination-{i}"),
                 WatcherContract.DestinationVolumeMountPath(i), WatcherContract.DestinationSftpSecretMountPath(i), env, volumes, mounts, secretKeys);
         }
 
         var labels = WatcherContract.Labels(mirror);
-        return new Pod
+        return new V1Pod
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
                 Name = WatcherContract.PodName(name, number),
-                Namespace = ns,
+                NamespaceProperty = ns,
                 Labels = labels,
                 Annotations = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     [WatcherContract.MirrorGenerationAnnotation] = (mirror.Metadata.Generation ?? 0).ToString(CultureInfo.InvariantCulture),
                     [FailuresAnnotation] = failures.ToString(CultureInfo.InvariantCulture),
                 },
-                OwnerReferences = [MirrorChildren.ControllerReference(mirror)],
+                OwnerReferences = [OwnerReferences.ControllerOf(mirror)],
             },
-            Spec = new PodSpec
+            Spec = new V1PodSpec
             {
                 RestartPolicy = "Never",
                 ServiceAccountName = string.IsNullOrEmpty(runner?.ServiceAccountName) ? settings.DefaultServiceAccountName : runner.ServiceAccountName,
                 NodeSelector = runner?.NodeSelector is { Count: > 0 } selector ? new Dictionary<string, string>(selector) : null,
-                Tolerations = runner?.Tolerations is { Count: > 0 } tolerations
-                    ? [.. tolerations.Select(t => new Toleration { Key = t.Key, Operator = t.Operator, Value = t.Value, Effect = t.Effect, TolerationSeconds = t.TolerationSeconds })]
-                    : null,
+                Tolerations = runner?.Tolerations is { Count: > 0 } tolerations ? [.. tolerations] : null,
                 SecurityContext = RunnerJobBuilder.PodSecurityContext(),
                 Containers =
                 [
-                    new Container
+                    new V1Container
                     {
                         Name = RunnerContract.ContainerName,
                         Image = string.IsNullOrEmpty(runner?.Image) ? settings.DefaultImage : runner.Image,
                         Args = [WatcherContract.Command, "--namespace", ns, "--mirror", name],
                         Env = env,
                         VolumeMounts = mounts,
-                        Resources = runner?.Resources is { } resources
-                            ? new ResourceRequirements
-                            {
-                                Limits = resources.Limits?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
-                                Requests = resources.Requests?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
-                            }
-                            : null,
+                        Resources = runner?.Resources,
                         SecurityContext = RunnerJobBuilder.ContainerSecurityContext(),
                     },
                 ],

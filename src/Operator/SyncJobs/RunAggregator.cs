@@ -1,34 +1,37 @@
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using Ferry.Kube.Leases;
+using k8s.Models;
 
 namespace Ferry.Operator.SyncJobs;
 
 /// <summary>Sums a run's Leases into a <see cref="RunState"/>.</summary>
-/// <remarks>The Lease layout is the contract in <c>Ferry.Api.Runs</c>: the role label tells the scan Lease from task
-/// Leases; task state, counters and errors are annotations. A running task whose <c>renewTime +
-/// leaseDurationSeconds</c> has passed on the observer's clock is counted as pending: any worker may take it over
-/// (DESIGN.md, "Distributed work: the lease-coordinated queue").</remarks>
+/// <remarks>The Lease layout is the contract in <c>Ferry.Api.Runs</c>, read through its codec: the role label tells the
+/// scan Lease from task Leases (<see cref="RunLeases.Role"/>); task state, counters and errors come from
+/// <see cref="TaskLeaseFields"/>, the scan's state and the outcome from <see cref="ScanLeaseFields"/>. A running task
+/// that has expired by the operator's own observation (<see cref="LeaseObserver"/>: its record unchanged for
+/// <c>leaseDurationSeconds</c> on the operator's clock) is counted as pending: any worker may take it over (DESIGN.md,
+/// "Distributed work: the lease-coordinated queue"). The holder's <c>renewTime</c> is never compared with the
+/// operator's clock, so skew between the nodes changes nothing.</remarks>
 internal static class RunAggregator
 {
     /// <summary>Aggregates the Leases of one run.</summary>
     /// <param name="leases">The Leases labelled with the run; others are not filtered out here.</param>
-    /// <param name="now">The observer's clock, for lease expiry.</param>
+    /// <param name="observer">The operator's observations of the Leases, for expiry; each Lease is observed.</param>
     /// <returns>The run's state.</returns>
-    public static RunState Aggregate(IEnumerable<Lease> leases, DateTimeOffset now)
+    public static RunState Aggregate(IEnumerable<V1Lease> leases, LeaseObserver observer)
     {
-        Lease? scan = null;
+        ScanLeaseFields? scan = null;
         var counters = new TaskCounters();
         long total = 0, pending = 0, running = 0, done = 0, failed = 0;
         var deleteTasks = 0;
         var failedTasks = new List<(string, string?)>();
         foreach (var lease in leases.OrderBy(l => l.Metadata.Name, StringComparer.Ordinal))
         {
-            var role = lease.Metadata.Labels?.GetValueOrDefault(RunLabels.LeaseRole);
-            var annotations = lease.Metadata.Annotations ?? [];
+            var role = RunLeases.Role(lease);
             if (role == LeaseRoles.Scan)
             {
-                scan = lease;
+                scan = new ScanLeaseFields(lease);
                 continue;
             }
 
@@ -43,21 +46,22 @@ internal static class RunAggregator
             }
 
             total++;
-            if (TaskCounters.Parse(annotations.GetValueOrDefault(RunAnnotations.Counters)) is { } taskCounters)
+            var task = new TaskLeaseFields(lease);
+            if (task.Counters is { } taskCounters)
             {
                 counters.Add(taskCounters);
             }
 
-            switch (annotations.GetValueOrDefault(RunAnnotations.State))
+            switch (task.State)
             {
                 case TaskStates.Done:
                     done++;
                     break;
                 case TaskStates.Failed:
                     failed++;
-                    failedTasks.Add((lease.Metadata.Name ?? "", annotations.GetValueOrDefault(RunAnnotations.LastError)));
+                    failedTasks.Add((lease.Metadata.Name ?? "", task.LastError));
                     break;
-                case TaskStates.Running when !IsExpired(lease.Spec, now):
+                case TaskStates.Running when !observer.IsExpired(lease):
                     running++;
                     break;
                 default:
@@ -66,30 +70,19 @@ internal static class RunAggregator
             }
         }
 
-        var scanAnnotations = scan?.Metadata.Annotations ?? [];
-        var scanState = scanAnnotations.GetValueOrDefault(RunAnnotations.ScanState);
-        var phase = scan is null || scanState is null
+        var phase = scan?.ScanState is null
             ? SyncJobPhase.Pending
-            : scanState == ScanStates.Done ? SyncJobPhase.Running : SyncJobPhase.Scanning;
+            : scan.IsDone ? SyncJobPhase.Running : SyncJobPhase.Scanning;
         var deleting = phase == SyncJobPhase.Running
-            && (deleteTasks > 0 || scanAnnotations.ContainsKey(RunAnnotations.DeleteTasksPublished));
+            && (deleteTasks > 0 || scan?.DeleteTasksPublished is not null);
         return new RunState(
             phase,
             deleting,
-            scanAnnotations.GetValueOrDefault(RunAnnotations.Outcome),
-            scanAnnotations.GetValueOrDefault(RunAnnotations.OutcomeReason),
-            scanAnnotations.GetValueOrDefault(RunAnnotations.OutcomeCondition),
+            scan?.Outcome,
+            scan?.OutcomeReason,
+            scan?.OutcomeFailure,
             counters,
             new TaskCounts { Total = total, Pending = pending, Running = running, Done = done, Failed = failed },
             failedTasks);
     }
-
-    /// <summary>Whether a held Lease has expired: <c>renewTime + leaseDurationSeconds</c> is in the past (a Lease
-    /// without a renewTime counts as expired).</summary>
-    /// <param name="spec">The Lease spec.</param>
-    /// <param name="now">The observer's clock.</param>
-    /// <returns><see langword="true"/> if expired.</returns>
-    public static bool IsExpired(LeaseSpec? spec, DateTimeOffset now) =>
-        spec?.RenewTime is not { } renew
-        || renew + TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? RunnerContract.DefaultLeaseDurationSeconds) < now;
 }

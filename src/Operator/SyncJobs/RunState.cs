@@ -8,7 +8,7 @@ namespace Ferry.Operator.SyncJobs;
 /// <param name="Deleting">Delete tasks were published and the scan is done: the run is in its delete stage.</param>
 /// <param name="Outcome">The scan Lease's <see cref="RunAnnotations.Outcome"/>, or <see langword="null"/> while the run goes on.</param>
 /// <param name="OutcomeReason">The human-readable reason of a failed outcome.</param>
-/// <param name="OutcomeCondition">The <c>Failed</c> condition reason of a failed outcome.</param>
+/// <param name="OutcomeFailure">Why a failed run failed, as the runners reported it.</param>
 /// <param name="Counters">The counters of every task Lease, summed.</param>
 /// <param name="Tasks">Task Leases by state (an expired running task counts as pending).</param>
 /// <param name="FailedTasks">Names and last errors of the failed task Leases, in name order.</param>
@@ -17,7 +17,7 @@ internal sealed record RunState(
     bool Deleting,
     string? Outcome,
     string? OutcomeReason,
-    string? OutcomeCondition,
+    RunFailureKind? OutcomeFailure,
     TaskCounters Counters,
     TaskCounts Tasks,
     IReadOnlyList<(string Name, string? LastError)> FailedTasks)

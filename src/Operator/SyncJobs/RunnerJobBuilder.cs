@@ -4,11 +4,9 @@ using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
 using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
-using ApiResources = Ferry.Api.Sync.ResourceRequirements;
-using ApiToleration = Ferry.Api.Sync.Toleration;
-using KubeResources = Ferry.Kube.Models.ResourceRequirements;
-using KubeToleration = Ferry.Kube.Models.Toleration;
+using k8s;
+using k8s.Models;
+using Ferry.Kube.Runtime;
 
 namespace Ferry.Operator.SyncJobs;
 
@@ -55,28 +53,28 @@ internal static class RunnerJobBuilder
     /// SFTP files are projected.</param>
     /// <returns>The Job to create.</returns>
     /// <exception cref="ArgumentException">The SyncJob has no name or uid.</exception>
-    public static Job Build(SyncJob syncJob, RunnerJobSettings settings, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
+    public static V1Job Build(SyncJob syncJob, RunnerJobSettings settings, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
     {
         ArgumentNullException.ThrowIfNull(syncJob);
         ArgumentNullException.ThrowIfNull(settings);
         var name = syncJob.Metadata.Name ?? throw new ArgumentException("The SyncJob has no name.", nameof(syncJob));
         var uid = syncJob.Metadata.Uid ?? throw new ArgumentException("The SyncJob has no uid.", nameof(syncJob));
-        var ns = syncJob.Metadata.Namespace ?? "default";
+        var ns = syncJob.Metadata.NamespaceProperty ?? "default";
         var spec = syncJob.Spec;
         var runner = spec.Runner;
 
-        var env = new List<EnvVar>
+        var env = new List<V1EnvVar>
         {
-            new() { Name = RunnerContract.PodNameVariable, ValueFrom = new EnvVarSource { FieldRef = new ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.name" } } },
+            new() { Name = RunnerContract.PodNameVariable, ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.name" } } },
         };
-        env.Add(new EnvVar { Name = "TMPDIR", Value = TempMountPath });
-        var volumes = new List<Volume> { new() { Name = "tmp", EmptyDir = new EmptyDirVolumeSource() } };
-        var mounts = new List<VolumeMount> { new() { Name = "tmp", MountPath = TempMountPath } };
+        env.Add(new V1EnvVar { Name = "TMPDIR", Value = TempMountPath });
+        var volumes = new List<V1Volume> { new() { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() } };
+        var mounts = new List<V1VolumeMount> { new() { Name = "tmp", MountPath = TempMountPath } };
         AddSide(spec.Source, destination: false, env, volumes, mounts, secretKeys);
         AddSide(spec.Destination, destination: true, env, volumes, mounts, secretKeys);
 
         var labels = Labels(name, uid);
-        var container = new Container
+        var container = new V1Container
         {
             Name = RunnerContract.ContainerName,
             Image = string.IsNullOrEmpty(runner?.Image) ? settings.DefaultImage : runner.Image,
@@ -90,35 +88,35 @@ internal static class RunnerJobBuilder
             ],
             Env = env,
             VolumeMounts = mounts,
-            Resources = MapResources(runner?.Resources),
+            Resources = runner?.Resources,
             SecurityContext = ContainerSecurityContext(),
         };
 
-        return new Job
+        return new V1Job
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
                 Name = RunNames.JobName(name),
-                Namespace = ns,
+                NamespaceProperty = ns,
                 Labels = new Dictionary<string, string>(labels),
                 Annotations = new Dictionary<string, string> { [RunnerSpecHashAnnotation] = RunnerSpecHash(runner) },
-                OwnerReferences = [ControllerReference(syncJob)],
+                OwnerReferences = [OwnerReferences.ControllerOf(syncJob)],
             },
-            Spec = new JobSpec
+            Spec = new V1JobSpec
             {
-                Parallelism = spec.Workers ?? 1,
-                BackoffLimit = spec.BackoffLimit ?? 6,
+                Parallelism = spec.Workers ?? SyncOptionLimits.DefaultWorkers,
+                BackoffLimit = spec.BackoffLimit ?? SyncOptionLimits.DefaultBackoffLimit,
                 ActiveDeadlineSeconds = spec.ActiveDeadlineSeconds,
                 Suspend = spec.Suspend == true ? true : null,
-                Template = new PodTemplateSpec
+                Template = new V1PodTemplateSpec
                 {
-                    Metadata = new ObjectMeta { Labels = new Dictionary<string, string>(labels) },
-                    Spec = new PodSpec
+                    Metadata = new V1ObjectMeta { Labels = new Dictionary<string, string>(labels) },
+                    Spec = new V1PodSpec
                     {
                         RestartPolicy = "Never",
                         ServiceAccountName = string.IsNullOrEmpty(runner?.ServiceAccountName) ? settings.DefaultServiceAccountName : runner.ServiceAccountName,
                         NodeSelector = runner?.NodeSelector is { Count: > 0 } selector ? new Dictionary<string, string>(selector) : null,
-                        Tolerations = runner?.Tolerations is { Count: > 0 } tolerations ? [.. tolerations.Select(MapToleration)] : null,
+                        Tolerations = runner?.Tolerations is { Count: > 0 } tolerations ? [.. tolerations] : null,
                         SecurityContext = PodSecurityContext(),
                         Containers = [container],
                         Volumes = volumes,
@@ -130,7 +128,7 @@ internal static class RunnerJobBuilder
 
     /// <summary>The runner container's security context (Pod Security Standards, "restricted"), shared with the watcher pod.</summary>
     /// <returns>A new object.</returns>
-    internal static SecurityContext ContainerSecurityContext() => new()
+    internal static V1SecurityContext ContainerSecurityContext() => new()
     {
         RunAsNonRoot = true,
         RunAsUser = RunAsUser,
@@ -138,18 +136,18 @@ internal static class RunnerJobBuilder
         ReadOnlyRootFilesystem = true,
         AllowPrivilegeEscalation = false,
         Privileged = false,
-        Capabilities = new Capabilities { Drop = ["ALL"] },
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
     };
 
     /// <summary>The runner pod's security context, shared with the watcher pod.</summary>
     /// <returns>A new object.</returns>
-    internal static PodSecurityContext PodSecurityContext() => new()
+    internal static V1PodSecurityContext PodSecurityContext() => new()
     {
         RunAsNonRoot = true,
         RunAsUser = RunAsUser,
         RunAsGroup = RunAsUser,
         FsGroup = RunAsUser,
-        SeccompProfile = new SeccompProfile { Type = "RuntimeDefault" },
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
     /// <summary>The labels of the runner Job, its pods and (set by the workers) the run's Leases.</summary>
@@ -163,21 +161,7 @@ internal static class RunnerJobBuilder
         [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
     };
 
-    /// <summary>A controller ownerReference to the SyncJob (<c>blockOwnerDeletion</c> set, as controller-runtime's
-    /// <c>SetControllerReference</c> does).</summary>
-    /// <param name="syncJob">The owner.</param>
-    /// <returns>The reference.</returns>
-    public static OwnerReference ControllerReference(SyncJob syncJob) => new()
-    {
-        ApiVersion = ApiGroup.ApiVersion,
-        Kind = SyncJob.KindName,
-        Name = syncJob.Metadata.Name ?? "",
-        Uid = syncJob.Metadata.Uid ?? "",
-        Controller = true,
-        BlockOwnerDeletion = true,
-    };
-
-    private static void AddSide(Endpoint endpoint, bool destination, List<EnvVar> env, List<Volume> volumes, List<VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys) =>
+    private static void AddSide(Endpoint endpoint, bool destination, List<V1EnvVar> env, List<V1Volume> volumes, List<V1VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys) =>
         AddEndpoint(endpoint, RunnerContract.Side(destination), destination ? "destination" : "source", RunnerContract.VolumeMountPath(destination),
             RunnerContract.SftpSecretMountPath(destination), env, volumes, mounts, secretKeys);
 
@@ -195,71 +179,53 @@ internal static class RunnerJobBuilder
     /// <param name="mounts">The container's mounts, extended.</param>
     /// <param name="secretKeys">The keys of each referenced Secret: decides which SFTP files are projected.</param>
     internal static void AddEndpoint(Endpoint endpoint, string prefix, string volumeName, string volumeMountPath, string sftpMountPath,
-        List<EnvVar> env, List<Volume> volumes, List<VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
+        List<V1EnvVar> env, List<V1Volume> volumes, List<V1VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
     {
         if (endpoint.S3?.CredentialsSecretRef is { } s3)
         {
-            env.Add(SecretEnv(prefix + RunnerContract.AccessKeyId, s3.Name, s3.AccessKeyIdKey ?? "accessKeyId", optional: false));
-            env.Add(SecretEnv(prefix + RunnerContract.SecretAccessKey, s3.Name, s3.SecretAccessKeyKey ?? "secretAccessKey", optional: false));
-            env.Add(SecretEnv(prefix + RunnerContract.SessionToken, s3.Name, s3.SessionTokenKey ?? "sessionToken", optional: true));
+            env.Add(SecretEnv(prefix + RunnerContract.AccessKeyId, s3.Name, s3.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, optional: false));
+            env.Add(SecretEnv(prefix + RunnerContract.SecretAccessKey, s3.Name, s3.SecretAccessKeyKey ?? S3CredentialsSecretRef.DefaultSecretAccessKeyKey, optional: false));
+            env.Add(SecretEnv(prefix + RunnerContract.SessionToken, s3.Name, s3.SessionTokenKey ?? S3CredentialsSecretRef.DefaultSessionTokenKey, optional: true));
         }
         else if (endpoint.Volume is { } volume)
         {
             var mountPath = volumeMountPath;
-            volumes.Add(new Volume
+            volumes.Add(new V1Volume
             {
                 Name = volumeName,
-                PersistentVolumeClaim = new PersistentVolumeClaimVolumeSource { ClaimName = volume.ClaimName, ReadOnly = volume.ReadOnly == true ? true : null },
+                PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = volume.ClaimName, ReadOnlyProperty = volume.ReadOnly == true ? true : null },
             });
-            mounts.Add(new VolumeMount { Name = volumeName, MountPath = mountPath, ReadOnly = volume.ReadOnly == true ? true : null });
-            env.Add(new EnvVar { Name = prefix + RunnerContract.Root, Value = mountPath });
+            mounts.Add(new V1VolumeMount { Name = volumeName, MountPath = mountPath, ReadOnlyProperty = volume.ReadOnly == true ? true : null });
+            env.Add(new V1EnvVar { Name = prefix + RunnerContract.Root, Value = mountPath });
         }
         else if (endpoint.Sftp is { } sftp)
         {
             var secretRef = sftp.CredentialsSecretRef;
             var keys = secretKeys.GetValueOrDefault(secretRef.Name) ?? new HashSet<string>();
-            var privateKey = secretRef.PrivateKeyKey ?? "privateKey";
-            var knownHosts = secretRef.KnownHostsKey ?? "knownHosts";
-            var items = new List<KeyToPath> { new() { Key = knownHosts, Path = RunnerContract.KnownHostsFile } };
+            var privateKey = secretRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
+            var knownHosts = secretRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
+            var items = new List<V1KeyToPath> { new() { Key = knownHosts, Path = RunnerContract.KnownHostsFile } };
             if (keys.Contains(privateKey))
             {
-                items.Insert(0, new KeyToPath { Key = privateKey, Path = RunnerContract.PrivateKeyFile });
+                items.Insert(0, new V1KeyToPath { Key = privateKey, Path = RunnerContract.PrivateKeyFile });
             }
 
             var secretVolume = volumeName + "-sftp";
             var mountPath = sftpMountPath;
-            volumes.Add(new Volume
+            volumes.Add(new V1Volume
             {
                 Name = secretVolume,
-                Secret = new SecretVolumeSource { SecretName = secretRef.Name, DefaultMode = Convert.ToInt32("400", 8), Items = items },
+                Secret = new V1SecretVolumeSource { SecretName = secretRef.Name, DefaultMode = Convert.ToInt32("400", 8), Items = items },
             });
-            mounts.Add(new VolumeMount { Name = secretVolume, MountPath = mountPath, ReadOnly = true });
-            env.Add(new EnvVar { Name = prefix + RunnerContract.SftpSecretDir, Value = mountPath });
-            env.Add(SecretEnv(prefix + RunnerContract.SftpPassword, secretRef.Name, secretRef.PasswordKey ?? "password", optional: true));
+            mounts.Add(new V1VolumeMount { Name = secretVolume, MountPath = mountPath, ReadOnlyProperty = true });
+            env.Add(new V1EnvVar { Name = prefix + RunnerContract.SftpSecretDir, Value = mountPath });
+            env.Add(SecretEnv(prefix + RunnerContract.SftpPassword, secretRef.Name, secretRef.PasswordKey ?? SftpCredentialsSecretRef.DefaultPasswordKey, optional: true));
         }
     }
 
-    private static EnvVar SecretEnv(string name, string secret, string key, bool optional) => new()
+    private static V1EnvVar SecretEnv(string name, string secret, string key, bool optional) => new()
     {
         Name = name,
-        ValueFrom = new EnvVarSource { SecretKeyRef = new SecretKeySelector { Name = secret, Key = key, Optional = optional ? true : null } },
-    };
-
-    private static KubeResources? MapResources(ApiResources? resources) =>
-        resources is null
-            ? null
-            : new KubeResources
-            {
-                Limits = resources.Limits?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
-                Requests = resources.Requests?.ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal),
-            };
-
-    private static KubeToleration MapToleration(ApiToleration toleration) => new()
-    {
-        Key = toleration.Key,
-        Operator = toleration.Operator,
-        Value = toleration.Value,
-        Effect = toleration.Effect,
-        TolerationSeconds = toleration.TolerationSeconds,
+        ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secret, Key = key, Optional = optional ? true : null } },
     };
 }

@@ -2,6 +2,7 @@ using Ferry.Api.Endpoints;
 using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
+using k8s.Models;
 
 namespace Ferry.Operator.SyncJobs;
 
@@ -33,7 +34,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             return Invalid(SyncJobConditionReasons.InvalidSpec, "spec.source and spec.destination are the same location");
         }
 
-        return await ValidateReferencesAsync(syncJob.Metadata.Namespace ?? "default", [("spec.source", spec.Source), ("spec.destination", spec.Destination)], spec.FilesFrom, cancellationToken)
+        return await ValidateReferencesAsync(syncJob.Metadata.NamespaceProperty ?? "default", [("spec.source", spec.Source), ("spec.destination", spec.Destination)], spec.FilesFrom, cancellationToken)
             .ConfigureAwait(false);
     }
 
@@ -45,7 +46,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
     /// <param name="cancellationToken">Cancels the reads.</param>
     /// <returns>The outcome; an invalid one names the first missing object or key and its field.</returns>
     /// <exception cref="Kube.Errors.KubernetesException">A read failed for another reason than 404.</exception>
-    public async Task<SpecValidation> ValidateReferencesAsync(string @namespace, IEnumerable<(string Field, Endpoint Endpoint)> endpoints, ConfigMapKeySelector? filesFrom, CancellationToken cancellationToken)
+    public async Task<SpecValidation> ValidateReferencesAsync(string @namespace, IEnumerable<(string Field, Endpoint Endpoint)> endpoints, V1ConfigMapKeySelector? filesFrom, CancellationToken cancellationToken)
     {
         var ns = @namespace;
         var secretKeys = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
@@ -60,7 +61,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{s3Ref.Name}\" ({field}) not found in namespace \"{ns}\"");
                 }
 
-                foreach (var (key, name) in new[] { (s3Ref.AccessKeyIdKey ?? "accessKeyId", "accessKeyIdKey"), (s3Ref.SecretAccessKeyKey ?? "secretAccessKey", "secretAccessKeyKey") })
+                foreach (var (key, name) in new[] { (s3Ref.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, "accessKeyIdKey"), (s3Ref.SecretAccessKeyKey ?? S3CredentialsSecretRef.DefaultSecretAccessKeyKey, "secretAccessKeyKey") })
                 {
                     if (!keys.Contains(key))
                     {
@@ -78,14 +79,14 @@ internal sealed class SpecValidator(IKubernetesClient client)
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" ({field}) not found in namespace \"{ns}\"");
                 }
 
-                var knownHosts = sftpRef.KnownHostsKey ?? "knownHosts";
+                var knownHosts = sftpRef.KnownHostsKey ?? SftpCredentialsSecretRef.DefaultKnownHostsKey;
                 if (!keys.Contains(knownHosts))
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" has no key \"{knownHosts}\" ({field}.knownHostsKey); host keys are always verified");
                 }
 
-                var privateKey = sftpRef.PrivateKeyKey ?? "privateKey";
-                var password = sftpRef.PasswordKey ?? "password";
+                var privateKey = sftpRef.PrivateKeyKey ?? SftpCredentialsSecretRef.DefaultPrivateKeyKey;
+                var password = sftpRef.PasswordKey ?? SftpCredentialsSecretRef.DefaultPasswordKey;
                 if (!keys.Contains(privateKey) && !keys.Contains(password))
                 {
                     return Invalid(SyncJobConditionReasons.SecretNotFound, $"Secret \"{sftpRef.Name}\" has neither key \"{privateKey}\" nor key \"{password}\" ({field})");
@@ -93,7 +94,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             }
             else if (endpoint.Volume is { } volume)
             {
-                var claim = await client.TryGetAsync(SyncJobResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
+                var claim = await client.TryGetAsync(KubeResources.PersistentVolumeClaims, ns, volume.ClaimName, cancellationToken).ConfigureAwait(false);
                 if (claim is null)
                 {
                     return Invalid(SyncJobConditionReasons.ClaimNotFound, $"PersistentVolumeClaim \"{volume.ClaimName}\" ({side}.volume.claimName) not found in namespace \"{ns}\"");
@@ -159,7 +160,7 @@ internal sealed class SpecValidator(IKubernetesClient client)
             : (a.S3, b.S3) is ({ } sa, { } sb)
                 ? sa.Bucket == sb.Bucket && (sa.Endpoint ?? "") == (sb.Endpoint ?? "") && (sa.Prefix ?? "") == (sb.Prefix ?? "")
                 : (a.Sftp, b.Sftp) is ({ } fa, { } fb)
-                  && fa.Host == fb.Host && (fa.Port ?? 22) == (fb.Port ?? 22) && Normalize(fa.Path) == Normalize(fb.Path);
+                  && fa.Host == fb.Host && (fa.Port ?? SftpEndpoint.DefaultPort) == (fb.Port ?? SftpEndpoint.DefaultPort) && Normalize(fa.Path) == Normalize(fb.Path);
 
     private static string Normalize(string? path) => (path ?? "").Trim('/');
 

@@ -1,12 +1,13 @@
-using System.Diagnostics;
+using Ferry.Api;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Operator.SyncJobs;
@@ -19,8 +20,8 @@ namespace Ferry.Operator.SyncJobs;
 internal sealed class SyncJobOperator
 {
     private readonly Informer<SyncJob> _syncJobs;
-    private readonly Informer<Job> _jobs;
-    private readonly Informer<Lease> _leases;
+    private readonly Informer<V1Job> _jobs;
+    private readonly Informer<V1Lease> _leases;
     private readonly WorkQueue<string> _queue;
     private readonly SyncJobReconciler _reconciler;
     private readonly OperatorOptions _options;
@@ -39,9 +40,9 @@ internal sealed class SyncJobOperator
         _metrics = metrics;
         _logger = loggerFactory.CreateLogger<SyncJobOperator>();
         var ns = string.IsNullOrEmpty(options.Namespace) ? null : options.Namespace;
-        _syncJobs = new Informer<SyncJob>(client, SyncJobResources.SyncJobs, ns, null, loggerFactory.CreateLogger<Informer<SyncJob>>());
-        _jobs = new Informer<Job>(client, KubeResources.Jobs, ns, new InformerOptions { LabelSelector = RunLabels.SyncJob }, loggerFactory.CreateLogger<Informer<Job>>());
-        _leases = new Informer<Lease>(client, KubeResources.Leases, ns, new InformerOptions { LabelSelector = RunLabels.Run }, loggerFactory.CreateLogger<Informer<Lease>>());
+        _syncJobs = new Informer<SyncJob>(client, ApiResources.SyncJobs, ns, null, loggerFactory.CreateLogger<Informer<SyncJob>>());
+        _jobs = new Informer<V1Job>(client, KubeResources.Jobs, ns, new InformerOptions { LabelSelector = RunLabels.SyncJob }, loggerFactory.CreateLogger<Informer<V1Job>>());
+        _leases = new Informer<V1Lease>(client, KubeResources.Leases, ns, new InformerOptions { LabelSelector = RunLabels.Run }, loggerFactory.CreateLogger<Informer<V1Lease>>());
         _queue = new WorkQueue<string>(new WorkQueueOptions { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromMinutes(1) });
         var events = new EventRecorder(client, new EventRecorderOptions { Component = "ferry-operator", Instance = Environment.MachineName, TimeProvider = timeProvider },
             loggerFactory.CreateLogger<EventRecorder>());
@@ -83,39 +84,17 @@ internal sealed class SyncJobOperator
     public async Task RunControllerAsync(CancellationToken cancellationToken)
     {
         await WaitForSyncAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var syncJob in _syncJobs.List())
-        {
-            _queue.Add(ObjectKey.Of(syncJob));
-        }
-
         _logger.LogInformation("SyncJob controller started with {Workers} workers (namespace: {Namespace})", _options.Concurrency, _options.Namespace ?? "all");
-        var controller = new Controller<string>(SyncJobReconciler.ControllerName, _queue, ReconcileAsync, _logger);
-        await controller.RunAsync(Math.Max(1, _options.Concurrency), cancellationToken).ConfigureAwait(false);
+        await MeteredController.RunAsync(SyncJobReconciler.ControllerName, _queue, _syncJobs.List().Select(ObjectKey.Of), _reconciler.ReconcileAsync,
+            _metrics, _options.Concurrency, _logger, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
+    private void EnqueueOwner(IKubernetesObject<V1ObjectMeta> value)
     {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var result = await _reconciler.ReconcileAsync(key, cancellationToken).ConfigureAwait(false);
-            _metrics.Reconciled(SyncJobReconciler.ControllerName, result.Requeue || result.RequeueAfter > TimeSpan.Zero ? "requeue" : "success", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            return result;
-        }
-        catch (Exception) when (!cancellationToken.IsCancellationRequested)
-        {
-            _metrics.Reconciled(SyncJobReconciler.ControllerName, "error", Stopwatch.GetElapsedTime(started).TotalSeconds);
-            throw;
-        }
-    }
-
-    private void EnqueueOwner(IKubernetesObject value)
-    {
-        var name = value.Metadata.Labels?.GetValueOrDefault(RunLabels.SyncJob)
-            ?? value.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true && o.Kind == SyncJob.KindName)?.Name;
+        var name = value.GetLabel(RunLabels.SyncJob) ?? OwnerReferences.ControllerName(value, SyncJob.KindName);
         if (!string.IsNullOrEmpty(name))
         {
-            _queue.Add(ObjectKey.Format(value.Metadata.Namespace, name));
+            _queue.Add(ObjectKey.Format(value.Metadata.NamespaceProperty, name));
         }
     }
 }

@@ -1,17 +1,21 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
+using Ferry.Kube.Leases;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 
 namespace Ferry.Operator.SyncJobs;
@@ -22,7 +26,8 @@ namespace Ferry.Operator.SyncJobs;
 /// <para>The controller-runtime contract (STYLE.md): the reconcile gets a key, reads the SyncJob, its Job and its
 /// Leases from the informers' caches, is idempotent and level-triggered, and writes status only through the
 /// <c>status</c> subresource (with the resourceVersion read, so a stale cache ends in a 409 and a retry), with
-/// <c>observedGeneration</c>. Conditions go through <see cref="ConditionListExtensions.SetCondition"/>.</para>
+/// <c>observedGeneration</c>. Status fields and conditions are computed by <see cref="SyncJobStatusBuilder"/>, the same
+/// code that gives <c>ferry run</c> its status.</para>
 /// <para>Status writes of a running SyncJob are coalesced to at most one per
 /// <see cref="OperatorOptions.StatusWriteInterval"/>; a terminal transition is written at once.</para>
 /// <para>On <c>Failed</c> the runner Job is deleted (propagation Background) unless it has finished by itself, so
@@ -40,8 +45,8 @@ internal sealed class SyncJobReconciler
 
     private readonly IKubernetesClient _client;
     private readonly Informer<SyncJob> _syncJobs;
-    private readonly Informer<Job> _jobs;
-    private readonly Informer<Lease> _leases;
+    private readonly Informer<V1Job> _jobs;
+    private readonly Informer<V1Lease> _leases;
     private readonly OperatorOptions _options;
     private readonly EventRecorder _events;
     private readonly OperatorMetrics _metrics;
@@ -50,6 +55,7 @@ internal sealed class SyncJobReconciler
     private readonly SpecValidator _validator;
     private readonly StatusWriteLimiter _limiter;
     private readonly RunnerJobSettings _settings;
+    private readonly LeaseObserver _leaseObserver;
 
     /// <summary>Creates the reconciler.</summary>
     /// <param name="client">The API client.</param>
@@ -59,13 +65,14 @@ internal sealed class SyncJobReconciler
     /// <param name="options">Operator settings.</param>
     /// <param name="events">Writes Events on the SyncJobs.</param>
     /// <param name="metrics">Counts status writes.</param>
-    /// <param name="timeProvider">The clock for lease expiry, deadlines, TTLs and the status write interval.</param>
+    /// <param name="timeProvider">The clock for lease expiry (from when the Lease informer delivered a record), deadlines,
+    /// TTLs and the status write interval.</param>
     /// <param name="logger">Logger.</param>
     public SyncJobReconciler(
         IKubernetesClient client,
         Informer<SyncJob> syncJobs,
-        Informer<Job> jobs,
-        Informer<Lease> leases,
+        Informer<V1Job> jobs,
+        Informer<V1Lease> leases,
         OperatorOptions options,
         EventRecorder events,
         OperatorMetrics metrics,
@@ -84,13 +91,18 @@ internal sealed class SyncJobReconciler
         _validator = new SpecValidator(client);
         _limiter = new StatusWriteLimiter(options.StatusWriteInterval, timeProvider);
         _settings = new RunnerJobSettings(options.RunnerImage, options.LeaseDurationSeconds, options.RunnerServiceAccountName);
+        // Lease expiry by this process's own observation: a record is seen when the informer delivers it.
+        _leaseObserver = new LeaseObserver(timeProvider, TimeSpan.FromSeconds(Math.Max(1, options.LeaseDurationSeconds)));
+        leases.Added += l => _leaseObserver.Observe(l);
+        leases.Updated += (_, l) => _leaseObserver.Observe(l);
+        leases.Deleted += _leaseObserver.Forget;
     }
 
     /// <summary>Reconciles the SyncJob with key <c>namespace/name</c>.</summary>
     /// <param name="key">The SyncJob's key.</param>
     /// <param name="cancellationToken">Stops the reconcile.</param>
     /// <returns>When to reconcile again.</returns>
-    /// <exception cref="KubernetesException">An API call failed; the controller retries with backoff.</exception>
+    /// <exception cref="Ferry.Kube.Errors.KubernetesException">An API call failed; the controller retries with backoff.</exception>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         var (ns, name) = ObjectKey.Parse(key);
@@ -114,16 +126,16 @@ internal sealed class SyncJobReconciler
         status.Conditions ??= [];
         var spec = syncJob.Spec;
         var suspended = spec.Suspend == true;
-        var workers = spec.Workers ?? 1;
+        var workers = spec.Workers ?? SyncOptionLimits.DefaultWorkers;
 
         var job = _jobs.Get(ns, RunNames.JobName(name));
-        if (job is not null && !IsControlledBy(job, syncJob))
+        if (job is not null && !OwnerReferences.IsControlledBy(job, syncJob))
         {
             _logger.LogWarning("Job {Namespace}/{Job} exists but is not controlled by SyncJob {Name} (uid {Uid}); waiting", ns, job.Metadata.Name, name, syncJob.Metadata.Uid);
             return ReconcileResult.After(_options.SpecRecheckInterval);
         }
 
-        if (IsFinished(status))
+        if (SyncJobStatusBuilder.IsFinished(status))
         {
             return await FinishedAsync(key, syncJob, status, job, now, cancellationToken).ConfigureAwait(false);
         }
@@ -134,14 +146,13 @@ internal sealed class SyncJobReconciler
             // About to create the runner Job: the SyncJob cache may lag behind the Job cache (e.g. the Job was just
             // deleted after a terminal status write that the cache has not seen yet), so confirm with a fresh read that
             // the run has not ended before starting runners again.
-            var fresh = await _client.TryGetAsync(SyncJobResources.SyncJobs, ns, name, cancellationToken).ConfigureAwait(false);
+            var fresh = await _client.TryGetAsync(ApiResources.SyncJobs, ns, name, cancellationToken).ConfigureAwait(false);
             if (fresh is null || fresh.Metadata.Uid != syncJob.Metadata.Uid)
             {
                 return ReconcileResult.Done;
             }
 
-            if (fresh.Status?.Conditions is { } freshConditions
-                && (freshConditions.IsConditionTrue(SyncJobConditionTypes.Complete) || freshConditions.IsConditionTrue(SyncJobConditionTypes.Failed)))
+            if (SyncJobStatusBuilder.IsFinished(fresh.Status))
             {
                 return ReconcileResult.After(TimeSpan.FromMilliseconds(500));
             }
@@ -149,21 +160,12 @@ internal sealed class SyncJobReconciler
             validation = await _validator.ValidateAsync(syncJob, cancellationToken).ConfigureAwait(false);
             if (!validation.Valid)
             {
-                SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.False, validation.Reason, validation.Message, generation);
-                SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, validation.Reason, "waiting for a valid spec", generation);
-                status.Phase ??= SyncJobPhase.Pending;
-                status.LastError = validation.Message;
-                status.Workers = new WorkerCounts { Desired = 0, Active = 0 };
+                SyncJobStatusBuilder.SetSpecInvalid(status, validation.Reason, validation.Message, generation, _time);
                 var wait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
                 return ReconcileResult.After(Min(_options.SpecRecheckInterval, wait));
             }
 
-            if (status.Conditions.FindCondition(SyncJobConditionTypes.SpecValid) is { Status: ConditionStatus.False } wasInvalid && status.LastError == wasInvalid.Message)
-            {
-                status.LastError = null;
-            }
-
-            SetCondition(status, SyncJobConditionTypes.SpecValid, ConditionStatus.True, validation.Reason, validation.Message, generation);
+            SyncJobStatusBuilder.SetSpecValid(status, validation.Reason, validation.Message, generation, _time);
         }
 
         if (job is null && !(suspended && status.StartTime is null))
@@ -187,7 +189,7 @@ internal sealed class SyncJobReconciler
         }
         else if (job is not null)
         {
-            if (job.Metadata.Annotations?.GetValueOrDefault(RunnerJobBuilder.RunnerSpecHashAnnotation) is { } built
+            if (job.GetAnnotation(RunnerJobBuilder.RunnerSpecHashAnnotation) is { } built
                 && built != RunnerJobBuilder.RunnerSpecHash(spec.Runner)
                 && !IsJobFinished(job)
                 && job.Metadata.DeletionTimestamp is null)
@@ -205,37 +207,23 @@ internal sealed class SyncJobReconciler
 
         if (job is not null)
         {
-            status.StartTime ??= Truncate(job.Metadata.CreationTimestamp ?? now);
+            SyncJobStatusBuilder.SetStarted(status, job.Metadata.CreationTimestamp ?? now);
         }
 
-        if (suspended)
-        {
-            SetCondition(status, SyncJobConditionTypes.Suspended, ConditionStatus.True, SyncJobConditionReasons.SuspendedBySpec, "spec.suspend is true: no runner pods run", generation);
-        }
-        else if (status.Conditions.FindCondition(SyncJobConditionTypes.Suspended) is not null)
-        {
-            SetCondition(status, SyncJobConditionTypes.Suspended, ConditionStatus.False, SyncJobConditionReasons.Resumed, "spec.suspend is false: the run goes on", generation);
-        }
+        SyncJobStatusBuilder.SetSuspended(status, suspended, generation, _time);
 
         var uid = syncJob.Metadata.Uid;
         var run = RunAggregator.Aggregate(
-            _leases.List().Where(l => l.Metadata.Namespace == ns && l.Metadata.Labels?.GetValueOrDefault(RunLabels.Run) == uid),
-            now);
-        status.Progress = run.Counters.ToProgress();
-        status.Tasks = run.Tasks;
-        status.Workers = new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 };
-        status.Phase = run.Phase;
+            _leases.List().Where(l => l.Metadata.NamespaceProperty == ns && l.GetLabel(RunLabels.Run) == uid),
+            _leaseObserver);
+        SyncJobStatusBuilder.SetProgress(status, run.Phase, run.Tasks, run.Counters.ToProgress(),
+            new WorkerCounts { Desired = suspended ? 0 : workers, Active = job?.Status?.Active ?? 0 });
 
         var outcomeDeadline = JobCompletedWithoutOutcome(run, job) is { } completedAt ? completedAt + TimeSpan.FromSeconds(2 * _options.LeaseDurationSeconds) : (DateTimeOffset?)null;
         var failure = DecideFailure(syncJob, status, run, job, now, outcomeDeadline);
         if (failure is { } f)
         {
-            status.Phase = SyncJobPhase.Failed;
-            status.CompletionTime = Truncate(now);
-            status.LastError = f.Message;
-            status.Workers.Desired = 0;
-            SetCondition(status, SyncJobConditionTypes.Failed, ConditionStatus.True, f.Reason, f.Message, generation);
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, f.Reason, "the run has ended", generation);
+            SyncJobStatusBuilder.SetFailed(status, f.Reason, f.Message, generation, _time);
             await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: true, cancellationToken).ConfigureAwait(false);
             await StopRunnersAsync(job, cancellationToken).ConfigureAwait(false);
             return TtlRequeue(spec, status, now);
@@ -243,32 +231,12 @@ internal sealed class SyncJobReconciler
 
         if (run.Outcome == RunOutcomes.Succeeded && run.AllTasksDone)
         {
-            status.Phase = SyncJobPhase.Succeeded;
-            status.CompletionTime = Truncate(now);
-            status.Workers.Desired = 0;
-            var message = string.Create(CultureInfo.InvariantCulture,
-                $"{run.Tasks.Done} task(s) done: {status.Progress.Copied} object(s) copied ({status.Progress.CopiedBytes} bytes), {status.Progress.Skipped} skipped, {status.Progress.Deleted} deleted");
-            SetCondition(status, SyncJobConditionTypes.Complete, ConditionStatus.True, SyncJobConditionReasons.Succeeded, message, generation);
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, SyncJobConditionReasons.Succeeded, "the run has ended", generation);
+            SyncJobStatusBuilder.SetSucceeded(status, generation, _time);
             await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: true, cancellationToken).ConfigureAwait(false);
             return TtlRequeue(spec, status, now);
         }
 
-        if (suspended)
-        {
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.False, SyncJobConditionReasons.SuspendedBySpec, "suspended", generation);
-        }
-        else
-        {
-            var (reason, text) = run.Phase switch
-            {
-                SyncJobPhase.Pending => (SyncJobConditionReasons.Pending, "waiting for a runner to start the scan"),
-                SyncJobPhase.Scanning => (SyncJobConditionReasons.Scanning, "listing the source and publishing tasks"),
-                _ when run.Deleting => (SyncJobConditionReasons.Deleting, "working on delete tasks"),
-                _ => (SyncJobConditionReasons.Copying, "working on copy tasks"),
-            };
-            SetCondition(status, SyncJobConditionTypes.Progressing, ConditionStatus.True, reason, text, generation);
-        }
+        SyncJobStatusBuilder.SetProgressing(status, run.Deleting, suspended, generation, _time);
 
         var writeWait = await WriteStatusAsync(key, syncJob, oldStatus, status, terminal: false, cancellationToken).ConfigureAwait(false);
         var next = Min(_options.ResyncInterval, writeWait);
@@ -286,7 +254,7 @@ internal sealed class SyncJobReconciler
         return ReconcileResult.After(next);
     }
 
-    private async Task<ReconcileResult> FinishedAsync(string key, SyncJob syncJob, SyncJobStatus status, Job? job, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ReconcileResult> FinishedAsync(string key, SyncJob syncJob, SyncJobStatus status, V1Job? job, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Failed))
         {
@@ -296,15 +264,7 @@ internal sealed class SyncJobReconciler
         if (syncJob.Spec.TtlSecondsAfterFinished is { } ttl && status.CompletionTime is { } completed && completed + TimeSpan.FromSeconds(ttl) <= now)
         {
             _logger.LogInformation("Deleting SyncJob {Key}: ttlSecondsAfterFinished ({Ttl} s) has passed since {Completion}", key, ttl, completed);
-            try
-            {
-                await _client.DeleteAsync(SyncJobResources.SyncJobs, syncJob.Metadata.Namespace, syncJob.Metadata.Name!,
-                    new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = syncJob.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
-            {
-                // Already gone, or a new SyncJob took the name.
-            }
+            await _client.DeleteIfSameAsync(ApiResources.SyncJobs, syncJob, cancellationToken).ConfigureAwait(false);
 
             _limiter.Forget(key);
             return ReconcileResult.Done;
@@ -335,13 +295,12 @@ internal sealed class SyncJobReconciler
         return ReconcileResult.Done;
     }
 
-    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, Job? job, DateTimeOffset now, DateTimeOffset? outcomeDeadline)
+    private static (string Reason, string Message)? DecideFailure(SyncJob syncJob, SyncJobStatus status, RunState run, V1Job? job, DateTimeOffset now, DateTimeOffset? outcomeDeadline)
     {
         var spec = syncJob.Spec;
         if (run.Outcome == RunOutcomes.Failed)
         {
-            var reason = IsKnownReason(run.OutcomeCondition) ? run.OutcomeCondition! : SyncJobConditionReasons.ObjectsFailed;
-            return (reason, run.OutcomeReason ?? "the runners reported a failed run");
+            return (SyncJobStatusBuilder.FailureReason(run.OutcomeFailure ?? RunFailureKind.ObjectsFailed), run.OutcomeReason ?? "the runners reported a failed run");
         }
 
         if (run.FailedTasks.Count > 0)
@@ -350,7 +309,7 @@ internal sealed class SyncJobReconciler
             return (SyncJobConditionReasons.ObjectsFailed, $"task {task} failed on every attempt" + (string.IsNullOrEmpty(error) ? "" : ": " + error));
         }
 
-        if (spec.MaxFailures is { } maxFailures && status.Progress?.Failed >= maxFailures)
+        if (spec.MaxFailures is { } maxFailures && maxFailures > 0 && status.Progress?.Failed >= maxFailures)
         {
             return (SyncJobConditionReasons.MaxFailuresReached, string.Create(CultureInfo.InvariantCulture, $"{status.Progress.Failed} object(s) failed; maxFailures is {maxFailures}"));
         }
@@ -378,17 +337,12 @@ internal sealed class SyncJobReconciler
 
     /// <summary>When the runner Job became Complete while no runner has recorded the run's outcome; otherwise
     /// <see langword="null"/>.</summary>
-    private static DateTimeOffset? JobCompletedWithoutOutcome(RunState run, Job? job) =>
+    private static DateTimeOffset? JobCompletedWithoutOutcome(RunState run, V1Job? job) =>
         run.Outcome is null && job?.Status?.Conditions?.FirstOrDefault(c => c.Type == "Complete" && c.Status == ConditionStatus.True) is { } complete
             ? complete.LastTransitionTime ?? job.Status.CompletionTime ?? job.Metadata.CreationTimestamp
             : null;
 
-    private static bool IsKnownReason(string? reason) => reason is
-        SyncJobConditionReasons.ObjectsFailed or SyncJobConditionReasons.MaxFailuresReached or SyncJobConditionReasons.MaxDeleteExceeded
-        or SyncJobConditionReasons.BackoffLimitExceeded or SyncJobConditionReasons.DeadlineExceeded or SyncJobConditionReasons.InvalidSpec
-        or SyncJobConditionReasons.SecretNotFound or SyncJobConditionReasons.ConfigMapNotFound or SyncJobConditionReasons.ClaimNotFound;
-
-    private async Task AlignJobAsync(Job job, int workers, bool suspended, CancellationToken cancellationToken)
+    private async Task AlignJobAsync(V1Job job, int workers, bool suspended, CancellationToken cancellationToken)
     {
         var patch = new JsonObject();
         if (job.Spec?.Parallelism != workers)
@@ -406,33 +360,23 @@ internal sealed class SyncJobReconciler
             return;
         }
 
-        _logger.LogInformation("Updating runner Job {Namespace}/{Job}: {Patch}", job.Metadata.Namespace, job.Metadata.Name, patch.ToJsonString());
-        await _client.PatchAsync(KubeResources.Jobs, job.Metadata.Namespace, job.Metadata.Name!, new JsonObject { ["spec"] = patch }, null, cancellationToken).ConfigureAwait(false);
+        _logger.LogInformation("Updating runner Job {Namespace}/{Job}: {Patch}", job.Metadata.NamespaceProperty, job.Metadata.Name, patch.ToJsonString());
+        await _client.PatchAsync(KubeResources.Jobs, job.Metadata.NamespaceProperty, job.Metadata.Name!, new JsonObject { ["spec"] = patch }, null, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task StopRunnersAsync(Job? job, CancellationToken cancellationToken)
+    private async Task StopRunnersAsync(V1Job? job, CancellationToken cancellationToken)
     {
         if (job is null || IsJobFinished(job) || job.Metadata.DeletionTimestamp is not null)
         {
             return;
         }
 
-        _logger.LogInformation("Deleting runner Job {Namespace}/{Job}: the run has failed", job.Metadata.Namespace, job.Metadata.Name);
+        _logger.LogInformation("Deleting runner Job {Namespace}/{Job}: the run has failed", job.Metadata.NamespaceProperty, job.Metadata.Name);
         await DeleteJobAsync(job, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteJobAsync(Job job, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _client.DeleteAsync(KubeResources.Jobs, job.Metadata.Namespace, job.Metadata.Name!,
-                new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = job.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
-        {
-            // Gone already.
-        }
-    }
+    private Task DeleteJobAsync(V1Job job, CancellationToken cancellationToken) =>
+        _client.DeleteIfSameAsync(KubeResources.Jobs, job, cancellationToken);
 
     /// <summary>Writes the status if it changed: terminal transitions at once, others at most once per interval.</summary>
     /// <returns>Zero, or how long to wait before a coalesced write may go out.</returns>
@@ -460,7 +404,7 @@ internal sealed class SyncJobReconciler
             Spec = syncJob.Spec,
             Status = status,
         };
-        await _client.ReplaceStatusAsync(SyncJobResources.SyncJobs, syncJob.Metadata.Namespace, syncJob.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
+        await _client.ReplaceStatusAsync(ApiResources.SyncJobs, syncJob.Metadata.NamespaceProperty, syncJob.Metadata.Name!, body, cancellationToken).ConfigureAwait(false);
         _metrics.StatusWritten(ControllerName);
         await RecordTransitionsAsync(syncJob, oldStatus, status, cancellationToken).ConfigureAwait(false);
         return TimeSpan.Zero;
@@ -499,23 +443,14 @@ internal sealed class SyncJobReconciler
         }
     }
 
-    private static Condition? Flipped(List<Condition> before, List<Condition> after, string type)
+    private static V1Condition? Flipped(List<V1Condition> before, List<V1Condition> after, string type)
     {
         var now = after.FindCondition(type);
         return now is not null && before.FindCondition(type)?.Status != now.Status ? now : null;
     }
 
-    private void SetCondition(SyncJobStatus status, string type, string value, string reason, string message, long generation) =>
-        status.Conditions!.SetCondition(new Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation }, _time);
-
-    private static bool IsFinished(SyncJobStatus status) =>
-        status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Complete) || status.Conditions!.IsConditionTrue(SyncJobConditionTypes.Failed);
-
-    private static bool IsJobFinished(Job job) =>
+    private static bool IsJobFinished(V1Job job) =>
         job.Status?.Conditions?.Any(c => c.Type is "Complete" or "Failed" && c.Status == ConditionStatus.True) == true;
-
-    private static bool IsControlledBy(Job job, SyncJob syncJob) =>
-        job.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Uid == syncJob.Metadata.Uid) == true;
 
     private static SyncJobStatus Clone(SyncJobStatus? status) =>
         status is null
@@ -524,9 +459,6 @@ internal sealed class SyncJobReconciler
 
     private static string Serialize(SyncJobStatus? status) =>
         status is null ? "" : JsonSerializer.Serialize(status, ApiJsonContext.Default.SyncJobStatus);
-
-    private static DateTimeOffset Truncate(DateTimeOffset time) =>
-        new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Ferry.Api;
 using Ferry.SyncRunner.Filtering;
 
 namespace Ferry.SyncRunner.Cli;
@@ -11,7 +12,7 @@ namespace Ferry.SyncRunner.Cli;
 /// </summary>
 /// <remarks>
 /// The pattern-debugging tool the juicefs sync guide (模式匹配, the tip about <c>--dry --debug</c>)
-/// wishes it had. Exit codes: 0 success, 2 an invalid pattern (a one-line reason on stderr).
+/// wishes it had. Exit codes: 0 success, 2 an invalid pattern (a <see cref="FilterPatternException"/>, one line on stderr).
 /// </remarks>
 internal static class MatchCommand
 {
@@ -58,7 +59,7 @@ internal static class MatchCommand
             {
                 rules = FilterRuleSet.Create(ReadRules(parseResult, include, exclude), parseResult.GetValue(matchFullPath));
             }
-            catch (FilterPatternException e)
+            catch (ConfigurationException e)
             {
                 error.WriteLine($"ferry match: {e.Message}");
                 return ExitCodes.Usage;

@@ -1,9 +1,8 @@
 using System.CommandLine;
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
-using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.SyncRunner.Jobs;
-using Ferry.SyncRunner.Storage;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -29,7 +28,7 @@ internal static class RunCommand
         HelpName = "CLAIM=DIR",
     };
 
-    private static readonly Option<int?> Workers = new("--workers") { Description = "In-process workers (default: spec.workers).", HelpName = "N" };
+    private static readonly Option<int?> Workers = new Option<int?>("--workers") { Description = "In-process workers (default: spec.workers).", HelpName = "N" }.Within(1, Api.Sync.SyncOptionLimits.MaxWorkers);
 
     /// <summary>Creates the command.</summary>
     public static Command Create()
@@ -46,62 +45,44 @@ internal static class RunCommand
     {
         TextWriter stdout = parseResult.InvocationConfiguration.Output;
         TextWriter stderr = parseResult.InvocationConfiguration.Error;
-        LocalManifests manifests;
-        Dictionary<string, string> volumes;
         int? workers = parseResult.GetValue(Workers);
         try
         {
             var files = new List<(string, string)>();
             foreach (string file in parseResult.GetRequiredValue(Files))
             {
-                files.Add((file, await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false)));
+                files.Add((file, await UserInput.OpenAsync(() => File.ReadAllTextAsync(file, cancellationToken)).ConfigureAwait(false)));
             }
 
-            volumes = new Dictionary<string, string>(StringComparer.Ordinal);
+            var volumes = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (string mapping in parseResult.GetValue(Volumes) ?? [])
             {
                 int eq = mapping.IndexOf('=');
                 if (eq <= 0 || eq == mapping.Length - 1)
                 {
-                    throw new ArgumentException($"--volume {mapping}: expected CLAIM=DIR");
+                    throw new ConfigurationException($"--volume {mapping}: expected CLAIM=DIR");
                 }
 
                 volumes[mapping[..eq]] = mapping[(eq + 1)..];
             }
 
-            if (workers < 1)
-            {
-                throw new ArgumentException("--workers must be at least 1");
-            }
-
-            manifests = LocalManifests.Read(files);
+            LocalManifests manifests = LocalManifests.Read(files);
+            return manifests.Resource is ReplicaMirror mirror
+                ? await RunMirrorAsync(mirror, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false)
+                : await RunSyncJobAsync((SyncJob)manifests.Resource, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or ManifestException or IOException or UnauthorizedAccessException)
+        catch (ConfigurationException e)
         {
             await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
             return ExitCodes.Usage;
         }
-
-        return manifests.Resource is ReplicaMirror mirror
-            ? await RunMirrorAsync(mirror, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false)
-            : await RunSyncJobAsync((SyncJob)manifests.Resource, manifests, volumes, workers, stdout, stderr, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> RunSyncJobAsync(SyncJob job, LocalManifests manifests, Dictionary<string, string> volumes, int? workers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        SyncJobStatus status;
-        try
-        {
-            LocalRun run = LocalRun.For(job, manifests);
-            Dictionary<string, string> environment = run.Environment(volumes);
-            status = await run.RunAsync(workers ?? run.Job.Spec.Workers ?? 1, environment, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
-        {
-            await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-
+        LocalRun run = LocalRun.For(job, manifests);
+        Dictionary<string, string> environment = run.Environment(volumes);
+        SyncJobStatus status = await run.RunAsync(workers ?? run.Job.Spec.Workers ?? Api.Sync.SyncOptionLimits.DefaultWorkers, environment, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync(LocalRun.ToJson(status)).ConfigureAwait(false);
         return status.Phase == SyncJobPhase.Succeeded ? ExitCodes.Success : ExitCodes.Failed;
     }
@@ -110,30 +91,12 @@ internal static class RunCommand
     {
         if (mirror.Spec.Continuous is not null)
         {
-            try
-            {
-                return await LocalMirrorWatch.RunAsync(mirror, manifests, volumes, workers, stdout, stderr, TimeProvider.System, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
-            {
-                await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+            return await LocalMirrorWatch.RunAsync(mirror, manifests, volumes, workers, stdout, stderr, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
 
-        ReplicaMirrorStatus status;
-        try
-        {
-            LocalMirrorRun run = LocalMirrorRun.Create(mirror, manifests, TimeProvider.System.GetUtcNow());
-            IReadOnlyList<Dictionary<string, string>> environments = run.Environments(volumes);
-            status = await run.RunAsync(workers, environments, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
-        {
-            await stderr.WriteLineAsync("ferry: " + e.Message).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-
+        LocalMirrorRun run = LocalMirrorRun.Create(mirror, manifests, TimeProvider.System.GetUtcNow());
+        IReadOnlyList<Dictionary<string, string>> environments = run.Environments(volumes);
+        ReplicaMirrorStatus status = await run.RunAsync(workers, environments, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync(LocalMirrorRun.ToJson(status)).ConfigureAwait(false);
         return LocalMirrorRun.Succeeded(status) ? ExitCodes.Success : ExitCodes.Failed;
     }

@@ -7,7 +7,7 @@ namespace Ferry.SyncRunner.Cli;
 internal static partial class ValueParsers
 {
     /// <summary>Bytes from <c>1024</c>, <c>4K</c>, <c>10MiB</c>, <c>1.5G</c> (units are powers of 1024, as juicefs).</summary>
-    /// <exception cref="FormatException">The value is not a size.</exception>
+    /// <exception cref="FormatException">The value is not a size, or is larger than <see cref="long.MaxValue"/> bytes.</exception>
     public static long ParseSize(string text)
     {
         Match m = SizePattern().Match(text.Trim());
@@ -26,17 +26,21 @@ internal static partial class ValueParsers
             "T" => 4,
             _ => 5,
         };
-        return (long)(n * Math.Pow(1024, power));
+        double bytes = n * Math.Pow(1024, power);
+        return bytes < long.MaxValue
+            ? (long)bytes
+            : throw new FormatException($"'{text}' is larger than any size (at most 8 EiB)");
     }
 
     /// <summary>A duration from <c>90s</c>, <c>30m</c>, <c>1h30m</c>, <c>7d</c> (Go-style units plus days), or plain seconds.</summary>
-    /// <exception cref="FormatException">The value is not a duration.</exception>
+    /// <exception cref="FormatException">The value is not a duration, or is negative.</exception>
+    /// <exception cref="OverflowException">The value is longer than <see cref="TimeSpan.MaxValue"/>.</exception>
     public static TimeSpan ParseDuration(string text)
     {
         string t = text.Trim();
         if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
         {
-            return TimeSpan.FromSeconds(seconds);
+            return seconds >= 0 ? TimeSpan.FromSeconds(seconds) : throw new FormatException($"'{text}' is negative: a duration is 0 or more");
         }
 
         MatchCollection parts = DurationPart().Matches(t);

@@ -1,16 +1,19 @@
 using System.CommandLine;
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Jobs;
 using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Watching;
+using k8s;
+using k8s.Models;
+using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -67,14 +70,14 @@ internal static class WatchMirrorCommand
         IReadOnlyList<string>? filesFrom = null;
         try
         {
-            mirror = await client.GetAsync(SyncJobResources.ReplicaMirrors, ns, name, null, stop).ConfigureAwait(false);
+            mirror = await client.GetAsync(ApiResources.ReplicaMirrors, ns, name, null, stop).ConfigureAwait(false);
             SchemaDefaults.Apply(mirror.Spec);
             if (mirror.Spec.FilesFrom is { } selector)
             {
-                ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, ns, selector.Name, null, stop).ConfigureAwait(false);
-                filesFrom = map.Data?.GetValueOrDefault(selector.Key) is { } text
+                V1ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, ns, selector.Name, null, stop).ConfigureAwait(false);
+                filesFrom = map.Data.GetOrNull(selector.Key) is { } text
                     ? WorkerCommand.FileList(text)
-                    : throw new ArgumentException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
+                    : throw new ConfigurationException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
             }
         }
         catch (KubernetesApiException e) when (e.IsNotFound)
@@ -87,7 +90,7 @@ internal static class WatchMirrorCommand
             Log($"reading the ReplicaMirror failed: {e.Message}");
             return ExitCodes.Failed;
         }
-        catch (ArgumentException e)
+        catch (ConfigurationException e)
         {
             Log(e.Message);
             return ExitCodes.Usage;
@@ -119,7 +122,7 @@ internal static class WatchMirrorCommand
         {
             watcher = MirrorWatcher.Open(mirror, environment, destinations, filesFrom, new SyncEngineSettings { HolderIdentity = holder, Time = time, OnError = console.Error });
         }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
+        catch (ConfigurationException e)
         {
             Log(e.Message);
             return ExitCodes.Usage;
@@ -190,9 +193,9 @@ internal static class WatchMirrorCommand
         try
         {
             // In a pod: the service account's token, ca.crt and KUBERNETES_SERVICE_HOST/_PORT; elsewhere the kubeconfig.
-            configuration = KubernetesClientConfiguration.LoadDefault();
+            configuration = KubeConfig.LoadDefault();
         }
-        catch (Exception e) when (e is KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
         {
             await error.WriteLineAsync($"ferry: no Kubernetes API configuration: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;

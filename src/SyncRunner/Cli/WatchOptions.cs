@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.SyncRunner.Watching;
 
@@ -27,12 +28,12 @@ internal static class WatchOptions
     };
 
     /// <summary><c>--watch-max-batch</c>.</summary>
-    public static readonly Option<int> MaxBatch = new("--watch-max-batch")
+    public static readonly Option<int> MaxBatch = new Option<int>("--watch-max-batch")
     {
         Description = "With --watch: sync as soon as N changed keys are pending, and at most N at a time (lsyncd's maxDelays).",
         HelpName = "N",
         DefaultValueFactory = _ => ContinuousSpec.DefaultMaxBatch,
-    };
+    }.Within(ContinuousSpec.MinMaxBatch, ContinuousSpec.MaxMaxBatch);
 
     /// <summary><c>--full-sync-interval</c>.</summary>
     public static readonly Option<string> FullSyncInterval = new("--full-sync-interval")
@@ -51,12 +52,12 @@ internal static class WatchOptions
     };
 
     /// <summary><c>--watch-max-pending</c>.</summary>
-    public static readonly Option<int> MaxPending = new("--watch-max-pending")
+    public static readonly Option<int> MaxPending = new Option<int>("--watch-max-pending")
     {
         Description = "With --watch: the most changes held in memory; beyond, they are dropped and a full sync follows.",
         HelpName = "N",
         DefaultValueFactory = _ => ContinuousSpec.DefaultMaxPending,
-    };
+    }.Within(1, int.MaxValue);
 
     /// <summary>Every option, in help order.</summary>
     public static IReadOnlyList<Option> All { get; } = [Watch, Delay, MaxBatch, FullSyncInterval, Interval, MaxPending];
@@ -64,15 +65,16 @@ internal static class WatchOptions
     /// <summary>The watch settings of the command line.</summary>
     /// <param name="p">The parse result.</param>
     /// <returns>The settings, or <see langword="null"/> without <c>--watch</c>.</returns>
-    /// <exception cref="ArgumentException">A value is out of range, or a <c>--watch-*</c> option is given without <c>--watch</c>.</exception>
-    /// <exception cref="FormatException">A duration is malformed.</exception>
+    /// <exception cref="ConfigurationException">A duration is malformed or out of range, a <c>--watch-*</c> option is given
+    /// without <c>--watch</c>, or <c>--watch</c> is combined with <c>--enable-checkpoint</c> (the message names the
+    /// option). The numeric options' bounds are checked while parsing.</exception>
     public static WatchSettings? Read(ParseResult p)
     {
         if (!p.GetValue(Watch))
         {
             if (All.Skip(1).FirstOrDefault(o => p.GetResult(o) is { Implicit: false }) is { } stray)
             {
-                throw new ArgumentException($"{stray.Name} needs --watch");
+                throw new ConfigurationException($"{stray.Name} needs --watch");
             }
 
             return null;
@@ -85,27 +87,12 @@ internal static class WatchOptions
         int maxPending = p.GetValue(MaxPending);
         if (delay <= TimeSpan.Zero)
         {
-            throw new ArgumentException("--watch-delay must be more than 0");
+            throw new ConfigurationException($"--watch-delay must be more than 0 (got {p.GetValue(Delay)})");
         }
 
         if (interval < TimeSpan.FromSeconds(1))
         {
-            throw new ArgumentException("--watch-interval must be at least 1s");
-        }
-
-        if (full < TimeSpan.Zero)
-        {
-            throw new ArgumentException("--full-sync-interval must be 0 or more");
-        }
-
-        if (maxBatch < 1)
-        {
-            throw new ArgumentException("--watch-max-batch must be at least 1");
-        }
-
-        if (maxPending < 1)
-        {
-            throw new ArgumentException("--watch-max-pending must be at least 1");
+            throw new ConfigurationException($"--watch-interval must be at least 1s (got {p.GetValue(Interval)})");
         }
 
         return new WatchSettings { Delay = delay, MaxBatch = maxBatch, FullSyncInterval = full, WatchInterval = interval, MaxPending = maxPending };
@@ -117,9 +104,9 @@ internal static class WatchOptions
         {
             return ValueParsers.ParseDuration(p.GetValue(option)!);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
         {
-            throw new FormatException($"{option.Name}: {e.Message}", e);
+            throw new ConfigurationException($"{option.Name}: {e.Message}", e);
         }
     }
 }

@@ -1,17 +1,21 @@
 using System.CommandLine;
+using Ferry.Api;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Jobs;
+using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
 using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Storage;
-using EngineOptions = Ferry.SyncRunner.Planning.SyncOptions;
+using k8s;
+using k8s.Authentication;
+using k8s.Models;
+using KubernetesException = Ferry.Kube.Errors.KubernetesException;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -58,12 +62,28 @@ internal static class WorkerCommand
             : environment("HOSTNAME") is { Length: > 0 } host ? host
             : $"{Environment.MachineName}-{Environment.ProcessId}";
         var log = new WorkerLog(error, $"{arguments.Namespace}/{arguments.SyncJobName}", holder, time);
+        try
+        {
+            return await WorkAsync(arguments, client, environment, holder, log, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConfigurationException e)
+        {
+            log.Error(e.Message);
+            return ExitCodes.Usage;
+        }
+    }
 
+    /// <summary>Reads the SyncJob and works on its queue to the end.</summary>
+    /// <exception cref="ConfigurationException">The spec, its <c>filesFrom</c> ConfigMap, a credential or a mount cannot
+    /// be used.</exception>
+    private static async Task<int> WorkAsync(WorkerArguments arguments, IKubernetesClient client, Func<string, string?> environment, string holder, WorkerLog log, CancellationToken cancellationToken)
+    {
+        TimeProvider time = arguments.Time;
         SyncJob job;
         IReadOnlyList<string>? filesFrom = null;
         try
         {
-            job = await client.GetAsync(SyncJobResources.SyncJobs, arguments.Namespace, arguments.SyncJobName, null, cancellationToken).ConfigureAwait(false);
+            job = await client.GetAsync(ApiResources.SyncJobs, arguments.Namespace, arguments.SyncJobName, null, cancellationToken).ConfigureAwait(false);
             if (job.Metadata.Uid != arguments.RunUid)
             {
                 log.Error($"the SyncJob is run {job.Metadata.Uid}, not {arguments.RunUid}: this run is over");
@@ -73,10 +93,10 @@ internal static class WorkerCommand
             SchemaDefaults.Apply(job.Spec);
             if (job.Spec.FilesFrom is { } selector)
             {
-                ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, arguments.Namespace, selector.Name, null, cancellationToken).ConfigureAwait(false);
-                filesFrom = map.Data?.GetValueOrDefault(selector.Key) is { } text
+                V1ConfigMap map = await client.GetAsync(KubeResources.ConfigMaps, arguments.Namespace, selector.Name, null, cancellationToken).ConfigureAwait(false);
+                filesFrom = map.Data.GetOrNull(selector.Key) is { } text
                     ? FileList(text)
-                    : throw new ArgumentException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
+                    : throw new ConfigurationException($"ConfigMap {selector.Name} has no key {selector.Key} (spec.filesFrom)");
             }
         }
         catch (KubernetesApiException e) when (e.IsNotFound)
@@ -88,11 +108,6 @@ internal static class WorkerCommand
         {
             log.Error($"reading the SyncJob failed: {e.Message}");
             return ExitCodes.Failed;
-        }
-        catch (ArgumentException e)
-        {
-            log.Error(e.Message);
-            return ExitCodes.Usage;
         }
 
         await using var queue = new LeaseWorkQueue(client, new LeaseWorkQueueOptions
@@ -106,7 +121,7 @@ internal static class WorkerCommand
             Log = log.Info,
         });
 
-        EngineOptions options;
+        SyncOptions options;
         IObjectStorage source;
         IObjectStorage destination;
         try
@@ -118,13 +133,8 @@ internal static class WorkerCommand
             }
 
             options = SyncJobTranslator.ToOptions(job.Spec, filesFrom);
-            source = SyncJobTranslator.CreateStorage(job.Spec.Source, destination: false, environment);
-            destination = SyncJobTranslator.CreateStorage(job.Spec.Destination, destination: true, environment);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException or NotSupportedException or IOException or UnauthorizedAccessException or StorageException)
-        {
-            log.Error(e.Message);
-            return ExitCodes.Usage;
+            source = UserInput.Open(() => SyncJobTranslator.CreateStorage(job.Spec.Source, destination: false, environment));
+            destination = UserInput.Open(() => SyncJobTranslator.CreateStorage(job.Spec.Destination, destination: true, environment));
         }
         catch (KubernetesException e)
         {
@@ -137,29 +147,26 @@ internal static class WorkerCommand
         await using (source.ConfigureAwait(false))
         await using (destination.ConfigureAwait(false))
         {
-            var engine = new SyncEngine(source, destination, options, new SyncEngineSettings
+            SyncEngine engine = new(source, destination, options, new SyncEngineSettings
             {
                 HolderIdentity = holder,
                 Distributed = true,
                 Time = time,
                 OnError = log.Error,
             });
+
             using var metrics = new SyncMetrics(engine.Snapshot);
-            PrometheusExporter? exporter = null;
+            IDisposable? exporter = null;
             try
             {
-                if (arguments.MetricsAddress is { } address)
-                {
-                    exporter = new PrometheusExporter(metrics.Meter);
-                    exporter.Start(address);
-                }
+                exporter = RunnerTelemetry.Start(metrics.Meter, arguments.MetricsAddress, environment);
 
                 log.Info($"syncing {SyncJobTranslator.Describe(job.Spec.Source)} to {SyncJobTranslator.Describe(job.Spec.Destination)} "
                     + $"({options.Threads} threads, tasks of about {options.TaskObjects} keys)");
                 SyncResult result = await engine.RunAsync(queue, cancellationToken).ConfigureAwait(false);
                 QueueStatus copies = await queue.GetStatusAsync(RangeTaskPhase.Copy, cancellationToken).ConfigureAwait(false);
                 SyncCounters mine = result.Counters;
-                log.Info($"queue finished: run {(result.Outcome == SyncOutcome.Succeeded ? RunOutcomes.Succeeded : $"{RunOutcomes.Failed} ({result.Condition}: {result.Reason})")}; "
+                log.Info($"queue finished: run {(result.Outcome == SyncOutcome.Succeeded ? RunOutcomes.Succeeded : $"{RunOutcomes.Failed} ({result.Failure}: {result.Reason})")}; "
                     + $"{copies.Done + copies.Failed} copy task(s), run scanned {copies.Counters.Scanned}, copied {copies.Counters.Copied}; "
                     + $"this worker copied {mine.Copied} ({mine.CopiedBytes} bytes), skipped {mine.Skipped}, failed {mine.Failed} in {result.Elapsed.TotalSeconds:0.0}s");
                 return ExitCodes.Success;
@@ -187,10 +194,7 @@ internal static class WorkerCommand
             }
             finally
             {
-                if (exporter is not null)
-                {
-                    await exporter.DisposeAsync().ConfigureAwait(false);
-                }
+                exporter?.Dispose();
             }
         }
     }
@@ -203,9 +207,9 @@ internal static class WorkerCommand
     {
         TextWriter error = parseResult.InvocationConfiguration.Error;
         int leaseSeconds = parseResult.GetValue(LeaseDuration);
-        if (leaseSeconds < 3)
+        if (leaseSeconds is < 3 or > 86_400)
         {
-            await error.WriteLineAsync("ferry: --lease-duration must be at least 3 seconds").ConfigureAwait(false);
+            await error.WriteLineAsync($"ferry: --lease-duration must be between 3 and 86400 seconds (got {leaseSeconds})").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
@@ -221,9 +225,9 @@ internal static class WorkerCommand
         try
         {
             // In a pod: the service account's token, ca.crt and KUBERNETES_SERVICE_HOST/_PORT; elsewhere the kubeconfig.
-            configuration = KubernetesClientConfiguration.LoadDefault();
+            configuration = KubeConfig.LoadDefault();
         }
-        catch (Exception e) when (e is KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or IOException or UriFormatException or System.Security.Cryptography.CryptographicException)
         {
             await error.WriteLineAsync($"ferry: no Kubernetes API configuration: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Usage;

@@ -1,3 +1,5 @@
+using Ferry.Api.Runs;
+
 namespace Ferry.SyncRunner.Execution;
 
 /// <summary>How a <see cref="SyncEngine"/> reports and keeps time; everything optional.</summary>
@@ -32,6 +34,15 @@ public sealed record SyncEngineSettings
     /// <summary>The least time between two checkpoints of a task (each waits until the keys planned so far are
     /// finished, so that the checkpoint's counters are exact). <value>Default: 5 s.</value></summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A key at the root of both stores that the run never lists, copies or deletes: a checkpoint file kept in
+    /// the destination (<c>--enable-checkpoint</c>). <value>Default: <see langword="null"/>, none.</value></summary>
+    public string? HiddenKey { get; init; }
+
+    /// <summary>Counters of range tasks a checkpoint says were done before this process started: they carry over into
+    /// <see cref="SyncEngine.Snapshot"/> and the result, so that a resumed run's summary equals an uninterrupted run's.
+    /// <value>Default: <see langword="null"/>, none.</value></summary>
+    public TaskCounters? ResumedCounters { get; init; }
 
     /// <summary>How many keys a task plans between two checkpoint opportunities (tests lower it).</summary>
     internal int CheckpointEveryKeys { get; init; } = 1024;

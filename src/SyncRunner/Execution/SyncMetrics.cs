@@ -12,13 +12,17 @@ internal sealed class SyncMetrics : IDisposable
     /// <summary>The meter's name.</summary>
     public const string MeterName = "Ferry.SyncRunner";
 
-    private readonly Meter _meter = new(MeterName);
+    private readonly Meter _meter;
 
     /// <summary>The meter holding the instruments (one per run).</summary>
     public Meter Meter => _meter;
 
-    public SyncMetrics(Func<SyncCounters> snapshot)
+    /// <summary>Creates the instruments over a run's counters.</summary>
+    /// <param name="snapshot">Reads the counters at each collection.</param>
+    /// <param name="meterName">The meter's name; default <see cref="MeterName"/> (tests give each instance its own).</param>
+    public SyncMetrics(Func<SyncCounters> snapshot, string meterName = MeterName)
     {
+        _meter = new Meter(meterName);
         _meter.CreateObservableCounter("ferry_objects_total", () =>
         {
             SyncCounters c = snapshot();
@@ -34,9 +38,9 @@ internal sealed class SyncMetrics : IDisposable
             };
         }, description: "Objects by what the sync did with them.");
         _meter.CreateObservableCounter("ferry_scanned_objects_total", () => snapshot().Scanned, description: "Source keys listed.");
-        _meter.CreateObservableCounter("ferry_scanned_bytes_total", () => snapshot().ScannedBytes, unit: "bytes", description: "Bytes of the source keys listed.");
-        _meter.CreateObservableCounter("ferry_copied_bytes_total", () => snapshot().CopiedBytes, unit: "bytes", description: "Bytes copied.");
-        _meter.CreateObservableCounter("ferry_skipped_bytes_total", () => snapshot().SkippedBytes, unit: "bytes", description: "Bytes of keys found up to date.");
+        _meter.CreateObservableCounter("ferry_scanned_bytes_total", () => snapshot().ScannedBytes, unit: "By", description: "Bytes of the source keys listed.");
+        _meter.CreateObservableCounter("ferry_copied_bytes_total", () => snapshot().CopiedBytes, unit: "By", description: "Bytes copied.");
+        _meter.CreateObservableCounter("ferry_skipped_bytes_total", () => snapshot().SkippedBytes, unit: "By", description: "Bytes of keys found up to date.");
         _meter.CreateObservableGauge("ferry_pending_objects", () => snapshot().Pending, description: "Copies planned, not finished.");
     }
 

@@ -1,3 +1,5 @@
+using Ferry.Api.Runs;
+
 namespace Ferry.SyncRunner.Execution;
 
 /// <summary>The end of a run.</summary>
@@ -7,7 +9,11 @@ namespace Ferry.SyncRunner.Execution;
 /// <param name="Elapsed">Wall-clock duration.</param>
 public sealed record SyncResult(SyncOutcome Outcome, SyncCounters Counters, string? Reason, TimeSpan Elapsed)
 {
-    /// <summary>The SyncJob <c>Failed</c> condition reason of a failed run (<c>ObjectsFailed</c>,
-    /// <c>MaxDeleteExceeded</c>, <c>MaxFailuresReached</c>), or <see langword="null"/>.</summary>
-    public string? Condition { get; init; }
+    /// <summary>Why a failed run failed (objects failed, <c>--max-failure</c> reached, <c>--max-delete</c> exceeded), or
+    /// <see langword="null"/> when it succeeded.</summary>
+    public RunFailureKind? Failure { get; init; }
+
+    /// <summary>The range tasks this process saw fail for good, and a failed scan, in the order they failed.
+    /// <value>Default: empty.</value></summary>
+    public IReadOnlyList<FailedTask> FailedTasks { get; init; } = [];
 }

@@ -1,11 +1,13 @@
+using Ferry.Api;
+
 namespace Ferry.SyncRunner.Filtering;
 
 /// <summary>Thrown when an include/exclude pattern cannot be compiled, for example an unclosed <c>[</c>.</summary>
 /// <remarks>
 /// The message names the pattern and the reason, in one line, so the CLI can print it as is and exit 2
-/// (usage error).
+/// (usage error): a <see cref="ConfigurationException"/>.
 /// </remarks>
-public sealed class FilterPatternException : ArgumentException
+public sealed class FilterPatternException : ConfigurationException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="pattern">The pattern as given.</param>

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Serialization;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Serialization;
 
 namespace Ferry.SyncRunner.Jobs;
@@ -11,19 +13,19 @@ namespace Ferry.SyncRunner.Jobs;
 /// <param name="Resource">The SyncJob or ReplicaMirror.</param>
 /// <param name="Secrets">The Secrets, by name.</param>
 /// <param name="ConfigMaps">The ConfigMaps, by name.</param>
-internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<string, Secret> Secrets, Dictionary<string, ConfigMap> ConfigMaps)
+internal sealed record LocalManifests(IKubernetesObject<V1ObjectMeta> Resource, Dictionary<string, V1Secret> Secrets, Dictionary<string, V1ConfigMap> ConfigMaps)
 {
     /// <summary>Reads manifests: exactly one SyncJob or ReplicaMirror, any number of Secrets and ConfigMaps
     /// (Namespaces and PersistentVolumeClaims are ignored).</summary>
     /// <param name="files">File names (for messages) and their YAML or JSON text.</param>
     /// <returns>The documents.</returns>
-    /// <exception cref="ArgumentException">No Ferry resource, several, or a document of another kind.</exception>
+    /// <exception cref="ConfigurationException">No Ferry resource, several, or a document of another kind.</exception>
     /// <exception cref="ManifestException">A document is malformed.</exception>
     public static LocalManifests Read(IEnumerable<(string Name, string Text)> files)
     {
-        IKubernetesObject? resource = null;
-        var secrets = new Dictionary<string, Secret>(StringComparer.Ordinal);
-        var configMaps = new Dictionary<string, ConfigMap>(StringComparer.Ordinal);
+        IKubernetesObject<V1ObjectMeta>? resource = null;
+        var secrets = new Dictionary<string, V1Secret>(StringComparer.Ordinal);
+        var configMaps = new Dictionary<string, V1ConfigMap>(StringComparer.Ordinal);
         foreach ((string file, string text) in files)
         {
             IReadOnlyList<JsonObject> documents = ManifestReader.ReadDocuments(text);
@@ -35,11 +37,11 @@ internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<str
                 switch ((apiVersion, kind))
                 {
                     case ("v1", "Secret"):
-                        Secret secret = doc.Deserialize(KubeJsonContext.Default.Secret)!;
+                        V1Secret secret = doc.Deserialize(KubeJson.TypeInfo<V1Secret>())!;
                         secrets[secret.Metadata.Name ?? ""] = secret;
                         break;
                     case ("v1", "ConfigMap"):
-                        ConfigMap map = doc.Deserialize(KubeJsonContext.Default.ConfigMap)!;
+                        V1ConfigMap map = doc.Deserialize(KubeJson.TypeInfo<V1ConfigMap>())!;
                         configMaps[map.Metadata.Name ?? ""] = map;
                         break;
                     case ("v1", "Namespace" or "PersistentVolumeClaim"):
@@ -47,16 +49,16 @@ internal sealed record LocalManifests(IKubernetesObject Resource, Dictionary<str
                     default:
                         if (!ManifestReader.IsFerryObject(doc))
                         {
-                            throw new ArgumentException($"{file}: document {i} is a {kind}; ferry run takes a SyncJob or a ReplicaMirror with its Secrets and ConfigMaps");
+                            throw new ConfigurationException($"{file}: document {i} is a {kind}; ferry run takes a SyncJob or a ReplicaMirror with its Secrets and ConfigMaps");
                         }
 
-                        IKubernetesObject found = ManifestReader.ToObject(doc, i);
-                        resource = resource is null ? found : throw new ArgumentException($"{file}: more than one SyncJob or ReplicaMirror; ferry run runs one");
+                        IKubernetesObject<V1ObjectMeta> found = ManifestReader.ToObject(doc, i);
+                        resource = resource is null ? found : throw new ConfigurationException($"{file}: more than one SyncJob or ReplicaMirror; ferry run runs one");
                         break;
                 }
             }
         }
 
-        return new LocalManifests(resource ?? throw new ArgumentException("no SyncJob or ReplicaMirror in the given files"), secrets, configMaps);
+        return new LocalManifests(resource ?? throw new ConfigurationException("no SyncJob or ReplicaMirror in the given files"), secrets, configMaps);
     }
 }

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Schema;
 using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Jobs;
 
@@ -45,15 +47,25 @@ internal sealed class LocalMirrorRun
     /// <param name="manifests">The Secrets and ConfigMaps given with it.</param>
     /// <param name="now">The slot of the runs.</param>
     /// <returns>The prepared run.</returns>
-    /// <exception cref="FormatException">The trigger fields are invalid (the message names the field).</exception>
+    /// <exception cref="ConfigurationException">The trigger fields are invalid (the message names the field).</exception>
     public static LocalMirrorRun Create(ReplicaMirror mirror, LocalManifests manifests, DateTimeOffset now)
     {
         SchemaDefaults.Apply(mirror.Spec);
-        mirror.Metadata.Namespace ??= "default";
+        mirror.Metadata.NamespaceProperty ??= "default";
         mirror.Metadata.Uid ??= "local";
         mirror.Metadata.Generation ??= 1;
-        mirror.Metadata.CreationTimestamp ??= MirrorTrigger.Truncate(now);
-        var run = new LocalMirrorRun(mirror, MirrorTrigger.Parse(mirror.Spec), MirrorTrigger.Truncate(now));
+        mirror.Metadata.CreationTimestamp ??= MirrorTrigger.Truncate(now).UtcDateTime;
+        MirrorTrigger trigger;
+        try
+        {
+            trigger = MirrorTrigger.Parse(mirror.Spec);
+        }
+        catch (FormatException e)
+        {
+            throw new ConfigurationException(e.Message, e);
+        }
+
+        var run = new LocalMirrorRun(mirror, trigger, MirrorTrigger.Truncate(now));
         foreach (MirrorDestination destination in mirror.Spec.Destinations)
         {
             if (mirror.Spec.Suspend == true || destination.Suspend == true)
@@ -72,7 +84,7 @@ internal sealed class LocalMirrorRun
     /// from <paramref name="volumes"/>), so that a missing Secret or volume is refused before anything runs.</summary>
     /// <param name="volumes">Claim name → local directory.</param>
     /// <returns>One environment per run, in spec order.</returns>
-    /// <exception cref="ArgumentException">A referenced Secret, Secret key or volume mapping is missing.</exception>
+    /// <exception cref="ConfigurationException">A referenced Secret, Secret key or volume mapping is missing.</exception>
     public IReadOnlyList<Dictionary<string, string>> Environments(IReadOnlyDictionary<string, string> volumes) =>
         [.. _runs.Select(r => r.Run.Environment(volumes))];
 
@@ -92,8 +104,8 @@ internal sealed class LocalMirrorRun
             try
             {
                 SyncJob child = r.Run.Job;
-                child.Metadata.CreationTimestamp = Slot;
-                child.Status = await r.Run.RunAsync(workers ?? child.Spec.Workers ?? 1, environments[i], line => onError?.Invoke($"{r.Destination.Name}: {line}"), time, cancellationToken)
+                child.Metadata.CreationTimestamp = Slot.UtcDateTime;
+                child.Status = await r.Run.RunAsync(workers ?? child.Spec.Workers ?? Api.Sync.SyncOptionLimits.DefaultWorkers, environments[i], line => onError?.Invoke($"{r.Destination.Name}: {line}"), time, cancellationToken)
                     .ConfigureAwait(false);
                 return (r.Destination.Name, Child: child);
             }
@@ -121,13 +133,13 @@ internal sealed class LocalMirrorRun
         }
 
         status.LastManualTrigger = Mirror.Spec.ManualTrigger;
-        status.Conditions.SetCondition(new Condition
+        status.Conditions.SetCondition(new V1Condition
         {
             Type = ReplicaMirrorConditionTypes.Ready, Status = ConditionStatus.True, Reason = ReplicaMirrorConditionReasons.Valid,
             Message = "the spec is valid and every referenced Secret and volume was given", ObservedGeneration = generation,
         }, time);
         bool suspended = Mirror.Spec.Suspend == true;
-        status.Conditions.SetCondition(new Condition
+        status.Conditions.SetCondition(new V1Condition
         {
             Type = ReplicaMirrorConditionTypes.Suspended, Status = suspended ? ConditionStatus.True : ConditionStatus.False,
             Reason = suspended ? ReplicaMirrorConditionReasons.SuspendedBySpec : ReplicaMirrorConditionReasons.Resumed,
@@ -141,7 +153,7 @@ internal sealed class LocalMirrorRun
     /// <param name="status">The status from <see cref="RunAsync"/>.</param>
     /// <returns><see langword="true"/> when none failed.</returns>
     public static bool Succeeded(ReplicaMirrorStatus status) =>
-        status.Destinations?.All(d => d.LastResult is null || d.LastResult.Result == SyncResult.Succeeded) != false;
+        status.Destinations?.All(d => d.LastResult is null || d.LastResult.Result == MirrorSyncResult.Succeeded) != false;
 
     /// <summary>The status as indented JSON.</summary>
     /// <param name="status">The status.</param>

@@ -1,8 +1,9 @@
+using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Watching;
 
@@ -51,8 +52,8 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
     /// <param name="time">The clock.</param>
     /// <param name="stop">Stops the watcher.</param>
     /// <returns>The exit code.</returns>
-    /// <exception cref="ArgumentException">A Secret, key or volume mapping is missing, or the source is not a volume.</exception>
-    /// <exception cref="FormatException">The trigger fields are invalid.</exception>
+    /// <exception cref="ConfigurationException">The trigger fields are invalid, a Secret, key or volume mapping is missing,
+    /// the source is not a volume, or every destination is suspended.</exception>
     public static async Task<int> RunAsync(ReplicaMirror mirror, LocalManifests manifests, IReadOnlyDictionary<string, string> volumes, int? workers,
         TextWriter stdout, TextWriter stderr, TimeProvider time, CancellationToken stop)
     {
@@ -60,7 +61,7 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
         IReadOnlyList<Dictionary<string, string>> environments = run.Environments(volumes);
         if (run.Runs.Count == 0)
         {
-            throw new ArgumentException("every destination is suspended: nothing to watch for");
+            throw new ConfigurationException("every destination is suspended: nothing to watch for");
         }
 
         var console = new WatchConsole(TextWriter.Null, stderr, json: false, quiet: false, time);
@@ -91,8 +92,8 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
             try
             {
                 SyncJob child = MirrorChildren.Build(mirror, r.Destination, slot, "full-sync", null);
-                child.Metadata.CreationTimestamp = slot;
-                child.Status = await LocalRun.For(child, _manifests).RunAsync(_workers ?? child.Spec.Workers ?? 1, _environments[i],
+                child.Metadata.CreationTimestamp = slot.UtcDateTime;
+                child.Status = await LocalRun.For(child, _manifests).RunAsync(_workers ?? child.Spec.Workers ?? Api.Sync.SyncOptionLimits.DefaultWorkers, _environments[i],
                     line => _onError($"{r.Destination.Name}: {line}"), _time, cancellationToken).ConfigureAwait(false);
                 return child;
             }
@@ -113,13 +114,13 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
                 ds.LastScheduleTime = slot;
                 MirrorRunResult result = ReplicaMirrorStatusBuilder.RecordFinished(ds, children[i], now);
                 ds.Phase = children[i].Status?.Phase;
-                if (result.Result != Ferry.Api.ReplicaMirrors.SyncResult.Succeeded)
+                if (result.Result != MirrorSyncResult.Succeeded)
                 {
                     failures.Add($"{ds.Name}: {result.Message}");
                 }
 
                 SyncProgress p = children[i].Status?.Progress ?? new SyncProgress();
-                if (result.Result == Ferry.Api.ReplicaMirrors.SyncResult.Succeeded && _pairs.FirstOrDefault(d => d.Destination.Name == ds.Name).Pair is { } pair)
+                if (result.Result == MirrorSyncResult.Succeeded && _pairs.FirstOrDefault(d => d.Destination.Name == ds.Name).Pair is { } pair)
                 {
                     // A percentage maxDelete of later batches is taken of this.
                     pair.FullSyncRanElsewhere((p.Copied ?? 0) + (p.Skipped ?? 0));
@@ -155,7 +156,7 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
             FailingKeys = state.FailingKeys,
             LastFullSyncTime = state.LastFullSync is { } full ? MirrorTrigger.Truncate(full) : null,
         };
-        status.Conditions.SetCondition(new Condition
+        status.Conditions.SetCondition(new V1Condition
         {
             Type = ReplicaMirrorConditionTypes.Ready,
             Status = ConditionStatus.True,
@@ -163,7 +164,7 @@ internal sealed class LocalMirrorWatch : IFullSyncRunner
             Message = "the spec is valid and every referenced Secret and volume was given",
             ObservedGeneration = generation,
         }, _time);
-        status.Conditions.SetCondition(new Condition
+        status.Conditions.SetCondition(new V1Condition
         {
             Type = ReplicaMirrorConditionTypes.Suspended,
             Status = ConditionStatus.False,

@@ -8,7 +8,8 @@ namespace Ferry.SyncRunner.Planning;
 /// sizes differ; <c>--update</c> copies when the source mtime (whole seconds) is newer and skips when it is
 /// older, ignoring sizes; <c>--force-update</c> always copies; <c>--check-all</c> compares content of keys
 /// that look equal. <c>--existing</c> creates nothing new, <c>--ignore-existing</c> updates nothing.
-/// Order of the tests follows juicefs <c>pkg/sync/sync.go</c>.
+/// Order of the tests follows juicefs <c>pkg/sync/sync.go</c>: <c>--delete-src</c> (and <c>--delete-src-after</c>) turn
+/// "looks equal" into <see cref="SyncActionKind.DeleteSrc"/>, after the <c>--update</c> and <c>--check-all</c> tests.
 /// </remarks>
 public static class Decision
 {
@@ -40,13 +41,18 @@ public static class Decision
                 return SyncActionKind.Copy;
             }
 
+            if (options.DeletesEqualSource)
+            {
+                return SyncActionKind.DeleteSrc;
+            }
+
             return options.Perms && source.Mode is { } m && destination.Mode != m ? SyncActionKind.CopyPerms : SyncActionKind.Skip;
         }
 
         if (source.Kind == EntryKind.Symlink || destination.Kind == EntryKind.Symlink)
         {
             bool same = source.Kind == destination.Kind && source.LinkTarget == destination.LinkTarget;
-            return same && !options.ForceUpdate ? (options.DeleteSrc ? SyncActionKind.DeleteSrc : SyncActionKind.Skip) : SyncActionKind.Copy;
+            return same && !options.ForceUpdate ? (options.DeletesEqualSource ? SyncActionKind.DeleteSrc : SyncActionKind.Skip) : SyncActionKind.Copy;
         }
 
         if (destination.Kind == EntryKind.Directory)
@@ -78,7 +84,7 @@ public static class Decision
             return SyncActionKind.Check;
         }
 
-        if (options.DeleteSrc)
+        if (options.DeletesEqualSource)
         {
             return SyncActionKind.DeleteSrc;
         }

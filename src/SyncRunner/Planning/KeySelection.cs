@@ -122,5 +122,5 @@ internal sealed class KeySelection
 
     /// <summary>The half-open key range of <c>--start</c>/<c>--end</c> (juicefs's end key is inclusive).</summary>
     public static KeyRange RangeOf(SyncOptions options) =>
-        new(options.Start ?? "", options.End is null ? (string.IsNullOrEmpty(options.EndBefore) ? null : options.EndBefore) : options.End + "\0");
+        new(options.Start ?? "", string.IsNullOrEmpty(options.End) ? null : options.End + "\0");
 }

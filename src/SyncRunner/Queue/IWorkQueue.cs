@@ -1,4 +1,4 @@
-using Ferry.SyncRunner.Execution;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 
 namespace Ferry.SyncRunner.Queue;
@@ -30,6 +30,7 @@ public interface IWorkQueue
     /// <param name="range">The half-open range; its start equals the current cursor.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The published task.</returns>
+    /// <exception cref="LeaseLostException">The scan lease was lost (another worker took the scan over).</exception>
     Task<RangeTask> PublishAsync(KeyRange range, CancellationToken cancellationToken = default);
 
     /// <summary>Marks the scan finished: no more copy tasks will come.</summary>
@@ -54,24 +55,29 @@ public interface IWorkQueue
     /// <summary>Records that every key up to <paramref name="lastKey"/> is finished, with the task's counters so far.</summary>
     /// <param name="lease">The holder's lease.</param>
     /// <param name="lastKey">The last key finished in order.</param>
-    /// <param name="counters">The task's counters up to <paramref name="lastKey"/>.</param>
+    /// <param name="counters">The task's counters up to <paramref name="lastKey"/> (copied: the caller may go on changing its own).</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when recorded.</returns>
-    /// <exception cref="InvalidOperationException">The lease was lost.</exception>
-    Task CheckpointAsync(RangeTaskLease lease, string lastKey, SyncCounters counters, CancellationToken cancellationToken = default);
+    /// <exception cref="LeaseLostException">The lease was lost (another worker took the task over).</exception>
+    /// <exception cref="InvalidOperationException">The lease is no longer held (the task was completed or failed).</exception>
+    Task CheckpointAsync(RangeTaskLease lease, string lastKey, TaskCounters counters, CancellationToken cancellationToken = default);
 
     /// <summary>Marks the task done with its final counters.</summary>
     /// <param name="lease">The holder's lease.</param>
-    /// <param name="counters">The task's final counters.</param>
+    /// <param name="counters">The task's final counters (copied).</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>A task that completes when recorded.</returns>
-    Task CompleteAsync(RangeTaskLease lease, SyncCounters counters, CancellationToken cancellationToken = default);
+    /// <exception cref="LeaseLostException">The lease was lost (another worker took the task over).</exception>
+    /// <exception cref="InvalidOperationException">The lease is no longer held (the task was completed or failed).</exception>
+    Task CompleteAsync(RangeTaskLease lease, TaskCounters counters, CancellationToken cancellationToken = default);
 
     /// <summary>Releases the task after a failed attempt: pending again while attempts remain, otherwise failed.</summary>
     /// <param name="lease">The holder's lease.</param>
     /// <param name="reason">Why the attempt failed (no secrets).</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns><see langword="true"/> when the task failed for good.</returns>
+    /// <exception cref="LeaseLostException">The lease was lost (another worker took the task over).</exception>
+    /// <exception cref="InvalidOperationException">The lease is no longer held (the task was completed or failed).</exception>
     Task<bool> FailAsync(RangeTaskLease lease, string reason, CancellationToken cancellationToken = default);
 
     /// <summary>Summarises the queue.</summary>

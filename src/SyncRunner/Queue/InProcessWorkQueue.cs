@@ -1,4 +1,4 @@
-using Ferry.SyncRunner.Execution;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 
 namespace Ferry.SyncRunner.Queue;
@@ -128,7 +128,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public Task CheckpointAsync(RangeTaskLease lease, string lastKey, SyncCounters counters, CancellationToken cancellationToken = default)
+    public Task CheckpointAsync(RangeTaskLease lease, string lastKey, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(counters);
@@ -137,7 +137,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
     }
 
     /// <inheritdoc/>
-    public Task CompleteAsync(RangeTaskLease lease, SyncCounters counters, CancellationToken cancellationToken = default)
+    public Task CompleteAsync(RangeTaskLease lease, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(counters);
@@ -162,7 +162,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
     {
         lock (_lock)
         {
-            var sum = new SyncCounters();
+            var sum = new TaskCounters();
             int pending = 0, running = 0, done = 0, failed = 0;
             foreach (RangeTask t in _tasks.Where(t => t.Phase == phase))
             {
@@ -234,6 +234,42 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
         }
     }
 
+    /// <summary>The queue's state, consistent at one instant (for a checkpoint file).</summary>
+    /// <returns>The scan cursor, whether the scan and the publication of delete tasks are done, and a copy of every task.</returns>
+    internal (string? Cursor, bool ScanDone, bool DeletesPublished, IReadOnlyList<RangeTask> Tasks) Export()
+    {
+        lock (_lock)
+        {
+            return (_cursor, _scanDone, _deletesPublished, _tasks.ToArray());
+        }
+    }
+
+    /// <summary>Starts this queue from a saved state: tasks that were running (their process was killed) or failed are
+    /// pending again and resume after their checkpointed key with its counters; done tasks stay done. Call before use.</summary>
+    /// <param name="cursor">The scan cursor.</param>
+    /// <param name="scanDone">Whether the scan had finished.</param>
+    /// <param name="deletesPublished">Whether the delete tasks had been published.</param>
+    /// <param name="tasks">The saved tasks, in publication order.</param>
+    /// <exception cref="InvalidOperationException">The queue is in use already.</exception>
+    internal void Restore(string? cursor, bool scanDone, bool deletesPublished, IEnumerable<RangeTask> tasks)
+    {
+        lock (_lock)
+        {
+            if (_tasks.Count > 0 || _cursor is not null || _scanDone)
+            {
+                throw new InvalidOperationException("a queue is restored before its first use");
+            }
+
+            _cursor = cursor;
+            _scanDone = scanDone;
+            _deletesPublished = deletesPublished;
+            foreach (RangeTask t in tasks)
+            {
+                _tasks.Add(t.State is RangeTaskState.Running or RangeTaskState.Failed ? t with { State = RangeTaskState.Pending, Attempts = 0 } : t);
+            }
+        }
+    }
+
     /// <summary>A copy of every task (for tests and diagnostics).</summary>
     /// <returns>The tasks in publication order.</returns>
     public IReadOnlyList<RangeTask> Snapshot()
@@ -251,7 +287,7 @@ public sealed class InProcessWorkQueue(int maxAttempts = 3) : IWorkQueue
             int i = _tasks.FindIndex(t => t.Id == lease.Task.Id);
             if (i < 0 || _tasks[i].State != RangeTaskState.Running || _tasks[i].Attempts != lease.Task.Attempts)
             {
-                throw new InvalidOperationException($"the lease on task {lease.Task.Id} was lost");
+                throw new InvalidOperationException($"no lease is held on task {lease.Task.Id} (completed, failed or not claimed)");
             }
 
             _tasks[i] = change(_tasks[i]);

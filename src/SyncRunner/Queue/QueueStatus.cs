@@ -1,4 +1,4 @@
-using Ferry.SyncRunner.Execution;
+using Ferry.Api.Runs;
 
 namespace Ferry.SyncRunner.Queue;
 
@@ -9,4 +9,4 @@ namespace Ferry.SyncRunner.Queue;
 /// <param name="Done">Tasks finished.</param>
 /// <param name="Failed">Tasks failed for good.</param>
 /// <param name="Counters">Counters of done and failed tasks plus the checkpoints of running ones.</param>
-public sealed record QueueStatus(bool ScanDone, int Pending, int Running, int Done, int Failed, SyncCounters Counters);
+public sealed record QueueStatus(bool ScanDone, int Pending, int Running, int Done, int Failed, TaskCounters Counters);

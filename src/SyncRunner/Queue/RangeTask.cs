@@ -1,4 +1,4 @@
-using Ferry.SyncRunner.Execution;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 
 namespace Ferry.SyncRunner.Queue;
@@ -18,8 +18,9 @@ public sealed record RangeTask(string Id, RangeTaskPhase Phase, KeyRange Range)
     /// <summary>The last key finished in order (every key before it is done), or <see langword="null"/> before the first checkpoint.</summary>
     public string? LastKey { get; init; }
 
-    /// <summary>The counters as of <see cref="LastKey"/>.</summary>
-    public SyncCounters Counters { get; init; } = new();
+    /// <summary>The counters as of <see cref="LastKey"/>, in the form a task Lease stores them (a snapshot: the engine
+    /// counts in its own thread-safe counters and hands the queue snapshots).</summary>
+    public TaskCounters Counters { get; init; } = new();
 
     /// <summary>The reason of the last failed attempt.</summary>
     public string? LastError { get; init; }

@@ -3,7 +3,9 @@ namespace Ferry.SyncRunner.Storage;
 /// <summary>What <see cref="IObjectStorage.ListAsync"/> returns.</summary>
 public sealed record ListOptions
 {
-    /// <summary>Only keys that start with this prefix. <value>Default: <c>""</c>, every key.</value></summary>
+    /// <summary>Only keys that start with this prefix. File-like stores do not list the directory that a prefix ending
+    /// in <c>/</c> names, only what it holds (an object store lists a marker object of that name if there is one).
+    /// <value>Default: <c>""</c>, every key.</value></summary>
     public string Prefix { get; init; } = "";
 
     /// <summary>First key of the half-open range, inclusive. <value>Default: <c>""</c>, from the beginning.</value></summary>

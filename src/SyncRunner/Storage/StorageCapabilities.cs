@@ -18,4 +18,8 @@ public enum StorageCapabilities
 
     /// <summary>A settable modification time that survives a copy (file mtime, or S3 metadata).</summary>
     ModifiedTimes = 8,
+
+    /// <summary>Existing files can be rewritten in place, keeping their inode and hard links (<see cref="PutOptions.InPlace"/>,
+    /// <c>--inplace</c>); object stores replace whole objects and have no such thing.</summary>
+    InPlaceWrites = 16,
 }

@@ -1,44 +1,60 @@
-using Ferry.SyncRunner.Storage.Local;
+using Ferry.Api.Endpoints;
 
 namespace Ferry.SyncRunner.Storage;
 
 /// <summary>
-/// Turns a <c>SRC</c>/<c>DST</c> string into a store: a plain path or <c>file://</c> URL (built in),
-/// <c>s3://</c>/<c>minio://</c> and <c>sftp://</c>/<c>user@host:/path</c> once their backends register.
+/// Opens stores through the backends it is given (<see cref="StorageProvider"/>): a <c>SRC</c>/<c>DST</c> string by
+/// its URL scheme, or by the backend that serves it without one; a SyncJob endpoint by the backend of its kind.
+/// The factory knows no backend by name.
 /// </summary>
 /// <remarks>
-/// Rules, as juicefs sync's <c>cmd/sync.go</c>: a string without <c>://</c> and without <c>:</c> is a local
-/// path; one without <c>://</c> but with <c>:</c> is an SSH location (<c>[user@]host:path</c>) handed to the
-/// <c>sftp</c> backend. A location that ends in <c>/</c> is a directory; one that does not is a key prefix
-/// (see <see cref="PrefixedStorage"/>), and SRC and DST must both end in <c>/</c> or neither
+/// Rules, as juicefs sync's <c>cmd/sync.go</c>: a string with <c>scheme://</c> goes to the backend of that scheme; one
+/// without goes to the backend that serves it so (a local path without <c>:</c>, an SSH location
+/// <c>[user@]host:path</c> with one). A location that ends in <c>/</c> is a directory; one that does not is a key
+/// prefix (see <see cref="PrefixedStorage"/>), and SRC and DST must both end in <c>/</c> or neither
 /// (<see cref="CheckTrailingSlashes"/>).
 /// </remarks>
 public sealed class StorageFactory
 {
-    private readonly Dictionary<string, Func<string, IObjectStorage>> _creators = new(StringComparer.OrdinalIgnoreCase);
+    private readonly StorageProvider[] _providers;
+    private readonly Dictionary<string, StorageProvider> _byScheme = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>Creates a factory that knows local paths and <c>file://</c> only.</summary>
-    public StorageFactory() => Register("file", CreateLocal);
-
-    /// <summary>The factory the CLI uses, with every backend built into <c>ferry</c>.</summary>
-    public static StorageFactory Default { get; } = CreateDefault();
-
-    /// <summary>Registers (or replaces) the backend for a URL scheme.</summary>
-    /// <param name="scheme">The scheme without <c>://</c>, e.g. <c>s3</c>, <c>minio</c>, <c>sftp</c> (case-insensitive).
-    /// SSH locations in scp form (<c>user@host:/path</c>) go to the <c>sftp</c> creator unchanged.</param>
-    /// <param name="create">Creates the store from the location exactly as the user wrote it.</param>
-    public void Register(string scheme, Func<string, IObjectStorage> create)
+    /// <summary>Creates a factory over <paramref name="providers"/>.</summary>
+    /// <param name="providers">The backends, each with schemes of its own.</param>
+    /// <exception cref="ArgumentException">Two backends claim the same scheme or endpoint kind.</exception>
+    public StorageFactory(IEnumerable<StorageProvider> providers)
     {
-        ArgumentException.ThrowIfNullOrEmpty(scheme);
-        ArgumentNullException.ThrowIfNull(create);
-        _creators[scheme] = create;
+        ArgumentNullException.ThrowIfNull(providers);
+        _providers = providers.ToArray();
+        foreach (StorageProvider provider in _providers)
+        {
+            foreach (string scheme in provider.Schemes)
+            {
+                if (!_byScheme.TryAdd(scheme, provider))
+                {
+                    throw new ArgumentException($"two storage backends claim the scheme '{scheme}'", nameof(providers));
+                }
+            }
+        }
+
+        if (_providers.GroupBy(p => p.EndpointKind, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"two storage backends claim the endpoint kind '{twice.Key}'", nameof(providers));
+        }
     }
+
+    /// <summary>The factory the CLI and the runner use: every backend built into <c>ferry</c>
+    /// (<see cref="RegisterStorageProviderAttribute"/>).</summary>
+    public static StorageFactory Default { get; } = new(RegisterStorageProviderAttribute.ProvidersIn(typeof(StorageFactory).Assembly));
+
+    /// <summary>The backends, as given.</summary>
+    public IReadOnlyList<StorageProvider> Providers => _providers;
 
     /// <summary>Checks the juicefs rule that SRC and DST both end in <c>/</c> or neither does.</summary>
     /// <param name="source">The SRC string.</param>
     /// <param name="destination">The DST string.</param>
     /// <exception cref="ArgumentException">Exactly one of them ends in <c>/</c>.</exception>
-    public static void CheckTrailingSlashes(string source, string destination)
+    public void CheckTrailingSlashes(string source, string destination)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
@@ -48,26 +64,27 @@ public sealed class StorageFactory
         }
     }
 
-    /// <summary>Whether a location names a directory (its path ends in <c>/</c>); a URL's <c>?query</c> is not part of its path.</summary>
+    /// <summary>Whether a location names a directory (its path ends in <c>/</c>) rather than a key prefix, as its
+    /// backend reads it; for a scheme no backend serves, whether the part before any <c>?</c> ends in <c>/</c>.</summary>
     /// <param name="location">A SRC or DST string.</param>
     /// <returns><see langword="true"/> for a directory, <see langword="false"/> for a key prefix.</returns>
-    public static bool NamesDirectory(string location)
+    public bool NamesDirectory(string location)
     {
         ArgumentNullException.ThrowIfNull(location);
-        string scheme = SchemeOf(location);
-        if (scheme == "sftp")
+        if (ProviderOf(location) is { } provider)
         {
-            return Sftp.SftpLocation.TryParse(location, out Sftp.SftpLocation? sftp) ? sftp.NamesDirectory : location.EndsWith('/');
+            return provider.NamesDirectory(location);
         }
 
-        int query = scheme != "file" ? location.IndexOf('?', StringComparison.Ordinal) : -1;
+        int query = location.IndexOf('?', StringComparison.Ordinal);
         return (query >= 0 ? location[..query] : location).EndsWith('/');
     }
 
-    /// <summary>The scheme of <paramref name="location"/>: the URL scheme, <c>file</c> for a plain path, <c>sftp</c> for <c>host:path</c>.</summary>
+    /// <summary>The scheme of <paramref name="location"/>: its URL scheme, or for a location without one the first
+    /// scheme of the backend that serves it (<c>file</c> for a plain path, <c>sftp</c> for <c>host:path</c>).</summary>
     /// <param name="location">A SRC or DST string.</param>
-    /// <returns>The lower-case scheme.</returns>
-    public static string SchemeOf(string location)
+    /// <returns>The lower-case scheme, or <see langword="null"/> when no backend serves a location without a scheme.</returns>
+    public string? SchemeOf(string location)
     {
         ArgumentNullException.ThrowIfNull(location);
         int i = location.IndexOf("://", StringComparison.Ordinal);
@@ -76,71 +93,58 @@ public sealed class StorageFactory
             return location[..i].ToLowerInvariant();
         }
 
-        return location.Contains(':') ? "sftp" : "file";
-    }
-
-    /// <summary>The absolute local path of a <c>file</c> location (with its trailing <c>/</c> kept), or <see langword="null"/> for other schemes.</summary>
-    /// <param name="location">A SRC or DST string.</param>
-    /// <returns>The path, e.g. <c>/srv/data/</c>.</returns>
-    public static string? LocalPathOf(string location)
-    {
-        ArgumentNullException.ThrowIfNull(location);
-        if (SchemeOf(location) != "file")
-        {
-            return null;
-        }
-
-        string path = location.StartsWith("file://", StringComparison.OrdinalIgnoreCase)
-            ? Uri.UnescapeDataString(location["file://".Length..])
-            : location;
-        if (path.Length == 0)
-        {
-            path = "/";
-        }
-
-        string full = Path.GetFullPath(path);
-        if (path.EndsWith('/') && !full.EndsWith('/'))
-        {
-            full += "/";
-        }
-
-        return full;
+        return Array.Find(_providers, p => p.ServesWithoutScheme(location))?.Schemes[0];
     }
 
     /// <summary>Creates the store for <paramref name="location"/>.</summary>
     /// <param name="location">A SRC or DST string.</param>
     /// <returns>The store; a location without a trailing <c>/</c> is a prefix view.</returns>
-    /// <exception cref="ArgumentException">No backend is registered for the scheme.</exception>
+    /// <exception cref="ArgumentException">No backend serves the scheme, or the backend refuses the location.</exception>
+    /// <exception cref="FormatException">The location is malformed (the message masks credentials).</exception>
     public IObjectStorage Create(string location)
     {
-        string scheme = SchemeOf(location);
-        if (!_creators.TryGetValue(scheme, out Func<string, IObjectStorage>? create))
+        ArgumentNullException.ThrowIfNull(location);
+        if (ProviderOf(location) is { } provider)
         {
-            throw new ArgumentException($"no storage backend for '{scheme}://' (known: {string.Join(", ", _creators.Keys.Order())})");
+            return provider.Create(location);
         }
 
-        return create(location);
+        string known = string.Join(", ", _byScheme.Keys.Order(StringComparer.Ordinal));
+        throw new ArgumentException(SchemeOf(location) is { } scheme
+            ? $"no storage backend for '{scheme}://' (known: {known})"
+            : $"no storage backend serves a location without a scheme (known: {known})");
     }
 
-    /// <summary>The built-in backends: one <see cref="Register"/> line per scheme.</summary>
-    private static StorageFactory CreateDefault()
+    /// <summary>Opens one side of a SyncJob through the backend of the endpoint's kind.</summary>
+    /// <param name="endpoint">The spec's <c>source</c> or <c>destination</c>.</param>
+    /// <param name="side">Which side it is and the runner pod's environment for it.</param>
+    /// <returns>The storage.</returns>
+    /// <exception cref="ArgumentException">The endpoint names no kind a backend serves, or its backend cannot use it
+    /// (see <see cref="StorageProvider.Create(Endpoint, SyncJobSide)"/>).</exception>
+    public IObjectStorage Create(Endpoint endpoint, SyncJobSide side)
     {
-        var factory = new StorageFactory();
-        factory.Register("sftp", Sftp.SftpStorage.Open); // sftp:// and [user@]host:path
-        factory.Register("s3", S3.S3Storage.Create);
-        factory.Register("minio", S3.S3Storage.Create);
-        return factory;
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(side);
+        StorageProvider provider = Array.Find(_providers, p => p.Serves(endpoint))
+            ?? throw new ArgumentException($"the {side.Name} endpoint names none of {string.Join(", ", _providers.Select(p => p.EndpointKind))}");
+        return provider.Create(endpoint, side);
     }
 
-    private static IObjectStorage CreateLocal(string location)
+    /// <summary>Where an endpoint is, for logs and status: no credentials.</summary>
+    /// <param name="endpoint">The endpoint.</param>
+    /// <returns>E.g. <c>s3://bucket/prefix</c>, <c>volume://claim/path</c>, <c>sftp://user@host:22/path</c>; <c>(none)</c>
+    /// when no backend serves it.</returns>
+    public string Describe(Endpoint endpoint)
     {
-        string path = LocalPathOf(location)!;
-        if (path.EndsWith('/'))
-        {
-            return new FileStorage(path);
-        }
+        ArgumentNullException.ThrowIfNull(endpoint);
+        return Array.Find(_providers, p => p.Serves(endpoint))?.Describe(endpoint) ?? "(none)";
+    }
 
-        string parent = Path.GetDirectoryName(path) ?? "/";
-        return new PrefixedStorage(new FileStorage(parent), Path.GetFileName(path));
+    private StorageProvider? ProviderOf(string location)
+    {
+        int i = location.IndexOf("://", StringComparison.Ordinal);
+        return i > 0
+            ? _byScheme.GetValueOrDefault(location[..i])
+            : Array.Find(_providers, p => p.ServesWithoutScheme(location));
     }
 }

@@ -1,3 +1,4 @@
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
@@ -45,28 +46,28 @@ internal sealed class MirrorWatcher : IAsyncDisposable
     /// <param name="filesFrom">The <c>filesFrom</c> list, or <see langword="null"/>.</param>
     /// <param name="engine">Reporting and clock of the engines.</param>
     /// <returns>The opened watcher.</returns>
-    /// <exception cref="FormatException">The mirror is not continuous, or a field is malformed.</exception>
-    /// <exception cref="ArgumentException">The source is not a volume or is not mounted, or a destination cannot be opened.</exception>
+    /// <exception cref="ConfigurationException">The mirror is not continuous, a trigger field is malformed, the source is
+    /// not a volume or is not mounted, or a destination cannot be opened (the message names it).</exception>
     public static MirrorWatcher Open(ReplicaMirror mirror, Func<string, string?> sourceEnvironment,
         IReadOnlyList<(MirrorDestination Destination, Func<string, string?> Environment)> destinations, IReadOnlyList<string>? filesFrom, SyncEngineSettings engine)
     {
-        MirrorTrigger trigger = MirrorTrigger.Parse(mirror.Spec);
-        ContinuousSettings settings = trigger.Continuous ?? throw new FormatException("spec.continuous is not set: the mirror is not continuous");
+        MirrorTrigger trigger = UserInput.Open(() => MirrorTrigger.Parse(mirror.Spec));
+        ContinuousSettings settings = trigger.Continuous ?? throw new ConfigurationException("spec.continuous is not set: the mirror is not continuous");
         if (mirror.Spec.Source.Volume is null)
         {
-            throw new ArgumentException("continuous needs a volume source; use interval");
+            throw new ConfigurationException("continuous needs a volume source; use interval");
         }
 
         var storages = new List<IObjectStorage>();
         try
         {
-            var source = (FileStorage)SyncJobTranslator.CreateStorage(mirror.Spec.Source, destination: false, sourceEnvironment);
+            var source = (FileStorage)UserInput.Open(() => SyncJobTranslator.CreateStorage(mirror.Spec.Source, destination: false, sourceEnvironment));
             storages.Add(source);
             var pairs = new List<(MirrorDestination, SyncPair)>();
             foreach ((MirrorDestination destination, Func<string, string?> environment) in destinations)
             {
                 SyncJob child = MirrorChildren.Build(mirror, destination, DateTimeOffset.UnixEpoch, "full-sync", null);
-                IObjectStorage storage = SyncJobTranslator.CreateStorage(child.Spec.Destination, destination: true, environment);
+                IObjectStorage storage = UserInput.Open(() => SyncJobTranslator.CreateStorage(child.Spec.Destination, destination: true, environment));
                 storages.Add(storage);
                 pairs.Add((destination, new SyncPair(destination.Name, source, storage, SyncJobTranslator.ToOptions(child.Spec, filesFrom), engine)));
             }

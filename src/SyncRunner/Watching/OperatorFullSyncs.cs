@@ -1,3 +1,4 @@
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
@@ -28,7 +29,7 @@ namespace Ferry.SyncRunner.Watching;
 internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror mirror, WatcherLease lease, IReadOnlyList<SyncPair> pairs, TimeProvider time, TimeSpan poll, Action<string> log)
     : IFullSyncRunner
 {
-    private readonly string _namespace = mirror.Metadata.Namespace ?? "default";
+    private readonly string _namespace = mirror.Metadata.NamespaceProperty ?? "default";
     private readonly string _name = mirror.Metadata.Name!;
     private DateTimeOffset _lastSlot = DateTimeOffset.MinValue;
 
@@ -112,7 +113,7 @@ internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror 
         ReplicaMirror current;
         try
         {
-            current = await client.GetAsync(SyncJobResources.ReplicaMirrors, _namespace, _name, null, cancellationToken).ConfigureAwait(false);
+            current = await client.GetAsync(ApiResources.ReplicaMirrors, _namespace, _name, null, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException e) when (e.IsNotFound)
         {
@@ -143,17 +144,17 @@ internal sealed class OperatorFullSyncs(IKubernetesClient client, ReplicaMirror 
         for (int i = 0; i < pairs.Count; i++)
         {
             MirrorRunResult run = statuses[i].LastResult!;
-            if (run.Result != Ferry.Api.ReplicaMirrors.SyncResult.Succeeded)
+            if (run.Result != MirrorSyncResult.Succeeded)
             {
                 failures.Add($"{pairs[i].Name}: {run.SyncJob} {run.Result} ({run.Reason}: {run.Message})");
             }
 
             try
             {
-                SyncJob child = await client.GetAsync(SyncJobResources.SyncJobs, _namespace, run.SyncJob, null, cancellationToken).ConfigureAwait(false);
+                SyncJob child = await client.GetAsync(ApiResources.SyncJobs, _namespace, run.SyncJob, null, cancellationToken).ConfigureAwait(false);
                 SyncProgress p = child.Status?.Progress ?? new SyncProgress();
                 counters.Add(ProgressCounters.From(p));
-                if (run.Result == Ferry.Api.ReplicaMirrors.SyncResult.Succeeded)
+                if (run.Result == MirrorSyncResult.Succeeded)
                 {
                     pairs[i].FullSyncRanElsewhere((p.Copied ?? 0) + (p.Skipped ?? 0));
                 }

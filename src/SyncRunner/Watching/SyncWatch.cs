@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
+using Ferry.Api;
 using Ferry.SyncRunner.Cli;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Storage;
+using Ferry.SyncRunner.Storage.Local;
 
 namespace Ferry.SyncRunner.Watching;
 
@@ -42,7 +44,7 @@ internal sealed class SyncWatch
     {
         if (options.Limit >= 0)
         {
-            throw new ArgumentException("--limit cannot be combined with --watch: a watch syncs every change");
+            throw new ConfigurationException("--limit cannot be combined with --watch: a watch syncs every change");
         }
 
         var console = new WatchConsole(stdout, stderr, json, quiet, settings.Time)
@@ -55,7 +57,7 @@ internal sealed class SyncWatch
             Time = settings.Time,
         });
         Func<Action<string, bool>, Action<ChangeSourceProblem>, IChangeSource>? factory = null;
-        if (StorageFactory.LocalPathOf(src) is { } path)
+        if (LocalStorageProvider.LocalPathOf(src) is { } path)
         {
             (string directory, string prefix) = path.EndsWith('/') ? (path, "") : (Path.GetDirectoryName(path) ?? "/", Path.GetFileName(path));
             factory = (onChange, onProblem) => new FileSystemChangeSource(directory, prefix, onChange, onProblem);

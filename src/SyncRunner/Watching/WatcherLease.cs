@@ -1,7 +1,8 @@
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
+using Ferry.Kube.Runtime;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Watching;
 
@@ -19,10 +20,10 @@ namespace Ferry.SyncRunner.Watching;
 internal sealed class WatcherLease(IKubernetesClient client, ReplicaMirror mirror, string holder, TimeProvider time)
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly string _namespace = mirror.Metadata.Namespace ?? "default";
+    private readonly string _namespace = mirror.Metadata.NamespaceProperty ?? "default";
     private readonly string _name = WatcherContract.LeaseName(mirror.Metadata.Name!);
     private readonly WatcherState _state = new();
-    private Lease? _lease;
+    private V1Lease? _lease;
 
     /// <summary>How many writes went to the API server (tests count them).</summary>
     public int Writes { get; private set; }
@@ -64,35 +65,35 @@ internal sealed class WatcherLease(IKubernetesClient client, ReplicaMirror mirro
         {
             var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
             _state.WriteTo(annotations);
-            var lease = new Lease
+            var lease = new V1Lease
             {
-                Metadata = new ObjectMeta
+                Metadata = new V1ObjectMeta
                 {
                     Name = _name,
-                    Namespace = _namespace,
+                    NamespaceProperty = _namespace,
                     Labels = WatcherContract.Labels(mirror),
                     Annotations = annotations,
-                    OwnerReferences = [MirrorChildren.ControllerReference(mirror)],
+                    OwnerReferences = [OwnerReferences.ControllerOf(mirror)],
                 },
-                Spec = new LeaseSpec { HolderIdentity = holder, LeaseDurationSeconds = WatcherContract.LeaseDurationSeconds, AcquireTime = now, RenewTime = now, LeaseTransitions = 0 },
+                Spec = new V1LeaseSpec { HolderIdentity = holder, LeaseDurationSeconds = WatcherContract.LeaseDurationSeconds, AcquireTime = now.UtcDateTime, RenewTime = now.UtcDateTime, LeaseTransitions = 0 },
             };
             _lease = await client.CreateAsync(Kube.Client.KubeResources.Leases, _namespace, lease, null, cancellationToken).ConfigureAwait(false);
             Writes++;
             return;
         }
 
-        var current = new Dictionary<string, string>(_lease.Metadata.Annotations ?? [], StringComparer.Ordinal);
+        var current = new Dictionary<string, string>(_lease.Metadata.Annotations ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         _state.WriteTo(current);
         _lease.Metadata.Annotations = current;
-        LeaseSpec spec = _lease.Spec ??= new LeaseSpec();
+        V1LeaseSpec spec = _lease.Spec ??= new V1LeaseSpec();
         if (spec.HolderIdentity != holder)
         {
             spec.HolderIdentity = holder;
-            spec.AcquireTime = now;
+            spec.AcquireTime = now.UtcDateTime;
             spec.LeaseTransitions = (spec.LeaseTransitions ?? 0) + 1;
         }
 
-        spec.RenewTime = now;
+        spec.RenewTime = now.UtcDateTime;
         spec.LeaseDurationSeconds = WatcherContract.LeaseDurationSeconds;
         _lease = await client.ReplaceAsync(Kube.Client.KubeResources.Leases, _namespace, _name, _lease, null, cancellationToken).ConfigureAwait(false);
         Writes++;

@@ -92,12 +92,49 @@ internal static class ProtobufDecoder
                     break;
                 case ("SelfSubjectAccessReview" or "SelfSubjectRulesReview" or "TokenRequest", _, _):
                     break;
+                case ("DeleteOptions", _, _):
+                    DeleteOptionsField(obj, field, value);
+                    break;
                 default:
                     throw Unsupported($"protobuf bodies of kind {kind} are not supported by the simulator; send JSON");
             }
         }
 
         return obj;
+    }
+
+    /// <summary>meta/v1 DeleteOptions (what client-go sends with a delete, e.g. Helm purging its release Secrets):
+    /// gracePeriodSeconds = 1, preconditions = 2 {uid = 1, resourceVersion = 2}, orphanDependents = 3,
+    /// propagationPolicy = 4, dryRun = 5 (repeated).</summary>
+    private static void DeleteOptionsField(JsonObject obj, int field, object value)
+    {
+        switch (field, value)
+        {
+            case (1, ulong seconds):
+                obj["gracePeriodSeconds"] = (long)seconds;
+                break;
+            case (2, ReadOnlyMemory<byte> preconditions):
+                var result = new JsonObject();
+                foreach (var (f, v) in Fields(preconditions))
+                {
+                    if (f is 1 or 2)
+                    {
+                        result[f == 1 ? "uid" : "resourceVersion"] = Str(v);
+                    }
+                }
+
+                obj["preconditions"] = result;
+                break;
+            case (3, ulong orphan):
+                obj["orphanDependents"] = orphan != 0;
+                break;
+            case (4, ReadOnlyMemory<byte> policy):
+                obj["propagationPolicy"] = Str(policy);
+                break;
+            case (5, ReadOnlyMemory<byte> dryRun):
+                (obj["dryRun"] ??= new JsonArray()).AsArray().Add(Str(dryRun));
+                break;
+        }
     }
 
     /// <summary>authorization/v1 SelfSubjectAccessReviewSpec: resourceAttributes = 1 {namespace, verb, group, version,
@@ -165,6 +202,8 @@ internal static class ProtobufDecoder
 
     private static StatusException Unsupported(string message) => new(415, "UnsupportedMediaType", message);
 
+    /// <summary>ObjectMeta; empty strings (which gogo protobuf writes for Go's zero values) are left out, as JSON's
+    /// <c>omitempty</c> does.</summary>
     private static JsonObject ObjectMeta(ReadOnlyMemory<byte> meta)
     {
         var m = new JsonObject();
@@ -172,16 +211,16 @@ internal static class ProtobufDecoder
         {
             switch (field, value)
             {
-                case (1, ReadOnlyMemory<byte> v):
+                case (1, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["name"] = Str(v);
                     break;
-                case (2, ReadOnlyMemory<byte> v):
+                case (2, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["generateName"] = Str(v);
                     break;
-                case (3, ReadOnlyMemory<byte> v):
+                case (3, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["namespace"] = Str(v);
                     break;
-                case (6, ReadOnlyMemory<byte> v):
+                case (6, ReadOnlyMemory<byte> v) when v.Length > 0:
                     m["resourceVersion"] = Str(v);
                     break;
                 case (11, ReadOnlyMemory<byte> v):

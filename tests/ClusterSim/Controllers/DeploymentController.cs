@@ -53,7 +53,7 @@ internal static class DeploymentController
             var revision = owned.Select(Revision).DefaultIfEmpty(0).Max() + 1;
             try
             {
-                newRs = store.Create(store.Type("apps", "replicasets"), "v1", ns, NewReplicaSet(deployment, newName, hash, revision));
+                newRs = store.Create(store.Type("apps", "replicasets"), "v1", ns, NewReplicaSet(deployment, newName, hash, revision), WriteOptions.By(Workloads.ControllerManager));
             }
             catch (StatusException e) when (e.Code == 409)
             {
@@ -181,7 +181,7 @@ internal static class DeploymentController
                     var annotations = ((current["metadata"]!["annotations"] ??= new JsonObject())).AsObject();
                     annotations[RevisionAnnotation] = Revision(newRs).ToString(CultureInfo.InvariantCulture);
                     return current;
-                });
+                }, options: WriteOptions.By(Workloads.ControllerManager));
             }
             catch (StatusException e) when (e.Code is 404 or 409)
             {
@@ -200,7 +200,7 @@ internal static class DeploymentController
             {
                 current["spec"]!["replicas"] = replicas;
                 return current;
-            });
+            }, options: WriteOptions.By(Workloads.ControllerManager));
             rs["spec"]!["replicas"] = replicas;
         }
         catch (StatusException e) when (e.Code is 404 or 409)

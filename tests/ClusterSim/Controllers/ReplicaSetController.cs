@@ -39,7 +39,7 @@ internal static class ReplicaSetController
             {
                 try
                 {
-                    active.Add(store.Create(store.Type("", "pods"), "v1", ns, PodFor(rs)));
+                    active.Add(store.Create(store.Type("", "pods"), "v1", ns, PodFor(rs), WriteOptions.By(Workloads.ControllerManager)));
                 }
                 catch (StatusException e)
                 {
@@ -72,7 +72,8 @@ internal static class ReplicaSetController
     private static JsonObject PodFor(JsonObject rs)
     {
         var template = rs["spec"]?["template"]?.DeepClone() as JsonObject ?? [];
-        var meta = (template["metadata"] ??= new JsonObject()).AsObject();
+        var meta = template["metadata"] as JsonObject ?? [];
+        template.Remove("metadata");
         var name = JsonValues.String(rs["metadata"]?["name"]) ?? "";
         meta.Remove("name");
         meta["generateName"] = name + "-";

@@ -8,6 +8,9 @@ namespace Ferry.ClusterSim.Controllers;
 /// <summary>Helpers the workload controllers share: ownership, readiness, status writes and Events.</summary>
 internal static class Workloads
 {
+    /// <summary>The field manager of the controllers' writes, as kube-controller-manager records them.</summary>
+    public const string ControllerManager = "kube-controller-manager";
+
     public static string? ControllerUid(JsonObject obj) =>
         (obj["metadata"]?["ownerReferences"] as JsonArray ?? []).OfType<JsonObject>()
             .Where(r => JsonValues.Bool(r["controller"]) == true).Select(r => JsonValues.String(r["uid"])).FirstOrDefault();
@@ -39,7 +42,7 @@ internal static class Workloads
 
         try
         {
-            store.SetStatus("apps", plural, JsonValues.String(obj["metadata"]?["namespace"]), JsonValues.String(obj["metadata"]?["name"])!, status);
+            store.SetStatus("apps", plural, JsonValues.String(obj["metadata"]?["namespace"]), JsonValues.String(obj["metadata"]?["name"])!, status, ControllerManager);
         }
         catch (StatusException e) when (e.Code is 404 or 409)
         {
@@ -65,8 +68,10 @@ internal static class Workloads
 
     public static string Now() => DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Records a core/v1 Event on <paramref name="obj"/> (once per reason and message).</summary>
-    public static void RecordEvent(ClusterStore store, JsonObject obj, string reason, string message, bool warning = false)
+    /// <summary>Records a core/v1 Event on <paramref name="obj"/> (once per reason and message), from
+    /// <paramref name="component"/>.</summary>
+    public static void RecordEvent(ClusterStore store, JsonObject obj, string reason, string message, bool warning = false,
+        string component = "clustersim-controller-manager")
     {
         var ns = JsonValues.String(obj["metadata"]?["namespace"]) ?? "default";
         var name = JsonValues.String(obj["metadata"]?["name"]) ?? "";
@@ -87,7 +92,7 @@ internal static class Workloads
                 ["reason"] = reason,
                 ["message"] = message,
                 ["type"] = warning ? "Warning" : "Normal",
-                ["source"] = new JsonObject { ["component"] = "clustersim-controller-manager" },
+                ["source"] = new JsonObject { ["component"] = component },
                 ["firstTimestamp"] = Now(),
                 ["lastTimestamp"] = Now(),
                 ["count"] = 1,

@@ -221,7 +221,19 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
             throw StatusException.BadRequest($"fieldValidation parameter unsupported: {validation}");
         }
 
-        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation) { IsPatch = patch };
+        var manager = request.Query["fieldManager"].ToString();
+        if (manager.Length > 128)
+        {
+            throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [new FieldError("FieldValueTooLong", "fieldManager", "Too long: may not be more than 128 bytes")]);
+        }
+
+        return new WriteOptions(IsDryRun(request), validation.Length == 0 ? "Warn" : validation)
+        {
+            IsPatch = patch,
+            // The API server's default manager: the User-Agent up to its first '/' (e.g. "kubectl", "helm", "ferry").
+            FieldManager = manager.Length > 0 ? manager : request.Headers.UserAgent.ToString().Split('/')[0],
+            Force = IsTrue(request.Query["force"]),
+        };
     }
 
     private static void AddWarnings(HttpContext context, WriteOptions options)
@@ -443,6 +455,11 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
         var text = await ReadTextAsync(request, context.RequestAborted);
         var status = route.Subresource == "status";
         var writeOptions = ReadWriteOptions(request, patch: !contentType.StartsWith("application/apply-patch", StringComparison.Ordinal));
+        if (writeOptions.Force && writeOptions.IsPatch)
+        {
+            throw StatusException.Invalid("PatchOptions", "meta.k8s.io", "", [FieldError.Forbidden("force", "may not be specified for non-apply patch")]);
+        }
+
         JsonObject result;
         switch (contentType)
         {
@@ -549,8 +566,19 @@ internal sealed class ApiHandler(ClusterStore store, SimulatorOptions options, C
 
     private static async Task<DeleteOptions> ReadDeleteOptionsAsync(HttpRequest request, CancellationToken ct)
     {
-        var text = await ReadTextAsync(request, ct);
-        var body = string.IsNullOrWhiteSpace(text) ? null : ParseJson(text) as JsonObject;
+        JsonObject? body;
+        if ((request.ContentType ?? "").Split(';')[0].Trim() == "application/vnd.kubernetes.protobuf")
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, ct);
+            body = buffer.Length == 0 ? null : ProtobufDecoder.Decode(buffer.ToArray());
+        }
+        else
+        {
+            var text = await ReadTextAsync(request, ct);
+            body = string.IsNullOrWhiteSpace(text) ? null : ParseJson(text) as JsonObject;
+        }
+
         string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
         var policy = Str(body?["propagationPolicy"]) ?? (request.Query["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
         if (policy is null && body?["orphanDependents"] is JsonValue orphan && orphan.TryGetValue<bool>(out var o))

@@ -156,7 +156,7 @@ internal sealed class JobController(ProcessKubelet kubelet)
                     : (int)Math.Min(parallelism, completions.Value - succeeded);
                 for (var i = active.Count; i < want; i++)
                 {
-                    var pod = store.Create(store.Type("", "pods"), "v1", JsonValues.String(job["metadata"]?["namespace"]), PodFor(job));
+                    var pod = store.Create(store.Type("", "pods"), "v1", JsonValues.String(job["metadata"]?["namespace"]), PodFor(job), WriteOptions.By(Controllers.Workloads.ControllerManager));
                     var podUid = JsonValues.String(pod["metadata"]?["uid"])!;
                     record.Created.Add(podUid);
                     active.Add(pod);
@@ -173,7 +173,7 @@ internal sealed class JobController(ProcessKubelet kubelet)
         {
             try
             {
-                store.SetStatus("batch", "jobs", JsonValues.String(job["metadata"]?["namespace"]), JsonValues.String(job["metadata"]?["name"])!, status);
+                store.SetStatus("batch", "jobs", JsonValues.String(job["metadata"]?["namespace"]), JsonValues.String(job["metadata"]?["name"])!, status, Controllers.Workloads.ControllerManager);
             }
             catch (StatusException e) when (e.Code is 404 or 409)
             {

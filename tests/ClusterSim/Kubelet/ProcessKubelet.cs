@@ -22,6 +22,8 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
     private readonly ConcurrentDictionary<string, string> _podDirectories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _waiting = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _finished = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PodProber> _probers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlySet<string>> _hostPorts = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<Task> _stops = [];
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stop = new();
@@ -217,11 +219,41 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
         var container = pod["spec"]?["containers"]?[0];
         var containerName = JsonValues.String(container?["name"]) ?? "main";
         var image = JsonValues.String(container?["image"]) ?? "";
+        var ports = HostPorts(container as JsonObject);
+        if (PortsInUse(uid, ports) is { } taken)
+        {
+            // One node with the host's network: like the scheduler's NodePorts filter, a pod waits while another pod's
+            // process holds a port it declares (e.g. the old pod of a rolling update, until it has exited).
+            var message = $"0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports ({taken}).";
+            if (!_waiting.TryGetValue(uid, out var before) || before != message)
+            {
+                _waiting[uid] = message;
+                WritePodStatus(store, ns, name, new JsonObject
+                {
+                    ["phase"] = "Pending",
+                    ["conditions"] = new JsonArray(new JsonObject
+                    {
+                        ["type"] = "PodScheduled",
+                        ["status"] = "False",
+                        ["reason"] = "Unschedulable",
+                        ["message"] = message,
+                        ["lastTransitionTime"] = Timestamp(DateTimeOffset.UtcNow),
+                    }),
+                });
+            }
+
+            return;
+        }
+
         LaunchPlan plan;
         PodProcess process;
+        ContainerProbe? startup, liveness, readiness;
         try
         {
             plan = _launcher.Plan(store, _simulator, pod);
+            startup = ContainerProbe.Parse(container!.AsObject(), "startupProbe");
+            liveness = ContainerProbe.Parse(container!.AsObject(), "livenessProbe");
+            readiness = ContainerProbe.Parse(container!.AsObject(), "readinessProbe");
             process = PodProcess.Start(ns, name, uid, plan, _options.InheritEnvironment);
         }
         catch (PodConfigException e)
@@ -236,7 +268,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
             {
                 ["phase"] = "Pending",
                 ["conditions"] = Conditions(false),
-                ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, false, new JsonObject
+                ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, false, false, new JsonObject
                 {
                     ["waiting"] = new JsonObject { ["reason"] = e.Reason, ["message"] = e.Message },
                 }, null)),
@@ -249,7 +281,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
             WritePodStatus(store, ns, name, new JsonObject
             {
                 ["phase"] = "Failed",
-                ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, false, new JsonObject
+                ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, false, false, new JsonObject
                 {
                     ["terminated"] = new JsonObject { ["exitCode"] = 128, ["reason"] = "StartError", ["message"] = e.Message },
                 }, null)),
@@ -259,31 +291,107 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
 
         _waiting.TryRemove(uid, out _);
         _podDirectories[uid] = plan.PodDirectory;
+        _hostPorts[uid] = ports;
         _processes[uid] = process;
         var started = Timestamp(process.StartedAt);
+        var prober = new PodProber(startup, liveness, readiness,
+            (isStarted, isReady) => WriteProbeStatus(store, ns, name, uid, isStarted, isReady),
+            message => RecordPodEvent(store, pod, "Unhealthy", message),
+            reason =>
+            {
+                RecordPodEvent(store, pod, "Killing", $"Container {containerName} {reason}, will be stopped (the process kubelet does not restart containers)");
+                _stops.Add(process.StopAsync(process.Plan.GracePeriod));
+            });
+        var (initiallyStarted, initiallyReady) = prober.Initial;
         WritePodStatus(store, ns, name, new JsonObject
         {
             ["phase"] = "Running",
-            ["conditions"] = Conditions(true),
+            ["conditions"] = Conditions(initiallyReady),
             ["hostIP"] = "127.0.0.1",
             ["podIP"] = "127.0.0.1",
             ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = "127.0.0.1" }),
             ["startTime"] = started,
-            ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, true, new JsonObject
+            ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, initiallyReady, initiallyStarted, new JsonObject
             {
                 ["running"] = new JsonObject { ["startedAt"] = started },
             }, process.Pid)),
         });
+        if (prober.HasProbes)
+        {
+            _probers[uid] = prober;
+            prober.Start();
+        }
+
         _ = MonitorAsync(store, process, containerName, image);
     }
+
+    /// <summary>The ports a container declares (<c>ports[].containerPort</c>, as <c>PORT/PROTOCOL</c>): on this one node
+    /// with the host's network they are host ports.</summary>
+    private static IReadOnlySet<string> HostPorts(JsonObject? container) =>
+        (container?["ports"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(p => JsonValues.Long(p["containerPort"]) is > 0)
+            .Select(p => $"{JsonValues.Long(p["containerPort"])}/{JsonValues.String(p["protocol"]) ?? "TCP"}")
+            .ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The first of <paramref name="ports"/> that a process of another pod holds, or null.</summary>
+    private string? PortsInUse(string uid, IReadOnlySet<string> ports) =>
+        ports.Count == 0 ? null : _hostPorts.Where(h => h.Key != uid && _processes.ContainsKey(h.Key))
+            .SelectMany(h => h.Value).FirstOrDefault(ports.Contains);
+
+    /// <summary>Writes a running container's <c>started</c>/<c>ready</c> and the pod's <c>ContainersReady</c>/<c>Ready</c>
+    /// conditions (their <c>lastTransitionTime</c> only when they flip); nothing once the pod has ended.</summary>
+    private static void WriteProbeStatus(ClusterStore store, string ns, string name, string uid, bool started, bool ready)
+    {
+        try
+        {
+            store.Patch(store.Type("", "pods"), ns, name, current =>
+            {
+                if (JsonValues.String(current["metadata"]?["uid"]) != uid || JsonValues.String(current["status"]?["phase"]) != "Running")
+                {
+                    return current;
+                }
+
+                var value = ready ? "True" : "False";
+                foreach (var condition in (current["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    if (JsonValues.String(condition["type"]) is "Ready" or "ContainersReady" && JsonValues.String(condition["status"]) != value)
+                    {
+                        condition["status"] = value;
+                        condition["lastTransitionTime"] = Timestamp(DateTimeOffset.UtcNow);
+                    }
+                }
+
+                if (current["status"]?["containerStatuses"]?[0] is JsonObject container)
+                {
+                    container["ready"] = ready;
+                    container["started"] = started;
+                }
+
+                return current;
+            }, status: true, options: WriteOptions.By("kubelet"));
+        }
+        catch (StatusException e) when (e.Code is 404 or 409)
+        {
+            // The pod was deleted meanwhile.
+        }
+    }
+
+    private static void RecordPodEvent(ClusterStore store, JsonObject pod, string reason, string message) =>
+        Controllers.Workloads.RecordEvent(store, pod, reason, message, warning: reason != "Killing", component: "kubelet");
 
     private async Task MonitorAsync(ClusterStore store, PodProcess process, string containerName, string image)
     {
         await process.Exited.ConfigureAwait(false);
         process.Signal(PodSignal.SIGKILL); // The container ends with its main process: take the rest of the group down.
         var exitCode = process.ExitCode;
+        if (_probers.TryRemove(process.Uid, out var prober))
+        {
+            await prober.DisposeAsync().ConfigureAwait(false);
+        }
+
         _finished[process.Uid] = 1;
         _processes.TryRemove(process.Uid, out _);
+        _hostPorts.TryRemove(process.Uid, out _);
         var started = Timestamp(process.StartedAt);
         WritePodStatus(store, process.Namespace, process.Name, new JsonObject
         {
@@ -293,7 +401,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
             ["podIP"] = "127.0.0.1",
             ["podIPs"] = new JsonArray(new JsonObject { ["ip"] = "127.0.0.1" }),
             ["startTime"] = started,
-            ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, false, new JsonObject
+            ["containerStatuses"] = new JsonArray(ContainerStatus(containerName, image, false, false, new JsonObject
             {
                 ["terminated"] = new JsonObject
                 {
@@ -331,7 +439,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
 
                 current["status"] = status;
                 return current;
-            }, status: true);
+            }, status: true, options: WriteOptions.By("kubelet"));
         }
         catch (StatusException e) when (e.Code is 404 or 409)
         {
@@ -350,7 +458,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
             new JsonObject { ["type"] = "Ready", ["status"] = value, ["lastTransitionTime"] = now });
     }
 
-    private static JsonObject ContainerStatus(string name, string image, bool ready, JsonObject state, int? pid)
+    private static JsonObject ContainerStatus(string name, string image, bool ready, bool started, JsonObject state, int? pid)
     {
         var status = new JsonObject
         {
@@ -358,7 +466,7 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
             ["image"] = image,
             ["imageID"] = "",
             ["ready"] = ready,
-            ["started"] = ready,
+            ["started"] = started,
             ["restartCount"] = 0,
             ["state"] = state,
         };
@@ -385,6 +493,11 @@ public sealed class ProcessKubelet : IKubelet, IAsyncDisposable
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
+        }
+
+        foreach (var prober in _probers.Values)
+        {
+            await prober.DisposeAsync().ConfigureAwait(false);
         }
 
         var processes = _processes.Values.ToList();

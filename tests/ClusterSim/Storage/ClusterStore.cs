@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Ferry.ClusterSim.Api;
+using Ferry.ClusterSim.FieldManagement;
 using Ferry.ClusterSim.Kubelet;
 using Ferry.ClusterSim.OpenApi;
 using Ferry.ClusterSim.Patching;
@@ -31,7 +32,6 @@ public sealed partial class ClusterStore
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = [];
     private readonly Queue<WatchEvent> _history = new();
     private readonly List<WatchSubscription> _subscriptions = [];
-    private readonly Dictionary<string, JsonObject> _appliedConfigs = [];
     private readonly HashSet<string> _removedUids = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly int _historySize;
@@ -61,6 +61,9 @@ public sealed partial class ClusterStore
             Create(Registry.Find("rbac.authorization.k8s.io", "clusterrolebindings")!, "v1", null, binding);
         }
     }
+
+    /// <summary>The field manager of writes that name none (objects a test creates through the store).</summary>
+    public const string DefaultFieldManager = "clustersim";
 
     /// <summary>The kinds being served.</summary>
     public ResourceRegistry Registry { get; } = new();
@@ -343,7 +346,7 @@ public sealed partial class ClusterStore
     private static bool IsKubeletKind(ResourceType type) =>
         (type.Group.Length == 0 && type.Plural == "pods") || (type.Group == "batch" && type.Plural == "jobs");
 
-    private JsonObject CreateLocked(ResourceType type, string version, string? ns, JsonObject obj, WriteOptions options)
+    private JsonObject CreateLocked(ResourceType type, string version, string? ns, JsonObject obj, WriteOptions options, JsonObject? applied = null)
     {
         var meta = Meta(obj);
         var bodyNs = Str(meta["namespace"]);
@@ -428,6 +431,16 @@ public sealed partial class ClusterStore
         }
 
         ApplySchema(type, obj, name, options);
+        if (IsSecret(type))
+        {
+            DefaultSecret(obj);
+        }
+
+        // Owned: what the request set, defaults included; not what the server adds below (status).
+        var writer = Writer(type, obj, options, status: false);
+        SetManagedFields(obj, applied is null
+            ? FieldManager.Update(writer, null, obj, [], Now())
+            : FieldManager.Apply(writer, null, applied, options.Force, Now()).ManagedFields);
 
         ResourceType? defined = null;
         if (IsCrd(type))
@@ -438,10 +451,6 @@ public sealed partial class ClusterStore
         else if (type.Group.Length == 0 && type.Plural == "namespaces")
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
-        }
-        else if (IsSecret(type))
-        {
-            DefaultSecret(obj);
         }
 
         if (options.DryRun)
@@ -462,7 +471,7 @@ public sealed partial class ClusterStore
         {
             foreach (var (plural, child) in Admission.NamespaceDefaults(name))
             {
-                CreateLocked(Registry.Find("", plural)!, "v1", name, child, WriteOptions.Default);
+                CreateLocked(Registry.Find("", plural)!, "v1", name, child, WriteOptions.By(Controllers.Workloads.ControllerManager));
             }
         }
 
@@ -470,6 +479,25 @@ public sealed partial class ClusterStore
     }
 
     private static bool IsSecret(ResourceType type) => type.Group.Length == 0 && type.Plural == "secrets";
+
+    private static FieldWriter Writer(ResourceType type, JsonObject obj, WriteOptions options, bool status)
+    {
+        var apiVersion = Str(obj["apiVersion"]) ?? type.ApiVersion(type.StorageVersion.Name);
+        var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+        return new FieldWriter(type, FieldManager.RootType(type, version), options.FieldManager ?? DefaultFieldManager, apiVersion, status ? "status" : null);
+    }
+
+    private static void SetManagedFields(JsonObject obj, JsonArray managedFields)
+    {
+        if (managedFields.Count == 0)
+        {
+            Meta(obj).Remove("managedFields");
+        }
+        else
+        {
+            Meta(obj)["managedFields"] = managedFields;
+        }
+    }
 
     /// <summary>Built-in Secret defaulting: no type means <c>Opaque</c>; <c>stringData</c> is folded into
     /// <c>data</c> (base64) and dropped, as the v1 conversion does on every write.</summary>
@@ -624,21 +652,25 @@ public sealed partial class ClusterStore
         }
     }
 
-    /// <summary>Sets the status of an object, as a kubelet or controller writing <c>/status</c> would.</summary>
+    /// <summary>Sets the status of an object, as a kubelet or controller writing <c>/status</c> would, as
+    /// <paramref name="fieldManager"/> (default <see cref="DefaultFieldManager"/>).</summary>
     /// <exception cref="StatusException">404 when the object or kind does not exist; 422 Invalid.</exception>
-    public JsonObject SetStatus(string group, string plural, string? ns, string name, JsonNode? status)
+    public JsonObject SetStatus(string group, string plural, string? ns, string name, JsonNode? status, string? fieldManager = null)
     {
         var type = Type(group, plural);
         return Patch(type, ns, name, current =>
         {
             current["status"] = status?.DeepClone();
             return current;
-        }, status: true);
+        }, status: true, options: fieldManager is null ? null : WriteOptions.By(fieldManager));
     }
 
-    /// <summary>Server-side apply: creates the object from <paramref name="config"/> when absent, else merges it
-    /// (see <see cref="ApplyPatch"/>), remembering the configuration per <paramref name="fieldManager"/>.</summary>
-    /// <exception cref="StatusException">404 (status apply on a missing object), 409, 422, 400.</exception>
+    /// <summary>Server-side apply: creates the object from <paramref name="config"/> when absent, else merges it into
+    /// the live object with field ownership (see <see cref="FieldManager"/>): <paramref name="fieldManager"/> then owns
+    /// exactly the configuration's fields, fields it applied before and now omits are removed unless another manager
+    /// owns them, and changing a field another manager owns is a 409 Conflict unless
+    /// <see cref="WriteOptions.Force"/>.</summary>
+    /// <exception cref="StatusException">404 (status apply on a missing object), 409 (apply conflict), 422, 400.</exception>
     public JsonObject Apply(ResourceType type, string version, string? ns, string name, JsonObject config, string fieldManager,
         bool status = false, WriteOptions? options = null)
     {
@@ -648,11 +680,15 @@ public sealed partial class ClusterStore
             throw StatusException.BadRequest($"the name of the object ({configName}) does not match the name on the URL ({name})");
         }
 
-        options ??= WriteOptions.Default;
+        options = (options ?? WriteOptions.Default) with { FieldManager = fieldManager };
         RefuseUndeclaredApplyFields(type, version, type.Namespaced ? ns : null, name, config);
         var applied = Normalize(config);
         Meta(applied)["name"] = name;
-        var configKey = $"{type.Key}|{(type.Namespaced ? ns : null)}|{name}|{fieldManager}|{(status ? "status" : "")}";
+        if (Str(applied["apiVersion"]) is null)
+        {
+            applied["apiVersion"] = type.ApiVersion(version);
+        }
+
         JsonObject result;
         var created = false;
         lock (_gate)
@@ -664,19 +700,12 @@ public sealed partial class ClusterStore
                     throw StatusException.NotFound(type, name);
                 }
 
-                result = CreateLocked(type, version, ns, applied.DeepClone().AsObject(), options);
+                result = CreateLocked(type, version, ns, applied.DeepClone().AsObject(), options, applied);
                 created = true;
             }
             else
             {
-                _appliedConfigs.TryGetValue(configKey, out var previous);
-                result = UpdateLocked(type, ns, name, current => ApplyPatch.Apply(current, applied, previous), status,
-                    requireResourceVersion: false, options);
-            }
-
-            if (!options.DryRun)
-            {
-                _appliedConfigs[configKey] = applied;
+                result = UpdateLocked(type, ns, name, null, status, requireResourceVersion: false, options, applied);
             }
         }
 
@@ -688,14 +717,24 @@ public sealed partial class ClusterStore
         return result;
     }
 
-    private JsonObject UpdateLocked(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject> produce,
-        bool statusOnly, bool requireResourceVersion, WriteOptions options)
+    /// <summary>Replaces the stored object by what <paramref name="produce"/> makes of it, or (with
+    /// <paramref name="applied"/>) by the server-side apply of that configuration, keeping managedFields.</summary>
+    private JsonObject UpdateLocked(ResourceType type, string? ns, string name, Func<JsonObject, JsonObject>? produce,
+        bool statusOnly, bool requireResourceVersion, WriteOptions options, JsonObject? applied = null)
     {
         ns = type.Namespaced ? ns : null;
         var current = GetLocked(type, ns, name);
         var currentMeta = Meta(current);
         var currentRv = Str(currentMeta["resourceVersion"]);
-        var proposed = Normalize(produce(current.DeepClone().AsObject()));
+        JsonArray? appliedFields = null;
+        if (applied is not null)
+        {
+            var (merged, managed) = FieldManager.Apply(Writer(type, applied, options, statusOnly), current, applied, options.Force, Now());
+            appliedFields = managed;
+            produce = _ => merged;
+        }
+
+        var proposed = Normalize(produce!(current.DeepClone().AsObject()));
         var proposedMeta = Meta(proposed);
         var proposedNs = Str(proposedMeta["namespace"]);
         if (type.Namespaced && !string.IsNullOrEmpty(proposedNs) && proposedNs != ns)
@@ -776,6 +815,10 @@ public sealed partial class ClusterStore
         {
             DefaultSecret(result);
         }
+
+        // An update sent with managedFields starts from them (a client may reset ownership); else from the stored ones.
+        var baseFields = !statusOnly && proposedMeta["managedFields"] is JsonArray { Count: > 0 } sent ? sent : currentMeta["managedFields"];
+        SetManagedFields(result, appliedFields ?? FieldManager.Update(Writer(type, result, options, statusOnly), current, result, ManagedFieldsEntry.Decode(baseFields), Now()));
 
         ResourceType? defined = null;
         if (IsCrd(type) && !statusOnly)
@@ -934,12 +977,6 @@ public sealed partial class ClusterStore
         var last = obj.DeepClone().AsObject();
         Meta(last)["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
         Publish(new WatchEvent("DELETED", last, obj, rv, type.Key));
-        var prefix = $"{type.Key}|{ns}|{name}|";
-        foreach (var k in _appliedConfigs.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
-        {
-            _appliedConfigs.Remove(k);
-        }
-
         if (IsCrd(type) && ResourceRegistryKey(obj) is { } defined)
         {
             if (_objects.TryGetValue(defined.Key, out var instances))

@@ -19,4 +19,16 @@ public sealed record WriteOptions(bool DryRun = false, string FieldValidation = 
     /// <summary>Whether the request is a JSON, merge or strategic merge patch: strict decoding errors are then a 422
     /// <c>Invalid</c> on the field <c>patch</c>, as the API server's patch handler reports them.</summary>
     public bool IsPatch { get; init; }
+
+    /// <summary>The field manager recorded in <c>metadata.managedFields</c> (the <c>fieldManager</c> parameter, else the
+    /// User-Agent up to its first <c>/</c>); null: <see cref="ClusterStore.DefaultFieldManager"/>.</summary>
+    public string? FieldManager { get; init; }
+
+    /// <summary>Whether a server-side apply takes the fields other managers own instead of failing with a conflict
+    /// (<c>force=true</c>).</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Options of the simulator's own controllers writing as <paramref name="manager"/> (e.g. <c>kubelet</c>,
+    /// <c>kube-controller-manager</c>).</summary>
+    public static WriteOptions By(string manager) => new() { FieldManager = manager };
 }

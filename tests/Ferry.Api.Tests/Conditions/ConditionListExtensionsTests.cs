@@ -1,24 +1,25 @@
 using Ferry.Api.Conditions;
 using Ferry.Api.Tests.Support;
-using Ferry.Kube.Models;
 using FsCheck;
 using FsCheck.Fluent;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Api.Tests.Conditions;
 
 public sealed class ConditionListExtensionsTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private static readonly DateTime T0 = new(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
 
     private readonly FakeTimeProvider _clock = new(T0.AddTicks(1234567));
 
-    private static Condition Make(string type, string status, string reason = "R", string message = "m", long? generation = 1) =>
+    private static V1Condition Make(string type, string status, string reason = "R", string message = "m", long? generation = 1) =>
         new() { Type = type, Status = status, Reason = reason, Message = message, ObservedGeneration = generation };
 
     [Fact]
     public void SetCondition_NewType_AppendsWithNowTruncatedToSeconds()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
 
         var changed = list.SetCondition(Make("Ready", ConditionStatus.True), _clock);
 
@@ -31,7 +32,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_NewTypeWithTransitionTime_KeepsGivenTime()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         var given = T0.AddHours(-5);
         var condition = Make("Ready", ConditionStatus.False);
         condition.LastTransitionTime = given;
@@ -44,7 +45,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_SameStatus_KeepsTransitionTimeAndUpdatesReasonMessageGeneration()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         list.SetCondition(Make("Progressing", ConditionStatus.True, "Scanning", "listing", 1), _clock);
         _clock.Advance(TimeSpan.FromMinutes(3));
 
@@ -59,7 +60,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_StatusFlips_MovesTransitionTimeToNow()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         list.SetCondition(Make("Complete", ConditionStatus.False), _clock);
         _clock.Advance(TimeSpan.FromSeconds(90));
 
@@ -73,7 +74,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_StatusFlipsWithGivenTime_UsesGivenTime()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         list.SetCondition(Make("Complete", ConditionStatus.False), _clock);
         var given = T0.AddDays(1);
         var flipped = Make("Complete", ConditionStatus.True);
@@ -87,7 +88,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_SameStatusWithGivenTime_IgnoresGivenTime()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         list.SetCondition(Make("Complete", ConditionStatus.False), _clock);
         var same = Make("Complete", ConditionStatus.False);
         same.LastTransitionTime = T0.AddDays(1);
@@ -101,7 +102,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_Identical_ReturnsFalse()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         list.SetCondition(Make("Ready", ConditionStatus.True), _clock);
         _clock.Advance(TimeSpan.FromHours(1));
 
@@ -112,7 +113,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_OtherTypes_LeftAlone()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         list.SetCondition(Make("A", ConditionStatus.True), _clock);
         list.SetCondition(Make("B", ConditionStatus.False), _clock);
         _clock.Advance(TimeSpan.FromMinutes(1));
@@ -127,7 +128,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void SetCondition_New_StoresCopyNotCallersInstance()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         var mine = Make("Ready", ConditionStatus.True);
 
         list.SetCondition(mine, _clock);
@@ -139,7 +140,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void RemoveCondition_Present_RemovesIt()
     {
-        var list = new List<Condition>();
+        var list = new List<V1Condition>();
         list.SetCondition(Make("A", ConditionStatus.True), _clock);
         list.SetCondition(Make("B", ConditionStatus.True), _clock);
 
@@ -150,7 +151,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void RemoveCondition_Absent_ReturnsFalse()
     {
-        var list = new List<Condition> { Make("A", ConditionStatus.True) };
+        var list = new List<V1Condition> { Make("A", ConditionStatus.True) };
 
         Assert.False(list.RemoveCondition("B"));
         Assert.Single(list);
@@ -162,7 +163,7 @@ public sealed class ConditionListExtensionsTests
     [InlineData("Unknown", false)]
     public void IsConditionTrue_ByStatus(string status, bool expected)
     {
-        var list = new List<Condition> { Make("Ready", status) };
+        var list = new List<V1Condition> { Make("Ready", status) };
 
         Assert.Equal(expected, list.IsConditionTrue("Ready"));
         Assert.False(list.IsConditionTrue("Other"));
@@ -171,7 +172,7 @@ public sealed class ConditionListExtensionsTests
     [Fact]
     public void FindCondition_ReturnsEntryOrNull()
     {
-        var list = new List<Condition> { Make("A", ConditionStatus.True), Make("B", ConditionStatus.False) };
+        var list = new List<V1Condition> { Make("A", ConditionStatus.True), Make("B", ConditionStatus.False) };
 
         Assert.Same(list[1], list.FindCondition("B"));
         Assert.Null(list.FindCondition("b"));
@@ -196,7 +197,7 @@ public sealed class ConditionListExtensionsTests
         Prop.ForAll(steps.ToArbitrary(), sequence =>
         {
             var clock = new FakeTimeProvider(T0);
-            var list = new List<Condition>();
+            var list = new List<V1Condition>();
             var model = new Dictionary<string, (string Status, string Reason, DateTimeOffset Since)>();
             foreach (var step in sequence)
             {

@@ -3,7 +3,8 @@ using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Runs;
 using Ferry.Api.Schema;
 using Ferry.Api.Sync;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Api.Tests.ReplicaMirrors;
 
@@ -15,7 +16,7 @@ public sealed class MirrorChildrenTests
     {
         var mirror = new ReplicaMirror
         {
-            Metadata = new ObjectMeta { Name = "assets", Namespace = "web", Uid = "0b7a4c52-1111-4e2a-9d10-2f3e4a5b6c7d" },
+            Metadata = new V1ObjectMeta { Name = "assets", NamespaceProperty = "web", Uid = "0b7a4c52-1111-4e2a-9d10-2f3e4a5b6c7d" },
             Spec = new ReplicaMirrorSpec
             {
                 Source = new Endpoint { S3 = new S3Endpoint { Bucket = "primary", Prefix = "public/", CredentialsSecretRef = new S3CredentialsSecretRef { Name = "src" } } },
@@ -24,7 +25,7 @@ public sealed class MirrorChildrenTests
                     new MirrorDestination { Name = "eu-west", Suspend = false, ConcurrencyPolicy = ConcurrencyPolicy.Replace, Volume = new VolumeEndpoint { ClaimName = "replica", Path = "eu" } },
                 ],
                 Interval = "15m",
-                Filters = [new FilterRule { Exclude = "tmp/" }],
+                Filters = [new FilterRuleSpec { Exclude = "tmp/" }],
                 CheckNew = true,
                 Threads = 32,
                 Workers = 2,
@@ -46,7 +47,7 @@ public sealed class MirrorChildrenTests
         var child = MirrorChildren.Build(mirror, mirror.Spec.Destinations[0], slot, "interval", null);
 
         Assert.Equal("assets-eu-west-1796724900", child.Metadata.Name);
-        Assert.Equal("web", child.Metadata.Namespace);
+        Assert.Equal("web", child.Metadata.NamespaceProperty);
         Assert.Equal("primary", child.Spec.Source.S3!.Bucket);
         Assert.Equal("replica", child.Spec.Destination.Volume!.ClaimName);
         Assert.Null(child.Spec.Destination.S3);

@@ -2,7 +2,8 @@ using Ferry.Api.Conditions;
 using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Ferry.Api.Tests.ReplicaMirrors;
@@ -14,7 +15,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
 
     private static ReplicaMirror Mirror(params string[] destinations) => new()
     {
-        Metadata = new ObjectMeta { Name = "m", Namespace = "ns", Uid = "uid-1", Generation = 4 },
+        Metadata = new V1ObjectMeta { Name = "m", NamespaceProperty = "ns", Uid = "uid-1", Generation = 4 },
         Spec = new ReplicaMirrorSpec
         {
             Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "src" } },
@@ -25,7 +26,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
 
     private static SyncJob Finished(string name, DateTimeOffset start, DateTimeOffset end, bool succeeded, string? reason = null, string? error = null, long copied = 3, long bytes = 300) => new()
     {
-        Metadata = new ObjectMeta { Name = name, CreationTimestamp = start, Annotations = new() { [MirrorLabels.ScheduledTime] = MirrorChildren.FormatTime(start) } },
+        Metadata = new V1ObjectMeta { Name = name, CreationTimestamp = start.UtcDateTime, Annotations = new Dictionary<string, string> { [MirrorLabels.ScheduledTime] = MirrorChildren.FormatTime(start) } },
         Spec = new SyncJobSpec { Source = new Endpoint(), Destination = new Endpoint() },
         Status = new SyncJobStatus
         {
@@ -36,7 +37,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
             Progress = new SyncProgress { Copied = copied, CopiedBytes = bytes, Deleted = 1, Failed = succeeded ? 0 : 2 },
             Conditions =
             [
-                new Condition { Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed, Status = ConditionStatus.True, Reason = reason ?? (succeeded ? "Succeeded" : "ObjectsFailed"), Message = "m" },
+                new V1Condition { Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed, Status = ConditionStatus.True, Reason = reason ?? (succeeded ? "Succeeded" : "ObjectsFailed"), Message = "m" },
             ],
         },
     };
@@ -54,7 +55,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
 
         var ok = ReplicaMirrorStatusBuilder.RecordFinished(d, Finished("m-a-3", T0.AddMinutes(30), T0.AddMinutes(34).AddSeconds(12), succeeded: true), T0.AddMinutes(40));
 
-        Assert.Equal(SyncResult.Succeeded, ok.Result);
+        Assert.Equal(MirrorSyncResult.Succeeded, ok.Result);
         Assert.Equal("m-a-3", d.LastResult!.SyncJob);
         Assert.Equal(0, d.ConsecutiveFailures);
         Assert.Null(d.LastError);
@@ -73,8 +74,8 @@ public sealed class ReplicaMirrorStatusBuilderTests
         {
             Destinations =
             [
-                new MirrorDestinationStatus { Name = "a", LastSuccessfulSyncStartTime = T0, LastResult = new MirrorRunResult { SyncJob = "x", Result = SyncResult.Succeeded } },
-                new MirrorDestinationStatus { Name = "b", LastSuccessfulSyncStartTime = T0.AddMinutes(15), LastResult = new MirrorRunResult { SyncJob = "y", Result = SyncResult.Succeeded } },
+                new MirrorDestinationStatus { Name = "a", LastSuccessfulSyncStartTime = T0, LastResult = new MirrorRunResult { SyncJob = "x", Result = MirrorSyncResult.Succeeded } },
+                new MirrorDestinationStatus { Name = "b", LastSuccessfulSyncStartTime = T0.AddMinutes(15), LastResult = new MirrorRunResult { SyncJob = "y", Result = MirrorSyncResult.Succeeded } },
             ],
         };
 
@@ -84,7 +85,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
         Assert.Equal((ConditionStatus.True, ReplicaMirrorConditionReasons.WithinRpo), (inSync.Status, inSync.Reason));
         Assert.Equal(T0.AddMinutes(30), flip);
         Assert.Equal("20m0s", status.DataAge);
-        Assert.Equal(SyncResult.Succeeded, status.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Succeeded, status.LastSyncResult);
         var transition = inSync.LastTransitionTime;
 
         time.SetUtcNow(T0.AddMinutes(31));
@@ -111,7 +112,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
 
         ReplicaMirrorStatusBuilder.Summarize(mirror, status, null, time);
 
-        Assert.Equal(SyncResult.PartiallyFailed, status.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.PartiallyFailed, status.LastSyncResult);
         var degraded = status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.Degraded)!;
         Assert.Equal((ConditionStatus.True, ReplicaMirrorConditionReasons.SyncPartiallyFailed), (degraded.Status, degraded.Reason));
         Assert.Contains("b: 1 failed run(s) in a row, last m-b-1: AccessDenied", degraded.Message, StringComparison.Ordinal);
@@ -121,7 +122,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
         ReplicaMirrorStatusBuilder.RecordFinished(b, Finished("m-b-2", T0.AddMinutes(15), T0.AddMinutes(16), succeeded: true), T0);
         ReplicaMirrorStatusBuilder.Summarize(mirror, status, null, time);
 
-        Assert.Equal(SyncResult.Succeeded, status.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Succeeded, status.LastSyncResult);
         degraded = status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.Degraded)!;
         Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.Healthy), (degraded.Status, degraded.Reason));
         Assert.Equal(ConditionStatus.True, status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.InSync)!.Status);
@@ -139,7 +140,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
 
         ReplicaMirrorStatusBuilder.Summarize(mirror, status, TimeSpan.FromMinutes(30), new FakeTimeProvider(T0.AddMinutes(2)));
 
-        Assert.Equal(SyncResult.Failed, status.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Failed, status.LastSyncResult);
         Assert.Equal(ReplicaMirrorConditionReasons.MaxDeleteExceeded, status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.Degraded)!.Reason);
     }
 
@@ -155,7 +156,7 @@ public sealed class ReplicaMirrorStatusBuilderTests
         ReplicaMirrorStatusBuilder.Summarize(mirror, status, TimeSpan.FromMinutes(30), new FakeTimeProvider(T0.AddMinutes(2)));
 
         Assert.Equal(ConditionStatus.True, status.Conditions!.FindCondition(ReplicaMirrorConditionTypes.InSync)!.Status);
-        Assert.Equal(SyncResult.Succeeded, status.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Succeeded, status.LastSyncResult);
         Assert.Equal("2m0s", status.DataAge);
 
         mirror.Spec.Destinations[0].Suspend = true;

@@ -37,7 +37,7 @@ public sealed class SamplesTests
         var job = Assert.IsType<SyncJob>(Assert.Single(
             ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "syncjob-s3-to-volume.yaml")))));
 
-        Assert.Equal(("imagenet-to-pvc", "ml"), (job.Metadata.Name, job.Metadata.Namespace));
+        Assert.Equal(("imagenet-to-pvc", "ml"), (job.Metadata.Name, job.Metadata.NamespaceProperty));
         Assert.Equal(("training-datasets", "imagenet/", "datasets-s3-credentials"),
             (job.Spec.Source.S3!.Bucket, job.Spec.Source.S3.Prefix, job.Spec.Source.S3.CredentialsSecretRef!.Name));
         Assert.Null(job.Spec.Source.Volume);
@@ -47,7 +47,7 @@ public sealed class SamplesTests
         Assert.Equal(50, job.Spec.MaxDelete!.ResolveCount(1000));
         Assert.Equal(("4Gi", 1L), (job.Spec.MaxSize!.StringValue, job.Spec.MinSize!.IntValue!.Value));
         Assert.Equal((4, 16, 800L), (job.Spec.Workers!.Value, job.Spec.Threads!.Value, job.Spec.BwLimit!.Value));
-        Assert.Equal("1", job.Spec.Runner!.Resources!.Requests!["cpu"].StringValue);
+        Assert.Equal("1", job.Spec.Runner!.Resources!.Requests!["cpu"].ToString());
         Assert.Equal("NoSchedule", Assert.Single(job.Spec.Runner.Tolerations!).Effect);
     }
 
@@ -175,14 +175,14 @@ public sealed class SamplesTests
             };
             foreach (var s3 in endpoints.Select(e => e.S3?.CredentialsSecretRef).OfType<Endpoints.S3CredentialsSecretRef>())
             {
-                references.Add((obj.Metadata.Namespace!, s3.Name,
+                references.Add((obj.Metadata.NamespaceProperty!, s3.Name,
                     [s3.AccessKeyIdKey ?? "accessKeyId", s3.SecretAccessKeyKey ?? "secretAccessKey"]));
             }
         }
 
         Assert.Equal(5, references.Count);
         var sftp = SampleFiles().SelectMany(f => ManifestReader.Read(File.ReadAllText(f))).OfType<ReplicaMirror>()
-            .SelectMany(m => m.Spec.Destinations.Select(d => (m.Metadata.Namespace!, d.Sftp?.CredentialsSecretRef))).Where(r => r.Item2 is not null).ToList();
+            .SelectMany(m => m.Spec.Destinations.Select(d => (m.Metadata.NamespaceProperty!, d.Sftp?.CredentialsSecretRef))).Where(r => r.Item2 is not null).ToList();
         var (sftpNamespace, sftpRef) = Assert.Single(sftp);
         Assert.True(secrets.TryGetValue((sftpNamespace, sftpRef!.Name), out var sftpSecret), $"Secret {sftpNamespace}/{sftpRef.Name} missing");
         Assert.NotNull(sftpSecret["stringData"]!["privateKey"]);

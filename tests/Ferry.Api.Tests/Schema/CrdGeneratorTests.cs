@@ -302,6 +302,16 @@ public sealed class CrdGeneratorTests
             return new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
         }
 
+        if (type == typeof(DateTime))
+        {
+            return new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+        }
+
+        if (type == typeof(k8s.Models.ResourceQuantity))
+        {
+            return new k8s.Models.ResourceQuantity("500m");
+        }
+
         if (type == typeof(Ferry.Api.Common.IntOrString))
         {
             return (Ferry.Api.Common.IntOrString)1;
@@ -312,21 +322,21 @@ public sealed class CrdGeneratorTests
             return Enum.GetValues(type).GetValue(0);
         }
 
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        if (type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(List<>) || type.GetGenericTypeDefinition() == typeof(IList<>)))
         {
-            var list = (System.Collections.IList)Activator.CreateInstance(type)!;
+            var list = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(type.GetGenericArguments()))!;
             list.Add(Populate(type.GetGenericArguments()[0], depth + 1));
             return list;
         }
 
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        if (type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(Dictionary<,>) || type.GetGenericTypeDefinition() == typeof(IDictionary<,>)))
         {
-            var map = (System.Collections.IDictionary)Activator.CreateInstance(type)!;
+            var map = (System.Collections.IDictionary)Activator.CreateInstance(typeof(Dictionary<,>).MakeGenericType(type.GetGenericArguments()))!;
             map["k"] = Populate(type.GetGenericArguments()[1], depth + 1);
             return map;
         }
 
-        if (type == typeof(Ferry.Kube.Models.ObjectMeta) || depth > 8)
+        if (type == typeof(k8s.Models.V1ObjectMeta) || depth > 8)
         {
             return null;
         }
@@ -337,7 +347,7 @@ public sealed class CrdGeneratorTests
             property.SetValue(obj, Populate(property.PropertyType, depth + 1) ?? property.GetValue(obj));
         }
 
-        if (obj is Ferry.Kube.Models.IKubernetesObject resource)
+        if (obj is k8s.IKubernetesObject resource)
         {
             resource.ApiVersion = ApiGroup.ApiVersion;
             resource.Kind = type.Name;

@@ -67,7 +67,7 @@ public sealed class SchemaDefaultsTests
         foreach (var obj in new object[] { job, mirror })
         {
             var document = Serialize(obj);
-            OpenApiValidator.ApplyDefaults(document, SchemaOf(((Kube.Models.IKubernetesObject)obj).Kind));
+            OpenApiValidator.ApplyDefaults(document, SchemaOf(((k8s.IKubernetesObject)obj).Kind));
 
             SchemaDefaults.Apply(obj);
 

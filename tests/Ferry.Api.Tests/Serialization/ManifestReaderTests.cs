@@ -116,6 +116,17 @@ public sealed class ManifestReaderTests
         Assert.Equal(json, document["v"]?.ToJsonString() ?? "null");
     }
 
+    [Theory]
+    [InlineData("SyncJob")]
+    [InlineData("ReplicaMirror")]
+    public void Read_DocumentWithoutSpec_ThrowsManifestException(string kind)
+    {
+        var e = Assert.Throws<ManifestException>(() => ManifestReader.Read($"apiVersion: ferry.io/v1alpha1\nkind: {kind}\nmetadata: {{name: x}}\n"));
+
+        Assert.Contains("no spec", e.Message, StringComparison.Ordinal);
+        Assert.Contains(kind, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ReadDocuments_DuplicateKey_Throws()
     {

@@ -51,11 +51,21 @@ internal sealed class E2ECluster : IAsyncDisposable
     /// <summary>The directory whose subdirectory NAME is the PVC NAME.</summary>
     public string VolumesDirectory => Path.Combine(Root, "volumes");
 
+    /// <summary>Namespaces whose description is appended to every failure message (e.g. the release namespace of a
+    /// chart-installed operator, whose pod log says why a SyncJob elsewhere did not progress).</summary>
+    public List<string> AlsoDescribe { get; } = [];
+
     /// <summary>The operator process running now (the last one started).</summary>
     public OperatorProcess Operator => operators[^1];
 
     /// <summary>Starts the simulator, kubelet and operator and applies <c>crds/</c>.</summary>
-    public static async Task<E2ECluster> StartAsync(E2EFixture fixture, string scenario)
+    public static Task<E2ECluster> StartAsync(E2EFixture fixture, string scenario) => StartAsync(fixture, scenario, imageDirectory: null);
+
+    /// <summary>Starts the simulator and kubelet; without <paramref name="imageDirectory"/> also applies <c>crds/</c> and
+    /// starts the operator process (the runner image maps to the built <c>ferry</c>). With it, the kubelet maps
+    /// <see cref="ImageDirectory.ChartImage"/> (the chart's default image) to that directory, the image's <c>/app</c>, and
+    /// nothing else is started: the chart brings the CRDs and the operator.</summary>
+    public static async Task<E2ECluster> StartAsync(E2EFixture fixture, string scenario, string? imageDirectory)
     {
         string root = Directory.CreateTempSubdirectory($"ferry-e2e-{scenario}-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "volumes"));
@@ -65,7 +75,7 @@ internal sealed class E2ECluster : IAsyncDisposable
         {
             VolumesDirectory = Path.Combine(root, "volumes"),
             WorkDirectory = Path.Combine(root, "pods"),
-            Images = { [Manifests.RunnerImage] = Repo.FerryExecutable },
+            Images = { [imageDirectory is null ? Manifests.RunnerImage : ImageDirectory.ChartImage] = imageDirectory ?? Repo.FerryExecutable },
             DefaultGracePeriod = TimeSpan.FromSeconds(10),
         });
         ClusterSimulator sim = await ClusterSimulator.StartAsync(new SimulatorOptions { Kubelet = kubelet });
@@ -73,8 +83,12 @@ internal sealed class E2ECluster : IAsyncDisposable
         try
         {
             await sim.WriteKubeconfigAsync(cluster.KubeconfigPath);
-            await cluster.Kubectl.RunOkAsync("apply", "-f", Repo.Crds);
-            cluster.StartOperator();
+            if (imageDirectory is null)
+            {
+                await cluster.Kubectl.RunOkAsync("apply", "-f", Repo.Crds);
+                cluster.StartOperator();
+            }
+
             return cluster;
         }
         catch
@@ -123,6 +137,14 @@ internal sealed class E2ECluster : IAsyncDisposable
             await ApplyAsync(Manifests.S3Credentials(ns, Fixture.S3.AccessKey, Fixture.S3.SecretKey));
         }
 
+        await ApplyAsync(Manifests.Claim(ns, claim));
+    }
+
+    /// <summary>Creates the S3 credentials Secret and the PVC <paramref name="claim"/> in <paramref name="ns"/> (which
+    /// exists already, e.g. with the runner RBAC the chart installed there), with kubectl.</summary>
+    public async Task PrepareSecretAndClaimAsync(string ns, string claim)
+    {
+        await ApplyAsync(Manifests.S3Credentials(ns, Fixture.S3.AccessKey, Fixture.S3.SecretKey));
         await ApplyAsync(Manifests.Claim(ns, claim));
     }
 
@@ -237,7 +259,10 @@ internal sealed class E2ECluster : IAsyncDisposable
 
     /// <summary>A description of the namespace for failure messages: the SyncJobs, Jobs, Pods (phase, exit code),
     /// Leases (holder, state, attempts, transitions, counters), the operator's log tail and every pod's log tail.</summary>
-    public string Describe(string ns)
+    public string Describe(string ns) =>
+        string.Concat(AlsoDescribe.Where(other => other != ns).Prepend(ns).Select(n => $"=== namespace {n}\n{DescribeOne(n)}"));
+
+    private string DescribeOne(string ns)
     {
         var text = new StringBuilder();
         try
@@ -252,6 +277,24 @@ internal sealed class E2ECluster : IAsyncDisposable
                 text.Append("--- SyncJob ").Append((string?)sj["metadata"]!["name"]).Append(" status: ").AppendLine(sj["status"]?.ToJsonString() ?? "(none)");
             }
 
+            foreach (JsonObject d in List("apps", "deployments", ns))
+            {
+                text.Append("--- Deployment ").Append((string?)d["metadata"]!["name"]).Append(" generation ").Append(d["metadata"]!["generation"]?.ToJsonString())
+                    .Append(" status: ").AppendLine(d["status"]?.ToJsonString() ?? "(none)");
+            }
+
+            foreach (JsonObject rs in List("apps", "replicasets", ns))
+            {
+                text.Append("--- ReplicaSet ").Append((string?)rs["metadata"]!["name"]).Append(" replicas ").Append(rs["spec"]?["replicas"]?.ToJsonString())
+                    .Append(" status: ").AppendLine(rs["status"]?.ToJsonString() ?? "(none)");
+            }
+
+            foreach (JsonObject e in List("", "events", ns).Where(e => (string?)e["type"] == "Warning"))
+            {
+                text.Append("--- Warning ").Append((string?)e["involvedObject"]?["kind"]).Append('/').Append((string?)e["involvedObject"]?["name"])
+                    .Append(' ').Append((string?)e["reason"]).Append(": ").AppendLine((string?)e["message"]);
+            }
+
             foreach (JsonObject job in Jobs(ns))
             {
                 text.Append("--- Job ").Append((string?)job["metadata"]!["name"]).Append(" parallelism ").Append(job["spec"]?["parallelism"]?.ToJsonString())
@@ -261,6 +304,7 @@ internal sealed class E2ECluster : IAsyncDisposable
             foreach (JsonObject pod in Pods(ns))
             {
                 text.Append("--- Pod ").Append((string?)pod["metadata"]!["name"]).Append(' ').Append((string?)pod["status"]?["phase"])
+                    .Append(" ready=").Append(pod["status"]?["containerStatuses"]?[0]?["ready"]?.ToJsonString())
                     .Append(' ').AppendLine(pod["status"]?["containerStatuses"]?[0]?["state"]?.ToJsonString());
             }
 

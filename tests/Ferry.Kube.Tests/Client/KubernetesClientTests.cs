@@ -2,8 +2,9 @@ using System.Text.Json.Nodes;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.Kube.Tests.TestSupport;
+using k8s;
+using k8s.Models;
 using Microsoft.AspNetCore.Http;
 
 namespace Ferry.Kube.Tests.Client;
@@ -38,7 +39,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
     public async Task Get_BasicAuthAndNoToken_SendsBasicHeader()
     {
         _server.Handler = (ctx, _) => TestApiServer.WriteJsonAsync(ctx, 200, """{"metadata":{"name":"files","namespace":"ns"}}""");
-        using var client = new KubernetesClient(new KubernetesClientConfiguration { Server = _server.Url, Username = "admin", Password = "pw" });
+        using var client = new KubernetesClient(new KubernetesClientConfiguration { Host = _server.Url.AbsoluteUri, Username = "admin", Password = "pw" });
 
         await client.GetAsync(KubeResources.ConfigMaps, "ns", "files");
 
@@ -54,12 +55,12 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         using var client = _server.CreateClient();
 
         var first = await client.ListAsync(KubeResources.Pods, "ns", new KubeListOptions { LabelSelector = "ferry.io/run in (1,2)", FieldSelector = "status.phase!=Failed", Limit = 2 });
-        var second = await client.ListAsync(KubeResources.Pods, "ns", new KubeListOptions { Limit = 2, Continue = first.Metadata.Continue });
+        var second = await client.ListAsync(KubeResources.Pods, "ns", new KubeListOptions { Limit = 2, Continue = first.Metadata.ContinueProperty });
 
         Assert.Equal(["p1", "p2"], first.Items.Select(p => p.Metadata.Name));
         Assert.Equal("Running", first.Items[0].Status!.Phase);
         Assert.Equal(("v1", "Pod"), (first.Items[1].ApiVersion, first.Items[1].Kind));
-        Assert.Equal("tok", first.Metadata.Continue);
+        Assert.Equal("tok", first.Metadata.ContinueProperty);
         Assert.Equal("p3", Assert.Single(second.Items).Metadata.Name);
         Assert.Equal("11", second.Metadata.ResourceVersion);
         var requests = _server.Requests.ToArray();
@@ -75,7 +76,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         _server.Handler = (ctx, req) => TestApiServer.WriteJsonAsync(ctx, req.Method == "POST" ? 201 : 200,
             """{"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"l","namespace":"ns","resourceVersion":"5"},"spec":{"holderIdentity":"a"}}""");
         using var client = _server.CreateClient();
-        var lease = new Lease { Metadata = new ObjectMeta { Name = "l", ResourceVersion = "4" }, Spec = new LeaseSpec { HolderIdentity = "a" } };
+        var lease = new V1Lease { Metadata = new V1ObjectMeta { Name = "l", ResourceVersion = "4" }, Spec = new V1LeaseSpec { HolderIdentity = "a" } };
 
         var created = await client.CreateAsync(KubeResources.Leases, "ns", lease, new WriteOptions { FieldManager = "ferry" });
         await client.ReplaceAsync(KubeResources.Leases, "ns", "l", lease);
@@ -163,7 +164,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         var url = _server.Url;
         await _server.DisposeAsync();
         _server = await TestApiServer.StartAsync();
-        using var client = new KubernetesClient(new KubernetesClientConfiguration { Server = url });
+        using var client = new KubernetesClient(new KubernetesClientConfiguration { Host = url.AbsoluteUri });
 
         var e = await Assert.ThrowsAsync<KubernetesTransportException>(() => client.GetAsync(KubeResources.Pods, "ns", "p"));
 
@@ -216,7 +217,7 @@ public sealed class KubernetesClientTests : IAsyncLifetime
         };
         using var client = _server.CreateClient();
 
-        var events = new List<WatchEvent<ConfigMap>>();
+        var events = new List<WatchEvent<V1ConfigMap>>();
         await foreach (var e in client.WatchAsync(KubeResources.ConfigMaps, "ns", new WatchOptions { ResourceVersion = "10", TimeoutSeconds = 30 }))
         {
             events.Add(e);

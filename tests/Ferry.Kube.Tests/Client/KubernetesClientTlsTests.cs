@@ -1,7 +1,9 @@
+using System.Security.Cryptography.X509Certificates;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Tests.TestSupport;
+using k8s;
 
 namespace Ferry.Kube.Tests.Client;
 
@@ -28,9 +30,10 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
         using var clientCert = _certs.Issue("ferry-operator", server: false);
         using var client = new KubernetesClient(new KubernetesClientConfiguration
         {
-            Server = _server.Url,
-            CertificateAuthorities = [_certs.Ca],
-            ClientCertificate = clientCert,
+            Host = _server.Url.AbsoluteUri,
+            SslCaCerts = [X509CertificateLoader.LoadCertificate(_certs.Ca.RawData)],
+            ClientCertificateData = B64(clientCert.ExportCertificatePem()),
+            ClientCertificateKeyData = B64(TestCertificates.KeyPem(clientCert)),
         });
 
         var secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
@@ -46,9 +49,10 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
         using var clientCert = _certs.Issue("ferry-operator", server: false);
         using var client = new KubernetesClient(new KubernetesClientConfiguration
         {
-            Server = _server.Url,
-            CertificateAuthorities = [other.Ca],
-            ClientCertificate = clientCert,
+            Host = _server.Url.AbsoluteUri,
+            SslCaCerts = [X509CertificateLoader.LoadCertificate(other.Ca.RawData)],
+            ClientCertificateData = B64(clientCert.ExportCertificatePem()),
+            ClientCertificateKeyData = B64(TestCertificates.KeyPem(clientCert)),
         });
 
         var e = await Assert.ThrowsAsync<KubernetesTransportException>(() => client.GetAsync(KubeResources.Secrets, "ns", "s"));
@@ -63,9 +67,10 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
         using var clientCert = _certs.Issue("ferry-operator", server: false);
         using var client = new KubernetesClient(new KubernetesClientConfiguration
         {
-            Server = _server.Url,
-            InsecureSkipTlsVerify = true,
-            ClientCertificate = clientCert,
+            Host = _server.Url.AbsoluteUri,
+            SkipTlsVerify = true,
+            ClientCertificateData = B64(clientCert.ExportCertificatePem()),
+            ClientCertificateKeyData = B64(TestCertificates.KeyPem(clientCert)),
         });
 
         var secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
@@ -78,7 +83,6 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
     {
         using var clientCert = _certs.Issue("kubeconfig-user", server: false);
         using var dir = new TempDirectory();
-        static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
         var path = dir.Write("config", $"""
             current-context: c
             clusters:
@@ -97,11 +101,13 @@ public sealed class KubernetesClientTlsTests : IAsyncLifetime
                 cluster: k
                 user: u
             """);
-        using var client = new KubernetesClient(KubeConfigLoader.Load(new KubeConfigOptions { Paths = [path] }));
+        using var client = new KubernetesClient(KubeConfig.LoadDefault(path));
 
         var secret = await client.GetAsync(KubeResources.Secrets, "ns", "s");
 
         Assert.Equal("s", secret.Metadata.Name);
         Assert.Equal("CN=kubeconfig-user", Assert.Single(_server.Requests).ClientCertificateSubject);
     }
+
+    private static string B64(string s) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s));
 }

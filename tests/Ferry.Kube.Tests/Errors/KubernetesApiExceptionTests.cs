@@ -1,5 +1,6 @@
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Tests.Errors;
 
@@ -19,7 +20,7 @@ public sealed class KubernetesApiExceptionTests
     [InlineData(400, "BadRequest", "")]
     public void Predicates_StatusCodeAndReason_ExactlyTheMatchingOneIsTrue(int code, string reason, string expected)
     {
-        var e = new KubernetesApiException(new Status { Code = code, Reason = reason, Message = "m" });
+        var e = new KubernetesApiException(new V1Status { Code = code, Reason = reason, Message = "m" });
 
         var actual = new Dictionary<string, bool>
         {
@@ -44,12 +45,12 @@ public sealed class KubernetesApiExceptionTests
     [Fact]
     public void Message_IncludesCodeReasonObjectAndServerMessage()
     {
-        var e = new KubernetesApiException(new Status
+        var e = new KubernetesApiException(new V1Status
         {
             Code = 404,
             Reason = "NotFound",
             Message = "syncjobs.ferry.io \"a\" not found",
-            Details = new StatusDetails { Name = "a", Kind = "syncjobs", Group = "ferry.io" },
+            Details = new V1StatusDetails { Name = "a", Kind = "syncjobs", Group = "ferry.io" },
         });
 
         Assert.Equal("Kubernetes API error 404 NotFound (syncjobs \"a\"): syncjobs.ferry.io \"a\" not found", e.Message);

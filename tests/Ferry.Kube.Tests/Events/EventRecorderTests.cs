@@ -1,8 +1,9 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Events;
-using Ferry.Kube.Models;
 using Ferry.Kube.Tests.TestSupport;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Tests.Events;
 
@@ -10,7 +11,7 @@ public sealed class EventRecorderTests
 {
     private readonly FakeTimeProvider _time = new();
     private readonly InMemoryKubernetesClient _client = new();
-    private readonly ConfigMap _involved = new() { Metadata = new ObjectMeta { Name = "files", Namespace = "ns", Uid = "u-1", ResourceVersion = "9" } };
+    private readonly V1ConfigMap _involved = new() { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "files", NamespaceProperty = "ns", Uid = "u-1", ResourceVersion = "9" } };
 
     private EventRecorder NewRecorder() => new(_client, new EventRecorderOptions { Component = "ferry-operator", Instance = "pod-0", TimeProvider = _time });
 
@@ -25,10 +26,10 @@ public sealed class EventRecorderTests
 
         var e = Assert.Single(_client.All(KubeResources.Events));
         Assert.Equal(2, e.Count);
-        Assert.Equal(("ConfigMap", "v1", "files", "ns", "u-1"), (e.InvolvedObject.Kind, e.InvolvedObject.ApiVersion, e.InvolvedObject.Name, e.InvolvedObject.Namespace, e.InvolvedObject.Uid));
+        Assert.Equal(("ConfigMap", "v1", "files", "ns", "u-1"), (e.InvolvedObject.Kind, e.InvolvedObject.ApiVersion, e.InvolvedObject.Name, e.InvolvedObject.NamespaceProperty, e.InvolvedObject.Uid));
         Assert.Equal(("Normal", "Started", "ferry-operator", "pod-0"), (e.Type, e.Reason, e.Source!.Component, e.ReportingInstance));
-        Assert.Equal(_time.GetUtcNow(), e.LastTimestamp);
-        Assert.Equal(_time.GetUtcNow().AddMinutes(-1), e.FirstTimestamp);
+        Assert.Equal(_time.GetUtcNow().UtcDateTime, e.LastTimestamp);
+        Assert.Equal(_time.GetUtcNow().AddMinutes(-1).UtcDateTime, e.FirstTimestamp);
         Assert.StartsWith("files.", e.Metadata.Name, StringComparison.Ordinal);
     }
 

@@ -5,7 +5,8 @@ using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Tests.Integration;
 
@@ -25,7 +26,7 @@ public sealed class ClientOnSimulatorTests
         Assert.Equal(["sj"], crd.Spec.Names.ShortNames!);
 
         var sample = SimulatedCluster.Sample("SyncJob", ApiJsonContext.Default.SyncJob);
-        var ns = sample.Metadata.Namespace!;
+        var ns = sample.Metadata.NamespaceProperty!;
         await cluster.CreateNamespaceAsync(ns);
 
         // apply (server-side) the sample, as `kubectl apply` would create it.
@@ -75,7 +76,7 @@ public sealed class ClientOnSimulatorTests
         var mirrors = SimulatedCluster.ReplicaMirrors;
         await cluster.InstallCrdsAsync();
         var sample = SimulatedCluster.Sample("ReplicaMirror", ApiJsonContext.Default.ReplicaMirror);
-        var ns = sample.Metadata.Namespace!;
+        var ns = sample.Metadata.NamespaceProperty!;
         await cluster.CreateNamespaceAsync(ns);
 
         var applied = await client.ApplyAsync(mirrors, ns, sample.Metadata.Name!, sample, new ApplyOptions("ferry-test"));
@@ -91,7 +92,7 @@ public sealed class ClientOnSimulatorTests
         {
             ObservedGeneration = applied.Metadata.Generation,
             LastSyncTime = now,
-            Conditions = [new Condition { Type = "Ready", Status = "True", Reason = "Synced", Message = "all destinations in sync", LastTransitionTime = now, ObservedGeneration = applied.Metadata.Generation }],
+            Conditions = [new V1Condition { Type = "Ready", Status = "True", Reason = "Synced", Message = "all destinations in sync", LastTransitionTime = now.UtcDateTime, ObservedGeneration = applied.Metadata.Generation }],
         };
         var written = await client.ReplaceStatusAsync(mirrors, ns, applied.Metadata.Name!, applied);
 
@@ -110,7 +111,7 @@ public sealed class ClientOnSimulatorTests
         var client = cluster.Client;
         await cluster.InstallCrdsAsync();
         var sample = SimulatedCluster.Sample("SyncJob", ApiJsonContext.Default.SyncJob);
-        sample.Metadata.Namespace = "default";
+        sample.Metadata.NamespaceProperty = "default";
         var created = await client.CreateAsync(SyncJobs, "default", sample);
         var name = created.Metadata.Name!;
 
@@ -142,7 +143,7 @@ public sealed class ClientOnSimulatorTests
     {
         await using var cluster = await SimulatedCluster.StartAsync();
         var client = cluster.Client;
-        var cm = new ConfigMap { Metadata = new ObjectMeta { Name = "c" }, Data = new() { ["k"] = "1" } };
+        var cm = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" }, Data = new Dictionary<string, string>() { ["k"] = "1" } };
         var v1 = await client.CreateAsync(KubeResources.ConfigMaps, "default", cm);
 
         var dup = await Assert.ThrowsAsync<KubernetesApiException>(() => client.CreateAsync(KubeResources.ConfigMaps, "default", cm));
@@ -171,9 +172,9 @@ public sealed class ClientOnSimulatorTests
         var client = cluster.Client;
         for (var i = 0; i < 7; i++)
         {
-            await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap
+            await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap
             {
-                Metadata = new ObjectMeta { Name = $"c{i}", Labels = new() { ["ferry.io/run"] = (i % 2).ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+                Metadata = new V1ObjectMeta { Name = $"c{i}", Labels = new Dictionary<string, string>() { ["ferry.io/run"] = (i % 2).ToString(System.Globalization.CultureInfo.InvariantCulture) } },
             });
         }
 
@@ -182,7 +183,7 @@ public sealed class ClientOnSimulatorTests
 
         var first = await client.ListAsync(KubeResources.ConfigMaps, "default", new KubeListOptions { Limit = 3 });
         Assert.Equal(3, first.Items.Count);
-        Assert.False(string.IsNullOrEmpty(first.Metadata.Continue));
+        Assert.False(string.IsNullOrEmpty(first.Metadata.ContinueProperty));
         var all = await client.ListAllAsync(KubeResources.ConfigMaps, "default", pageSize: 3);
         Assert.Equal(7, all.Items.Select(c => c.Metadata.Name).Distinct().Count());
 
@@ -195,18 +196,18 @@ public sealed class ClientOnSimulatorTests
     {
         await using var cluster = await SimulatedCluster.StartAsync();
         var client = cluster.Client;
-        var cm = new ConfigMap { Metadata = new ObjectMeta { Name = "applied", Namespace = "default" }, Data = new() { ["a"] = "1", ["b"] = "1" } };
+        var cm = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "applied", NamespaceProperty = "default" }, Data = new Dictionary<string, string>() { ["a"] = "1", ["b"] = "1" } };
 
         var first = await client.ApplyAsync(KubeResources.ConfigMaps, "default", "applied", cm, new ApplyOptions("ferry-operator"));
         Assert.Equal("1", first.Data!["a"]);
 
-        cm.Data = new() { ["a"] = "2" };
+        cm.Data = new Dictionary<string, string>() { ["a"] = "2" };
         var second = await client.ApplyAsync(KubeResources.ConfigMaps, "default", "applied", cm, new ApplyOptions("ferry-operator"));
         Assert.Equal("2", second.Data!["a"]);
         Assert.False(second.Data.ContainsKey("b"));
 
         // The simulator never reports apply conflicts between managers (tests/README.md), so only forcing is checked here.
-        var other = new ConfigMap { Metadata = new ObjectMeta { Name = "applied", Namespace = "default" }, Data = new() { ["c"] = "other" } };
+        var other = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "applied", NamespaceProperty = "default" }, Data = new Dictionary<string, string>() { ["c"] = "other" } };
         var forced = await client.ApplyAsync(KubeResources.ConfigMaps, "default", "applied", other, new ApplyOptions("someone-else") { Force = true });
         Assert.Equal(("2", "other"), (forced.Data!["a"], forced.Data["c"]));
     }
@@ -218,17 +219,17 @@ public sealed class ClientOnSimulatorTests
         var client = cluster.Client;
         await cluster.InstallCrdsAsync();
         var sample = SimulatedCluster.Sample("SyncJob", ApiJsonContext.Default.SyncJob);
-        sample.Metadata.Namespace = "default";
+        sample.Metadata.NamespaceProperty = "default";
         sample.Metadata.Finalizers = ["ferry.io/cleanup"];
         var owner = await client.CreateAsync(SyncJobs, "default", sample);
-        await client.CreateAsync(KubeResources.Leases, "default", new Lease
+        await client.CreateAsync(KubeResources.Leases, "default", new V1Lease
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
                 Name = "task-0",
-                OwnerReferences = [new OwnerReference { ApiVersion = owner.ApiVersion, Kind = owner.Kind, Name = owner.Metadata.Name!, Uid = owner.Metadata.Uid!, Controller = true }],
+                OwnerReferences = [new V1OwnerReference { ApiVersion = owner.ApiVersion, Kind = owner.Kind, Name = owner.Metadata.Name!, Uid = owner.Metadata.Uid!, Controller = true }],
             },
-            Spec = new LeaseSpec { HolderIdentity = "w-0" },
+            Spec = new V1LeaseSpec { HolderIdentity = "w-0" },
         });
 
         await client.DeleteAsync(SyncJobs, "default", owner.Metadata.Name!, new DeleteOptions { PropagationPolicy = PropagationPolicy.Background });
@@ -250,10 +251,10 @@ public sealed class ClientOnSimulatorTests
     {
         await using var cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { WatchHistorySize = 3 });
         var client = cluster.Client;
-        var first = await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap { Metadata = new ObjectMeta { Name = "c0" } });
+        var first = await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c0" } });
         for (var i = 1; i < 10; i++)
         {
-            await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap { Metadata = new ObjectMeta { Name = $"c{i}" } });
+            await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } });
         }
 
         var gone = false;
@@ -279,20 +280,20 @@ public sealed class ClientOnSimulatorTests
     {
         await using var cluster = await SimulatedCluster.StartAsync(new SimulatorOptions { UseHttps = true, Token = "sekret" });
 
-        Assert.Equal("https", cluster.Config.Server.Scheme);
-        Assert.NotNull(cluster.Config.CertificateAuthorities);
-        var created = await cluster.Client.CreateAsync(KubeResources.Secrets, "default", new Secret
+        Assert.StartsWith("https://", cluster.Config.Host, StringComparison.Ordinal);
+        Assert.NotNull(cluster.Config.SslCaCerts);
+        var created = await cluster.Client.CreateAsync(KubeResources.Secrets, "default", new V1Secret
         {
-            Metadata = new ObjectMeta { Name = "s" },
-            Data = new() { ["password"] = "p"u8.ToArray() },
+            Metadata = new V1ObjectMeta { Name = "s" },
+            Data = new Dictionary<string, byte[]>() { ["password"] = "p"u8.ToArray() },
         });
         Assert.Equal("p"u8.ToArray(), created.Data!["password"]);
 
         using var wrongToken = new KubernetesClient(new KubernetesClientConfiguration
         {
-            Server = cluster.Config.Server,
-            CertificateAuthorities = cluster.Config.CertificateAuthorities,
-            Token = new StaticTokenSource("wrong"),
+            Host = cluster.Config.Host,
+            SslCaCerts = cluster.Config.SslCaCerts,
+            AccessToken = "wrong",
         });
         var denied = await Assert.ThrowsAsync<KubernetesApiException>(() => wrongToken.GetAsync(KubeResources.Secrets, "default", "s"));
         Assert.True(denied.IsForbidden);

@@ -1,8 +1,9 @@
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.Kube.Runtime;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Tests.Integration;
 
@@ -23,7 +24,7 @@ public sealed class InformerOnSimulatorTests
         Assert.Fail($"not reached: {what}");
     }
 
-    private static async Task<bool> CacheMatchesServerAsync(Informer<ConfigMap> informer, IKubernetesClient client, string? labelSelector = null)
+    private static async Task<bool> CacheMatchesServerAsync(Informer<V1ConfigMap> informer, IKubernetesClient client, string? labelSelector = null)
     {
         var server = await client.ListAllAsync(KubeResources.ConfigMaps, "default", labelSelector);
         var expected = server.Items.Select(c => (c.Metadata.Name, c.Metadata.ResourceVersion)).Order().ToArray();
@@ -36,9 +37,9 @@ public sealed class InformerOnSimulatorTests
     {
         await using var cluster = await SimulatedCluster.StartAsync();
         var client = cluster.Client;
-        await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap { Metadata = new ObjectMeta { Name = "pre", Labels = new() { ["app"] = "ferry" } } });
-        await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap { Metadata = new ObjectMeta { Name = "other", Labels = new() { ["app"] = "x" } } });
-        var informer = new Informer<ConfigMap>(client, KubeResources.ConfigMaps, "default", new InformerOptions { LabelSelector = "app=ferry" });
+        await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "pre", Labels = new Dictionary<string, string>() { ["app"] = "ferry" } } });
+        await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "other", Labels = new Dictionary<string, string>() { ["app"] = "x" } } });
+        var informer = new Informer<V1ConfigMap>(client, KubeResources.ConfigMaps, "default", new InformerOptions { LabelSelector = "app=ferry" });
         var deleted = new List<string>();
         informer.Deleted += c => { lock (deleted) { deleted.Add(c.Metadata.Name!); } };
         using var cts = new CancellationTokenSource();
@@ -48,11 +49,11 @@ public sealed class InformerOnSimulatorTests
 
         for (var i = 0; i < 3; i++)
         {
-            await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap { Metadata = new ObjectMeta { Name = $"n{i}", Labels = new() { ["app"] = "ferry" } } });
+            await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"n{i}", Labels = new Dictionary<string, string>() { ["app"] = "ferry" } } });
         }
 
         var n1 = await client.GetAsync(KubeResources.ConfigMaps, "default", "n1");
-        n1.Data = new() { ["k"] = "v" };
+        n1.Data = new Dictionary<string, string>() { ["k"] = "v" };
         await client.ReplaceAsync(KubeResources.ConfigMaps, "default", "n1", n1);
         await client.DeleteAsync(KubeResources.ConfigMaps, "default", "pre");
 
@@ -72,7 +73,7 @@ public sealed class InformerOnSimulatorTests
         options.Faults.DropWatchesAfter = TimeSpan.FromMilliseconds(150);
         await using var cluster = await SimulatedCluster.StartAsync(options);
         var client = cluster.Client;
-        var informer = new Informer<ConfigMap>(client, KubeResources.ConfigMaps, "default",
+        var informer = new Informer<V1ConfigMap>(client, KubeResources.ConfigMaps, "default",
             new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(20), MaxBackoff = TimeSpan.FromMilliseconds(200), PageSize = 3 });
         var watchErrors = 0;
         informer.WatchError += _ => Interlocked.Increment(ref watchErrors);
@@ -82,7 +83,7 @@ public sealed class InformerOnSimulatorTests
 
         for (var i = 0; i < 30; i++)
         {
-            await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap { Metadata = new ObjectMeta { Name = $"c{i}" } });
+            await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"c{i}" } });
             if (i % 3 == 0)
             {
                 await client.PatchAsync(KubeResources.ConfigMaps, "default", $"c{i}", System.Text.Json.Nodes.JsonNode.Parse("""{"data":{"k":"v"}}""")!);
@@ -110,7 +111,7 @@ public sealed class InformerOnSimulatorTests
     {
         await using var cluster = await SimulatedCluster.StartAsync();
         var client = cluster.Client;
-        var informer = new Informer<ConfigMap>(client, KubeResources.ConfigMaps, "default");
+        var informer = new Informer<V1ConfigMap>(client, KubeResources.ConfigMaps, "default");
         using var queue = new WorkQueue<string>();
         informer.Added += c => queue.Add(ObjectKey.Of(c));
         informer.Updated += (_, c) => queue.Add(ObjectKey.Of(c));
@@ -130,14 +131,14 @@ public sealed class InformerOnSimulatorTests
 
             try
             {
-                await client.CreateAsync(KubeResources.Leases, ns, new Lease
+                await client.CreateAsync(KubeResources.Leases, ns, new V1Lease
                 {
-                    Metadata = new ObjectMeta
+                    Metadata = new V1ObjectMeta
                     {
                         Name = $"for-{name}",
-                        OwnerReferences = [new OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = name, Uid = cm.Metadata.Uid!, Controller = true }],
+                        OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = "ConfigMap", Name = name, Uid = cm.Metadata.Uid!, Controller = true }],
                     },
-                    Spec = new LeaseSpec { HolderIdentity = name },
+                    Spec = new V1LeaseSpec { HolderIdentity = name },
                 }, null, ct);
             }
             catch (KubernetesApiException e) when (e.IsAlreadyExists)
@@ -152,7 +153,7 @@ public sealed class InformerOnSimulatorTests
 
         for (var i = 0; i < 10; i++)
         {
-            await client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap { Metadata = new ObjectMeta { Name = $"cm{i}" } });
+            await client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap { Metadata = new V1ObjectMeta { Name = $"cm{i}" } });
         }
 
         await Eventually(async () => (await client.ListAsync(KubeResources.Leases, "default")).Items.Count == 10, "ten leases");

@@ -5,10 +5,11 @@ using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
-using Ferry.Kube.Models;
 using Ferry.Kube.Serialization;
 using Ferry.Kube.Tests.Simulator;
 using Ferry.Kube.Tests.TestSupport;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Tests.Integration;
 
@@ -16,11 +17,9 @@ namespace Ferry.Kube.Tests.Integration;
 /// kubeconfig the simulator writes.</summary>
 internal sealed class SimulatedCluster : IAsyncDisposable
 {
-    public static readonly ResourceType<SyncJob> SyncJobs =
-        new(new ResourceDescriptor("ferry.io", "v1alpha1", "syncjobs", "SyncJob", true), ApiJsonContext.Default.SyncJob);
+    public static readonly ResourceType<SyncJob> SyncJobs = Api.ApiResources.SyncJobs;
 
-    public static readonly ResourceType<ReplicaMirror> ReplicaMirrors =
-        new(new ResourceDescriptor("ferry.io", "v1alpha1", "replicamirrors", "ReplicaMirror", true), ApiJsonContext.Default.ReplicaMirror);
+    public static readonly ResourceType<ReplicaMirror> ReplicaMirrors = Api.ApiResources.ReplicaMirrors;
 
     public static readonly ResourceDescriptor Namespaces = new("", "v1", "namespaces", "Namespace", false);
 
@@ -46,7 +45,7 @@ internal sealed class SimulatedCluster : IAsyncDisposable
         var dir = new TempDirectory();
         var kubeconfig = Path.Combine(dir.Path, "kubeconfig");
         await sim.WriteKubeconfigAsync(kubeconfig);
-        var config = KubeConfigLoader.Load(new KubeConfigOptions { Paths = [kubeconfig] });
+        var config = KubeConfig.LoadDefault(kubeconfig);
         return new SimulatedCluster(sim, new KubernetesClient(config, clientTime), config, dir);
     }
 
@@ -57,7 +56,7 @@ internal sealed class SimulatedCluster : IAsyncDisposable
         {
             foreach (var doc in TestFiles.ReadYamlDocuments(file))
             {
-                var crd = doc.Deserialize(KubeJsonContext.Default.CustomResourceDefinition)!;
+                var crd = doc.Deserialize(KubeJson.TypeInfo<V1CustomResourceDefinition>())!;
                 await Client.CreateAsync(KubeResources.CustomResourceDefinitions, null, crd);
             }
         }

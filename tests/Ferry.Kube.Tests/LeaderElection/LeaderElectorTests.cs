@@ -1,8 +1,9 @@
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.LeaderElection;
-using Ferry.Kube.Models;
 using Ferry.Kube.Tests.TestSupport;
+using k8s;
+using k8s.Models;
 using static Ferry.Kube.LeaderElection.LeaderElector;
 
 namespace Ferry.Kube.Tests.LeaderElection;
@@ -23,7 +24,7 @@ public sealed class LeaderElectorTests
             OnStoppedLeading = stopped is null ? null : () => stopped(identity),
         });
 
-    private Lease CurrentLease() => _client.Lease("ferry-system", "ferry-operator")!;
+    private V1Lease CurrentLease() => _client.Lease("ferry-system", "ferry-operator")!;
 
     [Fact]
     public async Task TwoCandidates_SecondTakesOverOnlyAfterLeaseDurationWithoutChange()
@@ -44,7 +45,7 @@ public sealed class LeaderElectorTests
 
         var taken = CurrentLease().Spec!;
         Assert.Equal(("b", 1), (taken.HolderIdentity, taken.LeaseTransitions));
-        Assert.Equal(_time.GetUtcNow(), taken.AcquireTime);
+        Assert.Equal(_time.GetUtcNow().UtcDateTime, taken.AcquireTime);
         Assert.True(b.IsLeader);
         Assert.Equal(Attempt.HeldByOther, await a.TryAcquireOrRenewAsync(default));
         Assert.False(a.IsLeader);
@@ -67,7 +68,7 @@ public sealed class LeaderElectorTests
 
         var spec = CurrentLease().Spec!;
         Assert.Equal(("a", 0, acquired), (spec.HolderIdentity, spec.LeaseTransitions, spec.AcquireTime));
-        Assert.Equal(_time.GetUtcNow(), spec.RenewTime);
+        Assert.Equal(_time.GetUtcNow().UtcDateTime, spec.RenewTime);
     }
 
     [Theory]
@@ -75,11 +76,11 @@ public sealed class LeaderElectorTests
     [InlineData(3600)]
     public async Task Expiry_JudgedByLocalObservationTime_NotByHolderTimestamps(int renewOffsetSeconds)
     {
-        var skewed = _time.GetUtcNow().AddSeconds(renewOffsetSeconds);
-        await _client.CreateAsync(KubeResources.Leases, "ferry-system", new Lease
+        var skewed = _time.GetUtcNow().AddSeconds(renewOffsetSeconds).UtcDateTime;
+        await _client.CreateAsync(KubeResources.Leases, "ferry-system", new V1Lease
         {
-            Metadata = new ObjectMeta { Name = "ferry-operator" },
-            Spec = new LeaseSpec { HolderIdentity = "ghost", LeaseDurationSeconds = 15, AcquireTime = skewed, RenewTime = skewed, LeaseTransitions = 3 },
+            Metadata = new V1ObjectMeta { Name = "ferry-operator" },
+            Spec = new V1LeaseSpec { HolderIdentity = "ghost", LeaseDurationSeconds = 15, AcquireTime = skewed, RenewTime = skewed, LeaseTransitions = 3 },
         });
         var b = Candidate("b");
 

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using Ferry.Kube.Client;
-using Ferry.Kube.Models;
 using Ferry.Kube.Runtime;
 using Ferry.Kube.Tests.TestSupport;
+using k8s;
+using k8s.Models;
 using Microsoft.AspNetCore.Http;
 
 namespace Ferry.Kube.Tests.Runtime;
@@ -47,9 +48,9 @@ public sealed class InformerTests : IAsyncLifetime
         }
     }
 
-    private Informer<ConfigMap> NewInformer(InformerOptions? options = null)
+    private Informer<V1ConfigMap> NewInformer(InformerOptions? options = null)
     {
-        var informer = new Informer<ConfigMap>(_server.CreateClient(), KubeResources.ConfigMaps, "ns", options);
+        var informer = new Informer<V1ConfigMap>(_server.CreateClient(), KubeResources.ConfigMaps, "ns", options);
         informer.Added += o => _log.Enqueue($"add {o.Metadata.Name}@{o.Metadata.ResourceVersion}");
         informer.Updated += (old, o) => _log.Enqueue($"update {o.Metadata.Name}@{old.Metadata.ResourceVersion}->{o.Metadata.ResourceVersion}");
         informer.Deleted += o => _log.Enqueue($"delete {o.Metadata.Name}");

@@ -55,6 +55,49 @@ public sealed class KubectlAcceptanceTests
 
     [Theory]
     [MemberData(nameof(Binaries))]
+    public async Task Kubectl_ApplyServerSide_ConflictsWithAnotherManagerUntilForcedAndRecordsOwnership(string executable)
+    {
+        await using var sim = await ClusterSimulator.StartAsync();
+        var temp = Directory.CreateTempSubdirectory("clustersim-kubectl-");
+        try
+        {
+            var kubeconfig = Path.Combine(temp.FullName, "kubeconfig");
+            await sim.WriteKubeconfigAsync(kubeconfig);
+            var kubectl = new Kubectl(executable, kubeconfig, Path.Combine(temp.FullName, "cache"));
+            var manifest = Path.Combine(temp.FullName, "cm.yaml");
+            await File.WriteAllTextAsync(manifest, """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: settings, namespace: default}
+                data: {mode: slow, extra: "1"}
+                """);
+
+            await kubectl.RunOkAsync("create", "configmap", "settings", "--from-literal=mode=fast", "--from-literal=other=kept");
+            var refused = await kubectl.RunAsync("apply", "--server-side", "-f", manifest);
+            var forced = await kubectl.RunOkAsync("apply", "--server-side", "--force-conflicts", "-f", manifest);
+            var cm = JsonNode.Parse((await kubectl.RunOkAsync("get", "configmap", "settings", "-o", "json", "--show-managed-fields")).Stdout)!;
+            var again = await kubectl.RunOkAsync("apply", "--server-side", "-f", manifest);
+
+            Assert.True(refused.ExitCode != 0, refused.ToString());
+            Assert.Contains("Apply failed with 1 conflict: conflict with \"kubectl-create\" using v1: .data.mode", refused.Stderr, StringComparison.Ordinal);
+            Assert.Contains("--force-conflicts", refused.Stderr, StringComparison.Ordinal); // kubectl's own advice for an apply conflict
+            Assert.Contains("configmap/settings serverside-applied", forced.Stdout, StringComparison.Ordinal);
+            Assert.Equal(("slow", "1", "kept"), (S(cm["data"]!["mode"]), S(cm["data"]!["extra"]), S(cm["data"]!["other"])));
+            var entries = cm["metadata"]!["managedFields"]!.AsArray();
+            var applied = entries.Single(e => S(e!["manager"]) == "kubectl" && S(e["operation"]) == "Apply")!;
+            Assert.Equal("""{"f:data":{"f:extra":{},"f:mode":{}}}""", applied["fieldsV1"]!.ToJsonString());
+            var created = entries.Single(e => S(e!["manager"]) == "kubectl-create")!;
+            Assert.Equal("""{"f:data":{".":{},"f:other":{}}}""", created["fieldsV1"]!.ToJsonString());
+            Assert.Contains("serverside-applied", again.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Binaries))]
     public async Task Kubectl_OverHttpsWithToken_TrustsTheCertificateAndNeedsTheToken(string executable)
     {
         await using var sim = await ClusterSimulator.StartAsync(new SimulatorOptions { UseHttps = true, Token = "t0k3n" });

@@ -3,8 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
 using Ferry.Kube.Serialization;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Kube.Tests.TestSupport;
 
@@ -48,7 +49,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
         lock (_gate)
         {
             var prefix = type.Descriptor.Path(@namespace) + "/";
-            var list = new KubeList<T> { Metadata = new ListMeta { ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+            var list = new KubeList<T> { Metadata = new V1ListMeta { ResourceVersion = _resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
             list.Items.AddRange(_objects.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(kv => kv.Value.Deserialize(type.TypeInfo)!));
             return Task.FromResult(list);
         }
@@ -65,7 +66,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
             var key = Key(type.Descriptor, @namespace, name);
             if (_objects.ContainsKey(key))
             {
-                throw new KubernetesApiException(new Status { Code = 409, Reason = "AlreadyExists", Message = $"\"{name}\" already exists" });
+                throw new KubernetesApiException(new V1Status { Code = 409, Reason = "AlreadyExists", Message = $"\"{name}\" already exists" });
             }
 
             return Task.FromResult(Store(type, key, node, @namespace));
@@ -95,7 +96,7 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
             var current = stored["metadata"]!["resourceVersion"]!.GetValue<string>();
             if (sent is not null && sent != current)
             {
-                throw new KubernetesApiException(new Status { Code = 409, Reason = "Conflict", Message = "the object has been modified" });
+                throw new KubernetesApiException(new V1Status { Code = 409, Reason = "Conflict", Message = "the object has been modified" });
             }
 
             return Store(type, key, node, @namespace);
@@ -161,8 +162,8 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
     public IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(ResourceType<T> type, string? @namespace, WatchOptions? options = null, CancellationToken cancellationToken = default)
         where T : class => throw new NotSupportedException();
 
-    public Lease? Lease(string ns, string name) =>
-        _objects.TryGetValue(Key(KubeResources.Leases.Descriptor, ns, name), out var node) ? node.Deserialize(KubeJsonContext.Default.Lease) : null;
+    public V1Lease? Lease(string ns, string name) =>
+        _objects.TryGetValue(Key(KubeResources.Leases.Descriptor, ns, name), out var node) ? node.Deserialize(KubeJson.TypeInfo<V1Lease>()) : null;
 
     private void Check()
     {
@@ -191,5 +192,5 @@ public sealed class InMemoryKubernetesClient : IKubernetesClient
 
     private static KubernetesApiException NotFound<T>(ResourceType<T> type, string name)
         where T : class =>
-        new(new Status { Code = 404, Reason = "NotFound", Message = $"{type.Descriptor.Plural} \"{name}\" not found" });
+        new(new V1Status { Code = 404, Reason = "NotFound", Message = $"{type.Descriptor.Plural} \"{name}\" not found" });
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -77,8 +78,8 @@ public sealed class TestApiServer : IAsyncDisposable
     public KubernetesClient CreateClient(TimeProvider? time = null, string? token = "test-token") =>
         new(new KubernetesClientConfiguration
         {
-            Server = Url,
-            Token = token is null ? null : new StaticTokenSource(token),
+            Host = Url.AbsoluteUri,
+            AccessToken = token,
         }, time);
 
     public async ValueTask DisposeAsync()

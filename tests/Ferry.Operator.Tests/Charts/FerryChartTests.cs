@@ -45,6 +45,9 @@ public sealed class FerryChartTests
         var role = Assert.Single(objects, o => (string?)o["kind"] == "ClusterRole" && !((string)o["metadata"]!["name"]!).EndsWith("-runner", StringComparison.Ordinal));
         AssertAllows(role, "ferry.io", "syncjobs", "get", "list", "watch", "delete");
         AssertAllows(role, "ferry.io", "syncjobs/status", "update");
+        AssertAllows(role, "ferry.io", "syncjobs", "create");
+        AssertAllows(role, "ferry.io", "replicamirrors", "get", "list", "watch");
+        AssertAllows(role, "ferry.io", "replicamirrors/status", "update");
         AssertAllows(role, "batch", "jobs", "get", "list", "watch", "create", "patch", "delete");
         AssertAllows(role, "coordination.k8s.io", "leases", "get", "list", "watch");
         AssertAllows(role, "", "secrets", "get");
@@ -95,12 +98,43 @@ public sealed class FerryChartTests
         var queries = panels.SelectMany(p => p!["targets"]!.AsArray().Select(t => (string)t!["expr"]!)).Concat(alerts.Values).ToList();
         Assert.Contains(panels, p => ((string)p!["title"]!).Contains("Data age", StringComparison.Ordinal));
 
-        using var metrics = new Ferry.Operator.Metrics.OperatorMetrics();
-        using var exporter = new Ferry.Operator.Metrics.PrometheusTextExporter(metrics.Meter);
-        var exported = exporter.Render().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
+        using var metrics = new Ferry.Operator.Metrics.OperatorMetrics(null, "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
+        metrics.Reconciled("syncjob", "success", 0.1);
+        metrics.StatusWritten("syncjob");
+        // One SyncJob and one mirror destination with a status, so that every instrument has a series to show.
+        var syncJob = OperatorHarness.S3ToVolume("charted");
+        syncJob.Status = new Ferry.Api.SyncJobs.SyncJobStatus { Phase = Ferry.Api.SyncJobs.SyncJobPhase.Failed, Progress = new Ferry.Api.SyncJobs.SyncProgress { Copied = 1, CopiedBytes = 10 } };
+        metrics.SyncJobs = () => [syncJob];
+        var mirror = Ferry.Operator.Tests.ReplicaMirrors.MirrorHarness.S3ToVolumes("charted");
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        mirror.Status = new Ferry.Api.ReplicaMirrors.ReplicaMirrorStatus
+        {
+            Destinations =
+            [
+                new Ferry.Api.ReplicaMirrors.MirrorDestinationStatus
+                {
+                    Name = "eu", LastSuccessfulSyncStartTime = start, LastSuccessfulSyncTime = start.AddMinutes(1), ConsecutiveFailures = 0,
+                    LastResult = new Ferry.Api.ReplicaMirrors.MirrorRunResult { SyncJob = "charted-eu-1", Result = Ferry.Api.ReplicaMirrors.MirrorSyncResult.Succeeded },
+                    Totals = new Ferry.Api.ReplicaMirrors.MirrorDestinationTotals { SucceededRuns = 1, CopiedBytes = 10, MissedRuns = 0 },
+                },
+            ],
+        };
+        metrics.Mirrors = () => [mirror];
+        using var exporter = new MetricsScrape(metrics.Meter.Name);
+        var exported = exporter.Text().Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
         var queried = queries.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, "ferry_[a-z_]+").Select(m => m.Value)).ToHashSet(StringComparer.Ordinal);
         Assert.True(queried.Count >= 8, string.Join(", ", queried));
         Assert.All(queried, name => Assert.True(exported.Contains(name), $"{name} is queried by the chart but ferry-operator does not export it (exports: {string.Join(", ", exported)})"));
+    }
+
+    [Fact]
+    public async Task Template_OperatorStrategy_KubernetesDefaultUnlessSet()
+    {
+        var defaults = Assert.Single(await RenderAsync("--namespace", "ferry-system"), o => (string?)o["kind"] == "Deployment");
+        var recreate = Assert.Single(await RenderAsync("--namespace", "ferry-system", "--set", "operator.strategy.type=Recreate"), o => (string?)o["kind"] == "Deployment");
+
+        Assert.Null(defaults["spec"]!["strategy"]);
+        Assert.Equal("Recreate", (string?)recreate["spec"]!["strategy"]!["type"]);
     }
 
     private static void AssertAllows(JsonNode role, string group, string resource, params string[] verbs)

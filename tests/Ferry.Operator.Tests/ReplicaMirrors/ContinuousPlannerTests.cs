@@ -1,7 +1,7 @@
 using Ferry.Api.Conditions;
 using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
-using Ferry.Kube.Models;
+using k8s.Models;
 using Ferry.Operator.ReplicaMirrors;
 
 namespace Ferry.Operator.Tests.ReplicaMirrors;
@@ -27,14 +27,14 @@ public sealed class ContinuousPlannerTests
     /// <summary>Plays the watcher: writes its Lease as <c>ferry watch-mirror</c> does.</summary>
     private static void Report(MirrorWorld world, Action<WatcherState> state)
     {
-        var current = WatcherState.Parse(world.WatcherLease?.Metadata.Annotations);
+        var current = WatcherState.Parse(world.WatcherLease?.Metadata.Annotations?.AsReadOnly());
         state(current);
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
         current.WriteTo(annotations);
-        world.WatcherLease = new Lease
+        world.WatcherLease = new V1Lease
         {
-            Metadata = new ObjectMeta { Name = WatcherContract.LeaseName("m"), Namespace = "ns", Labels = WatcherContract.Labels(world.Mirror), Annotations = annotations },
-            Spec = new LeaseSpec { HolderIdentity = world.WatcherPods.LastOrDefault()?.Metadata.Name, RenewTime = world.Time.GetUtcNow(), LeaseDurationSeconds = WatcherContract.LeaseDurationSeconds },
+            Metadata = new V1ObjectMeta { Name = WatcherContract.LeaseName("m"), NamespaceProperty = "ns", Labels = WatcherContract.Labels(world.Mirror), Annotations = annotations },
+            Spec = new V1LeaseSpec { HolderIdentity = world.WatcherPods.LastOrDefault()?.Metadata.Name, RenewTime = world.Time.GetUtcNow().UtcDateTime, LeaseDurationSeconds = WatcherContract.LeaseDurationSeconds },
         };
     }
 
@@ -47,10 +47,10 @@ public sealed class ContinuousPlannerTests
 
         Assert.Empty(plan.Starts);
         Assert.Equal((0L, 0L), plan.Watcher!.Create);
-        Pod pod = Assert.Single(world.WatcherPods);
+        V1Pod pod = Assert.Single(world.WatcherPods);
         Assert.Equal("m-watcher-0", pod.Metadata.Name);
         Assert.Equal(["watch-mirror", "--namespace", "ns", "--mirror", "m"], pod.Spec!.Containers[0].Args);
-        Assert.True(pod.Spec.Volumes!.Single(v => v.Name == "source").PersistentVolumeClaim!.ReadOnly);
+        Assert.True(pod.Spec.Volumes!.Single(v => v.Name == "source").PersistentVolumeClaim!.ReadOnlyProperty);
         Assert.Equal("eu", pod.Spec.Containers[0].Env!.Single(e => e.Name == "FERRY_DESTINATION_0_NAME").Value);
         Assert.Equal("/data/destinations/1", pod.Spec.Containers[0].Env!.Single(e => e.Name == "FERRY_DESTINATION_1_ROOT").Value);
         Assert.Equal("mirror-uid", Assert.Single(pod.Metadata.OwnerReferences!).Uid);
@@ -142,7 +142,7 @@ public sealed class ContinuousPlannerTests
         world.Time.SetUtcNow(T0.AddSeconds(71));
         Report(world, _ => { });
         world.Step();
-        Condition late = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
+        V1Condition late = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
         Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.ChangesPending), (late.Status, late.Reason));
         Assert.Contains("3 change(s) pending, the oldest seen 1m1s ago", late.Message, StringComparison.Ordinal);
         Assert.Equal("1m1s", world.Status.DataAge);
@@ -150,7 +150,7 @@ public sealed class ContinuousPlannerTests
         world.Time.Advance(TimeSpan.FromSeconds(1));
         Report(world, s => { s.PendingChanges = 0; s.OldestPendingChange = null; s.LastBatchTime = world.Time.GetUtcNow(); s.LastBatchKeys = 3; });
         world.Step();
-        Condition back = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
+        V1Condition back = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
         Assert.Equal(ConditionStatus.True, back.Status);
         Assert.Equal(T0.AddSeconds(72), back.LastTransitionTime);
         Assert.Equal(3, world.Status.Continuous!.LastBatchKeys);
@@ -169,7 +169,7 @@ public sealed class ContinuousPlannerTests
         world.Time.SetUtcNow(T0.AddSeconds(61));
         world.Step();
 
-        Condition condition = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
+        V1Condition condition = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
         Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.WatcherNotRunning), (condition.Status, condition.Reason));
     }
 
@@ -244,25 +244,25 @@ public sealed class ContinuousPlannerTests
         var plan = world.At(TimeSpan.Zero);
 
         Assert.Null(plan.Watcher!.Create);
-        Condition ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!;
+        V1Condition ready = world.Condition(ReplicaMirrorConditionTypes.Ready)!;
         Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.ContinuousNeedsVolume), (ready.Status, ready.Reason));
     }
 
     private static void End(MirrorWorld world, int afterSeconds)
     {
-        Pod pod = world.WatcherPods.Last();
+        V1Pod pod = world.WatcherPods.Last();
         DateTimeOffset started = world.Time.GetUtcNow();
         world.Time.Advance(TimeSpan.FromSeconds(afterSeconds));
-        pod.Status = new PodStatus
+        pod.Status = new V1PodStatus
         {
             Phase = "Failed",
-            StartTime = started,
+            StartTime = started.UtcDateTime,
             ContainerStatuses =
             [
-                new ContainerStatus
+                new V1ContainerStatus
                 {
                     Name = "runner",
-                    State = new ContainerState { Terminated = new ContainerStateTerminated { ExitCode = 137, StartedAt = started, FinishedAt = world.Time.GetUtcNow() } },
+                    State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = 137, StartedAt = started.UtcDateTime, FinishedAt = world.Time.GetUtcNow().UtcDateTime } },
                 },
             ],
         };

@@ -1,3 +1,4 @@
+using Ferry.Api;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ferry.Api.Conditions;
@@ -7,10 +8,10 @@ using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
-using Ferry.Kube.Config;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Kube.Runtime;
-using Ferry.Operator.Hosting;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Ferry.Operator.ReplicaMirrors;
 using Ferry.Operator.SyncJobs;
@@ -31,7 +32,7 @@ public sealed class MirrorHarness : IAsyncDisposable
     private CancellationTokenSource _run = new();
     private Task _tasks = Task.CompletedTask;
     private OperatorMetrics? _metrics;
-    private PrometheusTextExporter? _exporter;
+    private MetricsScrape? _exporter;
 
     private MirrorHarness(ClusterSimulator sim, FakeTimeProvider time, RequestLog log, KubernetesClient client, OperatorOptions options)
     {
@@ -40,7 +41,7 @@ public sealed class MirrorHarness : IAsyncDisposable
         Log = log;
         Client = client;
         Options = options;
-        TestClient = new KubernetesClient(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) });
+        TestClient = new KubernetesClient(new KubernetesClientConfiguration { Host = sim.Url.AbsoluteUri, AccessToken = sim.Token });
     }
 
     public ClusterSimulator Sim { get; }
@@ -72,8 +73,8 @@ public sealed class MirrorHarness : IAsyncDisposable
             SpecRecheckInterval = TimeSpan.FromSeconds(10),
             ResyncInterval = TimeSpan.FromMinutes(5),
         };
-        var log = new RequestLog(new SocketsHttpHandler());
-        var client = new KubernetesClient(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) }, log);
+        var log = new RequestLog();
+        var client = new KubernetesClient(new KubernetesClientConfiguration { Host = sim.Url.AbsoluteUri, AccessToken = sim.Token }, null, log);
         var harness = new MirrorHarness(sim, time, log, client, options);
         harness.Start();
         return harness;
@@ -91,13 +92,13 @@ public sealed class MirrorHarness : IAsyncDisposable
         Start();
     }
 
-    public string MetricsText() => _exporter?.Render() ?? "";
+    public string MetricsText() => _exporter?.Text() ?? "";
 
     private void Start()
     {
-        _metrics = new OperatorMetrics(Time);
-        _exporter = new PrometheusTextExporter(_metrics.Meter);
-        var syncJobs = new Informer<SyncJob>(Client, SyncJobResources.SyncJobs, null);
+        _metrics = new OperatorMetrics(Time, "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
+        _exporter = new MetricsScrape(_metrics.Meter.Name);
+        var syncJobs = new Informer<SyncJob>(Client, ApiResources.SyncJobs, null);
         var op = new ReplicaMirrorOperator(Client, syncJobs, Options, _metrics, Time, NullLoggerFactory.Instance);
         var token = _run.Token;
         _tasks = Task.WhenAll(syncJobs.RunAsync(token), op.RunInformersAsync(token), RunControllerAsync(syncJobs, op, token));
@@ -144,7 +145,7 @@ public sealed class MirrorHarness : IAsyncDisposable
             Interval = "15m",
         };
         edit?.Invoke(spec);
-        return new ReplicaMirror { Metadata = new ObjectMeta { Name = name, Namespace = Namespace }, Spec = spec };
+        return new ReplicaMirror { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace }, Spec = spec };
     }
 
     public async Task PrepareAsync()
@@ -155,9 +156,9 @@ public sealed class MirrorHarness : IAsyncDisposable
     }
 
     public Task CreateS3SecretAsync(string name = "s3-creds") =>
-        TestClient.CreateAsync(KubeResources.Secrets, Namespace, new Secret
+        TestClient.CreateAsync(KubeResources.Secrets, Namespace, new V1Secret
         {
-            Metadata = new ObjectMeta { Name = name, Namespace = Namespace },
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace },
             StringData = new Dictionary<string, string> { ["accessKeyId"] = "AKIAEXAMPLE", ["secretAccessKey"] = "never-shown-secret" },
         });
 
@@ -175,12 +176,12 @@ public sealed class MirrorHarness : IAsyncDisposable
                   storage: 1Gi
             """);
 
-    public Task<ReplicaMirror> CreateMirrorAsync(ReplicaMirror mirror) => TestClient.CreateAsync(MirrorResources.ReplicaMirrors, Namespace, mirror);
+    public Task<ReplicaMirror> CreateMirrorAsync(ReplicaMirror mirror) => TestClient.CreateAsync(ApiResources.ReplicaMirrors, Namespace, mirror);
 
-    public Task<ReplicaMirror?> GetMirrorAsync(string name) => TestClient.TryGetAsync(MirrorResources.ReplicaMirrors, Namespace, name);
+    public Task<ReplicaMirror?> GetMirrorAsync(string name) => TestClient.TryGetAsync(ApiResources.ReplicaMirrors, Namespace, name);
 
     public async Task<IReadOnlyList<SyncJob>> ChildrenAsync(string mirror) =>
-        [.. (await TestClient.ListAllAsync(SyncJobResources.SyncJobs, Namespace)).Items
+        [.. (await TestClient.ListAllAsync(ApiResources.SyncJobs, Namespace)).Items
             .Where(s => s.Metadata.OwnerReferences?.Any(o => o.Kind == ReplicaMirror.KindName && o.Name == mirror) == true)
             .OrderBy(s => s.Metadata.Name, StringComparer.Ordinal)];
 
@@ -201,19 +202,19 @@ public sealed class MirrorHarness : IAsyncDisposable
             Progress = new SyncProgress { Scanned = copied, Copied = copied, CopiedBytes = copied * 1000, Deleted = 0, Failed = succeeded ? 0 : 1 },
             Conditions =
             [
-                new Condition { Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed, Status = ConditionStatus.True, Reason = reason ?? (succeeded ? "Succeeded" : "ObjectsFailed"), Message = error ?? "done", LastTransitionTime = now },
+                new V1Condition { Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed, Status = ConditionStatus.True, Reason = reason ?? (succeeded ? "Succeeded" : "ObjectsFailed"), Message = error ?? "done", LastTransitionTime = now.UtcDateTime },
             ],
         });
     }
 
-    public async Task<IReadOnlyList<Event>> EventsAsync(string mirror) =>
+    public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string mirror) =>
         [.. (await TestClient.ListAllAsync(KubeResources.Events, Namespace)).Items.Where(e => e.InvolvedObject?.Name == mirror && e.InvolvedObject?.Kind == ReplicaMirror.KindName)];
 
     public IReadOnlyList<DateTimeOffset> MirrorStatusWrites(string name) =>
         [.. Log.Requests.Where(r => r.Method is "PUT" or "PATCH" && r.Path.Split('?')[0].EndsWith($"/replicamirrors/{name}/status", StringComparison.Ordinal)).Select(r => r.Time)];
 
     public async Task PatchMirrorSpecAsync(string name, JsonObject spec) =>
-        await TestClient.PatchAsync(MirrorResources.ReplicaMirrors, Namespace, name, new JsonObject { ["spec"] = spec });
+        await TestClient.PatchAsync(ApiResources.ReplicaMirrors, Namespace, name, new JsonObject { ["spec"] = spec });
 
-    public static Condition? Cond(ReplicaMirror? mirror, string type) => mirror?.Status?.Conditions?.FindCondition(type);
+    public static V1Condition? Cond(ReplicaMirror? mirror, string type) => mirror?.Status?.Conditions?.FindCondition(type);
 }

@@ -1,7 +1,8 @@
 using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Operator.ReplicaMirrors;
 
 namespace Ferry.Operator.Tests.ReplicaMirrors;
@@ -28,7 +29,7 @@ public sealed class MirrorPlannerTests
         var recorded = world.Step();
         Assert.Empty(recorded.Starts);
         Assert.Equal(2, world.EventsOf(MirrorEventReasons.RunSucceeded).Count());
-        Assert.Equal(SyncResult.Succeeded, world.Status.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Succeeded, world.Status.LastSyncResult);
         Assert.Equal(ConditionStatus.True, world.Condition(ReplicaMirrorConditionTypes.InSync)!.Status);
         Assert.Equal(MirrorWorld.Created.AddMinutes(15), recorded.WakeAt);
 
@@ -378,7 +379,7 @@ public sealed class MirrorPlannerTests
         Assert.Contains("nothing was deleted", Assert.Single(world.EventsOf(MirrorEventReasons.MaxDeleteExceeded)).Message, StringComparison.Ordinal);
         Assert.Single(world.EventsOf(MirrorEventReasons.RunFailed));
         Assert.Equal(ReplicaMirrorConditionReasons.MaxDeleteExceeded, world.Condition(ReplicaMirrorConditionTypes.Degraded)!.Reason);
-        Assert.Equal(SyncResult.Failed, world.Status.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Failed, world.Status.LastSyncResult);
     }
 
     [Fact]

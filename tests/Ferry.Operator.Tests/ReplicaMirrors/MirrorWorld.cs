@@ -3,7 +3,8 @@ using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.Schema;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Operator.ReplicaMirrors;
 using Microsoft.Extensions.Time.Testing;
 
@@ -29,7 +30,7 @@ internal sealed class MirrorWorld
         SchemaDefaults.Apply(spec);
         Mirror = new ReplicaMirror
         {
-            Metadata = new ObjectMeta { Name = "m", Namespace = "ns", Uid = "mirror-uid", Generation = 1, CreationTimestamp = Created },
+            Metadata = new V1ObjectMeta { Name = "m", NamespaceProperty = "ns", Uid = "mirror-uid", Generation = 1, CreationTimestamp = Created.UtcDateTime },
             Spec = spec,
         };
     }
@@ -45,10 +46,10 @@ internal sealed class MirrorWorld
     public MirrorValidity Validity { get; set; } = MirrorValidity.Valid;
 
     /// <summary>A continuous mirror's watcher pods (the test plays the kubelet on them).</summary>
-    public List<Pod> WatcherPods { get; } = [];
+    public List<V1Pod> WatcherPods { get; } = [];
 
     /// <summary>A continuous mirror's watcher Lease (the test plays the watcher).</summary>
-    public Lease? WatcherLease { get; set; }
+    public V1Lease? WatcherLease { get; set; }
 
     public ReplicaMirrorStatus Status => Mirror.Status!;
 
@@ -66,8 +67,8 @@ internal sealed class MirrorWorld
                 var pod = WatcherPodBuilder.Build(Mirror, next.Number, next.Failures, new Ferry.Operator.SyncJobs.RunnerJobSettings("ferry:test", 15, null), new HashSet<string>(), new Dictionary<string, IReadOnlySet<string>>());
                 Assert.DoesNotContain(WatcherPods, p => p.Metadata.Name == pod.Metadata.Name);
                 pod.Metadata.Uid = $"pod-{++_uid}";
-                pod.Metadata.CreationTimestamp = Time.GetUtcNow();
-                pod.Status = new PodStatus { Phase = "Running", StartTime = Time.GetUtcNow() };
+                pod.Metadata.CreationTimestamp = Time.GetUtcNow().UtcDateTime;
+                pod.Status = new V1PodStatus { Phase = "Running", StartTime = Time.GetUtcNow().UtcDateTime };
                 WatcherPods.Add(pod);
             }
         }
@@ -81,7 +82,7 @@ internal sealed class MirrorWorld
         {
             Assert.DoesNotContain(Children, c => c.Metadata.Name == child.Metadata.Name);
             child.Metadata.Uid = $"child-{++_uid}";
-            child.Metadata.CreationTimestamp = Time.GetUtcNow();
+            child.Metadata.CreationTimestamp = Time.GetUtcNow().UtcDateTime;
             Children.Add(child);
         }
 
@@ -114,8 +115,8 @@ internal sealed class MirrorWorld
             Progress = new SyncProgress { Copied = copied, CopiedBytes = copied * 100, Deleted = 0, Failed = succeeded ? 0 : 1 },
             Conditions =
             [
-                new Condition { Type = SyncJobConditionTypes.SpecValid, Status = ConditionStatus.True, Reason = "Valid" },
-                new Condition
+                new V1Condition { Type = SyncJobConditionTypes.SpecValid, Status = ConditionStatus.True, Reason = "Valid" },
+                new V1Condition
                 {
                     Type = succeeded ? SyncJobConditionTypes.Complete : SyncJobConditionTypes.Failed,
                     Status = ConditionStatus.True,
@@ -131,5 +132,5 @@ internal sealed class MirrorWorld
 
     public IEnumerable<MirrorEvent> EventsOf(string reason) => Events.Where(e => e.Reason == reason);
 
-    public Condition? Condition(string type) => Status.Conditions?.FindCondition(type);
+    public V1Condition? Condition(string type) => Status.Conditions?.FindCondition(type);
 }

@@ -2,7 +2,8 @@ using System.Text.Json.Nodes;
 using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
+using k8s;
+using k8s.Models;
 using Ferry.Operator.Tests.Support;
 
 namespace Ferry.Operator.Tests.ReplicaMirrors;
@@ -45,7 +46,7 @@ public sealed class ReplicaMirrorReconcilerTests
         h.FinishChild(children[0].Metadata.Name!, succeeded: true);
         h.FinishChild(children[1].Metadata.Name!, succeeded: true);
         var synced = await Eventually.MatchAsync(() => h.GetMirrorAsync("assets"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True, "InSync");
-        Assert.Equal(SyncResult.Succeeded, synced!.Status!.LastSyncResult);
+        Assert.Equal(MirrorSyncResult.Succeeded, synced!.Status!.LastSyncResult);
         Assert.All(synced.Status.Destinations!, d =>
         {
             Assert.Null(d.Active);
@@ -154,12 +155,42 @@ public sealed class ReplicaMirrorReconcilerTests
         string Of(string destination) => children.Single(c => c.Metadata.Labels![MirrorLabels.Destination] == destination).Metadata.Name!;
         h.FinishChild(Of("eu"), succeeded: true);
         h.FinishChild(Of("ap"), succeeded: false, error: "AccessDenied: signature mismatch");
-        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("restart"), m => m?.Status?.LastSyncResult == SyncResult.PartiallyFailed, "PartiallyFailed");
+        var mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("restart"), m => m?.Status?.LastSyncResult == MirrorSyncResult.PartiallyFailed, "PartiallyFailed");
         Assert.Equal(ConditionStatus.True, MirrorHarness.Cond(mirror, ReplicaMirrorConditionTypes.Degraded)!.Status);
         Assert.Equal(2, (await h.ChildrenAsync("restart")).Count);
         var metrics = h.MetricsText();
         Assert.True(metrics.Contains("ferry_mirror_runs_total{destination=\"ap\",mirror=\"restart\",namespace=\"default\",result=\"failed\"} 1", StringComparison.Ordinal), metrics);
         Assert.Contains("ferry_mirror_consecutive_failures{destination=\"ap\",mirror=\"restart\",namespace=\"default\"} 1", h.MetricsText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChildRefusedByTheApiServer_DestinationNotReadyWithTheServersMessage_NoRetryLoop()
+    {
+        await using var h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        // A SyncJob schema stricter than the mirror's (e.g. a newer CRD): children with more than 8 threads are refused.
+        h.Sim.Store.Patch(h.Sim.Store.Type("apiextensions.k8s.io", "customresourcedefinitions"), null, "syncjobs.ferry.io", crd =>
+        {
+            var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!.AsObject();
+            var rules = spec["x-kubernetes-validations"] as JsonArray ?? [];
+            rules.Add(new JsonObject { ["rule"] = "!has(self.threads) || self.threads <= 8", ["message"] = "threads above 8 are not allowed here" });
+            spec["x-kubernetes-validations"] = rules;
+            return crd;
+        });
+        await h.CreateMirrorAsync(MirrorHarness.S3ToVolumes("strict", s => s.Threads = 32));
+
+        var refused = await Eventually.MatchAsync(() => h.GetMirrorAsync("strict"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.False, "Ready=False");
+        Assert.Contains("threads above 8 are not allowed here", MirrorHarness.Cond(refused, ReplicaMirrorConditionTypes.Ready)!.Message, StringComparison.Ordinal);
+        Assert.All(refused!.Status!.Destinations!, d => Assert.Contains("the API server refused the child SyncJob", d.LastError, StringComparison.Ordinal));
+        Assert.Empty(await h.ChildrenAsync("strict"));
+        int Creates() => h.Log.Requests.Count(r => r.Method == "POST" && r.Path.Split('?')[0].EndsWith("/syncjobs", StringComparison.Ordinal));
+        var creates = Creates();
+        await Task.Delay(500);
+        Assert.Equal(creates, Creates());
+
+        // Fixed in the spec (a new generation): the children are created at once.
+        await h.PatchMirrorSpecAsync("strict", new JsonObject { ["threads"] = 8 });
+        await ChildrenCountAsync(h, "strict", 2);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
 using Ferry.Api.Serialization;
@@ -8,10 +9,12 @@ using Ferry.ClusterSim;
 using Ferry.ClusterSim.Kubelet;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
-using Ferry.Kube.Models;
-using Ferry.Operator.Hosting;
+using Ferry.Kube.Serialization;
+using Ferry.Operator.Controllers;
 using Ferry.Operator.Metrics;
 using Ferry.Operator.SyncJobs;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Ferry.Operator.Tests.Support;
@@ -65,26 +68,26 @@ public sealed class OperatorHarness : IAsyncDisposable
             RunnerImage = "ghcr.io/ferry-io/ferry:test",
         };
         configure?.Invoke(options);
-        var log = new RequestLog(new SocketsHttpHandler());
-        var client = new KubernetesClient(new KubernetesClientConfiguration { Server = sim.Url, Token = new StaticTokenSource(sim.Token) }, log);
+        var log = new RequestLog();
+        var client = new KubernetesClient(new KubernetesClientConfiguration { Host = sim.Url.AbsoluteUri, AccessToken = sim.Token }, null, log);
         var harness = new OperatorHarness(sim, client, log, new TestClock(), options);
         harness.Start();
         return harness;
     }
 
     /// <summary>A second client for the test's own writes (not logged).</summary>
-    public KubernetesClient TestClient => _testClient ??= new KubernetesClient(new KubernetesClientConfiguration { Server = Sim.Url, Token = new StaticTokenSource(Sim.Token) });
+    public KubernetesClient TestClient => _testClient ??= new KubernetesClient(new KubernetesClientConfiguration { Host = Sim.Url.AbsoluteUri, AccessToken = Sim.Token });
 
     private KubernetesClient? _testClient;
 
-    public string MetricsText() => _exporter?.Render() ?? "";
+    public string MetricsText() => _exporter?.Text() ?? "";
 
-    private PrometheusTextExporter? _exporter;
+    private MetricsScrape? _exporter;
 
     private void Start()
     {
-        _metrics = new OperatorMetrics();
-        _exporter = new PrometheusTextExporter(_metrics.Meter);
+        _metrics = new OperatorMetrics(null, "Ferry.Operator.test." + Guid.NewGuid().ToString("N"));
+        _exporter = new MetricsScrape(_metrics.Meter.Name);
         var op = new SyncJobOperator(Client, Options, _metrics, Clock, NullLoggerFactory.Instance);
         _informers = op.RunInformersAsync(_restart.Token);
         _controller = op.RunControllerAsync(_restart.Token);
@@ -123,7 +126,7 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public static SyncJob S3ToVolume(string name, string secret = "s3-creds", string claim = "data") => new()
     {
-        Metadata = new ObjectMeta { Name = name, Namespace = Namespace },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace },
         Spec = new SyncJobSpec
         {
             Source = new Endpoint
@@ -142,19 +145,19 @@ public sealed class OperatorHarness : IAsyncDisposable
         },
     };
 
-    public Task<SyncJob> CreateSyncJobAsync(SyncJob syncJob) => TestClient.CreateAsync(SyncJobResources.SyncJobs, Namespace, syncJob);
+    public Task<SyncJob> CreateSyncJobAsync(SyncJob syncJob) => TestClient.CreateAsync(ApiResources.SyncJobs, Namespace, syncJob);
 
-    public Task<SyncJob?> GetSyncJobAsync(string name) => TestClient.TryGetAsync(SyncJobResources.SyncJobs, Namespace, name);
+    public Task<SyncJob?> GetSyncJobAsync(string name) => TestClient.TryGetAsync(ApiResources.SyncJobs, Namespace, name);
 
-    public Task<Job?> GetJobAsync(string syncJobName) => TestClient.TryGetAsync(KubeResources.Jobs, Namespace, RunNames.JobName(syncJobName));
+    public Task<V1Job?> GetJobAsync(string syncJobName) => TestClient.TryGetAsync(KubeResources.Jobs, Namespace, RunNames.JobName(syncJobName));
 
     public async Task<SyncJob> PatchSpecAsync(string name, JsonObject spec) =>
-        await TestClient.PatchAsync(SyncJobResources.SyncJobs, Namespace, name, new JsonObject { ["spec"] = spec });
+        await TestClient.PatchAsync(ApiResources.SyncJobs, Namespace, name, new JsonObject { ["spec"] = spec });
 
     public Task CreateS3SecretAsync(string name = "s3-creds", string accessKey = "AKIAEXAMPLEKEY", string secretKey = "s3cr3t-VALUE-never-shown") =>
-        TestClient.CreateAsync(KubeResources.Secrets, Namespace, new Secret
+        TestClient.CreateAsync(KubeResources.Secrets, Namespace, new V1Secret
         {
-            Metadata = new ObjectMeta { Name = name, Namespace = Namespace },
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace },
             StringData = new Dictionary<string, string> { ["accessKeyId"] = accessKey, ["secretAccessKey"] = secretKey },
         });
 
@@ -173,12 +176,12 @@ public sealed class OperatorHarness : IAsyncDisposable
             """);
 
     /// <summary>Sets the Job's status as the Job controller would.</summary>
-    public void SetJobStatus(string syncJobName, JobStatus status) =>
-        Sim.Store.SetStatus("batch", "jobs", Namespace, RunNames.JobName(syncJobName), JsonSerializer.SerializeToNode(status, Ferry.Kube.Serialization.KubeJsonContext.Default.JobStatus));
+    public void SetJobStatus(string syncJobName, V1JobStatus status) =>
+        Sim.Store.SetStatus("batch", "jobs", Namespace, RunNames.JobName(syncJobName), JsonSerializer.SerializeToNode(status, Ferry.Kube.Serialization.KubeJson.TypeInfo<V1JobStatus>()));
 
     // ---- leases, as the workers write them ----
 
-    public async Task<Lease> PutScanLeaseAsync(SyncJob syncJob, string scanState, int tasks, string? outcome = null, string? outcomeCondition = null, string? outcomeReason = null)
+    public async Task<V1Lease> PutScanLeaseAsync(SyncJob syncJob, string scanState, int tasks, string? outcome = null, string? outcomeCondition = null, string? outcomeReason = null)
     {
         var annotations = new Dictionary<string, string>
         {
@@ -204,7 +207,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         return await PutLeaseAsync(syncJob, RunNames.ScanLease(syncJob.Metadata.Name!), LeaseRoles.Scan, annotations, Clock.GetUtcNow());
     }
 
-    public Task<Lease> PutTaskLeaseAsync(SyncJob syncJob, int index, string state, TaskCounters counters, DateTimeOffset? renewTime = null, string role = LeaseRoles.Copy, string? lastError = null)
+    public Task<V1Lease> PutTaskLeaseAsync(SyncJob syncJob, int index, string state, TaskCounters counters, DateTimeOffset? renewTime = null, string role = LeaseRoles.Copy, string? lastError = null)
     {
         var annotations = new Dictionary<string, string>
         {
@@ -222,14 +225,14 @@ public sealed class OperatorHarness : IAsyncDisposable
         return PutLeaseAsync(syncJob, RunNames.TaskLease(syncJob.Metadata.Name!, role, index), role, annotations, renewTime ?? Clock.GetUtcNow());
     }
 
-    private async Task<Lease> PutLeaseAsync(SyncJob syncJob, string name, string role, Dictionary<string, string> annotations, DateTimeOffset renewTime)
+    private async Task<V1Lease> PutLeaseAsync(SyncJob syncJob, string name, string role, Dictionary<string, string> annotations, DateTimeOffset renewTime)
     {
-        var lease = new Lease
+        var lease = new V1Lease
         {
-            Metadata = new ObjectMeta
+            Metadata = new V1ObjectMeta
             {
                 Name = name,
-                Namespace = Namespace,
+                NamespaceProperty = Namespace,
                 Labels = new Dictionary<string, string>
                 {
                     [RunLabels.SyncJob] = syncJob.Metadata.Name!,
@@ -238,9 +241,9 @@ public sealed class OperatorHarness : IAsyncDisposable
                     [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
                 },
                 Annotations = annotations,
-                OwnerReferences = [RunnerJobBuilder.ControllerReference(syncJob)],
+                OwnerReferences = [Ferry.Kube.Runtime.OwnerReferences.ControllerOf(syncJob)],
             },
-            Spec = new LeaseSpec { HolderIdentity = "ferry-x-pod1", LeaseDurationSeconds = 15, AcquireTime = renewTime, RenewTime = renewTime },
+            Spec = new V1LeaseSpec { HolderIdentity = "ferry-x-pod1", LeaseDurationSeconds = 15, AcquireTime = renewTime.UtcDateTime, RenewTime = renewTime.UtcDateTime },
         };
         var existing = await TestClient.TryGetAsync(KubeResources.Leases, Namespace, name);
         if (existing is null)
@@ -252,6 +255,6 @@ public sealed class OperatorHarness : IAsyncDisposable
         return await TestClient.ReplaceAsync(KubeResources.Leases, Namespace, name, lease);
     }
 
-    public async Task<IReadOnlyList<Event>> EventsAsync(string syncJobName) =>
+    public async Task<IReadOnlyList<Corev1Event>> EventsAsync(string syncJobName) =>
         [.. (await TestClient.ListAllAsync(KubeResources.Events, Namespace)).Items.Where(e => e.InvolvedObject?.Name == syncJobName && e.InvolvedObject?.Kind == SyncJob.KindName)];
 }

@@ -7,8 +7,8 @@ public sealed class RequestLog : DelegatingHandler
 {
     private readonly ConcurrentQueue<(DateTimeOffset Time, string Method, string Path)> _requests = new();
 
-    public RequestLog(HttpMessageHandler inner)
-        : base(inner)
+    /// <summary>A handler for the front of KubernetesClient's pipeline (which supplies the inner handler).</summary>
+    public RequestLog()
     {
     }
 

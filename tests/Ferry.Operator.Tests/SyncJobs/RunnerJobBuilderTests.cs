@@ -3,9 +3,9 @@ using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
 using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
-using Ferry.Kube.Models;
 using Ferry.Operator.SyncJobs;
-using ApiToleration = Ferry.Api.Sync.Toleration;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.Tests.SyncJobs;
 
@@ -15,7 +15,7 @@ public sealed class RunnerJobBuilderTests
 
     private static SyncJob SftpToVolume(string name = "sj") => new()
     {
-        Metadata = new ObjectMeta { Name = name, Namespace = "ns1", Uid = "uid-1" },
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "ns1", Uid = "uid-1" },
         Spec = new SyncJobSpec
         {
             Source = new Endpoint
@@ -40,7 +40,7 @@ public sealed class RunnerJobBuilderTests
         Assert.Equal([("privateKey", "privateKey"), ("knownHosts", "knownHosts")], volume.Secret.Items!.Select(i => (i.Key, i.Path)));
         var container = Assert.Single(pod.Containers);
         var mount = Assert.Single(container.VolumeMounts!, m => m.Name == volume.Name);
-        Assert.Equal((RunnerContract.SftpSecretMountPath(false), true), (mount.MountPath, mount.ReadOnly == true));
+        Assert.Equal((RunnerContract.SftpSecretMountPath(false), true), (mount.MountPath, mount.ReadOnlyProperty == true));
         var env = container.Env!.ToDictionary(e => e.Name);
         Assert.Equal("/etc/ferry/source", env["FERRY_SOURCE_SFTP_SECRET_DIR"].Value);
         Assert.Equal(("sftp-creds", "password", true), (env["FERRY_SOURCE_SFTP_PASSWORD"].ValueFrom!.SecretKeyRef!.Name, env["FERRY_SOURCE_SFTP_PASSWORD"].ValueFrom!.SecretKeyRef!.Key, env["FERRY_SOURCE_SFTP_PASSWORD"].ValueFrom!.SecretKeyRef!.Optional == true));
@@ -63,13 +63,13 @@ public sealed class RunnerJobBuilderTests
         syncJob.Spec.Runner = new RunnerSpec
         {
             Image = "registry.local/ferry:dev",
-            Resources = new Ferry.Api.Sync.ResourceRequirements
+            Resources = new V1ResourceRequirements
             {
-                Requests = new Dictionary<string, IntOrString> { ["cpu"] = IntOrString.FromString("500m"), ["memory"] = IntOrString.FromString("1Gi") },
-                Limits = new Dictionary<string, IntOrString> { ["cpu"] = IntOrString.FromInt(2) },
+                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("500m"), ["memory"] = new("1Gi") },
+                Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("2") },
             },
             NodeSelector = new Dictionary<string, string> { ["zone"] = "a" },
-            Tolerations = [new ApiToleration { Key = "dedicated", Operator = "Equal", Value = "movers", Effect = "NoSchedule", TolerationSeconds = 30 }],
+            Tolerations = [new V1Toleration { Key = "dedicated", OperatorProperty = "Equal", Value = "movers", Effect = "NoSchedule", TolerationSeconds = 30 }],
             ServiceAccountName = "custom-sa",
         };
 
@@ -77,12 +77,12 @@ public sealed class RunnerJobBuilderTests
 
         var container = pod.Containers[0];
         Assert.Equal("registry.local/ferry:dev", container.Image);
-        Assert.Equal("500m", container.Resources!.Requests!["cpu"]);
-        Assert.Equal("1Gi", container.Resources.Requests["memory"]);
-        Assert.Equal("2", container.Resources.Limits!["cpu"]);
+        Assert.Equal("500m", container.Resources!.Requests!["cpu"].ToString());
+        Assert.Equal("1Gi", container.Resources.Requests["memory"].ToString());
+        Assert.Equal("2", container.Resources.Limits!["cpu"].ToString());
         Assert.Equal("a", pod.NodeSelector!["zone"]);
         var toleration = Assert.Single(pod.Tolerations!);
-        Assert.Equal(("dedicated", "Equal", "movers", "NoSchedule", 30L), (toleration.Key, toleration.Operator, toleration.Value, toleration.Effect, toleration.TolerationSeconds!.Value));
+        Assert.Equal(("dedicated", "Equal", "movers", "NoSchedule", 30L), (toleration.Key, toleration.OperatorProperty, toleration.Value, toleration.Effect, toleration.TolerationSeconds!.Value));
         Assert.Equal("custom-sa", pod.ServiceAccountName);
     }
 
@@ -114,7 +114,7 @@ public sealed class RunnerJobBuilderTests
         var env = container.Env!.ToDictionary(e => e.Name);
         Assert.Equal("/data/source", env["FERRY_SOURCE_ROOT"].Value);
         Assert.Null(Assert.Single(container.VolumeMounts!, m => m.MountPath == "/data/source").SubPath);
-        Assert.True(Assert.Single(container.VolumeMounts!, m => m.MountPath == "/data/source").ReadOnly);
+        Assert.True(Assert.Single(container.VolumeMounts!, m => m.MountPath == "/data/source").ReadOnlyProperty);
         Assert.DoesNotContain(env.Keys, k => k.StartsWith("FERRY_DESTINATION_", StringComparison.Ordinal));
     }
 

@@ -2,8 +2,9 @@ using Ferry.Api.Conditions;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim.Kubelet;
 using Ferry.Kube.Client;
-using Ferry.Kube.Models;
 using Ferry.Operator.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.Tests.SyncJobs;
 

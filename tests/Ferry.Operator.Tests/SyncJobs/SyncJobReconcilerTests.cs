@@ -1,14 +1,16 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Ferry.Api;
 using Ferry.Api.Conditions;
 using Ferry.Api.Runs;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
-using Ferry.Kube.Models;
 using Ferry.Kube.Serialization;
 using Ferry.Operator.SyncJobs;
 using Ferry.Operator.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.Operator.Tests.SyncJobs;
 
@@ -18,11 +20,11 @@ public sealed class SyncJobReconcilerTests
 {
     private const string SecretValue = "s3cr3t-VALUE-never-shown";
 
-    private static Condition? Cond(SyncJob? s, string type) => s?.Status?.Conditions?.FindCondition(type);
+    private static V1Condition? Cond(SyncJob? s, string type) => s?.Status?.Conditions?.FindCondition(type);
 
     private static bool IsTrue(SyncJob? s, string type) => Cond(s, type)?.Status == ConditionStatus.True;
 
-    private static async Task<(OperatorHarness H, SyncJob S)> StartValidAsync(string name, Action<SyncJob>? edit = null, Action<Ferry.Operator.Hosting.OperatorOptions>? configure = null)
+    private static async Task<(OperatorHarness H, SyncJob S)> StartValidAsync(string name, Action<SyncJob>? edit = null, Action<Ferry.Operator.Controllers.OperatorOptions>? configure = null)
     {
         var h = await OperatorHarness.StartAsync(configure);
         await h.CreateS3SecretAsync(secretKey: SecretValue);
@@ -67,7 +69,7 @@ public sealed class SyncJobReconcilerTests
         Assert.True(container.SecurityContext!.ReadOnlyRootFilesystem);
         Assert.False(container.SecurityContext.AllowPrivilegeEscalation);
         Assert.Equal(["ALL"], container.SecurityContext.Capabilities!.Drop);
-        var jobJson = JsonSerializer.Serialize(job, KubeJsonContext.Default.Job);
+        var jobJson = JsonSerializer.Serialize(job, KubeJson.TypeInfo<V1Job>());
         Assert.DoesNotContain(SecretValue, jobJson, StringComparison.Ordinal);
         Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(SecretValue)), jobJson, StringComparison.Ordinal);
 
@@ -110,9 +112,9 @@ public sealed class SyncJobReconcilerTests
     {
         await using var h = await OperatorHarness.StartAsync();
         h.CreateClaim();
-        await h.TestClient.CreateAsync(KubeResources.Secrets, OperatorHarness.Namespace, new Secret
+        await h.TestClient.CreateAsync(KubeResources.Secrets, OperatorHarness.Namespace, new V1Secret
         {
-            Metadata = new ObjectMeta { Name = "sftp-creds" },
+            Metadata = new V1ObjectMeta { Name = "sftp-creds" },
             StringData = new Dictionary<string, string> { ["privateKey"] = SecretValue },
         });
         var syncJob = OperatorHarness.S3ToVolume("sftp");
@@ -139,9 +141,9 @@ public sealed class SyncJobReconcilerTests
     {
         await using var h = await OperatorHarness.StartAsync();
         h.CreateClaim();
-        await h.TestClient.CreateAsync(KubeResources.Secrets, OperatorHarness.Namespace, new Secret
+        await h.TestClient.CreateAsync(KubeResources.Secrets, OperatorHarness.Namespace, new V1Secret
         {
-            Metadata = new ObjectMeta { Name = "s3-creds" },
+            Metadata = new V1ObjectMeta { Name = "s3-creds" },
             StringData = new Dictionary<string, string> { ["accessKeyId"] = "AKIA", ["wrong"] = SecretValue },
         });
         await h.CreateSyncJobAsync(OperatorHarness.S3ToVolume("nokey"));
@@ -177,7 +179,7 @@ public sealed class SyncJobReconcilerTests
         await h.CreateS3SecretAsync();
         h.CreateClaim();
         var syncJob = OperatorHarness.S3ToVolume("nolist");
-        syncJob.Spec.FilesFrom = new Ferry.Api.Sync.ConfigMapKeySelector { Name = "keys", Key = "list" };
+        syncJob.Spec.FilesFrom = new V1ConfigMapKeySelector { Name = "keys", Key = "list" };
         await h.CreateSyncJobAsync(syncJob);
 
         var invalid = await Eventually.MatchAsync(() => h.GetSyncJobAsync("nolist"), s => Cond(s, SyncJobConditionTypes.SpecValid)?.Status == ConditionStatus.False, "SpecValid=False");
@@ -193,12 +195,21 @@ public sealed class SyncJobReconcilerTests
         var now = h.Clock.GetUtcNow();
         await h.PutScanLeaseAsync(s, "running", 3);
         await h.PutTaskLeaseAsync(s, 0, TaskStates.Done, new TaskCounters { Scanned = 10, ScannedBytes = 1000, Copied = 7, CopiedBytes = 700, Skipped = 3 });
-        await h.PutTaskLeaseAsync(s, 1, TaskStates.Running, new TaskCounters { Scanned = 5, ScannedBytes = 500, Copied = 5, CopiedBytes = 500 }, now);
+        var renewing = new TaskCounters { Scanned = 5, ScannedBytes = 500, Copied = 5, CopiedBytes = 500 };
+        await h.PutTaskLeaseAsync(s, 1, TaskStates.Running, renewing, now);
+        // Task 2's holder runs on a node whose clock is a minute behind: its renewTime alone never makes it expired.
         await h.PutTaskLeaseAsync(s, 2, TaskStates.Running, new TaskCounters { Scanned = 2, Copied = 1, Failed = 1 }, now - TimeSpan.FromSeconds(60));
-        h.SetJobStatus("progress", new JobStatus { Active = 2 });
+        h.SetJobStatus("progress", new V1JobStatus { Active = 2 });
 
-        var scanning = await Eventually.MatchAsync(() => h.GetSyncJobAsync("progress"),
+        var seen = await Eventually.MatchAsync(() => h.GetSyncJobAsync("progress"),
             x => x?.Status?.Progress?.Scanned == 17 && x.Status.Workers?.Active == 2, "summed progress");
+        Assert.Equal((0L, 2L), (seen!.Status!.Tasks!.Pending!.Value, seen.Status.Tasks.Running!.Value));
+
+        // A lease duration later on the operator's clock task 1 has been renewed and task 2 has not: task 2 has expired.
+        h.Clock.Advance(TimeSpan.FromSeconds(16));
+        await h.PutTaskLeaseAsync(s, 1, TaskStates.Running, renewing, h.Clock.GetUtcNow() - TimeSpan.FromSeconds(60));
+        var scanning = await Eventually.MatchAsync(() => h.GetSyncJobAsync("progress"),
+            x => x?.Status?.Tasks?.Pending == 1, "the unrenewed task counted as pending");
         var st = scanning!.Status!;
         Assert.Equal(SyncJobPhase.Scanning, st.Phase);
         Assert.Equal((3L, 1L, 1L, 1L, 0L), (st.Tasks!.Total!.Value, st.Tasks.Pending!.Value, st.Tasks.Running!.Value, st.Tasks.Done!.Value, st.Tasks.Failed!.Value));
@@ -357,10 +368,10 @@ public sealed class SyncJobReconcilerTests
     {
         var (h, _) = await StartValidAsync("backoff");
         await using var _h = h;
-        h.SetJobStatus("backoff", new JobStatus
+        h.SetJobStatus("backoff", new V1JobStatus
         {
             Failed = 7,
-            Conditions = [new JobCondition { Type = "Failed", Status = "True", Reason = "BackoffLimitExceeded", Message = "Job has reached the specified backoff limit" }],
+            Conditions = [new V1JobCondition { Type = "Failed", Status = "True", Reason = "BackoffLimitExceeded", Message = "Job has reached the specified backoff limit" }],
         });
 
         var failed = await Eventually.MatchAsync(() => h.GetSyncJobAsync("backoff"), x => IsTrue(x, SyncJobConditionTypes.Failed), "Failed");
@@ -374,10 +385,10 @@ public sealed class SyncJobReconcilerTests
         var (h, s) = await StartValidAsync("exited");
         await using var _h = h;
         await h.PutTaskLeaseAsync(s, 0, TaskStates.Running, new TaskCounters { Scanned = 2, Copied = 2 });
-        h.SetJobStatus("exited", new JobStatus
+        h.SetJobStatus("exited", new V1JobStatus
         {
             Succeeded = 1,
-            Conditions = [new JobCondition { Type = "Complete", Status = "True", LastTransitionTime = h.Clock.GetUtcNow() }],
+            Conditions = [new V1JobCondition { Type = "Complete", Status = "True", LastTransitionTime = h.Clock.GetUtcNow().UtcDateTime }],
         });
 
         // Within the grace the outcome may still be on its way: no verdict yet.
@@ -448,7 +459,7 @@ public sealed class SyncJobReconcilerTests
         await h.PutTaskLeaseAsync(s, 0, TaskStates.Running, new TaskCounters { Scanned = 1 });
         await Eventually.MatchAsync(() => h.GetSyncJobAsync("gone"), x => x?.Status?.Phase == SyncJobPhase.Scanning, "phase Scanning");
 
-        await h.TestClient.DeleteAsync(Ferry.Operator.SyncJobs.SyncJobResources.SyncJobs, OperatorHarness.Namespace, "gone");
+        await h.TestClient.DeleteAsync(Ferry.Api.ApiResources.SyncJobs, OperatorHarness.Namespace, "gone");
         await Eventually.MatchAsync(() => h.GetJobAsync("gone"), j => j is null, "the runner Job collected");
         var leases = await h.TestClient.ListAllAsync(KubeResources.Leases, OperatorHarness.Namespace, $"{RunLabels.Run}={s.Metadata.Uid}");
         Assert.Empty(leases.Items);

@@ -50,10 +50,33 @@ public class RunCommandTests
         Assert.Equal(SyncJobPhase.Succeeded, status.Phase);
         Assert.Equal((57L, 57L, 1L, 0L), (status.Progress!.Scanned, status.Progress.Copied, status.Progress.Deleted, status.Progress.Failed));
         Assert.Equal(Enumerable.Range(0, 57).Sum(i => (long)i), status.Progress.CopiedBytes);
-        Assert.Equal((3, 0), (status.Workers!.Desired, status.Workers.Active));
+        Assert.Equal((0, 0), (status.Workers!.Desired, status.Workers.Active)); // a finished run wants no workers, as the operator writes it
         Assert.True(status.Tasks!.Done > 2);
         Assert.Equal(status.Tasks.Total, status.Tasks.Done);
         Assert.Contains(status.Conditions!, c => c is { Type: "Complete", Status: "True", Reason: "Succeeded" });
+    }
+
+    [Fact]
+    public async Task Run_StartAndEnd_CopyTheKeysFerrySyncCopies_EndIncluded()
+    {
+        using var data = new TempDirectory();
+        using var backup = new TempDirectory();
+        using var local = new TempDirectory();
+        using var files = new TempDirectory();
+        foreach (string key in new[] { "a", "b", "c", "d", "d0", "e" })
+        {
+            data.Write("photos/" + key, key);
+        }
+
+        string manifest = files.Write("syncjob.yaml", Manifest + "\n  start: b\n  end: d\n");
+
+        (int code, _, string stderr) = await RunAsync("run", "-f", manifest, "--volume", $"data={data.Path}", "--volume", $"backup={backup.Path}");
+        (int syncCode, _, string syncErr) = await RunAsync("sync", "--start", "b", "--end", "d", data.Combine("photos") + "/", local.Path + "/");
+
+        Assert.True(code == 0, stderr);
+        Assert.True(syncCode == 0, syncErr);
+        Assert.Equal(["b", "c", "d"], Directory.GetFiles(backup.Combine("copy")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(TreeSnapshot.Take(local.Path, withDirectories: false), TreeSnapshot.Take(backup.Combine("copy"), withDirectories: false));
     }
 
     [Fact]
@@ -73,6 +96,9 @@ public class RunCommandTests
         SyncJobStatus status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.SyncJobStatus)!;
         Assert.Equal(SyncJobPhase.Failed, status.Phase);
         Assert.Contains(status.Conditions!, c => c is { Type: "Failed", Status: "True", Reason: "MaxDeleteExceeded" });
+        Assert.Contains(status.Conditions!, c => c is { Type: "Progressing", Status: "False", Reason: "MaxDeleteExceeded" });
+        Assert.DoesNotContain(status.Conditions!, c => c.Type == "Complete"); // as the operator writes it: no Complete=False
+        Assert.StartsWith("refusing to delete", status.LastError, StringComparison.Ordinal);
         Assert.True(File.Exists(backup.Combine("copy/x")) && File.Exists(backup.Combine("copy/y")));
     }
 
@@ -175,7 +201,7 @@ public class RunCommandTests
         Assert.Equal(source, TreeSnapshot.Take(far.Combine("replica"), withDirectories: false));
         Assert.Empty(Directory.EnumerateFileSystemEntries(paused.Path));
         var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
-        Assert.Equal(Ferry.Api.ReplicaMirrors.SyncResult.Succeeded, status.LastSyncResult);
+        Assert.Equal(Ferry.Api.ReplicaMirrors.MirrorSyncResult.Succeeded, status.LastSyncResult);
         Assert.Equal(["near", "far", "paused"], status.Destinations!.Select(d => d.Name));
         var farStatus = status.Destinations![1];
         Assert.Equal(1L, farStatus.LastResult!.Deleted);
@@ -205,7 +231,7 @@ public class RunCommandTests
 
         Assert.Equal(1, code);
         var status = JsonSerializer.Deserialize(stdout, ApiJsonContext.Default.ReplicaMirrorStatus)!;
-        Assert.Equal(Ferry.Api.ReplicaMirrors.SyncResult.PartiallyFailed, status.LastSyncResult);
+        Assert.Equal(Ferry.Api.ReplicaMirrors.MirrorSyncResult.PartiallyFailed, status.LastSyncResult);
         Assert.Equal("MaxDeleteExceeded", status.Destinations!.Single(d => d.Name == "far").LastResult!.Reason);
         Assert.Contains(status.Conditions!, c => c is { Type: "Degraded", Status: "True", Reason: "MaxDeleteExceeded" });
         Assert.All(Enumerable.Range(0, 4), i => Assert.True(File.Exists(far.Combine($"replica/extra{i}.jpg"))));

@@ -60,13 +60,29 @@ public class SyncCommandTests
         Directory.CreateDirectory(src.Combine("empty"));
         dst.Write("old", "o");
 
-        (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--dry", "--delete-dst", "--dirs", "--delete-src");
+        (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--dry", "--delete-dst", "--dirs", "--delete-src-after");
 
         Assert.Equal(0, code);
         Assert.Equal(new[] { "copy empty/", "copy new", "delete-src new", "delete-dst old" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.False(File.Exists(dst.Combine("new")));
         Assert.True(File.Exists(src.Combine("new")));
         Assert.True(File.Exists(dst.Combine("old")));
+    }
+
+    [Fact]
+    public async Task Sync_DryDeleteSrc_PlansOnlyKeysDestinationHolds()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("new", "n");
+        src.Write("same", "s");
+        dst.Write("same", "s");
+
+        (int code, string output, _) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--dry", "--delete-src");
+
+        Assert.Equal(0, code);
+        Assert.Equal(new[] { "copy new", "delete-src same" }, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(File.Exists(src.Combine("same")));
     }
 
     [Theory]
@@ -102,6 +118,21 @@ public class SyncCommandTests
 
         Assert.Equal(2, code);
         Assert.Contains("does not exist", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_FilesFromMissing_ExitsTwoNamingTheOption_AndCopiesNothing()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "a");
+
+        (int code, _, string err) = await RunAsync("sync", src.Path + "/", dst.Path + "/", "--files-from", src.Combine("no-such-list"));
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("ferry: --files-from ", err, StringComparison.Ordinal);
+        Assert.Contains("no-such-list", err, StringComparison.Ordinal);
+        Assert.False(File.Exists(dst.Combine("a")));
     }
 
     [Fact]
@@ -177,6 +208,75 @@ public class SyncCommandTests
         Assert.Equal("content", File.ReadAllText(root.Combine("copy.txt")));
     }
 
+    [Theory]
+    [InlineData("--bwlimit", "-1")]
+    [InlineData("--bwlimit", "1e400")]
+    [InlineData("--bwlimit", "NaN")]
+    [InlineData("--threads", "0")]
+    [InlineData("--threads", "99999999")]
+    [InlineData("--list-threads", "0")]
+    [InlineData("--list-threads", "5000")]
+    [InlineData("--list-depth", "-1")]
+    [InlineData("--list-depth", "100")]
+    [InlineData("--limit", "-2")]
+    [InlineData("--max-failure", "-2")]
+    [InlineData("--min-size", "-1")]
+    [InlineData("--max-size", "99999999T")]
+    [InlineData("--min-age", "-5")]
+    [InlineData("--max-age", "1e300")]
+    [InlineData("--start-time", "yesterday")]
+    [InlineData("--max-delete", "-3")]
+    public async Task Sync_BadNumber_ExitsTwoNamingTheOption(string option, string value)
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "a");
+
+        (int code, _, string err) = await RunAsync("sync", src.Path + "/", dst.Path + "/", option, value);
+
+        Assert.Equal(2, code);
+        Assert.Contains(option, err, StringComparison.Ordinal);
+        Assert.False(File.Exists(dst.Combine("a")));
+    }
+
+    [Theory]
+    [InlineData("--min-size", "5", "--max-size", "3")]
+    [InlineData("--min-age", "2h", "--max-age", "1h")]
+    [InlineData("--start-time", "2024-02-01", "--end-time", "2024-01-01")]
+    public async Task Sync_EmptySelection_ExitsTwoNamingBothOptions(string lowOption, string low, string highOption, string high)
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+
+        (int code, _, string err) = await RunAsync("sync", src.Path + "/", dst.Path + "/", lowOption, low, highOption, high);
+
+        Assert.Equal(2, code);
+        Assert.Contains(lowOption, err, StringComparison.Ordinal);
+        Assert.Contains(highOption, err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Sync_SourceListingFails_SummaryAndJsonNameTheFailedTask()
+    {
+        using var dst = new TempDirectory();
+        const string Src = "sftp://nobody@127.0.0.1:1/x/"; // nothing listens on port 1: ssh exits at once
+
+        (int code, _, string err) = await RunAsync("sync", Src, dst.Path + "/");
+        (int jsonCode, string output, _) = await RunAsync("sync", Src, dst.Path + "/", "--json");
+
+        Assert.Equal(1, code);
+        Assert.Contains("failed tasks 1", err, StringComparison.Ordinal);
+        Assert.Contains("ferry: failed task [, ∞): ", err, StringComparison.Ordinal);
+        Assert.Equal(1, jsonCode);
+        using JsonDocument doc = JsonDocument.Parse(output);
+        JsonElement root = doc.RootElement;
+        Assert.False(root.GetProperty("success").GetBoolean());
+        JsonElement task = Assert.Single(root.GetProperty("failedTasks").EnumerateArray());
+        Assert.Equal("", task.GetProperty("start").GetString());
+        Assert.Equal(JsonValueKind.Null, task.GetProperty("end").ValueKind);
+        Assert.Contains("Connection refused", task.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void OrderedRules_KeepsCommandLineOrderAcrossIncludeAndExclude()
     {
@@ -198,9 +298,9 @@ public class SyncCommandTests
         foreach (string flag in new[]
         {
             "--threads", "-p", "--update", "-u", "--force-update", "-f", "--existing", "--ignore-existing", "--check-all", "--check-new", "--check-change",
-            "--delete-src", "--delete-dst", "--dirs", "--perms", "--links", "-l", "--include", "--exclude", "--match-full-path", "--dry", "--min-size",
+            "--delete-src", "--delete-src-after", "--delete-dst", "--dirs", "--perms", "--links", "-l", "--include", "--exclude", "--match-full-path", "--dry", "--min-size",
             "--max-size", "--min-age", "--max-age", "--start-time", "--end-time", "--start", "-s", "--end", "-e", "--limit", "--files-from", "--bwlimit",
-            "--list-threads", "--list-depth", "--max-failure", "--max-delete", "--metrics", "--json", "--verbose", "--quiet",
+            "--list-threads", "--list-depth", "--max-failure", "--max-delete", "--metrics", "--json", "--verbose", "--quiet", "--inplace", "--storage-class", "--enable-checkpoint", "--checkpoint-interval", "--checkpoint-force-reset", "--checkpoint-dir",
         })
         {
             Assert.Contains(flag, output, StringComparison.Ordinal);

@@ -1,15 +1,18 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Ferry.Api;
 using Ferry.Api.Endpoints;
 using Ferry.Api.Runs;
+using Ferry.Api.Sync;
 using Ferry.Api.SyncJobs;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Cli;
 using Ferry.SyncRunner.Jobs;
 using Ferry.SyncRunner.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Tests.Cli;
 
@@ -25,7 +28,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
     {
         _sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
         _sim.Store.CreateFromYaml(File.ReadAllText(RepositoryPaths.SyncJobCrd));
-        _client = new KubernetesClient(new KubernetesClientConfiguration { Server = _sim.Url });
+        _client = new KubernetesClient(new KubernetesClientConfiguration { Host = _sim.Url.AbsoluteUri });
         for (int i = 0; i < 90; i++)
         {
             _data.Write($"set/{i % 5}/f{i:D2}", new string('d', i));
@@ -52,9 +55,9 @@ public sealed class WorkerCommandTests : IAsyncLifetime
 
         Assert.Equal(new[] { 0, 0, 0 }, codes);
         Assert.Equal(TreeSnapshot.Take(_data.Combine("set"), withDirectories: false), TreeSnapshot.Take(_backup.Combine("out"), withDirectories: false));
-        Lease scan = await _client.GetAsync(KubeResources.Leases, "default", RunNames.ScanLease("photos"));
+        V1Lease scan = await _client.GetAsync(KubeResources.Leases, "default", RunNames.ScanLease("photos"));
         Assert.Equal(RunOutcomes.Succeeded, scan.Metadata.Annotations![RunAnnotations.Outcome]);
-        List<Lease> leases = (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={job.Metadata.Uid}" })).Items;
+        List<V1Lease> leases = (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={job.Metadata.Uid}" })).Items;
         long copied = leases.Where(l => l.Metadata.Labels![RunLabels.LeaseRole] == LeaseRoles.Copy)
             .Sum(l => JsonSerializer.Deserialize(l.Metadata.Annotations![RunAnnotations.Counters], Api.Serialization.ApiJsonContext.Default.TaskCounters)!.Copied);
         Assert.Equal(90, copied);
@@ -72,7 +75,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
         }
 
         // The Leases are owned by the SyncJob: deleting it garbage-collects them.
-        await _client.DeleteAsync(SyncJobResources.SyncJobs, "default", "photos");
+        await _client.DeleteAsync(ApiResources.SyncJobs, "default", "photos");
         Assert.Empty((await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={job.Metadata.Uid}" })).Items);
     }
 
@@ -107,14 +110,35 @@ public sealed class WorkerCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RunWorkerAsync_SpecItCannotRun_UsageExitNamingTheProblem_NothingCopied()
+    {
+        await _client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "keyless" },
+            Data = new Dictionary<string, string> { ["other"] = "0/f00\n" },
+        });
+        SyncJob noKey = await CreateSyncJobAsync("nokey", spec => spec.FilesFrom = new V1ConfigMapKeySelector { Name = "keyless", Key = "keys" });
+        SyncJob badPattern = await CreateSyncJobAsync("pattern", spec => spec.Filters = [new FilterRuleSpec { Exclude = "[abc" }]);
+        var log = new StringWriter();
+
+        int missingKey = await WorkerCommand.RunWorkerAsync(Arguments(noKey), _client, Environment("w").GetValueOrDefault, log, CancellationToken.None);
+        int invalidPattern = await WorkerCommand.RunWorkerAsync(Arguments(badPattern), _client, Environment("w").GetValueOrDefault, log, CancellationToken.None);
+
+        Assert.Equal((2, 2), (missingKey, invalidPattern));
+        Assert.Contains("ConfigMap keyless has no key keys (spec.filesFrom)", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("invalid pattern", log.ToString(), StringComparison.Ordinal); // the JSON log escapes the quotes around [abc
+        Assert.False(Directory.Exists(_backup.Combine("out")) && Directory.EnumerateFileSystemEntries(_backup.Combine("out")).Any());
+    }
+
+    [Fact]
     public async Task RunWorkerAsync_FilesFrom_ReadsTheConfigMapThroughTheApi()
     {
-        await _client.CreateAsync(KubeResources.ConfigMaps, "default", new ConfigMap
+        await _client.CreateAsync(KubeResources.ConfigMaps, "default", new V1ConfigMap
         {
-            Metadata = new ObjectMeta { Name = "wanted" },
+            Metadata = new V1ObjectMeta { Name = "wanted" },
             Data = new Dictionary<string, string> { ["keys"] = "0/f00\n\n1/\n" },
         });
-        SyncJob job = await CreateSyncJobAsync("subset", spec => spec.FilesFrom = new Api.Sync.ConfigMapKeySelector { Name = "wanted", Key = "keys" });
+        SyncJob job = await CreateSyncJobAsync("subset", spec => spec.FilesFrom = new V1ConfigMapKeySelector { Name = "wanted", Key = "keys" });
 
         int code = await WorkerCommand.RunWorkerAsync(Arguments(job), _client, Environment("w").GetValueOrDefault, new StringWriter(), CancellationToken.None);
 
@@ -208,7 +232,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
         string log = await stderr + await stdout;
         Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {log}");
         Assert.Contains("handed back", log, StringComparison.Ordinal);
-        Lease handedBack = Assert.Single(await CopyLeasesAsync(job));
+        V1Lease handedBack = Assert.Single(await CopyLeasesAsync(job));
         Assert.Equal((TaskStates.Pending, "0", null), (handedBack.Metadata.Annotations![RunAnnotations.State], handedBack.Metadata.Annotations[RunAnnotations.Attempts], handedBack.Spec!.HolderIdentity));
 
         // No expiry to wait for: the next worker claims the task at once and resumes after its checkpoint.
@@ -216,7 +240,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
 
         Assert.Equal(0, code);
         Assert.Equal(TreeSnapshot.Take(_data.Combine("big"), withDirectories: false), TreeSnapshot.Take(_backup.Combine("out"), withDirectories: false));
-        Lease done = Assert.Single(await CopyLeasesAsync(job));
+        V1Lease done = Assert.Single(await CopyLeasesAsync(job));
         TaskCounters counters = JsonSerializer.Deserialize(done.Metadata.Annotations![RunAnnotations.Counters], Api.Serialization.ApiJsonContext.Default.TaskCounters)!;
         Assert.Equal((60L, 60L), (counters.Scanned, counters.Copied + counters.Skipped));
         Assert.Equal(("sig-runner-1", "1"), (done.Spec!.HolderIdentity, done.Metadata.Annotations[RunAnnotations.Attempts]));
@@ -240,7 +264,7 @@ public sealed class WorkerCommandTests : IAsyncLifetime
         return Process.Start(start)!;
     }
 
-    private async Task<List<Lease>> CopyLeasesAsync(SyncJob job) =>
+    private async Task<List<V1Lease>> CopyLeasesAsync(SyncJob job) =>
         (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={job.Metadata.Uid},{RunLabels.LeaseRole}={LeaseRoles.Copy}" })).Items;
 
     /// <summary>The simulator's admin kubeconfig in the backup directory's parent (a worker outside a pod uses the
@@ -272,6 +296,6 @@ public sealed class WorkerCommandTests : IAsyncLifetime
             Workers = 3,
         };
         change?.Invoke(spec);
-        return await _client.CreateAsync(SyncJobResources.SyncJobs, "default", new SyncJob { Metadata = new ObjectMeta { Name = name }, Spec = spec });
+        return await _client.CreateAsync(ApiResources.SyncJobs, "default", new SyncJob { Metadata = new V1ObjectMeta { Name = name }, Spec = spec });
     }
 }

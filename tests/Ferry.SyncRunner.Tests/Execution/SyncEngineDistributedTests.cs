@@ -2,7 +2,6 @@ using Ferry.Api.Runs;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Planning;
 using Ferry.SyncRunner.Queue;
@@ -10,6 +9,8 @@ using Ferry.SyncRunner.Queue.Kubernetes;
 using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.Local;
 using Ferry.SyncRunner.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Tests.Execution;
 
@@ -23,7 +24,7 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
-        _client = new KubernetesClient(new KubernetesClientConfiguration { Server = _sim.Url });
+        _client = new KubernetesClient(new KubernetesClientConfiguration { Host = _sim.Url.AbsoluteUri });
     }
 
     public async Task DisposeAsync()
@@ -101,9 +102,9 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
         SyncResult[] results = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => RunWorkerAsync(run, $"w{i}", src.Path, dst.Path, options)))
             .WaitAsync(TimeSpan.FromMinutes(3));
 
-        Assert.All(results, r => Assert.Equal((SyncOutcome.Failed, "MaxDeleteExceeded"), (r.Outcome, r.Condition)));
+        Assert.All(results, r => Assert.Equal((SyncOutcome.Failed, RunFailureKind.MaxDeleteExceeded), (r.Outcome, r.Failure)));
         Assert.All(Enumerable.Range(0, 5), i => Assert.True(File.Exists(dst.Combine($"zz-extra-{i}"))));
-        Lease scan = await _client.GetAsync(KubeResources.Leases, "default", RunNames.ScanLease("job"));
+        V1Lease scan = await _client.GetAsync(KubeResources.Leases, "default", RunNames.ScanLease("job"));
         Assert.Equal(RunOutcomes.Failed, scan.Metadata.Annotations![RunAnnotations.Outcome]);
         Assert.Equal("MaxDeleteExceeded", scan.Metadata.Annotations[RunAnnotations.OutcomeCondition]);
         Assert.False(scan.Metadata.Annotations.ContainsKey(RunAnnotations.DeleteTasksPublished));
@@ -146,7 +147,7 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
         QueueStatus status = await observer.GetStatusAsync(RangeTaskPhase.Copy);
         Assert.Equal((long)Files, status.Counters.Scanned);
         Assert.Equal((long)Files, status.Counters.Copied + status.Counters.Skipped);
-        List<Lease> tasks = (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run}" })).Items;
+        List<V1Lease> tasks = (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run}" })).Items;
         Assert.Contains(tasks, t => t.Spec?.LeaseTransitions > 0);
     }
 
@@ -168,10 +169,10 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
                     // renewal got in between.
                     for (bool written = false; !written;)
                     {
-                        Lease task = _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run},{RunLabels.LeaseRole}=copy" })
+                        V1Lease task = _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run},{RunLabels.LeaseRole}=copy" })
                             .GetAwaiter().GetResult().Items.Single();
                         task.Spec!.HolderIdentity = "intruder";
-                        task.Spec.RenewTime = DateTimeOffset.UtcNow;
+                        task.Spec.RenewTime = DateTime.UtcNow;
                         task.Metadata.Annotations![RunAnnotations.Attempts] = "2";
                         try
                         {
@@ -202,13 +203,17 @@ public sealed class SyncEngineDistributedTests : IAsyncLifetime
 
         SyncResult result = await engine.RunAsync(queue).WaitAsync(TimeSpan.FromMinutes(2));
 
-        Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
-        Assert.Contains(errors, e => e.Contains("lease lost", StringComparison.Ordinal));
+        // Seen once in three ./test.sh runs on a loaded machine, not yet explained: a 231 ms run with no lease lost. The message
+        // carries what the run did, so that the next one says whether it listed, copied and claimed at all.
+        string context = $"puts {Volatile.Read(ref puts)}, result {result.Outcome} {result.Reason}, scanned {result.Counters.Scanned}, copied {result.Counters.Copied}, "
+            + $"skipped {result.Counters.Skipped}, errors [{string.Join("; ", errors)}], destination files {Directory.GetFiles(dst.Path, "*", SearchOption.AllDirectories).Length}";
+        Assert.True(result.Outcome == SyncOutcome.Succeeded, context);
+        Assert.True(errors.Any(e => e.Contains("lease lost", StringComparison.Ordinal)), context);
         Assert.Equal(TreeSnapshot.Take(src.Path, withDirectories: false), TreeSnapshot.Take(dst.Path, withDirectories: false));
         QueueStatus status = await queue.GetStatusAsync(RangeTaskPhase.Copy);
         Assert.Equal((1, 0, (long)Files), (status.Done, status.Failed, status.Counters.Scanned));
         Assert.Equal((long)Files, status.Counters.Copied + status.Counters.Skipped);
-        Lease lease = (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run},{RunLabels.LeaseRole}=copy" })).Items.Single();
+        V1Lease lease = (await _client.ListAsync(KubeResources.Leases, "default", new KubeListOptions { LabelSelector = $"{RunLabels.Run}={run},{RunLabels.LeaseRole}=copy" })).Items.Single();
         Assert.Equal(("w", "3", 1), (lease.Spec!.HolderIdentity, lease.Metadata.Annotations![RunAnnotations.Attempts], lease.Spec.LeaseTransitions));
     }
 

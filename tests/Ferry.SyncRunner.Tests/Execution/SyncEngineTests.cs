@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Execution;
 using Ferry.SyncRunner.Filtering;
 using Ferry.SyncRunner.Keys;
@@ -283,7 +284,7 @@ public class SyncEngineTests
     }
 
     [Fact]
-    public async Task RunAsync_DeleteSrc_RemovesSourceOnlyAfterCopy()
+    public async Task RunAsync_DeleteSrcAfter_RemovesSourceOnlyAfterCopy()
     {
         using var src = new TempDirectory();
         using var dst = new TempDirectory();
@@ -291,7 +292,7 @@ public class SyncEngineTests
         src.Write("same", "s");
         dst.Write("same", "s");
 
-        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteSrc = true });
+        SyncResult result = await SyncAsync(src.Path, dst.Path, new SyncOptions { DeleteSrcAfter = true });
 
         Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
         Assert.Equal("x", File.ReadAllText(dst.Combine("a/x")));
@@ -408,6 +409,24 @@ public class SyncEngineTests
         Assert.Equal(SyncOutcome.Succeeded, result.Outcome);
         Assert.Equal(2, result.Counters.Copied);
         Assert.Equal(4, hooked.Puts);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task RunAsync_AlwaysTransient_TriesOncePlusMaxRetriesThenFailsTheObject(int maxRetries)
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+        src.Write("a", "1");
+        var hooked = new HookedStorage(new FileStorage(dst.Path)) { BeforePut = _ => new StorageException(StorageErrorKind.Transient, "503 slow down") };
+
+        var engine = new SyncEngine(new FileStorage(src.Path), hooked, new SyncOptions(), new SyncEngineSettings { MaxRetries = maxRetries, RetryDelay = TimeSpan.FromMilliseconds(1) });
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
+
+        Assert.Equal(SyncOutcome.Failed, result.Outcome);
+        Assert.Equal(1, result.Counters.Failed);
+        Assert.Equal(1 + maxRetries, hooked.Puts);
     }
 
     [Fact]
@@ -646,12 +665,7 @@ public class SyncEngineTests
         await queue.PublishAsync(Ferry.SyncRunner.Keys.KeyRange.All);
         await queue.CompleteScanAsync();
         RangeTaskLease lost = (await queue.ClaimAsync(RangeTaskPhase.Copy, "crashed-worker"))!;
-        var before = new SyncCounters();
-        foreach (string k in new[] { "a", "b", "c" })
-        {
-            before.AddScanned(1);
-            before.AddCopied(1);
-        }
+        var before = new TaskCounters { Scanned = 3, ScannedBytes = 3, Copied = 3, CopiedBytes = 3 };
 
         await queue.CheckpointAsync(lost, "c", before);
         await queue.FailAsync(lost, "worker lost its lease");

@@ -11,7 +11,7 @@ using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.S3;
 using Ferry.SyncRunner.Storage.Sftp;
 using Ferry.SyncRunner.Tests.Support;
-using ApiFilterRule = Ferry.Api.Sync.FilterRule;
+using Ferry.Api.Sync;
 
 namespace Ferry.SyncRunner.Tests.Jobs;
 
@@ -27,7 +27,7 @@ public class SyncJobTranslatorTests
 
         SyncOptions o = SyncJobTranslator.ToOptions(spec);
 
-        Assert.Equal((10, 1, 1, 100L, 10_000, 8L << 30, -1L), (o.Threads, o.ListThreads, o.ListDepth, o.MaxFailures, o.TaskObjects, o.TaskBytes, o.Limit));
+        Assert.Equal((10, 1, 1, -1L, 10_000, 8L << 30, -1L), (o.Threads, o.ListThreads, o.ListDepth, o.MaxFailures, o.TaskObjects, o.TaskBytes, o.Limit));
         Assert.False(o.DeleteDst || o.Update || o.DryRun || o.MatchFullPath);
         Assert.Null(o.MaxDelete);
         Assert.Equal(KeyRange.All, KeySelection.RangeOf(o));
@@ -37,10 +37,11 @@ public class SyncJobTranslatorTests
     public void ToOptions_EveryField_MapsToTheJuicefsFlag()
     {
         SyncJobSpec spec = Spec();
-        spec.Filters = [new ApiFilterRule { Exclude = "*.tmp" }, new ApiFilterRule { Include = "/train/**" }, new ApiFilterRule { Exclude = "*" }];
+        spec.Filters = [new FilterRuleSpec { Exclude = "*.tmp" }, new FilterRuleSpec { Include = "/train/**" }, new FilterRuleSpec { Exclude = "*" }];
         spec.MatchFullPath = true;
         spec.Update = true;
         spec.CheckNew = true;
+        spec.DeleteSrcAfter = true;
         spec.DeleteDst = true;
         spec.Dirs = true;
         spec.MaxDelete = IntOrString.FromString("5%");
@@ -61,11 +62,12 @@ public class SyncJobTranslatorTests
         SyncOptions o = SyncJobTranslator.ToOptions(spec, ["a/", "b"]);
 
         Assert.Equal(new[] { new FilterRule(FilterAction.Exclude, "*.tmp"), new FilterRule(FilterAction.Include, "/train/**"), new FilterRule(FilterAction.Exclude, "*") }, o.Filters);
-        Assert.True(o.MatchFullPath && o.Update && o.CheckNew && o.DeleteDst && o.Dirs);
+        Assert.True(o.MatchFullPath && o.Update && o.CheckNew && o.DeleteSrcAfter && o.DeleteDst && o.Dirs);
+        Assert.False(o.DeleteSrc);
         Assert.Equal(("5%", 1L, 4L << 30, TimeSpan.FromMinutes(90)), (o.MaxDelete, o.MinSize, o.MaxSize, o.MinAge));
         Assert.Equal((16, 4, 2, 800.0, 20_000, 16L << 30, 50L, 7L), (o.Threads, o.ListThreads, o.ListDepth, o.BwLimit, o.TaskObjects, o.TaskBytes, o.MaxFailures, o.Limit));
         Assert.Equal(new[] { "a/", "b" }, o.FilesFrom);
-        Assert.Equal(new KeyRange("b", "m"), KeySelection.RangeOf(o)); // a SyncJob's end is exclusive
+        Assert.Equal(new KeyRange("b", "m\0"), KeySelection.RangeOf(o)); // a SyncJob's end is inclusive, as juicefs's --end
     }
 
     [Fact]
@@ -84,6 +86,18 @@ public class SyncJobTranslatorTests
         Assert.Equal(new Uri("http://127.0.0.1:7480"), s3.Location.Endpoint);
         Assert.DoesNotContain(Secret, s3.DisplayName, StringComparison.Ordinal);
         Assert.DoesNotContain("AKIDEXAMPLE", s3.DisplayName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateStorage_S3StorageClass_AppliesToTheDestinationOnly()
+    {
+        var endpoint = new Endpoint { S3 = new S3Endpoint { Bucket = "b", Region = "us-west-2", StorageClass = "STANDARD_IA" } };
+
+        var destination = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: true, _ => null));
+        var source = Assert.IsType<S3Storage>(SyncJobTranslator.CreateStorage(endpoint, destination: false, _ => null));
+
+        Assert.Equal("STANDARD_IA", destination.Options.StorageClass);
+        Assert.Null(source.Options.StorageClass);
     }
 
     [Fact]

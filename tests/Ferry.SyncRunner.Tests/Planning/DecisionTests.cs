@@ -30,6 +30,13 @@ public class DecisionTests
         { "delete-src: equal → delete-src", 10, 0, 10, 0, "deleteSrc", SyncActionKind.DeleteSrc },
         { "delete-src: differs → copy", 10, 0, 12, 0, "deleteSrc", SyncActionKind.Copy },
         { "check-all before delete-src", 10, 0, 10, 0, "checkAll,deleteSrc", SyncActionKind.Check },
+        { "delete-src: missing → copy, kept for the next run", 10, 0, null, 0, "deleteSrc", SyncActionKind.Copy },
+        { "delete-src + update: src older → skip, kept", 10, -5, 10, 0, "update,deleteSrc", SyncActionKind.Skip },
+        { "delete-src + update: src newer → copy, kept", 10, 5, 10, 0, "update,deleteSrc", SyncActionKind.Copy },
+        { "delete-src + update: same second, size differs → delete-src", 10, 0, 12, 0, "update,deleteSrc", SyncActionKind.DeleteSrc },
+        { "delete-src-after: equal → delete-src", 10, 0, 10, 0, "deleteSrcAfter", SyncActionKind.DeleteSrc },
+        { "delete-src-after: missing → copy", 10, 0, null, 0, "deleteSrcAfter", SyncActionKind.Copy },
+        { "delete-src-after + update: src older → skip, kept", 10, -5, 10, 0, "update,deleteSrcAfter", SyncActionKind.Skip },
         { "update + src older + check-all → skip", 10, -5, 10, 0, "update,checkAll", SyncActionKind.Skip },
     };
 
@@ -46,6 +53,7 @@ public class DecisionTests
             ForceUpdate = set.Contains("forceUpdate"),
             CheckAll = set.Contains("checkAll"),
             DeleteSrc = set.Contains("deleteSrc"),
+            DeleteSrcAfter = set.Contains("deleteSrcAfter"),
         };
         ObjectEntry? dst = dstSize is { } d ? F(d, dstOffset) : null;
 

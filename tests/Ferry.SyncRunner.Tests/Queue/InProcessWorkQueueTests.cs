@@ -1,4 +1,4 @@
-using Ferry.SyncRunner.Execution;
+using Ferry.Api.Runs;
 using Ferry.SyncRunner.Keys;
 using Ferry.SyncRunner.Queue;
 
@@ -36,8 +36,7 @@ public class InProcessWorkQueueTests
         var q = new InProcessWorkQueue(maxAttempts: 2);
         await q.PublishAsync(KeyRange.All);
         await q.CompleteScanAsync();
-        var counters = new SyncCounters();
-        counters.AddScanned(10);
+        var counters = new TaskCounters { Scanned = 1, ScannedBytes = 10 };
 
         RangeTaskLease first = (await q.ClaimAsync(RangeTaskPhase.Copy, "w1"))!;
         await q.CheckpointAsync(first, "k5", counters);
@@ -57,9 +56,9 @@ public class InProcessWorkQueueTests
         var q = new InProcessWorkQueue();
         await q.PublishAsync(KeyRange.All);
         RangeTaskLease lease = (await q.ClaimAsync(RangeTaskPhase.Copy, "w"))!;
-        await q.CompleteAsync(lease, new SyncCounters());
+        await q.CompleteAsync(lease, new TaskCounters());
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => q.CheckpointAsync(lease, "x", new SyncCounters()));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => q.CheckpointAsync(lease, "x", new TaskCounters()));
     }
 
     [Fact]
@@ -73,7 +72,7 @@ public class InProcessWorkQueueTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => q.PublishDeleteTasksAsync());
         while (await q.ClaimAsync(RangeTaskPhase.Copy, "w") is { } lease)
         {
-            await q.CompleteAsync(lease, new SyncCounters());
+            await q.CompleteAsync(lease, new TaskCounters());
         }
 
         Assert.Equal(2, await q.PublishDeleteTasksAsync());

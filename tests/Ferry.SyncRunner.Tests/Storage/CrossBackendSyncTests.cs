@@ -71,7 +71,7 @@ public sealed class CrossBackendSyncTests(RadosgwFixture radosgw, SshdFixture ss
         }
 
         string sftpDir = Path.Combine(_sftp.DataDirectory, _name, "mid");
-        await using SftpStorage middle = SftpStorage.Create(_sftp.UrlFor(_name + "/mid/"));
+        await using SftpStorage middle = new SftpStorage(SftpLocation.Parse(_sftp.UrlFor(_name + "/mid/")));
         await using S3Storage back = new(S3Location.Parse(_s3.Url(await _s3.CreateBucketAsync("xb"), "deep/er/prefix/")), Small);
 
         SyncResult down = await SyncAsync(origin, middle, new SyncOptions());
@@ -168,7 +168,7 @@ public sealed class CrossBackendSyncTests(RadosgwFixture radosgw, SshdFixture ss
             await s3.PutAsync(f.Path, new MemoryStream(bytes), bytes.Length, new PutOptions { ModifiedTime = SyncOracle.BaseTime.AddSeconds(toSftp ? f.MtimeOffset : 0) });
         }
 
-        await using SftpStorage sftp = SftpStorage.Create(_sftp.UrlFor(_name + "/" + id + "/"));
+        await using SftpStorage sftp = new SftpStorage(SftpLocation.Parse(_sftp.UrlFor(_name + "/" + id + "/")));
         IObjectStorage source = toSftp ? s3 : sftp;
         IObjectStorage destination = toSftp ? sftp : s3;
         Task<SortedDictionary<string, string>> SnapshotAsync() => toSftp ? Task.FromResult(TreeSnapshot.Take(sftpDir, withDirectories: false)) : StorageSnapshot.TakeAsync(s3);

@@ -1,13 +1,15 @@
 using System.Diagnostics;
+using Ferry.Api;
 using Ferry.Api.Endpoints;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.ClusterSim;
 using Ferry.Kube.Client;
 using Ferry.Kube.Config;
-using Ferry.Kube.Models;
 using Ferry.SyncRunner.Cli;
 using Ferry.SyncRunner.Jobs;
 using Ferry.SyncRunner.Tests.Support;
+using k8s;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Tests.Watching;
 
@@ -26,7 +28,7 @@ public sealed class WatchMirrorCommandTests : IAsyncLifetime
     {
         _sim = await ClusterSimulator.StartAsync(new SimulatorOptions());
         _sim.Store.CreateFromYaml(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "crds", "ferry.io_replicamirrors.yaml")));
-        _client = new KubernetesClient(new KubernetesClientConfiguration { Server = _sim.Url });
+        _client = new KubernetesClient(new KubernetesClientConfiguration { Host = _sim.Url.AbsoluteUri });
     }
 
     public async Task DisposeAsync()
@@ -41,9 +43,9 @@ public sealed class WatchMirrorCommandTests : IAsyncLifetime
     public async Task Watcher_AsksForTheFirstFullSync_AppliesBatchesAfterIt_HoldsThemWhileAFullSyncRuns()
     {
         _source.Write("data/a.txt", "present before the watcher");
-        ReplicaMirror mirror = await _client.CreateAsync(SyncJobResources.ReplicaMirrors, "default", new ReplicaMirror
+        ReplicaMirror mirror = await _client.CreateAsync(ApiResources.ReplicaMirrors, "default", new ReplicaMirror
         {
-            Metadata = new ObjectMeta { Name = "live", Namespace = "default" },
+            Metadata = new V1ObjectMeta { Name = "live", NamespaceProperty = "default" },
             Spec = new ReplicaMirrorSpec
             {
                 Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "inbox", Path = "data" } },
@@ -63,9 +65,9 @@ public sealed class WatchMirrorCommandTests : IAsyncLifetime
         Task<int> watcher = Task.Run(() => WatchMirrorCommand.RunWatcherAsync("default", "live", _client, env.GetValueOrDefault, log, TimeProvider.System, stop.Token));
 
         // The first full sync is asked for in the Lease; play the operator: run it, record it.
-        WatcherState asked = await UntilAsync(async () => WatcherState.Parse((await LeaseAsync())?.Metadata.Annotations) is { FullSyncRequested: not null } s ? s : null, watcher, log, "the request");
+        WatcherState asked = await UntilAsync(async () => WatcherState.Parse((await LeaseAsync())?.Metadata.Annotations?.AsReadOnly()) is { FullSyncRequested: not null } s ? s : null, watcher, log, "the request");
         Assert.Equal("start", asked.FullSyncReason);
-        Lease lease = (await LeaseAsync())!;
+        V1Lease lease = (await LeaseAsync())!;
         Assert.Equal("live-watcher-0", lease.Spec!.HolderIdentity);
         Assert.Equal(mirror.Metadata.Uid, lease.Metadata.OwnerReferences!.Single().Uid);
         Assert.Equal(WatcherContract.ComponentValue, lease.Metadata.Labels![WatcherContract.ComponentLabel]);
@@ -86,7 +88,7 @@ public sealed class WatchMirrorCommandTests : IAsyncLifetime
         }
 
         await UntilAsync(() => Task.FromResult<object?>(Directory.Exists(_replica.Combine("burst")) && Directory.GetFiles(_replica.Combine("burst")).Length == 300 ? true : null), watcher, log, "the burst");
-        WatcherState after = await UntilAsync(async () => WatcherState.Parse((await LeaseAsync())?.Metadata.Annotations) is { PendingChanges: 0, LastBatchKeys: > 0 } s ? s : null, watcher, log, "the Lease after the burst");
+        WatcherState after = await UntilAsync(async () => WatcherState.Parse((await LeaseAsync())?.Metadata.Annotations?.AsReadOnly()) is { PendingChanges: 0, LastBatchKeys: > 0 } s ? s : null, watcher, log, "the Lease after the burst");
         Assert.Null(after.OldestPendingChange);
         long writes = _sim.Requests.Sum(k => k.Resource == "leases" && k.Verb is "update" or "create");
         long reads = _sim.Requests.Sum(k => k.Resource == "replicamirrors" && k.Verb == "get");
@@ -101,9 +103,9 @@ public sealed class WatchMirrorCommandTests : IAsyncLifetime
     [Fact]
     public async Task Watcher_OfAMirrorThatIsNotContinuous_ExitsTwo()
     {
-        await _client.CreateAsync(SyncJobResources.ReplicaMirrors, "default", new ReplicaMirror
+        await _client.CreateAsync(ApiResources.ReplicaMirrors, "default", new ReplicaMirror
         {
-            Metadata = new ObjectMeta { Name = "timed", Namespace = "default" },
+            Metadata = new V1ObjectMeta { Name = "timed", NamespaceProperty = "default" },
             Spec = new ReplicaMirrorSpec
             {
                 Source = new Endpoint { Volume = new VolumeEndpoint { ClaimName = "inbox" } },
@@ -120,12 +122,12 @@ public sealed class WatchMirrorCommandTests : IAsyncLifetime
         Assert.Contains(log.Lines, l => l.Contains("not continuous", StringComparison.Ordinal));
     }
 
-    private Task<Lease?> LeaseAsync() => _client.TryGetAsync(KubeResources.Leases, "default", WatcherContract.LeaseName("live"));
+    private Task<V1Lease?> LeaseAsync() => _client.TryGetAsync(KubeResources.Leases, "default", WatcherContract.LeaseName("live"));
 
     /// <summary>Writes the mirror status the operator would after running (or while running) the full sync of slot <paramref name="slot"/>.</summary>
     private async Task RecordFullSyncAsync(DateTimeOffset slot, string? active)
     {
-        ReplicaMirror current = await _client.GetAsync(SyncJobResources.ReplicaMirrors, "default", "live");
+        ReplicaMirror current = await _client.GetAsync(ApiResources.ReplicaMirrors, "default", "live");
         current.Status = new ReplicaMirrorStatus
         {
             Destinations =
@@ -135,11 +137,11 @@ public sealed class WatchMirrorCommandTests : IAsyncLifetime
                     Name = "copy",
                     Active = active,
                     LastScheduleTime = slot,
-                    LastResult = active is null ? new MirrorRunResult { SyncJob = "live-copy-1", Result = SyncResult.Succeeded, ScheduledTime = slot } : null,
+                    LastResult = active is null ? new MirrorRunResult { SyncJob = "live-copy-1", Result = MirrorSyncResult.Succeeded, ScheduledTime = slot } : null,
                 },
             ],
         };
-        await _client.ReplaceStatusAsync(SyncJobResources.ReplicaMirrors, "default", "live", current);
+        await _client.ReplaceStatusAsync(ApiResources.ReplicaMirrors, "default", "live", current);
     }
 
     private static async Task<T> UntilAsync<T>(Func<Task<T?>> probe, Task<int> watcher, LineLog log, string what)

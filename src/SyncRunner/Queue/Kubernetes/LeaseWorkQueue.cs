@@ -1,15 +1,11 @@
 using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text.Json;
-using Ferry.Api;
 using Ferry.Api.Runs;
-using Ferry.Api.Serialization;
 using Ferry.Api.SyncJobs;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
-using Ferry.Kube.Models;
-using Ferry.SyncRunner.Execution;
+using Ferry.Kube.Leases;
 using Ferry.SyncRunner.Keys;
+using k8s.Models;
 
 namespace Ferry.SyncRunner.Queue.Kubernetes;
 
@@ -20,31 +16,33 @@ namespace Ferry.SyncRunner.Queue.Kubernetes;
 /// </summary>
 /// <remarks>
 /// <para>Follows DESIGN.md, "Distributed work: the lease-coordinated queue", and the contract in
-/// <c>Ferry.Api.Runs</c> (<see cref="RunLabels"/>, <see cref="RunAnnotations"/>, <see cref="RunNames"/>). Every change
-/// is one update of a whole Lease with the <c>resourceVersion</c> read; a 409 Conflict on a claim means another worker
-/// won, on a holder's own write it is re-read and retried while the Lease is still its own.</para>
-/// <para>Expiry is judged as client-go's leader election does: by this process's clock, from the moment it first saw
-/// the Lease's current <c>resourceVersion</c>, never by comparing <c>renewTime</c> with a clock of another machine.</para>
+/// <c>Ferry.Api.Runs</c> (<see cref="RunLabels"/>, <see cref="RunAnnotations"/>, <see cref="RunNames"/>), whose
+/// annotations it reads and writes only through the codec there (<see cref="TaskLeaseFields"/>,
+/// <see cref="ScanLeaseFields"/>, <see cref="RunLeases"/>). This type is the protocol: acquiring the scan, publishing,
+/// claiming, completing, failing, the outcome and handing back. Holding a Lease (renewals, the holder's writes, loss)
+/// is <see cref="HeldLease"/>; the requests and their retries are <see cref="RunLeaseClient"/>.</para>
+/// <para>Every change is one update of a whole Lease with the <c>resourceVersion</c> read; a 409 Conflict on a claim
+/// means another worker won, on a holder's own write it is re-read and retried while the Lease is still its own
+/// (through Polly, as every retry of the engine).</para>
+/// <para>Expiry is judged as client-go's leader election does (<see cref="LeaseObserver"/>): by this process's clock,
+/// from the moment it first saw the Lease's current record, never by comparing <c>renewTime</c> with a clock of
+/// another machine.</para>
 /// <para>API traffic: a claim, a renewal every third of the lease duration per held Lease (which also publishes the
 /// last checkpoint), completion, and one list per <see cref="LeaseWorkQueueOptions.PollInterval"/> while a worker
 /// waits. Nothing is sent per object. <see cref="CheckpointAsync"/> only records in memory.</para>
 /// <para>Leases are never re-created once seen: a scan Lease that disappears (the SyncJob was deleted and its Leases
 /// garbage-collected) ends the worker's part with <see cref="RunGoneException"/>.</para>
 /// </remarks>
-public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
+public sealed partial class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 {
-    private const int MaxWriteRetries = 20;
-    private const int MaxAnnotationText = 1024;
-
-    private readonly IKubernetesClient _client;
     private readonly LeaseWorkQueueOptions _options;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, (string? Version, long SeenAt)> _observed = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Held> _held = new(StringComparer.Ordinal);
+    private readonly RunLeaseClient _leases;
+    private readonly LeaseObserver _observer;
+    private readonly ConcurrentDictionary<string, HeldLease> _held = new(StringComparer.Ordinal);
     private readonly string _scanName;
     private readonly CancellationTokenSource _disposed = new();
-    private Held? _scan;
-    private long _requests;
+    private HeldLease? _scan;
     private long _scanSeenAt = -1;
 
     /// <summary>Creates the queue; nothing is sent until a method is called.</summary>
@@ -54,190 +52,17 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _client = client;
         _options = options;
         _time = options.Time;
+        _leases = new RunLeaseClient(client, options);
+        _observer = new LeaseObserver(_time, TimeSpan.FromSeconds(LeaseSeconds));
         _scanName = RunNames.ScanLease(options.SyncJobName);
     }
 
     /// <summary>The number of API requests this queue has sent (for measurements).</summary>
-    public long Requests => Interlocked.Read(ref _requests);
+    public long Requests => _leases.Requests;
 
     private int LeaseSeconds => Math.Max(1, (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds));
-
-    /// <inheritdoc/>
-    public async Task<string?> GetScanCursorAsync(CancellationToken cancellationToken = default)
-    {
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
-        return scan is null ? null : Annotation(scan, RunAnnotations.Cursor);
-    }
-
-    /// <inheritdoc/>
-    public async Task<bool> IsScanDoneAsync(CancellationToken cancellationToken = default)
-    {
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
-        return scan is not null && Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done;
-    }
-
-    /// <inheritdoc/>
-    public async Task<ScanLease?> AcquireScanAsync(string holderIdentity, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(holderIdentity);
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_scan is { } mine && !mine.LostToken.IsCancellationRequested && !mine.Finished)
-            {
-                return new ScanLease(holderIdentity) { Lost = mine.LostToken };
-            }
-
-            Lease? scan = await GetScanCheckedAsync(cancellationToken).ConfigureAwait(false);
-            Lease? acquired = null;
-            if (scan is null)
-            {
-                Lease created = NewLease(_scanName, LeaseRoles.Scan);
-                created.Metadata.Annotations![RunAnnotations.ScanState] = ScanStates.Running;
-                created.Metadata.Annotations[RunAnnotations.TasksPublished] = "0";
-                Hold(created, holderIdentity, takeover: false);
-                try
-                {
-                    acquired = await SendAsync(ct => _client.CreateAsync(KubeResources.Leases, _options.Namespace, created, null, ct), cancellationToken).ConfigureAwait(false);
-                    MarkScanSeen();
-                }
-                catch (KubernetesApiException e) when (e.IsAlreadyExists || e.IsConflict)
-                {
-                    continue;
-                }
-            }
-            else if (Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done)
-            {
-                return null;
-            }
-            else
-            {
-                string? holder = scan.Spec?.HolderIdentity;
-                bool free = string.IsNullOrEmpty(holder) || holder == holderIdentity;
-                if (free || IsExpired(scan))
-                {
-                    Hold(scan, holderIdentity, takeover: !free);
-                    try
-                    {
-                        acquired = await ReplaceAsync(scan, cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (KubernetesApiException e) when (e.IsConflict || e.IsNotFound)
-                    {
-                        acquired = null;
-                    }
-
-                    if (acquired is not null && !free)
-                    {
-                        Log($"took over the expired scan lease from {holder} at cursor '{Annotation(acquired, RunAnnotations.Cursor)}'");
-                    }
-                }
-            }
-
-            if (acquired is not null)
-            {
-                var held = new Held(acquired, holderIdentity, l => l.Spec?.HolderIdentity == holderIdentity && Annotation(l, RunAnnotations.ScanState) != ScanStates.Done);
-                _scan = held;
-                held.RenewLoop = Task.Run(() => RenewLoopAsync(held));
-                return new ScanLease(holderIdentity) { Lost = held.LostToken };
-            }
-
-            await DelayAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">This worker does not hold the scan lease (or lost it), or a task
-    /// Lease of that number exists with another range.</exception>
-    public async Task<RangeTask> PublishAsync(KeyRange range, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(range);
-        Held scan = _scan ?? throw new InvalidOperationException("this worker does not hold the scan lease");
-        await scan.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (scan.LostToken.IsCancellationRequested || scan.Finished)
-            {
-                throw new InvalidOperationException("the scan lease was lost");
-            }
-
-            int index = ParseInt(Annotation(scan.Current, RunAnnotations.TasksPublished));
-            string name = RunNames.TaskLease(_options.SyncJobName, LeaseRoles.Copy, index);
-            await CreateTaskAsync(name, LeaseRoles.Copy, range, cancellationToken).ConfigureAwait(false);
-            await WriteAsync(scan, l =>
-            {
-                SetAnnotation(l, RunAnnotations.Cursor, range.End ?? "");
-                SetAnnotation(l, RunAnnotations.TasksPublished, (index + 1).ToString(CultureInfo.InvariantCulture));
-            }, cancellationToken).ConfigureAwait(false);
-            return new RangeTask(name, RangeTaskPhase.Copy, range);
-        }
-        finally
-        {
-            scan.Gate.Release();
-        }
-    }
-
-    /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">This worker does not hold the scan lease (or lost it).</exception>
-    public async Task CompleteScanAsync(CancellationToken cancellationToken = default)
-    {
-        Held scan = _scan ?? throw new InvalidOperationException("this worker does not hold the scan lease");
-        await scan.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await WriteAsync(scan, l => SetAnnotation(l, RunAnnotations.ScanState, ScanStates.Done), cancellationToken).ConfigureAwait(false);
-            scan.Finish();
-        }
-        finally
-        {
-            scan.Gate.Release();
-        }
-    }
-
-    /// <inheritdoc/>
-    public async Task<int> PublishDeleteTasksAsync(CancellationToken cancellationToken = default)
-    {
-        List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-        Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
-        List<Lease> copies = Ordered(leases, LeaseRoles.Copy);
-        if (scan is null || Annotation(scan, RunAnnotations.ScanState) != ScanStates.Done || copies.Any(c => Annotation(c, RunAnnotations.State) != TaskStates.Done))
-        {
-            throw new InvalidOperationException("delete tasks are published only after every copy task is done");
-        }
-
-        if (Annotation(scan, RunAnnotations.DeleteTasksPublished) is not null)
-        {
-            return 0;
-        }
-
-        for (int i = 0; i < copies.Count; i++)
-        {
-            var range = new KeyRange(Annotation(copies[i], RunAnnotations.RangeStart) ?? "", Annotation(copies[i], RunAnnotations.RangeEnd));
-            await CreateTaskAsync(RunNames.TaskLease(_options.SyncJobName, LeaseRoles.Delete, i), LeaseRoles.Delete, range, cancellationToken).ConfigureAwait(false);
-        }
-
-        for (int attempt = 0; ; attempt++)
-        {
-            if (Annotation(scan, RunAnnotations.DeleteTasksPublished) is not null)
-            {
-                return 0;
-            }
-
-            SetAnnotation(scan, RunAnnotations.DeleteTasksPublished, copies.Count.ToString(CultureInfo.InvariantCulture));
-            try
-            {
-                await ReplaceAsync(scan, cancellationToken).ConfigureAwait(false);
-                Log($"published {copies.Count} delete task(s)");
-                return copies.Count;
-            }
-            catch (KubernetesApiException e) when (e.IsConflict && attempt < MaxWriteRetries)
-            {
-                scan = await GetAsync(_scanName, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
 
     /// <inheritdoc/>
     public async Task<RangeTaskLease?> ClaimAsync(RangeTaskPhase phase, string holderIdentity, CancellationToken cancellationToken = default)
@@ -246,8 +71,8 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         string role = RoleOf(phase);
         while (true)
         {
-            List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-            Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
+            List<V1Lease> leases = await _leases.ListRunAsync(cancellationToken).ConfigureAwait(false);
+            V1Lease? scan = leases.Find(l => RunLeases.Role(l) == LeaseRoles.Scan);
             if (scan is not null)
             {
                 MarkScanSeen();
@@ -263,17 +88,17 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
                 return null; // the run has failed (a failed listing, maxFailures, maxDelete): no more work
             }
 
-            bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done;
+            bool scanDone = scan is not null && new ScanLeaseFields(scan).IsDone;
             bool morePossible = phase == RangeTaskPhase.Copy
                 ? !scanDone
-                : scan is null || Annotation(scan, RunAnnotations.DeleteTasksPublished) is null;
-            foreach (Lease task in Ordered(leases, role))
+                : scan is null || new ScanLeaseFields(scan).DeleteTasksPublished is null;
+            foreach (V1Lease task in RunLeases.TasksInOrder(leases, role))
             {
-                string? state = Annotation(task, RunAnnotations.State);
+                string? state = new TaskLeaseFields(task).State;
                 bool takeover = false;
                 if (state == TaskStates.Running)
                 {
-                    if (!IsExpired(task))
+                    if (!_observer.IsExpired(task))
                     {
                         morePossible = true;
                         continue;
@@ -304,37 +129,33 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The lease was lost.</exception>
-    public Task CheckpointAsync(RangeTaskLease lease, string lastKey, SyncCounters counters, CancellationToken cancellationToken = default)
+    /// <exception cref="LeaseLostException">The lease was lost.</exception>
+    /// <exception cref="InvalidOperationException">This worker holds no lease on the task (completed, failed or handed
+    /// back).</exception>
+    public Task CheckpointAsync(RangeTaskLease lease, string lastKey, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(counters);
-        Held held = HeldOf(lease);
-        lock (held)
-        {
-            held.CheckpointKey = lastKey;
-            held.CheckpointCounters = counters.ToTaskCounters();
-        }
-
+        HeldOf(lease).SetCheckpoint(lastKey, counters.Clone());
         return Task.CompletedTask;
     }
 
     /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The lease was lost.</exception>
-    public async Task CompleteAsync(RangeTaskLease lease, SyncCounters counters, CancellationToken cancellationToken = default)
+    /// <exception cref="LeaseLostException">The lease was lost.</exception>
+    /// <exception cref="InvalidOperationException">This worker holds no lease on the task.</exception>
+    public async Task CompleteAsync(RangeTaskLease lease, TaskCounters counters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(counters);
-        Held held = HeldOf(lease);
+        HeldLease held = HeldOf(lease);
         await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            TaskCounters final = counters.ToTaskCounters();
-            await WriteAsync(held, l =>
+            TaskCounters final = counters.Clone();
+            await held.WriteAsync(l =>
             {
-                SetAnnotation(l, RunAnnotations.State, TaskStates.Done);
-                SetAnnotation(l, RunAnnotations.Counters, final.ToJson());
-                l.Spec!.RenewTime = _time.GetUtcNow();
+                _ = new TaskLeaseFields(l) { State = TaskStates.Done, Counters = final };
+                l.Spec!.RenewTime = _time.GetUtcNow().UtcDateTime;
             }, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -344,20 +165,20 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    /// <exception cref="InvalidOperationException">The lease was lost.</exception>
+    /// <exception cref="LeaseLostException">The lease was lost.</exception>
+    /// <exception cref="InvalidOperationException">This worker holds no lease on the task.</exception>
     public async Task<bool> FailAsync(RangeTaskLease lease, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lease);
-        Held held = HeldOf(lease);
+        HeldLease held = HeldOf(lease);
         await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             bool final = lease.Task.Attempts >= _options.MaxAttempts;
-            await WriteAsync(held, l =>
+            await held.WriteAsync(l =>
             {
-                SetAnnotation(l, RunAnnotations.State, final ? TaskStates.Failed : TaskStates.Pending);
-                SetAnnotation(l, RunAnnotations.LastError, Truncate(reason));
-                WriteCheckpoint(held, l);
+                _ = new TaskLeaseFields(l) { State = final ? TaskStates.Failed : TaskStates.Pending, LastError = reason };
+                held.WriteCheckpoint(l);
             }, cancellationToken).ConfigureAwait(false);
             return final;
         }
@@ -370,14 +191,19 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     /// <inheritdoc/>
     public async Task<QueueStatus> GetStatusAsync(RangeTaskPhase phase, CancellationToken cancellationToken = default)
     {
-        List<Lease> leases = await ListRunAsync(cancellationToken).ConfigureAwait(false);
-        Lease? scan = leases.Find(l => Role(l) == LeaseRoles.Scan);
-        var sum = new SyncCounters();
+        List<V1Lease> leases = await _leases.ListRunAsync(cancellationToken).ConfigureAwait(false);
+        V1Lease? scan = leases.Find(l => RunLeases.Role(l) == LeaseRoles.Scan);
+        var sum = new TaskCounters();
         int pending = 0, running = 0, done = 0, failed = 0;
-        foreach (Lease task in Ordered(leases, RoleOf(phase)))
+        foreach (V1Lease lease in RunLeases.TasksInOrder(leases, RoleOf(phase)))
         {
-            sum.Add(SyncCounters.FromTaskCounters(CountersOf(task)));
-            switch (Annotation(task, RunAnnotations.State))
+            var task = new TaskLeaseFields(lease);
+            if (task.Counters is { } counters)
+            {
+                sum.Add(counters);
+            }
+
+            switch (task.State)
             {
                 case TaskStates.Running:
                     running++;
@@ -394,46 +220,8 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
             }
         }
 
-        bool scanDone = scan is not null && Annotation(scan, RunAnnotations.ScanState) == ScanStates.Done;
+        bool scanDone = scan is not null && new ScanLeaseFields(scan).IsDone;
         return new QueueStatus(scanDone, pending, running, done, failed, sum);
-    }
-
-    /// <inheritdoc/>
-    public async Task<QueueOutcome> SetOutcomeAsync(QueueOutcome outcome, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(outcome);
-        for (int attempt = 0; ; attempt++)
-        {
-            Lease scan = await GetAsync(_scanName, cancellationToken).ConfigureAwait(false);
-            if (OutcomeOf(scan) is { } recorded)
-            {
-                return recorded;
-            }
-
-            SetAnnotation(scan, RunAnnotations.Outcome, outcome.Succeeded ? RunOutcomes.Succeeded : RunOutcomes.Failed);
-            if (!outcome.Succeeded)
-            {
-                SetAnnotation(scan, RunAnnotations.OutcomeReason, Truncate(outcome.Reason ?? "the run failed"));
-                SetAnnotation(scan, RunAnnotations.OutcomeCondition, outcome.Condition ?? SyncJobConditionReasons.ObjectsFailed);
-            }
-
-            try
-            {
-                await ReplaceAsync(scan, cancellationToken).ConfigureAwait(false);
-                Log($"run outcome: {(outcome.Succeeded ? RunOutcomes.Succeeded : RunOutcomes.Failed + " (" + outcome.Condition + ")")}");
-                return outcome;
-            }
-            catch (KubernetesApiException e) when (e.IsConflict && attempt < MaxWriteRetries)
-            {
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    public async Task<QueueOutcome?> GetOutcomeAsync(CancellationToken cancellationToken = default)
-    {
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
-        return scan is null ? null : OutcomeOf(scan);
     }
 
     /// <summary>Hands every Lease still held back (a worker stopped mid-task, e.g. by SIGTERM): task Leases become
@@ -450,20 +238,21 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
 
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5), _time))
         {
-            foreach (Held held in _held.Values)
+            foreach (HeldLease held in _held.Values)
             {
-                await HandBackAsync(held, l =>
+                await held.HandBackAsync(l =>
                 {
-                    SetAnnotation(l, RunAnnotations.State, TaskStates.Pending);
-                    SetAnnotation(l, RunAnnotations.Attempts, Math.Max(0, ParseInt(Annotation(l, RunAnnotations.Attempts)) - 1).ToString(CultureInfo.InvariantCulture));
-                    WriteCheckpoint(held, l);
+                    var task = new TaskLeaseFields(l);
+                    task.State = TaskStates.Pending;
+                    task.Attempts = Math.Max(0, task.Attempts - 1);
+                    held.WriteCheckpoint(l);
                     l.Spec!.HolderIdentity = null;
                 }, timeout.Token).ConfigureAwait(false);
             }
 
             if (_scan is { } scan)
             {
-                await HandBackAsync(scan, l => l.Spec!.HolderIdentity = null, timeout.Token).ConfigureAwait(false);
+                await scan.HandBackAsync(l => l.Spec!.HolderIdentity = null, timeout.Token).ConfigureAwait(false);
             }
         }
 
@@ -475,73 +264,23 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     internal async Task AbandonAsync()
     {
         await _disposed.CancelAsync().ConfigureAwait(false);
-        var loops = new List<Task>();
-        foreach (Held held in _held.Values.Append(_scan).OfType<Held>())
-        {
-            held.Finish();
-            if (held.RenewLoop is { } loop)
-            {
-                loops.Add(loop);
-            }
-        }
-
-        await Task.WhenAll(loops).ConfigureAwait(false);
+        await Task.WhenAll(_held.Values.Append(_scan).OfType<HeldLease>().Select(h => h.StopAsync())).ConfigureAwait(false);
     }
 
-    private async Task HandBackAsync(Held held, Action<Lease> change, CancellationToken cancellationToken)
+    private async Task<RangeTaskLease?> TryClaimAsync(V1Lease task, RangeTaskPhase phase, string holder, bool takeover, CancellationToken cancellationToken)
     {
-        try
-        {
-            await held.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!held.Finished && !held.LostToken.IsCancellationRequested)
-            {
-                await WriteAsync(held, change, cancellationToken).ConfigureAwait(false);
-                Log($"{held.Current.Metadata.Name}: handed back");
-            }
-        }
-        catch (Exception e) when (e is KubernetesException or InvalidOperationException or OperationCanceledException)
-        {
-            // It expires instead.
-        }
-        finally
-        {
-            held.Finish();
-            held.Gate.Release();
-        }
-    }
-
-    /// <summary>Reads the run's outcome from a scan Lease.</summary>
-    internal static QueueOutcome? OutcomeOf(Lease scan) => Annotation(scan, RunAnnotations.Outcome) switch
-    {
-        RunOutcomes.Succeeded => new QueueOutcome(true, null, null),
-        RunOutcomes.Failed => new QueueOutcome(false, Annotation(scan, RunAnnotations.OutcomeReason), Annotation(scan, RunAnnotations.OutcomeCondition)),
-        _ => null,
-    };
-
-    /// <summary>Reads a task Lease's counters (zero when absent or unreadable).</summary>
-    internal static TaskCounters CountersOf(Lease task) => TaskCounters.Parse(Annotation(task, RunAnnotations.Counters)) ?? new TaskCounters();
-
-    private async Task<RangeTaskLease?> TryClaimAsync(Lease task, RangeTaskPhase phase, string holder, bool takeover, CancellationToken cancellationToken)
-    {
-        int attempts = ParseInt(Annotation(task, RunAnnotations.Attempts));
+        var fields = new TaskLeaseFields(task);
+        int attempts = fields.Attempts;
         string name = task.Metadata.Name!;
         string? previous = task.Spec?.HolderIdentity;
         if (attempts >= _options.MaxAttempts)
         {
             // An expired task with no attempts left fails for good: its holder died on every attempt.
-            SetAnnotation(task, RunAnnotations.State, TaskStates.Failed);
-            SetAnnotation(task, RunAnnotations.LastError, Truncate($"the lease of attempt {attempts} expired (holder {previous})"));
+            fields.State = TaskStates.Failed;
+            fields.LastError = $"the lease of attempt {attempts} expired (holder {previous})";
             try
             {
-                await ReplaceAsync(task, cancellationToken).ConfigureAwait(false);
+                await _leases.ReplaceAsync(task, cancellationToken).ConfigureAwait(false);
                 Log($"{name}: failed for good, the lease of attempt {attempts} expired");
             }
             catch (KubernetesApiException e) when (e.IsConflict || e.IsNotFound)
@@ -552,242 +291,94 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         }
 
         Hold(task, holder, takeover);
-        SetAnnotation(task, RunAnnotations.State, TaskStates.Running);
-        SetAnnotation(task, RunAnnotations.Attempts, (attempts + 1).ToString(CultureInfo.InvariantCulture));
-        Lease claimed;
+        fields.State = TaskStates.Running;
+        fields.Attempts = attempts + 1;
+        V1Lease claimed;
         try
         {
-            claimed = await ReplaceAsync(task, cancellationToken).ConfigureAwait(false);
+            claimed = await _leases.ReplaceAsync(task, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException e) when (e.IsConflict || e.IsNotFound)
         {
             return null;
         }
 
+        var mine = new TaskLeaseFields(claimed);
         if (takeover)
         {
-            Log($"{name}: took over the expired lease of {previous} (attempt {attempts + 1}, resuming after '{Annotation(claimed, RunAnnotations.LastKey)}')");
+            Log($"{name}: took over the expired lease of {previous} (attempt {attempts + 1}, resuming after '{mine.LastKey}')");
         }
 
-        var rangeTask = new RangeTask(name, phase, new KeyRange(Annotation(claimed, RunAnnotations.RangeStart) ?? "", Annotation(claimed, RunAnnotations.RangeEnd)))
+        var rangeTask = new RangeTask(name, phase, new KeyRange(mine.RangeStart, mine.RangeEnd))
         {
             State = RangeTaskState.Running,
             Attempts = attempts + 1,
-            LastKey = Annotation(claimed, RunAnnotations.LastKey),
-            Counters = SyncCounters.FromTaskCounters(CountersOf(claimed)),
+            LastKey = mine.LastKey,
+            Counters = mine.Counters ?? new TaskCounters(),
         };
-        int mine = attempts + 1;
-        var held = new Held(claimed, holder, l => l.Spec?.HolderIdentity == holder
-            && ParseInt(Annotation(l, RunAnnotations.Attempts)) == mine
-            && Annotation(l, RunAnnotations.State) == TaskStates.Running)
+        int attempt = attempts + 1;
+        var held = new HeldLease(claimed, holder, l =>
         {
-            CheckpointKey = rangeTask.LastKey,
-            CheckpointCounters = CountersOf(claimed),
-        };
+            var now = new TaskLeaseFields(l);
+            return l.Spec?.HolderIdentity == holder && now.Attempts == attempt && now.State == TaskStates.Running;
+        }, _leases, _options, Forget);
+        held.SetCheckpoint(rangeTask.LastKey, mine.Counters);
         _held[name] = held;
-        held.RenewLoop = Task.Run(() => RenewLoopAsync(held));
+        held.StartRenewing();
         return new RangeTaskLease(rangeTask, holder) { Lost = held.LostToken };
     }
 
     private async Task CreateTaskAsync(string name, string role, KeyRange range, CancellationToken cancellationToken)
     {
-        Lease lease = NewLease(name, role);
-        SetAnnotation(lease, RunAnnotations.RangeStart, range.Start);
-        if (range.End is not null)
-        {
-            SetAnnotation(lease, RunAnnotations.RangeEnd, range.End);
-        }
-
-        SetAnnotation(lease, RunAnnotations.State, TaskStates.Pending);
-        SetAnnotation(lease, RunAnnotations.Attempts, "0");
-        lease.Spec = new LeaseSpec { LeaseDurationSeconds = LeaseSeconds };
+        V1Lease lease = NewLease(name, role);
+        _ = new TaskLeaseFields(lease) { RangeStart = range.Start, RangeEnd = range.End, State = TaskStates.Pending, Attempts = 0 };
         try
         {
-            await SendAsync(ct => _client.CreateAsync(KubeResources.Leases, _options.Namespace, lease, null, ct), cancellationToken).ConfigureAwait(false);
+            await _leases.CreateAsync(lease, cancellationToken).ConfigureAwait(false);
         }
         catch (KubernetesApiException e) when (e.IsAlreadyExists)
         {
             // Published before a crash (or by another worker): fine when it is the same range.
-            Lease existing = await GetAsync(name, cancellationToken).ConfigureAwait(false);
-            if ((Annotation(existing, RunAnnotations.RangeStart) ?? "") != range.Start || Annotation(existing, RunAnnotations.RangeEnd) != range.End)
+            var existing = new TaskLeaseFields(await _leases.GetAsync(name, cancellationToken).ConfigureAwait(false));
+            if (existing.RangeStart != range.Start || existing.RangeEnd != range.End)
             {
                 throw new InvalidOperationException($"task Lease {name} exists with another range than {range}");
             }
         }
     }
 
-    private async Task RenewLoopAsync(Held held)
-    {
-        TimeSpan interval = _options.LeaseDuration / 3;
-        while (!held.Stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(interval, _time, held.Stop.Token).ConfigureAwait(false);
-                await held.Gate.WaitAsync(held.Stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                if (held.Finished)
-                {
-                    return;
-                }
-
-                await WriteAsync(held, l =>
-                {
-                    l.Spec ??= new LeaseSpec();
-                    l.Spec.RenewTime = _time.GetUtcNow();
-                    if (Role(l) != LeaseRoles.Scan)
-                    {
-                        WriteCheckpoint(held, l);
-                    }
-                }, held.Stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (InvalidOperationException)
-            {
-                return; // lost: WriteAsync cancelled the holder's work
-            }
-            catch (KubernetesException e)
-            {
-                // No answer or a server error: the lease is still ours until it expires; try again next time.
-                Log($"{held.Current.Metadata.Name}: renewal failed ({e.Message}); retrying");
-            }
-            finally
-            {
-                held.Gate.Release();
-            }
-        }
-    }
-
-    /// <summary>Applies <paramref name="change"/> to the holder's Lease and writes it; on 409 re-reads it and retries
-    /// while it is still the holder's. Throws <see cref="InvalidOperationException"/> (and cancels the holder's work)
-    /// when it is not.</summary>
-    private async Task WriteAsync(Held held, Action<Lease> change, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            Lease current = held.Current;
-            if (!held.StillMine(current))
-            {
-                throw Lose(held, "another worker holds it");
-            }
-
-            change(current);
-            try
-            {
-                held.Current = await ReplaceAsync(current, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (KubernetesApiException e) when (e.IsNotFound)
-            {
-                throw Lose(held, "the Lease is gone");
-            }
-            catch (KubernetesApiException e) when (e.IsConflict && attempt < MaxWriteRetries)
-            {
-                Lease? fresh = await TryGetAsync(current.Metadata.Name!, cancellationToken).ConfigureAwait(false);
-                held.Current = fresh ?? throw Lose(held, "the Lease is gone");
-            }
-        }
-    }
-
-    private InvalidOperationException Lose(Held held, string why)
-    {
-        string name = held.Current.Metadata.Name ?? "?";
-        if (!held.LostToken.IsCancellationRequested)
-        {
-            Log($"{name}: lease lost ({why}); stopping work on it");
-        }
-
-        held.Lose();
-        _held.TryRemove(new KeyValuePair<string, Held>(name, held));
-        return new InvalidOperationException($"the lease on {name} was lost: {why}");
-    }
-
-    private void WriteCheckpoint(Held held, Lease lease)
-    {
-        string? key;
-        TaskCounters? counters;
-        lock (held)
-        {
-            key = held.CheckpointKey;
-            counters = held.CheckpointCounters;
-        }
-
-        if (key is not null)
-        {
-            SetAnnotation(lease, RunAnnotations.LastKey, key);
-        }
-
-        if (counters is not null)
-        {
-            SetAnnotation(lease, RunAnnotations.Counters, counters.ToJson());
-        }
-    }
-
-    private void Release(Held held)
+    private void Release(HeldLease held)
     {
         held.Finish();
-        _held.TryRemove(new KeyValuePair<string, Held>(held.Current.Metadata.Name!, held));
+        _held.TryRemove(new KeyValuePair<string, HeldLease>(held.Name, held));
         held.Gate.Release();
     }
 
-    private Held HeldOf(RangeTaskLease lease) =>
-        _held.TryGetValue(lease.Task.Id, out Held? held) && !held.LostToken.IsCancellationRequested && held.Holder == lease.HolderIdentity
-            ? held
-            : throw new InvalidOperationException($"the lease on task {lease.Task.Id} was lost");
+    private void Forget(HeldLease held) => _held.TryRemove(new KeyValuePair<string, HeldLease>(held.Name, held));
 
-    /// <summary>Reads the scan Lease. Throws <see cref="RunGoneException"/> when it is missing although an earlier
-    /// answer, received before this request was sent, showed it: it was deleted (not merely not created yet).</summary>
-    private async Task<Lease?> GetScanCheckedAsync(CancellationToken cancellationToken)
+    private HeldLease HeldOf(RangeTaskLease lease)
     {
-        long before = Interlocked.Read(ref _requests);
-        Lease? scan = await TryGetAsync(_scanName, cancellationToken).ConfigureAwait(false);
-        if (scan is not null)
+        if (_held.TryGetValue(lease.Task.Id, out HeldLease? held) && !held.LostToken.IsCancellationRequested && held.Holder == lease.HolderIdentity)
         {
-            MarkScanSeen();
-            return scan;
+            return held;
         }
 
-        long seen = Interlocked.Read(ref _scanSeenAt);
-        if (seen >= 0 && seen <= before)
+        if (lease.Lost.IsCancellationRequested)
         {
-            throw new RunGoneException($"the scan Lease {_scanName} is gone (the SyncJob was deleted?)");
+            throw new LeaseLostException(lease.Task.Id, "another worker holds it, or it is gone");
         }
 
-        return null;
+        throw new InvalidOperationException($"this worker holds no lease on task {lease.Task.Id} (completed, failed or handed back)");
     }
 
-    /// <summary>Records, as the number of requests sent so far, when an answer first showed the scan Lease.</summary>
-    private void MarkScanSeen() => Interlocked.CompareExchange(ref _scanSeenAt, Interlocked.Read(ref _requests), -1);
-
-    /// <summary>Whether a Lease held by another worker has gone unrenewed for its duration, by this process's clock
-    /// since it first saw the Lease's current <c>resourceVersion</c>.</summary>
-    private bool IsExpired(Lease lease)
-    {
-        string name = lease.Metadata.Name!;
-        string? version = lease.Metadata.ResourceVersion;
-        long now = _time.GetTimestamp();
-        (string? Version, long SeenAt) seen = _observed.AddOrUpdate(name, (version, now), (_, old) => old.Version == version ? old : (version, now));
-        TimeSpan duration = TimeSpan.FromSeconds(lease.Spec?.LeaseDurationSeconds ?? LeaseSeconds);
-        return _time.GetElapsedTime(seen.SeenAt, now) >= duration;
-    }
-
-    private void Hold(Lease lease, string holder, bool takeover)
+    /// <summary>Makes <paramref name="holder"/> the Lease's holder as of now (a takeover counts a transition).</summary>
+    private void Hold(V1Lease lease, string holder, bool takeover)
     {
         DateTimeOffset now = _time.GetUtcNow();
-        lease.Spec ??= new LeaseSpec();
+        lease.Spec ??= new V1LeaseSpec();
         lease.Spec.HolderIdentity = holder;
-        lease.Spec.AcquireTime = now;
-        lease.Spec.RenewTime = now;
+        lease.Spec.AcquireTime = now.UtcDateTime;
+        lease.Spec.RenewTime = now.UtcDateTime;
         lease.Spec.LeaseDurationSeconds = LeaseSeconds;
         if (takeover)
         {
@@ -795,75 +386,8 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
         }
     }
 
-    private Lease NewLease(string name, string role) => new()
-    {
-        Metadata = new ObjectMeta
-        {
-            Name = name,
-            Namespace = _options.Namespace,
-            Labels = new Dictionary<string, string>
-            {
-                [RunLabels.SyncJob] = _options.SyncJobName,
-                [RunLabels.Run] = _options.RunUid,
-                [RunLabels.LeaseRole] = role,
-                [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
-            },
-            Annotations = [],
-            OwnerReferences =
-            [
-                new OwnerReference
-                {
-                    ApiVersion = ApiGroup.ApiVersion,
-                    Kind = SyncJob.KindName,
-                    Name = _options.SyncJobName,
-                    Uid = _options.RunUid,
-                    Controller = false,
-                    BlockOwnerDeletion = false,
-                },
-            ],
-        },
-        Spec = new LeaseSpec { LeaseDurationSeconds = LeaseSeconds },
-    };
-
-    private async Task<List<Lease>> ListRunAsync(CancellationToken cancellationToken)
-    {
-        KubeList<Lease> list = await SendAsync(
-            ct => _client.ListAllAsync(KubeResources.Leases, _options.Namespace, $"{RunLabels.Run}={_options.RunUid}", 500, ct), cancellationToken).ConfigureAwait(false);
-        return list.Items;
-    }
-
-    private Task<Lease> GetAsync(string name, CancellationToken cancellationToken) =>
-        SendAsync(ct => _client.GetAsync(KubeResources.Leases, _options.Namespace, name, null, ct), cancellationToken);
-
-    private Task<Lease?> TryGetAsync(string name, CancellationToken cancellationToken) =>
-        SendAsync(ct => _client.TryGetAsync(KubeResources.Leases, _options.Namespace, name, ct), cancellationToken);
-
-    private Task<Lease> ReplaceAsync(Lease lease, CancellationToken cancellationToken) =>
-        SendAsync(ct => _client.ReplaceAsync(KubeResources.Leases, _options.Namespace, lease.Metadata.Name!, lease, null, ct), cancellationToken);
-
-    /// <summary>Sends one request, retrying transient failures (no answer, 5xx, 429) a few times with backoff.</summary>
-    private async Task<T> SendAsync<T>(Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            Interlocked.Increment(ref _requests);
-            try
-            {
-                return await request(cancellationToken).ConfigureAwait(false);
-            }
-            catch (KubernetesException e) when (IsTransient(e) && attempt < 5)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100 << attempt), _time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private static bool IsTransient(KubernetesException e) => e switch
-    {
-        KubernetesApiException api => api.IsTransient,
-        KubernetesTransportException transport => transport.IsTransient,
-        _ => false,
-    };
+    private V1Lease NewLease(string name, string role) =>
+        RunLeases.New(_options.Namespace, _options.SyncJobName, _options.RunUid, role, name, LeaseSeconds);
 
     private Task DelayAsync(CancellationToken cancellationToken)
     {
@@ -874,62 +398,4 @@ public sealed class LeaseWorkQueue : IWorkQueue, IAsyncDisposable
     private void Log(string line) => _options.Log?.Invoke(line);
 
     private static string RoleOf(RangeTaskPhase phase) => phase == RangeTaskPhase.Copy ? LeaseRoles.Copy : LeaseRoles.Delete;
-
-    private static string? Role(Lease lease) => lease.Metadata.Labels?.GetValueOrDefault(RunLabels.LeaseRole);
-
-    private static List<Lease> Ordered(List<Lease> leases, string role) =>
-        leases.Where(l => Role(l) == role).OrderBy(l => IndexOf(l.Metadata.Name!)).ThenBy(l => l.Metadata.Name, StringComparer.Ordinal).ToList();
-
-    private static int IndexOf(string name)
-    {
-        int dash = name.LastIndexOf('-');
-        return dash >= 0 && int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int i) ? i : int.MaxValue;
-    }
-
-    private static string? Annotation(Lease lease, string key) => lease.Metadata.Annotations?.GetValueOrDefault(key);
-
-    private static void SetAnnotation(Lease lease, string key, string value) => (lease.Metadata.Annotations ??= [])[key] = value;
-
-    private static int ParseInt(string? text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) ? value : 0;
-
-    private static string Truncate(string text) => text.Length <= MaxAnnotationText ? text : text[..MaxAnnotationText];
-
-    /// <summary>A Lease this worker holds: the last version written, the checkpoint to publish, and the renewal loop.</summary>
-    private sealed class Held(Lease current, string holder, Func<Lease, bool> stillMine)
-    {
-        private readonly CancellationTokenSource _lost = new();
-
-        public Lease Current { get; set; } = current;
-
-        public string Holder { get; } = holder;
-
-        public Func<Lease, bool> StillMine { get; } = stillMine;
-
-        public SemaphoreSlim Gate { get; } = new(1, 1);
-
-        public CancellationTokenSource Stop { get; } = new();
-
-        public CancellationToken LostToken => _lost.Token;
-
-        public Task? RenewLoop { get; set; }
-
-        public bool Finished { get; private set; }
-
-        public string? CheckpointKey { get; set; }
-
-        public TaskCounters? CheckpointCounters { get; set; }
-
-        public void Finish()
-        {
-            Finished = true;
-            Stop.Cancel();
-        }
-
-        public void Lose()
-        {
-            Finish();
-            _lost.Cancel();
-        }
-    }
 }

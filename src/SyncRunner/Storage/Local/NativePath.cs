@@ -25,10 +25,6 @@ internal static partial class NativePath
         }
     }
 
-    /// <summary>Whether <paramref name="path"/> is <paramref name="root"/> or lies below it (both canonical).</summary>
-    public static bool IsWithin(string path, string root) =>
-        path == root || (path.StartsWith(root, StringComparison.Ordinal) && (root.EndsWith('/') || path[root.Length] == '/'));
-
     /// <summary>Renames with <c>rename(2)</c>, which replaces <paramref name="to"/> and never follows a symbolic link.</summary>
     /// <exception cref="IOException">The rename failed.</exception>
     public static void Rename(string from, string to)

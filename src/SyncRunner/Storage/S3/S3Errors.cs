@@ -65,8 +65,9 @@ internal static class S3Errors
         return false;
     }
 
-    /// <summary>Translates a failure of <paramref name="operation"/> into a <see cref="StorageException"/>.</summary>
-    public static StorageException ToStorageException(Exception exception, string operation, string? key, S3Location location)
+    /// <summary>Translates a failure of <paramref name="operation"/> into a <see cref="StorageException"/>; a refused write that
+    /// asked for <paramref name="storageClass"/> says so (radosgw answers an unknown class with a bare <c>InvalidArgument</c>).</summary>
+    public static StorageException ToStorageException(Exception exception, string operation, string? key, S3Location location, string? storageClass = null)
     {
         if (exception is StorageException storage)
         {
@@ -89,8 +90,13 @@ internal static class S3Errors
                 "NoSuchBucket" => $"the bucket does not exist ({service.ErrorCode}, HTTP {status})",
                 "NoSuchKey" => $"no such key ({service.ErrorCode}, HTTP {status})",
                 "SignatureDoesNotMatch" or "InvalidAccessKeyId" => $"the credentials were refused ({service.ErrorCode}, HTTP {status})",
+                "InvalidStorageClass" => $"the store does not offer storage class '{storageClass}' ({service.ErrorCode}, HTTP {status}): {service.Message}",
                 _ => $"{service.ErrorCode ?? "error"} (HTTP {status}): {service.Message}",
             };
+            if (storageClass is not null && status == 400 && service.ErrorCode is "InvalidArgument" or "InvalidRequest")
+            {
+                detail += $" (the request asked for storage class '{storageClass}': the store may not offer it)";
+            }
         }
         else
         {

@@ -23,7 +23,8 @@ namespace Ferry.SyncRunner.Storage.S3;
 /// </remarks>
 public sealed class S3Location
 {
-    private const string DefaultRegion = "us-east-1";
+    /// <summary>The region of a location that names none: <c>us-east-1</c>, as AWS.</summary>
+    internal const string DefaultRegion = "us-east-1";
 
     private S3Location(string bucket, string prefix, Uri? endpoint, string region, bool forcePathStyle, string? accessKey, string? secretKey, string displayName, S3ModifiedTimeSource? modifiedTimeSource)
     {
@@ -184,6 +185,27 @@ public sealed class S3Location
         string resolvedRegion = region ?? AwsRegionOf(endpointHost) ?? EnvironmentRegion();
         Uri? serviceUrl = AwsRegionOf(endpointHost) is not null ? null : virtualEndpoint;
         return new S3Location(host[..dot], path, serviceUrl, resolvedRegion, false, accessKey, secretKey, displayName, mtime);
+    }
+
+    /// <summary>A location from its parts, as a SyncJob's <c>s3</c> endpoint gives them: the bucket in path style at an
+    /// explicit endpoint, the prefix verbatim.</summary>
+    /// <param name="bucket">The bucket name.</param>
+    /// <param name="prefix">The key prefix (may be <c>""</c>).</param>
+    /// <param name="endpoint">The service URL, <c>http://HOST:PORT</c> or <c>https://HOST</c>.</param>
+    /// <param name="region">The signing region.</param>
+    /// <param name="accessKey">The access key, or <see langword="null"/> for the AWS credential chain.</param>
+    /// <param name="secretKey">The secret key (with <paramref name="accessKey"/>); never printed.</param>
+    /// <returns>The location; its <see cref="DisplayName"/> is the <c>s3://</c> URL of the same place, credentials masked.</returns>
+    /// <exception cref="FormatException">The bucket is empty or holds a <c>/</c>, or the endpoint is not an http(s) URL.</exception>
+    internal static S3Location FromParts(string bucket, string prefix, string endpoint, string region, string? accessKey, string? secretKey)
+    {
+        string displayName = $"s3://{(accessKey is null ? "" : "***:***@")}{bucket}/{prefix}?endpoint={endpoint}&region={region}";
+        if (bucket.Length == 0 || bucket.Contains('/'))
+        {
+            throw new FormatException($"Bad bucket name '{bucket}' in '{displayName}'.");
+        }
+
+        return new S3Location(bucket, prefix, ParseEndpoint(endpoint, displayName), region, true, accessKey, secretKey, displayName, null);
     }
 
     /// <summary>Returns <see cref="DisplayName"/>, never the credentials.</summary>

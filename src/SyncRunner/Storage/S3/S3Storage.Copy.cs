@@ -57,6 +57,7 @@ public sealed partial class S3Storage
                 DestinationKey = Location.Prefix + destinationKey,
                 ETagToMatch = match,
                 MetadataDirective = modifiedTime is null ? S3MetadataDirective.COPY : S3MetadataDirective.REPLACE,
+                StorageClass = StorageClass,
             };
             if (modifiedTime is { } time)
             {
@@ -71,7 +72,7 @@ public sealed partial class S3Storage
         DateTimeOffset stored = modifiedTime
             ?? (await source.HeadAsync(sourceKey, cancellationToken).ConfigureAwait(false))?.ModifiedTime
             ?? throw source.NoSuchKey(sourceKey);
-        var initiate = new InitiateMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Prefix + destinationKey };
+        var initiate = new InitiateMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Prefix + destinationKey, StorageClass = StorageClass };
         initiate.Metadata[S3Metadata.ModifiedTimeName] = S3Metadata.FormatModifiedTime(stored);
         InitiateMultipartUploadResponse started = await ExecuteAsync("CreateMultipartUpload", destinationKey, t => client.InitiateMultipartUploadAsync(initiate, t), cancellationToken).ConfigureAwait(false);
         string uploadId = started.UploadId;

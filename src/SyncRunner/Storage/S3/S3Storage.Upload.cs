@@ -104,6 +104,7 @@ public sealed partial class S3Storage
                 request.InputStream = AsStream(content);
                 request.AutoCloseStream = true;
                 request.UseChunkEncoding = chunkedPayloadSigning;
+                request.StorageClass = StorageClass;
                 foreach (KeyValuePair<string, string> m in metadata)
                 {
                     request.Metadata[m.Key] = m.Value;
@@ -116,7 +117,7 @@ public sealed partial class S3Storage
 
     private async Task PutMultipartAsync(string key, Stream content, long size, PutOptions options, CancellationToken cancellationToken)
     {
-        var initiate = new InitiateMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Prefix + key };
+        var initiate = new InitiateMultipartUploadRequest { BucketName = Location.Bucket, Key = Location.Prefix + key, StorageClass = StorageClass };
         foreach (KeyValuePair<string, string> m in MetadataFor(options))
         {
             initiate.Metadata[m.Key] = m.Value;

@@ -76,18 +76,17 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
     /// <inheritdoc/>
     public string DisplayName => Location.DisplayName;
 
+    /// <summary>The class of written objects, or <see langword="null"/> (the request carries none: the bucket's default).</summary>
+    private S3StorageClass? StorageClass => Options.StorageClass is { } name ? S3StorageClass.FindValue(name) : null;
+
+    /// <summary>This location with objects written in <paramref name="storageClass"/> (<c>--storage-class</c>); this
+    /// storage is left as it is (dispose it).</summary>
+    /// <param name="storageClass">The class name, e.g. <c>STANDARD_IA</c>.</param>
+    /// <returns>A new storage over the same location and options.</returns>
+    internal S3Storage WithStorageClass(string storageClass) => new(Location, Options.WithStorageClass(storageClass));
+
     /// <summary>S3 keeps modification times (in metadata) but no directories, modes or symlinks.</summary>
     public StorageCapabilities Capabilities => StorageCapabilities.ModifiedTimes;
-
-    /// <summary>Opens an <c>s3://</c> or <c>minio://</c> URL with default options; the factory the CLI registers.</summary>
-    /// <param name="url">The URL (see <see cref="S3Location"/>).</param>
-    /// <returns>The storage.</returns>
-    /// <exception cref="FormatException">The URL is malformed (the message masks credentials).</exception>
-    public static S3Storage Create(string url)
-    {
-        S3Location location = S3Location.Parse(url);
-        return new S3Storage(location, new S3StorageOptions { ModifiedTimeSource = location.ModifiedTimeSource ?? S3ModifiedTimeSource.Metadata });
-    }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -263,7 +262,8 @@ public sealed partial class S3Storage : IObjectStorage, IServerSideCopy
         }
         catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            throw S3Errors.ToStorageException(e, operation, key, Location);
+            string? storageClass = operation is "PutObject" or "CreateMultipartUpload" or "CopyObject" ? Options.StorageClass : null;
+            throw S3Errors.ToStorageException(e, operation, key, Location, storageClass);
         }
     }
 

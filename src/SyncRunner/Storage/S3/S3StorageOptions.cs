@@ -82,6 +82,21 @@ public sealed class S3StorageOptions
     /// <summary>Timeout of one HTTP request. <value>Default: 5 minutes.</value></summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The storage class of the objects written (PutObject, multipart uploads, CopyObject and multipart copies),
+    /// e.g. <c>STANDARD_IA</c> (juicefs sync <c>--storage-class</c>); the store refuses a class it does not know.
+    /// <value>Default: <see langword="null"/>, the bucket's default class.</value></summary>
+    public string? StorageClass { get => _storageClass; init => _storageClass = value; }
+
+    private string? _storageClass;
+
+    /// <summary>A copy of these options with <see cref="StorageClass"/> set to <paramref name="storageClass"/>.</summary>
+    internal S3StorageOptions WithStorageClass(string? storageClass)
+    {
+        var copy = (S3StorageOptions)MemberwiseClone();
+        copy._storageClass = storageClass;
+        return copy;
+    }
+
     /// <summary>The clock for retry delays. <value>Default: <see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -1,10 +1,3 @@
-using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
-using System.Security.Cryptography;
-using Ferry.SyncRunner.Keys;
-using Ferry.SyncRunner.Storage.Local;
-
 namespace Ferry.SyncRunner.Storage.Sftp;
 
 /// <summary>
@@ -14,28 +7,19 @@ namespace Ferry.SyncRunner.Storage.Sftp;
 /// <remarks>
 /// <para>Authentication, host keys (<c>known_hosts</c>, strict by default) and ssh_config are OpenSSH's; a
 /// password is passed through <c>SSH_ASKPASS</c>, never on a command line (DESIGN.md, "SFTP").</para>
-/// <para>Listing is directory-based but yields the same stream as the other backends: each directory is
-/// read whole, its children sorted by key (<c>name</c> for files, <c>name/</c> for directories) in
-/// <see cref="KeyComparer.Utf8"/> order, a directory's key comes before its contents, and sub-trees
-/// outside the prefix or the [start, end) range are not read.</para>
-/// <para>Symbolic links: with <see cref="ListOptions.Links"/> they are listed as links (target from
-/// READLINK). Otherwise a link is followed only when its resolved path (REALPATH) lies inside the storage
-/// root; links that lead outside, dangling links and links that would loop back into a directory being
-/// listed are skipped.</para>
+/// <para>Listing is the local backend's walk (<see cref="Walk.SortedTreeWalk"/>) over SFTP directory reads: each
+/// directory is read whole, its children sorted by key, a directory's key before its contents, sub-trees outside the
+/// prefix or the [start, end) range not read. Symbolic links: with <see cref="ListOptions.Links"/> they are listed as
+/// links (target from READLINK); otherwise a link is followed only when its resolved path (REALPATH) lies inside the
+/// storage root and does not lead back to a directory being listed; dangling links are skipped.</para>
 /// <para>Writes go to <c>name.tmp.&lt;random&gt;</c>, get their mode and mtime with FSETSTAT, and are renamed
 /// over the final name with <c>posix-rename@openssh.com</c> (atomic replace, as the juicefs sync guide
 /// describes for file destinations); on failure the temporary file is removed when the session still works.
 /// Without posix-rename an existing target is removed first (not atomic).</para>
 /// <para>Symbolic links' own mtimes are not kept (SFTP v3 SETSTAT follows links), as in juicefs sync.</para>
 /// </remarks>
-public sealed class SftpStorage : IObjectStorage
+public sealed partial class SftpStorage : IObjectStorage
 {
-    /// <summary>
-    /// Local files of at least this many bytes are sent by <c>splice</c> (<see cref="WriteSplicedAsync"/>); smaller
-    /// ones through memory, where one pipe write per request costs less than a header write plus a splice.
-    /// </summary>
-    private const long SpliceThreshold = 256 * 1024;
-
     private readonly SftpLocation _location;
     private readonly SftpStorageOptions _options;
     private readonly SshCommandLine _command;
@@ -67,116 +51,6 @@ public sealed class SftpStorage : IObjectStorage
 
     /// <summary>Live SFTP sessions (ssh processes) in the pool.</summary>
     internal IReadOnlyList<SftpChannel> Channels => _pool.Channels;
-
-    /// <summary>Whether <paramref name="url"/> names an SFTP location (<c>sftp://…</c> or <c>user@host:path</c>).</summary>
-    /// <param name="url">A location as typed by a user.</param>
-    /// <returns><see langword="true"/> when <see cref="Create"/> accepts it.</returns>
-    public static bool CanCreate(string url) => SftpLocation.IsSftp(url);
-
-    /// <summary>The factory the storage registry calls: parses the URL and creates the storage.</summary>
-    /// <param name="url"><c>sftp://[user[:password]@]host[:port]/path[?identity=FILE&amp;known-hosts=FILE]</c> or
-    /// <c>[“]user[:password][”]@host[:port]:path</c>.</param>
-    /// <returns>The storage; no connection is made until the first operation.</returns>
-    /// <exception cref="FormatException">The URL is not an SFTP location (the message never contains a password).</exception>
-    public static SftpStorage Create(string url) => new(SftpLocation.Parse(url));
-
-    /// <summary>
-    /// The factory <see cref="StorageFactory"/> registers for <c>sftp://</c> and <c>user@host:path</c>: a location
-    /// whose path ends in <c>/</c> (or is empty, the home directory) is a directory; any other is a key prefix
-    /// inside its parent directory, as for local paths.
-    /// </summary>
-    /// <param name="location">The location exactly as the user wrote it.</param>
-    /// <returns>The store: an <see cref="SftpStorage"/>, or a prefix view of one.</returns>
-    /// <exception cref="FormatException">The location is not an SFTP location (the message never contains a password).</exception>
-    /// <remarks>juicefs sync guide: a SRC/DST without a trailing <c>/</c> is a prefix, not a directory.</remarks>
-    public static IObjectStorage Open(string location)
-    {
-        SftpLocation parsed = SftpLocation.Parse(location);
-        if (parsed.NamesDirectory)
-        {
-            return new SftpStorage(parsed);
-        }
-
-        int slash = parsed.Path.LastIndexOf('/');
-        string parent = slash >= 0 ? parsed.Path[..(slash + 1)] : "";
-        return new PrefixedStorage(new SftpStorage(parsed with { Path = parent }), parsed.Path[(slash + 1)..]);
-    }
-
-    /// <inheritdoc/>
-    public async IAsyncEnumerable<ObjectEntry> ListAsync(ListOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-
-        // Every key under a prefix "a/b/c" lies in directory "a/b/": start there when no link is on the way.
-        string startDirectory = await DirectoryToStartAsync(options.Prefix, cancellationToken).ConfigureAwait(false);
-        List<ObjectEntry>? top = await ReadChildrenAsync(startDirectory, cancellationToken, options.Links).ConfigureAwait(false);
-        if (top is null)
-        {
-            yield break; // the root (or the prefix's directory) does not exist: an empty listing
-        }
-
-        var stack = new Stack<Frame>();
-        stack.Push(new Frame(top));
-        while (stack.Count > 0)
-        {
-            Frame frame = stack.Peek();
-            if (frame.Index >= frame.Children.Count)
-            {
-                stack.Pop();
-                continue;
-            }
-
-            ObjectEntry entry = frame.Children[frame.Index++];
-            string key = entry.Key;
-            if (options.End is not null && KeyComparer.Utf8.Compare(key, options.End) >= 0)
-            {
-                yield break; // everything after sorts at or past the end
-            }
-
-            if (key.StartsWith(options.Prefix, StringComparison.Ordinal)
-                && KeyComparer.Utf8.Compare(key, options.Start) >= 0
-                && (options.Recursive || IsShallow(key, options.Prefix)))
-            {
-                yield return entry;
-            }
-
-            if (entry.Kind == EntryKind.Directory && ShouldDescend(key, options))
-            {
-                List<ObjectEntry>? children = await ReadChildrenAsync(key, cancellationToken, options.Links).ConfigureAwait(false);
-                if (children is not null)
-                {
-                    stack.Push(new Frame(children));
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The deepest directory that holds every key with <paramref name="prefix"/>, when the path to it has no
-    /// symbolic link (its REALPATH is its own path); otherwise the root, so links are treated as listing does.
-    /// </summary>
-    private async Task<string> DirectoryToStartAsync(string prefix, CancellationToken cancellationToken)
-    {
-        int slash = prefix.LastIndexOf('/');
-        if (slash <= 0)
-        {
-            return "";
-        }
-
-        string directory = prefix[..(slash + 1)];
-        string path = await PathOfAsync(directory, cancellationToken).ConfigureAwait(false);
-        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            string realRoot = (await RealRootAsync(lease.Channel, cancellationToken).ConfigureAwait(false))!;
-            string real = await lease.Channel.RealPathAsync(path, cancellationToken).ConfigureAwait(false);
-            return real == realRoot.TrimEnd('/') + "/" + directory.TrimEnd('/') ? directory : "";
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            return ""; // let the walk find out (an empty listing, or a root that does not exist)
-        }
-    }
 
     /// <inheritdoc/>
     public async Task<ObjectEntry?> HeadAsync(string key, CancellationToken cancellationToken = default)
@@ -267,75 +141,6 @@ public sealed class SftpStorage : IObjectStorage
     }
 
     /// <inheritdoc/>
-    public async Task PutAsync(string key, Stream content, long size, PutOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        ArgumentNullException.ThrowIfNull(options);
-        if (key.Length == 0 || key.EndsWith('/'))
-        {
-            throw new StorageException(StorageErrorKind.Invalid, $"Cannot write an object at directory key '{key}' on {DisplayName}.");
-        }
-
-        string path = await PathOfAsync(key, cancellationToken).ConfigureAwait(false);
-        string temp = TempNameFor(path);
-        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        SftpChannel channel = lease.Channel;
-        var create = new SftpAttributes { Permissions = 0x180 }; // 0600 until SETSTAT sets the final mode
-        byte[] handle;
-        try
-        {
-            handle = await channel.OpenAsync(temp, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate | SftpOpenFlags.Exclusive, create, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            await MakeDirectoriesAsync(channel, ParentOf(path), cancellationToken).ConfigureAwait(false);
-            handle = await channel.OpenAsync(temp, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Truncate | SftpOpenFlags.Exclusive, create, cancellationToken).ConfigureAwait(false);
-        }
-
-        bool closed = false;
-        int chunk = Math.Min(_options.ChunkSize, channel.MaxWriteLength);
-        using SftpWriteWindow window = channel.CreateWriteWindow(_options.MaxRequestsInFlight, (int)Math.Max(1, _options.MaxBytesInFlightPerSession / chunk));
-        try
-        {
-            long written = content is ILocalFileRegion file && size >= SpliceThreshold && channel.CanSplice
-                ? await WriteSplicedAsync(channel, handle, file, size, window, chunk, cancellationToken).ConfigureAwait(false)
-                : await WritePipelinedAsync(channel, handle, content, window, chunk, cancellationToken).ConfigureAwait(false);
-            if (size >= 0 && written != size)
-            {
-                throw new StorageException(StorageErrorKind.Invalid, $"Writing '{key}' to {DisplayName}: the source gave {written} bytes, expected {size}.");
-            }
-
-            SftpAttributes attributes = SftpAttributes.For(options.Mode, options.ModifiedTime);
-            if (attributes.Permissions is null)
-            {
-                attributes = attributes with { Permissions = 0x1A4 }; // 0644, as a plain create would give
-            }
-
-            // The last WRITEs, FSETSTAT (mode, mtime) and CLOSE travel together, all answered into the window.
-            channel.PostFinish(handle, attributes, window);
-            closed = true;
-            if (await window.DrainAsync().ConfigureAwait(false) is { } failed)
-            {
-                ExceptionDispatchInfo.Throw(failed);
-            }
-
-            await RenameReplacingAsync(channel, temp, path, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Every reply is awaited before the temporary file is removed; the first failure is the one reported.
-            await window.DrainAsync().ConfigureAwait(false);
-            if (!closed)
-            {
-                await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);
-            }
-
-            await RemoveQuietlyAsync(channel, temp).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <inheritdoc/>
     public async Task DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
         string path = await PathOfAsync(key, cancellationToken).ConfigureAwait(false);
@@ -358,48 +163,6 @@ public sealed class SftpStorage : IObjectStorage
         catch (SftpStatusException e) when (directory && e.Status == SftpStatusCode.Failure)
         {
             throw new StorageException(StorageErrorKind.Invalid, $"Cannot delete directory '{key}' on {DisplayName}: {e.Message}", e);
-        }
-    }
-
-    /// <inheritdoc/>
-    public async Task CreateDirectoryAsync(string key, PutOptions options, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        string path = await PathOfAsync(key, cancellationToken).ConfigureAwait(false);
-        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        await MakeDirectoriesAsync(lease.Channel, path, cancellationToken).ConfigureAwait(false);
-        if (options.Mode is not null || options.ModifiedTime is not null)
-        {
-            await lease.Channel.SetStatAsync(path, SftpAttributes.For(options.Mode, options.ModifiedTime), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <inheritdoc/>
-    public async Task CreateSymlinkAsync(string key, string target, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        string path = await PathOfAsync(key.TrimEnd('/'), cancellationToken).ConfigureAwait(false);
-        string temp = TempNameFor(path);
-        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        SftpChannel channel = lease.Channel;
-        try
-        {
-            await channel.SymlinkAsync(temp, target, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            await MakeDirectoriesAsync(channel, ParentOf(path), cancellationToken).ConfigureAwait(false);
-            await channel.SymlinkAsync(temp, target, cancellationToken).ConfigureAwait(false);
-        }
-
-        try
-        {
-            await RenameReplacingAsync(channel, temp, path, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await RemoveQuietlyAsync(channel, temp).ConfigureAwait(false);
-            throw;
         }
     }
 
@@ -444,38 +207,11 @@ public sealed class SftpStorage : IObjectStorage
         return path.Length > 1 ? path.TrimEnd('/') : path;
     }
 
-    private static bool IsShallow(string key, string prefix)
-    {
-        int slash = key.IndexOf('/', prefix.Length);
-        return slash < 0 || slash == key.Length - 1;
-    }
-
-    private static bool ShouldDescend(string dirKey, ListOptions options)
-    {
-        bool prefixIsInside = options.Prefix.StartsWith(dirKey, StringComparison.Ordinal);
-        if (!prefixIsInside && !dirKey.StartsWith(options.Prefix, StringComparison.Ordinal))
-        {
-            return false; // the sub-tree and the prefix do not meet
-        }
-
-        if (!options.Recursive && !prefixIsInside)
-        {
-            return false;
-        }
-
-        // Every key under dirKey sorts after dirKey and, unless the start lies inside the sub-tree, on the
-        // same side of the start as dirKey itself.
-        return KeyComparer.Utf8.Compare(dirKey, options.Start) >= 0 || options.Start.StartsWith(dirKey, StringComparison.Ordinal);
-    }
-
     private static string ParentOf(string path)
     {
         int slash = path.LastIndexOf('/');
         return slash <= 0 ? "/" : path[..slash];
     }
-
-    private static string TempNameFor(string path) =>
-        path + ".tmp." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
     private static ObjectEntry ToEntry(string key, SftpAttributes attributes) =>
         new(key, attributes.IsDirectory ? 0 : (long)(attributes.Size ?? 0), attributes.ModifiedTimeOffset)
@@ -491,120 +227,6 @@ public sealed class SftpStorage : IObjectStorage
             Mode = attributes.Mode,
             LinkTarget = target,
         };
-
-    private static async Task RemoveQuietlyAsync(SftpChannel channel, string path)
-    {
-        try
-        {
-            await channel.RemoveAsync(path, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (StorageException)
-        {
-            // the session is gone or the file never appeared; nothing is under the final name either way
-        }
-    }
-
-    private static async Task MakeDirectoriesAsync(SftpChannel channel, string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await channel.MkDirAsync(path, SftpAttributes.Empty, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound && path.Length > 1)
-        {
-            await MakeDirectoriesAsync(channel, ParentOf(path), cancellationToken).ConfigureAwait(false);
-            await MakeDirectoriesAsync(channel, path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Status == SftpStatusCode.Failure)
-        {
-            // OpenSSH answers FAILURE when the directory exists (EEXIST); anything else stays an error
-            SftpAttributes existing = await channel.StatAsync(path, cancellationToken).ConfigureAwait(false);
-            if (!existing.IsDirectory)
-            {
-                throw;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Sends the content as WRITE requests with at most <see cref="SftpStorageOptions.MaxRequestsInFlight"/>
-    /// unanswered; returns once everything is sent, leaving the last requests counted in <paramref name="window"/>.
-    /// </summary>
-    private static async Task<long> WritePipelinedAsync(SftpChannel channel, byte[] handle, Stream content, SftpWriteWindow window, int chunk, CancellationToken cancellationToken)
-    {
-        long offset = 0;
-        while (true)
-        {
-            await window.AcquireAsync(cancellationToken).ConfigureAwait(false);
-
-            // The source is read straight into the WRITE packet: no copy through a buffer of our own.
-            SftpWriteRequest write = channel.BeginWrite(handle, (ulong)offset, chunk);
-            int n;
-            try
-            {
-                n = await content.ReadAtLeastAsync(write.Data, chunk, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                write.Dispose();
-                window.Release();
-                throw;
-            }
-
-            if (n == 0)
-            {
-                write.Dispose();
-                window.Release();
-                return offset;
-            }
-
-            channel.PostWrite(write, n, window);
-            offset += n;
-            if (n < chunk)
-            {
-                return offset;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Sends <paramref name="size"/> bytes of a local file as pipelined WRITEs whose data the kernel moves from the
-    /// file into the pipe to ssh (<see cref="SftpChannel.PostSplicedWrite"/>): no copy of the bytes through this
-    /// process. Returns the file's length from where it started when that is more than <paramref name="size"/>, so a
-    /// file that grew since it was listed fails the caller's size check as a read to its end would.
-    /// </summary>
-    private static async Task<long> WriteSplicedAsync(SftpChannel channel, byte[] handle, ILocalFileRegion file, long size, SftpWriteWindow window, int chunk, CancellationToken cancellationToken)
-    {
-        long start = file.FileOffset;
-        long offset = 0;
-        while (offset < size)
-        {
-            await window.AcquireAsync(cancellationToken).ConfigureAwait(false);
-            int n = (int)Math.Min(chunk, size - offset);
-            channel.PostSplicedWrite(handle, (ulong)offset, file.Handle, start + offset, n, window);
-            file.Advance(n);
-            offset += n;
-        }
-
-        long length = RandomAccess.GetLength(file.Handle) - start;
-        return length > size ? length : size;
-    }
-
-    private async Task RenameReplacingAsync(SftpChannel channel, string from, string to, CancellationToken cancellationToken)
-    {
-        if (!channel.HasPosixRename)
-        {
-            try
-            {
-                await channel.RemoveAsync(to, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-            {
-            }
-        }
-
-        await channel.RenameAsync(from, to, replace: true, cancellationToken).ConfigureAwait(false);
-    }
 
     private async Task<string> RootAsync(CancellationToken cancellationToken)
     {
@@ -635,119 +257,5 @@ public sealed class SftpStorage : IObjectStorage
         {
             _rootGate.Release();
         }
-    }
-
-    private async Task<string?> RealRootAsync(SftpChannel channel, CancellationToken cancellationToken)
-    {
-        if (_realRoot is null)
-        {
-            string root = await RootAsync(cancellationToken).ConfigureAwait(false);
-            _realRoot = (await channel.RealPathAsync(root.Length > 1 ? root.TrimEnd('/') : root, cancellationToken).ConfigureAwait(false)).TrimEnd('/');
-        }
-
-        return _realRoot;
-    }
-
-    /// <summary>
-    /// Reads one directory and returns its children as entries sorted by key, or <see langword="null"/>
-    /// when it does not exist. Symbolic links are listed or followed as the class remarks describe.
-    /// </summary>
-    private async Task<List<ObjectEntry>?> ReadChildrenAsync(string dirKey, CancellationToken cancellationToken, bool links)
-    {
-        string path = await PathOfAsync(dirKey, cancellationToken).ConfigureAwait(false);
-        using SftpConnectionPool.Lease lease = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
-        SftpChannel channel = lease.Channel;
-        List<SftpName> names;
-        try
-        {
-            names = await channel.ReadWholeDirectoryAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            return null;
-        }
-
-        var entries = new List<ObjectEntry>(names.Count);
-        Task<string>? realDirectory = null;
-        var linkTasks = new List<Task<ObjectEntry?>>();
-        foreach (SftpName name in names)
-        {
-            SftpAttributes a = name.Attributes;
-            string key = dirKey + name.FileName;
-            if (a.IsDirectory)
-            {
-                entries.Add(ToEntry(key + "/", a));
-            }
-            else if (a.IsRegularFile)
-            {
-                entries.Add(ToEntry(key, a));
-            }
-            else if (a.IsSymlink)
-            {
-                linkTasks.Add(links ? ReadLinkEntryAsync(channel, key, path + "/" + name.FileName, a, cancellationToken) : FollowLinkAsync(channel, key, path + "/" + name.FileName, realDirectory ??= channel.RealPathAsync(path, cancellationToken), cancellationToken));
-            }
-
-            // sockets, FIFOs and devices are not objects: skipped
-        }
-
-        foreach (ObjectEntry? linked in await Task.WhenAll(linkTasks).ConfigureAwait(false))
-        {
-            if (linked is not null)
-            {
-                entries.Add(linked);
-            }
-        }
-
-        entries.Sort((x, y) => KeyComparer.Utf8.Compare(x.Key, y.Key));
-        return entries;
-    }
-
-    private static async Task<ObjectEntry?> ReadLinkEntryAsync(SftpChannel channel, string key, string path, SftpAttributes attributes, CancellationToken cancellationToken)
-    {
-        string target = await channel.ReadLinkAsync(path, cancellationToken).ConfigureAwait(false);
-        return LinkEntry(key, attributes, target);
-    }
-
-    private async Task<ObjectEntry?> FollowLinkAsync(SftpChannel channel, string key, string path, Task<string> realDirectory, CancellationToken cancellationToken)
-    {
-        string resolved;
-        SftpAttributes target;
-        try
-        {
-            resolved = (await channel.RealPathAsync(path, cancellationToken).ConfigureAwait(false)).TrimEnd('/');
-            target = await channel.StatAsync(path, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException e) when (e.Kind == StorageErrorKind.NotFound)
-        {
-            return null; // dangling
-        }
-
-        string realRoot = (await RealRootAsync(channel, cancellationToken).ConfigureAwait(false))!;
-        if (!(resolved + "/").StartsWith(realRoot + "/", StringComparison.Ordinal) || resolved == realRoot)
-        {
-            return null; // leads outside the root (or to the root itself)
-        }
-
-        if (target.IsRegularFile)
-        {
-            return ToEntry(key, target);
-        }
-
-        if (target.IsDirectory)
-        {
-            // A link to the directory being listed or to one of its ancestors would loop forever.
-            string current = (await realDirectory.ConfigureAwait(false)).TrimEnd('/');
-            bool loops = (current + "/").StartsWith(resolved + "/", StringComparison.Ordinal);
-            return loops ? null : ToEntry(key + "/", target);
-        }
-
-        return null;
-    }
-
-    private sealed class Frame(List<ObjectEntry> children)
-    {
-        public List<ObjectEntry> Children { get; } = children;
-
-        public int Index { get; set; }
     }
 }

@@ -25,12 +25,15 @@ public sealed class MirrorConcurrencyTests(E2EFixture fixture)
         SyncJobView first = Assert.Single(cluster.MirrorChildren(ns, "busy", "eu"));
         Assert.False(first.Is("Complete"), cluster.Describe(ns));
         Assert.Equal((string?)first.Object["metadata"]!["name"], (string?)skipped.Destination("eu")!["active"]);
-        Assert.Contains(cluster.Events(ns, "ReplicaMirror", "busy"), e => (string?)e["reason"] == "RunSkipped");
+        // The reconciler writes the status first and records the plan's Events after it: wait for the Event.
+        await cluster.WaitUntilAsync(ns, () => cluster.Events(ns, "ReplicaMirror", "busy").Any(e => (string?)e["reason"] == "RunSkipped"),
+            TimeSpan.FromSeconds(30), "the RunSkipped Event");
 
         await cluster.Kubectl.RunOkAsync("patch", "rmir", "busy", "-n", ns, "--type", "merge", "-p", """{"spec":{"concurrencyPolicy":"Replace"}}""");
 
         await cluster.WaitUntilAsync(ns, () => cluster.MirrorChildren(ns, "busy", "eu").All(c => c.Uid != first.Uid) && cluster.MirrorChildren(ns, "busy", "eu").Count >= 1,
             TimeSpan.FromSeconds(60), "the first child replaced by a newer one");
-        Assert.Contains(cluster.Events(ns, "ReplicaMirror", "busy"), e => (string?)e["reason"] == "RunReplaced");
+        await cluster.WaitUntilAsync(ns, () => cluster.Events(ns, "ReplicaMirror", "busy").Any(e => (string?)e["reason"] == "RunReplaced"),
+            TimeSpan.FromSeconds(30), "the RunReplaced Event");
     }
 }

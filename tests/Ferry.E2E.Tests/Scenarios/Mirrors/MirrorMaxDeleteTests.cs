@@ -27,7 +27,9 @@ public sealed class MirrorMaxDeleteTests(E2EFixture fixture)
         Assert.Equal("MaxDeleteExceeded", (string?)refused.Condition("Degraded")!["reason"]);
         Assert.True(refused.ConditionStatus("Degraded") == "True", context);
         Assert.True(refused.LastSyncResult == "Failed", context);
-        Assert.Contains(cluster.Events(ns, "ReplicaMirror", "guarded"), e => (string?)e["reason"] == "MaxDeleteExceeded" && (string?)e["type"] == "Warning");
+        // The reconciler writes the status first and records the plan's Events after it: wait for the Event.
+        await cluster.WaitUntilAsync(ns, () => cluster.Events(ns, "ReplicaMirror", "guarded").Any(e => (string?)e["reason"] == "MaxDeleteExceeded" && (string?)e["type"] == "Warning"),
+            TimeSpan.FromSeconds(30), "the MaxDeleteExceeded Warning Event");
         TreeSnapshot.AssertEqual(source.Expected, TreeSnapshot.Take(cluster.VolumePath("eu", "r")), "eu after the emptied source");
         TreeSnapshot.AssertEqual(source.Expected, TreeSnapshot.Take(cluster.VolumePath("ap", "r")), "ap after the emptied source");
     }

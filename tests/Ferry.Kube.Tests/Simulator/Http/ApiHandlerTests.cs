@@ -434,4 +434,39 @@ public sealed class ApiHandlerTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("certificate-authority-data: ", sim.Kubeconfig());
     }
+
+    [Fact]
+    public async Task Delete_ProtobufDeleteOptions_PreconditionsAndPolicyAreDecoded()
+    {
+        var (sim, http) = await StartAsync();
+        await using var _ = sim;
+        using var __ = http;
+        var created = await http.CreateAsync(Widgets, SimHttp.Widget("w"));
+
+        // What client-go sends with a delete when it speaks protobuf (Helm purging its release Secrets does).
+        static byte[] Field(int number, byte[] value) => [(byte)((number << 3) | 2), (byte)value.Length, .. value];
+        static byte[] Text(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+        byte[] Envelope(string uid) =>
+        [
+            .. "k8s\0"u8.ToArray(),
+            .. Field(1, [.. Field(1, Text("v1")), .. Field(2, Text("DeleteOptions"))]),
+            .. Field(2, [.. Field(2, Field(1, Text(uid))), .. Field(4, Text("Foreground"))]),
+        ];
+        async Task<HttpResponseMessage> DeleteAsync(string uid)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, Widgets.TrimStart('/') + "/w")
+            {
+                Content = new ByteArrayContent(Envelope(uid)),
+            };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.kubernetes.protobuf");
+            return await http.Client.SendAsync(request);
+        }
+
+        using var wrongUid = await DeleteAsync("00000000-0000-0000-0000-000000000000");
+        using var deleted = await DeleteAsync((string)created["metadata"]!["uid"]!);
+
+        Assert.Equal(HttpStatusCode.Conflict, wrongUid.StatusCode);
+        Assert.Contains("Precondition failed: UID in precondition: 00000000-0000-0000-0000-000000000000", await wrongUid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(deleted.IsSuccessStatusCode, await deleted.Content.ReadAsStringAsync());
+    }
 }

@@ -556,6 +556,35 @@ public sealed class ClusterStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Write_DuplicateField_StrictRefusesWithThePath_WarnKeepsTheLastWithAWarning_PatchIs422()
+    {
+        const string body = """
+            {"apiVersion": "test.ferry.io/v1alpha1", "kind": "Widget", "metadata": {"name": "NAME"},
+             "spec": {"size": 2, "source": {"s3": {"bucket": "b"}}, "size": 3}}
+            """;
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string json, string contentType = "application/json")
+        {
+            using var request = new HttpRequestMessage(method, path.TrimStart('/')) { Content = new StringContent(json, System.Text.Encoding.UTF8, contentType) };
+            return await _http.Client.SendAsync(request);
+        }
+
+        using var strict = await SendAsync(HttpMethod.Post, $"{Widgets}?fieldValidation=Strict", body.Replace("NAME", "strict", StringComparison.Ordinal));
+        using var warn = await SendAsync(HttpMethod.Post, $"{Widgets}?fieldValidation=Warn", body.Replace("NAME", "warn", StringComparison.Ordinal));
+        using var patch = await SendAsync(HttpMethod.Patch, $"{Widgets}/warn?fieldValidation=Strict", """{"spec": {"size": 4, "size": 5}}""", "application/merge-patch+json");
+        var (_, stored) = await _http.GetAsync($"{Widgets}/warn");
+
+        Assert.Equal(HttpStatusCode.BadRequest, strict.StatusCode);
+        Assert.Equal("Widget in version \"v1alpha1\" cannot be handled as a Widget: strict decoding error: duplicate field \"spec.size\"",
+            JsonNode.Parse(await strict.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, warn.StatusCode);
+        Assert.Contains(warn.Headers.GetValues("Warning"), w => w.Contains("duplicate field \\\"spec.size\\\"", StringComparison.Ordinal));
+        Assert.Equal(3, stored["spec"]!["size"]!.GetValue<int>());
+        Assert.Equal((HttpStatusCode)422, patch.StatusCode);
+        Assert.Contains("duplicate field", await patch.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"{Widgets}/strict")).Code);
+    }
+
+    [Fact]
     public async Task Secret_StringData_IsFoldedIntoData_AndTypeDefaultsToOpaque()
     {
         var secrets = "/api/v1/namespaces/default/secrets";

@@ -335,6 +335,76 @@ public class FileStorageTests
         Assert.Equal(mtime, File.GetLastWriteTimeUtc(b.Combine("p/q")));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task CopyFromAsync_BothWritePaths_ReplaceWholeWithModeAndMtimeAndLeaveNoTemporaryName(bool unnamedFiles)
+    {
+        using var a = new TempDirectory();
+        using var b = new TempDirectory();
+        var mtime = new DateTime(2019, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(1234567);
+        string big = new('x', 3 * 1024 * 1024 + 17);
+        a.Write("p/q", big, mtime);
+        File.SetUnixFileMode(a.Combine("p/q"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        b.Write("p/q", "old content");
+        var src = new FileStorage(a.Path);
+        var dst = new FileStorage(b.Path, unnamedFiles);
+        ObjectEntry entry = (await ListAsync(src)).Single(e => e.Key == "p/q");
+
+        await dst.CopyFromAsync(src, entry, "p/q", new PutOptions { ModifiedTime = entry.ModifiedTime });
+        await dst.CopyFromAsync(src, entry, "p/new", new PutOptions { ModifiedTime = entry.ModifiedTime, Mode = 0x1ED });
+
+        Assert.Equal(big, File.ReadAllText(b.Combine("p/q")));
+        Assert.Equal(mtime, File.GetLastWriteTimeUtc(b.Combine("p/q")));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(b.Combine("p/q")));
+        Assert.Equal((UnixFileMode)0x1ED, File.GetUnixFileMode(b.Combine("p/new")));
+        Assert.Equal(new[] { "new", "q" }, Directory.GetFiles(b.Combine("p")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task CopyFromAsync_AcrossFileSystems_CopiesEveryByte()
+    {
+        // /dev/shm (tmpfs) and the temporary directory are different file systems here: copy_file_range refuses
+        // (EXDEV) and the bytes go through memory.
+        string shm = Directory.CreateTempSubdirectory("ferry-test-").FullName;
+        Assert.True(Directory.Exists("/dev/shm"), "this test needs /dev/shm");
+        string other = Path.Combine("/dev/shm", "ferry-test-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(other);
+        try
+        {
+            byte[] content = new byte[(3 * 1024 * 1024) + 5];
+            new Random(7).NextBytes(content);
+            File.WriteAllBytes(Path.Combine(other, "f"), content);
+            var src = new FileStorage(other);
+            ObjectEntry entry = (await ListAsync(src)).Single(e => e.Key == "f");
+
+            await new FileStorage(shm).CopyFromAsync(src, entry, "f", new PutOptions { ModifiedTime = entry.ModifiedTime });
+
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(shm, "f")));
+        }
+        finally
+        {
+            Directory.Delete(shm, recursive: true);
+            Directory.Delete(other, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task CopyFromAsync_SourceGone_ThrowsNotFoundAndWritesNothing()
+    {
+        using var a = new TempDirectory();
+        using var b = new TempDirectory();
+        a.Write("gone", "x");
+        var src = new FileStorage(a.Path);
+        ObjectEntry entry = (await ListAsync(src)).Single(e => e.Key == "gone");
+        File.Delete(a.Combine("gone"));
+
+        var e = await Assert.ThrowsAsync<StorageException>(() => new FileStorage(b.Path).CopyFromAsync(src, entry, "gone", new PutOptions()));
+
+        Assert.Equal(StorageErrorKind.NotFound, e.Kind);
+        Assert.Empty(Directory.GetFileSystemEntries(b.Path));
+    }
+
     private sealed class FailingStream : Stream
     {
         private int _reads;

@@ -19,6 +19,7 @@ public class S3StorageOptionsTests
         Assert.Equal(1000, o.ListPageSize);
         Assert.Equal(8, o.MaxRetries);
         Assert.Equal(S3ModifiedTimeSource.Metadata, o.ModifiedTimeSource);
+        Assert.Null(o.StorageClass);
         Assert.Equal(TimeSpan.FromMilliseconds(200), o.RetryBaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(10), o.RetryMaxDelay);
         Assert.Null(o.RequestChecksumCalculation);

@@ -249,7 +249,7 @@ public class S3StorageTests(RadosgwFixture fixture)
     public async Task ListAsync_LastModifiedSource_ReportsUploadTimeAndHeadAgrees()
     {
         string bucket = await Server.CreateBucketAsync();
-        await using S3Storage s3 = S3Storage.Create(Server.Url(bucket, "lm/") + "&mtime=lastmodified");
+        await using var s3 = Assert.IsType<S3Storage>(StorageFactory.Default.Create(Server.Url(bucket, "lm/") + "&mtime=lastmodified"));
         var mtime = new DateTimeOffset(2001, 2, 3, 4, 5, 6, TimeSpan.Zero);
         DateTimeOffset before = DateTimeOffset.UtcNow.AddMinutes(-5);
         await s3.PutAsync("f", new MemoryStream([1]), 1, new PutOptions { ModifiedTime = mtime });
@@ -300,6 +300,58 @@ public class S3StorageTests(RadosgwFixture fixture)
         Assert.Equal(mtime, (await destination.HeadAsync("copy-small"))!.ModifiedTime);
         Assert.Equal(mtime, (await destination.HeadAsync("copy-large"))!.ModifiedTime);
         Assert.EndsWith("-3", (await destination.HeadAsync("copy-large"))!.ETag);
+    }
+
+    [Fact]
+    public async Task StorageClass_Standard_IsAcceptedOnPutMultipartAndServerSideCopy()
+    {
+        await using S3Storage plain = await NewStorageAsync("cls/");
+        await using S3Storage s3 = plain.WithStorageClass("STANDARD");
+        byte[] small = RandomBytes(1000);
+        byte[] large = RandomBytes((11 * MiB) + 1);
+
+        await s3.PutAsync("small", new MemoryStream(small), small.Length, new PutOptions());
+        await s3.PutAsync("large", new MemoryStream(large), large.Length, new PutOptions());
+        foreach (ObjectEntry entry in await ToListAsync(s3.ListAsync(new ListOptions())))
+        {
+            await s3.CopyFromAsync(s3, entry, "copy-" + entry.Key, new PutOptions { ModifiedTime = entry.ModifiedTime });
+        }
+
+        Assert.Equal(small, await ReadAllAsync(s3, "copy-small"));
+        Assert.Equal(large, await ReadAllAsync(s3, "copy-large"));
+        using AmazonS3Client client = Server.CreateClient();
+        foreach (string key in new[] { "small", "large", "copy-small", "copy-large" })
+        {
+            GetObjectMetadataResponse head = await client.GetObjectMetadataAsync(s3.Location.Bucket, "cls/" + key);
+            Assert.True(head.StorageClass is null || head.StorageClass == S3StorageClass.Standard, $"{key}: {head.StorageClass}");
+        }
+    }
+
+    [Fact]
+    public async Task StorageClass_Unknown_IsRefusedByTheServerOnEveryWritePathAndTheErrorSaysSo()
+    {
+        await using S3Storage plain = await NewStorageAsync("nocls/");
+        byte[] small = RandomBytes(1000);
+        byte[] large = RandomBytes((11 * MiB) + 1);
+        await plain.PutAsync("small", new MemoryStream(small), small.Length, new PutOptions());
+        await plain.PutAsync("large", new MemoryStream(large), large.Length, new PutOptions());
+        List<ObjectEntry> entries = await ToListAsync(plain.ListAsync(new ListOptions()));
+        await using S3Storage s3 = plain.WithStorageClass("NO_SUCH_CLASS");
+
+        var failures = new List<StorageException>
+        {
+            await Assert.ThrowsAsync<StorageException>(() => s3.PutAsync("new-small", new MemoryStream(small), small.Length, new PutOptions())),
+            await Assert.ThrowsAsync<StorageException>(() => s3.PutAsync("new-large", new MemoryStream(large), large.Length, new PutOptions())),
+        };
+        foreach (ObjectEntry entry in entries)
+        {
+            failures.Add(await Assert.ThrowsAsync<StorageException>(() => s3.CopyFromAsync(plain, entry, "copy-" + entry.Key, new PutOptions { ModifiedTime = entry.ModifiedTime })));
+        }
+
+        // radosgw answers InvalidArgument without a message (AWS: InvalidStorageClass); either way the error names the class.
+        Assert.All(failures, e => Assert.Contains("storage class 'NO_SUCH_CLASS'", e.Message, StringComparison.Ordinal));
+        Assert.All(failures, e => Assert.Equal(StorageErrorKind.Invalid, e.Kind));
+        Assert.Equal(new[] { "large", "small" }, (await ToListAsync(plain.ListAsync(new ListOptions()))).Select(e => e.Key));
     }
 
     [Fact]

@@ -220,6 +220,48 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Cli_StorageClass_ShownByDryVerbose_AndAnUnknownOneFailsTheRunNamingIt()
+    {
+        using var src = new TempDirectory();
+        src.Write("a", "a");
+        string bucket = await Server.CreateBucketAsync();
+        string dst = Server.Url(bucket, "cls/");
+
+        (int dryCode, string plan, string dryErr) = await RunCliAsync("sync", src.Path + "/", dst, "--dry", "-v", "--storage-class", "STANDARD");
+        (int badCode, _, string badErr) = await RunCliAsync("sync", src.Path + "/", dst, "--storage-class", "NO_SUCH_CLASS");
+        (int okCode, _, _) = await RunCliAsync("sync", src.Path + "/", dst, "--storage-class", "STANDARD");
+
+        Assert.Equal(0, dryCode);
+        Assert.Contains("copy a", plan, StringComparison.Ordinal);
+        Assert.Contains("(storage class STANDARD)", dryErr, StringComparison.Ordinal);
+        Assert.Equal(1, badCode);
+        Assert.Contains("storage class 'NO_SUCH_CLASS'", badErr, StringComparison.Ordinal);
+        Assert.Equal(0, okCode);
+        await using S3Storage s3 = new(S3Location.Parse(dst), Small);
+        Assert.Equal("a", Encoding.UTF8.GetString(await S3StorageTests.ReadAllAsync(s3, "a")));
+    }
+
+    [Fact]
+    public async Task Cli_StorageClass_OnAFileDestination_ExitsTwo()
+    {
+        using var src = new TempDirectory();
+        using var dst = new TempDirectory();
+
+        (int code, _, string err) = await RunCliAsync("sync", src.Path + "/", dst.Path + "/", "--storage-class", "STANDARD");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--storage-class applies to an S3 destination", err, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await Ferry.SyncRunner.Cli.FerryCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
     public async Task StorageFactory_S3AndMinioUrls_OpenS3Storage()
     {
         string bucket = await Server.CreateBucketAsync("fac");
@@ -229,8 +271,8 @@ public sealed class S3SyncTests(RadosgwFixture fixture) : IDisposable
         await viaS3.PutAsync("k", new MemoryStream([7]), 1, new PutOptions());
 
         Assert.IsType<S3Storage>(viaMinio);
-        StorageFactory.CheckTrailingSlashes("/local/dir/", Server.Url(bucket, "m/"));
-        Assert.Throws<ArgumentException>(() => StorageFactory.CheckTrailingSlashes("/local/dir", Server.Url(bucket, "m/")));
+        StorageFactory.Default.CheckTrailingSlashes("/local/dir/", Server.Url(bucket, "m/"));
+        Assert.Throws<ArgumentException>(() => StorageFactory.Default.CheckTrailingSlashes("/local/dir", Server.Url(bucket, "m/")));
         Assert.Equal([7], await S3StorageTests.ReadAllAsync(viaMinio, "k"));
         Assert.DoesNotContain(Server.SecretKey, viaMinio.DisplayName, StringComparison.Ordinal);
         Assert.DoesNotContain(Uri.EscapeDataString(Server.SecretKey), viaS3.DisplayName, StringComparison.Ordinal);

@@ -16,7 +16,7 @@ public sealed class SftpChannelTests(SshdFixture sshd) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _dir = Path.Combine(_server.DataDirectory, "chan-" + Guid.NewGuid().ToString("N")[..8]);
-        _storage = SftpStorage.Create(_server.UrlFor());
+        _storage = new SftpStorage(SftpLocation.Parse(_server.UrlFor()));
         _channel = await _storage.ConnectAsync(CancellationToken.None);
         await _channel.MkDirAsync(_dir, SftpAttributes.Empty, CancellationToken.None);
     }

@@ -24,7 +24,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         _name = "st-" + Guid.NewGuid().ToString("N")[..8];
         _root = Path.Combine(_server.DataDirectory, _name);
-        _storage = SftpStorage.Create(_server.UrlFor(_name + "/"));
+        _storage = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")));
         return Task.CompletedTask;
     }
 
@@ -195,7 +195,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
             }
         }
 
-        await using SftpStorage fresh = SftpStorage.Create(_server.UrlFor(_name + "/"));
+        await using SftpStorage fresh = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")));
         List<ObjectEntry> listed = await ToListAsync(fresh.ListAsync(new ListOptions { Start = "d7/", End = "d8/" }));
         Assert.Equal(["d7/", "d7/f0", "d7/f1", "d7/f2"], listed.Select(e => e.Key));
         int requests = fresh.Channels.Sum(c => c.RequestsSent);
@@ -210,7 +210,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
             await PutAsync($"d{d}/sub/f", "v", new PutOptions());
         }
 
-        await using SftpStorage fresh = SftpStorage.Create(_server.UrlFor(_name + "/"));
+        await using SftpStorage fresh = new SftpStorage(SftpLocation.Parse(_server.UrlFor(_name + "/")));
         Assert.Equal(["d7/sub/f"], (await ToListAsync(fresh.ListAsync(new ListOptions { Prefix = "d7/sub/f" }))).Select(e => e.Key));
         int requests = fresh.Channels.Sum(c => c.RequestsSent);
         Assert.True(requests <= 7, $"{requests} requests"); // realpath ×2, then opendir, readdir ×2, close of d7/sub/ only
@@ -220,7 +220,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     [Fact]
     public async Task List_MissingRoot_IsEmpty()
     {
-        await using SftpStorage missing = SftpStorage.Create(_server.UrlFor("no-such-dir-" + _name + "/"));
+        await using SftpStorage missing = new SftpStorage(SftpLocation.Parse(_server.UrlFor("no-such-dir-" + _name + "/")));
         Assert.Empty(await ToListAsync(missing.ListAsync(new ListOptions())));
     }
 
@@ -248,9 +248,45 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         Assert.Equal(5, followed.Single(e => e.Key == "link-file").Size);
 
         Assert.Empty(await ListAsync(new ListOptions { Prefix = "link-dir/", Links = true })); // a link is not descended
-        Assert.Equal(["link-dir/", "link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/" })).Select(e => e.Key));
+        Assert.Equal(["link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/" })).Select(e => e.Key));
         Assert.Equal(["link-dir/file"], (await ListAsync(new ListOptions { Prefix = "link-dir/f" })).Select(e => e.Key));
         Assert.Equal(["real/file"], (await ListAsync(new ListOptions { Prefix = "real/f", Links = true })).Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task List_SameTreeAsTheLocalBackend_SameListing_EvenWithLinksLeadingToEachOther()
+    {
+        await PutAsync("real/file", "12345", new PutOptions());
+        await PutAsync("real/sub/deep", "d", new PutOptions());
+        await PutAsync("a/f", "f", new PutOptions());
+        await PutAsync("b/g", "gg", new PutOptions());
+        await PutAsync("top", "t", new PutOptions());
+        await _storage.CreateSymlinkAsync("link-file", "real/file");
+        await _storage.CreateSymlinkAsync("link-dir", "real");
+        await _storage.CreateSymlinkAsync("link-out", "/etc");
+        await _storage.CreateSymlinkAsync("link-dangling", "nowhere");
+        await _storage.CreateSymlinkAsync("real/loop", "..");
+        await _storage.CreateSymlinkAsync("a/x", "../b"); // a/x -> b and b/y -> a: a walk that does not remember
+        await _storage.CreateSymlinkAsync("b/y", "../a"); // where it is goes round for ever
+        await using var local = new FileStorage(_root);
+        ListOptions[] cases =
+        [
+            new(), new() { Links = true }, new() { Prefix = "link-dir/" }, new() { Prefix = "a/x/" }, new() { Prefix = "a/", Recursive = false },
+            new() { Start = "b/", End = "real/sub/" }, new() { Prefix = "link-dir/s", Links = true }, new() { Prefix = "b/y/x/" },
+        ];
+
+        foreach (ListOptions options in cases)
+        {
+            List<ObjectEntry> expected = await ToListAsync(local.ListAsync(options));
+            List<ObjectEntry> listed = await ListAsync(options);
+            Assert.True(
+                expected.Select(e => (e.Key, e.Kind, e.Size)).SequenceEqual(listed.Select(e => (e.Key, e.Kind, e.Size))),
+                $"{options}: local {string.Join(",", expected.Select(e => e.Key))}, sftp {string.Join(",", listed.Select(e => e.Key))}");
+        }
+
+        Assert.Equal(
+            ["a/", "a/f", "a/x/", "a/x/g", "a/x/y/", "b/", "b/g", "b/y/", "b/y/f", "b/y/x/", "link-dir/", "link-dir/file", "link-dir/sub/", "link-dir/sub/deep", "link-file", "real/", "real/file", "real/sub/", "real/sub/deep", "top"],
+            (await ListAsync(new ListOptions())).Select(e => e.Key));
     }
 
     [Fact]
@@ -427,7 +463,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         string sub = "ferry-home-" + Guid.NewGuid().ToString("N")[..8];
         string url = $"{_server.User}@{_server.Host}:{_server.Port}:{sub}/?identity={_server.IdentityFile}&known-hosts={_server.KnownHostsFile}";
-        await using SftpStorage home = SftpStorage.Create(url);
+        await using SftpStorage home = new SftpStorage(SftpLocation.Parse(url));
         await home.PutAsync("f", new MemoryStream("h"u8.ToArray()), 1, new PutOptions());
         Assert.Equal(["f"], (await ToListAsync(home.ListAsync(new ListOptions()))).Select(e => e.Key));
         string path = await home.PathOfAsync("f", default);
@@ -442,7 +478,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
         string wrong = Path.Combine(_server.Directory, "wrong_known_hosts");
         string otherKey = (await File.ReadAllTextAsync(_server.IdentityFile + ".pub")).Trim(); // a key that is not the host's
         await File.WriteAllTextAsync(wrong, $"[127.0.0.1]:{_server.Port} {otherKey}\n");
-        await using SftpStorage storage = SftpStorage.Create($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={wrong}");
+        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={wrong}"));
 
         var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
@@ -456,7 +492,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         string empty = Path.Combine(_server.Directory, "empty_known_hosts");
         await File.WriteAllTextAsync(empty, "");
-        await using SftpStorage storage = SftpStorage.Create($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={empty}");
+        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={_server.IdentityFile}&known-hosts={empty}"));
         var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
         Assert.Equal("", await File.ReadAllTextAsync(empty)); // nothing was accepted blindly
@@ -472,7 +508,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
             await p.WaitForExitAsync();
         }
 
-        await using SftpStorage storage = SftpStorage.Create($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={otherKey}&known-hosts={_server.KnownHostsFile}");
+        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse($"sftp://{_server.User}@127.0.0.1:{_server.Port}{_root}?identity={otherKey}&known-hosts={_server.KnownHostsFile}"));
         var e = await Assert.ThrowsAnyAsync<StorageException>(() => storage.HeadAsync("x"));
         Assert.Equal(StorageErrorKind.AccessDenied, e.Kind);
         Assert.Contains("Permission denied", e.Message);
@@ -499,7 +535,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     {
         await using SshdServer own = await SshdServer.StartAsync();
         string root = Path.Combine(own.DataDirectory, "kill");
-        await using SftpStorage storage = SftpStorage.Create(own.UrlFor("kill/"));
+        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse(own.UrlFor("kill/")));
         var gate = new GatedStream(new byte[8_000_000], releaseAfter: 3_000_000);
         Task put = storage.PutAsync("victim.bin", gate, 8_000_000, new PutOptions());
         await gate.Paused.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -520,7 +556,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     public async Task ReadWhileSessionKilled_FailsTransient()
     {
         await using SshdServer own = await SshdServer.StartAsync();
-        await using SftpStorage storage = SftpStorage.Create(own.UrlFor());
+        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse(own.UrlFor()));
         await storage.PutAsync("r.bin", new MemoryStream(new byte[4_000_000]), 4_000_000, new PutOptions());
         await using Stream s = await storage.OpenReadAsync("r.bin");
         byte[] buffer = new byte[100_000];
@@ -538,10 +574,9 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     [Fact]
     public async Task Create_PasswordUrl_DisplayNameMasked()
     {
-        await using SftpStorage storage = SftpStorage.Create("\"bob:hunter2\"@h:/d");
+        await using SftpStorage storage = new SftpStorage(SftpLocation.Parse("\"bob:hunter2\"@h:/d"));
         Assert.DoesNotContain("hunter2", storage.DisplayName);
         Assert.Equal("sftp://bob:***@h/d", storage.DisplayName);
-        Assert.True(SftpStorage.CanCreate("bob@h:/d"));
         Assert.Equal(StorageCapabilities.Directories | StorageCapabilities.Modes | StorageCapabilities.Symlinks | StorageCapabilities.ModifiedTimes, storage.Capabilities);
     }
 
@@ -555,7 +590,7 @@ public sealed class SftpStorageTests(SshdFixture sshd) : IAsyncLifetime
     public async Task Open_TrailingSlashRule_DirectoryOrPrefixView(string url, string root, string? prefix)
     {
         await using IObjectStorage storage = StorageFactory.Default.Create(url);
-        Assert.Equal(prefix is null, StorageFactory.NamesDirectory(url));
+        Assert.Equal(prefix is null, StorageFactory.Default.NamesDirectory(url));
         SftpStorage sftp = prefix is null ? Assert.IsType<SftpStorage>(storage) : Assert.IsType<SftpStorage>(Assert.IsType<PrefixedStorage>(storage).Inner);
         Assert.Equal(root, sftp.Location.Path);
         if (prefix is not null)

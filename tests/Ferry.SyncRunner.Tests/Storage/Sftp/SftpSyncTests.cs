@@ -173,8 +173,8 @@ public sealed class SftpSyncTests(SshdFixture sshd) : IDisposable
         SortedDictionary<string, string> expected = SyncOracle.Expected(src, dst, options);
 
         string Relative(string dir) => Path.GetRelativePath(_server.DataDirectory, dir) + "/";
-        await using IObjectStorage source = srcRemote ? SftpStorage.Open(_server.UrlFor(Relative(srcDir))) : new FileStorage(srcDir);
-        await using IObjectStorage destination = dstRemote ? SftpStorage.Open(_server.UrlFor(Relative(dstDir))) : new FileStorage(dstDir);
+        await using IObjectStorage source = srcRemote ? StorageFactory.Default.Create(_server.UrlFor(Relative(srcDir))) : new FileStorage(srcDir);
+        await using IObjectStorage destination = dstRemote ? StorageFactory.Default.Create(_server.UrlFor(Relative(dstDir))) : new FileStorage(dstDir);
         SyncResult first = await new SyncEngine(source, destination, options).RunAsync(new InProcessWorkQueue());
         Assert.True(first.Outcome == SyncOutcome.Succeeded, first.Reason);
         SortedDictionary<string, string> actual = TreeSnapshot.Take(dstDir, withDirectories: false);
