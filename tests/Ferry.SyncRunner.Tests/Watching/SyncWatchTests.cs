@@ -272,7 +272,10 @@ public class SyncWatchTests
     [InlineData("--watch-delay 5s", "--watch-delay needs --watch")]
     [InlineData("--watch --limit 5", "--limit cannot be combined with --watch")]
     [InlineData("--watch --watch-delay 0", "--watch-delay must be more than 0")]
-    [InlineData("--watch --watch-max-batch 0", "--watch-max-batch must be at least 1")]
+    [InlineData("--watch --watch-max-batch 0", "--watch-max-batch must be between 1 and 1000000 (got 0)")]
+    [InlineData("--watch --watch-max-batch 1000001", "--watch-max-batch must be between 1 and 1000000 (got 1000001)")]
+    [InlineData("--watch --watch-max-pending 0", "--watch-max-pending must be between 1 and 2147483647 (got 0)")]
+    [InlineData("--watch --enable-checkpoint", "--enable-checkpoint cannot be combined with --watch")]
     [InlineData("--watch --full-sync-interval soon", "--full-sync-interval: 'soon' is not a duration")]
     [InlineData("--watch --watch-interval 100ms", "--watch-interval must be at least 1s")]
     public async Task Watch_BadOptions_ExitTwoWithTheReasonAndCopyNothing(string options, string message)
