@@ -152,6 +152,11 @@ internal static class WatchMirrorCommand
                 Log($"writing the watcher's Lease failed: {e.Message}");
                 return ExitCodes.Failed;
             }
+            catch (RunGoneException e)
+            {
+                Log(e.Message);
+                return ExitCodes.Success;
+            }
 
             Log($"watching {watcher.Source.Root} for {string.Join(", ", watcher.Destinations.Select(d => d.Destination.Name))} "
                 + $"(delay {Ferry.Api.Common.GoDuration.Format(watcher.Settings.Delay)}, maxBatch {watcher.Settings.MaxBatch}, heartbeat {Ferry.Api.Common.GoDuration.Format(heartbeat)})");

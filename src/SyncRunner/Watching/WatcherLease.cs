@@ -1,7 +1,9 @@
+using Ferry.Api;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Kube.Client;
 using Ferry.Kube.Errors;
 using Ferry.Kube.Runtime;
+using Ferry.SyncRunner.Queue.Kubernetes;
 using k8s.Models;
 
 namespace Ferry.SyncRunner.Watching;
@@ -12,7 +14,9 @@ namespace Ferry.SyncRunner.Watching;
 /// conflict (the previous pod's last write, or the Lease deleted) is retried with the Lease read again.
 /// </summary>
 /// <remarks>Owned by the mirror (controller ownerReference), so garbage collection removes it with the mirror; the
-/// labels are the watcher pods' (<see cref="WatcherContract.Labels"/>), which the operator's informer selects.</remarks>
+/// labels are the watcher pods' (<see cref="WatcherContract.Labels"/>), which the operator's informer selects. Before it
+/// creates the Lease (at the start, or after someone deleted it) it reads the mirror: a watcher outliving its mirror
+/// (stopping after garbage collection took the Lease) never re-creates a Lease owned by nothing.</remarks>
 /// <param name="client">The API client.</param>
 /// <param name="mirror">The mirror (name, namespace, uid).</param>
 /// <param name="holder">This watcher's identity: its pod's name.</param>
@@ -32,6 +36,7 @@ internal sealed class WatcherLease(IKubernetesClient client, ReplicaMirror mirro
     /// <param name="update">Changes the state (under the writer's lock).</param>
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <exception cref="KubernetesException">The API server failed.</exception>
+    /// <exception cref="RunGoneException">The Lease had to be created and the mirror is gone or was re-created.</exception>
     public async Task PublishAsync(Action<WatcherState> update, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -63,6 +68,12 @@ internal sealed class WatcherLease(IKubernetesClient client, ReplicaMirror mirro
         DateTimeOffset now = time.GetUtcNow();
         if (_lease is null)
         {
+            ReplicaMirror? owner = await client.TryGetAsync(ApiResources.ReplicaMirrors, _namespace, mirror.Metadata.Name!, cancellationToken).ConfigureAwait(false);
+            if (owner?.Metadata.Uid != mirror.Metadata.Uid)
+            {
+                throw new RunGoneException($"ReplicaMirror {_namespace}/{mirror.Metadata.Name} is gone: its watcher's Lease is not created again");
+            }
+
             var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
             _state.WriteTo(annotations);
             var lease = new V1Lease

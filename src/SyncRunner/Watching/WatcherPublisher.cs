@@ -1,4 +1,5 @@
 using Ferry.Kube.Errors;
+using Ferry.SyncRunner.Queue.Kubernetes;
 
 namespace Ferry.SyncRunner.Watching;
 
@@ -73,6 +74,11 @@ internal sealed class WatcherPublisher(ContinuousSync watch, WatcherLease lease,
         catch (Exception e) when (e is KubernetesException or HttpRequestException or IOException)
         {
             log($"writing the watcher's Lease failed: {e.Message}; retried at the next heartbeat");
+        }
+        catch (RunGoneException e)
+        {
+            // The watch itself ends on it when it next reads the mirror.
+            log(e.Message);
         }
     }
 
