@@ -18,7 +18,8 @@ namespace Ferry.Api.ReplicaMirrors;
 /// <para>The watcher writes its state into one Lease per mirror (<see cref="LeaseName"/>, <see cref="WatcherState"/>),
 /// which the operator reads; it reads back only the mirror (its spec and <c>status.destinations</c>, to hold batches
 /// while a full sync runs). The pod is re-created by the operator when its mirror's generation changes
-/// (<see cref="MirrorGenerationAnnotation"/>).</para>
+/// (<see cref="MirrorGenerationAnnotation"/>) and when the destinations it should serve do
+/// (<see cref="DestinationsAnnotation"/>: a destination whose Secret appeared or vanished).</para>
 /// </remarks>
 public static class WatcherContract
 {
@@ -33,6 +34,10 @@ public static class WatcherContract
 
     /// <summary>Pod annotation: the mirror's <c>metadata.generation</c> the pod was built from.</summary>
     public const string MirrorGenerationAnnotation = "ferry.io/mirror-generation";
+
+    /// <summary>Pod annotation: the names of the destinations the pod was given, in spec order, separated by commas
+    /// (destinations that are suspended or whose references are missing are left out).</summary>
+    public const string DestinationsAnnotation = "ferry.io/watcher-destinations";
 
     /// <summary>How long the watcher's Lease lasts without renewal, in seconds; the watcher renews it every
     /// <see cref="HeartbeatSeconds"/> and after every batch.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 
 namespace Ferry.Operator.Metrics;
@@ -20,8 +21,8 @@ internal static class MirrorMetrics
             () => Observe(mirrors, (_, d) => d.LastSuccessfulSyncTime?.ToUnixTimeSeconds()),
             unit: "s", description: "When the destination's last successful run ended, in seconds since the Unix epoch.");
         meter.CreateObservableGauge("ferry_mirror_data_age_seconds",
-            () => Observe(mirrors, (_, d) => d.LastSuccessfulSyncStartTime is { } start ? Math.Max(0, (time.GetUtcNow() - start).TotalSeconds) : null),
-            unit: "s", description: "Seconds since the destination's last successful run started: its data is at least this fresh.");
+            () => Observe(mirrors, (m, d) => DataAge(m, d, time.GetUtcNow())),
+            unit: "s", description: "Seconds since the destination's last successful run started (a continuous mirror: since its oldest change not applied yet was seen, 0 when none waits): its data is at least this fresh.");
         meter.CreateObservableGauge("ferry_mirror_in_sync",
             () => Observe(mirrors, (m, d) => InSync(m, d, time.GetUtcNow())),
             description: "1 when the destination is within the mirror's rpo (or, without one, its last run succeeded), else 0.");
@@ -91,6 +92,18 @@ internal static class MirrorMetrics
         }
     }
 
+    /// <summary>The age of a destination's data, as <c>status.dataAge</c> measures it; absent before its first success.</summary>
+    private static double? DataAge(ReplicaMirror mirror, MirrorDestinationStatus destination, DateTimeOffset now)
+    {
+        if (destination.LastSuccessfulSyncStartTime is not { } start)
+        {
+            return null;
+        }
+
+        var since = mirror.Spec.Continuous is null ? start : mirror.Status?.Continuous?.OldestPendingChangeTime ?? now;
+        return Math.Max(0, (now - since).TotalSeconds);
+    }
+
     private static double InSync(ReplicaMirror mirror, MirrorDestinationStatus destination, DateTimeOffset now)
     {
         TimeSpan? rpo;
@@ -105,8 +118,9 @@ internal static class MirrorMetrics
 
         if (rpo is { } continuousRpo && mirror.Spec.Continuous is not null)
         {
-            // A continuous mirror is as fresh as its oldest change not applied yet.
+            // A continuous mirror is as fresh as its oldest change not applied yet, and only while its watcher reports.
             return destination.LastSuccessfulSyncStartTime is not null
+                && mirror.Status?.Conditions?.FindCondition(ReplicaMirrorConditionTypes.InSync)?.Reason != ReplicaMirrorConditionReasons.WatcherNotRunning
                 && (mirror.Status?.Continuous?.OldestPendingChangeTime is not { } oldest || now - oldest <= continuousRpo) ? 1 : 0;
         }
 

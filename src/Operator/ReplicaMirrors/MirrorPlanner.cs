@@ -208,9 +208,9 @@ internal static class MirrorPlanner
 
         if (spec.Continuous is not null || watcher?.Pods.Count > 0)
         {
-            var run = spec.Continuous is not null && trigger is not null && spec.Suspend != true
-                && spec.Destinations.Any(d => d.Suspend != true && !validity.Destinations.ContainsKey(d.Name));
-            plan.Watcher = WatcherPlanner.Plan(mirror, watcher ?? WatcherObservation.None, run, now);
+            var served = WatcherPlanner.Destinations(mirror, validity);
+            var run = spec.Continuous is not null && trigger is not null && spec.Suspend != true && served.Count > 0;
+            plan.Watcher = WatcherPlanner.Plan(mirror, watcher ?? WatcherObservation.None, run, served, now);
             plan.Significant |= plan.Watcher.Create is not null || plan.Watcher.Delete.Count > 0;
             status.Continuous = spec.Continuous is null ? null : plan.Watcher.Status;
         }
@@ -220,7 +220,7 @@ internal static class MirrorPlanner
             spec.Suspend == true ? ReplicaMirrorConditionReasons.SuspendedBySpec : ReplicaMirrorConditionReasons.Resumed,
             spec.Suspend == true ? "spec.suspend is true: no new runs start" : "spec.suspend is false", generation, time);
         var rpo = trigger?.Rpo(spec, now);
-        var inSyncBefore = status.Conditions.FindCondition(ReplicaMirrorConditionTypes.InSync);
+        var conditionsBefore = ContinuousStatusBuilder.Snapshot(status.Conditions);
         var flip = ReplicaMirrorStatusBuilder.Summarize(mirror, status, rpo, time);
         if (trigger?.Kind == MirrorTriggerKind.Continuous && rpo is { } continuousRpo && status.Continuous is { } continuous)
         {
@@ -228,7 +228,7 @@ internal static class MirrorPlanner
             continuous.LastFullSyncTime = active.Count > 0 && active.All(d => d.LastSuccessfulSyncStartTime is not null)
                 ? active.Min(d => d.LastSuccessfulSyncStartTime)
                 : continuous.LastFullSyncTime;
-            flip = ContinuousStatusBuilder.Apply(mirror, status, inSyncBefore, continuousRpo, watcher?.Lease?.Spec?.RenewTime, time);
+            flip = ContinuousStatusBuilder.Apply(mirror, status, conditionsBefore, continuousRpo, watcher?.Lease?.Spec?.RenewTime, time);
         }
 
         flip = Min(flip, plan.Watcher?.WakeAt);

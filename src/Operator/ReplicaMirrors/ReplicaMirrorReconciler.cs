@@ -198,8 +198,7 @@ internal sealed class ReplicaMirrorReconciler
 
         if (watcher.Create is { } next)
         {
-            var excluded = mirror.Spec.Destinations.Where(d => d.Suspend == true || validity.Destinations.ContainsKey(d.Name)).Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
-            var pod = WatcherPodBuilder.Build(mirror, next.Number, next.Failures, _runnerSettings, excluded, validity.SecretKeys);
+            var pod = WatcherPodBuilder.Build(mirror, next.Number, next.Failures, _runnerSettings, WatcherPlanner.Destinations(mirror, validity), validity.SecretKeys);
             try
             {
                 await _client.CreateAsync(KubeResources.Pods, pod.Metadata.NamespaceProperty, pod, null, cancellationToken).ConfigureAwait(false);

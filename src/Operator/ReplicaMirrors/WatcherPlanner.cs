@@ -15,7 +15,8 @@ namespace Ferry.Operator.ReplicaMirrors;
 /// An ended pod is kept until its successor is created: its <c>finishedAt</c> times the back-off.</para>
 /// <para>The back-off follows the kubelet's CrashLoopBackOff: none after a watcher that ran at least
 /// <see cref="StableRun"/>, otherwise 10 s doubling up to 5 min. A pod built from an older generation of the mirror is
-/// replaced at once (not a failure).</para>
+/// replaced at once (not a failure), and so is one that serves other destinations than the mirror's valid, resumed ones
+/// (<see cref="WatcherContract.DestinationsAnnotation"/>: a destination's Secret appeared or vanished).</para>
 /// </remarks>
 internal static class WatcherPlanner
 {
@@ -28,13 +29,21 @@ internal static class WatcherPlanner
     /// <summary>The longest back-off.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
 
+    /// <summary>The destinations a watcher pod serves: those not suspended and without a problem, in spec order.</summary>
+    /// <param name="mirror">The mirror.</param>
+    /// <param name="validity">What is wrong with its destinations.</param>
+    /// <returns>Their names.</returns>
+    public static IReadOnlyList<string> Destinations(ReplicaMirror mirror, MirrorValidity validity) =>
+        [.. mirror.Spec.Destinations.Where(d => d.Suspend != true && !validity.Destinations.ContainsKey(d.Name)).Select(d => d.Name)];
+
     /// <summary>Plans the watcher.</summary>
     /// <param name="mirror">The mirror (generation, previous status).</param>
     /// <param name="observed">Its watcher pods and Lease.</param>
-    /// <param name="run">Whether a watcher should run (continuous, valid, not suspended).</param>
+    /// <param name="run">Whether a watcher should run (continuous, valid, not suspended, some destination to serve).</param>
+    /// <param name="destinations">The destinations it serves (<see cref="Destinations"/>).</param>
     /// <param name="now">The current time.</param>
     /// <returns>The plan.</returns>
-    public static WatcherPlan Plan(ReplicaMirror mirror, WatcherObservation observed, bool run, DateTimeOffset now)
+    public static WatcherPlan Plan(ReplicaMirror mirror, WatcherObservation observed, bool run, IReadOnlyList<string> destinations, DateTimeOffset now)
     {
         var previous = mirror.Status?.Continuous;
         var status = new ContinuousStatus
@@ -58,7 +67,9 @@ internal static class WatcherPlanner
 
         var generation = (mirror.Metadata.Generation ?? 0).ToString(CultureInfo.InvariantCulture);
         var ended = live.Where(Ended).ToList();
-        var outdated = live.Where(p => !Ended(p) && p.GetAnnotation(WatcherContract.MirrorGenerationAnnotation) != generation).ToList();
+        var served = string.Join(',', destinations);
+        var outdated = live.Where(p => !Ended(p) && (p.GetAnnotation(WatcherContract.MirrorGenerationAnnotation) != generation
+            || p.GetAnnotation(WatcherContract.DestinationsAnnotation) != served)).ToList();
         var current = live.Where(p => !Ended(p) && !outdated.Contains(p)).ToList();
         plan.Delete.AddRange(outdated);
         plan.Delete.AddRange(current.SkipLast(1));

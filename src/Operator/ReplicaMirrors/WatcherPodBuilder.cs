@@ -18,7 +18,8 @@ namespace Ferry.Operator.ReplicaMirrors;
 /// destination never keeps the watcher from starting. Same image, ServiceAccount, resources, node selector, tolerations
 /// and restricted security context as a runner pod.</para>
 /// <para>Annotations: the mirror's generation the pod was built from (<see cref="WatcherContract.MirrorGenerationAnnotation"/>;
-/// a pod of an older generation is replaced) and how many watcher pods in a row had ended quickly before it
+/// a pod of an older generation is replaced), the destinations it serves (<see cref="WatcherContract.DestinationsAnnotation"/>;
+/// replaced when they change) and how many watcher pods in a row had ended quickly before it
 /// (<see cref="FailuresAnnotation"/>), from which the next back-off is computed.</para>
 /// </remarks>
 internal static class WatcherPodBuilder
@@ -34,11 +35,12 @@ internal static class WatcherPodBuilder
     /// <param name="number">The pod's number (0 for the first).</param>
     /// <param name="failures">Watcher pods in a row that ended quickly before this one.</param>
     /// <param name="settings">Operator defaults: image, ServiceAccount.</param>
-    /// <param name="excluded">Destinations left out (suspended or with missing references).</param>
+    /// <param name="destinations">The destinations it serves (<see cref="WatcherPlanner.Destinations"/>); the others
+    /// (suspended or with missing references) are left out.</param>
     /// <param name="secretKeys">The keys of each referenced Secret.</param>
     /// <returns>The pod to create.</returns>
     /// <exception cref="ArgumentException">The mirror has no name or its source is not a volume.</exception>
-    public static V1Pod Build(ReplicaMirror mirror, long number, long failures, RunnerJobSettings settings, IReadOnlySet<string> excluded,
+    public static V1Pod Build(ReplicaMirror mirror, long number, long failures, RunnerJobSettings settings, IReadOnlyList<string> destinations,
         IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
     {
         ArgumentNullException.ThrowIfNull(mirror);
@@ -61,7 +63,7 @@ internal static class WatcherPodBuilder
         for (var i = 0; i < spec.Destinations.Count; i++)
         {
             var destination = spec.Destinations[i];
-            if (excluded.Contains(destination.Name))
+            if (!destinations.Contains(destination.Name))
             {
                 continue;
             }
@@ -83,6 +85,7 @@ internal static class WatcherPodBuilder
                 Annotations = new Dictionary<string, string>(StringComparer.Ordinal)
                 {
                     [WatcherContract.MirrorGenerationAnnotation] = (mirror.Metadata.Generation ?? 0).ToString(CultureInfo.InvariantCulture),
+                    [WatcherContract.DestinationsAnnotation] = string.Join(',', destinations),
                     [FailuresAnnotation] = failures.ToString(CultureInfo.InvariantCulture),
                 },
                 OwnerReferences = [OwnerReferences.ControllerOf(mirror)],

@@ -143,7 +143,7 @@ public sealed class ContinuousPlannerTests
         Report(world, _ => { });
         world.Step();
         V1Condition late = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
-        Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.ChangesPending), (late.Status, late.Reason));
+        Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.RpoExceeded), (late.Status, late.Reason));
         Assert.Contains("3 change(s) pending, the oldest seen 1m1s ago", late.Message, StringComparison.Ordinal);
         Assert.Equal("1m1s", world.Status.DataAge);
 
@@ -154,6 +154,58 @@ public sealed class ContinuousPlannerTests
         Assert.Equal(ConditionStatus.True, back.Status);
         Assert.Equal(T0.AddSeconds(72), back.LastTransitionTime);
         Assert.Equal(3, world.Status.Continuous!.LastBatchKeys);
+    }
+
+    [Fact]
+    public void InSyncAndDegraded_KeepTheirTransitionTimes_LongAfterTheLastFullSync()
+    {
+        // rpo 1m and no periodic full sync: the scheduled rule alone would call the data an hour old.
+        var world = Continuous(c => { c.Delay = "15s"; c.FullSyncInterval = "0s"; }, "eu");
+        world.At(TimeSpan.Zero);
+        Report(world, s => s.FullSyncRequested = T0);
+        world.Step();
+        world.Finish("eu");
+        world.Step();
+        DateTimeOffset inSyncSince = world.Condition(ReplicaMirrorConditionTypes.InSync)!.LastTransitionTime;
+
+        world.Time.SetUtcNow(T0.AddMinutes(30));
+        Report(world, s => s.FailingKeys = 1);
+        world.Step();
+        DateTimeOffset degradedSince = world.Condition(ReplicaMirrorConditionTypes.Degraded)!.LastTransitionTime;
+        Assert.Equal(T0.AddMinutes(30), degradedSince);
+        for (int minutes = 31; minutes <= 60; minutes += 10)
+        {
+            world.Time.SetUtcNow(T0.AddMinutes(minutes));
+            Report(world, _ => { });
+            world.Step();
+            V1Condition inSync = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
+            V1Condition degraded = world.Condition(ReplicaMirrorConditionTypes.Degraded)!;
+            Assert.Equal((ConditionStatus.True, ReplicaMirrorConditionReasons.WithinRpo, inSyncSince), (inSync.Status, inSync.Reason, inSync.LastTransitionTime));
+            Assert.Equal((ConditionStatus.True, ReplicaMirrorConditionReasons.KeysFailing, degradedSince), (degraded.Status, degraded.Reason, degraded.LastTransitionTime));
+        }
+
+        Report(world, s => s.FailingKeys = 0);
+        world.Step();
+        Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.Healthy), (world.Condition(ReplicaMirrorConditionTypes.Degraded)!.Status, world.Condition(ReplicaMirrorConditionTypes.Degraded)!.Reason));
+    }
+
+    [Fact]
+    public void FailedFirstFullSync_IsRpoExceeded_AndDataAgeAbsentUntilEveryDestinationHasOne()
+    {
+        var world = Continuous(c => c.Delay = "15s");
+        world.At(TimeSpan.Zero);
+        Report(world, s => s.FullSyncRequested = T0);
+        world.Step();
+        Assert.Null(world.Status.DataAge);
+        world.Finish("eu");
+        world.Finish("ap", succeeded: false, error: "AccessDenied");
+        world.Step();
+
+        V1Condition inSync = world.Condition(ReplicaMirrorConditionTypes.InSync)!;
+        Assert.Equal((ConditionStatus.False, ReplicaMirrorConditionReasons.RpoExceeded), (inSync.Status, inSync.Reason));
+        Assert.Equal("rpo 1m0s: ap: no successful full sync yet", inSync.Message);
+        Assert.Null(world.Status.DataAge);
+        Assert.Equal(ConditionStatus.True, world.Condition(ReplicaMirrorConditionTypes.Degraded)!.Status);
     }
 
     [Fact]

@@ -64,7 +64,7 @@ internal sealed class MirrorWorld
             WatcherPods.RemoveAll(p => watcher.Delete.Any(d => d.Metadata.Name == p.Metadata.Name));
             if (watcher.Create is { } next)
             {
-                var pod = WatcherPodBuilder.Build(Mirror, next.Number, next.Failures, new Ferry.Operator.SyncJobs.RunnerJobSettings("ferry:test", 15, null), new HashSet<string>(), new Dictionary<string, IReadOnlySet<string>>());
+                var pod = WatcherPodBuilder.Build(Mirror, next.Number, next.Failures, new Ferry.Operator.SyncJobs.RunnerJobSettings("ferry:test", 15, null), WatcherPlanner.Destinations(Mirror, Validity), new Dictionary<string, IReadOnlySet<string>>());
                 Assert.DoesNotContain(WatcherPods, p => p.Metadata.Name == pod.Metadata.Name);
                 pod.Metadata.Uid = $"pod-{++_uid}";
                 pod.Metadata.CreationTimestamp = Time.GetUtcNow().UtcDateTime;
