@@ -14,6 +14,7 @@
 #
 #   bench/watch.sh                      every case, REPS=1
 #   BENCH_TMP=/dev/shm REPS=3 bench/watch.sh latency burst
+#   TOOLS=ferry bench/watch.sh          only some of the tools (ferry, loop, monitor)
 #
 # Small files: keep BENCH_TMP on tmpfs (/dev/shm) to time the tools, not the disk (bench/RESULTS.md).
 set -euo pipefail
@@ -48,7 +49,7 @@ import os, signal, statistics, subprocess, sys, time
 
 ferry, work, reps, changes, bdirs, bfiles, settle, idle, timeout = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:10])
 cases = sys.argv[10:]
-TOOLS = ["ferry", "loop", "monitor"]
+TOOLS = [t for t in os.environ.get("TOOLS", "ferry loop monitor").replace(",", " ").split() if t in ("ferry", "loop", "monitor")] or ["ferry", "loop", "monitor"]
 
 def start(tool, src, dst):
     log = open(os.path.join(work, f"{tool}.log"), "a")
