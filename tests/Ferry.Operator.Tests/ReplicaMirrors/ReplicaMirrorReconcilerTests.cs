@@ -237,7 +237,10 @@ public sealed class ReplicaMirrorReconcilerTests
             {
                 Metadata = new V1ObjectMeta
                 {
-                    Name = name, NamespaceProperty = MirrorHarness.Namespace, Labels = WatcherContract.Labels(mirror), Annotations = annotations,
+                    Name = name,
+                    NamespaceProperty = MirrorHarness.Namespace,
+                    Labels = WatcherContract.Labels(mirror),
+                    Annotations = annotations,
                     OwnerReferences = [Ferry.Kube.Runtime.OwnerReferences.ControllerOf(mirror)],
                 },
                 Spec = new V1LeaseSpec { HolderIdentity = "watcher", LeaseDurationSeconds = WatcherContract.LeaseDurationSeconds, RenewTime = h.Time.GetUtcNow().UtcDateTime },
