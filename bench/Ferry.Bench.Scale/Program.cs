@@ -127,7 +127,7 @@ internal sealed class Dataset(int count, int size)
 
     private static byte[] CreateBlock(int size)
     {
-        var block = new byte[size + 4096];
+        byte[] block = new byte[size + 4096];
         new Random(20261121).NextBytes(block);
         return block;
     }

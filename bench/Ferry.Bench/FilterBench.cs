@@ -16,7 +16,7 @@ internal static class FilterBench
             ("guide: +**.gz -* (full)", [FilterRule.Include("**.gz"), FilterRule.Exclude("*")], true),
             ("6 rules (layer)", [FilterRule.Exclude("/tmp/"), FilterRule.Exclude("*.o"), FilterRule.Exclude("**/cache/**"), FilterRule.Include("*/"), FilterRule.Include("*.[ch]"), FilterRule.Exclude("*")], false),
         ];
-        foreach (var (name, rules, full) in cases)
+        foreach ((string? name, FilterRule[]? rules, bool full) in cases)
         {
             var set = FilterRuleSet.Create(rules, full);
             int included = 0;
@@ -25,7 +25,7 @@ internal static class FilterBench
                 included += set.Includes(k) ? 1 : 0; // warm up
             }
 
-            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             included = 0;
             foreach (string? k in list)
@@ -34,7 +34,7 @@ internal static class FilterBench
             }
 
             sw.Stop();
-            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+            TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
             Console.WriteLine($"filters  {name,-28} {list.Length,9:N0} keys  wall {sw.Elapsed.TotalMilliseconds,6:F0} ms  cpu {cpu.TotalMilliseconds,6:F0} ms  {cpu.TotalNanoseconds / list.Length,5:F0} ns/key cpu  ({included:N0} synced)");
         }
     }

@@ -21,11 +21,11 @@ internal static class PlanBench
         var options = new SyncOptions { DryRun = mode != "same" };
         var engine = new SyncEngine(source, destination, options, new SyncEngineSettings { PlanOutput = TextWriter.Null });
         var sw = Stopwatch.StartNew();
-        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        var result = await engine.RunAsync(new InProcessWorkQueue());
+        TimeSpan cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        SyncResult result = await engine.RunAsync(new InProcessWorkQueue());
         sw.Stop();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-        var c = result.Counters;
+        TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        SyncCounters c = result.Counters;
         Console.WriteLine(
             $"plan  {mode,-5} {keys,10:N0} keys  peak RSS {Status("VmHWM") / 1024.0,7:F1} MiB  (RSS before {before / 1024.0:F1} MiB)  " +
             $"wall {sw.Elapsed.TotalSeconds,6:F2} s  cpu {cpu.TotalSeconds,6:F2} s  {cpu.TotalNanoseconds / Math.Max(1, keys),6:F0} ns/key cpu  " +

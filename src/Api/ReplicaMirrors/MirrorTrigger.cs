@@ -28,9 +28,10 @@ public sealed class MirrorTrigger
     private readonly CronExpression? _cron;
     private readonly TimeZoneInfo _zone;
 
-    private MirrorTrigger(MirrorTriggerKind kind, CronExpression? cron, TimeZoneInfo zone, TimeSpan? interval, TimeSpan? startingDeadline)
+    private MirrorTrigger(MirrorTriggerKind kind, CronExpression? cron, TimeZoneInfo zone, TimeSpan? interval, TimeSpan? startingDeadline, ContinuousSettings? continuous = null)
     {
         Kind = kind;
+        Continuous = continuous;
         _cron = cron;
         _zone = zone;
         Interval = interval;
@@ -43,16 +44,21 @@ public sealed class MirrorTrigger
     /// <summary>The interval, for <see cref="MirrorTriggerKind.Interval"/>.</summary>
     public TimeSpan? Interval { get; }
 
+    /// <summary>The parsed <c>spec.continuous</c>, for <see cref="MirrorTriggerKind.Continuous"/>.</summary>
+    public ContinuousSettings? Continuous { get; }
+
     /// <summary><c>spec.startingDeadlineSeconds</c>, or <see langword="null"/>.</summary>
     public TimeSpan? StartingDeadline { get; }
 
     /// <summary>The value of the <see cref="MirrorLabels.Trigger"/> annotation for runs started by slots of this
-    /// trigger: <c>schedule</c>, <c>interval</c>, <c>manual</c> or <c>back-to-back</c>.</summary>
+    /// trigger: <c>schedule</c>, <c>interval</c>, <c>manual</c>, <c>full-sync</c> (a continuous mirror's full syncs) or
+    /// <c>back-to-back</c>.</summary>
     public string AnnotationValue => Kind switch
     {
         MirrorTriggerKind.Schedule => "schedule",
         MirrorTriggerKind.Interval => "interval",
         MirrorTriggerKind.Manual => "manual",
+        MirrorTriggerKind.Continuous => "full-sync",
         _ => "back-to-back",
     };
 
@@ -61,14 +67,19 @@ public sealed class MirrorTrigger
     /// <returns>The trigger.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="spec"/> is null.</exception>
     /// <exception cref="FormatException">The schedule is not a cron expression, the time zone is unknown, the interval
-    /// is not a whole number of seconds of at least 1 s, <c>rpo</c> is not a duration, or schedule and interval are
-    /// both set; the message names the field.</exception>
+    /// is not a whole number of seconds of at least 1 s, <c>rpo</c> is not a duration, schedule, interval and
+    /// continuous are not mutually exclusive, or a <c>continuous</c> field is invalid; the message names the field.</exception>
     public static MirrorTrigger Parse(ReplicaMirrorSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Schedule is not null && spec.Interval is not null)
         {
             throw new FormatException("spec.schedule and spec.interval are mutually exclusive");
+        }
+
+        if (spec.Continuous is not null && (spec.Schedule is not null || spec.Interval is not null))
+        {
+            throw new FormatException("spec.continuous excludes spec.schedule and spec.interval");
         }
 
         if (spec.TimeZone is not null && spec.Schedule is null)
@@ -93,6 +104,34 @@ public sealed class MirrorTrigger
             {
                 throw new FormatException($"spec.timeZone: unknown time zone \"{zoneName}\" (an IANA name such as Europe/Berlin)", e);
             }
+        }
+
+        if (spec.Continuous is { } continuous)
+        {
+            if (spec.StartingDeadlineSeconds is not null)
+            {
+                throw new FormatException("spec.startingDeadlineSeconds needs spec.schedule or spec.interval");
+            }
+
+            TimeSpan delay = ParseDuration(continuous.Delay ?? ContinuousSpec.DefaultDelay, "spec.continuous.delay");
+            if (delay <= TimeSpan.Zero)
+            {
+                throw new FormatException($"spec.continuous.delay: \"{continuous.Delay}\" must be more than 0s");
+            }
+
+            TimeSpan full = ParseDuration(continuous.FullSyncInterval ?? ContinuousSpec.DefaultFullSyncInterval, "spec.continuous.fullSyncInterval");
+            if (full != TimeSpan.Zero && (full < TimeSpan.FromSeconds(1) || full.Ticks % TimeSpan.TicksPerSecond != 0))
+            {
+                throw new FormatException($"spec.continuous.fullSyncInterval: \"{continuous.FullSyncInterval}\" must be 0s or a whole number of seconds, at least 1s");
+            }
+
+            int maxBatch = continuous.MaxBatch ?? ContinuousSpec.DefaultMaxBatch;
+            if (maxBatch < 1)
+            {
+                throw new FormatException("spec.continuous.maxBatch must be at least 1");
+            }
+
+            return new MirrorTrigger(MirrorTriggerKind.Continuous, null, zone, null, null, new ContinuousSettings(delay, maxBatch, full));
         }
 
         if (spec.Schedule is { } schedule)
@@ -125,7 +164,8 @@ public sealed class MirrorTrigger
     }
 
     /// <summary>The <c>rpo</c> a spec gets when it sets none: twice the interval, or twice the gap between the two
-    /// schedule slots that follow <paramref name="now"/>; <see langword="null"/> for manual-only and back-to-back mirrors.</summary>
+    /// schedule slots that follow <paramref name="now"/>, or four times a continuous mirror's delay;
+    /// <see langword="null"/> for manual-only and back-to-back mirrors.</summary>
     /// <param name="now">The moment the gap is measured after (schedules can have uneven gaps).</param>
     /// <returns>The default RPO, or <see langword="null"/>.</returns>
     public TimeSpan? DefaultRpo(DateTimeOffset now)
@@ -133,6 +173,11 @@ public sealed class MirrorTrigger
         if (Interval is { } interval)
         {
             return interval * 2;
+        }
+
+        if (Continuous is { } continuous)
+        {
+            return continuous.Delay * 4;
         }
 
         if (_cron is not null && NextAfter(now) is { } first && NextAfter(first) is { } second)

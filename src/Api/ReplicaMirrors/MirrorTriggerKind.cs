@@ -15,4 +15,8 @@ public enum MirrorTriggerKind
     /// <summary>None of the three: each destination's next run starts when its previous one ends (after a back-off when
     /// it failed).</summary>
     BackToBack,
+
+    /// <summary><c>spec.continuous</c>: a watcher applies changes as they happen; full syncs at the watcher's request
+    /// and every <c>fullSyncInterval</c>.</summary>
+    Continuous,
 }

@@ -20,7 +20,8 @@ public static class ReplicaMirrorConditionReasons
     /// <summary>Every destination that is not suspended is within its <c>rpo</c>.</summary>
     public const string WithinRpo = "WithinRpo";
 
-    /// <summary>Some destination's last successful run started longer than <c>rpo</c> ago.</summary>
+    /// <summary>Some destination's last successful run started longer than <c>rpo</c> ago (or it has none after a failed
+    /// one); for a continuous mirror also: a change has waited longer than <c>rpo</c>.</summary>
     public const string RpoExceeded = "RpoExceeded";
 
     /// <summary>Without an <c>rpo</c>: every destination's last run succeeded.</summary>
@@ -41,4 +42,13 @@ public static class ReplicaMirrorConditionReasons
 
     /// <summary>Nothing is wrong.</summary>
     public const string Healthy = "Healthy";
+
+    /// <summary><c>spec.continuous</c> is set but the source is not a volume: only a volume has change events.</summary>
+    public const string ContinuousNeedsVolume = "ContinuousNeedsVolume";
+
+    /// <summary>A continuous mirror's watcher has not reported for longer than <c>rpo</c>: changes are not being watched.</summary>
+    public const string WatcherNotRunning = "WatcherNotRunning";
+
+    /// <summary><c>Degraded</c> of a continuous mirror: keys failed in batches and wait for their retry.</summary>
+    public const string KeysFailing = "KeysFailing";
 }

@@ -14,11 +14,13 @@ namespace Ferry.Api.ReplicaMirrors;
 /// changes; with none of the three, runs follow each other back to back (VolSync's ReplicationSource trigger
 /// semantics). <c>schedule</c>, <c>timeZone</c>, <c>startingDeadlineSeconds</c>, <c>concurrencyPolicy</c> and the
 /// history limits behave like a batch/v1 CronJob's.</para>
+/// <para>With <c>continuous</c> (a volume source only) a watcher pod applies changes as they happen, lsyncd-style, and
+/// full syncs run as children at the start, after lost events and every <c>continuous.fullSyncInterval</c>.</para>
 /// <para>A mirror's <c>update</c> defaults to true: juicefs's default rule copies a key only when it is missing or its
 /// size differs, which would leave an in-place edit of the same length unmirrored; <c>update</c> also copies when the
 /// source mtime is newer (juicefs sync guide, <c>--update</c>).</para>
 /// </remarks>
-[MutuallyExclusive(nameof(Schedule), nameof(Interval))]
+[MutuallyExclusive(nameof(Schedule), nameof(Interval), nameof(Continuous))]
 [DefaultOverride(nameof(DeleteDst), true)]
 [DefaultOverride(nameof(MaxDelete), "50%")]
 [DefaultOverride(nameof(Update), true)]
@@ -59,6 +61,15 @@ public sealed class ReplicaMirrorSpec : SyncOptionsSpec
     [Length(1, 64), Pattern(SchemaPatterns.Duration)]
     public string? Interval { get; set; }
 
+    /// <summary>Mirror changes as they happen instead of in runs: a long-lived watcher pod mounts the source volume
+    /// read-only, watches it for changes, gathers them for <c>delay</c> (or until <c>maxBatch</c> keys are pending) and
+    /// applies exactly the changed keys to every destination with the mirror's options; full syncs run as child
+    /// SyncJobs at the start, after the watcher lost events, and every <c>fullSyncInterval</c>. Needs a <c>volume</c>
+    /// source (other sources have no change events: use <c>interval</c>); excludes <c>schedule</c> and
+    /// <c>interval</c>.</summary>
+    /// <value>Not set: runs follow <c>schedule</c>, <c>interval</c>, <c>manualTrigger</c> or each other.</value>
+    public ContinuousSpec? Continuous { get; set; }
+
     /// <summary>An opaque token; setting a new value starts one run of every destination now (after the running one
     /// under <c>Forbid</c>). <c>status.lastManualTrigger</c> echoes the token once every destination's run for it has
     /// started. Without <c>schedule</c> and <c>interval</c>, the mirror runs only on such tokens.</summary>
@@ -93,8 +104,9 @@ public sealed class ReplicaMirrorSpec : SyncOptionsSpec
     /// <summary>The recovery point objective: how old a destination's data may be before it counts as out of sync,
     /// e.g. <c>1h</c>. A destination is in sync while its last successful run <em>started</em> within this duration
     /// (the copied data is at least as fresh as that start).</summary>
-    /// <value>Twice <c>interval</c>, or twice the gap between two <c>schedule</c> slots; with neither, none: a
-    /// destination is in sync while its last run succeeded.</value>
+    /// <value>Twice <c>interval</c>, or twice the gap between two <c>schedule</c> slots, or four times
+    /// <c>continuous.delay</c> (a continuous mirror is in sync while no change waits longer than this); with none of
+    /// them, none: a destination is in sync while its last run succeeded.</value>
     [Length(1, 64), Pattern(SchemaPatterns.Duration)]
     public string? Rpo { get; set; }
 

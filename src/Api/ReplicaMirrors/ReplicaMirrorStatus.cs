@@ -47,9 +47,14 @@ public sealed class ReplicaMirrorStatus
 
     /// <summary>How old the stalest destination's data was when this status was written: the time since its last
     /// successful run started, as a duration such as <c>12m3s</c>. The live value is the operator's
-    /// <c>ferry_mirror_data_age_seconds</c> metric. Absent until every destination has succeeded once.</summary>
+    /// <c>ferry_mirror_data_age_seconds</c> metric. Absent until every destination has succeeded once. A continuous
+    /// mirror's data is as old as its oldest change not applied yet (<c>0s</c> when none waits), counted once every
+    /// destination has finished a full sync.</summary>
     [Length(1, 64), Pattern(SchemaPatterns.Duration)]
     public string? DataAge { get; set; }
+
+    /// <summary>For a continuous mirror: its watcher pod, the changes it holds and its last batch and full sync.</summary>
+    public ContinuousStatus? Continuous { get; set; }
 
     /// <summary>The state of each destination, by name.</summary>
     [ListMapKey("name"), Items(0, 16)]

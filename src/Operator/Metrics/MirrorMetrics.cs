@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 
 namespace Ferry.Operator.Metrics;
@@ -20,8 +21,8 @@ internal static class MirrorMetrics
             () => Observe(mirrors, (_, d) => d.LastSuccessfulSyncTime?.ToUnixTimeSeconds()),
             unit: "s", description: "When the destination's last successful run ended, in seconds since the Unix epoch.");
         meter.CreateObservableGauge("ferry_mirror_data_age_seconds",
-            () => Observe(mirrors, (_, d) => d.LastSuccessfulSyncStartTime is { } start ? Math.Max(0, (time.GetUtcNow() - start).TotalSeconds) : null),
-            unit: "s", description: "Seconds since the destination's last successful run started: its data is at least this fresh.");
+            () => Observe(mirrors, (m, d) => DataAge(m, d, time.GetUtcNow())),
+            unit: "s", description: "Seconds since the destination's last successful run started (a continuous mirror: since its oldest change not applied yet was seen, 0 when none waits): its data is at least this fresh.");
         meter.CreateObservableGauge("ferry_mirror_in_sync",
             () => Observe(mirrors, (m, d) => InSync(m, d, time.GetUtcNow())),
             description: "1 when the destination is within the mirror's rpo (or, without one, its last run succeeded), else 0.");
@@ -33,6 +34,12 @@ internal static class MirrorMetrics
         meter.CreateObservableCounter("ferry_mirror_missed_runs_total",
             () => Observe(mirrors, (_, d) => d.Totals?.MissedRuns ?? 0),
             description: "Slots of the destination that did not run (skipped under Forbid, missed during an outage or suspend, past startingDeadlineSeconds).");
+        meter.CreateObservableGauge("ferry_mirror_pending_changes",
+            () => ObserveContinuous(mirrors, (_, c) => c.PendingChanges ?? 0),
+            description: "A continuous mirror's changed keys gathered by its watcher and not applied yet (failing keys included).");
+        meter.CreateObservableGauge("ferry_mirror_change_lag_seconds",
+            () => ObserveContinuous(mirrors, (_, c) => c.OldestPendingChangeTime is { } oldest ? Math.Max(0, (time.GetUtcNow() - oldest).TotalSeconds) : 0),
+            unit: "s", description: "Seconds since a continuous mirror's oldest change not applied yet was seen (0 when none waits): how far its destinations trail the source.");
         meter.CreateObservableCounter("ferry_mirror_copied_bytes_total",
             () => Observe(mirrors, (_, d) => d.Totals?.CopiedBytes ?? 0),
             unit: "By", description: "Bytes copied to the destination by finished runs.");
@@ -45,6 +52,17 @@ internal static class MirrorMetrics
             if (value(mirror, destination) is { } v)
             {
                 yield return new Measurement<double>(v, Tags(mirror, destination.Name));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveContinuous(Func<IEnumerable<ReplicaMirror>> mirrors, Func<ReplicaMirror, ContinuousStatus, double> value)
+    {
+        foreach (ReplicaMirror mirror in mirrors())
+        {
+            if (mirror.Spec.Continuous is not null && mirror.Status?.Continuous is { } continuous)
+            {
+                yield return new Measurement<double>(value(mirror, continuous), [new("namespace", mirror.Metadata.NamespaceProperty), new("mirror", mirror.Metadata.Name)]);
             }
         }
     }
@@ -74,6 +92,18 @@ internal static class MirrorMetrics
         }
     }
 
+    /// <summary>The age of a destination's data, as <c>status.dataAge</c> measures it; absent before its first success.</summary>
+    private static double? DataAge(ReplicaMirror mirror, MirrorDestinationStatus destination, DateTimeOffset now)
+    {
+        if (destination.LastSuccessfulSyncStartTime is not { } start)
+        {
+            return null;
+        }
+
+        DateTimeOffset since = mirror.Spec.Continuous is null ? start : mirror.Status?.Continuous?.OldestPendingChangeTime ?? now;
+        return Math.Max(0, (now - since).TotalSeconds);
+    }
+
     private static double InSync(ReplicaMirror mirror, MirrorDestinationStatus destination, DateTimeOffset now)
     {
         TimeSpan? rpo;
@@ -84,6 +114,14 @@ internal static class MirrorMetrics
         catch (FormatException)
         {
             return 0;
+        }
+
+        if (rpo is { } continuousRpo && mirror.Spec.Continuous is not null)
+        {
+            // A continuous mirror is as fresh as its oldest change not applied yet, and only while its watcher reports.
+            return destination.LastSuccessfulSyncStartTime is not null
+                && mirror.Status?.Conditions?.FindCondition(ReplicaMirrorConditionTypes.InSync)?.Reason != ReplicaMirrorConditionReasons.WatcherNotRunning
+                && (mirror.Status?.Continuous?.OldestPendingChangeTime is not { } oldest || now - oldest <= continuousRpo) ? 1 : 0;
         }
 
         if (rpo is { } limit)

@@ -28,4 +28,7 @@ internal static class MirrorEventReasons
 
     /// <summary>Children of a destination that was removed from the spec were deleted (Normal).</summary>
     public const string DestinationRemoved = "DestinationRemoved";
+
+    /// <summary>A continuous mirror's watcher pod was created (a warning when it replaces one that ended).</summary>
+    public const string WatcherStarted = "WatcherStarted";
 }

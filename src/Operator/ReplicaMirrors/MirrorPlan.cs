@@ -19,6 +19,9 @@ internal sealed class MirrorPlan
     /// the status is written.</summary>
     public List<SyncJob> Pruned { get; } = [];
 
+    /// <summary>For a continuous mirror (or one that was): what to do about its watcher pod; <see langword="null"/> otherwise.</summary>
+    public WatcherPlan? Watcher { get; set; }
+
     /// <summary>Events to record after the status is written.</summary>
     public List<MirrorEvent> Events { get; } = [];
 

@@ -37,8 +37,9 @@ internal static class MirrorPlanner
     /// <param name="children">The child SyncJobs the mirror controls (any order).</param>
     /// <param name="validity">What is wrong with the spec and its references.</param>
     /// <param name="time">The clock: now, and condition transition times.</param>
+    /// <param name="watcher">For a continuous mirror: its watcher pods and Lease.</param>
     /// <returns>The plan.</returns>
-    public static MirrorPlan Plan(ReplicaMirror mirror, IReadOnlyList<SyncJob> children, MirrorValidity validity, TimeProvider time)
+    public static MirrorPlan Plan(ReplicaMirror mirror, IReadOnlyList<SyncJob> children, MirrorValidity validity, TimeProvider time, WatcherObservation? watcher = null)
     {
         DateTimeOffset now = MirrorTrigger.Truncate(time.GetUtcNow());
         ReplicaMirrorSpec spec = mirror.Spec;
@@ -62,6 +63,10 @@ internal static class MirrorPlanner
         {
             trigger = null;
         }
+
+        // A continuous mirror's full syncs are due when its watcher asks (at its start, after lost events) and every
+        // fullSyncInterval (ContinuousPlanning).
+        DateTimeOffset? requested = WatcherPlanner.State(watcher?.Lease)?.FullSyncRequested is { } asked ? MirrorTrigger.Truncate(asked) : (DateTimeOffset?)null;
 
         DateTimeOffset created = MirrorTrigger.Truncate(mirror.Metadata.CreationTimestamp ?? now);
         var old = (mirror.Status?.Destinations ?? []).ToDictionary(d => d.Name, StringComparer.Ordinal);
@@ -102,7 +107,7 @@ internal static class MirrorPlanner
                 continue;
             }
 
-            SlotDecision decision = Decide(trigger, ds, active, created, now);
+            SlotDecision decision = Decide(trigger, ds, active, created, now, requested);
             ds.NextSyncTime = decision.Next;
             string? manual = spec.ManualTrigger is { } token && token != ds.LastManualTrigger ? token : null;
             if (decision.Consumed is not null || manual is not null)
@@ -201,12 +206,32 @@ internal static class MirrorPlanner
             status.LastManualTrigger = echoed;
         }
 
+        if (spec.Continuous is not null || watcher?.Pods.Count > 0)
+        {
+            IReadOnlyList<string> served = WatcherPlanner.Destinations(mirror, validity);
+            bool run = spec.Continuous is not null && trigger is not null && spec.Suspend != true && served.Count > 0;
+            plan.Watcher = WatcherPlanner.Plan(mirror, watcher ?? WatcherObservation.None, run, served, now);
+            plan.Significant |= plan.Watcher.Create is not null || plan.Watcher.Delete.Count > 0;
+            status.Continuous = spec.Continuous is null ? null : plan.Watcher.Status;
+        }
+
         SetReady(status, validity, generation, time);
         Set(status, ReplicaMirrorConditionTypes.Suspended, spec.Suspend == true ? ConditionStatus.True : ConditionStatus.False,
             spec.Suspend == true ? ReplicaMirrorConditionReasons.SuspendedBySpec : ReplicaMirrorConditionReasons.Resumed,
             spec.Suspend == true ? "spec.suspend is true: no new runs start" : "spec.suspend is false", generation, time);
         TimeSpan? rpo = trigger?.Rpo(spec, now);
+        IReadOnlyList<V1Condition>? conditionsBefore = ContinuousStatusBuilder.Snapshot(status.Conditions);
         DateTimeOffset? flip = ReplicaMirrorStatusBuilder.Summarize(mirror, status, rpo, time);
+        if (trigger?.Kind == MirrorTriggerKind.Continuous && rpo is { } continuousRpo && status.Continuous is { } continuous)
+        {
+            var active = destinations.Where(d => spec.Destinations.Any(s => s.Name == d.Name && s.Suspend != true)).ToList();
+            continuous.LastFullSyncTime = active.Count > 0 && active.All(d => d.LastSuccessfulSyncStartTime is not null)
+                ? active.Min(d => d.LastSuccessfulSyncStartTime)
+                : continuous.LastFullSyncTime;
+            flip = ContinuousStatusBuilder.Apply(mirror, status, conditionsBefore, continuousRpo, watcher?.Lease?.Spec?.RenewTime, time);
+        }
+
+        flip = Min(flip, plan.Watcher?.WakeAt);
         // A destination waiting for a place (nextSyncTime <= now) is looked at again when a run ends.
         plan.WakeAt = Min(destinations.Where(d => d.NextSyncTime > now).Min(d => d.NextSyncTime), flip);
 
@@ -229,10 +254,12 @@ internal static class MirrorPlanner
         return delay > BackToBackMaxBackoff ? BackToBackMaxBackoff : delay;
     }
 
-    private static SlotDecision Decide(MirrorTrigger trigger, MirrorDestinationStatus ds, SyncJob? active, DateTimeOffset created, DateTimeOffset now)
+    private static SlotDecision Decide(MirrorTrigger trigger, MirrorDestinationStatus ds, SyncJob? active, DateTimeOffset created, DateTimeOffset now, DateTimeOffset? requested)
     {
         switch (trigger.Kind)
         {
+            case MirrorTriggerKind.Continuous when active is null:
+                return DecideFullSync(trigger.Continuous!, ds, now, requested);
             case MirrorTriggerKind.Schedule or MirrorTriggerKind.Interval:
                 return trigger.Decide(ds.LastScheduleTime, created, now);
             case MirrorTriggerKind.BackToBack when active is null:
@@ -254,6 +281,20 @@ internal static class MirrorPlanner
             default:
                 return default;
         }
+    }
+
+    /// <summary>A continuous mirror's next full sync of one destination: the watcher's request when it came after the
+    /// destination's last full sync started (slot: the request), else <c>fullSyncInterval</c> after that start. None before
+    /// a watcher asked for the first one: a full sync before the watcher watches could miss changes.</summary>
+    private static SlotDecision DecideFullSync(ContinuousSettings continuous, MirrorDestinationStatus ds, DateTimeOffset now, DateTimeOffset? requested)
+    {
+        DateTimeOffset? due = requested is { } r && (ds.LastScheduleTime is not { } last || r > last) ? r : null;
+        if (continuous.FullSyncInterval > TimeSpan.Zero && ds.LastScheduleTime is { } previous)
+        {
+            due = Min(due, previous + continuous.FullSyncInterval);
+        }
+
+        return due is { } slot && slot <= now ? new SlotDecision(slot, slot, 0, null) : new SlotDecision(null, null, 0, due);
     }
 
     private static void RecordFinished(MirrorPlan plan, MirrorDestinationStatus ds, List<SyncJob> kids, DateTimeOffset now)

@@ -9,7 +9,8 @@ namespace Ferry.Operator.ReplicaMirrors;
 /// Secrets, PersistentVolumeClaims and ConfigMap its source, destinations and <c>filesFrom</c> refer to exist with the
 /// keys the runners need.</summary>
 /// <remarks>A problem with the trigger, the source or <c>filesFrom</c> stops the whole mirror; a problem with one
-/// destination stops only that destination, so one region's broken Secret never holds the others back. The checks
+/// destination stops only that destination, so one region's broken Secret never holds the others back. A continuous
+/// mirror needs a volume source (<c>ContinuousNeedsVolume</c>: "continuous needs a volume source; use interval"). The checks
 /// and messages are the SyncJob controller's (<see cref="SpecValidator"/>), with field paths such as
 /// <c>spec.destinations[eu-west].s3.credentialsSecretRef</c>.</remarks>
 /// <param name="references">Reads the referenced objects.</param>
@@ -38,6 +39,11 @@ internal sealed class MirrorValidator(SpecValidator references)
             return Whole(SyncJobConditionReasons.InvalidSpec, sourceShape);
         }
 
+        if (spec.Continuous is not null && spec.Source.Volume is null)
+        {
+            return Whole(ReplicaMirrorConditionReasons.ContinuousNeedsVolume, "continuous needs a volume source; use interval");
+        }
+
         if (spec.Destinations.GroupBy(d => d.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
         {
             return Whole(SyncJobConditionReasons.InvalidSpec, $"spec.destinations: the name \"{duplicate.Key}\" is used more than once");
@@ -50,6 +56,7 @@ internal sealed class MirrorValidator(SpecValidator references)
         }
 
         var problems = new Dictionary<string, MirrorProblem>(StringComparer.Ordinal);
+        var secretKeys = new Dictionary<string, IReadOnlySet<string>>(source.SecretKeys, StringComparer.Ordinal);
         foreach (MirrorDestination destination in spec.Destinations)
         {
             string field = $"spec.destinations[{destination.Name}]";
@@ -69,10 +76,16 @@ internal sealed class MirrorValidator(SpecValidator references)
             if (!result.Valid)
             {
                 problems[destination.Name] = new MirrorProblem(result.Reason, result.Message);
+                continue;
+            }
+
+            foreach ((string? secret, IReadOnlySet<string>? keys) in result.SecretKeys)
+            {
+                secretKeys[secret] = keys;
             }
         }
 
-        return problems.Count == 0 ? MirrorValidity.Valid : new MirrorValidity(null, problems);
+        return new MirrorValidity(null, problems) { SecretKeys = secretKeys };
     }
 
     private static MirrorValidity Whole(string reason, string message) =>

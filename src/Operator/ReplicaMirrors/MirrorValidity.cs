@@ -10,6 +10,9 @@ internal sealed record MirrorValidity(MirrorProblem? Mirror, IReadOnlyDictionary
     /// <summary>Nothing wrong.</summary>
     public static MirrorValidity Valid { get; } = new(null, new Dictionary<string, MirrorProblem>(StringComparer.Ordinal));
 
+    /// <summary>The keys of each Secret the valid destinations refer to (for a continuous mirror's watcher pod).</summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> SecretKeys { get; init; } = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
+
     /// <summary>Whether nothing is wrong.</summary>
     public bool IsValid => Mirror is null && Destinations.Count == 0;
 }

@@ -52,6 +52,8 @@ internal sealed class ReplicaMirrorReconciler
     private readonly StatusWriteLimiter _limiter;
     private readonly ConcurrentDictionary<string, CachedValidity> _validity = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Expectation> _expectations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Expectation> _podExpectations = new(StringComparer.Ordinal);
+    private readonly RunnerJobSettings _runnerSettings;
     private readonly ConcurrentDictionary<string, CachedValidity> _refused = new(StringComparer.Ordinal);
 
     /// <summary>Creates the reconciler.</summary>
@@ -76,7 +78,14 @@ internal sealed class ReplicaMirrorReconciler
         _logger = logger;
         _validator = new MirrorValidator(new SpecValidator(client));
         _limiter = new StatusWriteLimiter(options.StatusWriteInterval, time);
+        _runnerSettings = new RunnerJobSettings(options.RunnerImage, options.LeaseDurationSeconds, options.RunnerServiceAccountName);
     }
+
+    /// <summary>The watcher pods of continuous mirrors; <see langword="null"/>: none are watched (no continuous mirror runs).</summary>
+    public Informer<V1Pod>? WatcherPods { get; init; }
+
+    /// <summary>The watcher Leases of continuous mirrors; <see langword="null"/>: none are watched.</summary>
+    public Informer<V1Lease>? WatcherLeases { get; init; }
 
     /// <summary>Reconciles the ReplicaMirror with key <c>namespace/name</c>.</summary>
     /// <param name="key">The mirror's key.</param>
@@ -94,18 +103,19 @@ internal sealed class ReplicaMirrorReconciler
         }
 
         List<SyncJob> children = Children(mirror);
-        if (Pending(key, children) is { } wait)
+        WatcherObservation watcher = Watcher(mirror);
+        if ((Pending(key, children) ?? PendingPod(key, watcher)) is { } wait)
         {
             return ReconcileResult.After(wait);
         }
 
         (MirrorValidity? validity, bool fresh) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
-        MirrorPlan plan = MirrorPlanner.Plan(mirror, children, validity, _time);
-        if (plan.Starts.Count > 0 && !fresh)
+        MirrorPlan plan = MirrorPlanner.Plan(mirror, children, validity, _time, watcher);
+        if ((plan.Starts.Count > 0 || plan.Watcher?.Create is not null) && !fresh)
         {
             // A Secret or claim may have gone since the last check: never start a run that cannot work.
             (validity, _) = await ValidityAsync(key, mirror, force: true, cancellationToken).ConfigureAwait(false);
-            plan = MirrorPlanner.Plan(mirror, children, validity, _time);
+            plan = MirrorPlanner.Plan(mirror, children, validity, _time, watcher);
         }
 
         await ReplaceAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
@@ -114,10 +124,11 @@ internal sealed class ReplicaMirrorReconciler
             // The API server refused a child: plan again with that destination marked invalid (the children that were
             // created are planned again and found to exist), so the status says why.
             (validity, _) = await ValidityAsync(key, mirror, force: false, cancellationToken).ConfigureAwait(false);
-            plan = MirrorPlanner.Plan(mirror, children, validity, _time);
+            plan = MirrorPlanner.Plan(mirror, children, validity, _time, watcher);
             await StartAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
         }
 
+        await WatcherAsync(key, mirror, plan, validity, cancellationToken).ConfigureAwait(false);
         TimeSpan writeWait = await WriteStatusAsync(key, mirror, plan, cancellationToken).ConfigureAwait(false);
         await PruneAsync(mirror, plan, cancellationToken).ConfigureAwait(false);
         return ReconcileResult.After(NextReconcile(key, plan, writeWait));
@@ -130,6 +141,7 @@ internal sealed class ReplicaMirrorReconciler
         _limiter.Forget(key);
         _validity.TryRemove(key, out _);
         _expectations.TryRemove(key, out _);
+        _podExpectations.TryRemove(key, out _);
         _refused.TryRemove(key, out _);
     }
 
@@ -141,6 +153,87 @@ internal sealed class ReplicaMirrorReconciler
             && s.GetLabel(MirrorLabels.MirrorUid) == uid
             && MirrorChildren.IsControlledBy(s, mirror))];
     }
+
+    /// <summary>The watcher pods the mirror controls and its watcher Lease, from the caches.</summary>
+    private WatcherObservation Watcher(ReplicaMirror mirror)
+    {
+        if (WatcherPods is null || WatcherLeases is null)
+        {
+            return WatcherObservation.None;
+        }
+
+        string ns = mirror.Metadata.NamespaceProperty;
+        string uid = mirror.Metadata.Uid;
+        List<V1Pod> pods = [.. WatcherPods.List().Where(p => p.Metadata.NamespaceProperty == ns && p.GetLabel(MirrorLabels.MirrorUid) == uid
+            && OwnerReferences.IsControlledBy(p, mirror))];
+        V1Lease? lease = WatcherLeases.Get(ns, WatcherContract.LeaseName(mirror.Metadata.Name!));
+        return new WatcherObservation(pods, lease?.GetLabel(MirrorLabels.MirrorUid) == uid ? lease : null);
+    }
+
+    /// <summary>How long to wait for a watcher pod this operator created but the cache does not show yet, or
+    /// <see langword="null"/> to go on.</summary>
+    private TimeSpan? PendingPod(string key, WatcherObservation watcher)
+    {
+        if (!_podExpectations.TryGetValue(key, out Expectation? expected))
+        {
+            return null;
+        }
+
+        if (watcher.Pods.Any(p => expected.Names.Contains(p.Metadata.Name!)) || _time.GetUtcNow() - expected.At > ExpectationTimeout)
+        {
+            _podExpectations.TryRemove(key, out _);
+            return null;
+        }
+
+        return TimeSpan.FromMilliseconds(250);
+    }
+
+    /// <summary>Creates the next watcher pod and deletes ended, outdated and surplus ones, as planned.</summary>
+    private async Task WatcherAsync(string key, ReplicaMirror mirror, MirrorPlan plan, MirrorValidity validity, CancellationToken cancellationToken)
+    {
+        if (plan.Watcher is not { } watcher)
+        {
+            return;
+        }
+
+        if (watcher.Create is { } next)
+        {
+            V1Pod pod = WatcherPodBuilder.Build(mirror, next.Number, next.Failures, _runnerSettings, WatcherPlanner.Destinations(mirror, validity), validity.SecretKeys);
+            try
+            {
+                await _client.CreateAsync(KubeResources.Pods, pod.Metadata.NamespaceProperty, pod, null, cancellationToken).ConfigureAwait(false);
+                _logger.LogInformation("Created watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror}", pod.Metadata.NamespaceProperty, pod.Metadata.Name, mirror.Metadata.Name);
+                V1Pod? ended = watcher.Delete.FirstOrDefault(p => p.Status?.Phase is "Failed" or "Succeeded");
+                await _events.RecordAsync(mirror, ended is null ? "Normal" : "Warning", MirrorEventReasons.WatcherStarted, ended is null
+                    ? $"started watcher pod {pod.Metadata.Name}"
+                    : $"started watcher pod {pod.Metadata.Name}: {ended.Metadata.Name} ended ({Termination(ended)}); {next.Failures} quick end(s) in a row", cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException e) when (e.IsAlreadyExists)
+            {
+                // Created by an earlier reconcile; the cache brings it.
+            }
+
+            _podExpectations[key] = new Expectation([pod.Metadata.Name!], _time.GetUtcNow());
+        }
+
+        foreach (V1Pod pod in watcher.Delete)
+        {
+            _logger.LogInformation("Deleting watcher pod {Namespace}/{Name} of ReplicaMirror {Mirror} ({Phase})", pod.Metadata.NamespaceProperty, pod.Metadata.Name, mirror.Metadata.Name, pod.Status?.Phase);
+            try
+            {
+                await _client.DeleteAsync(KubeResources.Pods, pod.Metadata.NamespaceProperty, pod.Metadata.Name!,
+                    new DeleteOptions { PropagationPolicy = PropagationPolicy.Background, PreconditionUid = pod.Metadata.Uid }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KubernetesApiException e) when (e.IsNotFound || e.IsConflict)
+            {
+            }
+        }
+    }
+
+    private static string Termination(V1Pod pod) =>
+        pod.Status?.ContainerStatuses?.FirstOrDefault()?.State?.Terminated is { } t
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{pod.Status.Phase}, exit code {t.ExitCode}{(t.Reason is { } r ? ", " + r : "")}")
+            : pod.Status?.Phase ?? "gone";
 
     /// <summary>How long to wait for children this operator created but the cache does not show yet, or
     /// <see langword="null"/> to go on.</summary>

@@ -89,16 +89,7 @@ internal static class RunnerJobBuilder
             Env = env,
             VolumeMounts = mounts,
             Resources = runner?.Resources,
-            SecurityContext = new V1SecurityContext
-            {
-                RunAsNonRoot = true,
-                RunAsUser = RunAsUser,
-                RunAsGroup = RunAsUser,
-                ReadOnlyRootFilesystem = true,
-                AllowPrivilegeEscalation = false,
-                Privileged = false,
-                Capabilities = new V1Capabilities { Drop = ["ALL"] },
-            },
+            SecurityContext = ContainerSecurityContext(),
         };
 
         return new V1Job
@@ -126,14 +117,7 @@ internal static class RunnerJobBuilder
                         ServiceAccountName = string.IsNullOrEmpty(runner?.ServiceAccountName) ? settings.DefaultServiceAccountName : runner.ServiceAccountName,
                         NodeSelector = runner?.NodeSelector is { Count: > 0 } selector ? new Dictionary<string, string>(selector) : null,
                         Tolerations = runner?.Tolerations is { Count: > 0 } tolerations ? [.. tolerations] : null,
-                        SecurityContext = new V1PodSecurityContext
-                        {
-                            RunAsNonRoot = true,
-                            RunAsUser = RunAsUser,
-                            RunAsGroup = RunAsUser,
-                            FsGroup = RunAsUser,
-                            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-                        },
+                        SecurityContext = PodSecurityContext(),
                         Containers = [container],
                         Volumes = volumes,
                     },
@@ -141,6 +125,30 @@ internal static class RunnerJobBuilder
             },
         };
     }
+
+    /// <summary>The runner container's security context (Pod Security Standards, "restricted"), shared with the watcher pod.</summary>
+    /// <returns>A new object.</returns>
+    internal static V1SecurityContext ContainerSecurityContext() => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = RunAsUser,
+        RunAsGroup = RunAsUser,
+        ReadOnlyRootFilesystem = true,
+        AllowPrivilegeEscalation = false,
+        Privileged = false,
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+    };
+
+    /// <summary>The runner pod's security context, shared with the watcher pod.</summary>
+    /// <returns>A new object.</returns>
+    internal static V1PodSecurityContext PodSecurityContext() => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = RunAsUser,
+        RunAsGroup = RunAsUser,
+        FsGroup = RunAsUser,
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+    };
 
     /// <summary>The labels of the runner Job, its pods and (set by the workers) the run's Leases.</summary>
     /// <param name="name">The SyncJob's name.</param>
@@ -153,10 +161,26 @@ internal static class RunnerJobBuilder
         [RunLabels.ManagedBy] = RunLabels.ManagedByValue,
     };
 
-    private static void AddSide(Endpoint endpoint, bool destination, List<V1EnvVar> env, List<V1Volume> volumes, List<V1VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
+    private static void AddSide(Endpoint endpoint, bool destination, List<V1EnvVar> env, List<V1Volume> volumes, List<V1VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys) =>
+        AddEndpoint(endpoint, RunnerContract.Side(destination), destination ? "destination" : "source", RunnerContract.VolumeMountPath(destination),
+            RunnerContract.SftpSecretMountPath(destination), env, volumes, mounts, secretKeys);
+
+    /// <summary>Adds what a pod needs to reach one endpoint, following <see cref="RunnerContract"/> with the given
+    /// variable prefix and mount paths: S3 credentials as <c>secretKeyRef</c> env, a PVC mount (read-only when the
+    /// endpoint says so) with its path in <c>PREFIX_ROOT</c>, an SFTP Secret volume with its directory in
+    /// <c>PREFIX_SFTP_SECRET_DIR</c>. The runner Job and the continuous mirror's watcher pod share it.</summary>
+    /// <param name="endpoint">The endpoint.</param>
+    /// <param name="prefix">The env variable prefix, e.g. <c>FERRY_DESTINATION_</c>.</param>
+    /// <param name="volumeName">The pod volume's name for the PVC (the SFTP Secret's is this plus <c>-sftp</c>).</param>
+    /// <param name="volumeMountPath">Where the PVC is mounted.</param>
+    /// <param name="sftpMountPath">Where the SFTP Secret is mounted.</param>
+    /// <param name="env">The container's env, extended.</param>
+    /// <param name="volumes">The pod's volumes, extended.</param>
+    /// <param name="mounts">The container's mounts, extended.</param>
+    /// <param name="secretKeys">The keys of each referenced Secret: decides which SFTP files are projected.</param>
+    internal static void AddEndpoint(Endpoint endpoint, string prefix, string volumeName, string volumeMountPath, string sftpMountPath,
+        List<V1EnvVar> env, List<V1Volume> volumes, List<V1VolumeMount> mounts, IReadOnlyDictionary<string, IReadOnlySet<string>> secretKeys)
     {
-        string prefix = RunnerContract.Side(destination);
-        string volumeName = destination ? "destination" : "source";
         if (endpoint.S3?.CredentialsSecretRef is { } s3)
         {
             env.Add(SecretEnv(prefix + RunnerContract.AccessKeyId, s3.Name, s3.AccessKeyIdKey ?? S3CredentialsSecretRef.DefaultAccessKeyIdKey, optional: false));
@@ -165,7 +189,7 @@ internal static class RunnerJobBuilder
         }
         else if (endpoint.Volume is { } volume)
         {
-            string mountPath = RunnerContract.VolumeMountPath(destination);
+            string mountPath = volumeMountPath;
             volumes.Add(new V1Volume
             {
                 Name = volumeName,
@@ -187,7 +211,7 @@ internal static class RunnerJobBuilder
             }
 
             string secretVolume = volumeName + "-sftp";
-            string mountPath = RunnerContract.SftpSecretMountPath(destination);
+            string mountPath = sftpMountPath;
             volumes.Add(new V1Volume
             {
                 Name = secretVolume,

@@ -13,6 +13,7 @@ internal static class FerryCli
         root.Subcommands.Add(MatchCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(WatchMirrorCommand.Create());
         return root;
     }
 

@@ -9,7 +9,8 @@ namespace Ferry.SyncRunner.Cli;
 /// <summary><c>ferry run -f syncjob.yaml [-f secrets.yaml] [--volume CLAIM=DIR] [--workers N]</c>: runs a SyncJob
 /// manifest on this machine and prints the status the operator would write (JSON) — the no-cluster way to try a
 /// SyncJob. Given a ReplicaMirror, it runs one run of every destination, each as the child SyncJob the operator would
-/// create, and prints the mirror status.</summary>
+/// create, and prints the mirror status; given a continuous one, it runs its watcher until interrupted
+/// (<see cref="LocalMirrorWatch"/>).</summary>
 /// <remarks>Exit codes as <c>ferry sync</c>: 0 when the SyncJob (every destination's run) would end <c>Succeeded</c>,
 /// 1 when one would end <c>Failed</c>, 2 for an invalid manifest, a missing Secret or volume mapping.</remarks>
 internal static class RunCommand
@@ -88,6 +89,11 @@ internal static class RunCommand
 
     private static async Task<int> RunMirrorAsync(ReplicaMirror mirror, LocalManifests manifests, Dictionary<string, string> volumes, int? workers, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        if (mirror.Spec.Continuous is not null)
+        {
+            return await LocalMirrorWatch.RunAsync(mirror, manifests, volumes, workers, stdout, stderr, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        }
+
         var run = LocalMirrorRun.Create(mirror, manifests, TimeProvider.System.GetUtcNow());
         IReadOnlyList<Dictionary<string, string>> environments = run.Environments(volumes);
         ReplicaMirrorStatus status = await run.RunAsync(workers, environments, line => WriteLocked(stderr, "ferry: " + line), TimeProvider.System, cancellationToken).ConfigureAwait(false);

@@ -12,6 +12,7 @@ using Ferry.SyncRunner.Queue.Checkpoints;
 using Ferry.SyncRunner.Storage;
 using Ferry.SyncRunner.Storage.Local;
 using Ferry.SyncRunner.Storage.S3;
+using Ferry.SyncRunner.Watching;
 
 namespace Ferry.SyncRunner.Cli;
 
@@ -150,6 +151,11 @@ internal static class SyncCommand
             command.Options.Add(o);
         }
 
+        foreach (Option o in WatchOptions.All)
+        {
+            command.Options.Add(o);
+        }
+
         command.SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
         return command;
     }
@@ -200,10 +206,16 @@ internal static class SyncCommand
         IObjectStorage? source = null;
         IObjectStorage? destination = null;
         SyncEngine engine;
+        SyncWatch? watch = null;
         CheckpointSession? checkpoint = null;
         try
         {
             options = ReadOptions(parseResult);
+            WatchSettings? watchSettings = WatchOptions.Read(parseResult);
+            if (watchSettings is not null && parseResult.GetValue(EnableCheckpoint))
+            {
+                throw new ConfigurationException("--enable-checkpoint cannot be combined with --watch: a watch resumes by a full sync, which finds what is done");
+            }
             UserInput.Check(() => StorageFactory.Default.CheckTrailingSlashes(src, dst));
             CheckLocalPaths(src, dst);
             source = UserInput.Open(() => StorageFactory.Default.Create(src));
@@ -239,6 +251,14 @@ internal static class SyncCommand
                 HiddenKey = checkpoint?.HiddenKey,
                 ResumedCounters = checkpoint?.ResumedCounters,
             });
+            if (watchSettings is not null)
+            {
+                watch = SyncWatch.Create(src, source, destination, options, watchSettings, new SyncEngineSettings
+                {
+                    PlanOutput = options.DryRun ? stdout : null,
+                    OnAction = parseResult.GetValue(Verbose) ? line => WriteLocked(stderr, line) : null,
+                }, stdout, stderr, json, quiet);
+            }
         }
         catch (ConfigurationException e)
         {
@@ -264,7 +284,7 @@ internal static class SyncCommand
         await using (source.ConfigureAwait(false))
         await using (destination.ConfigureAwait(false))
         {
-            using var metrics = new SyncMetrics(engine.Snapshot);
+            using var metrics = new SyncMetrics(watch is null ? engine.Snapshot : watch.Snapshot);
             IDisposable? exporter;
             try
             {
@@ -278,6 +298,11 @@ internal static class SyncCommand
 
             try
             {
+                if (watch is not null)
+                {
+                    return await watch.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 bool showProgress = !quiet && !json && !options.DryRun && ReferenceEquals(stderr, Console.Error);
                 IWorkQueue queue = checkpoint?.Queue ?? (IWorkQueue)new InProcessWorkQueue();
                 SyncResult result;

@@ -76,6 +76,7 @@ public sealed partial class SyncEngine
             counters.AddFailed();
             long failed = Interlocked.Increment(ref _failedTotal);
             _settings.OnError?.Invoke($"failed {action.Kind.ToString().ToLowerInvariant()} {action.Key}: {e.Message}");
+            _settings.OnFailed?.Invoke(action.Key, e.Message);
             if (_options.MaxFailures > 0 && failed >= _options.MaxFailures && _abortReason is null)
             {
                 _abortReason = $"aborted after {failed} failed object(s) (--max-failure {_options.MaxFailures})";

@@ -14,6 +14,10 @@ public sealed record SyncEngineSettings
     /// <summary>Called with one line for every object that failed. <value>Default: <see langword="null"/>.</value></summary>
     public Action<string>? OnError { get; init; }
 
+    /// <summary>Called with the key and the reason of every object that failed after its retries (after <see cref="OnError"/>);
+    /// <c>ferry sync --watch</c> retries those keys on later batches. <value>Default: <see langword="null"/>.</value></summary>
+    public Action<string, string>? OnFailed { get; init; }
+
     /// <summary>Called with one line for every action taken (<c>--verbose</c>). <value>Default: <see langword="null"/>.</value></summary>
     public Action<string>? OnAction { get; init; }
 

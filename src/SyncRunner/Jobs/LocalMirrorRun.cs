@@ -38,6 +38,9 @@ internal sealed class LocalMirrorRun
     /// <summary>The slot every run serves.</summary>
     public DateTimeOffset Slot { get; }
 
+    /// <summary>The destinations that run, in spec order, each with the local run of its child SyncJob.</summary>
+    public IReadOnlyList<(MirrorDestination Destination, LocalRun Run)> Runs => _runs;
+
     /// <summary>Prepares the runs: applies defaults, checks the trigger and builds one child SyncJob per destination
     /// that is not suspended.</summary>
     /// <param name="mirror">The ReplicaMirror.</param>

@@ -31,7 +31,7 @@ public sealed class SamplesTests
     {
         var kinds = SampleFiles().Select(f => (string?)Document(f)["kind"]).Order().ToList();
 
-        Assert.Equal(["ReplicaMirror", "ReplicaMirror", "SyncJob"], kinds);
+        Assert.Equal(["ReplicaMirror", "ReplicaMirror", "ReplicaMirror", "SyncJob"], kinds);
     }
 
     [Fact]
@@ -85,6 +85,21 @@ public sealed class SamplesTests
         Assert.Equal(new DateTimeOffset(2026, 12, 9, 1, 30, 0, TimeSpan.Zero), trigger.NextAfter(new DateTimeOffset(2026, 12, 8, 12, 0, 0, TimeSpan.Zero)));
         Assert.Equal(new DateTimeOffset(2026, 7, 2, 0, 30, 0, TimeSpan.Zero), trigger.NextAfter(new DateTimeOffset(2026, 7, 1, 12, 0, 0, TimeSpan.Zero)));
         Assert.Equal(TimeSpan.FromHours(26), trigger.Rpo(mirror.Spec, DateTimeOffset.UnixEpoch));
+    }
+
+    [Fact]
+    public void ContinuousMirrorSample_ReadsIntoTypesWithItsWatchSettings()
+    {
+        ReplicaMirror mirror = Assert.IsType<ReplicaMirror>(Assert.Single(
+            ManifestReader.Read(File.ReadAllText(Path.Combine(RepoPaths.Samples, "replicamirror-volume-continuous.yaml")))));
+
+        Assert.Equal("uploads", mirror.Spec.Source.Volume!.ClaimName);
+        Assert.Equal(["standby", "offsite"], mirror.Spec.Destinations.Select(d => d.Name));
+        var trigger = MirrorTrigger.Parse(mirror.Spec);
+        Assert.Equal(MirrorTriggerKind.Continuous, trigger.Kind);
+        Assert.Equal(new ContinuousSettings(TimeSpan.FromSeconds(5), 500, TimeSpan.FromHours(6)), trigger.Continuous);
+        Assert.Equal(TimeSpan.FromMinutes(1), trigger.Rpo(mirror.Spec, DateTimeOffset.UnixEpoch));
+        Assert.Null(trigger.NextAfter(DateTimeOffset.UnixEpoch));
     }
 
     [Fact]
@@ -168,7 +183,7 @@ public sealed class SamplesTests
             }
         }
 
-        Assert.Equal(4, references.Count);
+        Assert.Equal(5, references.Count);
         var sftp = SampleFiles().SelectMany(f => ManifestReader.Read(File.ReadAllText(f))).OfType<ReplicaMirror>()
             .SelectMany(m => m.Spec.Destinations.Select(d => (m.Metadata.NamespaceProperty!, d.Sftp?.CredentialsSecretRef))).Where(r => r.Item2 is not null).ToList();
         (string? sftpNamespace, SftpCredentialsSecretRef? sftpRef) = Assert.Single(sftp);
@@ -214,5 +229,6 @@ public sealed class SamplesTests
         Assert.Contains("syncjob-negative-workers.yaml", names);
         Assert.Contains("replicamirror-bad-concurrency-policy.yaml", names);
         Assert.Contains("replicamirror-schedule-and-interval.yaml", names);
+        Assert.Contains("replicamirror-continuous-and-interval.yaml", names);
     }
 }

@@ -189,13 +189,14 @@ public sealed class CrdGeneratorTests
     }
 
     [Fact]
-    public void Generate_ReplicaMirror_ScheduleXorIntervalAndUniqueDestinations()
+    public void Generate_ReplicaMirror_ScheduleXorIntervalXorContinuousAndUniqueDestinations()
     {
         JsonNode spec = RootSchema(Crd(nameof(ReplicaMirror)))["properties"]!["spec"]!;
 
-        Assert.Equal("""{"required":["schedule","interval"]}""", spec["not"]!.ToJsonString());
+        Assert.Equal("""[{"not":{"required":["schedule","interval"]}},{"not":{"required":["schedule","continuous"]}},{"not":{"required":["interval","continuous"]}}]""",
+            spec["allOf"]!.ToJsonString());
         Assert.Contains(spec["x-kubernetes-validations"]!.AsArray(),
-            r => (string?)r!["rule"] == "[has(self.schedule), has(self.interval)].filter(x, x).size() <= 1");
+            r => (string?)r!["rule"] == "[has(self.schedule), has(self.interval), has(self.continuous)].filter(x, x).size() <= 1");
         JsonNode destinations = spec["properties"]!["destinations"]!;
         Assert.Equal(("map", "[\"name\"]", 1L),
             ((string?)destinations["x-kubernetes-list-type"], destinations["x-kubernetes-list-map-keys"]!.ToJsonString(),
@@ -381,8 +382,11 @@ public sealed class CrdGeneratorTests
     /// <summary>The structural-schema rules of apiextensions.k8s.io/v1: a type everywhere outside junctors (except
     /// int-or-string nodes), and inside junctors no type, description, default, additionalProperties or nullable,
     /// and only properties that also exist outside.</summary>
-    private static void CheckStructural(JsonObject schema, string path, bool inJunctor, List<string> errors)
+    private static void CheckStructural(JsonObject schema, string path, bool inJunctor, List<string> errors, JsonObject? declaring = null)
     {
+        // Properties a junctor names must be declared by the schema around it (for nested junctors, the nearest one that
+        // is not itself inside a junctor).
+        declaring = inJunctor ? declaring ?? schema : schema;
         bool intOrString = schema["x-kubernetes-int-or-string"] is not null;
         if (inJunctor)
         {
@@ -425,7 +429,7 @@ public sealed class CrdGeneratorTests
                 {
                     foreach (string? name in (sub["properties"] as JsonObject)?.Select(p => p.Key) ?? [])
                     {
-                        if (schema["properties"]?[name] is null)
+                        if (declaring["properties"]?[name] is null)
                         {
                             errors.Add($"{path}.{junctor}: property {name} not declared outside");
                         }
@@ -433,14 +437,14 @@ public sealed class CrdGeneratorTests
 
                     foreach (string? name in (sub["required"] as JsonArray)?.Select(n => (string)n!) ?? [])
                     {
-                        if (schema["properties"]?[name] is null)
+                        if (declaring["properties"]?[name] is null)
                         {
                             errors.Add($"{path}.{junctor}: required {name} not declared outside");
                         }
                     }
                 }
 
-                CheckStructural(sub, path + "." + junctor, inJunctor: true, errors);
+                CheckStructural(sub, path + "." + junctor, inJunctor: true, errors, declaring);
             }
         }
 

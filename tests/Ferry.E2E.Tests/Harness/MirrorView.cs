@@ -24,6 +24,9 @@ internal sealed class MirrorView(JsonObject obj)
     /// <summary><c>status.missedIntervals</c>, 0 when absent.</summary>
     public long MissedIntervals => (long?)obj["status"]?["missedIntervals"] ?? 0;
 
+    /// <summary><c>status.continuous</c>, or null.</summary>
+    public JsonObject? Continuous => obj["status"]?["continuous"] as JsonObject;
+
     /// <summary>The condition of <paramref name="type"/>, or null.</summary>
     public JsonObject? Condition(string type) =>
         (obj["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);

@@ -45,6 +45,12 @@ internal sealed class MirrorWorld
 
     public MirrorValidity Validity { get; set; } = MirrorValidity.Valid;
 
+    /// <summary>A continuous mirror's watcher pods (the test plays the kubelet on them).</summary>
+    public List<V1Pod> WatcherPods { get; } = [];
+
+    /// <summary>A continuous mirror's watcher Lease (the test plays the watcher).</summary>
+    public V1Lease? WatcherLease { get; set; }
+
     public ReplicaMirrorStatus Status => Mirror.Status!;
 
     public MirrorDestinationStatus Destination(string name) => Status.Destinations!.Single(d => d.Name == name);
@@ -52,7 +58,21 @@ internal sealed class MirrorWorld
     /// <summary>Plans and applies one reconcile.</summary>
     public MirrorPlan Step()
     {
-        MirrorPlan plan = MirrorPlanner.Plan(Mirror, [.. Children], Validity, Time);
+        MirrorPlan plan = MirrorPlanner.Plan(Mirror, [.. Children], Validity, Time, new WatcherObservation([.. WatcherPods], WatcherLease));
+        if (plan.Watcher is { } watcher)
+        {
+            WatcherPods.RemoveAll(p => watcher.Delete.Any(d => d.Metadata.Name == p.Metadata.Name));
+            if (watcher.Create is { } next)
+            {
+                V1Pod pod = WatcherPodBuilder.Build(Mirror, next.Number, next.Failures, new Ferry.Operator.SyncJobs.RunnerJobSettings("ferry:test", 15, null), WatcherPlanner.Destinations(Mirror, Validity), new Dictionary<string, IReadOnlySet<string>>());
+                Assert.DoesNotContain(WatcherPods, p => p.Metadata.Name == pod.Metadata.Name);
+                pod.Metadata.Uid = $"pod-{++_uid}";
+                pod.Metadata.CreationTimestamp = Time.GetUtcNow().UtcDateTime;
+                pod.Status = new V1PodStatus { Phase = "Running", StartTime = Time.GetUtcNow().UtcDateTime };
+                WatcherPods.Add(pod);
+            }
+        }
+
         foreach (SyncJob? gone in plan.Replaced.Concat(plan.Pruned))
         {
             Children.RemoveAll(c => c.Metadata.Name == gone.Metadata.Name);

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Ferry.Api.Conditions;
 using Ferry.Api.ReplicaMirrors;
 using Ferry.Api.SyncJobs;
+using Ferry.Kube.Client;
 using k8s;
 using k8s.Models;
 using Ferry.Operator.Tests.Support;
@@ -207,5 +208,138 @@ public sealed class ReplicaMirrorReconcilerTests
         IReadOnlyList<SyncJob> children = await ChildrenCountAsync(h, "manual", 2);
         Assert.All(children, c => Assert.Equal("release-7", c.Metadata.Annotations![MirrorLabels.ManualTrigger]));
         await Eventually.MatchAsync(() => h.GetMirrorAsync("manual"), m => m?.Status?.LastManualTrigger == "release-7", "lastManualTrigger");
+    }
+
+    private static ReplicaMirror Continuous(string name) => MirrorHarness.S3ToVolumes(name, s =>
+    {
+        s.Source = new Ferry.Api.Endpoints.Endpoint { Volume = new Ferry.Api.Endpoints.VolumeEndpoint { ClaimName = "inbox" } };
+        s.Destinations[1] = new MirrorDestination
+        {
+            Name = "ap",
+            S3 = new Ferry.Api.Endpoints.S3Endpoint { Bucket = "standby", Endpoint = "http://127.0.0.1:7480", CredentialsSecretRef = new Ferry.Api.Endpoints.S3CredentialsSecretRef { Name = "s3-creds" } },
+        };
+        s.Interval = null;
+        s.Continuous = new ContinuousSpec { Delay = "15s", FullSyncInterval = "0s" };
+    });
+
+    /// <summary>Writes the watcher's Lease as <c>ferry watch-mirror</c> does, renewed now.</summary>
+    private static async Task ReportAsync(MirrorHarness h, ReplicaMirror mirror, Action<WatcherState> change)
+    {
+        string name = WatcherContract.LeaseName(mirror.Metadata.Name!);
+        V1Lease? lease = await h.TestClient.TryGetAsync(KubeResources.Leases, MirrorHarness.Namespace, name);
+        var state = WatcherState.Parse(lease?.Metadata.Annotations?.AsReadOnly());
+        change(state);
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
+        state.WriteTo(annotations);
+        if (lease is null)
+        {
+            await h.TestClient.CreateAsync(KubeResources.Leases, MirrorHarness.Namespace, new V1Lease
+            {
+                Metadata = new V1ObjectMeta
+                {
+                    Name = name,
+                    NamespaceProperty = MirrorHarness.Namespace,
+                    Labels = WatcherContract.Labels(mirror),
+                    Annotations = annotations,
+                    OwnerReferences = [Ferry.Kube.Runtime.OwnerReferences.ControllerOf(mirror)],
+                },
+                Spec = new V1LeaseSpec { HolderIdentity = "watcher", LeaseDurationSeconds = WatcherContract.LeaseDurationSeconds, RenewTime = h.Time.GetUtcNow().UtcDateTime },
+            });
+            return;
+        }
+
+        lease.Metadata.Annotations = annotations;
+        lease.Spec.RenewTime = h.Time.GetUtcNow().UtcDateTime;
+        await h.TestClient.ReplaceAsync(KubeResources.Leases, MirrorHarness.Namespace, name, lease);
+    }
+
+    private static Task<V1Pod> WatcherPodAsync(MirrorHarness h, string name) =>
+        Eventually.MatchAsync(() => h.TestClient.TryGetAsync(KubeResources.Pods, MirrorHarness.Namespace, name), p => p is not null, $"the watcher pod {name}")!;
+
+    [Fact]
+    public async Task Continuous_WatcherPodFromTheSpec_FullSyncsItsLeaseAsksFor_StatusConditionsAndMetricsFromTheLease()
+    {
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
+        await h.PrepareAsync();
+        h.CreateClaim("inbox");
+        ReplicaMirror mirror = await h.CreateMirrorAsync(Continuous("live"));
+
+        V1Pod pod = await WatcherPodAsync(h, "live-watcher-0");
+        Assert.Equal((mirror.Metadata.Uid, true), (pod.Metadata.OwnerReferences!.Single().Uid, pod.Metadata.OwnerReferences!.Single().Controller == true));
+        Assert.Equal(["watch-mirror", "--namespace", MirrorHarness.Namespace, "--mirror", "live"], pod.Spec.Containers[0].Args);
+        Assert.Equal("eu,ap", pod.GetAnnotation(WatcherContract.DestinationsAnnotation));
+        Assert.True(pod.Spec.Volumes!.Single(v => v.Name == "source").PersistentVolumeClaim!.ReadOnlyProperty);
+        V1EnvVar key = pod.Spec.Containers[0].Env!.Single(e => e.Name == "FERRY_DESTINATION_1_SECRET_ACCESS_KEY");
+        Assert.Equal(("s3-creds", null), (key.ValueFrom!.SecretKeyRef!.Name, key.Value));
+        Assert.DoesNotContain(pod.Spec.Containers[0].Env!, e => e.Value == "never-shown-secret");
+        Assert.Empty(await h.ChildrenAsync("live"));
+
+        // The watcher asks for its first full sync: one child per destination, trigger full-sync.
+        DateTimeOffset asked = h.Time.GetUtcNow();
+        await ReportAsync(h, mirror, s => { s.Started = asked; s.FullSyncRequested = asked; s.FullSyncReason = "start"; });
+        IReadOnlyList<SyncJob> children = await ChildrenCountAsync(h, "live", 2);
+        Assert.All(children, c => Assert.Equal("full-sync", c.Metadata.Annotations![MirrorLabels.Trigger]));
+        h.Advance(TimeSpan.FromSeconds(5));
+        h.FinishChild(children[0].Metadata.Name!, succeeded: true);
+        h.FinishChild(children[1].Metadata.Name!, succeeded: true);
+        ReplicaMirror? inSync = await Eventually.MatchAsync(() => h.GetMirrorAsync("live"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True, "InSync");
+        Assert.Equal("0s", inSync!.Status!.DataAge);
+        await ReportAsync(h, mirror, s => { s.PendingChanges = 2; s.OldestPendingChange = h.Time.GetUtcNow(); });
+
+        // Pending changes alone are not worth an immediate status write: they go out with the next coalesced one.
+        h.Advance(h.Options.StatusWriteInterval);
+        ReplicaMirror? synced = await Eventually.MatchAsync(() => h.GetMirrorAsync("live"),
+            m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True && m!.Status!.Continuous?.PendingChanges == 2, "InSync with 2 pending changes");
+        Assert.Equal("2s", synced!.Status!.DataAge);
+        Assert.Equal("live-watcher-0", synced.Status.Continuous!.WatcherPod);
+        Assert.Contains("ferry_mirror_pending_changes{mirror=\"live\",namespace=\"default\"} 2", h.MetricsText(), StringComparison.Ordinal);
+        Assert.Contains("ferry_mirror_in_sync{destination=\"ap\",mirror=\"live\",namespace=\"default\"} 1", h.MetricsText(), StringComparison.Ordinal);
+
+        // The oldest change waits longer than rpo (4 x delay = 1m), the watcher still reporting: RpoExceeded, as a
+        // scheduled mirror's data that is too old; a key that fails makes it Degraded.
+        h.Advance(TimeSpan.FromSeconds(61) - h.Options.StatusWriteInterval);
+        await ReportAsync(h, mirror, s => { s.PendingChanges = 3; s.FailingKeys = 1; });
+        ReplicaMirror? late = await Eventually.MatchAsync(() => h.GetMirrorAsync("live"),
+            m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.False && MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Degraded)?.Status == ConditionStatus.True,
+            "InSync False and Degraded");
+        Assert.Equal(ReplicaMirrorConditionReasons.RpoExceeded, MirrorHarness.Cond(late, ReplicaMirrorConditionTypes.InSync)!.Reason);
+        Assert.Contains("rpo 1m0s: 3 change(s) pending, the oldest seen 1m1s ago", MirrorHarness.Cond(late, ReplicaMirrorConditionTypes.InSync)!.Message, StringComparison.Ordinal);
+        Assert.Equal(ReplicaMirrorConditionReasons.KeysFailing, MirrorHarness.Cond(late, ReplicaMirrorConditionTypes.Degraded)!.Reason);
+        Assert.Equal("1m1s", late!.Status!.DataAge);
+        string metrics = h.MetricsText();
+        Assert.Contains("ferry_mirror_in_sync{destination=\"eu\",mirror=\"live\",namespace=\"default\"} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("ferry_mirror_data_age_seconds{destination=\"eu\",mirror=\"live\",namespace=\"default\"} 61", metrics, StringComparison.Ordinal);
+        Assert.Contains("ferry_mirror_change_lag_seconds{mirror=\"live\",namespace=\"default\"} 61", metrics, StringComparison.Ordinal);
+
+        // Applied: back in sync, not degraded; no second full sync was asked for, none ran.
+        await ReportAsync(h, mirror, s => { s.PendingChanges = 0; s.OldestPendingChange = null; s.FailingKeys = 0; s.LastBatchTime = h.Time.GetUtcNow(); s.LastBatchKeys = 3; });
+        ReplicaMirror? back = await Eventually.MatchAsync(() => h.GetMirrorAsync("live"),
+            m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.InSync)?.Status == ConditionStatus.True && MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Degraded)?.Status == ConditionStatus.False,
+            "InSync and not Degraded again");
+        Assert.Equal(3, back!.Status!.Continuous!.LastBatchKeys);
+        Assert.Equal(2, (await h.ChildrenAsync("live")).Count);
+    }
+
+    [Fact]
+    public async Task Continuous_DestinationWhoseSecretAppears_ReplacesTheWatcherPodWithIt()
+    {
+        await using MirrorHarness h = await MirrorHarness.StartAsync();
+        h.CreateClaim("eu-data");
+        h.CreateClaim("inbox");
+        await h.CreateMirrorAsync(Continuous("late"));
+
+        V1Pod first = await WatcherPodAsync(h, "late-watcher-0");
+        Assert.Equal("eu", first.GetAnnotation(WatcherContract.DestinationsAnnotation));
+        Assert.DoesNotContain(first.Spec.Containers[0].Env!, e => e.Name.StartsWith("FERRY_DESTINATION_1_", StringComparison.Ordinal));
+
+        await h.CreateS3SecretAsync();
+        h.Advance(h.Options.SpecRecheckInterval);
+
+        V1Pod second = await WatcherPodAsync(h, "late-watcher-1");
+        Assert.Equal("eu,ap", second.GetAnnotation(WatcherContract.DestinationsAnnotation));
+        Assert.Contains(second.Spec.Containers[0].Env!, e => e.Name == "FERRY_DESTINATION_1_NAME" && e.Value == "ap");
+        await Eventually.MatchAsync(() => h.TestClient.TryGetAsync(KubeResources.Pods, MirrorHarness.Namespace, "late-watcher-0"), p => p is null, "the old watcher pod deleted");
+        ReplicaMirror? mirror = await Eventually.MatchAsync(() => h.GetMirrorAsync("late"), m => MirrorHarness.Cond(m, ReplicaMirrorConditionTypes.Ready)?.Status == ConditionStatus.True, "Ready");
+        Assert.Equal(0, mirror!.Status!.Continuous!.WatcherFailures);
     }
 }

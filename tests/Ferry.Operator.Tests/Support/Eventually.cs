@@ -28,6 +28,7 @@ public static class Eventually
     {
         null => "null",
         Ferry.Api.SyncJobs.SyncJob s => System.Text.Json.JsonSerializer.Serialize(s, Ferry.Api.Serialization.ApiJsonContext.Default.SyncJob),
+        Ferry.Api.ReplicaMirrors.ReplicaMirror m => System.Text.Json.JsonSerializer.Serialize(m, Ferry.Api.Serialization.ApiJsonContext.Default.ReplicaMirror),
         _ => value.ToString() ?? "",
     };
 }

@@ -7,7 +7,8 @@ namespace Ferry.E2E.Tests.Scenarios.Chart;
 
 /// <summary>The Helm chart installed and run (<see cref="ChartCluster"/>): the operator from the chart's Deployment under
 /// the chart's ServiceAccount and RBAC becomes ready, a SyncJob and a ReplicaMirror in a runner namespace complete with
-/// runner pods under the runner ServiceAccount, the two accounts can do what they need and no more, <c>helm upgrade</c>
+/// runner pods under the runner ServiceAccount, a continuous ReplicaMirror's watcher pod runs under it too and applies a
+/// change, the two accounts can do what they need and no more, <c>helm upgrade</c>
 /// rolls the operator and <c>helm uninstall</c> removes everything but the CRDs. The steps run in order on one
 /// install.</summary>
 [Collection(E2ECollection.Name)]
@@ -110,6 +111,64 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
 
     [Fact]
     [Step(4)]
+    public async Task ContinuousMirror_WatcherPodRunsAsTheRunner_AppliesAChange_GoesWithTheMirror()
+    {
+        await Cluster.PrepareSecretAndClaimAsync(Ns, "inbox");
+        await Cluster.ApplyAsync(Manifests.Claim(Ns, "standby"));
+        string source = Cluster.VolumePath("inbox", "data");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "before.txt"), "there before the watcher\n");
+
+        // No spec.runner: the watcher pod gets the chart's runner image and ServiceAccount, and its RBAC.
+        await Cluster.ApplyAsync(new JsonObject
+        {
+            ["apiVersion"] = "ferry.io/v1alpha1",
+            ["kind"] = "ReplicaMirror",
+            ["metadata"] = new JsonObject { ["name"] = "live", ["namespace"] = Ns },
+            ["spec"] = new JsonObject
+            {
+                ["source"] = new JsonObject { ["volume"] = new JsonObject { ["claimName"] = "inbox", ["path"] = "data" } },
+                ["destinations"] = new JsonArray(new JsonObject { ["name"] = "standby", ["volume"] = new JsonObject { ["claimName"] = "standby", ["path"] = "copy" } }),
+                ["continuous"] = new JsonObject { ["delay"] = "1s", ["fullSyncInterval"] = "0s" },
+                ["rpo"] = "1m",
+            },
+        });
+        try
+        {
+            MirrorView first = await Cluster.WaitForMirrorAsync(Ns, "live", m => m.LastResult("standby") == "Succeeded" && m.ConditionStatus("InSync") == "True",
+                TimeSpan.FromSeconds(180), "the first full sync and InSync");
+            string context = Cluster.Describe(Ns);
+            Assert.True((string?)first.Continuous?["watcherPod"] == "live-watcher-0", context);
+            JsonObject watcher = Assert.Single(Cluster.Pods(Ns), p => (string?)p["metadata"]!["name"] == "live-watcher-0");
+            Assert.Equal("ferry-runner", (string?)watcher["spec"]!["serviceAccountName"]);
+            Assert.Equal("Running", (string?)watcher["status"]!["phase"]);
+            Assert.StartsWith("ghcr.io/ferry-io/ferry:", (string?)watcher["spec"]!["containers"]![0]!["image"], StringComparison.Ordinal);
+            JsonObject lease = Cluster.Sim.Store.Get(Cluster.Sim.Store.Type("coordination.k8s.io", "leases"), Ns, "live-watcher");
+            Assert.Equal("live-watcher-0", (string?)lease["spec"]!["holderIdentity"]);
+            Assert.Equal("there before the watcher\n", File.ReadAllText(Cluster.VolumePath("standby", "copy/before.txt")));
+
+            // A change reaches the standby through a batch of the watcher, which reads its mirror and writes its Lease as ferry-runner.
+            File.WriteAllText(Path.Combine(source, "after.txt"), "written while watched\n");
+            await Cluster.WaitUntilAsync(Ns, () => File.Exists(Cluster.VolumePath("standby", "copy/after.txt")), TimeSpan.FromSeconds(60), "the change on the standby");
+            MirrorView batched = await Cluster.WaitForMirrorAsync(Ns, "live", m => (long?)m.Continuous?["lastBatchKeys"] >= 1 && (long?)m.Continuous?["pendingChanges"] == 0,
+                TimeSpan.FromSeconds(60), "status.continuous showing the batch");
+            Assert.True(batched.ConditionStatus("InSync") == "True", Cluster.Describe(Ns));
+            Assert.Single(Cluster.MirrorChildren(Ns, "live", "standby"));
+            Assert.DoesNotContain(Cluster.Events(Ns, "Pod", "live-watcher-0"), e => ((string?)e["message"] ?? "").Contains("forbidden", StringComparison.OrdinalIgnoreCase));
+        }
+        finally
+        {
+            // The watcher pod and its Lease are owned by the mirror: garbage collection removes them with it.
+            await Cluster.Kubectl.RunOkAsync("delete", "replicamirror", "live", "-n", Ns);
+        }
+
+        await Cluster.WaitUntilAsync(Ns, () => !Cluster.Pods(Ns).Any(p => ((string)p["metadata"]!["name"]!).StartsWith("live-watcher-", StringComparison.Ordinal))
+            && Cluster.Kubelet.GetProcessId("live-watcher-0", Ns) is null, TimeSpan.FromSeconds(60), "the watcher pod and its process gone with the mirror");
+        Assert.Empty(Cluster.List("coordination.k8s.io", "leases", Ns, "metadata.name=live-watcher"));
+    }
+
+    [Fact]
+    [Step(5)]
     public async Task Rbac_TheRunnerReadsNoSecret_TheOperatorOnlyWhatItNeeds()
     {
         (string Verb, string Resource, string Namespace, string As, bool Allowed)[] cases =
@@ -123,6 +182,12 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
             ("update", "syncjobs.ferry.io", Ns, Runner, false),
             ("get", "syncjobs.ferry.io", "default", Runner, false),
             ("update", "leases.coordination.k8s.io", Ns, Runner, true),
+            ("create", "leases.coordination.k8s.io", Ns, Runner, true),
+            ("get", "replicamirrors.ferry.io", Ns, Runner, true),
+            ("update", "replicamirrors.ferry.io", Ns, Runner, false),
+            ("update", "replicamirrors.ferry.io/status", Ns, Runner, false),
+            ("get", "configmaps", Ns, Runner, true),
+            ("list", "configmaps", Ns, Runner, false),
             ("create", "pods", Ns, Runner, false),
 
             ("get", "secrets", Ns, Operator, true),
@@ -130,7 +195,12 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
             ("watch", "secrets", Ns, Operator, false),
             ("update", "secrets", Ns, Operator, false),
             ("delete", "secrets", Ns, Operator, false),
-            ("create", "pods", Ns, Operator, false),
+            ("create", "pods", Ns, Operator, true),
+            ("delete", "pods", Ns, Operator, true),
+            ("update", "pods", Ns, Operator, false),
+            ("patch", "pods", Ns, Operator, false),
+            ("create", "pods/exec", Ns, Operator, false),
+            ("get", "pods/log", Ns, Operator, false),
             ("create", "jobs.batch", Ns, Operator, true),
             ("update", "leases.coordination.k8s.io", Ns, Operator, false),
             ("update", "leases.coordination.k8s.io", ChartCluster.ReleaseNamespace, Operator, true),
@@ -143,7 +213,9 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
         var wrong = new List<string>();
         foreach ((string? verb, string? resource, string? ns, string? user, bool allowed) in cases)
         {
-            string[] args = ns.Length == 0 ? ["auth", "can-i", verb, resource, "--as", user] : ["auth", "can-i", verb, resource, "-n", ns, "--as", user];
+            // kubectl reads TYPE/NAME: a subresource goes in --subresource.
+            string[] target = resource.Split('/') is [var type, var subresource] ? [type, "--subresource", subresource] : [resource];
+            string[] args = ns.Length == 0 ? ["auth", "can-i", verb, .. target, "--as", user] : ["auth", "can-i", verb, .. target, "-n", ns, "--as", user];
             Kubectl.Result result = await Cluster.Kubectl.RunAsync(args);
             string answer = result.Stdout.Trim();
             if (answer != (allowed ? "yes" : "no") || result.ExitCode != (allowed ? 0 : 1))
@@ -156,7 +228,7 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
     }
 
     [Fact]
-    [Step(5)]
+    [Step(6)]
     public async Task Upgrade_AChangedValue_RollsTheOperatorToANewReplicaSetWithTheNewArgs()
     {
         JsonObject before = Assert.Single(chart.OperatorPods());
@@ -194,7 +266,7 @@ public sealed class ChartLifecycleTests(ChartCluster chart) : IClassFixture<Char
     }
 
     [Fact]
-    [Step(6)]
+    [Step(7)]
     public async Task Uninstall_KeepsTheCrdsAndRemovesEverythingElse()
     {
         await chart.HelmOkAsync("uninstall", ChartCluster.Release, "--namespace", ChartCluster.ReleaseNamespace, "--wait", "--timeout", "120s");
