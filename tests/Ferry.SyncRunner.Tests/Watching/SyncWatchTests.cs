@@ -209,12 +209,8 @@ public class SyncWatchTests
         using var dst = new TempDirectory();
         using FerryProcess running = StartFerry("sync", "--watch", "--json", "--watch-delay", "200ms", "--bwlimit", "8", src.Path + "/", dst.Path + "/");
         Process ferry = running.Process;
-        var stdout = new LineLog();
-        var stderr = new LineLog();
-        ferry.OutputDataReceived += (_, e) => stdout.WriteLine(e.Data);
-        ferry.ErrorDataReceived += (_, e) => stderr.WriteLine(e.Data);
-        ferry.BeginOutputReadLine();
-        ferry.BeginErrorReadLine();
+        LineLog stdout = running.Stdout;
+        LineLog stderr = running.Stderr;
         await WaitForLineAsync(stdout, "\"full-sync\"", ferry);
 
         // 3 MB at 8 Mbit/s: the batch copies for about 3 s.
@@ -243,12 +239,8 @@ public class SyncWatchTests
         using var dst = new TempDirectory();
         using FerryProcess running = StartFerry("sync", "--watch", "--json", "--watch-delay", "200ms", "--bwlimit", "4", src.Path + "/", dst.Path + "/");
         Process ferry = running.Process;
-        var stdout = new LineLog();
-        var stderr = new LineLog();
-        ferry.OutputDataReceived += (_, e) => stdout.WriteLine(e.Data);
-        ferry.ErrorDataReceived += (_, e) => stderr.WriteLine(e.Data);
-        ferry.BeginOutputReadLine();
-        ferry.BeginErrorReadLine();
+        LineLog stdout = running.Stdout;
+        LineLog stderr = running.Stderr;
         await WaitForLineAsync(stdout, "\"full-sync\"", ferry);
 
         byte[] data = new byte[5_000_000];
@@ -351,10 +343,24 @@ public class SyncWatchTests
         return new FerryProcess(Process.Start(start)!);
     }
 
-    /// <summary>A started ferry process, killed by its PID when the test ends without having stopped it.</summary>
-    private sealed class FerryProcess(Process process) : IDisposable
+    /// <summary>A started ferry process, its stdout and stderr read line by line from the start, killed by its PID when
+    /// the test ends without having stopped it.</summary>
+    private sealed class FerryProcess : IDisposable
     {
-        public Process Process { get; } = process;
+        public FerryProcess(Process process)
+        {
+            Process = process;
+            process.OutputDataReceived += (_, e) => Stdout.WriteLine(e.Data);
+            process.ErrorDataReceived += (_, e) => Stderr.WriteLine(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public LineLog Stdout { get; } = new();
+
+        public LineLog Stderr { get; } = new();
 
         public void Dispose()
         {

@@ -42,7 +42,7 @@ public sealed class TimerCountingFakeTimeProvider : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        var counted = new CountedTimer(this, callback, state, period);
+        var counted = new CountedTimer(this, callback, state);
         counted.Track(dueTime, period);
         counted.Inner = base.CreateTimer(static s => ((CountedTimer)s!).Fire(), counted, dueTime, period);
         return counted;
@@ -63,9 +63,9 @@ public sealed class TimerCountingFakeTimeProvider : FakeTimeProvider
         }
     }
 
-    private sealed class CountedTimer(TimerCountingFakeTimeProvider owner, TimerCallback callback, object? state, TimeSpan period) : ITimer
+    private sealed class CountedTimer(TimerCountingFakeTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
-        private TimeSpan _period = period;
+        private TimeSpan _period;
 
         public ITimer? Inner { get; set; }
 
