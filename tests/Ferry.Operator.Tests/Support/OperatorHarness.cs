@@ -16,7 +16,6 @@ using Ferry.Operator.SyncJobs;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Ferry.Operator.Tests.Support;
 
@@ -31,15 +30,14 @@ public sealed class OperatorHarness : IAsyncDisposable
     private Task _informers = Task.CompletedTask;
     private Task _controller = Task.CompletedTask;
     private OperatorMetrics? _metrics;
-    private readonly Task _clockPump;
 
-    private OperatorHarness(ClusterSimulator sim, KubernetesClient client, RequestLog log, OperatorOptions options)
+    private OperatorHarness(ClusterSimulator sim, KubernetesClient client, RequestLog log, TestClock clock, OperatorOptions options)
     {
         Sim = sim;
         Client = client;
         Log = log;
+        Clock = clock;
         Options = options;
-        _clockPump = PumpClockAsync(Clock, _stop.Token);
     }
 
     public ClusterSimulator Sim { get; }
@@ -49,10 +47,7 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public RequestLog Log { get; }
 
-    /// <summary>The operator's clock: it starts at the system's time and follows it (moved forward by the real time that
-    /// passed, every few milliseconds, so the simulator's timestamps and the operator's agree), and a test jumps it
-    /// ahead with <see cref="FakeTimeProvider.Advance"/> (deadlines, TTLs, lease expiry) without sleeping.</summary>
-    public FakeTimeProvider Clock { get; } = new(TimeProvider.System.GetUtcNow());
+    public TestClock Clock { get; }
 
     public OperatorOptions Options { get; }
 
@@ -75,7 +70,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         configure?.Invoke(options);
         var log = new RequestLog();
         var client = new KubernetesClient(new KubernetesClientConfiguration { Host = sim.Url.AbsoluteUri, AccessToken = sim.Token }, null, log);
-        var harness = new OperatorHarness(sim, client, log, options);
+        var harness = new OperatorHarness(sim, client, log, new TestClock(), options);
         harness.Start();
         return harness;
     }
@@ -116,7 +111,6 @@ public sealed class OperatorHarness : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _restart.CancelAsync();
-        await _clockPump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _controller.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _informers.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _exporter?.Dispose();
@@ -126,18 +120,6 @@ public sealed class OperatorHarness : IAsyncDisposable
         await Sim.DisposeAsync();
         _restart.Dispose();
         _stop.Dispose();
-    }
-
-    private static async Task PumpClockAsync(FakeTimeProvider clock, CancellationToken cancellationToken)
-    {
-        long last = TimeProvider.System.GetTimestamp();
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(5), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
-            long now = TimeProvider.System.GetTimestamp();
-            clock.Advance(TimeProvider.System.GetElapsedTime(last, now));
-            last = now;
-        }
     }
 
     // ---- objects ----
